@@ -1,0 +1,92 @@
+package org.l2cbeam.core.router;
+
+import java.util.Arrays;
+
+/**
+ * A static L2C cache schedule: for every sampling step and every cache unit, compute it or reuse its output recorded
+ * at the previous full step. Row k is the step whose router is {@code p_k} (DiT: the spaced index; U-ViT: the outer
+ * solver step). A unit may be reused only on a step where the model's pairing rule provides a cache; full steps
+ * have all-true rows.
+ */
+public final class CacheSchedule {
+  private final boolean[][] compute;
+  private final int units;
+
+  public CacheSchedule(boolean[][] compute) {
+    if (compute.length == 0) {
+      throw new IllegalArgumentException("a cache schedule needs at least one step");
+    }
+    this.units = compute[0].length;
+    this.compute = new boolean[compute.length][];
+    for (int k = 0; k < compute.length; k++) {
+      if (compute[k].length != units) {
+        throw new IllegalArgumentException(
+            "step " + k + " has " + compute[k].length + " units, step 0 has " + units);
+      }
+      this.compute[k] = compute[k].clone();
+    }
+  }
+
+  /** Every unit computed at every step: the plain sampler. */
+  public static CacheSchedule allCompute(int steps, int units) {
+    boolean[][] c = new boolean[steps][units];
+    for (boolean[] row : c) Arrays.fill(row, true);
+    return new CacheSchedule(c);
+  }
+
+  public int steps() {
+    return compute.length;
+  }
+
+  public int units() {
+    return units;
+  }
+
+  public boolean computes(int step, int unit) {
+    return compute[step][unit];
+  }
+
+  /** A copy of row {@code step}. */
+  public boolean[] row(int step) {
+    return compute[step].clone();
+  }
+
+  /** Number of computed units at {@code step}. */
+  public int active(int step) {
+    int n = 0;
+    for (boolean b : compute[step]) if (b) n++;
+    return n;
+  }
+
+  /** True if no unit is ever reused. */
+  public boolean isAllCompute() {
+    for (int k = 0; k < compute.length; k++) if (active(k) != units) return false;
+    return true;
+  }
+
+  /** The mask of {@code step} as a bit string, '1' = computed, position u = unit u. */
+  public String bits(int step) {
+    StringBuilder sb = new StringBuilder(units);
+    for (boolean b : compute[step]) sb.append(b ? '1' : '0');
+    return sb.toString();
+  }
+
+  /** Fails with a clear message unless this schedule fits a sampler of {@code steps} steps and {@code units} units. */
+  public void checkFits(int steps, int units) {
+    if (steps != steps() || units != units()) {
+      throw new IllegalArgumentException(
+          "cache schedule has " + steps() + " steps x " + units() + " units, but the sampler has " + steps
+              + " steps and the model " + units + " units");
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof CacheSchedule && Arrays.deepEquals(compute, ((CacheSchedule) o).compute);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.deepHashCode(compute);
+  }
+}
