@@ -1,0 +1,205 @@
+package org.l2cbeam.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.runtime.Torch;
+
+/**
+ * U-ViT ({@code libs/uvit.py UViT}, Bao et al.) as L2C's U-ViT experiments run it: class-conditional, no time MLP,
+ * no final conv. Tokens are {@code [label, time, patches] + pos_embed}; in-blocks push their outputs, out-blocks
+ * pop them (LIFO) as long skips; then {@code norm → decoder_pred}, the two extra tokens are dropped and the patches
+ * unpatchified. Layers ℓ run in forward order (in-blocks, mid, out-blocks); unit {@code 2ℓ} is the attention and
+ * {@code 2ℓ+1} the MLP branch of layer ℓ.
+ *
+ * <p>Weights live in the model's own manager; {@link #close()} frees them. A forward leaves nothing behind but its
+ * result (attached to the input's manager) and whatever the {@link UnitExecutor} keeps.
+ */
+public final class UViT implements AutoCloseable {
+  /** Sees the hidden state after every layer (tests and diagnostics). */
+  @FunctionalInterface
+  public interface LayerListener {
+    void afterLayer(int layer, NDArray hidden);
+  }
+
+  private final UViTConfig config;
+  private final NDManager weights;
+  private final NDArray posEmbed, patchW, patchB, labelTable, normW, normB, decoderW, decoderB;
+  private final List<UViTBlock> blocks = new ArrayList<>();
+  private final float[] timeFrequencies;
+
+  private UViT(UViTConfig config, WeightMap w) {
+    this.config = config;
+    this.weights = Torch.newManager();
+    try {
+      posEmbed = UViTBlock.load(w, "pos_embed", weights);
+      patchW = UViTBlock.load(w, "patch_embed.proj.weight", weights);
+      patchB = UViTBlock.load(w, "patch_embed.proj.bias", weights);
+      labelTable = UViTBlock.load(w, "label_emb.weight", weights);
+      normW = UViTBlock.load(w, "norm.weight", weights);
+      normB = UViTBlock.load(w, "norm.bias", weights);
+      decoderW = UViTBlock.load(w, "decoder_pred.weight", weights);
+      decoderB = UViTBlock.load(w, "decoder_pred.bias", weights);
+      for (int l = 0; l < config.layers(); l++) blocks.add(new UViTBlock(config, l, w, weights));
+    } catch (RuntimeException e) {
+      weights.close();
+      throw e;
+    }
+    this.timeFrequencies = timeFrequencies(config.hidden);
+  }
+
+  /** Loads a U-ViT state dict strictly (every key, every shape, nothing extra). */
+  public static UViT load(WeightMap w, UViTConfig config) {
+    w.checkStrict(config.expectedShapes());
+    return new UViT(config, w);
+  }
+
+  /** Loads a U-ViT state dict, inferring the configuration ({@code heads <= 0}: the default for the width). */
+  public static UViT load(WeightMap w, int heads) {
+    return load(w, UViTConfig.infer(w, heads));
+  }
+
+  public UViTConfig config() {
+    return config;
+  }
+
+  public int units() {
+    return config.units();
+  }
+
+  /** Plain forward: every unit computed. */
+  public NDArray forward(NDArray x, float[] modelTime, long[] labels) {
+    return forward(x, modelTime, labels, UnitExecutor.COMPUTE_ALL, null);
+  }
+
+  /**
+   * The noise prediction ε for latents {@code x} [B, C, H, W].
+   *
+   * @param modelTime per sample, the value the network receives: continuous time × 1000 (a float, not rounded)
+   * @param labels per sample, a class in {@code [0, numClasses)}; {@link UViTConfig#nullLabel()} is unconditional
+   * @param units decides per cache unit: compute, reuse or blend
+   * @param listener may be null
+   * @return ε [B, C, H, W], attached to {@code x}'s manager
+   */
+  public NDArray forward(NDArray x, float[] modelTime, long[] labels, UnitExecutor units, LayerListener listener) {
+    checkInputs(x, modelTime, labels);
+    NDManager caller = x.getManager();
+    try (NDManager scope = caller.newSubManager()) {
+      NDArray in = x.duplicate();
+      in.attach(scope);
+      NDArray out = forwardInScope(in, modelTime, labels, units, listener, scope);
+      out.attach(caller);
+      return out;
+    }
+  }
+
+  private NDArray forwardInScope(
+      NDArray x, float[] modelTime, long[] labels, UnitExecutor units, LayerListener listener, NDManager scope) {
+    int b = (int) x.getShape().get(0);
+    // patch_embed: Conv2d(kernel = stride = p) -> [B, D, h, w] -> [B, L, D]
+    NDArray patches = Conv2d.conv2d(
+            x, patchW, patchB, new Shape(config.patchSize, config.patchSize), new Shape(0, 0), new Shape(1, 1))
+        .singletonOrThrow();
+    patches = patches.reshape(b, config.hidden, -1).swapAxes(1, 2);
+    NDArray time = scope.create(timestepEmbedding(modelTime), new Shape(b, 1, config.hidden));
+    NDArray label = labelEmbedding(labels, scope).reshape(b, 1, config.hidden);
+    NDArray h = NDArrays.concat(new NDList(label, time, patches), 1).add(posEmbed);
+
+    Deque<NDArray> skips = new ArrayDeque<>();
+    for (int l = 0; l < config.layers(); l++) {
+      NDArray skip = l > config.halfDepth ? skips.pop() : null;
+      h = blocks.get(l).forward(h, skip, units);
+      if (l < config.halfDepth) skips.push(h);
+      if (listener != null) listener.afterLayer(l, h);
+    }
+    h = LayerNorm.layerNorm(h, new Shape(config.hidden), normW, normB, 1e-5f).singletonOrThrow();
+    h = Linear.linear(h, decoderW, decoderB).singletonOrThrow();
+    NDArray tokens = h.get(":, 2:, :");
+    return unpatchify(tokens, b);
+  }
+
+  /** {@code B (h w) (p1 p2 C) -> B C (h p1) (w p2)}. */
+  private NDArray unpatchify(NDArray tokens, int b) {
+    int g = config.gridSize();
+    int p = config.patchSize;
+    int c = config.inChannels;
+    return tokens.reshape(b, g, g, p, p, c).transpose(0, 5, 1, 3, 2, 4).reshape(b, c, g * p, g * p);
+  }
+
+  private NDArray labelEmbedding(long[] labels, NDManager scope) {
+    NDList rows = new NDList(labels.length);
+    for (long y : labels) {
+      NDArray row = labelTable.get(y); // lands in the weights' manager: move it to the call's scope
+      row.attach(scope);
+      rows.add(row);
+    }
+    return NDArrays.stack(rows);
+  }
+
+  /**
+   * {@code timestep_embedding(t, D)} as the original computes it in float32: {@code freqs_j = exp(−ln(10000)·j /
+   * (D/2))}, {@code args = t·freqs}, laid out {@code [cos(args), sin(args)]}. No time MLP follows.
+   */
+  public float[] timestepEmbedding(float[] modelTime) {
+    int half = timeFrequencies.length;
+    float[] out = new float[modelTime.length * config.hidden];
+    for (int i = 0; i < modelTime.length; i++) {
+      int row = i * config.hidden;
+      for (int j = 0; j < half; j++) {
+        float arg = modelTime[i] * timeFrequencies[j];
+        out[row + j] = (float) Math.cos(arg);
+        out[row + half + j] = (float) Math.sin(arg);
+      }
+    }
+    return out;
+  }
+
+  private static float[] timeFrequencies(int dim) {
+    if (dim % 2 != 0) {
+      throw new IllegalArgumentException("U-ViT hidden size must be even for the time token, got " + dim);
+    }
+    int half = dim / 2;
+    float negLogPeriod = (float) -Math.log(10000);
+    float[] f = new float[half];
+    for (int j = 0; j < half; j++) f[j] = (float) Math.exp(negLogPeriod * j / half);
+    return f;
+  }
+
+  private void checkInputs(NDArray x, float[] modelTime, long[] labels) {
+    Shape s = x.getShape();
+    if (s.dimension() != 4 || s.get(1) != config.inChannels || s.get(2) != config.imageSize
+        || s.get(3) != config.imageSize) {
+      throw new IllegalArgumentException(
+          "x has shape " + s + ", the model expects [N, " + config.inChannels + ", " + config.imageSize + ", "
+              + config.imageSize + "]");
+    }
+    long b = s.get(0);
+    if (modelTime.length != b) {
+      throw new IllegalArgumentException("t has " + modelTime.length + " values for a batch of " + b);
+    }
+    if (labels.length != b) {
+      throw new IllegalArgumentException("y has " + labels.length + " labels for a batch of " + b);
+    }
+    for (long y : labels) {
+      if (y < 0 || y >= config.numClasses) {
+        throw new IllegalArgumentException(
+            "label " + y + " is outside [0, " + config.numClasses + "); the null label is " + config.nullLabel());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    weights.close();
+  }
+}

@@ -1,0 +1,87 @@
+package org.l2cbeam.core.model;
+
+import static org.junit.Assert.assertEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.l2cbeam.core.Parity;
+import org.l2cbeam.core.TestResources;
+import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.runtime.Torch;
+
+/** The plain U-ViT forward against {@code uvit_forward.safetensors} (procedures P21-P23, P25). */
+public class UViTForwardTest {
+  static final WeightMap VEC = WeightMap.open(TestResources.vector("uvit_forward.safetensors"));
+  static final int HEADS = 4;
+  private static UViT model;
+  private static NDManager manager;
+
+  @BeforeClass
+  public static void load() {
+    Torch.inferenceMode();
+    model = UViT.load(WeightMap.open(TestResources.vector("uvit_model.safetensors")), HEADS);
+    manager = Torch.newManager();
+  }
+
+  @AfterClass
+  public static void close() {
+    model.close();
+    manager.close();
+  }
+
+  @Test
+  public void configIsInferredFromShapes() {
+    UViTConfig c = model.config();
+    assertEquals(8, c.imageSize);
+    assertEquals(2, c.patchSize);
+    assertEquals(64, c.hidden);
+    assertEquals(2, c.halfDepth);
+    assertEquals(5, c.layers());
+    assertEquals(10, c.units());
+    assertEquals(11, c.numClasses);
+    assertEquals(10, c.nullLabel());
+  }
+
+  @Test
+  public void timeTokenIsTheRawSinusoid() {
+    float[] t = VEC.get("in.t").toFloatArray();
+    Parity.assertClose("time token", model.timestepEmbedding(t), VEC.get("inter.time_token_in").toFloatArray(),
+        Parity.FORWARD);
+  }
+
+  @Test
+  public void forwardMatchesLayerByLayer() {
+    try (NDManager m = manager.newSubManager()) {
+      NDArray x = VEC.get("in.x").toNDArray(m);
+      float[] t = VEC.get("in.t").toFloatArray();
+      long[] y = VEC.get("in.y").toLongArray();
+      double[] worst = {0};
+      NDArray out = model.forward(x, t, y, UnitExecutor.COMPUTE_ALL, (layer, h) -> {
+        double e = Parity.assertClose("layer " + layer, h, VEC.get("layer" + layer + ".out"), Parity.FORWARD);
+        worst[0] = Math.max(worst[0], e);
+      });
+      double e = Parity.assertClose("out", out, VEC.get("out"), Parity.FORWARD);
+      System.out.printf("U-ViT forward parity: out %.2e, worst layer %.2e%n", e, worst[0]);
+    }
+  }
+
+  @Test
+  public void unconditionalAndGuidedOutputsMatch() {
+    try (NDManager m = manager.newSubManager()) {
+      NDArray x = VEC.get("in.x").toNDArray(m);
+      float[] t = VEC.get("in.t").toFloatArray();
+      long[] y = VEC.get("in.y").toLongArray();
+      long[] nul = {10, 10};
+      NDArray cond = model.forward(x, t, y);
+      NDArray uncond = model.forward(x, t, nul);
+      double eu = Parity.assertClose("cfg.uncond", uncond, VEC.get("cfg.uncond"), Parity.FORWARD);
+      // the original's scale s = 0.4 is the standard guidance weight w = 1 + s = 1.4: eps = u + w (c - u)
+      NDArray guided = uncond.add(cond.sub(uncond).mul(1.4f));
+      double eg = Parity.assertClose("cfg.out", guided, VEC.get("cfg.out"), Parity.FORWARD);
+      System.out.printf("U-ViT CFG parity: uncond %.2e, guided %.2e%n", eu, eg);
+    }
+  }
+}
