@@ -7,13 +7,13 @@ import ai.djl.ndarray.NDArray;
 import org.l2cbeam.core.io.TensorData;
 
 /** Reference-vector comparisons: max-abs-error relative to max|reference|, the manifest's tolerance rule. */
-public final class Parity {
+public final class UViTParity {
   /** Single forwards: an independent float64 recomputation agrees to 0.5-1.3e-5 of max|ref|. */
   public static final double FORWARD = 3e-5;
   /** Along sampling trajectories, with values up to ~1e3 under random weights. */
   public static final double TRAJECTORY = 1e-4;
 
-  private Parity() {}
+  private UViTParity() {}
 
   /** max|actual − expected| / max|expected|. */
   public static double relativeError(float[] actual, float[] expected) {
