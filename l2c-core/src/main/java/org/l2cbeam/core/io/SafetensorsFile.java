@@ -106,7 +106,7 @@ public final class SafetensorsFile {
           throw new CheckpointFormatException(
               file,
               "tensor '" + name + "': data_offsets [" + begin + ", " + end + "] outside the data section of "
-                  + dataLen + " bytes");
+                  + dataLen + " bytes" + (end > dataLen && begin >= 0 && end >= begin ? " (file truncated?)" : ""));
         }
         long expected;
         try {

@@ -1,10 +1,40 @@
 package org.l2cbeam.core.io;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import org.l2cbeam.core.io.RestrictedUnpickler.PickleException;
+import org.l2cbeam.core.io.RestrictedUnpickler.PyObject;
 
-/** Reads torch.save zip checkpoints through a restricted unpickler. (Being implemented: issue 2.) */
+/**
+ * Reads {@code torch.save} zip checkpoints (PyTorch >= 1.6) without Python.
+ *
+ * <p>The archive holds {@code <prefix>/data.pkl} (the object graph, a pickle) and {@code <prefix>/data/<key>} (raw
+ * little-endian storages); the prefix is whatever directory name torch chose ({@code archive/}, {@code 0020000/},
+ * {@code nnet/}, ...). {@code data.pkl} is run through {@link RestrictedUnpickler} with the
+ * {@link TorchPickleGlobals} allow-list, so a checkpoint can only describe data, never run code.
+ *
+ * <p>Nested containers are flattened with dots, as PyTorch names state-dict entries: {@code {"ema": {"blocks.0.w":
+ * t}}} gives tensor {@code ema.blocks.0.w}. A sub-tree without tensors (an argparse {@code args}, optimizer
+ * hyper-parameters, a step counter) becomes one metadata entry under its dotted path, as plain Java values
+ * (Map/List/String/Long/Double/Boolean/null).
+ */
 public final class TorchCheckpoint {
+  private static final int MAX_DEPTH = 64;
+
   private TorchCheckpoint() {}
 
   /** Flattened tensors (dotted names) and non-tensor metadata. */
@@ -18,7 +48,169 @@ public final class TorchCheckpoint {
     }
   }
 
+  /** The globals a checkpoint may reference; anything else is refused by name. */
+  public static Set<String> allowedGlobals() {
+    return TorchPickleGlobals.allowList();
+  }
+
   public static Contents read(Path file) {
-    throw new CheckpointFormatException(file, "torch.save checkpoints are not readable yet");
+    Object root = readObject(file);
+    Map<String, TensorData> tensors = new LinkedHashMap<>();
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    flatten(file, "", root, tensors, metadata, 0);
+    return new Contents(tensors, metadata);
+  }
+
+  /** The unpickled object graph of {@code data.pkl}, with tensors as {@link TensorData}. */
+  public static Object readObject(Path file) {
+    ZipFile zip;
+    try {
+      zip = new ZipFile(file.toFile());
+    } catch (ZipException e) {
+      throw new CheckpointFormatException(
+          file, "not a readable torch.save zip (truncated or corrupt: " + e.getMessage() + ")", e);
+    } catch (IOException e) {
+      throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
+    }
+    try (zip) {
+      String prefix = findPrefix(file, zip);
+      ZipEntry byteorder = zip.getEntry(prefix + "byteorder");
+      if (byteorder != null) {
+        String order = new String(readEntry(file, zip, byteorder), StandardCharsets.US_ASCII).trim();
+        if (!order.equals("little")) {
+          throw new CheckpointFormatException(file, "byteorder '" + order + "' is not supported (only little)");
+        }
+      }
+      byte[] pickle = readEntry(file, zip, zip.getEntry(prefix + "data.pkl"));
+      TorchPickleGlobals globals =
+          new TorchPickleGlobals(
+              key -> {
+                ZipEntry e = zip.getEntry(prefix + "data/" + key);
+                if (e == null) {
+                  throw new PickleException(
+                      "storage '" + prefix + "data/" + key + "' referenced by data.pkl is missing from the zip");
+                }
+                return ByteBuffer.wrap(readEntry(file, zip, e));
+              });
+      try {
+        return RestrictedUnpickler.load(pickle, globals);
+      } catch (PickleException e) {
+        throw new CheckpointFormatException(file, prefix + "data.pkl: " + e.getMessage(), e);
+      }
+    } catch (IOException e) {
+      throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** The directory all records live under, found from the single {@code data.pkl}. */
+  private static String findPrefix(Path file, ZipFile zip) {
+    List<String> candidates = new ArrayList<>();
+    Enumeration<? extends ZipEntry> entries = zip.entries();
+    while (entries.hasMoreElements()) {
+      String name = entries.nextElement().getName();
+      if (name.equals("data.pkl") || (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - 9)) {
+        candidates.add(name.substring(0, name.length() - "data.pkl".length()));
+      }
+    }
+    if (candidates.isEmpty()) {
+      throw new CheckpointFormatException(
+          file, "zip archive has no data.pkl: not a torch.save checkpoint (TorchScript archives and plain zips are"
+              + " not state dicts)");
+    }
+    if (candidates.size() > 1) {
+      throw new CheckpointFormatException(file, "zip archive has several data.pkl records: " + candidates);
+    }
+    return candidates.get(0);
+  }
+
+  private static byte[] readEntry(Path file, ZipFile zip, ZipEntry entry) {
+    long size = entry.getSize();
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new CheckpointFormatException(
+          file, "zip record " + entry.getName() + " is " + size + " bytes; records over 2 GiB are not supported");
+    }
+    try (InputStream in = zip.getInputStream(entry)) {
+      byte[] b = in.readAllBytes();
+      if (size >= 0 && b.length != size) {
+        throw new CheckpointFormatException(
+            file, "zip record " + entry.getName() + " is truncated: " + b.length + " of " + size + " bytes");
+      }
+      return b;
+    } catch (IOException e) {
+      throw new CheckpointFormatException(
+          file, "zip record " + entry.getName() + " cannot be read (truncated or corrupt: " + e.getMessage() + ")", e);
+    }
+  }
+
+  private static void flatten(
+      Path file, String name, Object value, Map<String, TensorData> tensors, Map<String, Object> metadata, int depth) {
+    if (depth > MAX_DEPTH) {
+      throw new CheckpointFormatException(file, "containers nested deeper than " + MAX_DEPTH + " levels at '" + name + "'");
+    }
+    if (value instanceof TensorData) {
+      String key = name.isEmpty() ? "tensor" : name;
+      tensors.put(key, (TensorData) value);
+      return;
+    }
+    if (!containsTensor(value, Collections.newSetFromMap(new IdentityHashMap<>()))) {
+      metadata.put(name.isEmpty() ? "value" : name, toPlain(value, 0));
+      return;
+    }
+    for (Map.Entry<String, Object> child : children(value).entrySet()) {
+      String childName = name.isEmpty() ? child.getKey() : name + "." + child.getKey();
+      if (tensors.containsKey(childName)) {
+        throw new CheckpointFormatException(file, "two entries flatten to the same name '" + childName + "'");
+      }
+      flatten(file, childName, child.getValue(), tensors, metadata, depth + 1);
+    }
+  }
+
+  private static Map<String, Object> children(Object value) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (value instanceof Map) {
+      ((Map<?, ?>) value).forEach((k, v) -> out.put(String.valueOf(k), v));
+    } else if (value instanceof PyObject) {
+      out.putAll(((PyObject) value).attributes);
+    } else if (value instanceof List) {
+      List<?> l = (List<?>) value;
+      for (int i = 0; i < l.size(); i++) out.put(Integer.toString(i), l.get(i));
+    }
+    return out;
+  }
+
+  private static boolean containsTensor(Object value, Set<Object> seen) {
+    if (value instanceof TensorData) return true;
+    if (!(value instanceof Map || value instanceof List || value instanceof PyObject) || !seen.add(value)) {
+      return false;
+    }
+    for (Object child : children(value).values()) {
+      if (containsTensor(child, seen)) return true;
+    }
+    return false;
+  }
+
+  /** Pickled data as plain Java values (tuples and sets as lists, objects as attribute maps). */
+  private static Object toPlain(Object value, int depth) {
+    if (depth > MAX_DEPTH) return "<nested too deep>";
+    if (value instanceof Map || value instanceof PyObject) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      children(value).forEach((k, v) -> out.put(k, toPlain(v, depth + 1)));
+      return out;
+    }
+    if (value instanceof List) {
+      List<Object> out = new ArrayList<>();
+      for (Object v : (List<?>) value) out.add(toPlain(v, depth + 1));
+      return out;
+    }
+    if (value instanceof byte[]) {
+      return new String((byte[]) value, StandardCharsets.ISO_8859_1);
+    }
+    if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
+      return value;
+    }
+    if (value instanceof RestrictedUnpickler.Named) {
+      return ((RestrictedUnpickler.Named) value).qualifiedName();
+    }
+    return String.valueOf(value);
   }
 }
