@@ -57,7 +57,7 @@ public final class VaeCheckpoint implements VaeParameters {
     w.tensors().forEach((k, v) -> {
       if (MODEL_PARTS.stream().anyMatch(k::startsWith)) kept.put(k, v);
     });
-    VaeWeightLayout layout = VaeWeightLayout.detect(kept.keySet(), source);
+    VaeWeightLayout layout = VaeWeightLayout.detect(kept.keySet(), w.names(), source);
     int levels = layout == VaeWeightLayout.DIFFUSERS ? diffusersLevels(kept.keySet()) : 0;
 
     Map<String, TensorData> ldm = new LinkedHashMap<>();

@@ -50,6 +50,11 @@ public enum VaeWeightLayout {
    * the anchor keys each layout would need and which of them are missing.
    */
   public static VaeWeightLayout detect(Collection<String> keys, Path source) {
+    return detect(keys, keys, source);
+  }
+
+  /** As {@link #detect(Collection, Path)}; {@code allKeys} (before filtering) are quoted when nothing matches. */
+  static VaeWeightLayout detect(Collection<String> keys, Collection<String> allKeys, Path source) {
     boolean diffusers =
         keys.stream().anyMatch(k -> k.startsWith("encoder.down_blocks.") || k.startsWith("decoder.up_blocks.")
             || k.contains(".mid_block."));
@@ -64,10 +69,10 @@ public enum VaeWeightLayout {
     }
     if (diffusers) return DIFFUSERS;
     if (ldm) return LDM;
-    throw new CheckpointFormatException(source, neitherLayoutMessage(keys));
+    throw new CheckpointFormatException(source, neitherLayoutMessage(keys, allKeys));
   }
 
-  private static String neitherLayoutMessage(Collection<String> keys) {
+  private static String neitherLayoutMessage(Collection<String> keys, Collection<String> allKeys) {
     List<String> missingLdm = new ArrayList<>();
     List<String> missingDiffusers = new ArrayList<>();
     for (String anchor : LDM_ANCHORS) {
@@ -78,7 +83,9 @@ public enum VaeWeightLayout {
     }
     String found =
         keys.isEmpty()
-            ? "it has no tensor under encoder., decoder., quant_conv. or post_quant_conv."
+            ? "it has no tensor under encoder., decoder., quant_conv. or post_quant_conv. (its " + allKeys.size()
+                + " tensors start with " + allKeys.stream().limit(5).collect(Collectors.joining(", "))
+                + (allKeys.size() > 5 ? ", ...)" : ")")
             : "its " + keys.size() + " VAE-like tensors start with "
                 + keys.stream().limit(5).collect(Collectors.joining(", ")) + (keys.size() > 5 ? ", ..." : "");
     return "not a Stable-Diffusion VAE checkpoint in either weight layout: "

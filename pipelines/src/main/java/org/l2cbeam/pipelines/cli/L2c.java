@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Learning-to-Cache for diffusion transformers, on DJL and Apache Beam.",
     subcommands = {
       InspectCommand.class,
+      VaeCommand.class,
     })
 public final class L2c implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
