@@ -1,0 +1,150 @@
+package org.l2cbeam.core.router.train;
+
+import com.google.gson.JsonObject;
+import java.util.Locale;
+
+/**
+ * Everything that defines a router-training run apart from its length: a checkpoint may only be resumed under the
+ * same settings (the number of iterations may grow). Defaults follow the authors' README, never the original
+ * argparse defaults ({@code --l1 1.0 --lr 1.0}, spec §2.4).
+ */
+public final class TrainingSettings {
+  /** Train the router of one uniformly drawn cache step per iteration, as the original does. */
+  public static final int RANDOM_CACHE_STEP = -1;
+
+  /** The original's label dropout to the null class. */
+  public static final double LABEL_DROPOUT = 0.1;
+
+  private final int samplingSteps;
+  private final double lambda;
+  private final AdamWConfig optimizer;
+  private final int batch;
+  private final long seed;
+  private final int cacheStep;
+  private final AdamW.ZeroGrad zeroGrad;
+
+  public TrainingSettings(
+      int samplingSteps,
+      double lambda,
+      AdamWConfig optimizer,
+      int batch,
+      long seed,
+      int cacheStep,
+      AdamW.ZeroGrad zeroGrad) {
+    if (samplingSteps < 2 || samplingSteps % 2 != 0) {
+      throw new IllegalArgumentException(
+          "--sampling-steps must be even and >= 2 (DiT pairs full step 2j+1 with cache step 2j), got "
+              + samplingSteps);
+    }
+    if (!(lambda >= 0) || !Double.isFinite(lambda)) {
+      throw new IllegalArgumentException("--lambda must be >= 0, got " + lambda);
+    }
+    if (batch < 1) {
+      throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+    }
+    if (cacheStep != RANDOM_CACHE_STEP && (cacheStep < 0 || cacheStep >= samplingSteps - 1 || cacheStep % 2 != 0)) {
+      throw new IllegalArgumentException(
+          "--cache-step " + cacheStep + " is not a cache step of " + samplingSteps
+              + " DDIM steps; cache steps are the even indices 0.." + (samplingSteps - 2));
+    }
+    this.samplingSteps = samplingSteps;
+    this.lambda = lambda;
+    this.optimizer = optimizer;
+    this.batch = batch;
+    this.seed = seed;
+    this.cacheStep = cacheStep;
+    this.zeroGrad = zeroGrad;
+  }
+
+  /** The README's λ: 5e-6 for 20 steps, 1e-6 for 50 and for 10; other step counts take the nearer of the two. */
+  public static double defaultLambda(int samplingSteps) {
+    return samplingSteps <= 20 && samplingSteps > 10 ? 5e-6 : 1e-6;
+  }
+
+  public int samplingSteps() {
+    return samplingSteps;
+  }
+
+  public double lambda() {
+    return lambda;
+  }
+
+  public AdamWConfig optimizer() {
+    return optimizer;
+  }
+
+  public int batch() {
+    return batch;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  /** The only cache step trained, or {@link #RANDOM_CACHE_STEP}. */
+  public int cacheStep() {
+    return cacheStep;
+  }
+
+  public boolean trainsOneCacheStep() {
+    return cacheStep != RANDOM_CACHE_STEP;
+  }
+
+  public AdamW.ZeroGrad zeroGrad() {
+    return zeroGrad;
+  }
+
+  /** Number of cache steps (= trainable routers): the even spaced indices 0, 2, ..., N-2. */
+  public int cacheSteps() {
+    return samplingSteps / 2;
+  }
+
+  public JsonObject toJson() {
+    JsonObject o = new JsonObject();
+    o.addProperty("sampling_steps", samplingSteps);
+    o.addProperty("lambda", lambda);
+    o.addProperty("lr", optimizer.lr());
+    o.addProperty("beta1", optimizer.beta1());
+    o.addProperty("beta2", optimizer.beta2());
+    o.addProperty("eps", optimizer.eps());
+    o.addProperty("weight_decay", optimizer.weightDecay());
+    o.addProperty("batch", batch);
+    o.addProperty("seed", seed);
+    o.addProperty("cache_step", cacheStep == RANDOM_CACHE_STEP ? "random" : Integer.toString(cacheStep));
+    o.addProperty("label_dropout", LABEL_DROPOUT);
+    o.addProperty("zero_grad", zeroGrad.name().toLowerCase(Locale.ROOT));
+    return o;
+  }
+
+  public static TrainingSettings fromJson(JsonObject o) {
+    String k = o.get("cache_step").getAsString();
+    return new TrainingSettings(
+        o.get("sampling_steps").getAsInt(),
+        o.get("lambda").getAsDouble(),
+        new AdamWConfig(
+            o.get("lr").getAsDouble(),
+            o.get("beta1").getAsDouble(),
+            o.get("beta2").getAsDouble(),
+            o.get("eps").getAsDouble(),
+            o.get("weight_decay").getAsDouble()),
+        o.get("batch").getAsInt(),
+        o.get("seed").getAsLong(),
+        k.equals("random") ? RANDOM_CACHE_STEP : Integer.parseInt(k),
+        AdamW.ZeroGrad.valueOf(o.get("zero_grad").getAsString().toUpperCase(Locale.ROOT)));
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TrainingSettings && toJson().equals(((TrainingSettings) o).toJson());
+  }
+
+  @Override
+  public int hashCode() {
+    return toJson().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return toJson().toString();
+  }
+}
