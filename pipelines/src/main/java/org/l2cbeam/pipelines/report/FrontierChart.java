@@ -1,0 +1,102 @@
+package org.l2cbeam.pipelines.report;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Rectangle2D;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.annotations.XYTextAnnotation;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+import org.l2cbeam.core.io.AtomicFile;
+
+/**
+ * {@code fid-vs-latency.png}: the speed/quality frontier. Plain DDIM at several step counts is a line (fewer steps:
+ * faster and worse); each L2C setting is a point. A point below the line at the same latency is the paper's claim,
+ * L2C beating DDIM at equal speed. Lower-left is better.
+ */
+public final class FrontierChart {
+  static {
+    System.setProperty("java.awt.headless", "true");
+  }
+
+  private static final Color DDIM_COLOR = new Color(31, 119, 180);
+  private static final Color[] L2C_COLORS = {new Color(214, 39, 40), new Color(255, 127, 14), new Color(44, 160, 44)};
+
+  private FrontierChart() {}
+
+  public static JFreeChart chart(BenchmarkReport report) {
+    XYSeriesCollection data = new XYSeriesCollection();
+    XYSeries ddim = new XYSeries("plain DDIM (N steps)", true, true);
+    for (SettingResult s : report.plainFrontier()) {
+      ddim.add(1000 * s.secondsPerImage(), s.fid());
+    }
+    data.addSeries(ddim);
+    // One point series per router (one router per step count), in step order.
+    Map<Integer, XYSeries> l2c = new TreeMap<>();
+    for (SettingResult s : report.settings()) {
+      if (s.isCached()) {
+        l2c.computeIfAbsent(s.steps(), n -> new XYSeries("L2C, DDIM-" + n + " router", false, true))
+            .add(1000 * s.secondsPerImage(), s.fid());
+      }
+    }
+    l2c.values().forEach(data::addSeries);
+
+    NumberAxis x = new NumberAxis("latency per image (ms), measured in the same run");
+    x.setAutoRangeIncludesZero(false);
+    NumberAxis y = new NumberAxis("FID (lower is better)");
+    y.setAutoRangeIncludesZero(false);
+    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer();
+    renderer.setSeriesLinesVisible(0, true);
+    renderer.setSeriesPaint(0, DDIM_COLOR);
+    renderer.setSeriesStroke(0, new BasicStroke(2f));
+    renderer.setSeriesShape(0, new Ellipse2D.Double(-4, -4, 8, 8));
+    for (int i = 1; i < data.getSeriesCount(); i++) {
+      renderer.setSeriesLinesVisible(i, false);
+      renderer.setSeriesPaint(i, L2C_COLORS[(i - 1) % L2C_COLORS.length]);
+      renderer.setSeriesShape(i, new Rectangle2D.Double(-6, -6, 12, 12));
+    }
+    XYPlot plot = new XYPlot(data, x, y, renderer);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    Font labelFont = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
+    for (SettingResult s : report.settings()) {
+      XYTextAnnotation label = new XYTextAnnotation("  " + s.label(), 1000 * s.secondsPerImage(), s.fid());
+      label.setFont(labelFont);
+      label.setTextAnchor(TextAnchor.BOTTOM_LEFT);
+      label.setPaint(s.isCached() ? Color.DARK_GRAY : DDIM_COLOR.darker());
+      plot.addAnnotation(label);
+    }
+    // Room for the labels to the right of the rightmost point and above the highest one.
+    x.setUpperMargin(0.22);
+    y.setUpperMargin(0.12);
+
+    JFreeChart chart = new JFreeChart(
+        "FID vs latency: " + report.model(), new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, true);
+    chart.setBackgroundPaint(Color.WHITE);
+    int n = report.settings().get(0).samples();
+    chart.addSubtitle(
+        new TextTitle(
+            "same requests for every setting, " + n + " samples each, CFG " + report.cfgScale()
+                + ", FID against " + report.referenceStats() + "; lower-left is better",
+            new Font(Font.SANS_SERIF, Font.PLAIN, 12)));
+    return chart;
+  }
+
+  public static void write(Path png, BenchmarkReport report) throws IOException {
+    JFreeChart chart = chart(report);
+    AtomicFile.write(png, out -> ChartUtils.writeChartAsPNG(out, chart, 900, 600));
+  }
+}
