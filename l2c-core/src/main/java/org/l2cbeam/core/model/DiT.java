@@ -1,0 +1,231 @@
+package org.l2cbeam.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import org.l2cbeam.core.diffusion.Guidance;
+import org.l2cbeam.core.io.WeightMap;
+
+/**
+ * A DiT (facebookresearch/DiT {@code models.DiT}) whose blocks expose L2C's cache units. Weights live in one
+ * sub-manager owned by the model. Every call works in its own scope: intermediates are freed before returning, and
+ * the result is attached to the manager of the input {@code x} (recorded unit outputs go to the {@link LayerCache}).
+ *
+ * <p>Thread-safety: forward calls only read the weights, so one model may serve several threads; each thread needs its
+ * own {@link LayerCache} and must have set its grad mode (see {@code Torch.inferenceMode()}).
+ */
+public final class DiT implements AutoCloseable {
+  private final DiTConfig config;
+  private final NDManager weights;
+  private final NDArray patchW;
+  private final NDArray patchB;
+  private final NDArray posEmbed;
+  private final TimestepEmbedder timestepEmbedder;
+  private final LabelEmbedder labelEmbedder;
+  private final List<DiTBlock> blocks;
+  private final NDArray finalAdaW;
+  private final NDArray finalAdaB;
+  private final NDArray finalW;
+  private final NDArray finalB;
+  private final NDArray lnOnes;
+  private final NDArray lnZeros;
+
+  private DiT(DiTConfig config, WeightMap w, NDManager parent) {
+    this.config = config;
+    this.weights = parent.newSubManager();
+    try {
+      this.patchW = w.get("x_embedder.proj.weight").toNDArray(weights);
+      this.patchB = w.get("x_embedder.proj.bias").toNDArray(weights);
+      this.posEmbed = w.get("pos_embed").toNDArray(weights);
+      this.timestepEmbedder = new TimestepEmbedder(w, weights);
+      this.labelEmbedder = new LabelEmbedder(w, weights);
+      this.lnOnes = weights.ones(new Shape(config.hiddenSize), DataType.FLOAT32);
+      this.lnZeros = weights.zeros(new Shape(config.hiddenSize), DataType.FLOAT32);
+      List<DiTBlock> b = new ArrayList<>();
+      for (int i = 0; i < config.depth; i++) b.add(new DiTBlock(w, i, config, lnOnes, lnZeros, weights));
+      this.blocks = Collections.unmodifiableList(b);
+      this.finalAdaW = w.get("final_layer.adaLN_modulation.1.weight").toNDArray(weights);
+      this.finalAdaB = w.get("final_layer.adaLN_modulation.1.bias").toNDArray(weights);
+      this.finalW = w.get("final_layer.linear.weight").toNDArray(weights);
+      this.finalB = w.get("final_layer.linear.bias").toNDArray(weights);
+    } catch (RuntimeException e) {
+      weights.close();
+      throw e;
+    }
+  }
+
+  /** Loads a state dict (already unwrapped, see {@link DiTLoader}) after a strict shape check against the config. */
+  public static DiT load(WeightMap stateDict, DiTConfig config, NDManager parent) {
+    stateDict.checkStrict(config.expectedShapes());
+    return new DiT(config, stateDict, parent);
+  }
+
+  public DiTConfig config() {
+    return config;
+  }
+
+  public int units() {
+    return config.units();
+  }
+
+  /** The manager owning the weights (for memory accounting in tests and benchmarks). */
+  public NDManager weightsManager() {
+    return weights;
+  }
+
+  /** The plain DiT forward: {@code x [N,C,H,W]}, {@code t [N]} original timesteps, {@code y [N]} labels. */
+  public NDArray forward(NDArray x, NDArray t, NDArray y) {
+    return forward(x, t, y, UnitPlan.computeAll(units()), null, null);
+  }
+
+  /** The forward with L2C cache units handled as {@code plan} says, reading and recording {@code cache}. */
+  public NDArray forward(NDArray x, NDArray t, NDArray y, UnitPlan plan, LayerCache cache) {
+    return forward(x, t, y, plan, cache, null);
+  }
+
+  /**
+   * The forward with an optional probe on intermediates. Returns {@code [N, outC, H, W]} (eps channels, then the
+   * learned-variance channels).
+   */
+  public NDArray forward(NDArray x, NDArray t, NDArray y, UnitPlan plan, LayerCache cache, ForwardProbe probe) {
+    plan.checkUnits(units(), "the DiT");
+    return forward(x, t, y, plan.executor(cache), probe);
+  }
+
+  /**
+   * The forward with a custom per-unit hook (the most general form; {@link UnitPlan#executor} is the usual one).
+   */
+  public NDArray forward(NDArray x, NDArray t, NDArray y, UnitExecutor units, ForwardProbe probe) {
+    checkInputs(x, t, y);
+    NDManager caller = x.getManager();
+    try (NDManager scope = caller.newSubManager()) {
+      // Inputs belong to the caller: every first op on them is moved into this call's scope.
+      NDArray h = scoped(scope, Conv2d.conv2d(x, patchW, patchB, new Shape(config.patchSize, config.patchSize))
+          .singletonOrThrow());
+      h = h.flatten(2, 3).transpose(0, 2, 1);
+      if (probe != null) probe.observe("x_embed", h);
+      h = h.add(posEmbed);
+
+      NDArray tFreq = timestepEmbedder.frequencies(scoped(scope, t.toType(DataType.FLOAT32, true)));
+      if (probe != null) probe.observe("t_freq", tFreq);
+      NDArray tEmb = timestepEmbedder.embed(tFreq);
+      if (probe != null) probe.observe("t_emb", tEmb);
+      NDArray yEmb = labelEmbedder.embed(scoped(scope, y.toType(DataType.INT64, true)));
+      if (probe != null) probe.observe("y_emb", yEmb);
+      NDArray c = tEmb.add(yEmb);
+      if (probe != null) probe.observe("c", c);
+      NDArray siluC = silu(c);
+
+      for (DiTBlock block : blocks) {
+        h = block.forward(h, siluC, units, probe);
+      }
+
+      NDList mod = Linear.linear(siluC, finalAdaW, finalAdaB).singletonOrThrow().split(2, 1);
+      NDArray shift = mod.get(0).expandDims(1);
+      NDArray scale = mod.get(1).expandDims(1);
+      NDArray fin = Linear.linear(DiTBlock.modulate(blocks.get(0).norm(h), shift, scale), finalW, finalB)
+          .singletonOrThrow();
+      if (probe != null) probe.observe("final_layer", fin);
+      NDArray out = unpatchify(fin);
+      out.attach(caller);
+      return out;
+    }
+  }
+
+  /**
+   * DiT's {@code forward_with_cfg}: takes the first half of {@code x} (as the original does, the second half is
+   * ignored), runs ONE forward on {@code [half; half]} with labels {@code y} (second half normally the null class), so
+   * both halves share one cache and one plan, then combines eps per {@code guidance}.
+   */
+  public NDArray forwardWithCfg(
+      NDArray x, NDArray t, NDArray y, Guidance guidance, UnitPlan plan, LayerCache cache, ForwardProbe probe) {
+    long n = x.getShape().get(0);
+    if (n % 2 != 0) {
+      throw new IllegalArgumentException("forward_with_cfg needs an even batch (cond; uncond), got " + n);
+    }
+    NDManager caller = x.getManager();
+    try (NDManager scope = caller.newSubManager()) {
+      NDArray half = scoped(scope, x.get("0:" + (n / 2)));
+      NDArray combined = half.concat(half, 0);
+      NDArray out = forward(combined, t, y, plan, cache, probe);
+      NDArray guided = guidance.combine(out, config.inChannels);
+      guided.attach(caller);
+      return guided;
+    }
+  }
+
+  public NDArray forwardWithCfg(NDArray x, NDArray t, NDArray y, Guidance guidance) {
+    return forwardWithCfg(x, t, y, guidance, UnitPlan.computeAll(units()), null, null);
+  }
+
+  private NDArray unpatchify(NDArray fin) {
+    long n = fin.getShape().get(0);
+    int g = config.gridSize();
+    int p = config.patchSize;
+    int c = config.outChannels();
+    // (N, h, w, p, q, C) -> (N, C, h, p, w, q), torch.einsum("nhwpqc->nchpwq").
+    return fin.reshape(n, g, g, p, p, c).transpose(0, 5, 1, 3, 2, 4).reshape(n, c, (long) g * p, (long) g * p);
+  }
+
+  private void checkInputs(NDArray x, NDArray t, NDArray y) {
+    Shape s = x.getShape();
+    if (s.dimension() != 4 || s.get(1) != config.inChannels || s.get(2) != config.inputSize
+        || s.get(3) != config.inputSize) {
+      throw new IllegalArgumentException(
+          "latent x has shape " + s + " but this DiT expects [N, " + config.inChannels + ", " + config.inputSize
+              + ", " + config.inputSize + "]");
+    }
+    long n = s.get(0);
+    if (t.getShape().dimension() != 1 || t.getShape().get(0) != n) {
+      throw new IllegalArgumentException("timesteps t have shape " + t.getShape() + ", expected [" + n + "]");
+    }
+    if (y.getShape().dimension() != 1 || y.getShape().get(0) != n) {
+      throw new IllegalArgumentException("labels y have shape " + y.getShape() + ", expected [" + n + "]");
+    }
+    try (NDArray labels = y.toType(DataType.INT64, true)) {
+      checkLabels(labels.toLongArray(), true);
+    }
+  }
+
+  /**
+   * Fails unless every label is a class {@code 0..num_classes-1} (or, with {@code allowNull}, the CFG null class
+   * {@code num_classes}).
+   */
+  public void checkLabels(long[] labels, boolean allowNull) {
+    long max = allowNull ? config.numClasses : config.numClasses - 1;
+    for (int i = 0; i < labels.length; i++) {
+      if (labels[i] < 0 || labels[i] > max) {
+        throw new IllegalArgumentException(
+            "label " + labels[i] + " at position " + i + " is out of range: this DiT has classes 0.."
+                + (config.numClasses - 1) + (allowNull ? " and the null class " + config.numClasses : ""));
+      }
+    }
+  }
+
+  static NDArray silu(NDArray x) {
+    return x.mul(x.getNDArrayInternal().sigmoid());
+  }
+
+  private static NDArray scoped(NDManager scope, NDArray a) {
+    a.attach(scope);
+    return a;
+  }
+
+  @Override
+  public void close() {
+    weights.close();
+  }
+
+  @Override
+  public String toString() {
+    return "DiT" + Arrays.toString(new int[] {config.hiddenSize, config.depth, config.numHeads});
+  }
+}

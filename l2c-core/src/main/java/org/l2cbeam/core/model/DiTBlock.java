@@ -1,0 +1,85 @@
+package org.l2cbeam.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import org.l2cbeam.core.io.WeightMap;
+
+/**
+ * One adaLN-Zero DiT block with its two cache units: unit {@code 2i} is the attention branch, {@code 2i+1} the MLP
+ * branch. What is cached is the branch output before the gate; the gate is always recomputed from the current
+ * conditioning {@code c}, so a reused unit contributes {@code gate(c_now) * cached}.
+ */
+final class DiTBlock {
+  private static final float LN_EPS = 1e-6f;
+
+  private final int index;
+  private final int hidden;
+  private final NDArray adaW;
+  private final NDArray adaB;
+  private final NDArray lnOnes;
+  private final NDArray lnZeros;
+  private final Attention attn;
+  private final Mlp mlp;
+
+  DiTBlock(WeightMap w, int index, DiTConfig cfg, NDArray lnOnes, NDArray lnZeros, NDManager weights) {
+    String p = "blocks." + index + ".";
+    this.index = index;
+    this.hidden = cfg.hiddenSize;
+    this.adaW = w.get(p + "adaLN_modulation.1.weight").toNDArray(weights);
+    this.adaB = w.get(p + "adaLN_modulation.1.bias").toNDArray(weights);
+    this.lnOnes = lnOnes;
+    this.lnZeros = lnZeros;
+    this.attn = new Attention(w, p + "attn.", cfg.numHeads, cfg.headDim(), weights);
+    this.mlp = new Mlp(w, p + "mlp.", weights);
+  }
+
+  int attnUnit() {
+    return 2 * index;
+  }
+
+  int mlpUnit() {
+    return 2 * index + 1;
+  }
+
+  /**
+   * {@code x [N, T, D]}, {@code siluC = SiLU(c) [N, D]} -> the block output. The executor decides per unit whether
+   * the branch runs, is reused from the cache, or is mixed softly (see {@link UnitPlan}).
+   */
+  NDArray forward(NDArray x, NDArray siluC, UnitExecutor units, ForwardProbe probe) {
+    NDArray modulation = Linear.linear(siluC, adaW, adaB).singletonOrThrow();
+    if (probe != null) probe.observe("block" + index + ".adaLN", modulation);
+    NDList m = modulation.split(6, 1);
+    NDArray shiftMsa = m.get(0).expandDims(1);
+    NDArray scaleMsa = m.get(1).expandDims(1);
+    NDArray gateMsa = m.get(2).expandDims(1);
+    NDArray shiftMlp = m.get(3).expandDims(1);
+    NDArray scaleMlp = m.get(4).expandDims(1);
+    NDArray gateMlp = m.get(5).expandDims(1);
+
+    final NDArray x0 = x;
+    NDArray attnOut = units.run(attnUnit(), () -> attn.forward(modulate(norm(x0), shiftMsa, scaleMsa)));
+    if (probe != null) probe.observe("block" + index + ".attn_out", attnOut);
+    NDArray x1 = x.add(gateMsa.mul(attnOut));
+
+    NDArray mlpOut = units.run(mlpUnit(), () -> mlp.forward(modulate(norm(x1), shiftMlp, scaleMlp)));
+    if (probe != null) probe.observe("block" + index + ".mlp_out", mlpOut);
+    NDArray x2 = x1.add(gateMlp.mul(mlpOut));
+    if (probe != null) probe.observe("block" + index + ".out", x2);
+    return x2;
+  }
+
+  /** LayerNorm without affine, eps 1e-6 (DJL needs explicit ones/zeros: a null affine throws). */
+  NDArray norm(NDArray x) {
+    return LayerNorm.layerNorm(x, new Shape(hidden), lnOnes, lnZeros, LN_EPS).singletonOrThrow();
+  }
+
+  /** DiT's {@code modulate}: {@code x * (1 + scale) + shift}, scale/shift already broadcast over tokens. */
+  static NDArray modulate(NDArray x, NDArray shift, NDArray scale) {
+    NDArray one = x.getManager().full(new Shape(), 1f);
+    return x.mul(scale.add(one)).add(shift);
+  }
+}
