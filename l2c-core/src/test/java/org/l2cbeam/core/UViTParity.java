@@ -36,7 +36,6 @@ public final class UViTParity {
 
   public static double assertClose(String what, float[] actual, float[] expected, double tolerance) {
     double rel = relativeError(actual, expected);
-    System.out.printf("parity %-44s rel.err %.3e%n", what, rel);
     assertTrue(what + ": relative max error " + rel + " > " + tolerance, rel <= tolerance);
     return rel;
   }
