@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       InspectCommand.class,
       VaeCommand.class,
+      RouterCommand.class,
+      BenchCommand.class,
     })
 public final class L2c implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

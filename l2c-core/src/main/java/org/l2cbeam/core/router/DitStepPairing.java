@@ -1,0 +1,28 @@
+package org.l2cbeam.core.router;
+
+/**
+ * DiT with DDIM (spec §2.2, §2.5): the schedule has one row per spaced index k = 0..N-1 (sampling visits N-1 down to
+ * 0). Odd indices are full steps; an even index k is a cache step reusing step k+1's outputs, driven by router
+ * {@code p_k}. Index N-1 has no earlier step, so it is full even when N is odd ("even AND a cache exists").
+ */
+final class DitStepPairing implements StepPairing {
+  @Override
+  public int scheduleRows(int nfe) {
+    return nfe;
+  }
+
+  @Override
+  public boolean isCacheRow(int row, int rows) {
+    return row % 2 == 0 && row <= rows - 2;
+  }
+
+  @Override
+  public int evaluationsPerRow() {
+    return 1;
+  }
+
+  @Override
+  public String describe() {
+    return "DiT/DDIM: row k = spaced index k; even k <= N-2 are cache steps (router p_k), odd k are full steps";
+  }
+}

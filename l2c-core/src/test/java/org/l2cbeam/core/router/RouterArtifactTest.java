@@ -1,0 +1,98 @@
+package org.l2cbeam.core.router;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.l2cbeam.core.TestResources;
+import org.l2cbeam.core.io.CheckpointFormatException;
+
+public class RouterArtifactTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  @Test
+  public void officialRouterRoundTripsExactlyThroughJson() throws Exception {
+    Path source = TestResources.path("routers/DDIM20_router.pt");
+    RouterArtifact a = RouterArtifact.importFrom(source, null, null);
+    assertEquals("unknown", a.modelFingerprint());
+    assertEquals(0.1, a.theta(), 0);
+    assertEquals("ddim", a.sampler());
+    assertEquals(20, a.steps());
+    assertEquals("DDIM20_router.pt", a.provenance().source);
+    assertEquals(64, a.provenance().sourceSha256.length());
+    Path json = tmp.getRoot().toPath().resolve("ddim20.json");
+    a.write(json);
+    RouterArtifact b = RouterArtifact.read(json);
+    assertEquals(a, b);
+    assertArrayEquals(a.scores().logits(), b.scores().logits());
+    assertEquals(a.schedule(), b.schedule());
+    assertEquals("writing again gives the same bytes", a.toJson(), b.toJson());
+    // Human-readable: one line per router row, units named.
+    List<String> lines = Files.readAllLines(json);
+    assertEquals("{", lines.get(0));
+    assertThat(Files.readString(json), containsString("\"units\": [\"block0.attn\", \"block0.mlp\", \"block1.attn\""));
+    assertEquals(1, Files.list(tmp.getRoot().toPath()).count());
+    // RouterScores.load accepts the artifact too.
+    assertArrayEquals(a.scores().logits(), RouterScores.load(json).logits());
+  }
+
+  @Test
+  public void arbitraryFloatsAndTrainingProvenanceRoundTripExactly() throws Exception {
+    Random rnd = new Random(1);
+    float[][] logits = new float[4][10];
+    for (float[] row : logits) {
+      for (int u = 0; u < row.length; u++) row[u] = Float.intBitsToFloat(rnd.nextInt() & 0xbf7fffff);
+    }
+    logits[0][0] = Float.MIN_VALUE;
+    logits[0][1] = -0f;
+    logits[0][2] = Float.MAX_VALUE;
+    RouterArtifact a =
+        new RouterArtifact(
+                "abc123", new RouterScores(ModelFamily.UVIT, logits), null, 0.9,
+                new RouterArtifact.Provenance("train", null, "2026-11-27T00:00:00Z", "l2c router train", Map.of()))
+            .withTraining(Map.of("lambda", 0.1, "iterations", 2000L, "loss", List.of(0.5, 0.25), "dataset", "fmnist"));
+    Path json = tmp.getRoot().toPath().resolve("r.json");
+    a.write(json);
+    RouterArtifact b = RouterArtifact.read(json);
+    assertEquals(a, b);
+    assertEquals(a.toJson(), b.toJson());
+    assertEquals(2000L, b.provenance().training.get("iterations"));
+    assertEquals(List.of("in0.attn", "in0.mlp", "in1.attn", "in1.mlp", "mid.attn", "mid.mlp", "out0.attn", "out0.mlp",
+        "out1.attn", "out1.mlp"), b.units());
+  }
+
+  @Test
+  public void badArtifactsNameTheFileAndKey() throws Exception {
+    RouterArtifact a = RouterArtifact.importFrom(TestResources.vector("dit_router_ckpt.pt"), null, null);
+    String good = a.toJson();
+    assertBad(good.replace("\"steps\": 10", "\"steps\": 12"), "key 'scores' has 10 rows, but 'steps' is 12");
+    assertBad(good.replace("\"formatVersion\": 1", "\"formatVersion\": 7"), "key 'formatVersion' is 7");
+    assertBad(good.replace("\"modelFamily\": \"dit\"", "\"modelFamily\": \"unet\""), "key 'modelFamily'");
+    assertBad(good.replace("\"block0.attn\"", "\"blockX.attn\""), "key 'units' does not match");
+    assertBad(good.replace("\"theta\": 0.1", "\"theta\": 1.5"), "key 'theta'");
+    assertBad(good.replace("\"sampler\"", "\"samplr\""), "missing key 'sampler'");
+    assertBad("[1, 2", "not a JSON object");
+  }
+
+  private void assertBad(String json, String problem) throws Exception {
+    Path f = tmp.newFile().toPath();
+    Files.writeString(f, json);
+    try {
+      RouterArtifact.read(f);
+      fail("expected an error: " + problem);
+    } catch (CheckpointFormatException e) {
+      assertThat(e.getMessage(), containsString(f.toString()));
+      assertThat(e.getMessage(), containsString(problem));
+    }
+  }
+}
