@@ -1,0 +1,59 @@
+package org.l2cbeam.beam;
+
+import com.google.auto.value.AutoValue;
+import java.io.Serializable;
+
+/**
+ * A validated model checkpoint, small enough to be a side input: where it lives, the fingerprint of its weights
+ * (sha256, the key of the per-JVM {@link SharedModels} cache and of router artifacts) and its inferred configuration.
+ * Workers load the weights from {@link #uri()} once per JVM, on first use.
+ */
+@AutoValue
+public abstract class ModelRef implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** The location the user gave: a local path, {@code gs://...}, or {@code builtin:fmnist-dit}. */
+  public abstract String uri();
+
+  /** sha256 of the weights, hex. */
+  public abstract String fingerprint();
+
+  /** The architecture, e.g. {@code dit}. */
+  public abstract String architecture();
+
+  /** Spatial size of the model input (pixels, or latent cells for a latent model). */
+  public abstract int inputSize();
+
+  public abstract int inChannels();
+
+  /** Number of real classes; labels are {@code 0..numClasses-1} (the null class for CFG is extra). */
+  public abstract int numClasses();
+
+  /** Number of L2C cache units: two per block (attention, MLP). */
+  public abstract int cacheUnits();
+
+  /** The inferred configuration as JSON, for display and provenance. */
+  public abstract String configJson();
+
+  public static ModelRef of(
+      String uri,
+      String fingerprint,
+      String architecture,
+      int inputSize,
+      int inChannels,
+      int numClasses,
+      int cacheUnits,
+      String configJson) {
+    return new AutoValue_ModelRef(
+        uri, fingerprint, architecture, inputSize, inChannels, numClasses, cacheUnits, configJson);
+  }
+
+  /** Fails, naming the request and the model, unless {@code label} is one of the model's classes. */
+  public void checkLabel(long requestId, int label) {
+    if (label < 0 || label >= numClasses()) {
+      throw new IllegalArgumentException(
+          "sample request " + requestId + " has label " + label + ", but model " + uri() + " has " + numClasses()
+              + " classes (0.." + (numClasses() - 1) + ")");
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package org.l2cbeam.beam;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.Assert.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.Test;
+
+public class SharedModelsTest {
+  /** Loads per fingerprint, counted; static because DoFns are serialized copies. */
+  static final java.util.concurrent.ConcurrentMap<String, AtomicInteger> LOADS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  static final java.util.Set<Integer> DO_FN_INSTANCES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  static Callable<Object> countingLoader(String fingerprint) {
+    return () -> {
+      LOADS.computeIfAbsent(fingerprint, k -> new AtomicInteger()).incrementAndGet();
+      Thread.sleep(50); // long enough for concurrent callers to pile up on the first load
+      return new Object[] {fingerprint};
+    };
+  }
+
+  @Test
+  public void concurrentCallersShareOneLoad() throws Exception {
+    String fp = UUID.randomUUID().toString();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<Object>> results = new ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      results.add(pool.submit(() -> SharedModels.get("test", fp, Object.class, countingLoader(fp))));
+    }
+    Object first = results.get(0).get();
+    for (Future<Object> f : results) assertThat(f.get() == first, equalTo(true));
+    pool.shutdown();
+    assertThat(LOADS.get(fp).get(), equalTo(1));
+    assertThat(SharedModels.isLoaded("test", fp), equalTo(true));
+  }
+
+  @Test
+  public void aFailedLoadIsRetriedByTheNextCaller() {
+    String fp = UUID.randomUUID().toString();
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> SharedModels.get("test", fp, Object.class, () -> {
+              throw new java.io.IOException("disk on fire");
+            }));
+    assertThat(e.getMessage(), containsString("disk on fire"));
+    assertThat(SharedModels.isLoaded("test", fp), equalTo(false));
+    assertThat(SharedModels.get("test", fp, String.class, () -> "ok"), equalTo("ok"));
+  }
+
+  static final class UsesSharedModel extends DoFn<Integer, Integer> {
+    private final String fingerprint;
+
+    UsesSharedModel(String fingerprint) {
+      this.fingerprint = fingerprint;
+    }
+
+    @ProcessElement
+    public void process(@Element Integer x, OutputReceiver<Integer> out) {
+      DO_FN_INSTANCES.add(System.identityHashCode(this));
+      SharedModels.get("test", fingerprint, Object.class, countingLoader(fingerprint));
+      out.output(x);
+    }
+  }
+
+  @Test
+  public void directRunnerDoFnInstancesAndThreadsShareOneLoad() {
+    String fp = UUID.randomUUID().toString();
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    List<Integer> xs = new ArrayList<>();
+    for (int i = 0; i < 48; i++) xs.add(i);
+    PCollection<Integer> out =
+        p.apply(Create.of(xs)).apply(Reshuffle.viaRandomKey()).apply(ParDo.of(new UsesSharedModel(fp)));
+    PAssert.that(out).containsInAnyOrder(xs);
+    p.run().waitUntilFinish();
+    assertThat(LOADS.get(fp).get(), equalTo(1));
+    System.out.println("DoFn instances that used the shared model: " + DO_FN_INSTANCES.size());
+  }
+}
