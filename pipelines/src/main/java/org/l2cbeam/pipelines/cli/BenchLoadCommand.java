@@ -92,7 +92,7 @@ final class BenchLoadCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** DiT-XL/2 (256 px) state-dict shapes, with as many blocks as fit the target size (28 blocks = 2.5 GiB). */
+  /** DiT-XL/2 (256 px) state-dict shapes, with as many blocks as bring the size closest to the target (28 blocks = 2.70 GB = 2.52 GiB). */
   static Map<String, long[]> ditXl2Shapes(long targetBytes) {
     Map<String, long[]> s = new LinkedHashMap<>();
     long d = HIDDEN;
@@ -109,7 +109,9 @@ final class BenchLoadCommand implements Callable<Integer> {
     s.put("final_layer.adaLN_modulation.1.weight", new long[] {2 * d, d});
     s.put("final_layer.adaLN_modulation.1.bias", new long[] {2 * d});
     long total = sizeOf(s);
-    for (int b = 0; total < targetBytes || b == 0; b++) {
+    long blockBytes = 4 * (3 * d * d + 3 * d + d * d + d + 4 * d * d + 4 * d + 4 * d * d + d + 6 * d * d + 6 * d);
+    // Blocks until the size is closest to the target (at least one).
+    for (int b = 0; b == 0 || total + blockBytes / 2 <= targetBytes; b++) {
       Map<String, long[]> block = new LinkedHashMap<>();
       String p = "blocks." + b + ".";
       block.put(p + "attn.qkv.weight", new long[] {3 * d, d});
