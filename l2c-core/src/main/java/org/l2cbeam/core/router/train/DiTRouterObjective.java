@@ -1,0 +1,176 @@
+package org.l2cbeam.core.router.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.model.LayerCache;
+import org.l2cbeam.core.model.UnitPlan;
+import org.l2cbeam.core.runtime.Autograd;
+
+/**
+ * The L2C DiT router objective, as the original's {@code GaussianDiffusion.router_training_losses} computes it
+ * (spec §2.4), for one batch and the router of one cache step k (full step t = k+1):
+ *
+ * <pre>
+ *   x_t    = sqrt(ᾱ'_t) x0 + sqrt(1-ᾱ'_t) noise                       q_sample at the odd spaced index t
+ *   x_k    = DDIM(η=0) step from t with the FULL model, recording the cache      (no router, no CFG, no grad)
+ *   target = model(x_k, τ_k, y)             the full model; the cache is read by nobody and not overwritten
+ *   pred   = model(x_k, τ_k, y) with every unit mixed  β_u·fresh + (1-β_u)·cached,  β = sigmoid(p_k)
+ *   loss   = mean over all output channels (ε and σ), H, W and the batch of (target - pred)²  +  λ·Σ_u β_u
+ * </pre>
+ *
+ * Labels dropped to the null class by the batch's mask are dropped in all three forwards. Only the student forward
+ * runs under the gradient collector; gradients flow through the frozen network into the router logits only.
+ */
+public final class DiTRouterObjective {
+  private final DiT model;
+  private final double[] alphaBar;
+  private final long[] timesteps;
+  private final double lambda;
+
+  /** What one evaluation gives: the loss, its two terms, the per-sample MSE and dLoss/dp_k. */
+  public static final class Evaluation {
+    public final float loss;
+    public final float dataLoss;
+    public final float l1;
+    public final float[] perSampleMse;
+    public final float[] gradient;
+
+    Evaluation(float loss, float dataLoss, float l1, float[] perSampleMse, float[] gradient) {
+      this.loss = loss;
+      this.dataLoss = dataLoss;
+      this.l1 = l1;
+      this.perSampleMse = perSampleMse;
+      this.gradient = gradient;
+    }
+
+    /** True unless the loss or any gradient entry is NaN or infinite. */
+    public boolean isFinite() {
+      if (!Float.isFinite(loss)) return false;
+      for (float g : gradient) if (!Float.isFinite(g)) return false;
+      return true;
+    }
+
+    @Override
+    public String toString() {
+      return "loss=" + loss + " mse=" + dataLoss + " l1=" + l1 + " grad=" + Arrays.toString(gradient);
+    }
+  }
+
+  /**
+   * @param model the frozen DiT
+   * @param alphaBar the respaced cumulative products ᾱ'_k = ᾱ[τ_k], k = 0..N-1
+   * @param timesteps the kept original timesteps τ_k fed to the model
+   * @param lambda the weight of the L1 term (README: 5e-6 for N=20, 1e-6 for N=50)
+   */
+  public DiTRouterObjective(DiT model, double[] alphaBar, long[] timesteps, double lambda) {
+    if (alphaBar.length != timesteps.length) {
+      throw new IllegalArgumentException(alphaBar.length + " ᾱ values but " + timesteps.length + " timesteps");
+    }
+    this.model = model;
+    this.alphaBar = alphaBar.clone();
+    this.timesteps = timesteps.clone();
+    this.lambda = lambda;
+  }
+
+  public DiT model() {
+    return model;
+  }
+
+  public int samplingSteps() {
+    return timesteps.length;
+  }
+
+  /** The loss and its gradient with respect to the logits {@code p_k} of the batch's cache step. */
+  public Evaluation evaluate(NDManager parent, TrainingBatch batch, float[] routerLogits) {
+    int k = batch.cacheStep();
+    int t = batch.fullStep();
+    if (t >= timesteps.length) {
+      throw new IllegalArgumentException(
+          "cache step " + k + " has no full step " + t + " in a " + timesteps.length + "-step sampler");
+    }
+    int units = model.units();
+    if (routerLogits.length != units) {
+      throw new IllegalArgumentException(
+          "router has " + routerLogits.length + " logits but the model has " + units + " cache units");
+    }
+    int[] s = batch.shape();
+    Shape shape = new Shape(s[0], s[1], s[2], s[3]);
+    try (NDManager step = parent.newSubManager();
+        LayerCache cache = new LayerCache(step, units)) {
+      NDArray x0 = step.create(batch.x0(), shape);
+      NDArray noise = step.create(batch.noise(), shape);
+      NDArray y = step.create(labelsAfterDropout(batch));
+
+      // q_sample at the full step t; coefficients are float32 copies of float64 tables, as _extract_into_tensor does.
+      NDArray xt = x0.mul(scalar(step, Math.sqrt(alphaBar[t]))).add(noise.mul(scalar(step, Math.sqrt(1 - alphaBar[t]))));
+
+      // The full step: one DDIM step from t to k with the plain model, recording every unit into the cache.
+      NDArray fullOut = model.forward(xt, timestepsOf(step, t, s[0]), y, UnitPlan.recordAll(units), cache);
+      NDArray xk = ddimStep(step, xt, fullOut, t, s[1]);
+
+      NDArray tk = timestepsOf(step, k, s[0]);
+      // Teacher: the full model at the cache step; computeAll neither reads nor overwrites the cache.
+      NDArray target = model.forward(xk, tk, y, UnitPlan.computeAll(units), cache);
+
+      NDArray p = step.create(routerLogits);
+      p.setRequiresGradient(true);
+      NDArray lambdaArr = step.full(new Shape(), (float) lambda);
+      float[][] values =
+          Autograd.withCollector(
+              collector -> {
+                // Tensor scalars only in here; Number overloads corrupt gradients (platform-notes §3).
+                NDArray beta = p.getNDArrayInternal().sigmoid();
+                NDArray pred = model.forward(xk, tk, y, UnitPlan.soft(beta), cache);
+                NDArray diff = target.sub(pred);
+                NDArray perSample = diff.mul(diff).mean(new int[] {1, 2, 3});
+                NDArray mse = perSample.mean();
+                NDArray l1 = beta.sum();
+                NDArray loss = mse.add(l1.mul(lambdaArr));
+                collector.backward(loss);
+                try (NDArray grad = p.getGradient()) {
+                  return new float[][] {
+                    {loss.getFloat(), mse.getFloat(), l1.getFloat()}, perSample.toFloatArray(), grad.toFloatArray()
+                  };
+                }
+              });
+      return new Evaluation(values[0][0], values[0][1], values[0][2], values[1], values[2]);
+    }
+  }
+
+  /**
+   * DDIM (η = 0, clip_denoised=False) from spaced index t to t-1 on the ε channels, in the float32 op order of
+   * guided-diffusion's {@code ddim_sample}: x0 = √(1/ᾱ_t)·x − √(1/ᾱ_t − 1)·ε, ε' = (√(1/ᾱ_t)·x − x0)/√(1/ᾱ_t − 1),
+   * x' = x0·√ᾱ_{t-1} + √(1 − ᾱ_{t-1})·ε'.
+   */
+  private NDArray ddimStep(NDManager step, NDArray x, NDArray modelOut, int t, int channels) {
+    NDArray eps = modelOut.get(":, 0:" + channels);
+    NDArray recip = scalar(step, Math.sqrt(1.0 / alphaBar[t]));
+    NDArray recipM1 = scalar(step, Math.sqrt(1.0 / alphaBar[t] - 1));
+    NDArray predX0 = x.mul(recip).sub(eps.mul(recipM1));
+    NDArray epsAgain = x.mul(recip).sub(predX0).div(recipM1);
+    float abPrev = (float) (t == 0 ? 1.0 : alphaBar[t - 1]);
+    NDArray sqrtAbPrev = step.full(new Shape(), (float) Math.sqrt(abPrev));
+    NDArray sqrtOneMinus = step.full(new Shape(), (float) Math.sqrt(1f - abPrev));
+    return predX0.mul(sqrtAbPrev).add(epsAgain.mul(sqrtOneMinus));
+  }
+
+  private static NDArray scalar(NDManager m, double value) {
+    return m.full(new Shape(), (float) value);
+  }
+
+  private NDArray timestepsOf(NDManager m, int spacedIndex, int batch) {
+    long[] t = new long[batch];
+    Arrays.fill(t, timesteps[spacedIndex]);
+    return m.create(t);
+  }
+
+  private long[] labelsAfterDropout(TrainingBatch batch) {
+    long[] y = batch.labels().clone();
+    boolean[] drop = batch.dropLabel();
+    for (int i = 0; i < y.length; i++) if (drop[i]) y[i] = model.config().nullClass();
+    return y;
+  }
+}
