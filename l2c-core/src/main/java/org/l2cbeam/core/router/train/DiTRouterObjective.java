@@ -125,7 +125,7 @@ public final class DiTRouterObjective {
                 NDArray beta = p.getNDArrayInternal().sigmoid();
                 NDArray pred = model.forward(xk, tk, y, UnitPlan.soft(beta), cache);
                 NDArray diff = target.sub(pred);
-                NDArray perSample = diff.mul(diff).mean(new int[] {1, 2, 3});
+                NDArray perSample = diff.mul(diff).reshape(s[0], -1).mean(new int[] {1});
                 NDArray mse = perSample.mean();
                 NDArray l1 = beta.sum();
                 NDArray loss = mse.add(l1.mul(lambdaArr));
