@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import org.l2cbeam.core.diffusion.DdimSampler;
+import org.l2cbeam.core.diffusion.NoiseSchedule;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.LayerCache;
 import org.l2cbeam.core.model.UnitPlan;
@@ -26,8 +28,8 @@ import org.l2cbeam.core.runtime.Autograd;
  */
 public final class DiTRouterObjective {
   private final DiT model;
-  private final double[] alphaBar;
-  private final long[] timesteps;
+  private final NoiseSchedule schedule;
+  private final DdimSampler ddim;
   private final double lambda;
 
   /** What one evaluation gives: the loss, its two terms, the per-sample MSE and dLoss/dp_k. */
@@ -61,17 +63,13 @@ public final class DiTRouterObjective {
 
   /**
    * @param model the frozen DiT
-   * @param alphaBar the respaced cumulative products ᾱ'_k = ᾱ[τ_k], k = 0..N-1
-   * @param timesteps the kept original timesteps τ_k fed to the model
+   * @param schedule the respaced diffusion of the sampler the routers are for ({@code NoiseSchedule.dit(N)})
    * @param lambda the weight of the L1 term (README: 5e-6 for N=20, 1e-6 for N=50)
    */
-  public DiTRouterObjective(DiT model, double[] alphaBar, long[] timesteps, double lambda) {
-    if (alphaBar.length != timesteps.length) {
-      throw new IllegalArgumentException(alphaBar.length + " ᾱ values but " + timesteps.length + " timesteps");
-    }
+  public DiTRouterObjective(DiT model, NoiseSchedule schedule, double lambda) {
     this.model = model;
-    this.alphaBar = alphaBar.clone();
-    this.timesteps = timesteps.clone();
+    this.schedule = schedule;
+    this.ddim = new DdimSampler(schedule);
     this.lambda = lambda;
   }
 
@@ -80,16 +78,16 @@ public final class DiTRouterObjective {
   }
 
   public int samplingSteps() {
-    return timesteps.length;
+    return schedule.steps();
   }
 
   /** The loss and its gradient with respect to the logits {@code p_k} of the batch's cache step. */
   public Evaluation evaluate(NDManager parent, TrainingBatch batch, float[] routerLogits) {
     int k = batch.cacheStep();
     int t = batch.fullStep();
-    if (t >= timesteps.length) {
+    if (t >= schedule.steps()) {
       throw new IllegalArgumentException(
-          "cache step " + k + " has no full step " + t + " in a " + timesteps.length + "-step sampler");
+          "cache step " + k + " has no full step " + t + " in a " + schedule.steps() + "-step sampler");
     }
     int units = model.units();
     if (routerLogits.length != units) {
@@ -104,12 +102,11 @@ public final class DiTRouterObjective {
       NDArray noise = step.create(batch.noise(), shape);
       NDArray y = step.create(labelsAfterDropout(batch));
 
-      // q_sample at the full step t; coefficients are float32 copies of float64 tables, as _extract_into_tensor does.
-      NDArray xt = x0.mul(scalar(step, Math.sqrt(alphaBar[t]))).add(noise.mul(scalar(step, Math.sqrt(1 - alphaBar[t]))));
+      NDArray xt = schedule.qSample(x0, noise, t);
 
       // The full step: one DDIM step from t to k with the plain model, recording every unit into the cache.
       NDArray fullOut = model.forward(xt, timestepsOf(step, t, s[0]), y, UnitPlan.recordAll(units), cache);
-      NDArray xk = ddimStep(step, xt, fullOut, t, s[1]);
+      NDArray xk = ddim.step(xt, fullOut, t)[0];
 
       NDArray tk = timestepsOf(step, k, s[0]);
       // Teacher: the full model at the cache step; computeAll neither reads nor overwrites the cache.
@@ -140,30 +137,9 @@ public final class DiTRouterObjective {
     }
   }
 
-  /**
-   * DDIM (η = 0, clip_denoised=False) from spaced index t to t-1 on the ε channels, in the float32 op order of
-   * guided-diffusion's {@code ddim_sample}: x0 = √(1/ᾱ_t)·x − √(1/ᾱ_t − 1)·ε, ε' = (√(1/ᾱ_t)·x − x0)/√(1/ᾱ_t − 1),
-   * x' = x0·√ᾱ_{t-1} + √(1 − ᾱ_{t-1})·ε'.
-   */
-  private NDArray ddimStep(NDManager step, NDArray x, NDArray modelOut, int t, int channels) {
-    NDArray eps = modelOut.get(":, 0:" + channels);
-    NDArray recip = scalar(step, Math.sqrt(1.0 / alphaBar[t]));
-    NDArray recipM1 = scalar(step, Math.sqrt(1.0 / alphaBar[t] - 1));
-    NDArray predX0 = x.mul(recip).sub(eps.mul(recipM1));
-    NDArray epsAgain = x.mul(recip).sub(predX0).div(recipM1);
-    float abPrev = (float) (t == 0 ? 1.0 : alphaBar[t - 1]);
-    NDArray sqrtAbPrev = step.full(new Shape(), (float) Math.sqrt(abPrev));
-    NDArray sqrtOneMinus = step.full(new Shape(), (float) Math.sqrt(1f - abPrev));
-    return predX0.mul(sqrtAbPrev).add(epsAgain.mul(sqrtOneMinus));
-  }
-
-  private static NDArray scalar(NDManager m, double value) {
-    return m.full(new Shape(), (float) value);
-  }
-
   private NDArray timestepsOf(NDManager m, int spacedIndex, int batch) {
     long[] t = new long[batch];
-    Arrays.fill(t, timesteps[spacedIndex]);
+    Arrays.fill(t, schedule.timestep(spacedIndex));
     return m.create(t);
   }
 

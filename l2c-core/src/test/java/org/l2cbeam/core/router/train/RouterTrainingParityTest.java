@@ -9,6 +9,7 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.l2cbeam.core.TestResources;
+import org.l2cbeam.core.diffusion.NoiseSchedule;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTConfig;
@@ -42,9 +43,10 @@ public class RouterTrainingParityTest {
   }
 
   static DiTRouterObjective objective() {
-    long[] timesteps = v.longs("timestep_map");
-    return new DiTRouterObjective(
-        model, LinearSchedule.alphaBarAt(timesteps), timesteps, RouterTrainVectors.LAMBDA);
+    NoiseSchedule schedule = NoiseSchedule.dit(RouterTrainVectors.NFE);
+    long[] map = v.longs("timestep_map");
+    for (int k = 0; k < map.length; k++) assertEquals("timestep_map[" + k + "]", map[k], schedule.timestep(k));
+    return new DiTRouterObjective(model, schedule, RouterTrainVectors.LAMBDA);
   }
 
   static TrainingSettings settings(AdamW.ZeroGrad zeroGrad) {
@@ -103,7 +105,7 @@ public class RouterTrainingParityTest {
     }
     assertEquals(RouterTrainVectors.STEPS, state.iteration());
     System.out.printf(
-        "parity %s: max rel loss err %.3g, max grad err %.3g (rel. to max|grad|), max abs param err %.3g%n",
+        "parity %s: max rel loss err %.3e, max grad err %.3e (rel. to max|grad|), max abs param err %.3e%n",
         variant, worstLoss, worstGrad, worstParam);
   }
 
