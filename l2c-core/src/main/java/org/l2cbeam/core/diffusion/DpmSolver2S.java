@@ -2,6 +2,8 @@ package org.l2cbeam.core.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import org.l2cbeam.core.model.UnitPlan;
+import org.l2cbeam.core.router.CacheSchedule;
 
 /**
  * DPM-Solver++ singlestep, order 2 ({@code DPM_Solver(predict_x0=True).sample(method='singlestep', order=2,
@@ -105,6 +107,24 @@ public final class DpmSolver2S {
     return schedule.inverseLambda(lambdaS + R1 * h);
   }
 
+  /**
+   * L2C's step pairing for this solver (spec §3.2, "shifted" cache steps): the midpoint evaluation of every outer
+   * step is a full step that records the cache; the first evaluation of outer step k ≥ 1 is the cache step, which
+   * reuses those features for the units row k of {@code schedule} does not compute; the first evaluation of step 0
+   * has no cache. A null schedule (or an all-compute row) computes everything and records nothing.
+   */
+  public UnitPlan cachePlan(Evaluation evaluation, CacheSchedule schedule, int units) {
+    if (schedule == null || schedule.isAllCompute()) {
+      return UnitPlan.computeAll(units);
+    }
+    schedule.checkFits(outerSteps(), units);
+    if (evaluation.midpoint()) {
+      return UnitPlan.recordAll(units);
+    }
+    int k = evaluation.outerStep();
+    return k == 0 ? UnitPlan.computeAll(units) : UnitPlan.hard(schedule.row(k));
+  }
+
   /** Runs all K outer steps from {@code z} at t = 1; the result is attached to {@code z}'s manager. */
   public NDArray sample(NDArray z, NoisePredictor eps, StepListener listener) {
     NDManager owner = z.getManager();
@@ -123,8 +143,15 @@ public final class DpmSolver2S {
     return x;
   }
 
-  /** {@code dpm_solver_second_update} with {@code predict_x0=True}, r1 = 0.5, from {@code t_k} to {@code t_{k+1}}. */
-  NDArray step(NDArray x, int k, NoisePredictor eps) {
+  /**
+   * One outer step, {@code dpm_solver_second_update} with {@code predict_x0=True}, r1 = 0.5, from {@code t_k} to
+   * {@code t_{k+1}} (router training runs exactly this as its no-grad pre-step). The result lands in {@code x}'s
+   * manager.
+   */
+  public NDArray step(NDArray x, int k, NoisePredictor eps) {
+    if (k < 0 || k >= outerSteps()) {
+      throw new IllegalArgumentException("outer step " + k + " is outside 0.." + (outerSteps() - 1));
+    }
     float s = grid[k];
     float t = grid[k + 1];
     DiscreteVpSchedule ns = schedule;

@@ -82,6 +82,12 @@ public final class UViT implements AutoCloseable {
     return forward(x, modelTime, labels, UnitExecutor.COMPUTE_ALL, null);
   }
 
+  /** The forward with cache units handled as {@code plan} says, reading and recording {@code cache}. */
+  public NDArray forward(NDArray x, float[] modelTime, long[] labels, UnitPlan plan, LayerCache cache) {
+    plan.checkUnits(units(), "the U-ViT");
+    return forward(x, modelTime, labels, plan.executor(cache), null);
+  }
+
   /**
    * The noise prediction ε for latents {@code x} [B, C, H, W].
    *

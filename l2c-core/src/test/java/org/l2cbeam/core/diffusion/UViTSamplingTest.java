@@ -1,0 +1,72 @@
+package org.l2cbeam.core.diffusion;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.l2cbeam.core.TestResources;
+import org.l2cbeam.core.UViTParity;
+import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.model.UViT;
+import org.l2cbeam.core.router.CacheSchedule;
+import org.l2cbeam.core.runtime.Torch;
+
+/** DPM-Solver++(2S) trajectories, plain (P29) and with L2C caching (P30), checked after every step. */
+public class UViTSamplingTest {
+  static final WeightMap VEC = WeightMap.open(TestResources.vector("uvit_sampling.safetensors"));
+  private static UViT model;
+  private static NDManager manager;
+
+  @BeforeClass
+  public static void load() {
+    Torch.inferenceMode();
+    model = UViT.load(WeightMap.open(TestResources.vector("uvit_model.safetensors")), 4);
+    manager = Torch.newManager();
+  }
+
+  @AfterClass
+  public static void close() {
+    model.close();
+    manager.close();
+  }
+
+  @Test
+  public void plainTrajectoryMatchesEveryStep() {
+    run("plain", null);
+  }
+
+  @Test
+  public void cachedTrajectoryMatchesEveryStep() {
+    run("l2c", UViTCacheSequenceTest.scheduleFromRouterVectors(5));
+  }
+
+  private void run(String prefix, CacheSchedule schedule) {
+    DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 10);
+    long[] y = VEC.get("in.y").toLongArray();
+    float[] steps = VEC.get(prefix + ".step_x").toFloatArray();
+    float[] evals = VEC.get(prefix + ".model_out").toFloatArray();
+    int per = steps.length / solver.outerSteps();
+    double[] worst = {0, 0};
+    try (NDManager m = manager.newSubManager();
+        UViTNoisePredictor guided = new UViTNoisePredictor(model, solver, y, 1.4, schedule, m)) {
+      DpmSolver2S.NoisePredictor recording = (x, t, ev) -> {
+        NDArray e = guided.predict(x, t, ev);
+        float[] ref = java.util.Arrays.copyOfRange(evals, ev.index() * per, (ev.index() + 1) * per);
+        worst[1] = Math.max(worst[1],
+            UViTParity.assertClose(prefix + " eps at evaluation " + ev.index(), e.toFloatArray(), ref,
+                UViTParity.TRAJECTORY));
+        return e;
+      };
+      NDArray z = VEC.get("in.z").toNDArray(m);
+      NDArray out = solver.sample(z, recording, (k, x) -> {
+        float[] ref = java.util.Arrays.copyOfRange(steps, k * per, (k + 1) * per);
+        worst[0] = Math.max(worst[0],
+            UViTParity.assertClose(prefix + " x after step " + k, x.toFloatArray(), ref, UViTParity.TRAJECTORY));
+      });
+      double f = UViTParity.assertClose(prefix + ".final", out, VEC.get(prefix + ".final"), UViTParity.TRAJECTORY);
+      System.out.printf("U-ViT DPM-Solver %s trajectory parity: steps %.2e, evaluations %.2e, final %.2e%n",
+          prefix, worst[0], worst[1], f);
+    }
+  }
+}
