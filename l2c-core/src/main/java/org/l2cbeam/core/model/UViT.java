@@ -38,18 +38,25 @@ public final class UViT implements AutoCloseable {
   private final List<UViTBlock> blocks = new ArrayList<>();
   private final float[] timeFrequencies;
 
-  private UViT(UViTConfig config, WeightMap w) {
+  /** Where the weights come from: a checkpoint, or random values for benchmarks. */
+  @FunctionalInterface
+  interface WeightSource {
+    /** A torch-owned tensor for state-dict key {@code key}, created in {@code manager}. */
+    NDArray load(String key, NDManager manager);
+  }
+
+  private UViT(UViTConfig config, WeightSource w) {
     this.config = config;
     this.weights = Torch.newManager();
     try {
-      posEmbed = UViTBlock.load(w, "pos_embed", weights);
-      patchW = UViTBlock.load(w, "patch_embed.proj.weight", weights);
-      patchB = UViTBlock.load(w, "patch_embed.proj.bias", weights);
-      labelTable = UViTBlock.load(w, "label_emb.weight", weights);
-      normW = UViTBlock.load(w, "norm.weight", weights);
-      normB = UViTBlock.load(w, "norm.bias", weights);
-      decoderW = UViTBlock.load(w, "decoder_pred.weight", weights);
-      decoderB = UViTBlock.load(w, "decoder_pred.bias", weights);
+      posEmbed = w.load("pos_embed", weights);
+      patchW = w.load("patch_embed.proj.weight", weights);
+      patchB = w.load("patch_embed.proj.bias", weights);
+      labelTable = w.load("label_emb.weight", weights);
+      normW = w.load("norm.weight", weights);
+      normB = w.load("norm.bias", weights);
+      decoderW = w.load("decoder_pred.weight", weights);
+      decoderB = w.load("decoder_pred.bias", weights);
       for (int l = 0; l < config.layers(); l++) blocks.add(new UViTBlock(config, l, w, weights));
     } catch (RuntimeException e) {
       weights.close();
@@ -61,7 +68,23 @@ public final class UViT implements AutoCloseable {
   /** Loads a U-ViT state dict strictly (every key, every shape, nothing extra). */
   public static UViT load(WeightMap w, UViTConfig config) {
     w.checkStrict(config.expectedShapes());
-    return new UViT(config, w);
+    return new UViT(config, (key, m) -> w.get(key).toNDArray(m));
+  }
+
+  /**
+   * A model of the given shape with random weights (normal, std 0.02; LayerNorm weights 1, biases 0), for benchmarks:
+   * the speed of a forward does not depend on the values.
+   */
+  public static UViT randomWeights(UViTConfig config, long seed) {
+    java.util.Map<String, long[]> shapes = config.expectedShapes();
+    ai.djl.engine.Engine engine = Torch.engine();
+    engine.setRandomSeed((int) seed);
+    return new UViT(config, (key, m) -> {
+      ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(shapes.get(key));
+      if (key.contains("norm") && key.endsWith(".weight")) return m.ones(shape);
+      if (key.endsWith(".bias")) return m.zeros(shape);
+      return m.randomNormal(0f, 0.02f, shape, ai.djl.ndarray.types.DataType.FLOAT32);
+    });
   }
 
   /** Loads a U-ViT state dict, inferring the configuration ({@code heads <= 0}: the default for the width). */

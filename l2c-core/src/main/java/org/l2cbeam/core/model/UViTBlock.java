@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
-import org.l2cbeam.core.io.WeightMap;
 
 /**
  * One U-ViT block ({@code libs/uvit.py Block}): pre-LN, no adaLN and no gate; out-blocks first fuse the long skip
@@ -29,32 +28,28 @@ final class UViTBlock {
   /** 1/sqrt(head dim), a torch-owned constant: Number-overload ops would corrupt router gradients. */
   private final NDArray attentionScale;
 
-  UViTBlock(UViTConfig cfg, int layer, WeightMap w, NDManager weights) {
+  UViTBlock(UViTConfig cfg, int layer, UViT.WeightSource w, NDManager weights) {
     this.layer = layer;
     this.heads = cfg.heads;
     String p = cfg.blockPrefix(layer);
-    norm1W = load(w, p + "norm1.weight", weights);
-    norm1B = load(w, p + "norm1.bias", weights);
-    qkvW = load(w, p + "attn.qkv.weight", weights);
-    projW = load(w, p + "attn.proj.weight", weights);
-    projB = load(w, p + "attn.proj.bias", weights);
-    norm2W = load(w, p + "norm2.weight", weights);
-    norm2B = load(w, p + "norm2.bias", weights);
-    fc1W = load(w, p + "mlp.fc1.weight", weights);
-    fc1B = load(w, p + "mlp.fc1.bias", weights);
-    fc2W = load(w, p + "mlp.fc2.weight", weights);
-    fc2B = load(w, p + "mlp.fc2.bias", weights);
+    norm1W = w.load(p + "norm1.weight", weights);
+    norm1B = w.load(p + "norm1.bias", weights);
+    qkvW = w.load(p + "attn.qkv.weight", weights);
+    projW = w.load(p + "attn.proj.weight", weights);
+    projB = w.load(p + "attn.proj.bias", weights);
+    norm2W = w.load(p + "norm2.weight", weights);
+    norm2B = w.load(p + "norm2.bias", weights);
+    fc1W = w.load(p + "mlp.fc1.weight", weights);
+    fc1B = w.load(p + "mlp.fc1.bias", weights);
+    fc2W = w.load(p + "mlp.fc2.weight", weights);
+    fc2B = w.load(p + "mlp.fc2.bias", weights);
     boolean out = layer > cfg.halfDepth;
-    skipW = out ? load(w, p + "skip_linear.weight", weights) : null;
-    skipB = out ? load(w, p + "skip_linear.bias", weights) : null;
+    skipW = out ? w.load(p + "skip_linear.weight", weights) : null;
+    skipB = out ? w.load(p + "skip_linear.bias", weights) : null;
     float scale = (float) Math.pow(cfg.hidden / cfg.heads, -0.5);
     try (NDArray blob = weights.create(scale)) {
       attentionScale = blob.duplicate();
     }
-  }
-
-  static NDArray load(WeightMap w, String key, NDManager manager) {
-    return w.get(key).toNDArray(manager);
   }
 
   /** The block forward; {@code skip} is the matching in-block output for out-blocks, else null. */

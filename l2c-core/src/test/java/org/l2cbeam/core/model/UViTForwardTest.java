@@ -46,6 +46,46 @@ public class UViTForwardTest {
   }
 
   @Test
+  public void torchSaveCheckpointGivesTheSameModel() {
+    try (UViT fromPt = UViT.load(WeightMap.open(TestResources.vector("uvit_model.pt")), HEADS);
+        NDManager m = manager.newSubManager()) {
+      NDArray x = VEC.get("in.x").toNDArray(m);
+      NDArray out = fromPt.forward(x, VEC.get("in.t").toFloatArray(), VEC.get("in.y").toLongArray());
+      UViTParity.assertClose("out (.pt)", out, VEC.get("out"), UViTParity.FORWARD);
+    }
+  }
+
+  @Test
+  public void ditCheckpointIsRejectedNamingTheFile() {
+    org.l2cbeam.core.io.CheckpointFormatException e = org.junit.Assert.assertThrows(
+        org.l2cbeam.core.io.CheckpointFormatException.class,
+        () -> UViT.load(WeightMap.open(TestResources.vector("dit_model.safetensors")), 0));
+    org.hamcrest.MatcherAssert.assertThat(e.getMessage(), org.hamcrest.Matchers.containsString("dit_model.safetensors"));
+    org.hamcrest.MatcherAssert.assertThat(e.getMessage(), org.hamcrest.Matchers.containsString("not a U-ViT"));
+  }
+
+  @Test
+  public void labelsOutsideTheTableAreRejected() {
+    try (NDManager m = manager.newSubManager()) {
+      NDArray x = VEC.get("in.x").toNDArray(m);
+      IllegalArgumentException e = org.junit.Assert.assertThrows(IllegalArgumentException.class,
+          () -> model.forward(x, VEC.get("in.t").toFloatArray(), new long[] {3, 11}));
+      org.hamcrest.MatcherAssert.assertThat(e.getMessage(), org.hamcrest.Matchers.containsString("label 11"));
+    }
+  }
+
+  @Test
+  public void randomWeightsModelRunsAtAnyDepth() {
+    UViTConfig c = new UViTConfig(8, 2, 4, 32, 3, 2, 64, 5);
+    try (UViT random = UViT.randomWeights(c, 1); NDManager m = manager.newSubManager()) {
+      NDArray out = random.forward(m.randomNormal(new ai.djl.ndarray.types.Shape(2, 4, 8, 8)), new float[] {1, 500},
+          new long[] {0, 4});
+      assertEquals(new ai.djl.ndarray.types.Shape(2, 4, 8, 8), out.getShape());
+      assertEquals(14, random.units());
+    }
+  }
+
+  @Test
   public void timeTokenIsTheRawSinusoid() {
     float[] t = VEC.get("in.t").toFloatArray();
     UViTParity.assertClose("time token", model.timestepEmbedding(t), VEC.get("inter.time_token_in").toFloatArray(),
