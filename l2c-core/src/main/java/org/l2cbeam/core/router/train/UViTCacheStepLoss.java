@@ -4,13 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.training.GradientCollector;
 import java.util.Arrays;
 import org.l2cbeam.core.diffusion.DiscreteVpSchedule;
 import org.l2cbeam.core.diffusion.DpmSolver2S;
 import org.l2cbeam.core.model.LayerCache;
 import org.l2cbeam.core.model.UViT;
 import org.l2cbeam.core.model.UnitPlan;
+import org.l2cbeam.core.runtime.Autograd;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
@@ -150,19 +150,21 @@ public final class UViTCacheStepLoss {
       NDArray p = scope.create(logits);
       p.setRequiresGradient(true);
       NDArray lambdaScalar = scope.full(new Shape(), (float) lambda);
-      try (GradientCollector collector = Torch.engine().newGradientCollector()) {
-        NDArray beta = Activation.sigmoid(p);
-        NDArray student = model.forward(x, t, labels, UnitPlan.soft(beta), cache);
-        student.attach(scope);
-        NDArray diff = teacher.sub(student);
-        NDArray data = diff.mul(diff).sum(new int[] {1, 2, 3});
-        NDArray l1 = beta.sum();
-        NDArray loss = data.add(l1.mul(lambdaScalar)).mean();
-        collector.backward(loss);
-        NDArray grad = p.getGradient();
-        grad.attach(scope);
-        float[] perSample = data.toFloatArray();
-        return new Result(loss.getFloat(), data.mean().getFloat(), l1.getFloat(), perSample, grad.toFloatArray());
+      try {
+        return Autograd.withCollector(collector -> {
+          NDArray beta = Activation.sigmoid(p);
+          NDArray student = model.forward(x, t, labels, UnitPlan.soft(beta), cache);
+          student.attach(scope);
+          NDArray diff = teacher.sub(student);
+          NDArray data = diff.mul(diff).sum(new int[] {1, 2, 3}); // the original's sos: a sum, not a mean
+          NDArray l1 = beta.sum();
+          NDArray loss = data.add(l1.mul(lambdaScalar)).mean();
+          collector.backward(loss);
+          NDArray grad = p.getGradient();
+          grad.attach(scope);
+          return new Result(
+              loss.getFloat(), data.mean().getFloat(), l1.getFloat(), data.toFloatArray(), grad.toFloatArray());
+        });
       } finally {
         Torch.setGradMode(false);
       }
