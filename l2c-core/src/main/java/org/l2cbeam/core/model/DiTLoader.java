@@ -9,6 +9,8 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.l2cbeam.core.assets.BuiltinAssets;
 import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.io.WeightMap;
@@ -48,6 +50,27 @@ public final class DiTLoader {
   /** True if the file looks like a DiT state dict (plain or {@code ema}-wrapped). */
   public static boolean isDiT(WeightMap w) {
     return w.contains("x_embedder.proj.weight") || w.contains("ema.x_embedder.proj.weight");
+  }
+
+  /**
+   * The inferred config as a map for display ({@code l2c inspect}); if the head count cannot be found it is shown as
+   * unknown, and an inconsistent checkpoint yields {@code {"error": message}}.
+   */
+  public static Map<String, Object> describe(String location, WeightMap file) {
+    try {
+      WeightMap w = file.contains("x_embedder.proj.weight") ? file : file.withPrefix("ema");
+      int heads = configuredHeads(location);
+      boolean known = heads > 0 || DiTConfig.officialHeads((int) w.shape("x_embedder.proj.weight")[0]) > 0;
+      DiTConfig cfg = DiTConfig.infer(w, known ? heads : 1);
+      Map<String, Object> m = new LinkedHashMap<>(cfg.toMap());
+      if (!known) m.put("num_heads", "unknown (not determined by shapes; pass --num-heads)");
+      if (w != file) m.put("unwrapped", "ema");
+      return m;
+    } catch (RuntimeException e) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("error", e.getMessage());
+      return m;
+    }
   }
 
   private static int configuredHeads(String location) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.model.DiTLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -43,6 +44,9 @@ final class InspectCommand implements Callable<Integer> {
     }
     Map<String, Object> meta = new LinkedHashMap<>(weights.metadata());
     meta.put("fingerprint", weights.fingerprint());
+    if (DiTLoader.isDiT(weights)) {
+      meta.put("dit", DiTLoader.describe(file.toString(), weights));
+    }
     out.println(gson.toJson(Map.of("meta", meta)));
     return 0;
   }

@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
       VaeCommand.class,
       RouterCommand.class,
       BenchCommand.class,
+      ForwardCommand.class,
+      SampleCommand.class,
     })
 public final class L2c implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

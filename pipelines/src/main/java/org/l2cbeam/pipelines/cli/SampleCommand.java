@@ -1,0 +1,154 @@
+package org.l2cbeam.pipelines.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.l2cbeam.core.diffusion.DdimSampler;
+import org.l2cbeam.core.diffusion.DdpmSampler;
+import org.l2cbeam.core.diffusion.DiTSampler;
+import org.l2cbeam.core.diffusion.Guidance;
+import org.l2cbeam.core.diffusion.NoiseSchedule;
+import org.l2cbeam.core.diffusion.Sampler;
+import org.l2cbeam.core.diffusion.SeededNoise;
+import org.l2cbeam.core.io.SafetensorsWriter;
+import org.l2cbeam.core.io.TensorData;
+import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.model.DiTLoader;
+import org.l2cbeam.core.router.CacheSchedule;
+import org.l2cbeam.core.runtime.Torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code l2c sample}: class-conditional latents from a DiT with the respaced DDIM or DDPM sampler, optionally with an
+ * L2C router schedule. Output tensors: {@code samples} [N,C,H,W] (the conditional half) and, with
+ * {@code --trajectory}, {@code trajectory} [steps,N,C,H,W] (x after each step, in execution order).
+ */
+@Command(name = "sample", description = "Sample latents from a DiT (DDIM / DDPM, CFG, optional L2C router schedule).")
+final class SampleCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, paramLabel = "CKPT",
+      description = "DiT checkpoint (.pt or .safetensors; an 'ema' training checkpoint is unwrapped) or builtin:fmnist-dit")
+  String model;
+
+  @Option(names = "--steps", required = true, paramLabel = "N",
+      description = "sampling steps: the 1000-step process respaced as space_timesteps(1000, \"N\")")
+  int steps;
+
+  @Option(names = "--sampler", defaultValue = "ddim", paramLabel = "ddim|ddpm",
+      description = "ddim (eta = 0, the L2C setting) or ddpm (ancestral, learned variance); default ${DEFAULT-VALUE}")
+  String sampler;
+
+  @Option(names = "--cfg-scale", defaultValue = "1.5", paramLabel = "S",
+      description = "classifier-free guidance scale; > 1 doubles the batch with the null class; default ${DEFAULT-VALUE}")
+  double cfgScale;
+
+  @Option(names = "--guided-channels", paramLabel = "3|all",
+      description = "CFG channels: 3 = the original DiT quirk (default for models with >= 3 channels), all = every latent channel")
+  String guidedChannels;
+
+  @Option(names = "--labels", required = true, paramLabel = "L1,L2,...", description = "one class label per sample")
+  String labels;
+
+  @Option(names = "--seed", defaultValue = "0", paramLabel = "K",
+      description = "sample i uses the Gaussian stream of seed K+i (independent of batching); default ${DEFAULT-VALUE}")
+  long seed;
+
+  @Option(names = "--noise", paramLabel = "NOISE.safetensors",
+      description = "initial latents 'z' [N,C,H,W], one row per label (not doubled); default: seeded noise")
+  Path noise;
+
+  @Option(names = "--trajectory", description = "also write 'trajectory' [steps,N,C,H,W]")
+  boolean trajectory;
+
+  @Option(names = "--output", required = true, paramLabel = "OUT.safetensors", description = "receives 'samples'")
+  Path output;
+
+  @Option(names = "--num-heads", defaultValue = "0", paramLabel = "H",
+      description = "attention heads, for non-official sizes without a config.json next to the checkpoint")
+  int numHeads;
+
+  @Override
+  public Integer call() throws Exception {
+    if (steps < 1 || steps > NoiseSchedule.DEFAULT_TIMESTEPS) {
+      throw new IllegalArgumentException("--steps must be in 1.." + NoiseSchedule.DEFAULT_TIMESTEPS + ", got " + steps);
+    }
+    String kind = sampler.toLowerCase(Locale.ROOT);
+    if (!kind.equals("ddim") && !kind.equals("ddpm")) {
+      throw new IllegalArgumentException("--sampler must be ddim or ddpm, got '" + sampler + "'");
+    }
+    long[] classes = DiTCliSupport.parseLabels(labels);
+    int n = classes.length;
+    TensorData z = null;
+    if (noise != null) {
+      z = DiTCliSupport.require(WeightMap.open(noise), "z", 4, true, "initial latents [N, C, H, W]");
+      if (z.shape()[0] != n) {
+        throw new IllegalArgumentException(
+            noise + ": tensor 'z' has " + z.shape()[0] + " rows but --labels gives " + n + " labels");
+      }
+    }
+    Map<String, TensorData> out = new LinkedHashMap<>();
+    Map<String, String> meta = new LinkedHashMap<>();
+    Torch.inferenceMode();
+    try (NDManager manager = Torch.newManager();
+        DiT dit = DiTLoader.load(model, numHeads, manager)) {
+      DiTConfig cfg = dit.config();
+      dit.checkLabels(classes, false);
+      NoiseSchedule schedule = NoiseSchedule.dit(steps);
+      SeededNoise streams = SeededNoise.consecutive(seed, n);
+      NDArray z0 =
+          z != null ? z.toNDArray(manager) : streams.initial(manager, cfg.inChannels, cfg.inputSize, cfg.inputSize);
+      if (z != null && !z0.getShape().equals(new ai.djl.ndarray.types.Shape(n, cfg.inChannels, cfg.inputSize,
+          cfg.inputSize))) {
+        throw new IllegalArgumentException(
+            noise + ": tensor 'z' has shape " + z0.getShape() + " but the model expects [" + n + ", "
+                + cfg.inChannels + ", " + cfg.inputSize + ", " + cfg.inputSize + "]");
+      }
+      Sampler s = kind.equals("ddim") ? new DdimSampler(schedule) : new DdpmSampler(schedule, streams);
+      Guidance guidance = cfgScale > 1.0 ? DiTCliSupport.guidance(cfgScale, guidedChannels, cfg.inChannels) : null;
+      CacheSchedule cacheSchedule = cacheSchedule(steps, dit.units());
+      DiTSampler ditSampler = new DiTSampler(dit, s, guidance, cacheSchedule);
+      int per = n * cfg.inChannels * cfg.inputSize * cfg.inputSize;
+      float[] traj = trajectory ? new float[steps * per] : null;
+      int[] row = {0};
+      NDArray samples =
+          ditSampler.sample(
+              z0,
+              classes,
+              (k, sample, x0, modelOut) -> {
+                if (traj != null) {
+                  float[] all = sample.toFloatArray(); // conditional half = the first n rows
+                  System.arraycopy(all, 0, traj, row[0] * per, per);
+                }
+                row[0]++;
+              });
+      out.put("samples", TensorData.of(samples));
+      if (traj != null) {
+        out.put(
+            "trajectory",
+            TensorData.ofFloats(new long[] {steps, n, cfg.inChannels, cfg.inputSize, cfg.inputSize}, traj));
+      }
+      meta.put("model", model);
+      meta.put("config", cfg.toMap().toString());
+      meta.put("sampler", kind);
+      meta.put("steps", Integer.toString(steps));
+      meta.put("cfg_scale", Double.toString(cfgScale));
+      meta.put("guidance", guidance == null ? "none" : guidance.toString());
+      meta.put("labels", labels);
+      meta.put("seed", Long.toString(seed));
+      meta.put("computed_unit_fraction", Double.toString(ditSampler.computedFraction()));
+    }
+    SafetensorsWriter.write(output, out, meta);
+    return 0;
+  }
+
+  /** The static L2C schedule, or null for the plain sampler. */
+  CacheSchedule cacheSchedule(int steps, int units) {
+    return null;
+  }
+}
