@@ -60,7 +60,7 @@ public final class DiTSampler {
     Shape s = z.getShape();
     if (s.dimension() != 4 || s.get(1) != cfg.inChannels || s.get(2) != cfg.inputSize || s.get(3) != cfg.inputSize) {
       throw new IllegalArgumentException(
-          "initial latent z has shape " + s + " but the model expects [n, " + cfg.inChannels + ", " + cfg.inputSize
+          "initial latent z has shape " + Arrays.toString(s.getShape()) + " but the model expects [n, " + cfg.inChannels + ", " + cfg.inputSize
               + ", " + cfg.inputSize + "]");
     }
     int n = Math.toIntExact(s.get(0));

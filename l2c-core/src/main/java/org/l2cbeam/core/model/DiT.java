@@ -180,15 +180,15 @@ public final class DiT implements AutoCloseable {
     if (s.dimension() != 4 || s.get(1) != config.inChannels || s.get(2) != config.inputSize
         || s.get(3) != config.inputSize) {
       throw new IllegalArgumentException(
-          "latent x has shape " + s + " but this DiT expects [N, " + config.inChannels + ", " + config.inputSize
+          "latent x has shape " + Arrays.toString(s.getShape()) + " but this DiT expects [N, " + config.inChannels + ", " + config.inputSize
               + ", " + config.inputSize + "]");
     }
     long n = s.get(0);
     if (t.getShape().dimension() != 1 || t.getShape().get(0) != n) {
-      throw new IllegalArgumentException("timesteps t have shape " + t.getShape() + ", expected [" + n + "]");
+      throw new IllegalArgumentException("timesteps t have shape " + Arrays.toString(t.getShape().getShape()) + ", expected [" + n + "]");
     }
     if (y.getShape().dimension() != 1 || y.getShape().get(0) != n) {
-      throw new IllegalArgumentException("labels y have shape " + y.getShape() + ", expected [" + n + "]");
+      throw new IllegalArgumentException("labels y have shape " + Arrays.toString(y.getShape().getShape()) + ", expected [" + n + "]");
     }
     try (NDArray labels = y.toType(DataType.INT64, true)) {
       checkLabels(labels.toLongArray(), true);

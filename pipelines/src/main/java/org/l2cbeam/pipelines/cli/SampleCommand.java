@@ -21,6 +21,8 @@ import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTConfig;
 import org.l2cbeam.core.model.DiTLoader;
 import org.l2cbeam.core.router.CacheSchedule;
+import org.l2cbeam.core.router.ModelFamily;
+import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.runtime.Torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,6 +64,16 @@ final class SampleCommand implements Callable<Integer> {
   @Option(names = "--noise", paramLabel = "NOISE.safetensors",
       description = "initial latents 'z' [N,C,H,W], one row per label (not doubled); default: seeded noise")
   Path noise;
+
+  @Option(names = "--router", paramLabel = "R",
+      description = "L2C router: an official checkpoint (e.g. DDIM20_router.pt), a router tensor file or our JSON artifact;"
+          + " its row count must equal --steps")
+  Path router;
+
+  @Option(names = "--theta", defaultValue = "0.1", paramLabel = "T",
+      description = "with --router: unit u of cache step k is computed iff sigmoid(p_k[u]) > T; default ${DEFAULT-VALUE}"
+          + " (the DiT-XL/2 256px setting)")
+  double theta;
 
   @Option(names = "--trajectory", description = "also write 'trajectory' [steps,N,C,H,W]")
   boolean trajectory;
@@ -141,14 +153,27 @@ final class SampleCommand implements Callable<Integer> {
       meta.put("guidance", guidance == null ? "none" : guidance.toString());
       meta.put("labels", labels);
       meta.put("seed", Long.toString(seed));
+      if (router != null) {
+        meta.put("router", router.toString());
+        meta.put("theta", Double.toString(theta));
+      }
       meta.put("computed_unit_fraction", Double.toString(ditSampler.computedFraction()));
     }
     SafetensorsWriter.write(output, out, meta);
     return 0;
   }
 
-  /** The static L2C schedule, or null for the plain sampler. */
-  CacheSchedule cacheSchedule(int steps, int units) {
-    return null;
+  /** The static L2C schedule from {@code --router}, or null for the plain sampler. */
+  private CacheSchedule cacheSchedule(int steps, int units) {
+    if (router == null) {
+      return null;
+    }
+    RouterScores scores = RouterScores.load(router, ModelFamily.DIT);
+    if (scores.nfe() != steps || scores.units() != units) {
+      throw new IllegalArgumentException(
+          router + ": the router has " + scores.nfe() + " steps x " + scores.units() + " units, but --steps is " + steps
+              + " and the model has " + units + " cache units");
+    }
+    return scores.schedule(theta);
   }
 }

@@ -158,6 +158,32 @@ public class DiTCommandsTest {
   }
 
   @Test
+  public void sampleWithTheRouterReproducesTheCachedDdimTrajectory() throws Exception {
+    float[] z2 = smp.get("in.z").toFloatArray();
+    long[] y2 = smp.get("in.y").toLongArray();
+    int per = 4 * 8 * 8;
+    Map<String, TensorData> noise = new LinkedHashMap<>();
+    noise.put("z", TensorData.ofFloats(new long[] {2, 4, 8, 8}, Arrays.copyOf(z2, 2 * per)));
+    Path z = write("z.safetensors", noise);
+    assertOk(run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "10", "--sampler", "ddim",
+        "--cfg-scale", "1.5", "--labels", y2[0] + "," + y2[1], "--noise", z.toString(),
+        "--router", VECTORS.resolve("dit_router_ckpt.pt").toString(), "--theta", "0.1",
+        "--output", out("l2c.safetensors").toString()));
+    assertClose("l2c_ddim.final[cond]", Arrays.copyOf(smp.get("l2c_ddim.final").toFloatArray(), 2 * per),
+        WeightMap.open(out("l2c.safetensors")).get("samples").toFloatArray(), TRAJECTORY);
+  }
+
+  @Test
+  public void routerForAnotherStepCountIsRejected() {
+    String[] r = run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "8", "--labels", "1",
+        "--router", VECTORS.resolve("dit_router_ckpt.pt").toString(), "--output", out("r.safetensors").toString());
+    assertEquals("2", r[0]);
+    assertThat(r[1], containsString("dit_router_ckpt.pt"));
+    assertThat(r[1], containsString("--steps is 8"));
+    assertFalse(Files.exists(out("r.safetensors")));
+  }
+
+  @Test
   public void seededDdpmSampleIsReproducibleAndIndependentOfBatching() throws Exception {
     String[] common = {"sample", "--model", MODEL, "--num-heads", "4", "--steps", "6", "--sampler", "ddpm",
         "--cfg-scale", "2"};
