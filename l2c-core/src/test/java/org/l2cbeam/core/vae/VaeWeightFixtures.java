@@ -10,7 +10,7 @@ import org.l2cbeam.core.io.WeightMap;
 final class VaeWeightFixtures {
   static final String LEGACY = "legacy-names(vae_diffusers_layout.safetensors)";
   static final List<String> WEIGHT_FILES =
-      List.of("vae_model.safetensors", "vae_diffusers_layout.safetensors", LEGACY);
+      List.of("vae_model.safetensors", "vae_model.pt", "vae_diffusers_layout.safetensors", LEGACY);
 
   private VaeWeightFixtures() {}
 

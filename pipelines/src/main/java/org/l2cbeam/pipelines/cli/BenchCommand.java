@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     description = "Benchmarks that print measured figures.",
     subcommands = {
       BenchLoadCommand.class,
+      BenchVaeCommand.class,
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
