@@ -1,0 +1,184 @@
+package org.l2cbeam.core.router.train;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.l2cbeam.core.diffusion.NoiseSchedule;
+import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.router.ModelFamily;
+import org.l2cbeam.core.router.RouterArtifact;
+import org.l2cbeam.core.router.RouterScores;
+
+/**
+ * The entry point for training DiT routers (CLI, Beam's {@code TrainRouter}, demos): one frozen model, one set of
+ * {@link TrainingSettings}; train on a finite example set or on a stream for one cache step, with checkpoints and
+ * resume, and turn the result into a {@link RouterArtifact} carrying the training provenance.
+ *
+ * <pre>{@code
+ * TrainingSettings s = new TrainingSettings(20, 5e-6, AdamWConfig.l2c(1e-3), 8, seed,
+ *     TrainingSettings.RANDOM_CACHE_STEP, AdamW.ZeroGrad.SET_TO_NONE);
+ * RouterTraining training = new RouterTraining(dit, weights.fingerprint(), s);
+ * RouterTrainingState state = training.train(examples, 2000, checkpointFile, 200, false, progress, 50);
+ * training.artifact(state, examples.fingerprint(), 0.1).write(out);
+ * }</pre>
+ */
+public final class RouterTraining {
+  private final DiT model;
+  private final String modelFingerprint;
+  private final TrainingSettings settings;
+  private final RouterTrainer trainer;
+
+  public RouterTraining(DiT model, String modelFingerprint, TrainingSettings settings) {
+    this.model = model;
+    this.modelFingerprint = modelFingerprint;
+    this.settings = settings;
+    NoiseSchedule schedule = NoiseSchedule.dit(settings.samplingSteps());
+    this.trainer = new RouterTrainer(new DiTRouterObjective(model, schedule, settings.lambda()), settings);
+  }
+
+  public TrainingSettings settings() {
+    return settings;
+  }
+
+  public RouterTrainer trainer() {
+    return trainer;
+  }
+
+  /** A fresh state: all N routers drawn from N(0,1) with the run's seed. */
+  public RouterTrainingState initialState() {
+    return RouterTrainingState.initial(settings, model.units());
+  }
+
+  /**
+   * Trains on a finite example set (shuffled per epoch, incomplete batches dropped) until {@code iterations}
+   * iterations are complete.
+   *
+   * @param checkpoint the training checkpoint file, or null for none
+   * @param resume continue from {@code checkpoint} (which must exist and belong to this model, data and settings)
+   */
+  public RouterTrainingState train(
+      TrainingExamples examples,
+      long iterations,
+      Path checkpoint,
+      long checkpointEvery,
+      boolean resume,
+      RouterTrainer.Progress progress,
+      long logEvery) {
+    DiTConfig c = model.config();
+    examples.checkFitsModel(c.inChannels, c.inputSize, c.inputSize, c.numClasses);
+    BatchSource source = new ShuffledBatches(examples, settings.seed(), settings.batch());
+    return run(source, examples.fingerprint(), iterations, checkpoint, checkpointEvery, resume, progress, logEvery);
+  }
+
+  /**
+   * Trains the router of the settings' single cache step on a stream of examples, batch after batch in arrival
+   * order, until {@code iterations} iterations are complete or the stream ends (see {@link RouterTrainer} for why
+   * this equals the original's joint training for that router).
+   *
+   * @param streamFingerprint identifies the stream's content for checkpoints and the artifact
+   */
+  public RouterTrainingState trainCacheStep(
+      Iterator<LabelledExample> stream,
+      String streamFingerprint,
+      long iterations,
+      Path checkpoint,
+      long checkpointEvery,
+      boolean resume,
+      RouterTrainer.Progress progress,
+      long logEvery) {
+    if (!settings.trainsOneCacheStep()) {
+      throw new IllegalArgumentException("trainCacheStep needs settings with one cache step (--cache-step k)");
+    }
+    DiTConfig c = model.config();
+    BatchSource source =
+        new StreamBatches(
+            stream, new int[] {c.inChannels, c.inputSize, c.inputSize}, c.numClasses, settings.seed(),
+            settings.batch());
+    return run(source, streamFingerprint, iterations, checkpoint, checkpointEvery, resume, progress, logEvery);
+  }
+
+  private RouterTrainingState run(
+      BatchSource source,
+      String dataFingerprint,
+      long iterations,
+      Path checkpoint,
+      long checkpointEvery,
+      boolean resume,
+      RouterTrainer.Progress progress,
+      long logEvery) {
+    RouterTrainingState state;
+    if (resume) {
+      if (checkpoint == null) throw new IllegalArgumentException("--resume needs a checkpoint file");
+      RouterCheckpoint saved = RouterCheckpoint.read(checkpoint);
+      saved.checkResumable(checkpoint, settings, modelFingerprint, dataFingerprint);
+      state = saved.state();
+      if (state.units() != model.units()) {
+        throw new IllegalArgumentException(
+            "cannot resume from " + checkpoint + ": its routers have " + state.units() + " units, the model "
+                + model.units());
+      }
+    } else {
+      state = initialState();
+      if (checkpoint != null && Files.exists(checkpoint)) {
+        throw new IllegalArgumentException(
+            "training checkpoint " + checkpoint + " already exists: pass --resume to continue it, or delete it");
+      }
+    }
+    RouterTrainer.CheckpointSink sink = null;
+    if (checkpoint != null) {
+      sink =
+          new RouterTrainer.CheckpointSink() {
+            @Override
+            public void accept(RouterTrainingState s) {
+              new RouterCheckpoint(settings, modelFingerprint, dataFingerprint, s).write(checkpoint);
+            }
+
+            @Override
+            public String describe() {
+              return checkpoint.toString();
+            }
+          };
+    }
+    return trainer.run(state, source, iterations, sink, checkpointEvery, progress, logEvery);
+  }
+
+  /**
+   * The router artifact of {@code state} at threshold θ, with the training provenance: settings, iterations, the
+   * loss-curve summary, per-router Adam step counts, and the data and model fingerprints.
+   */
+  public RouterArtifact artifact(RouterTrainingState state, String dataFingerprint, String dataSource, double theta) {
+    RouterScores scores = new RouterScores(ModelFamily.DIT, state.logits());
+    RouterArtifact.Provenance provenance =
+        new RouterArtifact.Provenance(
+            dataSource, null, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), "l2c router train",
+            provenance(state, dataFingerprint));
+    return new RouterArtifact(modelFingerprint, scores, ModelFamily.DIT.sampler(), theta, provenance);
+  }
+
+  /** The {@code provenance.training} map of an artifact trained from {@code state}. */
+  public Map<String, Object> provenance(RouterTrainingState state, String dataFingerprint) {
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("lambda", settings.lambda());
+    t.put("lr", settings.optimizer().lr());
+    t.put("optimizer", settings.optimizer().toString());
+    t.put("zeroGrad", settings.zeroGrad().name());
+    t.put("batch", settings.batch());
+    t.put("samplingSteps", settings.samplingSteps());
+    t.put("cacheStep", settings.trainsOneCacheStep() ? (Object) settings.cacheStep() : "random");
+    t.put("labelDropout", TrainingSettings.LABEL_DROPOUT);
+    t.put("seed", settings.seed());
+    t.put("steps", state.iteration());
+    long[] adamSteps = new long[state.routers()];
+    for (int k = 0; k < adamSteps.length; k++) adamSteps[k] = state.optimizer().steps(k);
+    t.put("routerSteps", adamSteps);
+    t.put("loss", LossCurveSummary.of(state.history()).toMap());
+    t.put("dataFingerprint", dataFingerprint);
+    t.put("modelFingerprint", modelFingerprint);
+    return t;
+  }
+}
