@@ -87,6 +87,22 @@ public final class Guidance {
     return guided.concat(rest, 1);
   }
 
+  /**
+   * Combines the outputs of two separate forward calls (U-ViT's CFG: cond then uncond, each {@code [n, C, H, W]})
+   * with the same rule: {@code uncond + s·(cond − uncond)} on the guided channels, the conditional output elsewhere.
+   */
+  public NDArray combine(NDArray cond, NDArray uncond, int inChannels) {
+    int k = guidedChannels(inChannels);
+    NDArray s = cond.getManager().full(new Shape(), (float) scale);
+    long channels = cond.getShape().get(1);
+    if (k == channels) {
+      return uncond.add(cond.sub(uncond).mul(s));
+    }
+    NDArray c = cond.get(":, 0:" + k);
+    NDArray u = uncond.get(":, 0:" + k);
+    return u.add(c.sub(u).mul(s)).concat(cond.get(":, " + k + ":"), 1);
+  }
+
   @Override
   public String toString() {
     return "cfg " + scale + " on " + (channels == Channels.FIRST_THREE ? "channels 0..2" : "all channels");

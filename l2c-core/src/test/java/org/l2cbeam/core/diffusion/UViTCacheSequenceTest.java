@@ -71,17 +71,17 @@ public class UViTCacheSequenceTest {
   public void sixCallSequenceMatchesWithSeparateCondAndUncondCaches() {
     DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 10);
     long[] y = VEC.get("in.y").toLongArray();
-    try (NDManager m = manager.newSubManager();
-        UViTNoisePredictor eps = new UViTNoisePredictor(model, solver, y, 1.4, scheduleFromRouterVectors(5), m)) {
+    UViTSampler sampler = new UViTSampler(model, solver, 1.4, scheduleFromRouterVectors(5));
+    try (NDManager m = manager.newSubManager(); UViTSampler.Caches caches = sampler.new Caches(m)) {
       NDArray x = VEC.get("in.x").toNDArray(m);
       NDArray xb = VEC.get("in.xb").toNDArray(m);
       NDArray xc = VEC.get("in.xc").toNDArray(m);
-      UViTNoisePredictor.Pair a =
-          eps.evaluate(x, VEC.get("l2c.ta").toFloatArray()[0], new DpmSolver2S.Evaluation(0, false));
-      UViTNoisePredictor.Pair b =
-          eps.evaluate(xb, VEC.get("l2c.tb").toFloatArray()[0], new DpmSolver2S.Evaluation(0, true));
-      UViTNoisePredictor.Pair c =
-          eps.evaluate(xc, VEC.get("l2c.tc").toFloatArray()[0], new DpmSolver2S.Evaluation(1, false));
+      UViTSampler.Evaluation a =
+          sampler.evaluate(x, VEC.get("l2c.ta").toFloatArray()[0], new DpmSolver2S.Evaluation(0, false), y, caches);
+      UViTSampler.Evaluation b =
+          sampler.evaluate(xb, VEC.get("l2c.tb").toFloatArray()[0], new DpmSolver2S.Evaluation(0, true), y, caches);
+      UViTSampler.Evaluation c =
+          sampler.evaluate(xc, VEC.get("l2c.tc").toFloatArray()[0], new DpmSolver2S.Evaluation(1, false), y, caches);
       double worst = 0;
       worst = Math.max(worst, check("l2c.out.a.cond", a.cond));
       worst = Math.max(worst, check("l2c.out.a.uncond", a.uncond));

@@ -48,9 +48,10 @@ public class UViTSamplingTest {
     float[] evals = VEC.get(prefix + ".model_out").toFloatArray();
     int per = steps.length / solver.outerSteps();
     double[] worst = {0, 0};
-    try (NDManager m = manager.newSubManager();
-        UViTNoisePredictor guided = new UViTNoisePredictor(model, solver, y, 1.4, schedule, m)) {
-      DpmSolver2S.NoisePredictor recording = (x, t, ev) -> {
+    UViTSampler sampler = new UViTSampler(model, solver, 1.4, schedule);
+    try (NDManager m = manager.newSubManager(); UViTSampler.Caches caches = sampler.new Caches(m)) {
+      DpmSolver2S.NoisePredictor guided = sampler.guidedPredictor(y, caches);
+      DpmSolver2S.NoisePredictor checked = (x, t, ev) -> {
         NDArray e = guided.predict(x, t, ev);
         float[] ref = java.util.Arrays.copyOfRange(evals, ev.index() * per, (ev.index() + 1) * per);
         worst[1] = Math.max(worst[1],
@@ -59,11 +60,16 @@ public class UViTSamplingTest {
         return e;
       };
       NDArray z = VEC.get("in.z").toNDArray(m);
-      NDArray out = solver.sample(z, recording, (k, x) -> {
+      NDArray out = solver.sample(z, checked, (k, x) -> {
         float[] ref = java.util.Arrays.copyOfRange(steps, k * per, (k + 1) * per);
         worst[0] = Math.max(worst[0],
             UViTParity.assertClose(prefix + " x after step " + k, x.toFloatArray(), ref, UViTParity.TRAJECTORY));
       });
+      try (NDManager again = manager.newSubManager()) {
+        NDArray viaSampler = sampler.sample(VEC.get("in.z").toNDArray(again), y, null);
+        UViTParity.assertClose(prefix + ".final (UViTSampler.sample)", viaSampler, VEC.get(prefix + ".final"),
+            UViTParity.TRAJECTORY);
+      }
       double f = UViTParity.assertClose(prefix + ".final", out, VEC.get(prefix + ".final"), UViTParity.TRAJECTORY);
       System.out.printf("U-ViT DPM-Solver %s trajectory parity: steps %.2e, evaluations %.2e, final %.2e%n",
           prefix, worst[0], worst[1], f);
