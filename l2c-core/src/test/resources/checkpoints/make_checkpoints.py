@@ -127,6 +127,34 @@ def write_zip(path, prefix, records, zip64=False):
             assert (offset + 30 + len(full.encode()) + len(info.extra) + zip64_extra) % 64 == 0
 
 
+def rewrite_central_directory_as_zip64(path):
+    """Rewrites the central directory the way a > 4 GiB archive has it: every size and offset is 0xFFFFFFFF with the
+    real values in a zip64 extra field, followed by a zip64 end record and locator. Local headers stay as written."""
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        cd_offset = z.start_dir
+    with open(path, "rb") as f:
+        body = f.read()[:cd_offset]
+    cd = b""
+    for i in infos:
+        name = i.filename.encode()
+        extra = struct.pack("<HHQQQ", 1, 24, i.file_size, i.compress_size, i.header_offset)
+        dostime = i.date_time[3] << 11 | i.date_time[4] << 5 | i.date_time[5] // 2
+        dosdate = (i.date_time[0] - 1980) << 9 | i.date_time[1] << 5 | i.date_time[2]
+        cd += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, i.flag_bits, i.compress_type, dostime, dosdate,
+                          i.CRC, 0xFFFFFFFF, 0xFFFFFFFF, len(name), len(extra), 0, 0, 0, 0, 0xFFFFFFFF)
+        cd += name + extra
+    zip64_end = len(body) + len(cd)
+    end = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(infos), len(infos), len(cd), len(body))
+    locator = struct.pack("<IIQI", 0x07064B50, 0, zip64_end, 1)
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with open(path, "wb") as f:
+        f.write(body + cd + end + locator + eocd)
+    with zipfile.ZipFile(path) as z:  # Python's reader agrees
+        assert [i.filename for i in z.infolist()] == [i.filename for i in infos]
+        assert z.testzip() is None
+
+
 def torch_save(path, obj, prefix="archive/", zip64=False, protocol=2, extra_records=()):
     storages = []
     pkl = pickle_bytes(obj, storages, protocol)
@@ -135,6 +163,8 @@ def torch_save(path, obj, prefix="archive/", zip64=False, protocol=2, extra_reco
     records += [("version", b"3\n")]
     records += list(extra_records)
     write_zip(path, prefix, records, zip64=zip64)
+    if zip64:
+        rewrite_central_directory_as_zip64(path)
 
 
 def arange(n, start=0.0):
@@ -182,7 +212,7 @@ def main():
     out = os.path.dirname(os.path.abspath(__file__))
     p = lambda name: os.path.join(out, name)
     torch_save(p("training_layout.pt"), training_layout(), prefix="archive/")
-    # The same layout with zip64 local headers and protocol 4 (FRAME, SHORT_BINUNICODE, MEMOIZE, STACK_GLOBAL).
+    # The same layout as a zip64 archive (local headers, central directory, end records) and pickle protocol 4 (FRAME, SHORT_BINUNICODE, MEMOIZE, STACK_GLOBAL).
     torch_save(p("training_layout_zip64_proto4.pt"), training_layout(), prefix="0020000/", zip64=True, protocol=4)
     # Router layout: {"routers": {"k.prob"}, "opt", "args"}.
     routers = collections.OrderedDict(

@@ -3,8 +3,10 @@ package org.l2cbeam.core.io;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
@@ -26,6 +28,9 @@ import org.l2cbeam.core.io.RestrictedUnpickler.PyObject;
  * little-endian storages); the prefix is whatever directory name torch chose ({@code archive/}, {@code 0020000/},
  * {@code nnet/}, ...). {@code data.pkl} is run through {@link RestrictedUnpickler} with the
  * {@link TorchPickleGlobals} allow-list, so a checkpoint can only describe data, never run code.
+ *
+ * <p>Storages are memory-mapped straight from the file when stored uncompressed (as torch writes them), so a
+ * contiguous tensor costs no heap; strided views are gathered into a contiguous copy.
  *
  * <p>Nested containers are flattened with dots, as PyTorch names state-dict entries: {@code {"ema": {"blocks.0.w":
  * t}}} gives tensor {@code ema.blocks.0.w}. A sub-tree without tensors (an argparse {@code args}, optimizer
@@ -72,7 +77,8 @@ public final class TorchCheckpoint {
     } catch (IOException e) {
       throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
     }
-    try (zip) {
+    try (zip;
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       String prefix = findPrefix(file, zip);
       ZipEntry byteorder = zip.getEntry(prefix + "byteorder");
       if (byteorder != null) {
@@ -82,13 +88,18 @@ public final class TorchCheckpoint {
         }
       }
       byte[] pickle = readEntry(file, zip, zip.getEntry(prefix + "data.pkl"));
+      Map<String, StoredZipRecords.Record> stored = StoredZipRecords.index(channel);
       TorchPickleGlobals globals =
           new TorchPickleGlobals(
               key -> {
-                ZipEntry e = zip.getEntry(prefix + "data/" + key);
+                String name = prefix + "data/" + key;
+                ZipEntry e = zip.getEntry(name);
                 if (e == null) {
-                  throw new PickleException(
-                      "storage '" + prefix + "data/" + key + "' referenced by data.pkl is missing from the zip");
+                  throw new PickleException("storage '" + name + "' referenced by data.pkl is missing from the zip");
+                }
+                StoredZipRecords.Record r = stored.get(name);
+                if (r != null && r.size == e.getSize()) {
+                  return map(file, channel, name, r); // torch stores storages uncompressed: no heap copy
                 }
                 return ByteBuffer.wrap(readEntry(file, zip, e));
               });
@@ -99,6 +110,21 @@ public final class TorchCheckpoint {
       }
     } catch (IOException e) {
       throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  private static ByteBuffer map(Path file, FileChannel channel, String name, StoredZipRecords.Record r) {
+    if (r.size > Integer.MAX_VALUE) {
+      throw new CheckpointFormatException(
+          file, "zip record " + name + " is " + r.size + " bytes; storages over 2 GiB are not supported");
+    }
+    if (r.size == 0) {
+      return ByteBuffer.allocate(0);
+    }
+    try {
+      return channel.map(FileChannel.MapMode.READ_ONLY, r.offset, r.size);
+    } catch (IOException e) {
+      throw new CheckpointFormatException(file, "cannot map zip record " + name + ": " + e.getMessage(), e);
     }
   }
 

@@ -9,6 +9,16 @@ package org.l2cbeam.core.router;
  * families; only the cache rows are ever trained or used.
  */
 public interface StepPairing {
+  /** DiT with DDIM: even spaced indices are cache steps. */
+  static StepPairing dit() {
+    return ModelFamily.DIT.pairing();
+  }
+
+  /** U-ViT with singlestep DPM-Solver-2: the first evaluation of outer steps 1..K-1 is the cache evaluation. */
+  static StepPairing uvit() {
+    return ModelFamily.UVIT.pairing();
+  }
+
   /** Rows of the cache schedule for a sampler of {@code nfe} model evaluations. */
   int scheduleRows(int nfe);
 

@@ -58,6 +58,7 @@ public class TorchCheckpointTest {
       assertEquals(name + " bytes", y.bytes(), x.bytes());
     }
     assertEquals(b.fingerprint(), a.fingerprint());
+    assertTrue("storages are memory-mapped, not copied", a.get(a.names().iterator().next()).bytes().isDirect());
   }
 
   @Test
@@ -87,6 +88,7 @@ public class TorchCheckpointTest {
     assertArrayEquals(new long[] {2, 3}, w.shape("model.blocks.0.attn.qkv.weight"));
     assertArrayEquals(new float[] {6, 7, 8}, floats(w, "model.blocks.0.attn.qkv.bias"), 0f);
     assertArrayEquals(new float[] {0, 3, 1, 4, 2, 5}, floats(w, "model.blocks.0.mlp.fc1.weight"), 0f);
+    assertTrue("a contiguous view is a slice of the mapped storage", w.get("model.blocks.0.attn.qkv.bias").bytes().isDirect());
     assertArrayEquals(new long[] {3, 2}, w.shape("model.blocks.0.mlp.fc1.weight"));
     assertArrayEquals(new float[] {9, 11}, floats(w, "model.blocks.0.mlp.fc1.bias"), 0f);
     assertEquals(DType.F64, w.get("model.pos_embed").dtype());
