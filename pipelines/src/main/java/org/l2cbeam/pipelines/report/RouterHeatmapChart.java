@@ -23,6 +23,9 @@ import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.l2cbeam.core.io.AtomicFile;
+import org.l2cbeam.core.router.ModelFamily;
+import org.l2cbeam.core.router.RouterScores;
+import org.l2cbeam.core.router.StepPairing;
 
 /**
  * {@code router-heatmap.png}: the learned router as the paper draws it. One column per cache step, in sampling order
@@ -71,6 +74,33 @@ public final class RouterHeatmapChart {
   }
 
   private RouterHeatmapChart() {}
+
+  /**
+   * The cache rows of trained or imported routers, in the order the sampler meets them: DiT visits spaced indices
+   * N-1 down to 0, U-ViT its outer steps upwards. Rows that are never cache steps are left out: their logits are
+   * never trained nor used.
+   */
+  public static Input of(RouterScores scores, String title, Double theta) {
+    StepPairing pairing = scores.family().pairing();
+    int rows = pairing.scheduleRows(scores.nfe());
+    List<Integer> order = new java.util.ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      if (pairing.isCacheRow(r, rows)) order.add(r);
+    }
+    if (scores.family() == ModelFamily.DIT) {
+      java.util.Collections.reverse(order);
+    }
+    double[][] beta = new double[order.size()][scores.units()];
+    List<String> labels = new java.util.ArrayList<>();
+    for (int c = 0; c < order.size(); c++) {
+      int row = order.get(c);
+      labels.add("k=" + row);
+      for (int u = 0; u < scores.units(); u++) {
+        beta[c][u] = 1.0 / (1.0 + Math.exp(-(double) scores.logit(pairing.routerRow(row), u)));
+      }
+    }
+    return new Input(title, labels, scores.family().unitNames(scores.units()), beta, theta);
+  }
 
   /** DiT's unit names: unit 2b is the attention of block b, 2b+1 its MLP. */
   public static List<String> ditUnitLabels(int units) {

@@ -20,6 +20,7 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import org.l2cbeam.core.io.SafetensorsFile;
+import org.l2cbeam.core.router.RouterScores;
 
 public class RouterHeatmapChartTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -92,6 +93,27 @@ public class RouterHeatmapChartTest {
             .findFirst()
             .orElseThrow();
     assertThat(subtitle, containsString("× = reused: " + ref.reusedByReference() + " of 40 cells"));
+  }
+
+  @Test
+  public void officialDdim20RouterShowsTheSpecsScheduleAtThetaPointOne() throws Exception {
+    Path file = Path.of(RouterHeatmapChartTest.class.getResource("/vectors/DDIM20_router.pt").toURI());
+    RouterHeatmapChart.Input in = RouterHeatmapChart.of(RouterScores.load(file), "DDIM20_router.pt", 0.1);
+    // Ten cache steps, noisiest (k=18) first; 56 units of DiT-XL/2.
+    assertEquals(List.of("k=18", "k=16", "k=14", "k=12", "k=10", "k=8", "k=6", "k=4", "k=2", "k=0"), in.stepLabels());
+    assertEquals("block27.mlp", in.unitLabels().get(55));
+    String subtitle =
+        RouterHeatmapChart.chart(in).getSubtitles().stream()
+            .filter(t -> t instanceof TextTitle)
+            .map(t -> ((TextTitle) t).getText())
+            .findFirst()
+            .orElseThrow();
+    // Spec §2.5: 312 of 560 units active in cache steps at θ = 0.1.
+    assertThat(subtitle, containsString("× = reused: 248 of 560 cells"));
+    Path png = tmp.getRoot().toPath().resolve("official.png");
+    RouterHeatmapChart.write(png, in);
+    BufferedImage img = PngAssertions.read(png, 640, 170 + 12 * 56);
+    assertThat(PngAssertions.distinctColors(img), greaterThan(50));
   }
 
   @Test
