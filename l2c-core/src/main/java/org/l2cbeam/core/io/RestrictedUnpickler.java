@@ -263,7 +263,7 @@ public final class RestrictedUnpickler {
         case 's': { // SETITEM
           Object v = pop();
           Object k = pop();
-          asMap(peek(), "SETITEM").put(k, v);
+          asMap(peek(), "SETITEM").put(checkKey(k, 0), v);
           break;
         }
         case 'u': { // SETITEMS
@@ -452,9 +452,26 @@ public final class RestrictedUnpickler {
       throw new PickleException("malformed pickle: odd number of items for a dict");
     }
     for (int i = 0; i < items.size(); i += 2) {
-      map.put(items.get(i), items.get(i + 1));
+      map.put(checkKey(items.get(i), 0), items.get(i + 1));
     }
     return map;
+  }
+
+  /**
+   * Dict keys must be hashable plain values (as in Python): strings, numbers, booleans, None, or tuples of those. A
+   * list key could be made to contain itself, and hashing it would never end.
+   */
+  static Object checkKey(Object key, int depth) {
+    if (key == null || key instanceof String || key instanceof Long || key instanceof BigInteger
+        || key instanceof Double || key instanceof Boolean) {
+      return key;
+    }
+    if (key instanceof Tuple && depth < 8) {
+      for (Object item : (Tuple) key) checkKey(item, depth + 1);
+      return key;
+    }
+    throw new PickleException("unsupported dict key of type " + describe(key) + " (only str, int, float, bool, None"
+        + " and tuples of them)");
   }
 
   private Object memoGet(long index) {

@@ -59,11 +59,9 @@ public final class TorchCheckpoint {
   }
 
   public static Contents read(Path file) {
-    Object root = readObject(file);
-    Map<String, TensorData> tensors = new LinkedHashMap<>();
-    Map<String, Object> metadata = new LinkedHashMap<>();
-    flatten(file, "", root, tensors, metadata, 0);
-    return new Contents(tensors, metadata);
+    Flattener f = new Flattener(file);
+    f.flatten("", readObject(file), 0);
+    return new Contents(f.tensors, f.metadata);
   }
 
   /** The unpickled object graph of {@code data.pkl}, with tensors as {@link TensorData}. */
@@ -107,6 +105,11 @@ public final class TorchCheckpoint {
         return RestrictedUnpickler.load(pickle, globals);
       } catch (PickleException e) {
         throw new CheckpointFormatException(file, prefix + "data.pkl: " + e.getMessage(), e);
+      } catch (CheckpointFormatException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // e.g. an arithmetic overflow from absurd sizes: still an error about this file, never a bare exception
+        throw new CheckpointFormatException(file, prefix + "data.pkl: malformed (" + e + ")", e);
       }
     } catch (IOException e) {
       throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
@@ -168,26 +171,87 @@ public final class TorchCheckpoint {
     }
   }
 
-  private static void flatten(
-      Path file, String name, Object value, Map<String, TensorData> tensors, Map<String, Object> metadata, int depth) {
-    if (depth > MAX_DEPTH) {
-      throw new CheckpointFormatException(file, "containers nested deeper than " + MAX_DEPTH + " levels at '" + name + "'");
+  /**
+   * Walks the unpickled graph once. Pickle's memo lets a few bytes describe a graph whose tree expansion is huge or
+   * cyclic, so depth and the number of visited nodes are capped: a hostile file gets an error, not an endless walk.
+   */
+  private static final class Flattener {
+    private static final long MAX_NODES = 10_000_000;
+
+    final Path file;
+    final Map<String, TensorData> tensors = new LinkedHashMap<>();
+    final Map<String, Object> metadata = new LinkedHashMap<>();
+    long nodesLeft = MAX_NODES;
+
+    Flattener(Path file) {
+      this.file = file;
     }
-    if (value instanceof TensorData) {
-      String key = name.isEmpty() ? "tensor" : name;
-      tensors.put(key, (TensorData) value);
-      return;
-    }
-    if (!containsTensor(value, Collections.newSetFromMap(new IdentityHashMap<>()))) {
-      metadata.put(name.isEmpty() ? "value" : name, toPlain(value, 0));
-      return;
-    }
-    for (Map.Entry<String, Object> child : children(value).entrySet()) {
-      String childName = name.isEmpty() ? child.getKey() : name + "." + child.getKey();
-      if (tensors.containsKey(childName)) {
-        throw new CheckpointFormatException(file, "two entries flatten to the same name '" + childName + "'");
+
+    void flatten(String name, Object value, int depth) {
+      visit(name, depth);
+      if (value instanceof TensorData) {
+        tensors.put(name.isEmpty() ? "tensor" : name, (TensorData) value);
+        return;
       }
-      flatten(file, childName, child.getValue(), tensors, metadata, depth + 1);
+      if (!containsTensor(value, Collections.newSetFromMap(new IdentityHashMap<>()), name, depth)) {
+        metadata.put(name.isEmpty() ? "value" : name, toPlain(value, name, depth));
+        return;
+      }
+      for (Map.Entry<String, Object> child : children(value).entrySet()) {
+        String childName = name.isEmpty() ? child.getKey() : name + "." + child.getKey();
+        if (tensors.containsKey(childName) || metadata.containsKey(childName)) {
+          throw new CheckpointFormatException(file, "two entries flatten to the same name '" + childName + "'");
+        }
+        flatten(childName, child.getValue(), depth + 1);
+      }
+    }
+
+    private void visit(String name, int depth) {
+      if (depth > MAX_DEPTH) {
+        throw new CheckpointFormatException(
+            file, "containers nested deeper than " + MAX_DEPTH + " levels at '" + name + "' (recursive?)");
+      }
+      if (--nodesLeft < 0) {
+        throw new CheckpointFormatException(
+            file, "object graph too large: over " + MAX_NODES + " nodes when expanded (shared sub-objects repeated?)");
+      }
+    }
+
+    private boolean containsTensor(Object value, Set<Object> seen, String name, int depth) {
+      if (value instanceof TensorData) return true;
+      if (!(value instanceof Map || value instanceof List || value instanceof PyObject) || !seen.add(value)) {
+        return false;
+      }
+      visit(name, depth);
+      for (Object child : children(value).values()) {
+        if (containsTensor(child, seen, name, depth + 1)) return true;
+      }
+      return false;
+    }
+
+    /** Pickled data as plain Java values (tuples and sets as lists, objects as attribute maps). */
+    private Object toPlain(Object value, String name, int depth) {
+      visit(name, depth);
+      if (value instanceof Map || value instanceof PyObject) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        children(value).forEach((k, v) -> out.put(k, toPlain(v, name, depth + 1)));
+        return out;
+      }
+      if (value instanceof List) {
+        List<Object> out = new ArrayList<>();
+        for (Object v : (List<?>) value) out.add(toPlain(v, name, depth + 1));
+        return out;
+      }
+      if (value instanceof byte[]) {
+        return new String((byte[]) value, StandardCharsets.ISO_8859_1);
+      }
+      if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
+        return value;
+      }
+      if (value instanceof RestrictedUnpickler.Named) {
+        return ((RestrictedUnpickler.Named) value).qualifiedName();
+      }
+      return String.valueOf(value);
     }
   }
 
@@ -202,41 +266,5 @@ public final class TorchCheckpoint {
       for (int i = 0; i < l.size(); i++) out.put(Integer.toString(i), l.get(i));
     }
     return out;
-  }
-
-  private static boolean containsTensor(Object value, Set<Object> seen) {
-    if (value instanceof TensorData) return true;
-    if (!(value instanceof Map || value instanceof List || value instanceof PyObject) || !seen.add(value)) {
-      return false;
-    }
-    for (Object child : children(value).values()) {
-      if (containsTensor(child, seen)) return true;
-    }
-    return false;
-  }
-
-  /** Pickled data as plain Java values (tuples and sets as lists, objects as attribute maps). */
-  private static Object toPlain(Object value, int depth) {
-    if (depth > MAX_DEPTH) return "<nested too deep>";
-    if (value instanceof Map || value instanceof PyObject) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      children(value).forEach((k, v) -> out.put(k, toPlain(v, depth + 1)));
-      return out;
-    }
-    if (value instanceof List) {
-      List<Object> out = new ArrayList<>();
-      for (Object v : (List<?>) value) out.add(toPlain(v, depth + 1));
-      return out;
-    }
-    if (value instanceof byte[]) {
-      return new String((byte[]) value, StandardCharsets.ISO_8859_1);
-    }
-    if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
-      return value;
-    }
-    if (value instanceof RestrictedUnpickler.Named) {
-      return ((RestrictedUnpickler.Named) value).qualifiedName();
-    }
-    return String.valueOf(value);
   }
 }

@@ -226,7 +226,7 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
         if (!(item instanceof List) || ((List<?>) item).size() != 2) {
           throw new PickleException("OrderedDict item is not a (key, value) pair");
         }
-        m.put(((List<?>) item).get(0), ((List<?>) item).get(1));
+        m.put(RestrictedUnpickler.checkKey(((List<?>) item).get(0), 0), ((List<?>) item).get(1));
       }
     }
     return m;

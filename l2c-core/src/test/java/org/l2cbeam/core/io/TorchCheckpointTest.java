@@ -248,6 +248,114 @@ public class TorchCheckpointTest {
   }
 
   @Test
+  public void readsARezippedDeflatedCheckpointUnderAnotherPrefix() throws Exception {
+    Path rezipped = Files.createTempFile("rezipped", ".pt");
+    try {
+      try (var zip = new java.util.zip.ZipFile(fixture("training_layout.pt").toFile());
+          var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(rezipped))) {
+        for (var e : java.util.Collections.list(zip.entries())) {
+          out.putNextEntry(new java.util.zip.ZipEntry(e.getName().replace("archive/", "renamed/")));
+          out.write(zip.getInputStream(e).readAllBytes());
+          out.closeEntry();
+        }
+      }
+      WeightMap original = WeightMap.open(fixture("training_layout.pt"));
+      WeightMap deflated = WeightMap.open(rezipped);
+      assertEquals(new ArrayList<>(original.names()), new ArrayList<>(deflated.names()));
+      assertEquals(original.fingerprint(), deflated.fingerprint());
+      assertEquals(original.metadata(), deflated.metadata());
+    } finally {
+      Files.deleteIfExists(rezipped);
+    }
+  }
+
+  // ------------------------------------------------- hostile object graphs: an error, never a hang or a crash
+
+  /** A torch-style zip whose data.pkl is {@code pickle}. */
+  private static Path zipWithPickle(java.io.ByteArrayOutputStream pickle) throws Exception {
+    Path f = Files.createTempFile("hostile", ".pt");
+    try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(f))) {
+      out.putNextEntry(new java.util.zip.ZipEntry("archive/data.pkl"));
+      out.write(pickle.toByteArray());
+      out.closeEntry();
+    }
+    f.toFile().deleteOnExit();
+    return f;
+  }
+
+  private static void put(java.io.ByteArrayOutputStream p, char op, int memo) {
+    p.write(op);
+    p.write(memo);
+    p.write(memo >>> 8);
+    p.write(memo >>> 16);
+    p.write(memo >>> 24);
+  }
+
+  @Test
+  public void refusesAnExponentiallySharedGraph() throws Exception {
+    // L0 = [], Lk = [L(k-1), L(k-1)]: 300 bytes that expand to 2^40 nodes.
+    var p = new java.io.ByteArrayOutputStream();
+    p.write(0x80);
+    p.write(2);
+    p.write(']');
+    put(p, 'r', 0);
+    for (int k = 1; k <= 40; k++) {
+      p.write('0');
+      p.write(']');
+      p.write('(');
+      put(p, 'j', k - 1);
+      put(p, 'j', k - 1);
+      p.write('e');
+      put(p, 'r', k);
+    }
+    p.write('.');
+    assertFails(zipWithPickle(p), "object graph too large");
+  }
+
+  @Test
+  public void refusesDeepNesting() throws Exception {
+    // L0 = [L1], L1 = [L2], ... 100 000 levels: would overflow the stack of a naive recursive walk.
+    var p = new java.io.ByteArrayOutputStream();
+    p.write(0x80);
+    p.write(2);
+    p.write(']');
+    put(p, 'r', 0);
+    for (int k = 1; k <= 100_000; k++) {
+      put(p, 'j', k - 1);
+      p.write(']');
+      put(p, 'r', k);
+      p.write('a');
+      p.write('0');
+    }
+    p.write('.');
+    assertFails(zipWithPickle(p), "containers nested deeper than 64 levels");
+  }
+
+  @Test
+  public void refusesASelfContainingList() throws Exception {
+    var p = new java.io.ByteArrayOutputStream();
+    p.writeBytes(new byte[] {(byte) 0x80, 2, ']'});
+    put(p, 'r', 0);
+    put(p, 'j', 0);
+    p.write('a');
+    p.write('.');
+    assertFails(zipWithPickle(p), "containers nested deeper than 64 levels");
+  }
+
+  @Test
+  public void refusesAnUnhashableDictKey() throws Exception {
+    var p = new java.io.ByteArrayOutputStream();
+    p.writeBytes(new byte[] {(byte) 0x80, 2, '}', ']'});
+    put(p, 'r', 0);
+    put(p, 'j', 0);
+    p.write('a'); // the key list contains itself: hashing it would never end
+    p.write('N');
+    p.write('s');
+    p.write('.');
+    assertFails(zipWithPickle(p), "unsupported dict key of type list");
+  }
+
+  @Test
   public void allowListIsSmallAndHasNoExecutableGlobals() {
     for (String g : TorchCheckpoint.allowedGlobals()) {
       assertTrue(g, g.startsWith("torch.") || g.startsWith("collections.") || g.startsWith("argparse.")
