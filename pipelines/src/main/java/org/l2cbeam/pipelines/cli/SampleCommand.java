@@ -14,6 +14,7 @@ import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.diffusion.NoiseSchedule;
 import org.l2cbeam.core.diffusion.Sampler;
 import org.l2cbeam.core.diffusion.SeededNoise;
+import org.l2cbeam.core.image.SampleQuantization;
 import org.l2cbeam.core.io.SafetensorsWriter;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
@@ -24,13 +25,15 @@ import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.runtime.Torch;
+import org.l2cbeam.core.vae.AutoencoderKL;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code l2c sample}: class-conditional latents from a DiT with the respaced DDIM or DDPM sampler, optionally with an
  * L2C router schedule. Output tensors: {@code samples} [N,C,H,W] (the conditional half) and, with
- * {@code --trajectory}, {@code trajectory} [steps,N,C,H,W] (x after each step, in execution order).
+ * {@code --trajectory}, {@code trajectory} [steps,N,C,H,W] (x after each step, in execution order); with {@code --vae},
+ * {@code images} [N,3,8H,8W] and {@code images_uint8} [N,8H,8W,3].
  */
 @Command(name = "sample", description = "Sample latents from a DiT (DDIM / DDPM, CFG, optional L2C router schedule).")
 final class SampleCommand implements Callable<Integer> {
@@ -81,6 +84,11 @@ final class SampleCommand implements Callable<Integer> {
   @Option(names = "--output", required = true, paramLabel = "OUT.safetensors", description = "receives 'samples'")
   Path output;
 
+  @Option(names = "--vae", paramLabel = "VAE",
+      description = "Stable-Diffusion VAE (LDM or diffusers layout): also write 'images' [N,3,8H,8W] float and"
+          + " 'images_uint8' [N,8H,8W,3] (DiT's rounding); decoded after sampling, outside 'sampling_seconds'")
+  Path vae;
+
   @Option(names = "--num-heads", defaultValue = "0", paramLabel = "H",
       description = "attention heads, for non-official sizes without a config.json next to the checkpoint")
   int numHeads;
@@ -108,9 +116,15 @@ final class SampleCommand implements Callable<Integer> {
     Map<String, String> meta = new LinkedHashMap<>();
     Torch.inferenceMode();
     try (NDManager manager = Torch.newManager();
-        DiT dit = DiTLoader.load(model, numHeads, manager)) {
+        DiT dit = DiTLoader.load(model, numHeads, manager);
+        AutoencoderKL decoder = vae == null ? null : AutoencoderKL.load(vae)) {
       DiTConfig cfg = dit.config();
       dit.checkLabels(classes, false);
+      if (decoder != null && decoder.config().embedDim() != cfg.inChannels) {
+        throw new IllegalArgumentException(
+            "--vae " + vae + " decodes " + decoder.config().embedDim() + "-channel latents but the DiT samples "
+                + cfg.inChannels + " channels");
+      }
       NoiseSchedule schedule = NoiseSchedule.dit(steps);
       SeededNoise streams = SeededNoise.consecutive(seed, n);
       NDArray z0 =
@@ -128,6 +142,7 @@ final class SampleCommand implements Callable<Integer> {
       int per = n * cfg.inChannels * cfg.inputSize * cfg.inputSize;
       float[] traj = trajectory ? new float[steps * per] : null;
       int[] row = {0};
+      long samplingStart = System.nanoTime();
       NDArray samples =
           ditSampler.sample(
               z0,
@@ -139,7 +154,19 @@ final class SampleCommand implements Callable<Integer> {
                 }
                 row[0]++;
               });
+      meta.put("sampling_seconds", Double.toString((System.nanoTime() - samplingStart) / 1e9));
       out.put("samples", TensorData.of(samples));
+      if (decoder != null) {
+        // The decode is not part of the L2C speedup: the original times the sampler only.
+        long decodeStart = System.nanoTime();
+        TensorData images = VaeTensorFiles.mapBatches(manager, output, "samples", samples, 4, decoder::decode);
+        meta.put("decode_seconds", Double.toString((System.nanoTime() - decodeStart) / 1e9));
+        long[] nchw = images.shape();
+        out.put("images", images);
+        out.put("images_uint8", TensorData.ofBytes(new long[] {nchw[0], nchw[2], nchw[3], nchw[1]},
+            SampleQuantization.DIT.toNhwc(images.toFloatArray(), nchw)));
+        meta.put("vae", vae.toString());
+      }
       if (traj != null) {
         out.put(
             "trajectory",
