@@ -25,14 +25,16 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "forward",
-    description = "Run a DiT forward (or forward_with_cfg; or an L2C full step + cache step) on tensors from a file.")
+    description = "Run a DiT or U-ViT forward (with CFG; or an L2C full step + cache step) on tensors from a file.")
 final class ForwardCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "CKPT",
-      description = "DiT checkpoint (.pt or .safetensors; an 'ema' training checkpoint is unwrapped) or builtin:fmnist-dit")
+      description = "DiT or U-ViT checkpoint (.pt or .safetensors; the family is detected from the keys; a DiT 'ema'"
+          + " training checkpoint is unwrapped) or builtin:fmnist-dit")
   String model;
 
   @Option(names = "--input", required = true, paramLabel = "IN.safetensors",
-      description = "x [N,C,H,W] F32, t [N] I64 (original 0..999 timesteps), y [N] I64; with --cache-mask also x2, t_cache")
+      description = "x [N,C,H,W] F32, t [N] (DiT: I64 original 0..999 timesteps; U-ViT: F32 continuous time x 1000),"
+          + " y [N] I64; with --cache-mask also x2, t_cache")
   Path input;
 
   @Option(names = "--output", required = true, paramLabel = "OUT.safetensors",
@@ -40,7 +42,8 @@ final class ForwardCommand implements Callable<Integer> {
   Path output;
 
   @Option(names = "--cfg-scale", paramLabel = "S",
-      description = "call forward_with_cfg with this scale; x, t, y are the doubled batch (null labels second)")
+      description = "guidance weight w: eps = u + w (c - u). DiT: forward_with_cfg, x, t, y are the doubled batch (null"
+          + " labels second); U-ViT: two calls, cond with y then uncond with the null label (the original's 0.4 is 1.4)")
   Double cfgScale;
 
   @Option(names = "--guided-channels", paramLabel = "3|all",
@@ -58,6 +61,9 @@ final class ForwardCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (UViTCli.isUViT(model)) {
+      return UViTCli.forward(this);
+    }
     WeightMap in = WeightMap.open(input);
     TensorData x = DiTCliSupport.require(in, "x", 4, true, "latents [N, C, H, W]");
     TensorData t = DiTCliSupport.require(in, "t", 1, false, "original timesteps [N]");

@@ -35,23 +35,29 @@ import picocli.CommandLine.Option;
  * {@code --trajectory}, {@code trajectory} [steps,N,C,H,W] (x after each step, in execution order); with {@code --vae},
  * {@code images} [N,3,8H,8W] and {@code images_uint8} [N,8H,8W,3].
  */
-@Command(name = "sample", description = "Sample latents from a DiT (DDIM / DDPM, CFG, optional L2C router schedule).")
+@Command(
+    name = "sample",
+    description = "Sample latents from a DiT (DDIM / DDPM) or a U-ViT (DPM-Solver++(2S)), CFG, optional L2C router schedule.")
 final class SampleCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "CKPT",
-      description = "DiT checkpoint (.pt or .safetensors; an 'ema' training checkpoint is unwrapped) or builtin:fmnist-dit")
+      description = "DiT or U-ViT checkpoint (.pt or .safetensors; the family is detected from the keys; a DiT 'ema'"
+          + " training checkpoint is unwrapped) or builtin:fmnist-dit")
   String model;
 
   @Option(names = "--steps", required = true, paramLabel = "N",
-      description = "sampling steps: the 1000-step process respaced as space_timesteps(1000, \"N\")")
+      description = "DiT: sampling steps, the 1000-step process respaced as space_timesteps(1000, \"N\"); U-ViT: the"
+          + " number of network evaluations NFE (even: NFE/2 DPM-Solver-2 steps)")
   int steps;
 
-  @Option(names = "--sampler", defaultValue = "ddim", paramLabel = "ddim|ddpm",
-      description = "ddim (eta = 0, the L2C setting) or ddpm (ancestral, learned variance); default ${DEFAULT-VALUE}")
+  @Option(names = "--sampler", paramLabel = "ddim|ddpm|dpm-solver",
+      description = "DiT: ddim (eta = 0, the L2C setting; the default) or ddpm (ancestral, learned variance);"
+          + " U-ViT: dpm-solver (DPM-Solver++(2S), the default)")
   String sampler;
 
-  @Option(names = "--cfg-scale", defaultValue = "1.5", paramLabel = "S",
-      description = "classifier-free guidance scale; > 1 doubles the batch with the null class; default ${DEFAULT-VALUE}")
-  double cfgScale;
+  @Option(names = "--cfg-scale", paramLabel = "W",
+      description = "classifier-free guidance weight w, eps = u + w (c - u); default 1.5 for DiT (> 1 doubles the batch"
+          + " with the null class), 1.4 for U-ViT (two calls; the original's scale s = 0.4 is w = 1 + s)")
+  Double cfgScale;
 
   @Option(names = "--guided-channels", paramLabel = "3|all",
       description = "CFG channels: 3 = the original DiT quirk (default for models with >= 3 channels), all = every latent channel")
@@ -73,10 +79,10 @@ final class SampleCommand implements Callable<Integer> {
           + " its row count must equal --steps")
   Path router;
 
-  @Option(names = "--theta", defaultValue = "0.1", paramLabel = "T",
-      description = "with --router: unit u of cache step k is computed iff sigmoid(p_k[u]) > T; default ${DEFAULT-VALUE}"
-          + " (the DiT-XL/2 256px setting)")
-  double theta;
+  @Option(names = "--theta", paramLabel = "T",
+      description = "with --router: unit u of cache step k is computed iff sigmoid(p_k[u]) > T; default 0.1 for DiT"
+          + " (the DiT-XL/2 256px setting), 0.9 for U-ViT")
+  Double theta;
 
   @Option(names = "--trajectory", description = "also write 'trajectory' [steps,N,C,H,W]")
   boolean trajectory;
@@ -95,12 +101,18 @@ final class SampleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (UViTCli.isUViT(model)) {
+      return UViTCli.sample(this);
+    }
     if (steps < 1 || steps > NoiseSchedule.DEFAULT_TIMESTEPS) {
       throw new IllegalArgumentException("--steps must be in 1.." + NoiseSchedule.DEFAULT_TIMESTEPS + ", got " + steps);
     }
-    String kind = sampler.toLowerCase(Locale.ROOT);
+    String kind = sampler == null ? "ddim" : sampler.toLowerCase(Locale.ROOT);
+    double cfgScale = this.cfgScale == null ? 1.5 : this.cfgScale;
     if (!kind.equals("ddim") && !kind.equals("ddpm")) {
-      throw new IllegalArgumentException("--sampler must be ddim or ddpm, got '" + sampler + "'");
+      throw new IllegalArgumentException(
+          "--sampler must be ddim or ddpm for a DiT, got '" + sampler + "'"
+              + (kind.equals("dpm-solver") ? " (dpm-solver is the U-ViT sampler)" : ""));
     }
     long[] classes = DiTCliSupport.parseLabels(labels);
     int n = classes.length;
@@ -182,12 +194,16 @@ final class SampleCommand implements Callable<Integer> {
       meta.put("seed", Long.toString(seed));
       if (router != null) {
         meta.put("router", router.toString());
-        meta.put("theta", Double.toString(theta));
+        meta.put("theta", Double.toString(ditTheta()));
       }
       meta.put("computed_unit_fraction", Double.toString(ditSampler.computedFraction()));
     }
     SafetensorsWriter.write(output, out, meta);
     return 0;
+  }
+
+  private double ditTheta() {
+    return theta == null ? ModelFamily.DIT.defaultTheta() : theta;
   }
 
   /** The static L2C schedule from {@code --router}, or null for the plain sampler. */
@@ -201,6 +217,6 @@ final class SampleCommand implements Callable<Integer> {
           router + ": the router has " + scores.nfe() + " steps x " + scores.units() + " units, but --steps is " + steps
               + " and the model has " + units + " cache units");
     }
-    return scores.schedule(theta);
+    return scores.schedule(ditTheta());
   }
 }

@@ -1,0 +1,163 @@
+package org.l2cbeam.pipelines.cli;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.l2cbeam.core.io.SafetensorsWriter;
+import org.l2cbeam.core.io.TensorData;
+import org.l2cbeam.core.io.WeightMap;
+
+/** {@code l2c forward} and {@code l2c sample} on a U-ViT checkpoint reproduce the U-ViT vectors; bad input fails. */
+public class UViTCommandsTest {
+  private static final Path VECTORS = Path.of("../l2c-core/src/test/resources/vectors");
+  private static final String MODEL = VECTORS.resolve("uvit_model.pt").toString();
+  private static final String ROUTER = VECTORS.resolve("uvit_router_ckpt.pth").toString();
+
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private final WeightMap fwd = WeightMap.open(VECTORS.resolve("uvit_forward.safetensors"));
+  private final WeightMap smp = WeightMap.open(VECTORS.resolve("uvit_sampling.safetensors"));
+
+  private Path write(String file, Map<String, TensorData> tensors) throws Exception {
+    Path p = tmp.getRoot().toPath().resolve(file);
+    SafetensorsWriter.write(p, tensors);
+    return p;
+  }
+
+  private Path out(String name) {
+    return tmp.getRoot().toPath().resolve(name);
+  }
+
+  private static String[] run(String... args) {
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      int code = L2c.execute(args);
+      return new String[] {Integer.toString(code), captured.toString(StandardCharsets.UTF_8)};
+    } finally {
+      System.setErr(err);
+    }
+  }
+
+  private static void assertOk(String[] r) {
+    assertEquals("exit code; stderr: " + r[1], "0", r[0]);
+  }
+
+  private static void assertFails(String[] r, String... fragments) {
+    assertEquals("exit code; stderr: " + r[1], "2", r[0]);
+    for (String f : fragments) assertThat(r[1], containsString(f));
+  }
+
+  private static void assertClose(String what, float[] expected, float[] actual, double tol) {
+    assertEquals(what + " length", expected.length, actual.length);
+    double maxRef = 0;
+    double maxDiff = 0;
+    for (int i = 0; i < expected.length; i++) {
+      maxRef = Math.max(maxRef, Math.abs(expected[i]));
+      maxDiff = Math.max(maxDiff, Math.abs((double) expected[i] - actual[i]));
+    }
+    double rel = maxDiff / maxRef;
+    System.out.printf("cli parity %-30s rel.err %.3e%n", what, rel);
+    assertTrue(what + ": relative error " + rel, rel <= tol);
+  }
+
+  private Path forwardInput() throws Exception {
+    Map<String, TensorData> in = new LinkedHashMap<>();
+    in.put("x", fwd.get("in.x"));
+    in.put("t", fwd.get("in.t"));
+    in.put("y", fwd.get("in.y"));
+    return write("in.safetensors", in);
+  }
+
+  @Test
+  public void forwardMatchesThePlainAndGuidedReference() throws Exception {
+    Path in = forwardInput();
+    assertOk(run("forward", "--model", MODEL, "--num-heads", "4", "--input", in.toString(), "--output",
+        out("plain.safetensors").toString()));
+    assertClose("forward out", fwd.get("out").toFloatArray(),
+        WeightMap.open(out("plain.safetensors")).get("out").toFloatArray(), 3e-5);
+    assertOk(run("forward", "--model", MODEL, "--num-heads", "4", "--input", in.toString(), "--cfg-scale", "1.4",
+        "--output", out("cfg.safetensors").toString()));
+    assertClose("forward cfg 1.4", fwd.get("cfg.out").toFloatArray(),
+        WeightMap.open(out("cfg.safetensors")).get("out").toFloatArray(), 3e-5);
+  }
+
+  private Path noise() throws Exception {
+    return write("noise.safetensors", Map.of("z", smp.get("in.z")));
+  }
+
+  @Test
+  public void dpmSolverSamplingMatchesPlainAndCachedTrajectories() throws Exception {
+    Path z = noise();
+    assertOk(run("sample", "--model", MODEL, "--num-heads", "4", "--sampler", "dpm-solver", "--steps", "10",
+        "--labels", "9,2", "--noise", z.toString(), "--cfg-scale", "1.4", "--trajectory", "--output",
+        out("plain.safetensors").toString()));
+    WeightMap plain = WeightMap.open(out("plain.safetensors"));
+    assertClose("sample plain", smp.get("plain.final").toFloatArray(), plain.get("samples").toFloatArray(), 1e-4);
+    assertClose("sample plain trajectory", smp.get("plain.step_x").toFloatArray(),
+        plain.get("trajectory").toFloatArray(), 1e-4);
+    assertOk(run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "10", "--labels", "9,2", "--noise",
+        z.toString(), "--router", ROUTER, "--theta", "0.9", "--output", out("l2c.safetensors").toString()));
+    WeightMap l2c = WeightMap.open(out("l2c.safetensors"));
+    assertClose("sample l2c", smp.get("l2c.final").toFloatArray(), l2c.get("samples").toFloatArray(), 1e-4);
+    assertTrue(Double.parseDouble(l2c.metadata().get("computed_unit_fraction").toString()) < 1.0);
+  }
+
+  @Test
+  public void oddNfeIsRejected() throws Exception {
+    String[] r = run("sample", "--model", MODEL, "--num-heads", "4", "--sampler", "dpm-solver", "--steps", "9",
+        "--labels", "1", "--output", out("x.safetensors").toString());
+    assertFails(r, "--steps 9", "even");
+    assertFalse(Files.exists(out("x.safetensors")));
+  }
+
+  @Test
+  public void ditRouterOnAUViTIsRejectedNamingTheFile() throws Exception {
+    String ditRouter = VECTORS.resolve("dit_router_ckpt.pt").toString();
+    String[] r = run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "10", "--labels", "9,2", "--noise",
+        noise().toString(), "--router", ditRouter, "--output", out("x.safetensors").toString());
+    assertFails(r, "dit_router_ckpt.pt", "dit router");
+    assertFalse(Files.exists(out("x.safetensors")));
+  }
+
+  @Test
+  public void uvitRouterOnADiTIsRejectedNamingTheFile() throws Exception {
+    String[] r = run("sample", "--model", VECTORS.resolve("dit_model.pt").toString(), "--num-heads", "4", "--steps",
+        "10", "--labels", "1", "--router", ROUTER, "--output", out("x.safetensors").toString());
+    assertFails(r, "uvit_router_ckpt.pth", "uvit router");
+    assertFalse(Files.exists(out("x.safetensors")));
+  }
+
+  @Test
+  public void ditSamplerOnAUViTIsRejected() throws Exception {
+    String[] r = run("sample", "--model", MODEL, "--num-heads", "4", "--sampler", "ddim", "--steps", "10",
+        "--labels", "1", "--output", out("x.safetensors").toString());
+    assertFails(r, "--sampler ddim", "dpm-solver");
+  }
+
+  @Test
+  public void integerTimeIsRejectedNamingTheTensor() throws Exception {
+    Map<String, TensorData> in = new LinkedHashMap<>();
+    in.put("x", fwd.get("in.x"));
+    in.put("t", TensorData.ofLongs(new long[] {2}, new long[] {866, 766}));
+    in.put("y", fwd.get("in.y"));
+    Path p = write("bad.safetensors", in);
+    String[] r = run("forward", "--model", MODEL, "--num-heads", "4", "--input", p.toString(), "--output",
+        out("x.safetensors").toString());
+    assertFails(r, "bad.safetensors", "'t'");
+  }
+}
