@@ -20,7 +20,8 @@ public final class L2cCoderProviderRegistrar implements CoderProviderRegistrar {
           GeneratedSample.class, GeneratedSampleCoder.of(),
           TrainingExample.class, TrainingExampleCoder.of(),
           ModelRef.class, ModelRefCoder.of(),
-          FidResult.class, FidResultCoder.of());
+          FidResult.class, FidResultCoder.of(),
+          org.l2cbeam.core.router.RouterArtifact.class, RouterArtifactCoder.of());
 
   @Override
   public List<CoderProvider> getCoderProviders() {

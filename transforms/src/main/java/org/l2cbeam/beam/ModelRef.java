@@ -32,6 +32,9 @@ public abstract class ModelRef implements Serializable {
   /** Number of L2C cache units: two per block (attention, MLP). */
   public abstract int cacheUnits();
 
+  /** Attention heads (shapes do not determine them; from config.json or the official table). */
+  public abstract int numHeads();
+
   /** The inferred configuration as JSON, for display and provenance. */
   public abstract String configJson();
 
@@ -43,9 +46,10 @@ public abstract class ModelRef implements Serializable {
       int inChannels,
       int numClasses,
       int cacheUnits,
+      int numHeads,
       String configJson) {
     return new AutoValue_ModelRef(
-        uri, fingerprint, architecture, inputSize, inChannels, numClasses, cacheUnits, configJson);
+        uri, fingerprint, architecture, inputSize, inChannels, numClasses, cacheUnits, numHeads, configJson);
   }
 
   /** Fails, naming the request and the model, unless {@code label} is one of the model's classes. */

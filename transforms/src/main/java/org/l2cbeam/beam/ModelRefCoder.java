@@ -28,6 +28,7 @@ public final class ModelRefCoder extends AtomicCoder<ModelRef> {
     data.writeInt(v.inChannels());
     data.writeInt(v.numClasses());
     data.writeInt(v.cacheUnits());
+    data.writeInt(v.numHeads());
     writeString(data, v.configJson());
   }
 
@@ -38,6 +39,7 @@ public final class ModelRefCoder extends AtomicCoder<ModelRef> {
         readString(data),
         readString(data),
         readString(data),
+        data.readInt(),
         data.readInt(),
         data.readInt(),
         data.readInt(),

@@ -57,7 +57,7 @@ public class ValueTypeCodersTest {
         TrainingExampleCoder.of(), TrainingExample.of(9, 1, 2, 2, new float[] {-1f, 0f, 0.5f, 1f}));
     CoderProperties.coderDecodeEncodeEqual(
         ModelRefCoder.of(),
-        ModelRef.of("builtin:fmnist-dit", "ab12", "dit", 32, 1, 10, 16, "{\"depth\":8,\"name\":\"é\"}"));
+        ModelRef.of("builtin:fmnist-dit", "ab12", "dit", 32, 1, 10, 16, 4, "{\"depth\":8,\"name\":\"é\"}"));
     CoderProperties.coderDecodeEncodeEqual(
         FidResultCoder.of(), FidResult.of(12.345678901234, 80, 128, "builtin:fmnist-features", "ref.npz"));
   }

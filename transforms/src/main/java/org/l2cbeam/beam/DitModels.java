@@ -1,0 +1,63 @@
+package org.l2cbeam.beam;
+
+import com.google.gson.Gson;
+import java.util.TreeMap;
+import org.l2cbeam.core.assets.BuiltinAssets;
+import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.model.DiTLoader;
+import org.l2cbeam.core.runtime.Torch;
+
+/** Opening DiT checkpoints for the transforms: describing one as a {@link ModelRef}, and the per-JVM shared model. */
+final class DitModels {
+  static final String KIND = "dit";
+
+  private DitModels() {}
+
+  /**
+   * Reads and validates the checkpoint at {@code location} (keys and shapes against the inferred config, strictly)
+   * and describes it. {@code numHeads <= 0} takes the head count from config.json or the official table.
+   */
+  static ModelRef describe(String location, int numHeads) {
+    String readable = readableLocation(location);
+    WeightMap w = DiTLoader.stateDict(readable);
+    if (!w.contains("x_embedder.proj.weight")) {
+      throw new IllegalArgumentException(
+          "LoadModel.from(" + location + "): not a DiT checkpoint (no x_embedder.proj.weight, plain or under ema.)");
+    }
+    DiTConfig config = DiTLoader.config(readable, w, numHeads);
+    w.checkStrict(config.expectedShapes());
+    String json = new Gson().toJson(new TreeMap<>(config.toMap()));
+    return ModelRef.of(
+        location, w.fingerprint(), KIND, config.inputSize, config.inChannels, config.numClasses, config.units(),
+        config.numHeads, json);
+  }
+
+  /**
+   * The model of {@code ref}, loaded once per JVM and shared by every DoFn instance and thread. The loaded weights
+   * must still have the fingerprint {@link LoadModel} validated, so a checkpoint replaced mid-job is caught.
+   */
+  static DiT shared(ModelRef ref) {
+    return SharedModels.get(KIND, ref.fingerprint(), DiT.class, () -> load(ref));
+  }
+
+  private static DiT load(ModelRef ref) {
+    String readable = readableLocation(ref.uri());
+    WeightMap w = DiTLoader.stateDict(readable);
+    String fingerprint = w.fingerprint();
+    if (!fingerprint.equals(ref.fingerprint())) {
+      throw new IllegalStateException(
+          "model " + ref.uri() + " changed since LoadModel validated it: fingerprint " + fingerprint + ", expected "
+              + ref.fingerprint());
+    }
+    DiTConfig config = DiTLoader.config(readable, w, ref.numHeads());
+    // Weights live as long as the JVM (SharedModels never evicts), under their own root manager.
+    return DiT.load(w, config, Torch.newManager());
+  }
+
+  /** What DiTLoader can open: builtins by name (it finds their config), everything else as a local file. */
+  private static String readableLocation(String location) {
+    return BuiltinAssets.isBuiltin(location) ? location : ModelFiles.localCopy(location).toString();
+  }
+}

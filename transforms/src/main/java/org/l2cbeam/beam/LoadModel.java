@@ -1,0 +1,111 @@
+package org.l2cbeam.beam;
+
+import com.google.auto.value.AutoValue;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Validates a DiT checkpoint and yields its {@link ModelRef}: one small element, typically turned into a side input
+ * ({@code View.asSingleton()}) for {@link CachedSample}. The weights themselves never travel through the pipeline:
+ * each worker loads them once per JVM, from the same location, on first use ({@link SharedModels}).
+ *
+ * <pre>{@code
+ * PCollectionView<ModelRef> model =
+ *     p.apply(LoadModel.from("gs://my-bucket/DiT-XL-2-256x256.pt")).apply(View.asSingleton());
+ * }</pre>
+ *
+ * <p>Locations: a local path, {@code builtin:fmnist-dit} (the bundled Fashion-MNIST DiT), or any URI Beam's
+ * {@code FileSystems} reads ({@code gs://} with Beam's GCP core on the classpath). At construction the location must
+ * exist (skip with {@link #withoutValidation()}, e.g. when the launcher cannot read the bucket); when the pipeline runs,
+ * the checkpoint's keys and shapes are checked strictly against the config inferred from them.
+ */
+@AutoValue
+public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>> {
+  private static final long serialVersionUID = 1L;
+
+  abstract String location();
+
+  abstract int numHeads();
+
+  abstract boolean validate();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setLocation(String location);
+
+    abstract Builder setNumHeads(int numHeads);
+
+    abstract Builder setValidate(boolean validate);
+
+    abstract LoadModel build();
+  }
+
+  /** The checkpoint at {@code location}. */
+  public static LoadModel from(String location) {
+    if (location == null || location.isBlank()) {
+      throw new IllegalArgumentException("LoadModel.from: the model location is empty");
+    }
+    return new AutoValue_LoadModel.Builder().setLocation(location).setNumHeads(0).setValidate(true).build();
+  }
+
+  /**
+   * The attention head count, which tensor shapes do not determine. By default it comes from a {@code config.json}
+   * beside the checkpoint, else from DiT's official table for the hidden size.
+   */
+  public LoadModel withNumHeads(int numHeads) {
+    if (numHeads <= 0) {
+      throw new IllegalArgumentException("LoadModel.withNumHeads: must be positive, got " + numHeads);
+    }
+    return toBuilder().setNumHeads(numHeads).build();
+  }
+
+  /** Skips the construction-time existence check (the run-time checkpoint validation always happens). */
+  public LoadModel withoutValidation() {
+    return toBuilder().setValidate(false).build();
+  }
+
+  @Override
+  public PCollection<ModelRef> expand(PBegin input) {
+    if (validate()) {
+      ModelFiles.checkExists("LoadModel.from (model)", location());
+    }
+    return input
+        .apply("Location", Create.of(location()))
+        .apply("ValidateCheckpoint", ParDo.of(new ValidateCheckpointFn(numHeads())))
+        .setCoder(ModelRefCoder.of());
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("location", location()).withLabel("Model checkpoint"))
+        .addIfNotDefault(DisplayData.item("numHeads", numHeads()).withLabel("Attention heads"), 0)
+        .add(DisplayData.item("validate", validate()).withLabel("Check the location at construction"));
+  }
+
+  /** Reads the checkpoint header and shapes on a worker; fails the pipeline with the file and key named. */
+  static final class ValidateCheckpointFn extends DoFn<String, ModelRef> {
+    private final Counter validated = Metrics.counter(LoadModel.class, "checkpointsValidated");
+    private final int numHeads;
+
+    ValidateCheckpointFn(int numHeads) {
+      this.numHeads = numHeads;
+    }
+
+    @ProcessElement
+    public void process(@Element String location, OutputReceiver<ModelRef> out) {
+      out.output(DitModels.describe(location, numHeads));
+      validated.inc();
+    }
+  }
+}
