@@ -8,6 +8,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.l2cbeam.core.diffusion.DiTSampler;
 import org.l2cbeam.core.diffusion.SeededNoise;
 import org.l2cbeam.core.diffusion.StepListener;
+import org.l2cbeam.core.image.SampleQuantization;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTConfig;
 import org.l2cbeam.core.router.CacheSchedule;
@@ -15,7 +16,7 @@ import org.l2cbeam.core.runtime.Torch;
 
 /**
  * Samples one batch of requests with a DiT: per-request seeded noise ({@link SeededNoise}, so a sample does not
- * depend on its batch), {@link DiTSampler} with an optional static cache schedule, then DiT's uint8 quantisation. No
+ * depend on its batch), {@link DiTSampler} with an optional static cache schedule, then DiT's uint8 quantisation ({@link SampleQuantization#DIT}). No
  * Beam here: {@link CachedSample}'s DoFn calls it, and so does the benchmark's bare loop.
  */
 public final class BatchSampler {
@@ -71,29 +72,13 @@ public final class BatchSampler {
     long computed = Math.round(sampler.computedFraction() * perImageUnits);
     List<GeneratedSample> out = new ArrayList<>(n);
     int per = cfg.inChannels * cfg.inputSize * cfg.inputSize;
+    byte[] nhwc =
+        SampleQuantization.DIT.toNhwc(values, new long[] {n, cfg.inChannels, cfg.inputSize, cfg.inputSize});
     for (int i = 0; i < n; i++) {
-      byte[] hwc = quantizeToHwc(values, i * per, cfg.inChannels, cfg.inputSize, cfg.inputSize);
+      byte[] hwc = java.util.Arrays.copyOfRange(nhwc, i * per, (i + 1) * per);
       out.add(GeneratedSample.ofImage(
           requests.get(i), cfg.inChannels, cfg.inputSize, cfg.inputSize, hwc, scheduleId, nanos / 1000 / n));
     }
     return new Result(out, nanos, computed * n, (perImageUnits - computed) * n);
-  }
-
-  /**
-   * DiT's {@code torch.clamp(127.5 * x + 128.0, 0, 255).permute(0, 2, 3, 1).to(torch.uint8)}, in float32 as torch
-   * computes it. The +128 (not 127.5) is DiT's quirk; the cast truncates.
-   */
-  static byte[] quantizeToHwc(float[] chw, int offset, int channels, int height, int width) {
-    byte[] hwc = new byte[channels * height * width];
-    for (int c = 0; c < channels; c++) {
-      for (int y = 0; y < height; y++) {
-        for (int x = 0; x < width; x++) {
-          float v = 127.5f * chw[offset + (c * height + y) * width + x] + 128.0f;
-          v = Math.max(0f, Math.min(255f, v));
-          hwc[(y * width + x) * channels + c] = (byte) (int) v;
-        }
-      }
-    }
-    return hwc;
   }
 }
