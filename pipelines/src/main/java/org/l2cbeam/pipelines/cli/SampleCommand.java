@@ -92,7 +92,8 @@ final class SampleCommand implements Callable<Integer> {
 
   @Option(names = "--vae", paramLabel = "VAE",
       description = "Stable-Diffusion VAE (LDM or diffusers layout): also write 'images' [N,3,8H,8W] float and"
-          + " 'images_uint8' [N,8H,8W,3] (DiT's rounding); decoded after sampling, outside 'sampling_seconds'")
+          + " 'images_uint8' [N,8H,8W,3] (the model family's rounding); decoded after sampling, outside"
+          + " 'sampling_seconds'")
   Path vae;
 
   @Option(names = "--num-heads", defaultValue = "0", paramLabel = "H",

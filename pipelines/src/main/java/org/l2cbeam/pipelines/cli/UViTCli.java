@@ -14,6 +14,7 @@ import org.l2cbeam.core.diffusion.DpmSolver2S;
 import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.diffusion.SeededNoise;
 import org.l2cbeam.core.diffusion.UViTSampler;
+import org.l2cbeam.core.image.SampleQuantization;
 import org.l2cbeam.core.io.SafetensorsWriter;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
@@ -25,6 +26,7 @@ import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.runtime.Torch;
+import org.l2cbeam.core.vae.AutoencoderKL;
 
 /**
  * The U-ViT side of {@code l2c forward} and {@code l2c sample}: the commands detect the model family from the
@@ -129,8 +131,15 @@ final class UViTCli {
     Map<String, TensorData> out = new LinkedHashMap<>();
     Map<String, String> meta = new LinkedHashMap<>();
     Torch.inferenceMode();
-    try (NDManager manager = Torch.newManager(); UViT model = load(c.model, c.numHeads)) {
+    try (NDManager manager = Torch.newManager();
+        UViT model = load(c.model, c.numHeads);
+        AutoencoderKL decoder = c.vae == null ? null : AutoencoderKL.load(c.vae)) {
       UViTConfig cfg = model.config();
+      if (decoder != null && decoder.config().embedDim() != cfg.inChannels) {
+        throw new IllegalArgumentException(
+            "--vae " + c.vae + " decodes " + decoder.config().embedDim() + "-channel latents but the U-ViT samples "
+                + cfg.inChannels + " channels");
+      }
       for (long label : classes) {
         if (label < 0 || label >= cfg.nullLabel()) {
           throw new IllegalArgumentException(
@@ -156,10 +165,23 @@ final class UViTCli {
       UViTSampler sampler = new UViTSampler(model, solver, cfgScale, schedule);
       int per = (int) expected.size();
       float[] traj = c.trajectory ? new float[solver.outerSteps() * per] : null;
+      long samplingStart = System.nanoTime();
       NDArray samples = sampler.sample(z0, classes, (k, x) -> {
         if (traj != null) System.arraycopy(x.toFloatArray(), 0, traj, k * per, per);
       });
+      meta.put("sampling_seconds", Double.toString((System.nanoTime() - samplingStart) / 1e9));
       out.put("samples", TensorData.of(samples));
+      if (decoder != null) {
+        // As in the DiT path, the decode is reported apart from the sampler's time.
+        long decodeStart = System.nanoTime();
+        TensorData images = VaeTensorFiles.mapBatches(manager, c.output, "samples", samples, 4, decoder::decode);
+        meta.put("decode_seconds", Double.toString((System.nanoTime() - decodeStart) / 1e9));
+        long[] nchw = images.shape();
+        out.put("images", images);
+        out.put("images_uint8", TensorData.ofBytes(new long[] {nchw[0], nchw[2], nchw[3], nchw[1]},
+            SampleQuantization.UVIT.toNhwc(images.toFloatArray(), nchw)));
+        meta.put("vae", c.vae.toString());
+      }
       if (traj != null) {
         out.put("trajectory", TensorData.ofFloats(
             new long[] {solver.outerSteps(), n, cfg.inChannels, cfg.imageSize, cfg.imageSize}, traj));

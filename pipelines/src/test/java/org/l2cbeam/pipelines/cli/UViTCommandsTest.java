@@ -118,6 +118,21 @@ public class UViTCommandsTest {
   }
 
   @Test
+  public void samplesAreDecodedWithUViTsQuantization() throws Exception {
+    Path vae = VECTORS.resolve("vae-wide/vae_diffusers_layout.safetensors");
+    assertOk(run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "2", "--labels", "9,2", "--noise",
+        noise().toString(), "--vae", vae.toString(), "--output", out("img.safetensors").toString()));
+    WeightMap got = WeightMap.open(out("img.safetensors"));
+    TensorData images = got.get("images");
+    assertEquals(4, images.shape().length);
+    byte[] u8 = new byte[(int) got.get("images_uint8").numel()];
+    got.get("images_uint8").bytes().get(u8);
+    org.junit.Assert.assertArrayEquals(
+        org.l2cbeam.core.image.SampleQuantization.UVIT.toNhwc(images.toFloatArray(), images.shape()), u8);
+    assertTrue(got.metadata().containsKey("decode_seconds"));
+  }
+
+  @Test
   public void oddNfeIsRejected() throws Exception {
     String[] r = run("sample", "--model", MODEL, "--num-heads", "4", "--sampler", "dpm-solver", "--steps", "9",
         "--labels", "1", "--output", out("x.safetensors").toString());
