@@ -1,7 +1,7 @@
 package org.l2cbeam.core.image;
 
 /**
- * The exact float-to-uint8 rules of the reference code, and the Fashion-MNIST model-side layout.
+ * Samples to 8-bit image batches by the exact rules of the reference code, and the Fashion-MNIST model-side layout.
  *
  * <p><b>DiT</b> ({@code sample.py}, {@code sample_ddp.py}): {@code clamp(127.5 * x + 128, 0, 255)} then
  * {@code .to(uint8)}, which truncates. The {@code +128} looks like an off-by-half next to the "natural" {@code
@@ -11,50 +11,20 @@ package org.l2cbeam.core.image;
  * <p><b>U-ViT</b> ({@code unpreprocess} then the save step): {@code v = clamp(0.5 (x + 1), 0, 1)}, then {@code
  * clamp(255 v + 0.5, 0, 255)} truncated, i.e. round-half-up of {@code 255 v}.
  *
- * <p>All arithmetic is float32, one rounding per operation, as libtorch does it.
+ * <p>The byte rules themselves live in {@link SampleQuantization} (float32, one rounding per operation, as libtorch);
+ * this class returns them as {@link ImageBatch}es and adds the Fashion-MNIST layout changes.
  */
 public final class ImageConversions {
   private ImageConversions() {}
 
-  /** DiT's rule on NCHW float samples, giving NHWC bytes. */
+  /** DiT's rule ({@link SampleQuantization#DIT}) on NCHW float samples, as an NHWC batch. */
   public static ImageBatch fromDiT(float[] nchw, int n, int c, int h, int w) {
-    checkLength(nchw, n, c, h, w);
-    byte[] out = new byte[nchw.length];
-    for (int i = 0; i < n; i++) {
-      for (int ch = 0; ch < c; ch++) {
-        for (int y = 0; y < h; y++) {
-          for (int x = 0; x < w; x++) {
-            float v = 127.5f * nchw[((i * c + ch) * h + y) * w + x] + 128f;
-            out[((i * h + y) * w + x) * c + ch] = (byte) truncateClamped(v);
-          }
-        }
-      }
-    }
-    return new ImageBatch(n, h, w, c, out);
+    return new ImageBatch(n, h, w, c, SampleQuantization.DIT.toNhwc(nchw, new long[] {n, c, h, w}));
   }
 
-  /** U-ViT's rule on NCHW float samples in [-1, 1], giving NHWC bytes. */
+  /** U-ViT's rule ({@link SampleQuantization#UVIT}) on NCHW float samples in [-1, 1], as an NHWC batch. */
   public static ImageBatch fromUViT(float[] nchw, int n, int c, int h, int w) {
-    checkLength(nchw, n, c, h, w);
-    byte[] out = new byte[nchw.length];
-    for (int i = 0; i < n; i++) {
-      for (int ch = 0; ch < c; ch++) {
-        for (int y = 0; y < h; y++) {
-          for (int x = 0; x < w; x++) {
-            float v = 0.5f * (nchw[((i * c + ch) * h + y) * w + x] + 1f);
-            v = Math.min(Math.max(v, 0f), 1f);
-            out[((i * h + y) * w + x) * c + ch] = (byte) truncateClamped(v * 255f + 0.5f);
-          }
-        }
-      }
-    }
-    return new ImageBatch(n, h, w, c, out);
-  }
-
-  private static int truncateClamped(float v) {
-    if (!(v > 0f)) return 0; // NaN -> 0, as the clamp leaves NaN and the cast gives 0 on x86
-    if (v >= 255f) return 255;
-    return (int) v;
+    return new ImageBatch(n, h, w, c, SampleQuantization.UVIT.toNhwc(nchw, new long[] {n, c, h, w}));
   }
 
   /** {@code u8 / 127.5 - 1}, NCHW float32: the [-1, 1] input of the Fashion-MNIST DiT and feature net. */
@@ -117,13 +87,5 @@ public final class ImageConversions {
       }
     }
     return new ImageBatch(images.count(), size, size, c, out);
-  }
-
-  private static void checkLength(float[] nchw, int n, int c, int h, int w) {
-    if ((long) n * c * h * w != nchw.length) {
-      throw new IllegalArgumentException(
-          "samples have " + nchw.length + " values, [" + n + ", " + c + ", " + h + ", " + w + "] needs "
-              + (long) n * c * h * w);
-    }
   }
 }

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       BenchLoadCommand.class,
       BenchVaeCommand.class,
+      BenchFidCommand.class,
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

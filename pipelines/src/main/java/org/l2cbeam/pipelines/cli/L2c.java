@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       ForwardCommand.class,
       SampleCommand.class,
+      FidCommand.class,
     })
 public final class L2c implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
