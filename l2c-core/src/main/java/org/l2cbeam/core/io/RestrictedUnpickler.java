@@ -197,6 +197,9 @@ public final class RestrictedUnpickler {
         case 0x8d: // BINUNICODE8
           push(utf8(length(le(8).getLong())));
           break;
+        case 'V': // UNICODE (protocol 0): raw-unicode-escape text
+          push(rawUnicodeEscape(new String(lineBytes(), StandardCharsets.ISO_8859_1)));
+          break;
         case 'T': // BINSTRING (Python 2 str)
           push(latin1(length(le(4).getInt())));
           break;
@@ -549,14 +552,40 @@ public final class RestrictedUnpickler {
   }
 
   private String line() {
+    return new String(lineBytes(), StandardCharsets.UTF_8);
+  }
+
+  /** The bytes up to the next newline (text opcodes of protocol 0), which is consumed. */
+  private byte[] lineBytes() {
     int start = pos;
     while (pos < data.length && data[pos] != '\n') pos++;
     if (pos >= data.length) {
       throw new PickleException("pickle data ends unexpectedly inside a text argument (truncated?)");
     }
-    String s = new String(data, start, pos - start, StandardCharsets.UTF_8);
+    byte[] b = Arrays.copyOfRange(data, start, pos);
     pos++;
-    return s;
+    return b;
+  }
+
+  /** Python's raw-unicode-escape: latin-1 bytes, except \\uXXXX and \\UXXXXXXXX escapes. */
+  private static String rawUnicodeEscape(String s) {
+    StringBuilder out = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 1 < s.length() && (s.charAt(i + 1) == 'u' || s.charAt(i + 1) == 'U')) {
+        int digits = s.charAt(i + 1) == 'u' ? 4 : 8;
+        if (i + 2 + digits > s.length()) throw new PickleException("malformed \\u escape in UNICODE");
+        try {
+          out.appendCodePoint(Integer.parseInt(s.substring(i + 2, i + 2 + digits), 16));
+        } catch (IllegalArgumentException e) {
+          throw new PickleException("malformed \\u escape in UNICODE");
+        }
+        i += 1 + digits;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   private static Object parseInt(String s) {
