@@ -64,7 +64,7 @@ final class BenchVaeCommand implements Callable<Integer> {
         if (i >= warmup) {
           seconds[i - warmup] = (System.nanoTime() - start) / 1e9;
           cpuSeconds[i - warmup] = processCpuSeconds() - cpuStart;
-          rssMb[i - warmup] = residentMegabytes();
+          rssMb[i - warmup] = procStatusMegabytes("VmRSS:");
         }
       }
     }
@@ -84,8 +84,8 @@ final class BenchVaeCommand implements Callable<Integer> {
     // On a shared machine the wall time includes waiting for cores; CPU seconds show the work itself.
     System.out.printf(
         "  process CPU time per decode: median %.2f s -> %.1f GFLOP per CPU-second; resident memory after each run"
-            + " (MB): %s%n",
-        cpuSorted[runs / 2], gflop / cpuSorted[runs / 2], Arrays.toString(rssMb));
+            + " (MB): %s, peak %d MB%n",
+        cpuSorted[runs / 2], gflop / cpuSorted[runs / 2], Arrays.toString(rssMb), procStatusMegabytes("VmHWM:"));
     return 0;
   }
 
@@ -96,11 +96,14 @@ final class BenchVaeCommand implements Callable<Integer> {
         : Double.NaN;
   }
 
-  /** VmRSS from /proc (Linux); -1 elsewhere. Native tensors are outside the Java heap, so this is the figure. */
-  private static long residentMegabytes() {
+  /**
+   * A kB field of /proc/self/status (VmRSS: resident now, VmHWM: peak) in MB; -1 where there is no /proc. Native
+   * tensors live outside the Java heap, so the process figures are the ones that matter.
+   */
+  private static long procStatusMegabytes(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+        if (line.startsWith(field)) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
       }
     } catch (IOException | RuntimeException e) {
       return -1;

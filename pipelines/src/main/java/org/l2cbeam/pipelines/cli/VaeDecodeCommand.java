@@ -31,7 +31,7 @@ final class VaeDecodeCommand implements Callable<Integer> {
   Path output;
 
   @Option(names = "--batch-size", defaultValue = "4", paramLabel = "N",
-      description = "latents decoded together (memory: about 0.7 GB per 256x256 image); default ${DEFAULT-VALUE}")
+      description = "latents decoded together (about 0.4 GB of activations per 256x256 image); default ${DEFAULT-VALUE}")
   int batchSize;
 
   @Override
