@@ -75,7 +75,8 @@ final class BenchVaeCommand implements Callable<Integer> {
     System.out.printf(
         "vae decode: %d image(s) %dx%d (latent %dx%dx%d), %s, random weights, %d torch threads%n",
         batch, resolution, resolution, config.embedDim(), side, side, config, threads);
-    System.out.printf("  runs (s): %s%n", Arrays.toString(Arrays.stream(seconds).map(s -> Math.round(s * 1000) / 1000.0).toArray()));
+    double[] rounded = Arrays.stream(seconds).map(s -> Math.round(s * 1000) / 1000.0).toArray();
+    System.out.printf("  runs (s): %s%n", Arrays.toString(rounded));
     System.out.printf(
         "  median %.3f s, min %.3f s per decode; %.1f GFLOP per decode -> %.1f GFLOP/s (median), %.1f (best)%n",
         median, sorted[0], gflop, gflop / median, gflop / sorted[0]);
