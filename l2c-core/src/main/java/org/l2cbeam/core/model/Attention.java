@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import org.l2cbeam.core.io.WeightMap;
 
 /**
  * timm's {@code Attention} as DiT uses it (qkv with bias, no q/k norm, non-fused math path): qkv rows ordered
@@ -19,13 +18,13 @@ final class Attention {
   private final NDArray projB;
   private final float scale;
 
-  Attention(WeightMap w, String prefix, int heads, int headDim, NDManager weights) {
+  Attention(ParameterSource w, String prefix, int heads, int headDim, NDManager weights) {
     this.heads = heads;
     this.headDim = headDim;
-    this.qkvW = w.get(prefix + "qkv.weight").toNDArray(weights);
-    this.qkvB = w.get(prefix + "qkv.bias").toNDArray(weights);
-    this.projW = w.get(prefix + "proj.weight").toNDArray(weights);
-    this.projB = w.get(prefix + "proj.bias").toNDArray(weights);
+    this.qkvW = w.load(prefix + "qkv.weight", weights);
+    this.qkvB = w.load(prefix + "qkv.bias", weights);
+    this.projW = w.load(prefix + "proj.weight", weights);
+    this.projB = w.load(prefix + "proj.bias", weights);
     this.scale = (float) Math.pow(headDim, -0.5);
   }
 

@@ -38,13 +38,13 @@ public final class DiT implements AutoCloseable {
   private final NDArray lnOnes;
   private final NDArray lnZeros;
 
-  private DiT(DiTConfig config, WeightMap w, NDManager parent) {
+  private DiT(DiTConfig config, ParameterSource w, NDManager parent) {
     this.config = config;
     this.weights = parent.newSubManager();
     try {
-      this.patchW = w.get("x_embedder.proj.weight").toNDArray(weights);
-      this.patchB = w.get("x_embedder.proj.bias").toNDArray(weights);
-      this.posEmbed = w.get("pos_embed").toNDArray(weights);
+      this.patchW = w.load("x_embedder.proj.weight", weights);
+      this.patchB = w.load("x_embedder.proj.bias", weights);
+      this.posEmbed = w.load("pos_embed", weights);
       this.timestepEmbedder = new TimestepEmbedder(w, weights);
       this.labelEmbedder = new LabelEmbedder(w, weights);
       this.lnOnes = weights.ones(new Shape(config.hiddenSize), DataType.FLOAT32);
@@ -52,10 +52,10 @@ public final class DiT implements AutoCloseable {
       List<DiTBlock> b = new ArrayList<>();
       for (int i = 0; i < config.depth; i++) b.add(new DiTBlock(w, i, config, lnOnes, lnZeros, weights));
       this.blocks = Collections.unmodifiableList(b);
-      this.finalAdaW = w.get("final_layer.adaLN_modulation.1.weight").toNDArray(weights);
-      this.finalAdaB = w.get("final_layer.adaLN_modulation.1.bias").toNDArray(weights);
-      this.finalW = w.get("final_layer.linear.weight").toNDArray(weights);
-      this.finalB = w.get("final_layer.linear.bias").toNDArray(weights);
+      this.finalAdaW = w.load("final_layer.adaLN_modulation.1.weight", weights);
+      this.finalAdaB = w.load("final_layer.adaLN_modulation.1.bias", weights);
+      this.finalW = w.load("final_layer.linear.weight", weights);
+      this.finalB = w.load("final_layer.linear.bias", weights);
     } catch (RuntimeException e) {
       weights.close();
       throw e;
@@ -65,7 +65,12 @@ public final class DiT implements AutoCloseable {
   /** Loads a state dict (already unwrapped, see {@link DiTLoader}) after a strict shape check against the config. */
   public static DiT load(WeightMap stateDict, DiTConfig config, NDManager parent) {
     stateDict.checkStrict(config.expectedShapes());
-    return new DiT(config, stateDict, parent);
+    return new DiT(config, ParameterSource.of(stateDict), parent);
+  }
+
+  /** A model with random N(0, 0.02) weights of {@code config}'s shapes: for speed and memory benchmarks only. */
+  public static DiT random(DiTConfig config, NDManager parent) {
+    return new DiT(config, ParameterSource.random(config.expectedShapes(), 0.02f), parent);
   }
 
   public DiTConfig config() {

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
-import org.l2cbeam.core.io.WeightMap;
 
 /**
  * One adaLN-Zero DiT block with its two cache units: unit {@code 2i} is the attention branch, {@code 2i+1} the MLP
@@ -25,12 +24,12 @@ final class DiTBlock {
   private final Attention attn;
   private final Mlp mlp;
 
-  DiTBlock(WeightMap w, int index, DiTConfig cfg, NDArray lnOnes, NDArray lnZeros, NDManager weights) {
+  DiTBlock(ParameterSource w, int index, DiTConfig cfg, NDArray lnOnes, NDArray lnZeros, NDManager weights) {
     String p = "blocks." + index + ".";
     this.index = index;
     this.hidden = cfg.hiddenSize;
-    this.adaW = w.get(p + "adaLN_modulation.1.weight").toNDArray(weights);
-    this.adaB = w.get(p + "adaLN_modulation.1.bias").toNDArray(weights);
+    this.adaW = w.load(p + "adaLN_modulation.1.weight", weights);
+    this.adaB = w.load(p + "adaLN_modulation.1.bias", weights);
     this.lnOnes = lnOnes;
     this.lnZeros = lnZeros;
     this.attn = new Attention(w, p + "attn.", cfg.numHeads, cfg.headDim(), weights);

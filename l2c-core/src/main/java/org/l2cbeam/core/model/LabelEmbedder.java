@@ -3,7 +3,6 @@ package org.l2cbeam.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.SparseFormat;
-import org.l2cbeam.core.io.WeightMap;
 
 /**
  * DiT's class embedding table with one extra row, the CFG null class ({@code num_classes}). Label dropout is the
@@ -13,8 +12,8 @@ import org.l2cbeam.core.io.WeightMap;
 final class LabelEmbedder {
   private final NDArray table;
 
-  LabelEmbedder(WeightMap w, NDManager weights) {
-    this.table = w.get("y_embedder.embedding_table.weight").toNDArray(weights);
+  LabelEmbedder(ParameterSource w, NDManager weights) {
+    this.table = w.load("y_embedder.embedding_table.weight", weights);
   }
 
   /** {@code y_emb [N, D]} for labels {@code y [N]} (int64, already range-checked). */

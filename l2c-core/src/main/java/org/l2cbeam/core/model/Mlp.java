@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import org.l2cbeam.core.io.WeightMap;
+import ai.djl.pytorch.jni.JniUtils;
 
 /** timm's {@code Mlp} as DiT builds it: fc1 -> GELU(approximate="tanh") -> fc2. */
 final class Mlp {
@@ -16,11 +16,11 @@ final class Mlp {
   private final NDArray fc2W;
   private final NDArray fc2B;
 
-  Mlp(WeightMap w, String prefix, NDManager weights) {
-    this.fc1W = w.get(prefix + "fc1.weight").toNDArray(weights);
-    this.fc1B = w.get(prefix + "fc1.bias").toNDArray(weights);
-    this.fc2W = w.get(prefix + "fc2.weight").toNDArray(weights);
-    this.fc2B = w.get(prefix + "fc2.bias").toNDArray(weights);
+  Mlp(ParameterSource w, String prefix, NDManager weights) {
+    this.fc1W = w.load(prefix + "fc1.weight", weights);
+    this.fc1B = w.load(prefix + "fc1.bias", weights);
+    this.fc2W = w.load(prefix + "fc2.weight", weights);
+    this.fc2B = w.load(prefix + "fc2.bias", weights);
   }
 
   /** {@code x [B, T, D]} -> branch output {@code [B, T, D]} (after fc2). */
@@ -34,6 +34,9 @@ final class Mlp {
    * form. Out-of-place, with tensor scalars, so it is safe under autograd.
    */
   static NDArray geluTanh(NDArray x) {
+    if (!JniUtils.isGradMode()) {
+      return geluTanhInference(x);
+    }
     NDManager m = x.getManager();
     Shape scalar = new Shape();
     NDArray kappa = m.full(scalar, KAPPA);
@@ -43,5 +46,20 @@ final class Mlp {
     NDArray cube = x.mul(x).mul(x);
     NDArray inner = x.add(cube.mul(kappa)).mul(beta);
     return x.mul(half).mul(inner.tanh().add(one));
+  }
+
+  /**
+   * The same values with two allocations instead of eight: in-place ops on fresh temporaries. Only without autograd
+   * (in-place ops would break backward). Elementwise passes over the [B, T, 4D] activation are memory-bound, so this
+   * matters for speed; multiplying by 0.5 last instead of first is exact, so the result is unchanged.
+   */
+  private static NDArray geluTanhInference(NDArray x) {
+    NDManager m = x.getManager();
+    Shape scalar = new Shape();
+    NDArray inner = x.mul(x);
+    inner.muli(x).muli(m.full(scalar, KAPPA)).addi(x).muli(m.full(scalar, SQRT_2_OVER_PI));
+    NDArray out = inner.tanh();
+    inner.close();
+    return out.addi(m.full(scalar, 1f)).muli(x).muli(m.full(scalar, 0.5f));
   }
 }

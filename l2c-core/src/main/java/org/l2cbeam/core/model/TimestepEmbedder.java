@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.core.Linear;
-import org.l2cbeam.core.io.WeightMap;
 
 /**
  * DiT's timestep embedding: sinusoidal features of the original 0..999 timestep, laid out {@code [cos, sin]}, then
@@ -20,11 +19,11 @@ final class TimestepEmbedder {
   private final NDArray w2;
   private final NDArray b2;
 
-  TimestepEmbedder(WeightMap w, NDManager weights) {
-    this.w0 = w.get("t_embedder.mlp.0.weight").toNDArray(weights);
-    this.b0 = w.get("t_embedder.mlp.0.bias").toNDArray(weights);
-    this.w2 = w.get("t_embedder.mlp.2.weight").toNDArray(weights);
-    this.b2 = w.get("t_embedder.mlp.2.bias").toNDArray(weights);
+  TimestepEmbedder(ParameterSource w, NDManager weights) {
+    this.w0 = w.load("t_embedder.mlp.0.weight", weights);
+    this.b0 = w.load("t_embedder.mlp.0.bias", weights);
+    this.w2 = w.load("t_embedder.mlp.2.weight", weights);
+    this.b2 = w.load("t_embedder.mlp.2.bias", weights);
     int half = FREQUENCY_DIM / 2;
     // Same float32 op order as DiT: exp(-ln(max_period) * arange(half) / half).
     try (NDArray lnPeriod = weights.full(new ai.djl.ndarray.types.Shape(), (float) -Math.log(MAX_PERIOD));

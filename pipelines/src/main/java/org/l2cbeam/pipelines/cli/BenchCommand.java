@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       BenchLoadCommand.class,
       BenchVaeCommand.class,
       BenchFidCommand.class,
+      BenchDitCommand.class,
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,299 @@
+package org.l2cbeam.pipelines.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import com.google.gson.Gson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.l2cbeam.core.diffusion.DdimSampler;
+import org.l2cbeam.core.diffusion.DiTSampler;
+import org.l2cbeam.core.diffusion.Guidance;
+import org.l2cbeam.core.diffusion.NoiseSchedule;
+import org.l2cbeam.core.diffusion.StepListener;
+import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.router.CacheSchedule;
+import org.l2cbeam.core.router.ModelFamily;
+import org.l2cbeam.core.router.RouterScores;
+import org.l2cbeam.core.runtime.Torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code l2c bench dit}: DiT speed and memory with random weights (speed does not depend on the values). Prints one
+ * line per figure and, last, one JSON object with the tracked keys.
+ *
+ * <ol>
+ *   <li>1024³ fp32 matmul GFLOP/s (the machine's dense rate, same process);
+ *   <li>DiT forward at batch 2 (one image with CFG): median latency and GFLOP/s at 2 FLOP per MAC;
+ *   <li>20-step DDIM with CFG 1.5, plain and with the official DDIM20 router at θ=0.1: time, realised speedup, and the
+ *       MAC-weighted theoretical speedup of that schedule. For depths other than 28 the router's mask is resampled
+ *       by block position (block i uses official block ⌊28·i/depth⌋);
+ *   <li>RSS after 100 and after 1000 sampling steps with the L2C cache (half of them cache steps) on a smaller model
+ *       ({@code --rss-model}, default DiT-S/4), to show native memory stays flat.
+ * </ol>
+ */
+@Command(name = "dit", description = "DiT forward / DDIM / L2C speed and memory with random weights; last line is JSON.")
+final class BenchDitCommand implements Callable<Integer> {
+  private static final String ROUTER = "org/l2cbeam/bench/DDIM20_router.pt";
+  private static final int OFFICIAL_DEPTH = 28;
+
+  @Option(names = "--model", defaultValue = "xl", paramLabel = "xl|l|b|s[/p]",
+      description = "model size (and patch, default 2), e.g. xl, s, b/4; default ${DEFAULT-VALUE}")
+  String model;
+
+  @Option(names = "--quick", description = "a quick run: DiT-S/2, 3 timed forwards, RSS on DiT-S/8 over 200 steps")
+  boolean quick;
+
+  @Option(names = "--runs", defaultValue = "5", paramLabel = "N", description = "timed forwards (median); default ${DEFAULT-VALUE}")
+  int runs;
+
+  @Option(names = "--rss-model", defaultValue = "s/4", paramLabel = "SIZE", description = "model of the RSS run; default ${DEFAULT-VALUE}")
+  String rssModel;
+
+  @Option(names = "--rss-steps", defaultValue = "1000", paramLabel = "N",
+      description = "sampling steps of the RSS run (RSS compared at N/10 and N); default ${DEFAULT-VALUE}")
+  int rssSteps;
+
+  @Override
+  public Integer call() throws Exception {
+    if (quick) {
+      if (model.equals("xl")) model = "s";
+      runs = Math.min(runs, 3);
+      rssModel = "s/8";
+      rssSteps = Math.min(rssSteps, 200);
+    }
+    if (runs < 1) throw new IllegalArgumentException("--runs must be at least 1, got " + runs);
+    if (rssSteps < 20) throw new IllegalArgumentException("--rss-steps must be at least 20, got " + rssSteps);
+    DiTConfig cfg = config(model, "--model");
+    DiTConfig rssCfg = config(rssModel, "--rss-model");
+    Torch.inferenceMode();
+    RouterScores router = RouterScores.load(routerFile(), ModelFamily.DIT);
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("model", cfg.officialName());
+    try (NDManager root = Torch.newManager()) {
+      double matmul = matmulGflops(root);
+      System.out.printf(Locale.ROOT, "matmul 1024^3 fp32: %.1f GFLOP/s%n", matmul);
+
+      System.out.printf("%s random weights, latent %dx%dx%d, batch 2 (one image with CFG)...%n", cfg.officialName(),
+          cfg.inChannels, cfg.inputSize, cfg.inputSize);
+      try (DiT dit = DiT.random(cfg, root)) {
+        double[] macs = cfg.macsPerImage();
+        double fullMacs = cfg.depth * (macs[0] + macs[1]) + macs[2];
+        double[] fwd = forwardMedian(dit, root);
+        double forwardMs = fwd[0];
+        double forwardCpuS = fwd[1];
+        double forwardGflops = 2 * 2 * fullMacs / (forwardMs / 1e3) / 1e9;
+        System.out.printf(Locale.ROOT, "forward: median %.1f ms over %d runs, %.1f GFLOP/s (%.1f GMAC per image),"
+            + " %.2f of the matmul rate; %.2f CPU-s per forward = %.1f GFLOP per CPU-second%n", forwardMs, runs,
+            forwardGflops, fullMacs / 1e9, forwardGflops / matmul, forwardCpuS, 2 * 2 * fullMacs / forwardCpuS / 1e9);
+
+        CacheSchedule schedule = resample(router.schedule(0.1), cfg.depth);
+        double[] plain = ddimSeconds(dit, root, null);
+        double plainS = plain[0];
+        System.out.printf(Locale.ROOT, "DDIM20 plain: %.2f s (%.2f CPU-s)%n", plainS, plain[1]);
+        double[] routed = ddimSeconds(dit, root, schedule);
+        double routerS = routed[0];
+        double theoretical = theoreticalSpeedup(cfg, schedule);
+        System.out.printf(Locale.ROOT, "DDIM20 with the DDIM20 router at theta=0.1: %.2f s; speedup %.3f realised vs"
+            + " %.3f theoretical (MAC-weighted), ratio %.3f%n", routerS, plainS / routerS, theoretical,
+            plainS / routerS / theoretical);
+        System.out.printf(Locale.ROOT, "  by CPU time: %.2f vs %.2f CPU-s, speedup %.3f%n", plain[1], routed[1],
+            plain[1] / routed[1]);
+        json.put("forward_ms_median", round(forwardMs));
+        json.put("forward_gflops", round(forwardGflops));
+        json.put("matmul_gflops", round(matmul));
+        json.put("forward_vs_matmul", round(forwardGflops / matmul));
+        json.put("ddim20_s", round(plainS));
+        json.put("ddim20_router_s", round(routerS));
+        json.put("speedup", round(plainS / routerS));
+        json.put("theoretical_speedup", round(theoretical));
+        json.put("forward_cpu_s", round(forwardCpuS));
+        json.put("ddim20_cpu_s", round(plain[1]));
+        json.put("ddim20_router_cpu_s", round(routed[1]));
+        json.put("speedup_cpu", round(plain[1] / routed[1]));
+      }
+      double[] rss = rssRun(rssCfg, root, resample(router.schedule(0.1), rssCfg.depth));
+      double growth = (rss[1] - rss[0]) / rss[0];
+      System.out.printf(Locale.ROOT, "RSS (%s, L2C-cached DDIM20 loops): %.1f MB after %d steps, %.1f MB after %d"
+          + " steps, growth %.2f%%%n", rssCfg.officialName(), rss[0] / 1e6, rssSteps / 10, rss[1] / 1e6, rssSteps,
+          100 * growth);
+      json.put("rss_growth", round(growth));
+      json.put("rss_model", rssCfg.officialName());
+    }
+    System.out.println(new Gson().toJson(json));
+    return 0;
+  }
+
+  static DiTConfig config(String spec, String option) {
+    String s = spec.trim().toUpperCase(Locale.ROOT);
+    String name = s.contains("/") ? s : s + "/2";
+    try {
+      return DiTConfig.official(name, 32);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage());
+    }
+  }
+
+  private double matmulGflops(NDManager root) {
+    try (NDManager m = root.newSubManager()) {
+      NDArray a = m.randomNormal(new Shape(1024, 1024));
+      NDArray b = m.randomNormal(new Shape(1024, 1024));
+      double[] t = new double[20];
+      for (int i = -3; i < t.length; i++) {
+        try (NDManager s = m.newSubManager()) {
+          long t0 = System.nanoTime();
+          NDArray c = a.matMul(b);
+          c.attach(s);
+          c.getFloat(0, 0); // forces completion (CPU ops are synchronous anyway)
+          if (i >= 0) t[i] = (System.nanoTime() - t0) / 1e9;
+        }
+      }
+      return 2.0 * 1024 * 1024 * 1024 / median(t) / 1e9;
+    }
+  }
+
+  /** {median wall ms, median process CPU seconds} of a batch-2 forward. */
+  private double[] forwardMedian(DiT dit, NDManager root) {
+    DiTConfig c = dit.config();
+    double[] t = new double[runs];
+    double[] cpu = new double[runs];
+    for (int i = -2; i < runs; i++) {
+      try (NDManager s = root.newSubManager()) {
+        NDArray x = s.randomNormal(new Shape(2, c.inChannels, c.inputSize, c.inputSize));
+        NDArray ts = s.create(new long[] {500, 500});
+        NDArray y = s.create(new long[] {1, c.nullClass()});
+        long c0 = cpuNanos();
+        long t0 = System.nanoTime();
+        dit.forward(x, ts, y).getFloat(0, 0, 0, 0);
+        if (i >= 0) {
+          t[i] = (System.nanoTime() - t0) / 1e6;
+          cpu[i] = (cpuNanos() - c0) / 1e9;
+        }
+      }
+    }
+    return new double[] {median(t), median(cpu)};
+  }
+
+  /** CPU time of the whole process (libtorch's threads included): robust to other jobs sharing the cores. */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** {wall seconds, process CPU seconds} of one 20-step DDIM run for one image with CFG. */
+  private static double[] ddimSeconds(DiT dit, NDManager root, CacheSchedule schedule) {
+    DiTConfig c = dit.config();
+    DiTSampler sampler =
+        new DiTSampler(dit, new DdimSampler(NoiseSchedule.dit(20)), Guidance.defaultFor(1.5, c.inChannels), schedule);
+    try (NDManager s = root.newSubManager()) {
+      NDArray z = s.randomNormal(new Shape(1, c.inChannels, c.inputSize, c.inputSize));
+      long c0 = cpuNanos();
+      long t0 = System.nanoTime();
+      sampler.sample(z, new long[] {207}, StepListener.NONE).getFloat(0, 0, 0, 0);
+      return new double[] {(System.nanoTime() - t0) / 1e9, (cpuNanos() - c0) / 1e9};
+    }
+  }
+
+  private double[] rssRun(DiTConfig cfg, NDManager root, CacheSchedule schedule) throws IOException {
+    double[] rss = new double[2];
+    // This run measures memory, not speed: one torch thread avoids OpenMP barrier stalls on a shared machine, which
+    // dominate the many small ops of a small model.
+    int threads = JniUtils.getNumThreads();
+    JniUtils.setNumThreads(1);
+    try (DiT dit = DiT.random(cfg, root)) {
+      DiTSampler sampler =
+          new DiTSampler(dit, new DdimSampler(NoiseSchedule.dit(20)), Guidance.defaultFor(1.5, cfg.inChannels),
+              schedule);
+      int steps = 0;
+      int firstMark = rssSteps / 10;
+      while (steps < rssSteps) {
+        try (NDManager s = root.newSubManager()) {
+          NDArray z = s.randomNormal(new Shape(1, cfg.inChannels, cfg.inputSize, cfg.inputSize));
+          sampler.sample(z, new long[] {steps % 1000}, StepListener.NONE);
+        }
+        steps += 20;
+        if (steps >= firstMark && rss[0] == 0) rss[0] = rssBytes();
+      }
+      rss[1] = rssBytes();
+    } finally {
+      JniUtils.setNumThreads(threads);
+    }
+    return rss;
+  }
+
+  /** The resident set size of this process (native + Java heap), after a GC so dead direct buffers are freed. */
+  private static double rssBytes() throws IOException {
+    System.gc();
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
+      }
+    }
+    throw new IOException("no VmRSS in /proc/self/status (RSS is measured on Linux only)");
+  }
+
+  /** The official 56-unit schedule mapped onto {@code depth} blocks by relative position. */
+  static CacheSchedule resample(CacheSchedule official, int depth) {
+    if (depth == OFFICIAL_DEPTH) return official;
+    boolean[][] c = new boolean[official.steps()][2 * depth];
+    for (int k = 0; k < c.length; k++) {
+      for (int i = 0; i < depth; i++) {
+        int src = i * OFFICIAL_DEPTH / depth;
+        c[k][2 * i] = official.computes(k, 2 * src);
+        c[k][2 * i + 1] = official.computes(k, 2 * src + 1);
+      }
+    }
+    return new CacheSchedule(c);
+  }
+
+  /** Plain MACs over MACs under the schedule (CFG doubles both; rows of full steps compute everything). */
+  static double theoreticalSpeedup(DiTConfig cfg, CacheSchedule schedule) {
+    double[] macs = cfg.macsPerImage();
+    double full = cfg.depth * (macs[0] + macs[1]) + macs[2];
+    double plain = 0;
+    double cached = 0;
+    int n = schedule.steps();
+    for (int k = 0; k < n; k++) {
+      plain += full;
+      boolean cacheStep = k % 2 == 0 && k <= n - 2;
+      double step = macs[2];
+      for (int u = 0; u < schedule.units(); u++) {
+        if (!cacheStep || schedule.computes(k, u)) step += u % 2 == 0 ? macs[0] : macs[1];
+      }
+      cached += step;
+    }
+    return plain / cached;
+  }
+
+  private static Path routerFile() throws IOException {
+    Path tmp = Files.createTempFile("l2c-bench-", "-DDIM20_router.pt");
+    tmp.toFile().deleteOnExit();
+    try (InputStream in = BenchDitCommand.class.getClassLoader().getResourceAsStream(ROUTER)) {
+      if (in == null) throw new IllegalStateException("missing classpath resource " + ROUTER);
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return tmp;
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1e4) / 1e4;
+  }
+}
