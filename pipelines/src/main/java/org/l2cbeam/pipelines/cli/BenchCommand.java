@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       BenchVaeCommand.class,
       BenchFidCommand.class,
       BenchDitCommand.class,
+      BenchUViTCommand.class,
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
