@@ -1,5 +1,7 @@
 package org.l2cbeam.core.router;
 
+import org.l2cbeam.core.model.DiTConfig;
+
 /**
  * Multiply-accumulates of each cache unit of a DiT, per image and per forward (no CFG doubling), from its shape.
  * Attention and MLP units differ (spec §4.4: DiT-XL/2 at 256 px has 1.510 G per attention unit and 2.718 G per MLP
@@ -45,6 +47,12 @@ public final class UnitMacs {
     double finalLayer = d * 2 * d + t * d * outValues;
     double uncacheable = patchEmbed + timestepEmbed + depth * adaLn + finalLayer;
     return new UnitMacs(depth, attention, mlp, uncacheable);
+  }
+
+  /** The costs of a DiT of config {@code c} at its input size. */
+  public static UnitMacs of(DiTConfig c) {
+    int p2 = c.patchSize * c.patchSize;
+    return dit(c.tokens(), c.hiddenSize, c.mlpHidden(), c.depth, c.inChannels * p2, c.outChannels() * p2);
   }
 
   /** Unit u = 2i is the attention of block i, u = 2i+1 its MLP. */

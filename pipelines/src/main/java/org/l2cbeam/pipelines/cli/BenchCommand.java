@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       BenchFidCommand.class,
       BenchDitCommand.class,
       BenchUViTCommand.class,
+      BenchRouterCommand.class,
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

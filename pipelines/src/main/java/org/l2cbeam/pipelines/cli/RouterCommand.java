@@ -6,8 +6,13 @@ import picocli.CommandLine.Command;
 /** {@code l2c router ...}: inspect and convert L2C routers (official checkpoints or our JSON artifact). */
 @Command(
     name = "router",
-    description = "Inspect and convert L2C routers.",
-    subcommands = {RouterShowCommand.class, RouterConvertCommand.class})
+    description = "Inspect, convert, train and tune L2C routers.",
+    subcommands = {
+      RouterShowCommand.class,
+      RouterConvertCommand.class,
+      RouterTrainCommand.class,
+      RouterThetaCommand.class
+    })
 final class RouterCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

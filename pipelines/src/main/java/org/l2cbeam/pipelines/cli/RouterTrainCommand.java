@@ -1,0 +1,170 @@
+package org.l2cbeam.pipelines.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.model.DiTLoader;
+import org.l2cbeam.core.router.CacheSchedule;
+import org.l2cbeam.core.router.RouterArtifact;
+import org.l2cbeam.core.router.train.AdamW;
+import org.l2cbeam.core.router.train.AdamWConfig;
+import org.l2cbeam.core.router.train.RouterCheckpoint;
+import org.l2cbeam.core.router.train.RouterTrainer;
+import org.l2cbeam.core.router.train.RouterTraining;
+import org.l2cbeam.core.router.train.RouterTrainingState;
+import org.l2cbeam.core.router.train.TrainingData;
+import org.l2cbeam.core.router.train.TrainingExamples;
+import org.l2cbeam.core.router.train.TrainingSettings;
+import org.l2cbeam.core.runtime.Torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code l2c router train}: learns L2C DiT routers exactly as the original {@code train_router.py} (spec §2.4), on
+ * CPU, with a resumable checkpoint beside {@code --out}. Defaults are the authors' README values, never the original
+ * argparse defaults ({@code --l1 1.0 --lr 1.0}).
+ */
+@Command(
+    name = "train",
+    description = "Train L2C routers for a DiT (DDIM) from class-labelled data; writes a router JSON.")
+final class RouterTrainCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, paramLabel = "CKPT", description = "DiT checkpoint or builtin:fmnist-dit")
+  String model;
+
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "DIR|FILE",
+      description =
+          "a directory of (Fashion-)MNIST IDX files (train split) for a pixel-space DiT, or a .safetensors file with"
+              + " x [N,C,H,W] (model inputs, e.g. VAE latents x 0.18215) and y [N]")
+  Path data;
+
+  @Option(names = "--steps", required = true, paramLabel = "N", description = "training iterations in total")
+  long steps;
+
+  @Option(
+      names = "--sampling-steps",
+      defaultValue = "20",
+      paramLabel = "N",
+      description = "DDIM steps the routers are for; default ${DEFAULT-VALUE}")
+  int samplingSteps;
+
+  @Option(
+      names = "--lambda",
+      paramLabel = "L",
+      description = "weight of the L1 term sum(sigmoid(p)); default 5e-6 for 20 sampling steps, 1e-6 for 50 or 10")
+  Double lambda;
+
+  @Option(names = "--lr", defaultValue = "1e-3", description = "AdamW learning rate; default ${DEFAULT-VALUE}")
+  double lr;
+
+  @Option(names = "--batch", defaultValue = "8", description = "examples per iteration; default ${DEFAULT-VALUE}")
+  int batch;
+
+  @Option(names = "--seed", defaultValue = "0", description = "seed of every random draw; default ${DEFAULT-VALUE}")
+  long seed;
+
+  @Option(names = "--out", required = true, paramLabel = "ROUTER.json", description = "the router JSON to write")
+  Path out;
+
+  @Option(
+      names = "--cache-step",
+      paramLabel = "k",
+      description = "train only the router of cache step k (even, < sampling steps); default: a random k per batch")
+  Integer cacheStep;
+
+  @Option(names = "--resume", description = "continue from the checkpoint beside --out up to --steps")
+  boolean resume;
+
+  @Option(
+      names = "--checkpoint-every",
+      defaultValue = "100",
+      paramLabel = "N",
+      description = "iterations between checkpoints; default ${DEFAULT-VALUE}")
+  long checkpointEvery;
+
+  @Option(
+      names = "--log-every",
+      defaultValue = "10",
+      paramLabel = "N",
+      description = "iterations between progress lines; default ${DEFAULT-VALUE}")
+  long logEvery;
+
+  @Option(
+      names = "--theta",
+      defaultValue = "0.1",
+      description = "threshold stored in the router JSON (compute iff sigmoid(p) > theta); default ${DEFAULT-VALUE}")
+  double theta;
+
+  @Option(
+      names = "--zero-grad",
+      defaultValue = "set-to-none",
+      paramLabel = "set-to-none|zero-fill",
+      description =
+          "what happens to routers not drawn in an iteration: set-to-none (PyTorch >= 2, the authors' runs: not moved)"
+              + " or zero-fill (PyTorch 1.13: moved by momentum); default ${DEFAULT-VALUE}")
+  String zeroGrad;
+
+  @Option(names = "--heads", defaultValue = "-1", description = "attention heads, if the checkpoint's shapes are not an official DiT")
+  int heads;
+
+  @Override
+  public Integer call() throws IOException {
+    if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+    if (!(theta >= 0 && theta <= 1)) throw new IllegalArgumentException("--theta must be in [0, 1], got " + theta);
+    AdamW.ZeroGrad zg;
+    switch (zeroGrad) {
+      case "set-to-none":
+        zg = AdamW.ZeroGrad.SET_TO_NONE;
+        break;
+      case "zero-fill":
+        zg = AdamW.ZeroGrad.ZERO_FILL;
+        break;
+      default:
+        throw new IllegalArgumentException("--zero-grad must be set-to-none or zero-fill, got " + zeroGrad);
+    }
+    double l = lambda != null ? lambda : TrainingSettings.defaultLambda(samplingSteps);
+    TrainingSettings settings =
+        new TrainingSettings(
+            samplingSteps, l, AdamWConfig.l2c(lr), batch, seed,
+            cacheStep == null ? TrainingSettings.RANDOM_CACHE_STEP : cacheStep, zg);
+    WeightMap weights = DiTLoader.stateDict(model);
+    DiTConfig config = DiTLoader.config(model, weights, heads);
+    TrainingExamples examples = TrainingData.open(data, config);
+    Path checkpoint = RouterCheckpoint.besideOutput(out);
+    PrintStream err = System.err;
+    err.printf(
+        Locale.ROOT, "router train: %s (%d units), %d examples from %s, %d DDIM steps, lambda %s, lr %s, batch %d,"
+            + " seed %d, %s; checkpoint %s%n",
+        model, config.units(), examples.size(), data, samplingSteps, l, lr, batch, seed,
+        cacheStep == null ? "random cache step per batch" : "cache step " + cacheStep, checkpoint);
+    try (NDManager manager = Torch.newManager();
+        DiT dit = DiT.load(weights, config, manager)) {
+      RouterTraining training = new RouterTraining(dit, weights.fingerprint(), settings);
+      RouterTrainer.Progress progress =
+          (it, total, loss, l1, rate) -> err.println(RouterTrainer.progressLine(it, total, loss, l1, rate));
+      RouterTrainingState state =
+          training.train(examples, steps, checkpoint, checkpointEvery, resume, progress, logEvery);
+      RouterArtifact artifact = training.artifact(state, examples.fingerprint(), data.toString(), theta);
+      artifact.write(out);
+      CacheSchedule schedule = artifact.schedule();
+      for (int k = 0; k < schedule.steps(); k++) {
+        if (k % 2 == 0 && k <= schedule.steps() - 2) {
+          System.out.printf(
+              Locale.ROOT, "k %d active %d/%d mask %s%n", k, schedule.active(k), schedule.units(), schedule.bits(k));
+        }
+      }
+      System.out.println(artifact.scores().summarize(schedule));
+      err.println("wrote " + out + " (theta " + theta + "; pick another with: l2c router theta " + out
+          + " --remove-macs F)");
+    }
+    return 0;
+  }
+}
