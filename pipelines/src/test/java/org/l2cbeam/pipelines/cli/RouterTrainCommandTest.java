@@ -99,6 +99,21 @@ public class RouterTrainCommandTest {
   }
 
   @Test
+  public void trainsTheBundledFashionMnistDiTOnAnIdxDirectory() throws Exception {
+    Path idx = org.l2cbeam.core.assets.BuiltinAssets.resolve("builtin:fashion-mnist");
+    Path out = tmp.getRoot().toPath().resolve("fm.json");
+    String[] r =
+        run("router", "train", "--model", "builtin:fmnist-dit", "--data", idx.toString(), "--steps", "2", "--batch",
+            "2", "--out", out.toString());
+    assertEquals(r[2], "0", r[0]);
+    assertThat(r[2], containsString("step 2/2"));
+    RouterArtifact a = RouterArtifact.read(out);
+    assertEquals(20, a.steps());
+    assertEquals(16, a.scores().units());
+    assertEquals(5e-6, ((Number) a.provenance().training.get("lambda")).doubleValue(), 0);
+  }
+
+  @Test
   public void wrongImageSizeIsAnErrorNamingTheData() throws Exception {
     Path data = latents("small.safetensors", 4, 4, 6, -1);
     Path out = tmp.getRoot().toPath().resolve("r.json");

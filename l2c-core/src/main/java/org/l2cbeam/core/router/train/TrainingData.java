@@ -2,6 +2,8 @@ package org.l2cbeam.core.router.train;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.l2cbeam.core.data.FashionMnist;
+import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.model.DiTConfig;
 
@@ -28,8 +30,13 @@ public final class TrainingData {
   public static TrainingExamples open(Path data, DiTConfig model) {
     TrainingExamples examples;
     if (Files.isDirectory(data)) {
-      // IDX directories arrive with the Fashion-MNIST reader (org.l2cbeam.core.data); until then, latents only.
-      throw new IllegalArgumentException("--data " + data + ": IDX directories are not supported by this build yet");
+      FashionMnist set = FashionMnist.open(data);
+      ImageBatch images = set.images(FashionMnist.Split.TRAIN);
+      byte[] labels = set.labels(FashionMnist.Split.TRAIN);
+      int pad = images.height() == MNIST_SIDE && images.width() == MNIST_SIDE && model.inputSize == PADDED_SIDE
+          ? (PADDED_SIDE - MNIST_SIDE) / 2
+          : 0;
+      examples = new PixelExamples(images, labels, pad, data.toString());
     } else if (data.getFileName().toString().endsWith(".safetensors")) {
       examples = LatentExamples.open(data);
     } else if (!Files.exists(data)) {
