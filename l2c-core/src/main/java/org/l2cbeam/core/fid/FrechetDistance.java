@@ -6,6 +6,8 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.CommonOps_MT_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.dense.row.decomposition.TriangularSolver_DDRM;
+import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /**
@@ -15,9 +17,11 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  *
  * <p>All in float64. pytorch-fid forms the non-symmetric product and calls {@code scipy.linalg.sqrtm} (a Schur
  * method). Only the trace of that square root is needed, and {@code tr sqrtm(S1 S2)} is the sum of the square roots
- * of the eigenvalues of {@code S1 S2}. Those are the eigenvalues of the symmetric {@code A S2 A} with {@code A =
- * sqrt(S1)}, so two symmetric eigen-decompositions (EJML's symmetric QR) give the trace. That is more accurate than a
- * Schur square root of a non-symmetric matrix, and there is no complex arithmetic.
+ * of the eigenvalues of {@code S1 S2}. Those are the eigenvalues of a symmetric matrix similar to it: {@code L^T S2 L}
+ * with the Cholesky factor {@code S1 = L L^T} when sigma1 is positive definite (the usual case: one Cholesky, two
+ * products and one values-only symmetric eigen-decomposition), else {@code A S2 A} with the symmetric root {@code A =
+ * sqrt(S1)} from an eigen-decomposition (singular sigmas, e.g. fewer images than dimensions). All EJML, float64.
+ * That is more accurate than a Schur square root of a non-symmetric matrix, and there is no complex arithmetic.
  *
  * <p>How pytorch-fid's safeguards map:
  *
@@ -32,8 +36,8 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  *       pytorch-fid raises {@code ValueError("Imaginary component m")} unless the imaginary parts of the diagonal
  *       are all within 1e-3 of 0, and otherwise takes the real part. Here the real part of the trace is the sum of
  *       {@code sqrt(max(l, 0))} (a purely imaginary root has real part 0), and the imaginary diagonal of {@code
- *       sqrtm(S1 S2)} is computed exactly from the eigenvectors through the similarity {@code S1 S2 = A (A S2 A)
- *       A^-1} when the rooted sigma is positive definite, or as the symmetric proxy {@code diag(U |l|^1/2 U^T)} (same
+ *       sqrtm(S1 S2)} is computed exactly from the eigenvectors through the similarity ({@code S1 S2 = L (L^T S2 L)
+ *       L^-1}, or {@code A (A S2 A) A^-1}) when the factored sigma is positive definite, or as the symmetric proxy {@code diag(U |l|^1/2 U^T)} (same
  *       trace) when it is singular. Above 1e-3 an {@link ArithmeticException} "Imaginary component m" is thrown.
  *   <li><b>Non-positive-definite sigma.</b> Handled as pytorch-fid: it is used as given. Eigenvalues of a sigma
  *       within rounding of zero ({@code >= -d * 2^-52 * max|l|}) count as zero. If one sigma has clearly negative
@@ -127,6 +131,12 @@ public final class FrechetDistance {
   }
 
   static SqrtTrace traceSqrtProduct(double[] sigma1, double[] sigma2, int d) {
+    // Fast path for the usual case, a positive definite sigma: with S = L L^T (Cholesky), S S' = L (L^T S' L) L^-1.
+    DMatrixRMaj l1 = cholesky(sigma1, d);
+    if (l1 != null) return viaCholesky(l1, sigma2, d);
+    DMatrixRMaj l2 = cholesky(sigma2, d);
+    if (l2 != null) return viaCholesky(l2, sigma1, d); // S2 S1 = (S1 S2)^T: same spectrum, same diagonal root
+    // Singular or indefinite: symmetric square roots by eigen-decomposition.
     SymmetricEigen e1 = SymmetricEigen.of(sigma1, d, true);
     if (e1 == null) return SqrtTrace.failed();
     if (e1.isPositiveSemiDefinite()) {
@@ -139,6 +149,61 @@ public final class FrechetDistance {
       return viaSymmetricRoot(e2, sigma1, d);
     }
     return viaGeneralEigenvalues(sigma1, sigma2, d);
+  }
+
+  /** The lower Cholesky factor of a symmetric positive definite matrix, or null if it is not positive definite. */
+  private static DMatrixRMaj cholesky(double[] symmetric, int d) {
+    DMatrixRMaj m = new DMatrixRMaj(d, d);
+    for (int r = 0; r < d; r++) {
+      for (int c = 0; c < d; c++) m.data[r * d + c] = 0.5 * (symmetric[r * d + c] + symmetric[c * d + r]);
+    }
+    CholeskyDecomposition_F64<DMatrixRMaj> chol = DecompositionFactory_DDRM.chol(d, true);
+    if (!chol.decompose(m)) return null;
+    DMatrixRMaj l = chol.getT(null);
+    for (int i = 0; i < d; i++) {
+      if (!(l.get(i, i) > 0) || !Double.isFinite(l.get(i, i))) return null;
+    }
+    return l;
+  }
+
+  /**
+   * {@code M = L^T S' L} is symmetric and similar to {@code S S'} ({@code S = L L^T}), so its eigenvalues are the
+   * product's. Its eigenvectors {@code u} give {@code S S' = V M V^-1} with {@code V = L U}, {@code V^-1 = U^T L^-1},
+   * for the imaginary diagonal.
+   */
+  private static SqrtTrace viaCholesky(DMatrixRMaj l, double[] other, int d) {
+    DMatrixRMaj tmp = new DMatrixRMaj(d, d);
+    CommonOps_MT_DDRM.mult(DMatrixRMaj.wrap(d, d, other), l, tmp); // S' L
+    DMatrixRMaj m = new DMatrixRMaj(d, d);
+    CommonOps_MT_DDRM.multTransA(l, tmp, m); // L^T S' L
+    SymmetricEigen product = SymmetricEigen.of(m.data, d, false);
+    if (product == null) return SqrtTrace.failed();
+    double realTrace = 0;
+    boolean anyNegative = false;
+    for (double v : product.values) {
+      if (v > 0) realTrace += Math.sqrt(v);
+      else if (v < 0) anyNegative = true;
+    }
+    if (!anyNegative) return new SqrtTrace(realTrace, 0);
+    product = SymmetricEigen.of(m.data, d, true);
+    if (product == null) return SqrtTrace.failed();
+    double[] imag = new double[d];
+    DMatrixRMaj u = new DMatrixRMaj(d, 1);
+    DMatrixRMaj left = new DMatrixRMaj(d, 1);
+    DMatrixRMaj right = new DMatrixRMaj(d, 1);
+    for (int k = 0; k < d; k++) {
+      double v = product.values[k];
+      if (!(v < 0)) continue;
+      for (int i = 0; i < d; i++) u.data[i] = product.vectors.get(i, k);
+      CommonOps_DDRM.mult(l, u, left); // L u
+      right.setTo(u);
+      TriangularSolver_DDRM.solveTranL(l.data, right.data, d); // L^-T u
+      double root = Math.sqrt(-v);
+      for (int j = 0; j < d; j++) imag[j] += left.data[j] * root * right.data[j];
+    }
+    double max = 0;
+    for (double x : imag) max = Math.max(max, Math.abs(x));
+    return new SqrtTrace(realTrace, max);
   }
 
   /**

@@ -135,31 +135,54 @@ public final class InceptionV3Fid implements FeatureExtractor {
     if (s.length != 4 || s[1] != 3) {
       throw new IllegalArgumentException("Inception input must be [N, 3, H, W], got " + x.getShape());
     }
-    if (s[2] != INPUT_SIZE || s[3] != INPUT_SIZE) {
+    boolean resized = s[2] != INPUT_SIZE || s[3] != INPUT_SIZE;
+    if (resized) {
       x = x.getNDArrayInternal().interpolation(new long[] {INPUT_SIZE, INPUT_SIZE}, 1 /* bilinear */, false);
     }
-    x = x.mul(2f).sub(1f);
+    x = stage(x, resized, t -> t.mul(2f).sub(1f));
     // block 0
-    x = conv("blocks.0.0", x);
-    x = conv("blocks.0.1", x);
-    x = conv("blocks.0.2", x);
-    x = maxPool(x, 3, 2, 0);
+    x = stage(x, true, t -> maxPool(conv("blocks.0.2", conv("blocks.0.1", conv("blocks.0.0", t))), 3, 2, 0));
     // block 1
-    x = conv("blocks.1.0", x);
-    x = conv("blocks.1.1", x);
-    x = maxPool(x, 3, 2, 0);
+    x = stage(x, true, t -> maxPool(conv("blocks.1.1", conv("blocks.1.0", t)), 3, 2, 0));
     // block 2: Mixed_5b..5d (FIDInceptionA), 6a (InceptionB), 6b..6e (FIDInceptionC)
-    x = inceptionA("blocks.2.0", x);
-    x = inceptionA("blocks.2.1", x);
-    x = inceptionA("blocks.2.2", x);
-    x = inceptionB("blocks.2.3", x);
-    for (int i = 4; i <= 7; i++) x = inceptionC("blocks.2." + i, x);
+    x = stage(x, true, t -> inceptionA("blocks.2.0", t));
+    x = stage(x, true, t -> inceptionA("blocks.2.1", t));
+    x = stage(x, true, t -> inceptionA("blocks.2.2", t));
+    x = stage(x, true, t -> inceptionB("blocks.2.3", t));
+    for (int i = 4; i <= 7; i++) {
+      String name = "blocks.2." + i;
+      x = stage(x, true, t -> inceptionC(name, t));
+    }
     // block 3: Mixed_7a (InceptionD), 7b (FIDInceptionE_1), 7c (FIDInceptionE_2), adaptive average pool
-    x = inceptionD("blocks.3.0", x);
-    x = inceptionE("blocks.3.1", x, false);
-    x = inceptionE("blocks.3.2", x, true);
-    long[] shape = x.getShape().getShape();
-    return x.reshape(shape[0], shape[1], -1).mean(new int[] {2}); // AdaptiveAvgPool2d((1, 1))
+    x = stage(x, true, t -> inceptionD("blocks.3.0", t));
+    x = stage(x, true, t -> inceptionE("blocks.3.1", t, false));
+    x = stage(x, true, t -> inceptionE("blocks.3.2", t, true));
+    return stage(
+        x,
+        true,
+        t -> {
+          long[] shape = t.getShape().getShape();
+          return t.reshape(shape[0], shape[1], -1).mean(new int[] {2}); // AdaptiveAvgPool2d((1, 1))
+        });
+  }
+
+  /**
+   * Runs one stage with its intermediates in a sub-manager that is closed right after, keeping only the stage's
+   * output (in {@code x}'s manager), so peak memory is one stage's activations rather than the whole network's.
+   * {@code freeInput} closes {@code x} too (never the caller's own input).
+   */
+  private static NDArray stage(NDArray x, boolean freeInput, java.util.function.UnaryOperator<NDArray> body) {
+    NDManager parent = x.getManager();
+    NDArray out;
+    try (NDManager scope = parent.newSubManager()) {
+      x.tempAttach(scope);
+      out = body.apply(x);
+      out.attach(parent);
+    }
+    if (freeInput) {
+      x.close();
+    }
+    return out;
   }
 
   private NDArray inceptionA(String p, NDArray x) {

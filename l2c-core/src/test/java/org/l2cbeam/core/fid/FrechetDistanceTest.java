@@ -96,6 +96,28 @@ public class FrechetDistanceTest {
     assertEquals(1.1715727752538108, fid, 1e-12);
   }
 
+  /**
+   * A non-diagonal positive definite sigma1 against an indefinite sigma2: the imaginary diagonal of scipy's root is
+   * 7.07e-4 for sigma2 = diag(1, -4e-7, 3) (tolerated; FID 2.7074710592723994) and 7.07e-3 for diag(1, -4e-5, 3)
+   * (pytorch-fid raises), values from scipy 1.17.
+   */
+  @Test
+  public void imaginaryDiagonalMatchesScipyThroughTheSimilarity() {
+    double[] s1 = {2, 1, 0, 1, 2, 0.5, 0, 0.5, 1};
+    double[] mu = new double[3];
+    double fid = FrechetDistance.compute(new FidStats(mu, s1), new FidStats(mu, diag(1, -4e-7, 3)));
+    assertEquals(2.7074710592723994, fid, 1e-12);
+    assertEquals(
+        0.0007071069226196184,
+        FrechetDistance.traceSqrtProduct(s1, diag(1, -4e-7, 3), 3).maxImaginaryDiagonal,
+        1e-9);
+    ArithmeticException e =
+        assertThrows(
+            ArithmeticException.class,
+            () -> FrechetDistance.compute(new FidStats(mu, s1), new FidStats(mu, diag(1, -4e-5, 3))));
+    assertThat(e.getMessage(), containsString("Imaginary component 0.00707"));
+  }
+
   /** Both sigmas indefinite: the general eigenvalue route; diag(2,-1) x diag(2,-1) = diag(4, 1) is fine. */
   @Test
   public void bothIndefiniteUsesTheGeneralRoute() {

@@ -17,7 +17,6 @@ import org.l2cbeam.core.data.FashionMnist;
 import org.l2cbeam.core.io.DType;
 import org.l2cbeam.core.io.NpzFile;
 import org.l2cbeam.core.io.NpzWriter;
-import org.l2cbeam.core.io.TensorData;
 
 public class ImageConversionsTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -97,7 +96,7 @@ public class ImageConversionsTest {
     ImageBatch rgb = new ImageBatch(5, 28, 28, 3, new byte[5 * 28 * 28 * 3]);
     System.arraycopy(grey.pixels(), 0, rgb.pixels(), 0, grey.pixels().length);
     Path out = tmp.getRoot().toPath().resolve("samples.npz");
-    NpzWriter.write(out, java.util.Map.of("arr_0", TensorData.ofBytes(new long[] {5, 28, 28, 3}, rgb.pixels())));
+    SampleNpz.write(out, rgb);
     try (ImageSource src = ImageSources.open(out.toString(), 3, FashionMnist.Split.TEST)) {
       assertEquals(5, src.count());
       assertEquals(rgb.slice(0, 2), src.next(2));
@@ -107,6 +106,15 @@ public class ImageConversionsTest {
     }
     try (NpzFile npz = NpzFile.open(out)) {
       assertEquals(DType.U8, npz.header("arr_0").dtype());
+    }
+    Path streamed = tmp.getRoot().toPath().resolve("streamed.npz");
+    try (NpzWriter.StreamingArray w = SampleNpz.stream(streamed, 5, 28, 28, 3)) {
+      w.write(rgb.slice(0, 3).pixels());
+      w.write(rgb.slice(3, 5).pixels());
+      w.commit();
+    }
+    try (ImageSource src = ImageSources.npz(streamed)) {
+      assertEquals(rgb, src.next(10));
     }
   }
 
