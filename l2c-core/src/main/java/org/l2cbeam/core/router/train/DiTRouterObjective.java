@@ -9,6 +9,7 @@ import org.l2cbeam.core.diffusion.NoiseSchedule;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.LayerCache;
 import org.l2cbeam.core.model.UnitPlan;
+import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.runtime.Autograd;
 
 /**
@@ -26,40 +27,11 @@ import org.l2cbeam.core.runtime.Autograd;
  * Labels dropped to the null class by the batch's mask are dropped in all three forwards. Only the student forward
  * runs under the gradient collector; gradients flow through the frozen network into the router logits only.
  */
-public final class DiTRouterObjective {
+public final class DiTRouterObjective implements RouterObjective {
   private final DiT model;
   private final NoiseSchedule schedule;
   private final DdimSampler ddim;
   private final double lambda;
-
-  /** What one evaluation gives: the loss, its two terms, the per-sample MSE and dLoss/dp_k. */
-  public static final class Evaluation {
-    public final float loss;
-    public final float dataLoss;
-    public final float l1;
-    public final float[] perSampleMse;
-    public final float[] gradient;
-
-    Evaluation(float loss, float dataLoss, float l1, float[] perSampleMse, float[] gradient) {
-      this.loss = loss;
-      this.dataLoss = dataLoss;
-      this.l1 = l1;
-      this.perSampleMse = perSampleMse;
-      this.gradient = gradient;
-    }
-
-    /** True unless the loss or any gradient entry is NaN or infinite. */
-    public boolean isFinite() {
-      if (!Float.isFinite(loss)) return false;
-      for (float g : gradient) if (!Float.isFinite(g)) return false;
-      return true;
-    }
-
-    @Override
-    public String toString() {
-      return "loss=" + loss + " mse=" + dataLoss + " l1=" + l1 + " grad=" + Arrays.toString(gradient);
-    }
-  }
 
   /**
    * @param model the frozen DiT
@@ -77,14 +49,31 @@ public final class DiTRouterObjective {
     return model;
   }
 
+  @Override
+  public ModelFamily family() {
+    return ModelFamily.DIT;
+  }
+
+  @Override
+  public int units() {
+    return model.units();
+  }
+
+  @Override
+  public boolean clampsLogits() {
+    return true;
+  }
+
+  @Override
   public int samplingSteps() {
     return schedule.steps();
   }
 
   /** The loss and its gradient with respect to the logits {@code p_k} of the batch's cache step. */
+  @Override
   public Evaluation evaluate(NDManager parent, TrainingBatch batch, float[] routerLogits) {
     int k = batch.cacheStep();
-    int t = batch.fullStep();
+    int t = k + 1; // DiT pairing: the full step right before cache step k
     if (t >= schedule.steps()) {
       throw new IllegalArgumentException(
           "cache step " + k + " has no full step " + t + " in a " + schedule.steps() + "-step sampler");

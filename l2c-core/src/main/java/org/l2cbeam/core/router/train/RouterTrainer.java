@@ -6,8 +6,9 @@ import java.util.function.Consumer;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * Trains L2C routers: per iteration, one batch, one cache step k, the {@link DiTRouterObjective}, then AdamW on
- * {@code p_k} alone and the clamp of every logit to [-5, 5] (the original's {@code train_router.py} loop body).
+ * Trains L2C routers: per iteration, one batch, one cache step k, the family's {@link RouterObjective}, then AdamW on
+ * {@code p_k} alone and, for DiT, the clamp of every logit to [-5, 5] (the original {@code train_router.py} loop body;
+ * U-ViT's {@code train_router_discrete.py} does not clamp).
  *
  * <h2>Why each cache step can be trained on its own</h2>
  * Router k is used only at cache step k. The cache it mixes with comes from full step k+1, which computes every unit
@@ -37,10 +38,14 @@ public final class RouterTrainer {
     String describe();
   }
 
-  private final DiTRouterObjective objective;
+  private final RouterObjective objective;
   private final TrainingSettings settings;
 
-  public RouterTrainer(DiTRouterObjective objective, TrainingSettings settings) {
+  public RouterTrainer(RouterObjective objective, TrainingSettings settings) {
+    if (objective.family() != settings.family()) {
+      throw new IllegalArgumentException(
+          "a " + objective.family().id() + " objective cannot run " + settings.family().id() + " training settings");
+    }
     if (objective.samplingSteps() != settings.samplingSteps()) {
       throw new IllegalArgumentException(
           "objective has " + objective.samplingSteps() + " sampling steps but the settings say "
@@ -58,15 +63,15 @@ public final class RouterTrainer {
    * One iteration on {@code batch}: evaluates the objective, then (if finite) updates the batch's router and clamps.
    * On a non-finite loss or gradient the state is left untouched and {@link TrainingDivergedException} is thrown.
    */
-  public DiTRouterObjective.Evaluation step(NDManager manager, RouterTrainingState state, TrainingBatch batch) {
+  public RouterObjective.Evaluation step(NDManager manager, RouterTrainingState state, TrainingBatch batch) {
     return step(manager, state, batch, -1, "");
   }
 
-  private DiTRouterObjective.Evaluation step(
+  private RouterObjective.Evaluation step(
       NDManager manager, RouterTrainingState state, TrainingBatch batch, long lastCheckpoint, String checkpoint) {
     int k = batch.cacheStep();
     float[][] logits = state.mutableLogits();
-    DiTRouterObjective.Evaluation e = objective.evaluate(manager, batch, logits[k]);
+    RouterObjective.Evaluation e = objective.evaluate(manager, batch, logits[k]);
     if (!e.isFinite()) {
       throw new TrainingDivergedException(
           state.iteration() + 1, k, Float.isFinite(e.loss) ? "router gradient is not finite" : "loss is " + e.loss,
@@ -75,7 +80,9 @@ public final class RouterTrainer {
     float[][] grads = new float[logits.length][];
     grads[k] = e.gradient;
     state.optimizer().step(logits, grads);
-    LogitClamp.apply(logits);
+    if (objective.clampsLogits()) {
+      LogitClamp.apply(logits); // DiT's train_router.py; U-ViT's training has no clamp
+    }
     state.completeIteration(e.loss, e.dataLoss, e.l1, k);
     return e;
   }

@@ -9,13 +9,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.l2cbeam.core.diffusion.NoiseSchedule;
 import org.l2cbeam.core.model.DiT;
-import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.diffusion.DiscreteVpSchedule;
+import org.l2cbeam.core.diffusion.DpmSolver2S;
+import org.l2cbeam.core.model.UViT;
+import org.l2cbeam.core.model.UViTConfig;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.RouterScores;
 
 /**
- * The entry point for training DiT routers (CLI, Beam's {@code TrainRouter}, demos): one frozen model, one set of
+ * The entry point for training routers of either family (CLI, Beam's {@code TrainRouter}, demos): one frozen model
+ * (DiT, or U-ViT through {@link #uvit}), one set of
  * {@link TrainingSettings}; train on a finite example set or on a stream for one cache step, with checkpoints and
  * resume, and turn the result into a {@link RouterArtifact} carrying the training provenance.
  *
@@ -28,17 +32,46 @@ import org.l2cbeam.core.router.RouterScores;
  * }</pre>
  */
 public final class RouterTraining {
-  private final DiT model;
+  /** Model inputs {C, H, W}, the number of real classes, and cache units: all the loop needs from the model. */
+  private final int[] inputShape;
+  private final int numClasses;
+  private final int units;
   private final String modelFingerprint;
   private final TrainingSettings settings;
   private final RouterTrainer trainer;
 
   public RouterTraining(DiT model, String modelFingerprint, TrainingSettings settings) {
-    this.model = model;
+    this(
+        new DiTRouterObjective(model, NoiseSchedule.dit(settings.samplingSteps()), settings.lambda()),
+        new int[] {model.config().inChannels, model.config().inputSize, model.config().inputSize},
+        model.config().numClasses, modelFingerprint, settings);
+  }
+
+  private RouterTraining(
+      RouterObjective objective, int[] inputShape, int numClasses, String modelFingerprint, TrainingSettings settings) {
+    this.inputShape = inputShape;
+    this.numClasses = numClasses;
+    this.units = objective.units();
     this.modelFingerprint = modelFingerprint;
     this.settings = settings;
-    NoiseSchedule schedule = NoiseSchedule.dit(settings.samplingSteps());
-    this.trainer = new RouterTrainer(new DiTRouterObjective(model, schedule, settings.lambda()), settings);
+    this.trainer = new RouterTrainer(objective, settings);
+  }
+
+  /**
+   * U-ViT router training ({@code train_router_discrete.py}): settings of family {@code uvit} whose sampling steps
+   * are the DPM-Solver-2 NFE; {@code time} picks the cache-step time the teacher and student see (the original's
+   * integer-rounded time by default, see {@link UViTRouterObjective}).
+   */
+  public static RouterTraining uvit(
+      UViT model, String modelFingerprint, TrainingSettings settings, UViTRouterObjective.TimeInput time) {
+    if (settings.family() != ModelFamily.UVIT) {
+      throw new IllegalArgumentException("U-ViT router training needs uvit settings, got " + settings.family().id());
+    }
+    DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), settings.samplingSteps());
+    UViTConfig c = model.config();
+    return new RouterTraining(
+        new UViTRouterObjective(model, solver, settings.lambda(), time),
+        new int[] {c.inChannels, c.imageSize, c.imageSize}, c.nullLabel(), modelFingerprint, settings);
   }
 
   public TrainingSettings settings() {
@@ -51,7 +84,7 @@ public final class RouterTraining {
 
   /** A fresh state: all N routers drawn from N(0,1) with the run's seed. */
   public RouterTrainingState initialState() {
-    return RouterTrainingState.initial(settings, model.units());
+    return RouterTrainingState.initial(settings, units);
   }
 
   /**
@@ -69,8 +102,7 @@ public final class RouterTraining {
       boolean resume,
       RouterTrainer.Progress progress,
       long logEvery) {
-    DiTConfig c = model.config();
-    examples.checkFitsModel(c.inChannels, c.inputSize, c.inputSize, c.numClasses);
+    examples.checkFitsModel(inputShape[0], inputShape[1], inputShape[2], numClasses);
     BatchSource source = new ShuffledBatches(examples, settings.seed(), settings.batch());
     return run(source, examples.fingerprint(), iterations, checkpoint, checkpointEvery, resume, progress, logEvery);
   }
@@ -94,11 +126,7 @@ public final class RouterTraining {
     if (!settings.trainsOneCacheStep()) {
       throw new IllegalArgumentException("trainCacheStep needs settings with one cache step (--cache-step k)");
     }
-    DiTConfig c = model.config();
-    BatchSource source =
-        new StreamBatches(
-            stream, new int[] {c.inChannels, c.inputSize, c.inputSize}, c.numClasses, settings.seed(),
-            settings.batch());
+    BatchSource source = new StreamBatches(stream, inputShape.clone(), numClasses, settings.seed(), settings.batch());
     return run(source, streamFingerprint, iterations, checkpoint, checkpointEvery, resume, progress, logEvery);
   }
 
@@ -117,10 +145,10 @@ public final class RouterTraining {
       RouterCheckpoint saved = RouterCheckpoint.read(checkpoint);
       saved.checkResumable(checkpoint, settings, modelFingerprint, dataFingerprint);
       state = saved.state();
-      if (state.units() != model.units()) {
+      if (state.units() != units) {
         throw new IllegalArgumentException(
             "cannot resume from " + checkpoint + ": its routers have " + state.units() + " units, the model "
-                + model.units());
+                + units);
       }
     } else {
       state = initialState();
@@ -152,12 +180,12 @@ public final class RouterTraining {
    * loss-curve summary, per-router Adam step counts, and the data and model fingerprints.
    */
   public RouterArtifact artifact(RouterTrainingState state, String dataFingerprint, String dataSource, double theta) {
-    RouterScores scores = new RouterScores(ModelFamily.DIT, state.logits());
+    RouterScores scores = new RouterScores(settings.family(), state.logits());
     RouterArtifact.Provenance provenance =
         new RouterArtifact.Provenance(
             dataSource, null, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), "l2c router train",
             provenance(state, dataFingerprint));
-    return new RouterArtifact(modelFingerprint, scores, ModelFamily.DIT.sampler(), theta, provenance);
+    return new RouterArtifact(modelFingerprint, scores, settings.family().sampler(), theta, provenance);
   }
 
   /** The {@code provenance.training} map of an artifact trained from {@code state}. */

@@ -25,8 +25,8 @@ public final class TrainingBatch {
     if (labels.length != b || dropLabel.length != b) {
       throw new IllegalArgumentException("batch of " + b + " needs " + b + " labels and dropout flags");
     }
-    if (cacheStep < 0 || cacheStep % 2 != 0) {
-      throw new IllegalArgumentException("cache step must be an even spaced index, got " + cacheStep);
+    if (cacheStep < 0) {
+      throw new IllegalArgumentException("cache step must be a router row >= 0, got " + cacheStep);
     }
     this.shape = shape.clone();
     this.x0 = x0;
@@ -52,12 +52,15 @@ public final class TrainingBatch {
     return new TrainingBatch(shape, x0, labels, cacheStep, noise, dropLabel);
   }
 
-  /** The cache step of iteration {@code iteration}: fixed, or uniform over the N/2 cache steps like the original. */
+  /**
+   * The cache step of iteration {@code iteration}: fixed, or uniform over the family's trained router rows like the
+   * original (DiT: {@code 2j}, j uniform in 0..N/2−1; U-ViT: {@code j+1}, j uniform in 0..K−2).
+   */
   public static int cacheStepOf(TrainingSettings settings, long iteration) {
     if (settings.trainsOneCacheStep()) return settings.cacheStep();
-    int j = TrainingRandom.stream(settings.seed(), TrainingRandom.Purpose.CACHE_STEP, iteration)
-        .nextInt(settings.cacheSteps());
-    return 2 * j;
+    int[] rows = settings.cacheStepRows();
+    int j = TrainingRandom.stream(settings.seed(), TrainingRandom.Purpose.CACHE_STEP, iteration).nextInt(rows.length);
+    return rows[j];
   }
 
   public int[] shape() {
@@ -76,14 +79,9 @@ public final class TrainingBatch {
     return labels;
   }
 
-  /** The even spaced index whose router is trained. */
+  /** The router row trained by this batch (DiT: an even spaced index; U-ViT: an outer step 1..K−1). */
   public int cacheStep() {
     return cacheStep;
-  }
-
-  /** The odd spaced index of the full step that records the cache: {@code cacheStep + 1}. */
-  public int fullStep() {
-    return cacheStep + 1;
   }
 
   public float[] noise() {

@@ -10,6 +10,7 @@ import org.l2cbeam.core.diffusion.DpmSolver2S;
 import org.l2cbeam.core.model.LayerCache;
 import org.l2cbeam.core.model.UViT;
 import org.l2cbeam.core.model.UnitPlan;
+import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.runtime.Autograd;
 import org.l2cbeam.core.runtime.Torch;
 
@@ -30,7 +31,7 @@ import org.l2cbeam.core.runtime.Torch;
  * sampling feeds the float {@code 1000·t_k}: a train/inference mismatch of the original, kept for parity and
  * switchable with {@link TimeInput#FLOAT}.
  */
-public final class UViTCacheStepLoss {
+public final class UViTRouterObjective implements RouterObjective {
   /** The time the teacher and student see at the cache step. */
   public enum TimeInput {
     /** {@code round(1000·t_k)}, as {@code train_router_discrete.py} (the default, for parity). */
@@ -39,30 +40,13 @@ public final class UViTCacheStepLoss {
     FLOAT
   }
 
-  /** One evaluated objective: per-batch means, as the original logs them, and the gradient w.r.t. {@code p_k}. */
-  public static final class Result {
-    public final float loss;
-    public final float dataLoss;
-    public final float l1;
-    public final float[] perSampleDataLoss;
-    public final float[] gradient;
-
-    Result(float loss, float dataLoss, float l1, float[] perSampleDataLoss, float[] gradient) {
-      this.loss = loss;
-      this.dataLoss = dataLoss;
-      this.l1 = l1;
-      this.perSampleDataLoss = perSampleDataLoss;
-      this.gradient = gradient;
-    }
-  }
-
   private final UViT model;
   private final DpmSolver2S solver;
   private final double lambda;
   private final TimeInput timeInput;
   private final double[] cumulativeAlphas;
 
-  public UViTCacheStepLoss(UViT model, DpmSolver2S solver, double lambda, TimeInput timeInput) {
+  public UViTRouterObjective(UViT model, DpmSolver2S solver, double lambda, TimeInput timeInput) {
     if (!(lambda >= 0) || !Double.isFinite(lambda)) {
       throw new IllegalArgumentException("--lambda must be >= 0, got " + lambda);
     }
@@ -77,9 +61,40 @@ public final class UViTCacheStepLoss {
     for (int n = 1; n <= betas.length; n++) cumulativeAlphas[n] = cumulativeAlphas[n - 1] * (1 - betas[n - 1]);
   }
 
-  /** The README's λ for U-ViT: 0.1 (given for NFE 20; the NFE-50 value is not published). */
-  public static double defaultLambda() {
-    return 0.1;
+  @Override
+  public ModelFamily family() {
+    return ModelFamily.UVIT;
+  }
+
+  @Override
+  public int units() {
+    return model.units();
+  }
+
+  @Override
+  public int samplingSteps() {
+    return solver.nfe();
+  }
+
+  /** {@code train_router_discrete.py} has no clamp: the released U-ViT logits reach ±18. */
+  @Override
+  public boolean clampsLogits() {
+    return false;
+  }
+
+  /** One training batch: labels dropped to the null label by the batch's mask, k = the batch's cache step. */
+  @Override
+  public Evaluation evaluate(NDManager parent, TrainingBatch batch, float[] routerLogits) {
+    int[] s = batch.shape();
+    Shape shape = new Shape(s[0], s[1], s[2], s[3]);
+    long[] y = batch.labels().clone();
+    boolean[] drop = batch.dropLabel();
+    for (int i = 0; i < y.length; i++) if (drop[i]) y[i] = model.config().nullLabel();
+    try (NDManager step = parent.newSubManager()) {
+      NDArray z0 = step.create(batch.x0(), shape);
+      NDArray noise = step.create(batch.noise(), shape);
+      return evaluate(z0, noise, y, batch.cacheStep(), routerLogits);
+    }
   }
 
   /** Cache steps that have a router: 1..K−1. */
@@ -101,7 +116,7 @@ public final class UViTCacheStepLoss {
    * The full objective for cache step {@code k} on a batch of clean latents {@code z0} with noise {@code noise}
    * (both [B, C, H, W]) and labels (after dropout); {@code logits} are {@code p_k}.
    */
-  public Result evaluate(NDArray z0, NDArray noise, long[] labels, int k, float[] logits) {
+  public Evaluation evaluate(NDArray z0, NDArray noise, long[] labels, int k, float[] logits) {
     checkCacheStep(k);
     NDManager caller = z0.getManager();
     try (NDManager scope = caller.newSubManager();
@@ -135,7 +150,7 @@ public final class UViTCacheStepLoss {
    * Teacher and student at {@code (x, modelTime)} against a filled {@code cache}; the gradient of the batch-mean loss
    * with respect to {@code logits}. Runs the student under the JVM's gradient collector.
    */
-  public Result objective(NDArray x, float modelTime, long[] labels, LayerCache cache, float[] logits) {
+  public Evaluation objective(NDArray x, float modelTime, long[] labels, LayerCache cache, float[] logits) {
     if (logits.length != model.units()) {
       throw new IllegalArgumentException(
           "router has " + logits.length + " logits but the U-ViT has " + model.units() + " cache units");
@@ -162,7 +177,7 @@ public final class UViTCacheStepLoss {
           collector.backward(loss);
           NDArray grad = p.getGradient();
           grad.attach(scope);
-          return new Result(
+          return new Evaluation(
               loss.getFloat(), data.mean().getFloat(), l1.getFloat(), data.toFloatArray(), grad.toFloatArray());
         });
       } finally {

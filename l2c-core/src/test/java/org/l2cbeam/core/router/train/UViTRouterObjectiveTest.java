@@ -21,7 +21,7 @@ import org.l2cbeam.core.model.UnitPlan;
 import org.l2cbeam.core.runtime.Torch;
 
 /** Teacher, student, L1, loss and gradient of the U-ViT router objective against P26 ({@code router_train.*}). */
-public class UViTCacheStepLossTest {
+public class UViTRouterObjectiveTest {
   static final WeightMap VEC = WeightMap.open(TestResources.vector("uvit_forward.safetensors"));
   static final WeightMap ROUTER = WeightMap.open(TestResources.vector("uvit_router.safetensors"));
   private static UViT model;
@@ -43,7 +43,7 @@ public class UViTCacheStepLossTest {
   @Test
   public void lossAndGradientMatchTheOriginal() {
     DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 10);
-    UViTCacheStepLoss objective = new UViTCacheStepLoss(model, solver, 0.1, UViTCacheStepLoss.TimeInput.INTEGER);
+    UViTRouterObjective objective = new UViTRouterObjective(model, solver, 0.1, UViTRouterObjective.TimeInput.INTEGER);
     assertEquals(800f, objective.cacheStepTime(1), 0f);
     assertEquals((float) VEC.get("router_train.t_int").toLongArray()[0], objective.cacheStepTime(1), 0f);
     float[] probs = ROUTER.get("router.prob").toFloatArray();
@@ -54,7 +54,7 @@ public class UViTCacheStepLossTest {
       NDArray xc = VEC.get("in.xc").toNDArray(m);
       float tb = VEC.get("l2c.tb").toFloatArray()[0];
       model.forward(xb, new float[] {tb, tb}, y, UnitPlan.recordAll(model.units()), cache);
-      UViTCacheStepLoss.Result r = objective.objective(xc, objective.cacheStepTime(1), y, cache, p1);
+      RouterObjective.Evaluation r = objective.objective(xc, objective.cacheStepTime(1), y, cache, p1);
 
       float[] l1 = VEC.get("router_train.l1").toFloatArray();
       float[] data = VEC.get("router_train.data_loss").toFloatArray();
@@ -93,7 +93,7 @@ public class UViTCacheStepLossTest {
   @Test
   public void cacheStepWithoutRouterIsRejected() {
     DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 10);
-    UViTCacheStepLoss objective = new UViTCacheStepLoss(model, solver, 0.1, UViTCacheStepLoss.TimeInput.INTEGER);
+    UViTRouterObjective objective = new UViTRouterObjective(model, solver, 0.1, UViTRouterObjective.TimeInput.INTEGER);
     try (NDManager m = manager.newSubManager()) {
       NDArray z = m.zeros(new ai.djl.ndarray.types.Shape(1, 4, 8, 8));
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -105,7 +105,7 @@ public class UViTCacheStepLossTest {
   @Test
   public void floatTimeOptionFeedsTheSamplingTime() {
     DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 10);
-    UViTCacheStepLoss objective = new UViTCacheStepLoss(model, solver, 0.1, UViTCacheStepLoss.TimeInput.FLOAT);
+    UViTRouterObjective objective = new UViTRouterObjective(model, solver, 0.1, UViTRouterObjective.TimeInput.FLOAT);
     assertEquals(solver.timeGrid()[1] * 1000f, objective.cacheStepTime(1), 0f);
   }
 }
