@@ -22,6 +22,11 @@ import org.l2cbeam.core.router.train.TrainingData;
 import org.l2cbeam.core.router.train.TrainingExamples;
 import org.l2cbeam.core.router.train.TrainingSettings;
 import org.l2cbeam.core.runtime.Torch;
+import org.l2cbeam.core.assets.BuiltinAssets;
+import org.l2cbeam.core.model.UViT;
+import org.l2cbeam.core.model.UViTConfig;
+import org.l2cbeam.core.router.ModelFamily;
+import org.l2cbeam.core.router.train.UViTRouterObjective;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,9 +37,11 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "train",
-    description = "Train L2C routers for a DiT (DDIM) from class-labelled data; writes a router JSON.")
+    description = "Train L2C routers for a DiT (DDIM) or a U-ViT (DPM-Solver-2) from class-labelled data; writes a"
+        + " router JSON.")
 final class RouterTrainCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "CKPT", description = "DiT checkpoint or builtin:fmnist-dit")
+  @Option(names = "--model", required = true, paramLabel = "CKPT",
+      description = "DiT or U-ViT checkpoint (the family is detected from the keys) or builtin:fmnist-dit")
   String model;
 
   @Option(
@@ -53,13 +60,14 @@ final class RouterTrainCommand implements Callable<Integer> {
       names = "--sampling-steps",
       defaultValue = "20",
       paramLabel = "N",
-      description = "DDIM steps the routers are for; default ${DEFAULT-VALUE}")
+      description = "DiT: DDIM steps the routers are for; U-ViT: the DPM-Solver-2 NFE (even); default ${DEFAULT-VALUE}")
   int samplingSteps;
 
   @Option(
       names = "--lambda",
       paramLabel = "L",
-      description = "weight of the L1 term sum(sigmoid(p)); default 5e-6 for 20 sampling steps, 1e-6 for 50 or 10")
+      description = "weight of the L1 term sum(sigmoid(p)); default DiT 5e-6 for 20 sampling steps, 1e-6 for 50 or 10;"
+          + " U-ViT 0.1 (its data term is a sum over C x H x W, not a mean)")
   Double lambda;
 
   @Option(names = "--lr", defaultValue = "1e-3", description = "AdamW learning rate; default ${DEFAULT-VALUE}")
@@ -77,7 +85,8 @@ final class RouterTrainCommand implements Callable<Integer> {
   @Option(
       names = "--cache-step",
       paramLabel = "k",
-      description = "train only the router of cache step k (even, < sampling steps); default: a random k per batch")
+      description = "train only the router of cache step k (DiT: even, < sampling steps; U-ViT: outer step 1..NFE/2-1);"
+          + " default: a random k per batch")
   Integer cacheStep;
 
   @Option(names = "--resume", description = "continue from the checkpoint beside --out up to --steps")
@@ -99,9 +108,17 @@ final class RouterTrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--theta",
-      defaultValue = "0.1",
-      description = "threshold stored in the router JSON (compute iff sigmoid(p) > theta); default ${DEFAULT-VALUE}")
-  double theta;
+      description = "threshold stored in the router JSON (compute iff sigmoid(p) > theta); default 0.1 for DiT, 0.9 for"
+          + " U-ViT")
+  Double theta;
+
+  @Option(
+      names = "--time",
+      defaultValue = "integer",
+      paramLabel = "integer|float",
+      description = "U-ViT only: the time teacher and student see at the cache step: integer = round(1000 t_k) as the"
+          + " original trains (default), float = 1000 t_k as sampling feeds it")
+  String time;
 
   @Option(
       names = "--zero-grad",
@@ -112,12 +129,16 @@ final class RouterTrainCommand implements Callable<Integer> {
               + " or zero-fill (PyTorch 1.13: moved by momentum); default ${DEFAULT-VALUE}")
   String zeroGrad;
 
-  @Option(names = "--heads", defaultValue = "-1", description = "attention heads, if the checkpoint's shapes are not an official DiT")
+  @Option(names = "--heads", defaultValue = "-1",
+      description = "attention heads, if the checkpoint's shapes are not an official DiT / U-ViT")
   int heads;
 
   @Override
   public Integer call() throws IOException {
     if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+    boolean uvit = UViTCli.isUViT(model);
+    ModelFamily family = uvit ? ModelFamily.UVIT : ModelFamily.DIT;
+    double theta = this.theta != null ? this.theta : family.defaultTheta();
     if (!(theta >= 0 && theta <= 1)) throw new IllegalArgumentException("--theta must be in [0, 1], got " + theta);
     AdamW.ZeroGrad zg;
     switch (zeroGrad) {
@@ -130,11 +151,14 @@ final class RouterTrainCommand implements Callable<Integer> {
       default:
         throw new IllegalArgumentException("--zero-grad must be set-to-none or zero-fill, got " + zeroGrad);
     }
-    double l = lambda != null ? lambda : TrainingSettings.defaultLambda(samplingSteps);
+    double l = lambda != null ? lambda : TrainingSettings.defaultLambda(family, samplingSteps);
     TrainingSettings settings =
         new TrainingSettings(
-            samplingSteps, l, AdamWConfig.l2c(lr), batch, seed,
+            family, samplingSteps, l, AdamWConfig.l2c(lr), batch, seed,
             cacheStep == null ? TrainingSettings.RANDOM_CACHE_STEP : cacheStep, zg);
+    if (uvit) {
+      return trainUViT(settings, l, theta);
+    }
     WeightMap weights = DiTLoader.stateDict(model);
     DiTConfig config = DiTLoader.config(model, weights, heads);
     TrainingExamples examples = TrainingData.open(data, config);
@@ -164,6 +188,50 @@ final class RouterTrainCommand implements Callable<Integer> {
       System.out.println(artifact.scores().summarize(schedule));
       err.println("wrote " + out + " (theta " + theta + "; pick another with: l2c router theta " + out
           + " --remove-macs F)");
+    }
+    return 0;
+  }
+
+  /** The U-ViT run: latents safetensors data, DPM-Solver-2 pairing, no clamp, U-ViT's loss. */
+  private int trainUViT(TrainingSettings settings, double l, double theta) throws IOException {
+    UViTRouterObjective.TimeInput timeInput;
+    switch (time.toLowerCase(Locale.ROOT)) {
+      case "integer":
+        timeInput = UViTRouterObjective.TimeInput.INTEGER;
+        break;
+      case "float":
+        timeInput = UViTRouterObjective.TimeInput.FLOAT;
+        break;
+      default:
+        throw new IllegalArgumentException("--time must be integer or float, got '" + time + "'");
+    }
+    WeightMap weights = WeightMap.open(BuiltinAssets.resolve(model));
+    PrintStream err = System.err;
+    Torch.inferenceMode();
+    try (UViT uvit = UViT.load(weights, heads)) {
+      UViTConfig config = uvit.config();
+      TrainingExamples examples = TrainingData.open(data, config.inChannels, config.imageSize, config.nullLabel());
+      Path checkpoint = RouterCheckpoint.besideOutput(out);
+      err.printf(
+          Locale.ROOT, "router train: %s (U-ViT, %d units), %d examples from %s, DPM-Solver-2 NFE %d, lambda %s, lr %s,"
+              + " batch %d, seed %d, %s, %s time; checkpoint %s%n",
+          model, config.units(), examples.size(), data, samplingSteps, l, lr, batch, seed,
+          cacheStep == null ? "random cache step per batch" : "cache step " + cacheStep,
+          timeInput.name().toLowerCase(Locale.ROOT), checkpoint);
+      RouterTraining training = RouterTraining.uvit(uvit, weights.fingerprint(), settings, timeInput);
+      RouterTrainer.Progress progress =
+          (it, total, loss, l1, rate) -> err.println(RouterTrainer.progressLine(it, total, loss, l1, rate));
+      RouterTrainingState state =
+          training.train(examples, steps, checkpoint, checkpointEvery, resume, progress, logEvery);
+      RouterArtifact artifact = training.artifact(state, examples.fingerprint(), data.toString(), theta);
+      artifact.write(out);
+      CacheSchedule schedule = artifact.schedule();
+      for (int k = 1; k < schedule.steps(); k++) {
+        System.out.printf(
+            Locale.ROOT, "k %d active %d/%d mask %s%n", k, schedule.active(k), schedule.units(), schedule.bits(k));
+      }
+      System.out.println(artifact.scores().summarize(schedule));
+      err.println("wrote " + out + " (theta " + theta + ")");
     }
     return 0;
   }

@@ -132,6 +132,36 @@ public class UViTCommandsTest {
     assertTrue(got.metadata().containsKey("decode_seconds"));
   }
 
+  private Path latents() throws Exception {
+    float[] x = new float[6 * 4 * 8 * 8];
+    java.util.Random r = new java.util.Random(3);
+    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+    Map<String, TensorData> t = new LinkedHashMap<>();
+    t.put("x", TensorData.ofFloats(new long[] {6, 4, 8, 8}, x));
+    t.put("y", TensorData.ofLongs(new long[] {6}, new long[] {0, 1, 2, 3, 4, 5}));
+    return write("latents.safetensors", t);
+  }
+
+  @Test
+  public void routerTrainWritesAUViTRouterThatShowAndSampleAccept() throws Exception {
+    Path router = out("uvit_router.json");
+    String[] r = run("router", "train", "--model", MODEL, "--heads", "4", "--data", latents().toString(), "--steps",
+        "3", "--sampling-steps", "10", "--batch", "2", "--log-every", "1", "--out", router.toString());
+    assertOk(r);
+    assertThat(r[1], containsString("U-ViT, 10 units"));
+    assertOk(run("router", "show", router.toString()));
+    assertOk(run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "10", "--labels", "9,2", "--noise",
+        noise().toString(), "--router", router.toString(), "--output", out("s.safetensors").toString()));
+  }
+
+  @Test
+  public void routerTrainRejectsACacheStepWithoutRouter() throws Exception {
+    String[] r = run("router", "train", "--model", MODEL, "--heads", "4", "--data", latents().toString(), "--steps",
+        "1", "--sampling-steps", "10", "--cache-step", "0", "--out", out("r.json").toString());
+    assertFails(r, "--cache-step 0", "outer steps 1..4");
+    assertFalse(Files.exists(out("r.json")));
+  }
+
   @Test
   public void oddNfeIsRejected() throws Exception {
     String[] r = run("sample", "--model", MODEL, "--num-heads", "4", "--sampler", "dpm-solver", "--steps", "9",

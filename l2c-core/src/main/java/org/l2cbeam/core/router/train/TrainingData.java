@@ -28,12 +28,17 @@ public final class TrainingData {
   private TrainingData() {}
 
   public static TrainingExamples open(Path data, DiTConfig model) {
+    return open(data, model.inChannels, model.inputSize, model.numClasses);
+  }
+
+  /** Examples for a model with {@code channels × size × size} inputs and classes {@code 0..numClasses−1}. */
+  public static TrainingExamples open(Path data, int channels, int size, int numClasses) {
     TrainingExamples examples;
     if (Files.isDirectory(data)) {
       FashionMnist set = FashionMnist.open(data);
       ImageBatch images = set.images(FashionMnist.Split.TRAIN);
       byte[] labels = set.labels(FashionMnist.Split.TRAIN);
-      int pad = images.height() == MNIST_SIDE && images.width() == MNIST_SIDE && model.inputSize == PADDED_SIDE
+      int pad = images.height() == MNIST_SIDE && images.width() == MNIST_SIDE && size == PADDED_SIDE
           ? (PADDED_SIDE - MNIST_SIDE) / 2
           : 0;
       examples = new PixelExamples(images, labels, pad, data.toString());
@@ -46,7 +51,7 @@ public final class TrainingData {
           data,
           "--data must be a directory of (Fashion-)MNIST IDX files or a .safetensors file with x [N,C,H,W] and y [N]");
     }
-    examples.checkFitsModel(model.inChannels, model.inputSize, model.inputSize, model.numClasses);
+    examples.checkFitsModel(channels, size, size, numClasses);
     return examples;
   }
 }
