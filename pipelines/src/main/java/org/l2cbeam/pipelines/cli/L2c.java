@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       ForwardCommand.class,
       SampleCommand.class,
       FidCommand.class,
+      DemoCommand.class,
     })
 public final class L2c implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
