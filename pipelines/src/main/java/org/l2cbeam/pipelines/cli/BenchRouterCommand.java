@@ -56,6 +56,7 @@ final class BenchRouterCommand implements Callable<Integer> {
         new TrainingSettings(20, 5e-6, AdamWConfig.l2c(1e-3), batch, 0, TrainingSettings.RANDOM_CACHE_STEP,
             AdamW.ZeroGrad.SET_TO_NONE);
     double[] seconds = new double[runs];
+    double[] cpuSeconds = new double[runs];
     try (NDManager manager = Torch.newManager();
         DiT dit = DiT.load(randomWeights(config), config, manager)) {
       RouterTraining training = new RouterTraining(dit, "random", settings);
@@ -68,8 +69,12 @@ final class BenchRouterCommand implements Callable<Integer> {
         for (int b = 0; b < batch; b++) labels[b] = (i * batch + b) % config.numClasses;
         TrainingBatch tb = TrainingBatch.draw(0, i, TrainingBatch.cacheStepOf(settings, i), shape, x0, labels);
         long start = System.nanoTime();
+        double cpuStart = processCpuSeconds();
         training.trainer().step(manager, state, tb);
-        if (i >= warmup) seconds[i - warmup] = (System.nanoTime() - start) / 1e9;
+        if (i >= warmup) {
+          seconds[i - warmup] = (System.nanoTime() - start) / 1e9;
+          cpuSeconds[i - warmup] = processCpuSeconds() - cpuStart;
+        }
       }
     }
     double[] sorted = seconds.clone();
@@ -88,7 +93,21 @@ final class BenchRouterCommand implements Callable<Integer> {
         Locale.ROOT, "  median %.3f s/iteration (%.2f it/s), min %.3f s; ~%.1f GMAC per iteration (5 forward"
             + " equivalents x %d images x %.2f GMAC)%n",
         median, 1 / median, sorted[0], 5 * batch * forwardGmac, batch, forwardGmac);
+    double[] cpuSorted = cpuSeconds.clone();
+    Arrays.sort(cpuSorted);
+    // On a shared machine the wall time includes waiting for cores; CPU seconds show the work itself.
+    System.out.printf(
+        Locale.ROOT, "  process CPU time per iteration: median %.2f s (divide by the torch threads for an idle"
+            + " machine's wall time)%n",
+        cpuSorted[runs / 2]);
     return 0;
+  }
+
+  private static double processCpuSeconds() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean
+        ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() / 1e9
+        : Double.NaN;
   }
 
   /** N(0, 0.02²) weights of the official shapes (pos_embed included: its values do not change the time). */
