@@ -37,7 +37,8 @@ import org.l2cbeam.core.router.RouterArtifact;
  * <ul>
  *   <li>Without a router it is the plain sampler, the baseline.
  *   <li>Requests are batched within a bundle ({@link #withBatchSize}); each sample's noise comes from its own seed,
- *       so a request gives the same bytes whatever its batch, bundle, worker or runner.
+ *       and the model always runs on fixed-size chunks, so a request gives the same bytes whatever its batch,
+ *       bundle, worker or runner.
  *   <li>The model is loaded once per worker JVM and shared by all threads ({@link SharedModels}); grad mode is off.
  *   <li>Metrics ({@code org.l2cbeam.beam.CachedSample}): {@code images}, {@code samplingMicros} (images/s = images /
  *       samplingMicros × 1e6), {@code unitsComputed} and {@code unitsReused} (cache-unit evaluations), {@code
@@ -130,7 +131,10 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     return toBuilder().setSettings(SamplingSettings.of(s.sampler(), s.steps(), s.cfgScale(), channels)).build();
   }
 
-  /** Requests per model call (default 8): a memory/throughput knob that never changes the images. */
+  /**
+   * Requests buffered per bundle before sampling (default 8; the model itself always runs on fixed chunks of {@link
+   * BatchSampler#FORWARD_BATCH}, so this never changes the images): larger values pad less at bundle ends.
+   */
   public CachedSample withBatchSize(int batchSize) {
     if (batchSize <= 0) {
       throw new IllegalArgumentException("CachedSample.withBatchSize: must be positive, got " + batchSize);

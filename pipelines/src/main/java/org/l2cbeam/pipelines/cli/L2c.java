@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       SampleCommand.class,
       FidCommand.class,
       DemoCommand.class,
+      PipelineCommand.class,
     })
 public final class L2c implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
