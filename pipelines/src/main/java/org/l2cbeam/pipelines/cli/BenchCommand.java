@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       BenchDitCommand.class,
       BenchUViTCommand.class,
       BenchRouterCommand.class,
+      BenchBeamCommand.class,
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

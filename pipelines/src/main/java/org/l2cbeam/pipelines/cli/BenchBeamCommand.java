@@ -1,0 +1,88 @@
+package org.l2cbeam.pipelines.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.beam.sdk.PipelineResult;
+import org.l2cbeam.beam.BatchSampler;
+import org.l2cbeam.beam.SampleRequest;
+import org.l2cbeam.beam.SamplingSettings;
+import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.model.DiTLoader;
+import org.l2cbeam.core.runtime.Torch;
+import org.l2cbeam.pipelines.PipelineLauncher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code l2c bench beam}: CachedSample's throughput inside the {@code sample} pipeline (DirectRunner, in this
+ * process) against the bare sampler loop on the same requests, as a ratio. The pipeline is run twice and the second
+ * run counts, so both sides have a warm JVM and a loaded model; the pipeline's time includes everything else it does
+ * (checkpoint validation, shuffles, coders, writing samples.npz and samples.png).
+ */
+@Command(name = "beam", mixinStandardHelpOptions = true,
+    description = "CachedSample in a pipeline vs the bare sampler loop, same requests: images/s and ratio.")
+final class BenchBeamCommand implements Callable<Integer> {
+  @Option(names = "--model", defaultValue = "builtin:fmnist-dit", description = "DiT checkpoint (default ${DEFAULT-VALUE})")
+  String model;
+
+  @Option(names = "--images", defaultValue = "32", description = "requests (default ${DEFAULT-VALUE})")
+  int images;
+
+  @Option(names = "--steps", defaultValue = "20", description = "DDIM steps (default ${DEFAULT-VALUE})")
+  int steps;
+
+  @Option(names = "--cfg-scale", defaultValue = "1.5", description = "guidance scale (default ${DEFAULT-VALUE})")
+  double cfgScale;
+
+  @Option(names = "--batch-size", defaultValue = "8", description = "requests per batch (default ${DEFAULT-VALUE})")
+  int batchSize;
+
+  @Option(names = "--runner-args", split = " ", description = "extra Beam options for the pipeline, e.g. --targetParallelism=1")
+  List<String> runnerArgs = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    StringBuilder labels = new StringBuilder();
+    List<SampleRequest> requests = new ArrayList<>();
+    for (int i = 0; i < images; i++) {
+      labels.append(i == 0 ? "" : ",").append(i % 10);
+      requests.add(SampleRequest.of(i, i % 10, 1000 + i));
+    }
+    DiT dit = DiTLoader.load(model, 0, Torch.newManager());
+    BatchSampler bare = new BatchSampler(dit, SamplingSettings.of("ddim", steps, cfgScale, null), null, "bare");
+    bare.sample(requests.subList(0, Math.min(images, BatchSampler.FORWARD_BATCH))); // warm-up
+    long t0 = System.nanoTime();
+    for (int from = 0; from < images; from += batchSize) {
+      bare.sample(requests.subList(from, Math.min(images, from + batchSize)));
+    }
+    double bareSeconds = (System.nanoTime() - t0) / 1e9;
+
+    Path out = Files.createTempDirectory("l2c-bench-beam");
+    List<String> args = new ArrayList<>(List.of("--runner=DirectRunner", "--model=" + model, "--labels=" + labels,
+        "--seeds=1000", "--steps=" + steps, "--cfgScale=" + cfgScale, "--batchSize=" + batchSize,
+        "--output=" + out));
+    args.addAll(runnerArgs);
+    double pipelineSeconds = 0;
+    for (int run = 0; run < 2; run++) { // the first run loads the model into this JVM's SharedModels
+      long p0 = System.nanoTime();
+      PipelineResult r = PipelineLauncher.run("sample", args);
+      pipelineSeconds = (System.nanoTime() - p0) / 1e9;
+      if (r.getState() != PipelineResult.State.DONE) throw new IllegalStateException("pipeline ended " + r.getState());
+    }
+    double bareRate = images / bareSeconds;
+    double pipeRate = images / pipelineSeconds;
+    System.out.printf(Locale.ROOT, "requests: %d, %s, DDIM-%d, cfg %.2f, batch %d, %d cores%n", images, model, steps,
+        cfgScale, batchSize, Runtime.getRuntime().availableProcessors());
+    System.out.printf(Locale.ROOT, "bare sampler loop:        %.2f s  %.3f images/s%n", bareSeconds, bareRate);
+    System.out.printf(Locale.ROOT, "CachedSample in pipeline: %.2f s  %.3f images/s%n", pipelineSeconds, pipeRate);
+    System.out.printf(Locale.ROOT, "ratio (pipeline / bare):  %.3f (target >= 0.95)%n", pipeRate / bareRate);
+    System.out.printf(Locale.ROOT,
+        "{\"bare_images_per_s\":%.4f,\"pipeline_images_per_s\":%.4f,\"ratio\":%.4f}%n", bareRate, pipeRate,
+        pipeRate / bareRate);
+    return 0;
+  }
+}
