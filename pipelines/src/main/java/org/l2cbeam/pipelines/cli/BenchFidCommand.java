@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
  * {@code l2c bench fid}: Inception-v3 (pytorch-fid's, deterministic hash weights: same cost as the real ones) images/s
  * on random 299x299 uint8 batches, the Fashion-MNIST feature net's images/s on the test split, and the cost of the
  * 2048-d statistics update and Fréchet distance. One warm-up round each; figures are medians of the timed rounds.
+ * Wall-clock rates depend on what else runs on the machine, so process CPU-time rates are printed too.
  */
 @Command(name = "fid", description = "Measure FID feature extraction and distance throughput.")
 final class BenchFidCommand implements Callable<Integer> {
@@ -47,18 +48,22 @@ final class BenchFidCommand implements Callable<Integer> {
       net.features(images); // warm-up: allocator and oneDNN primitive caches
       double[] seconds = new double[rounds];
       double statsSeconds = 0;
+      double cpuSeconds = 0;
       for (int r = 0; r < rounds; r++) {
         long t0 = System.nanoTime();
+        long c0 = processCpuNanos();
         float[][] f = net.features(images);
         seconds[r] = (System.nanoTime() - t0) / 1e9;
+        cpuSeconds += (processCpuNanos() - c0) / 1e9;
         long t1 = System.nanoTime();
         stats.add(f);
         statsSeconds += (System.nanoTime() - t1) / 1e9;
       }
       double median = median(seconds);
       System.out.printf(
-          Locale.ROOT, "inception %dx%d batch %d: %.2f images/s (median %.2f s/batch over %d batches)%n", size, size,
-          batch, batch / median, median, rounds);
+          Locale.ROOT,
+          "inception %dx%d batch %d: %.2f images/s (median %.2f s/batch over %d batches); %.2f images per CPU-second%n",
+          size, size, batch, batch / median, median, rounds, batch * rounds / cpuSeconds);
       System.out.printf(
           Locale.ROOT, "FeatureStats.add 2048-d: %.1f ms per batch of %d%n", statsSeconds / rounds * 1e3, batch);
     }
@@ -67,14 +72,16 @@ final class BenchFidCommand implements Callable<Integer> {
     try (FmnistFeatureNet net = FmnistFeatureNet.builtin()) {
       net.features(test.slice(0, fmnistBatch));
       long t0 = System.nanoTime();
+      long c0 = processCpuNanos();
       FeatureStats f = new FeatureStats(FmnistFeatureNet.DIM);
       for (int at = 0; at < test.count(); at += fmnistBatch) {
         f.add(net.features(test.slice(at, Math.min(test.count(), at + fmnistBatch))));
       }
       double s = (System.nanoTime() - t0) / 1e9;
+      double cpu = (processCpuNanos() - c0) / 1e9;
       System.out.printf(
-          Locale.ROOT, "fmnist features + stats, %d test images, batch %d: %.0f images/s (%.2f s)%n", test.count(),
-          fmnistBatch, test.count() / s, s);
+          Locale.ROOT, "fmnist features + stats, %d test images, batch %d: %.0f images/s (%.2f s); %.0f images per "
+              + "CPU-second%n", test.count(), fmnistBatch, test.count() / s, s, test.count() / cpu);
     }
 
     // Fréchet distance at Inception's dimension on a full-rank covariance
@@ -87,10 +94,21 @@ final class BenchFidCommand implements Callable<Integer> {
     FidStats x = other.toFidStats();
     FidStats y = third.toFidStats();
     long t0 = System.nanoTime();
+    long c0 = processCpuNanos();
     double fid = FrechetDistance.compute(x, y);
     System.out.printf(
-        Locale.ROOT, "FrechetDistance 2048-d: %.1f s (value %.4f)%n", (System.nanoTime() - t0) / 1e9, fid);
+        Locale.ROOT, "FrechetDistance 2048-d: %.1f s, %.1f CPU-s (value %.4f)%n", (System.nanoTime() - t0) / 1e9,
+        (processCpuNanos() - c0) / 1e9, fid);
     return 0;
+  }
+
+  /** CPU time of the whole process (libtorch's native threads included): a figure other jobs on the VM disturb less. */
+  private static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean) {
+      return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+    }
+    return System.nanoTime();
   }
 
   private static double median(double[] v) {
