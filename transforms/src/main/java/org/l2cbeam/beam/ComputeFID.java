@@ -1,0 +1,417 @@
+package org.l2cbeam.beam;
+
+import com.google.auto.value.AutoValue;
+import java.io.ByteArrayOutputStream;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.values.PCollection;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+import org.l2cbeam.core.fid.FeatureExtractor;
+import org.l2cbeam.core.fid.FeatureStats;
+import org.l2cbeam.core.fid.FidStats;
+import org.l2cbeam.core.fid.FrechetDistance;
+import org.l2cbeam.core.image.ImageBatch;
+import org.l2cbeam.core.io.NpyHeader;
+import org.l2cbeam.core.io.NpzFile;
+import org.l2cbeam.core.runtime.Torch;
+
+/**
+ * The Fréchet Inception Distance of a set of images against reference statistics: {@code PCollection<GeneratedSample>}
+ * (or, through {@link #onImages()}, {@code PCollection<ImageBatch>}) to one {@link FidResult} per window.
+ *
+ * <pre>{@code
+ * PCollection<FidResult> fid =
+ *     samples.apply(ComputeFID.against("builtin:fmnist-test-stats"));             // Fashion-MNIST feature net
+ * PCollection<FidResult> fid =
+ *     samples.apply(ComputeFID.against("VIRTUAL_imagenet256_labeled.npz")
+ *         .withExtractor("inception").withWeights("gs://b/pt_inception-2015-12-05-6726825d.pth"));
+ * }</pre>
+ *
+ * <ul>
+ *   <li>Features: each bundle featurises its images in batches of {@link #withBatchSize} with a feature network
+ *       loaded once per worker JVM and shared by all DoFn instances and threads ({@link SharedModels}, keyed by the
+ *       weights' fingerprint), grad mode off. 32x32 Fashion-MNIST samples are center-cropped to 28x28 as the model
+ *       card says.
+ *   <li>Statistics: every bundle folds its features into core's exact mergeable {@link FeatureStats}; the partials
+ *       merge through {@link FeatureStatsCombineFn}, so bundling and merge order only change rounding.
+ *   <li>Checked at construction: the reference statistics exist and are a stats file, the extractor kind, the
+ *       weights (keys, shapes); at expand: the reference dimension equals the extractor's feature dimension.
+ *   <li>Metrics ({@code org.l2cbeam.beam.ComputeFID}): {@code imagesFeaturised}, {@code featurisingMicros}
+ *       (images/s = imagesFeaturised / featurisingMicros × 1e6), {@code imagesPerSecond} (per batch) and {@code
+ *       batchMillis}.
+ * </ul>
+ *
+ * <p>{@link FidResult#extractor()} is the weights location for {@code fmnist} (e.g. {@code builtin:fmnist-features})
+ * and {@code inception:WEIGHTS} for Inception.
+ */
+@AutoValue
+public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>, PCollection<FidResult>> {
+  private static final long serialVersionUID = 1L;
+  static final int DEFAULT_BATCH_SIZE = 50;
+  static final String AGAINST = "ComputeFID.against (reference stats)";
+
+  abstract String referenceStats();
+
+  abstract int referenceDim();
+
+  abstract String extractorKind();
+
+  abstract @Nullable String weights();
+
+  abstract int batchSize();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setReferenceStats(String location);
+
+    abstract Builder setReferenceDim(int dim);
+
+    abstract Builder setExtractorKind(String kind);
+
+    abstract Builder setWeights(@Nullable String weights);
+
+    abstract Builder setBatchSize(int batchSize);
+
+    abstract ComputeFID build();
+  }
+
+  /**
+   * FID against the statistics at {@code referenceStats}: an {@code .npz} with {@code mu} and {@code sigma}
+   * (pytorch-fid's, an ADM reference batch, {@code l2c fid stats} output, or {@code builtin:fmnist-test-stats}); a
+   * local path, {@code builtin:NAME} or a Beam {@code FileSystems} URI. Read now, so a bad file fails here.
+   */
+  public static ComputeFID against(String referenceStats) {
+    return new AutoValue_ComputeFID.Builder()
+        .setReferenceStats(referenceStats)
+        .setReferenceDim(referenceDimension(referenceStats))
+        .setExtractorKind("fmnist")
+        .setWeights(null)
+        .setBatchSize(DEFAULT_BATCH_SIZE)
+        .build();
+  }
+
+  /** {@code fmnist} (default: the bundled Fashion-MNIST net, 128-d) or {@code inception} (pytorch-fid's, 2048-d). */
+  public ComputeFID withExtractor(String kind) {
+    String k = FeatureExtractorRef.normalizeKind(kind);
+    try {
+      FeatureExtractorRef.dimensionOf(k);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("ComputeFID.withExtractor: " + e.getMessage(), e);
+    }
+    return toBuilder().setExtractorKind(k).build();
+  }
+
+  /**
+   * The extractor's weights: for {@code inception}, pytorch-fid's {@code pt_inception-2015-12-05-6726825d.pth} (never
+   * downloaded) or {@code hash:SEED} (deterministic random weights, for tests and benchmarks); for {@code fmnist},
+   * default {@code builtin:fmnist-features}. The file must exist now; its keys and shapes are checked at expand.
+   */
+  public ComputeFID withWeights(String weights) {
+    if (weights == null || weights.isBlank()) {
+      throw new IllegalArgumentException("ComputeFID.withWeights: no weights location given");
+    }
+    if (!weights.startsWith(org.l2cbeam.core.fid.FeatureExtractors.HASH_PREFIX)) {
+      ModelFiles.checkExists("ComputeFID.withWeights", weights);
+    }
+    return toBuilder().setWeights(weights).build();
+  }
+
+  /**
+   * Images per feature-network call (default 50; a bundle's last call is padded to this size so features do not
+   * depend on bundling). A memory/throughput knob: other sizes change the FID only at float32 rounding (~1e-6).
+   */
+  public ComputeFID withBatchSize(int batchSize) {
+    if (batchSize <= 0) {
+      throw new IllegalArgumentException("ComputeFID.withBatchSize: must be positive, got " + batchSize);
+    }
+    return toBuilder().setBatchSize(batchSize).build();
+  }
+
+  /** The same computation over raw 8-bit images (e.g. from {@link ReadImages}) instead of generated samples. */
+  public Images onImages() {
+    return new Images(this);
+  }
+
+  /** {@link ComputeFID} over {@code PCollection<ImageBatch>}: each element is one or more NHWC uint8 images. */
+  public static final class Images extends PTransform<PCollection<ImageBatch>, PCollection<FidResult>> {
+    private static final long serialVersionUID = 1L;
+    private final ComputeFID spec;
+
+    private Images(ComputeFID spec) {
+      this.spec = spec;
+    }
+
+    @Override
+    public PCollection<FidResult> expand(PCollection<ImageBatch> images) {
+      return spec.expandImages(images);
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      spec.populateDisplayData(builder);
+    }
+  }
+
+  @Override
+  public PCollection<FidResult> expand(PCollection<GeneratedSample> samples) {
+    PCollection<ImageBatch> images =
+        samples.apply("SampleImages", ParDo.of(new SampleToImageFn())).setCoder(ImageBatchCoder.of());
+    return expandImages(images);
+  }
+
+  private PCollection<FidResult> expandImages(PCollection<ImageBatch> images) {
+    FeatureExtractorRef extractor = resolveExtractor();
+    if (extractor.dim() != referenceDim()) {
+      throw new IllegalArgumentException(
+          AGAINST + ": " + referenceStats() + " holds " + referenceDim() + "-d statistics, but ComputeFID.withExtractor("
+              + extractorKind() + ") gives " + extractor.dim() + "-d features; use reference statistics computed with "
+              + "the same extractor");
+    }
+    PCollection<FeatureStats> partials =
+        images
+            .apply("Featurise", ParDo.of(new FeaturiseFn(extractor, batchSize())))
+            .setCoder(FeatureStatsCoder.of());
+    Combine.Globally<FeatureStats, FeatureStats> merge = Combine.globally(new FeatureStatsCombineFn(referenceDim()));
+    if (!(images.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+      merge = merge.withoutDefaults(); // no output for an empty non-global window
+    }
+    return partials
+        .apply("MergeStats", merge)
+        .setCoder(FeatureStatsCoder.of())
+        .apply("FrechetDistance", ParDo.of(new FrechetFn(referenceStats(), extractor.description())))
+        .setCoder(FidResultCoder.of());
+  }
+
+  private FeatureExtractorRef resolveExtractor() {
+    String weights = weights() != null ? weights() : FeatureExtractorRef.defaultWeights(extractorKind());
+    if (weights == null) {
+      throw new IllegalArgumentException(
+          "ComputeFID.withWeights: the " + extractorKind() + " extractor needs weights: pytorch-fid's "
+              + "pt_inception-2015-12-05-6726825d.pth (nothing is downloaded), or hash:SEED for random weights");
+    }
+    return FeatureExtractorRef.resolve("ComputeFID.withWeights", extractorKind(), weights);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("referenceStats", referenceStats()).withLabel("Reference statistics"))
+        .add(DisplayData.item("featureDimension", referenceDim()).withLabel("Feature dimension"))
+        .add(DisplayData.item("extractor", extractorKind()).withLabel("Feature extractor"))
+        .addIfNotNull(DisplayData.item("weights", weights()).withLabel("Extractor weights"))
+        .add(DisplayData.item("batchSize", batchSize()).withLabel("Images per feature-network call"));
+  }
+
+  /** The feature dimension of a stats npz, from the header of {@code mu} only (the covariance is not read here). */
+  static int referenceDimension(String location) {
+    if (location == null || location.isBlank()) {
+      throw new IllegalArgumentException(AGAINST + ": no location given");
+    }
+    ModelFiles.checkExists(AGAINST, location);
+    try (NpzFile npz = NpzFile.open(ModelFiles.localCopy(location))) {
+      if (!npz.contains("mu") || !npz.contains("sigma")) {
+        throw new IllegalArgumentException(
+            AGAINST + ": " + location + " is not an FID statistics file: needs arrays 'mu' and 'sigma', has "
+                + npz.names());
+      }
+      NpyHeader mu = npz.header("mu");
+      NpyHeader sigma = npz.header("sigma");
+      long[] ms = mu.shape();
+      long[] ss = sigma.shape();
+      if (ms.length != 1 || ss.length != 2 || ss[0] != ms[0] || ss[1] != ms[0] || ms[0] <= 0) {
+        throw new IllegalArgumentException(
+            AGAINST + ": " + location + ": 'mu' " + java.util.Arrays.toString(ms) + " and 'sigma' "
+                + java.util.Arrays.toString(ss) + " must be [d] and [d, d]");
+      }
+      return Math.toIntExact(ms[0]);
+    } catch (IllegalArgumentException e) {
+      throw e.getMessage() != null && e.getMessage().startsWith(AGAINST)
+          ? e
+          : new IllegalArgumentException(AGAINST + ": " + location + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** One generated sample as a one-image batch; a latent cannot be featurised. */
+  static final class SampleToImageFn extends DoFn<GeneratedSample, ImageBatch> {
+    @ProcessElement
+    public void process(@Element GeneratedSample s, OutputReceiver<ImageBatch> out) {
+      if (!s.isImage()) {
+        throw new IllegalArgumentException(
+            "ComputeFID: sample " + s.id() + " is a " + s.channels() + "x" + s.height() + "x" + s.width()
+                + " latent, not an image: decode it to pixels before computing FID");
+      }
+      out.output(new ImageBatch(1, s.height(), s.width(), s.channels(), s.image()));
+    }
+  }
+
+  /**
+   * Buffers images per window and shape, featurises full batches as they fill and the rest at the end of the bundle,
+   * and emits one partial {@link FeatureStats} per window and bundle.
+   */
+  static final class FeaturiseFn extends DoFn<ImageBatch, FeatureStats> {
+    private final Counter imagesFeaturised = Metrics.counter(ComputeFID.class, "imagesFeaturised");
+    private final Counter featurisingMicros = Metrics.counter(ComputeFID.class, "featurisingMicros");
+    private final Distribution imagesPerSecond = Metrics.distribution(ComputeFID.class, "imagesPerSecond");
+    private final Distribution batchMillis = Metrics.distribution(ComputeFID.class, "batchMillis");
+
+    private final FeatureExtractorRef extractorRef;
+    private final int batchSize;
+
+    private transient Map<BoundedWindow, Partial> partials;
+
+    FeaturiseFn(FeatureExtractorRef extractorRef, int batchSize) {
+      this.extractorRef = extractorRef;
+      this.batchSize = batchSize;
+    }
+
+    /** One window's statistics so far and its images waiting for a full batch, by shape. */
+    private static final class Partial {
+      final FeatureStats stats;
+      final Map<String, Pending> pending = new LinkedHashMap<>();
+      Instant maxTimestamp = BoundedWindow.TIMESTAMP_MIN_VALUE;
+
+      Partial(int dim) {
+        stats = new FeatureStats(dim);
+      }
+    }
+
+    /** Images of one shape, concatenated NHWC. */
+    private static final class Pending {
+      final int height;
+      final int width;
+      final int channels;
+      final ByteArrayOutputStream pixels = new ByteArrayOutputStream();
+      int count;
+
+      Pending(ImageBatch b) {
+        height = b.height();
+        width = b.width();
+        channels = b.channels();
+      }
+
+      ImageBatch take() {
+        ImageBatch all = new ImageBatch(count, height, width, channels, pixels.toByteArray());
+        pixels.reset();
+        count = 0;
+        return all;
+      }
+    }
+
+    @StartBundle
+    public void startBundle() {
+      partials = new HashMap<>();
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c, BoundedWindow window) {
+      ImageBatch images = c.element();
+      if (images.count() == 0) return;
+      Partial p = partials.computeIfAbsent(window, w -> new Partial(extractorRef.dim()));
+      if (c.timestamp().isAfter(p.maxTimestamp)) p.maxTimestamp = c.timestamp();
+      String shape = images.height() + "x" + images.width() + "x" + images.channels();
+      Pending pending = p.pending.computeIfAbsent(shape, s -> new Pending(images));
+      pending.pixels.write(images.pixels(), 0, images.pixels().length);
+      pending.count += images.count();
+      if (pending.count >= batchSize) {
+        ImageBatch all = pending.take();
+        int full = all.count() / batchSize * batchSize;
+        for (int from = 0; from < full; from += batchSize) {
+          featurise(all.slice(from, from + batchSize), p.stats);
+        }
+        if (full < all.count()) {
+          ImageBatch rest = all.slice(full, all.count());
+          pending.pixels.write(rest.pixels(), 0, rest.pixels().length);
+          pending.count = rest.count();
+        }
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext c) {
+      for (Map.Entry<BoundedWindow, Partial> e : partials.entrySet()) {
+        Partial p = e.getValue();
+        for (Pending pending : p.pending.values()) {
+          if (pending.count > 0) featurise(pending.take(), p.stats);
+        }
+        if (p.stats.count() > 0) c.output(p.stats, p.maxTimestamp, e.getKey());
+      }
+      partials.clear();
+    }
+
+    private ImageBatch padded(ImageBatch batch) {
+      return padTo(batch, batchSize);
+    }
+
+    private void featurise(ImageBatch batch, FeatureStats stats) {
+      FeatureExtractor net = extractorRef.shared();
+      Torch.inferenceMode(); // grad mode is thread-local: set it on whichever thread runs this bundle
+      long start = System.nanoTime();
+      float[][] features;
+      try {
+        features = java.util.Arrays.copyOf(net.features(padded(batch)), batch.count());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("ComputeFID (" + extractorRef.kind() + " extractor): " + e.getMessage(), e);
+      }
+      long nanos = System.nanoTime() - start;
+      stats.add(features);
+      imagesFeaturised.inc(batch.count());
+      featurisingMicros.inc(nanos / 1000);
+      batchMillis.update(nanos / 1_000_000);
+      imagesPerSecond.update(Math.round(batch.count() * 1e9 / Math.max(nanos, 1)));
+    }
+  }
+
+  /**
+   * {@code batch} filled up to {@code batchSize} images with black ones (whose features are dropped): the network
+   * always sees one input shape, so an image's features do not depend on how bundles split the input (libtorch picks
+   * its convolution kernels by batch shape, and a different kernel changes float32 rounding).
+   */
+  static ImageBatch padTo(ImageBatch batch, int batchSize) {
+    if (batch.count() >= batchSize) return batch;
+    byte[] pixels = java.util.Arrays.copyOf(batch.pixels(), batchSize * batch.imageBytes());
+    return new ImageBatch(batchSize, batch.height(), batch.width(), batch.channels(), pixels);
+  }
+
+  /** Merged statistics to the distance against the reference, read on the worker (the covariance may be 33 MB). */
+  static final class FrechetFn extends DoFn<FeatureStats, FidResult> {
+    private final String referenceStats;
+    private final String extractor;
+
+    FrechetFn(String referenceStats, String extractor) {
+      this.referenceStats = referenceStats;
+      this.extractor = extractor;
+    }
+
+    @ProcessElement
+    public void process(@Element FeatureStats stats, OutputReceiver<FidResult> out) {
+      if (stats.count() < 2) {
+        throw new IllegalArgumentException(
+            "ComputeFID: FID needs at least 2 images (a covariance needs 2), got " + stats.count());
+      }
+      FidStats reference = FidStats.read(ModelFiles.localCopy(referenceStats));
+      double fid;
+      try {
+        fid = FrechetDistance.compute(stats.toFidStats(), reference);
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        throw new IllegalArgumentException("ComputeFID against " + referenceStats + ": " + e.getMessage(), e);
+      }
+      out.output(FidResult.of(fid, stats.count(), stats.dim(), extractor, referenceStats));
+    }
+  }
+}
