@@ -1,0 +1,25 @@
+package org.l2cbeam.beam;
+
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * What training one cache step's router produces inside {@link TrainRouter}: the full logit matrix of that run (only
+ * row {@link #cacheStep} moved; the other rows are the seed's initial routers, clamped), the provenance map core
+ * router training records for it, and the data fingerprint, so the merge can check every step saw the same data.
+ */
+final class CacheStepRouter implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  final int cacheStep;
+  final float[][] logits;
+  final Map<String, Object> training;
+  final String dataFingerprint;
+
+  CacheStepRouter(int cacheStep, float[][] logits, Map<String, Object> training, String dataFingerprint) {
+    this.cacheStep = cacheStep;
+    this.logits = logits;
+    this.training = training;
+    this.dataFingerprint = dataFingerprint;
+  }
+}
