@@ -9,6 +9,8 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.l2cbeam.pipelines.evaluate.EvaluateOptions;
+import org.l2cbeam.pipelines.evaluate.EvaluatePipeline;
 import org.l2cbeam.pipelines.sample.SampleOptions;
 import org.l2cbeam.pipelines.sample.SamplePipeline;
 
@@ -39,6 +41,7 @@ public final class PipelineLauncher {
 
   static {
     register(new Entry<>("sample", SampleOptions.class, SamplePipeline::build));
+    register(new Entry<>("evaluate", EvaluateOptions.class, EvaluatePipeline::build));
   }
 
   private static void register(Entry<?> e) {

@@ -21,6 +21,8 @@ public final class L2cCoderProviderRegistrar implements CoderProviderRegistrar {
           TrainingExample.class, TrainingExampleCoder.of(),
           ModelRef.class, ModelRefCoder.of(),
           FidResult.class, FidResultCoder.of(),
+          org.l2cbeam.core.image.ImageBatch.class, ImageBatchCoder.of(),
+          org.l2cbeam.core.fid.FeatureStats.class, FeatureStatsCoder.of(),
           org.l2cbeam.core.router.RouterArtifact.class, RouterArtifactCoder.of());
 
   @Override

@@ -1,0 +1,99 @@
+package org.l2cbeam.beam;
+
+import com.google.auto.value.AutoValue;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PCollection;
+import org.l2cbeam.core.io.AtomicFile;
+
+/**
+ * Writes a {@link FidResult} as a JSON file ({@code fid}, {@code imageCount}, {@code featureDimension}, {@code
+ * extractor}, {@code reference}): under a temporary name, then renamed, so a failed run leaves no partial file and a
+ * re-run rewrites the same bytes. The target is a local path or any Beam {@code FileSystems} location. Meant for the
+ * single result of {@link ComputeFID} in the global window; outputs the file written.
+ */
+@AutoValue
+public abstract class WriteFidResult extends PTransform<PCollection<FidResult>, PCollection<String>> {
+  private static final long serialVersionUID = 1L;
+
+  abstract String target();
+
+  public static WriteFidResult to(String target) {
+    if (target == null || target.isBlank()) {
+      throw new IllegalArgumentException("WriteFidResult.to: the output file is empty");
+    }
+    return new AutoValue_WriteFidResult(target);
+  }
+
+  @Override
+  public PCollection<String> expand(PCollection<FidResult> results) {
+    return results.apply("WriteJson", ParDo.of(new WriteFn(target()))).setCoder(StringUtf8Coder.of());
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("target", target()).withLabel("FID result (JSON)"));
+  }
+
+  /** The JSON text of {@code r}; the distance is printed with all its digits (Java's shortest round-trip form). */
+  public static String toJson(FidResult r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("fid", r.fid());
+    m.put("imageCount", r.imageCount());
+    m.put("featureDimension", r.featureDimension());
+    m.put("extractor", r.extractor());
+    m.put("reference", r.reference());
+    return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(m) + "\n";
+  }
+
+  static final class WriteFn extends DoFn<FidResult, String> {
+    private final String target;
+
+    WriteFn(String target) {
+      this.target = target;
+    }
+
+    @ProcessElement
+    public void process(@Element FidResult r, OutputReceiver<String> out) throws IOException {
+      String json = toJson(r);
+      if (ModelFiles.isRemote(target)) {
+        writeRemote(json);
+      } else {
+        Path p = target.startsWith("file://") ? Path.of(java.net.URI.create(target)) : Path.of(target);
+        if (p.toAbsolutePath().getParent() != null) java.nio.file.Files.createDirectories(p.toAbsolutePath().getParent());
+        AtomicFile.writeString(p, json);
+      }
+      out.output(target);
+    }
+
+    private void writeRemote(String json) throws IOException {
+      ResourceId dest = FileSystems.matchNewResource(target, false);
+      ResourceId tmp = dest.getCurrentDirectory().resolve(
+          "." + dest.getFilename() + ".partial",
+          org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
+      try (OutputStream o = Channels.newOutputStream(FileSystems.create(tmp, "application/json"))) {
+        o.write(json.getBytes(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + tmp + ": " + e.getMessage(), e);
+      }
+      FileSystems.rename(List.of(tmp), List.of(dest), StandardMoveOptions.IGNORE_MISSING_FILES);
+    }
+  }
+}
