@@ -25,6 +25,8 @@ import org.l2cbeam.core.router.CacheSchedule;
  *   <li>Each step's model output is checked for NaN/Inf; on failure the step is replayed with a probe to name the first
  *       non-finite cache unit.
  * </ul>
+ *
+ * <p>Not thread-safe (it counts computed units per run): create one per thread; the {@link DiT} itself may be shared.
  */
 public final class DiTSampler {
   private final DiT dit;
