@@ -9,7 +9,7 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.l2cbeam.core.TestResources;
-import org.l2cbeam.core.UViTParity;
+import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.UViT;
 import org.l2cbeam.core.router.CacheSchedule;
@@ -91,13 +91,13 @@ public class UViTCacheSequenceTest {
       worst = Math.max(worst, check("l2c.out.c.uncond", c.uncond));
       // the cache step really reuses: it differs from the plain forward
       float[] plain = VEC.get("l2c.out.c.cond_reference_nocache").toFloatArray();
-      assertTrue(UViTParity.relativeError(c.cond.toFloatArray(), plain) > 1e-2);
+      assertTrue(Parity.relativeError(c.cond.toFloatArray(), plain) > 1e-2);
       System.out.printf("U-ViT 6-call cache sequence parity: worst %.2e%n", worst);
     }
   }
 
   private static double check(String key, NDArray got) {
     assertArrayEquals(key, VEC.get(key).shape(), got.getShape().getShape());
-    return UViTParity.assertClose(key, got, VEC.get(key), UViTParity.FORWARD);
+    return Parity.assertClose(key, got, VEC.get(key), Parity.FORWARD);
   }
 }

@@ -6,7 +6,7 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.l2cbeam.core.TestResources;
-import org.l2cbeam.core.UViTParity;
+import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.UViT;
 import org.l2cbeam.core.router.CacheSchedule;
@@ -55,22 +55,22 @@ public class UViTSamplingTest {
         NDArray e = guided.predict(x, t, ev);
         float[] ref = java.util.Arrays.copyOfRange(evals, ev.index() * per, (ev.index() + 1) * per);
         worst[1] = Math.max(worst[1],
-            UViTParity.assertClose(prefix + " eps at evaluation " + ev.index(), e.toFloatArray(), ref,
-                UViTParity.TRAJECTORY));
+            Parity.assertClose(prefix + " eps at evaluation " + ev.index(), e.toFloatArray(), ref,
+                Parity.TRAJECTORY));
         return e;
       };
       NDArray z = VEC.get("in.z").toNDArray(m);
       NDArray out = solver.sample(z, checked, (k, x) -> {
         float[] ref = java.util.Arrays.copyOfRange(steps, k * per, (k + 1) * per);
         worst[0] = Math.max(worst[0],
-            UViTParity.assertClose(prefix + " x after step " + k, x.toFloatArray(), ref, UViTParity.TRAJECTORY));
+            Parity.assertClose(prefix + " x after step " + k, x.toFloatArray(), ref, Parity.TRAJECTORY));
       });
       try (NDManager again = manager.newSubManager()) {
         NDArray viaSampler = sampler.sample(VEC.get("in.z").toNDArray(again), y, null);
-        UViTParity.assertClose(prefix + ".final (UViTSampler.sample)", viaSampler, VEC.get(prefix + ".final"),
-            UViTParity.TRAJECTORY);
+        Parity.assertClose(prefix + ".final (UViTSampler.sample)", viaSampler, VEC.get(prefix + ".final"),
+            Parity.TRAJECTORY);
       }
-      double f = UViTParity.assertClose(prefix + ".final", out, VEC.get(prefix + ".final"), UViTParity.TRAJECTORY);
+      double f = Parity.assertClose(prefix + ".final", out, VEC.get(prefix + ".final"), Parity.TRAJECTORY);
       System.out.printf("U-ViT DPM-Solver %s trajectory parity: steps %.2e, evaluations %.2e, final %.2e%n",
           prefix, worst[0], worst[1], f);
     }

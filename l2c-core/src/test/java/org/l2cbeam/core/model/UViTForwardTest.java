@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
-import org.l2cbeam.core.UViTParity;
+import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.runtime.Torch;
@@ -51,7 +51,7 @@ public class UViTForwardTest {
         NDManager m = manager.newSubManager()) {
       NDArray x = VEC.get("in.x").toNDArray(m);
       NDArray out = fromPt.forward(x, VEC.get("in.t").toFloatArray(), VEC.get("in.y").toLongArray());
-      UViTParity.assertClose("out (.pt)", out, VEC.get("out"), UViTParity.FORWARD);
+      Parity.assertClose("out (.pt)", out, VEC.get("out"), Parity.FORWARD);
     }
   }
 
@@ -88,8 +88,8 @@ public class UViTForwardTest {
   @Test
   public void timeTokenIsTheRawSinusoid() {
     float[] t = VEC.get("in.t").toFloatArray();
-    UViTParity.assertClose("time token", model.timestepEmbedding(t), VEC.get("inter.time_token_in").toFloatArray(),
-        UViTParity.FORWARD);
+    Parity.assertClose("time token", model.timestepEmbedding(t), VEC.get("inter.time_token_in").toFloatArray(),
+        Parity.FORWARD);
   }
 
   @Test
@@ -100,10 +100,10 @@ public class UViTForwardTest {
       long[] y = VEC.get("in.y").toLongArray();
       double[] worst = {0};
       NDArray out = model.forward(x, t, y, UnitExecutor.COMPUTE_ALL, (layer, h) -> {
-        double e = UViTParity.assertClose("layer " + layer, h, VEC.get("layer" + layer + ".out"), UViTParity.FORWARD);
+        double e = Parity.assertClose("layer " + layer, h, VEC.get("layer" + layer + ".out"), Parity.FORWARD);
         worst[0] = Math.max(worst[0], e);
       });
-      double e = UViTParity.assertClose("out", out, VEC.get("out"), UViTParity.FORWARD);
+      double e = Parity.assertClose("out", out, VEC.get("out"), Parity.FORWARD);
       System.out.printf("U-ViT forward parity: out %.2e, worst layer %.2e%n", e, worst[0]);
     }
   }
@@ -117,10 +117,10 @@ public class UViTForwardTest {
       long[] nul = {10, 10};
       NDArray cond = model.forward(x, t, y);
       NDArray uncond = model.forward(x, t, nul);
-      double eu = UViTParity.assertClose("cfg.uncond", uncond, VEC.get("cfg.uncond"), UViTParity.FORWARD);
+      double eu = Parity.assertClose("cfg.uncond", uncond, VEC.get("cfg.uncond"), Parity.FORWARD);
       // the original's scale s = 0.4 is the standard guidance weight w = 1 + s = 1.4: eps = u + w (c - u)
       NDArray guided = uncond.add(cond.sub(uncond).mul(1.4f));
-      double eg = UViTParity.assertClose("cfg.out", guided, VEC.get("cfg.out"), UViTParity.FORWARD);
+      double eg = Parity.assertClose("cfg.out", guided, VEC.get("cfg.out"), Parity.FORWARD);
       System.out.printf("U-ViT CFG parity: uncond %.2e, guided %.2e%n", eu, eg);
     }
   }

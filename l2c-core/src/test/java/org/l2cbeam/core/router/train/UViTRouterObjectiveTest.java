@@ -11,7 +11,7 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.l2cbeam.core.TestResources;
-import org.l2cbeam.core.UViTParity;
+import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.diffusion.DiscreteVpSchedule;
 import org.l2cbeam.core.diffusion.DpmSolver2S;
 import org.l2cbeam.core.io.WeightMap;
@@ -59,12 +59,12 @@ public class UViTRouterObjectiveTest {
       float[] l1 = VEC.get("router_train.l1").toFloatArray();
       float[] data = VEC.get("router_train.data_loss").toFloatArray();
       float[] loss = VEC.get("router_train.loss").toFloatArray();
-      double eL1 = UViTParity.assertClose("l1", new float[] {r.l1}, l1, UViTParity.FORWARD);
-      double eData = UViTParity.assertClose("data_loss", r.perSampleDataLoss, data, UViTParity.TRAJECTORY);
+      double eL1 = Parity.assertClose("l1", new float[] {r.l1}, l1, Parity.FORWARD);
+      double eData = Parity.assertClose("data_loss", r.perSampleDataLoss, data, Parity.TRAJECTORY);
       float meanLoss = (loss[0] + loss[1]) / 2;
-      double eLoss = UViTParity.assertClose("loss", new float[] {r.loss}, new float[] {meanLoss}, UViTParity.TRAJECTORY);
-      double eGrad = UViTParity.assertClose(
-          "grad_prob1", r.gradient, VEC.get("router_train.grad_prob1").toFloatArray(), UViTParity.TRAJECTORY);
+      double eLoss = Parity.assertClose("loss", new float[] {r.loss}, new float[] {meanLoss}, Parity.TRAJECTORY);
+      double eGrad = Parity.assertClose(
+          "grad_prob1", r.gradient, VEC.get("router_train.grad_prob1").toFloatArray(), Parity.TRAJECTORY);
       System.out.printf("U-ViT router objective parity: l1 %.2e, data %.2e, loss %.2e, gradient %.2e%n",
           eL1, eData, eLoss, eGrad);
     }
@@ -85,8 +85,8 @@ public class UViTRouterObjectiveTest {
       NDArray beta = m.create(p1);
       beta = ai.djl.nn.Activation.sigmoid(beta);
       NDArray student = model.forward(xc, t, y, UnitPlan.soft(beta), cache);
-      double et = UViTParity.assertClose("t_pred", teacher, VEC.get("router_train.t_pred"), UViTParity.FORWARD);
-      double es = UViTParity.assertClose("s_pred", student, VEC.get("router_train.s_pred"), UViTParity.FORWARD);
+      double et = Parity.assertClose("t_pred", teacher, VEC.get("router_train.t_pred"), Parity.FORWARD);
+      double es = Parity.assertClose("s_pred", student, VEC.get("router_train.s_pred"), Parity.FORWARD);
       System.out.printf("U-ViT router teacher/student parity: teacher %.2e, student %.2e%n", et, es);
     }
   }
