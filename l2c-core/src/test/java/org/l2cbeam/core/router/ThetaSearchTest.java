@@ -23,6 +23,16 @@ public class ThetaSearchTest {
     assertEquals(XL.mlpUnit(), XL.unit(55), 0);
   }
 
+  @Test
+  public void unitMacsAgreeWithTheModelConfigsOwnCount() {
+    org.l2cbeam.core.model.DiTConfig c = org.l2cbeam.core.model.DiTConfig.official("DiT-XL/2", 32);
+    double[] m = c.macsPerImage();
+    UnitMacs u = UnitMacs.of(c);
+    assertEquals(m[0], u.attentionUnit(), 1);
+    assertEquals(m[1], u.mlpUnit(), 1);
+    assertEquals(m[2], u.uncacheable(), 1);
+  }
+
   /** Two steps: step 1 full, step 0 a cache step whose attention units score 0.05 and MLP units 0.5. */
   private static double[][] scores() {
     double[][] s = new double[2][56];
