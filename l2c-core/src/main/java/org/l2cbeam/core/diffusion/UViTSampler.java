@@ -100,8 +100,24 @@ public final class UViTSampler {
   public DpmSolver2S.NoisePredictor guidedPredictor(long[] labels, Caches caches) {
     return (x, modelTime, ev) -> {
       Evaluation e = evaluate(x, modelTime, ev, labels, caches);
-      return e.uncond == null ? e.cond : guidance.combine(e.cond, e.uncond, model.config().inChannels);
+      NDArray eps = e.uncond == null ? e.cond : guidance.combine(e.cond, e.uncond, model.config().inChannels);
+      if (!isFinite(eps)) {
+        throw new NonFiniteOutputException(
+            "NaN/Inf in the U-ViT output at " + ev + " (evaluation " + ev.index() + " of " + solver.nfe()
+                + ", network time " + modelTime + ")" + (isFinite(x) ? "" : ": the input latent is already non-finite"),
+            ev.outerStep(), -1);
+      }
+      return eps;
     };
+  }
+
+  private static boolean isFinite(NDArray a) {
+    try (NDArray nan = a.isNaN();
+        NDArray inf = a.isInfinite();
+        NDArray bad = nan.logicalOr(inf);
+        NDArray any = bad.any()) {
+      return !any.getBoolean();
+    }
   }
 
   /** The per-call state of a run: the cond and uncond caches. */

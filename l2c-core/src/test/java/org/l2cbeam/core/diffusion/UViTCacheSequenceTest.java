@@ -96,6 +96,23 @@ public class UViTCacheSequenceTest {
     }
   }
 
+  @Test
+  public void nonFiniteOutputNamesTheEvaluation() {
+    DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 4);
+    UViTSampler sampler = new UViTSampler(model, solver, 1.4, null);
+    try (NDManager m = manager.newSubManager()) {
+      float[] z = new float[2 * 4 * 8 * 8];
+      z[5] = Float.NaN;
+      NDArray noise = m.create(z, new ai.djl.ndarray.types.Shape(2, 4, 8, 8));
+      NonFiniteOutputException e = org.junit.Assert.assertThrows(NonFiniteOutputException.class,
+          () -> sampler.sample(noise, new long[] {1, 2}, null));
+      org.hamcrest.MatcherAssert.assertThat(e.getMessage(),
+          org.hamcrest.Matchers.containsString("step 0 start (evaluation 0 of 4"));
+      org.hamcrest.MatcherAssert.assertThat(e.getMessage(),
+          org.hamcrest.Matchers.containsString("input latent is already non-finite"));
+    }
+  }
+
   private static double check(String key, NDArray got) {
     assertArrayEquals(key, VEC.get(key).shape(), got.getShape().getShape());
     return Parity.assertClose(key, got, VEC.get(key), Parity.FORWARD);
