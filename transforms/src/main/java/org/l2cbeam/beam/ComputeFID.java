@@ -49,8 +49,9 @@ import org.l2cbeam.core.runtime.Torch;
  *   <li>Checked at construction: the reference statistics exist and are a stats file, the extractor kind, the
  *       weights (keys, shapes); at expand: the reference dimension equals the extractor's feature dimension.
  *   <li>Metrics ({@code org.l2cbeam.beam.ComputeFID}): {@code imagesFeaturised}, {@code featurisingMicros}
- *       (images/s = imagesFeaturised / featurisingMicros × 1e6), {@code imagesPerSecond} (per batch) and {@code
- *       batchMillis}.
+ *       (images/s = imagesFeaturised / featurisingMicros × 1e6), {@code imagesPerSecond} (per batch), {@code
+ *       batchMillis} and {@code paddingImages} (filler images of short end-of-bundle batches: feed elements of
+ *       {@code batchSize} images, e.g. {@code ReadImages.withChunkSize}, to keep it at 0).
  * </ul>
  *
  * <p>{@link FidResult#extractor()} is the weights location for {@code fmnist} (e.g. {@code builtin:fmnist-features})
@@ -267,6 +268,7 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
   static final class FeaturiseFn extends DoFn<ImageBatch, FeatureStats> {
     private final Counter imagesFeaturised = Metrics.counter(ComputeFID.class, "imagesFeaturised");
     private final Counter featurisingMicros = Metrics.counter(ComputeFID.class, "featurisingMicros");
+    private final Counter paddingImages = Metrics.counter(ComputeFID.class, "paddingImages");
     private final Distribution imagesPerSecond = Metrics.distribution(ComputeFID.class, "imagesPerSecond");
     private final Distribution batchMillis = Metrics.distribution(ComputeFID.class, "batchMillis");
 
@@ -371,6 +373,7 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
       long nanos = System.nanoTime() - start;
       stats.add(features);
       imagesFeaturised.inc(batch.count());
+      paddingImages.inc(Math.max(0, batchSize - batch.count()));
       featurisingMicros.inc(nanos / 1000);
       batchMillis.update(nanos / 1_000_000);
       imagesPerSecond.update(Math.round(batch.count() * 1e9 / Math.max(nanos, 1)));

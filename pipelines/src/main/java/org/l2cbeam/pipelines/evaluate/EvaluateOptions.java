@@ -42,11 +42,12 @@ public interface EvaluateOptions extends PipelineOptions {
 
   void setWeights(String weights);
 
+  // Not "batchSize": Beam registers every pipeline's options in one JVM, and sample's batchSize has another default.
   @Description("Images per feature-network call")
   @Default.Integer(50)
-  int getBatchSize();
+  int getFeatureBatchSize();
 
-  void setBatchSize(int batchSize);
+  void setFeatureBatchSize(int featureBatchSize);
 
   @Description("Result file (JSON, written atomically); a path not ending in .json is a directory: DIR/fid.json")
   @Validation.Required

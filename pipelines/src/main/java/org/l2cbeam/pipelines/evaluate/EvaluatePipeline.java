@@ -25,7 +25,9 @@ public final class EvaluatePipeline {
     ComputeFID fid = configure(o);
     ReadImages read;
     try {
-      read = ReadImages.from(o.getSamples()).withSplit(o.getSplit()).withChannels(channelsOf(o.getExtractor()));
+      // Elements of exactly one feature batch: no short, padded batches at bundle ends.
+      read = ReadImages.from(o.getSamples()).withSplit(o.getSplit()).withChannels(channelsOf(o.getExtractor()))
+          .withChunkSize(Math.max(1, o.getFeatureBatchSize()));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(optionName(e.getMessage()) + e.getMessage(), e);
     }
@@ -44,7 +46,7 @@ public final class EvaluatePipeline {
   public static ComputeFID configure(EvaluateOptions o) {
     try {
       ComputeFID t = ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor())
-          .withBatchSize(o.getBatchSize());
+          .withBatchSize(o.getFeatureBatchSize());
       if (o.getWeights() != null && !o.getWeights().isBlank()) {
         t = t.withWeights(o.getWeights());
       }
@@ -72,7 +74,7 @@ public final class EvaluatePipeline {
   private static String optionName(String message) {
     String[][] map = {
       {"ComputeFID.against", "--reference-stats"}, {"withExtractor", "--extractor"}, {"withWeights", "--weights"},
-      {"withBatchSize", "--batch-size"}, {"ReadImages.withSplit", "--split"}, {"ReadImages", "--samples"},
+      {"withBatchSize", "--feature-batch-size"}, {"ReadImages.withSplit", "--split"}, {"ReadImages", "--samples"},
       {"WriteFidResult", "--output"}
     };
     for (String[] m : map) {

@@ -91,7 +91,7 @@ public class EvaluatePipelineTest {
     assertThat(buildError("--extractor=vgg"), containsString("--extractor"));
     assertThat(buildError("--extractor=inception"), containsString("--weights"));
     assertThat(buildError("--weights=/no/weights.pth"), containsString("--weights"));
-    assertThat(buildError("--batch-size=0"), containsString("--batch-size"));
+    assertThat(buildError("--feature-batch-size=0"), containsString("--feature-batch-size"));
     assertThat(buildError("--split=valid"), containsString("--split"));
     assertFalse(Files.exists(TMP.getRoot().toPath().resolve("bad")));
   }
@@ -101,6 +101,18 @@ public class EvaluatePipelineTest {
   public void referenceDimensionMismatchNamesTheReferenceOption() {
     String m = buildError("--extractor=inception", "--weights=hash:3");
     assertThat(m, allOf(containsString("--reference-stats"), containsString("128-d"), containsString("2048-d")));
+  }
+
+  /** Beam registers every pipeline's options in one JVM: same-named properties must agree, or every launch fails. */
+  @Test
+  public void optionsCoexistWithEveryOtherPipeline() {
+    for (String name : PipelineLauncher.pipelines().keySet()) {
+      org.apache.beam.sdk.options.PipelineOptionsFactory.register(PipelineLauncher.entry(name).options);
+    }
+    EvaluateOptions o = PipelineLauncher.options(
+        "evaluate", args("--samples=" + samples, "--output=/tmp/x.json")).as(EvaluateOptions.class);
+    assertThat(o.getFeatureBatchSize(), equalTo(50));
+    PipelineLauncher.options("sample", args("--labels=0", "--output=/tmp/x"));
   }
 
   @Test
