@@ -13,6 +13,8 @@ import org.l2cbeam.pipelines.evaluate.EvaluateOptions;
 import org.l2cbeam.pipelines.evaluate.EvaluatePipeline;
 import org.l2cbeam.pipelines.sample.SampleOptions;
 import org.l2cbeam.pipelines.sample.SamplePipeline;
+import org.l2cbeam.pipelines.trainrouter.TrainRouterOptions;
+import org.l2cbeam.pipelines.trainrouter.TrainRouterPipeline;
 
 /**
  * The runnable pipelines by name, each with its options interface and builder: what {@code l2c pipeline NAME} and
@@ -42,6 +44,7 @@ public final class PipelineLauncher {
   static {
     register(new Entry<>("sample", SampleOptions.class, SamplePipeline::build));
     register(new Entry<>("evaluate", EvaluateOptions.class, EvaluatePipeline::build));
+    register(new Entry<>("train-router", TrainRouterOptions.class, TrainRouterPipeline::build));
   }
 
   private static void register(Entry<?> e) {

@@ -1,0 +1,85 @@
+package org.l2cbeam.pipelines.trainrouter;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/** Options of the {@code train-router} pipeline ({@code l2c pipeline train-router}). */
+public interface TrainRouterOptions extends PipelineOptions {
+  @Description("DiT checkpoint: a local path, gs://..., or builtin:fmnist-dit")
+  @Default.String("builtin:fmnist-dit")
+  String getModel();
+
+  void setModel(String model);
+
+  @Description(
+      "Training data: a directory of (Fashion-)MNIST IDX files (train split), builtin:fashion-mnist, or a .safetensors"
+          + " file with x [N,C,H,W] in the model's input space and y [N]")
+  @Validation.Required
+  String getData();
+
+  void setData(String data);
+
+  @Description("DDIM sampling steps the router is for (even)")
+  @Default.Integer(20)
+  int getSamplingSteps();
+
+  void setSamplingSteps(int steps);
+
+  @Description("Training iterations for each cache step's router")
+  @Validation.Required
+  Long getIterations();
+
+  void setIterations(Long iterations);
+
+  @Description("Weight of the L1 term sum(sigmoid(p)); default 5e-6 for 20 sampling steps, 1e-6 for 50 (and 10)")
+  Double getLambda();
+
+  void setLambda(Double lambda);
+
+  @Description("AdamW learning rate (constant)")
+  @Default.Double(1e-3)
+  double getLr();
+
+  void setLr(double lr);
+
+  @Description("Examples per iteration")
+  @Default.Integer(8)
+  int getBatch();
+
+  void setBatch(int batch);
+
+  @Description("Seed of every random draw (initial routers, example order, noise, label dropout)")
+  @Default.Long(0)
+  long getSeed();
+
+  void setSeed(long seed);
+
+  @Description("Only these cache steps (comma-separated even indices); default all")
+  String getCacheSteps();
+
+  void setCacheSteps(String cacheSteps);
+
+  @Description("Threshold theta in (0, 1) stored in the router JSON (default 0.1)")
+  Double getTheta();
+
+  void setTheta(Double theta);
+
+  @Description("Local directory for resumable training checkpoints (default: --tempLocation if local, else java.io.tmpdir)")
+  String getCheckpointDir();
+
+  void setCheckpointDir(String dir);
+
+  @Description("Iterations between training checkpoints")
+  @Default.Long(100)
+  long getCheckpointEvery();
+
+  void setCheckpointEvery(long every);
+
+  @Description("The router JSON to write (local or gs://); written to a temporary name, then renamed")
+  @Validation.Required
+  String getOutput();
+
+  void setOutput(String output);
+}
