@@ -23,6 +23,12 @@ import org.l2cbeam.beam.BatchSampler;
 import org.l2cbeam.beam.GeneratedSample;
 import org.l2cbeam.beam.SampleRequest;
 import org.l2cbeam.beam.SamplingSettings;
+import org.l2cbeam.core.assets.BuiltinAssets;
+import org.l2cbeam.core.fid.FeatureStats;
+import org.l2cbeam.core.fid.FidStats;
+import org.l2cbeam.core.fid.FmnistFeatureNet;
+import org.l2cbeam.core.fid.FrechetDistance;
+import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.io.NpzFile;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.model.DiT;
@@ -105,6 +111,32 @@ public class SamplePipelineIT {
     System.out.println(TestRunner.name() + " plain samples sha256 " + sha256(batch3));
     assertThat(sha256(batch3), equalTo(sha256(expected)));
     assertThat(sha256(batch16), equalTo(sha256(expected)));
+  }
+
+  @Test
+  public void evaluateGivesTheInProcessFid() throws Exception {
+    runPipeline("for-fid", "--batch-size=5");
+    Path npz = TMP.getRoot().toPath().resolve("for-fid").resolve("samples.npz");
+    Path json = TMP.getRoot().toPath().resolve("fid.json");
+    List<String> args = new ArrayList<>(TestRunner.args());
+    args.addAll(List.of("--samples=" + npz, "--referenceStats=builtin:fmnist-test-stats", "--output=" + json));
+    assertThat(PipelineLauncher.run("evaluate", args).getState(), equalTo(PipelineResult.State.DONE));
+    com.google.gson.JsonObject result =
+        com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+    double fid = result.get("fid").getAsDouble();
+    assertThat(result.get("images").getAsLong(), equalTo((long) requests.size()));
+
+    byte[] pixels = bare(null);
+    FeatureStats stats = new FeatureStats(FmnistFeatureNet.DIM);
+    try (FmnistFeatureNet net = FmnistFeatureNet.builtin()) {
+      stats.add(net.features(new ImageBatch(requests.size(), 32, 32, 1, pixels)));
+    }
+    double expected = FrechetDistance.compute(
+        stats.toFidStats(), FidStats.read(BuiltinAssets.resolve("builtin:fmnist-test-stats")));
+    System.out.printf(java.util.Locale.ROOT, "%s evaluate FID %.12f (in-process %.12f)%n", TestRunner.name(), fid,
+        expected);
+    // Feature batches of another size round differently in float32; the FID agrees far below its printed digits.
+    assertThat(Math.abs(fid - expected) <= 1e-6 * Math.abs(expected), equalTo(true));
   }
 
   @Test

@@ -19,6 +19,9 @@ import java.util.zip.ZipOutputStream;
  * (temporary name, then rename), so a failure never leaves a partial file under the target name.
  */
 public final class NpzWriter {
+  /** A fixed entry time (the zip epoch), so an archive's bytes depend only on its arrays. */
+  private static final java.time.LocalDateTime REPRODUCIBLE_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0);
+
   private NpzWriter() {}
 
   /** Writes the arrays as stored (uncompressed) entries, exactly like {@code np.savez}. */
@@ -37,6 +40,7 @@ public final class NpzWriter {
             crc.update(header);
             crc.update(bytes);
             ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
+            entry.setTimeLocal(REPRODUCIBLE_TIME); // same arrays, same file bytes (idempotent pipeline outputs)
             entry.setMethod(ZipEntry.STORED);
             entry.setSize(header.length + (long) bytes.length);
             entry.setCompressedSize(header.length + (long) bytes.length);
@@ -78,7 +82,9 @@ public final class NpzWriter {
       OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
       this.zip = new ZipOutputStream(raw);
       zip.setLevel(Deflater.BEST_SPEED);
-      zip.putNextEntry(new ZipEntry(name + ".npy"));
+      ZipEntry entry = new ZipEntry(name + ".npy");
+      entry.setTimeLocal(REPRODUCIBLE_TIME);
+      zip.putNextEntry(entry);
       zip.write(header.encode());
     }
 
