@@ -76,7 +76,8 @@ public final class PipelineLauncher {
                 + " Beam 2.62.0 only, so build with the flink profile: L2C_MAVEN_ARGS=-Pflink ./l2c pipeline ...");
       }
     }
-    PipelineOptionsFactory.register(e.options);
+    // Not PipelineOptionsFactory.register: that is JVM-global, and Beam then demands consistent annotations across
+    // all registered interfaces (sample's --batchSize defaults to 8, evaluate's to 50).
     return PipelineOptionsFactory.fromArgs(beamArgs.toArray(new String[0])).withValidation().as(e.options);
   }
 

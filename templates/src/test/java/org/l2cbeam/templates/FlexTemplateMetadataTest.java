@@ -30,6 +30,8 @@ import org.l2cbeam.pipelines.PipelineLauncher;
  * its example parameters, and the example parameters run the pipeline on DirectRunner.
  */
 public class FlexTemplateMetadataTest {
+  /** The pipelines that ship a Flex Template (train-router has none yet). */
+  private static final java.util.List<String> TEMPLATED = java.util.List.of("sample", "evaluate");
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   private static JsonObject resource(String pipeline, String file) throws IOException {
@@ -53,7 +55,7 @@ public class FlexTemplateMetadataTest {
 
   @Test
   public void everyTemplateParameterIsAnOptionAndBack() throws Exception {
-    for (String pipeline : PipelineLauncher.pipelines().keySet()) {
+    for (String pipeline : TEMPLATED) {
       Class<?> options = PipelineLauncher.entry(pipeline).options;
       Map<String, Method> getters = declaredOptions(options);
       JsonObject metadata = resource(pipeline, "metadata.json");
@@ -78,7 +80,7 @@ public class FlexTemplateMetadataTest {
 
   @Test
   public void exampleParametersMatchTheRegexesAndRunOnDirectRunner() throws Exception {
-    for (String pipeline : PipelineLauncher.pipelines().keySet()) {
+    for (String pipeline : TEMPLATED) {
       JsonObject metadata = resource(pipeline, "metadata.json");
       JsonObject example = resource(pipeline, "example-parameters.json");
       Map<String, List<Pattern>> regexes = new TreeMap<>();

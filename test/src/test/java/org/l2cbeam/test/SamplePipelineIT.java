@@ -124,7 +124,7 @@ public class SamplePipelineIT {
     com.google.gson.JsonObject result =
         com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject();
     double fid = result.get("fid").getAsDouble();
-    assertThat(result.get("images").getAsLong(), equalTo((long) requests.size()));
+    assertThat(result.get("imageCount").getAsLong(), equalTo((long) requests.size()));
 
     byte[] pixels = bare(null);
     FeatureStats stats = new FeatureStats(FmnistFeatureNet.DIM);
