@@ -12,7 +12,7 @@ PIPELINES=("${@:-sample}")
   -DincludeScope=runtime -DoutputDirectory="$PWD/templates/target/lib")
 cp ../pipelines/target/l2c-pipelines-*.jar ../transforms/target/l2c-transforms-*.jar ../l2c-core/target/l2c-core-*.jar target/lib/
 
-declare -A MAIN=([sample]=org.l2cbeam.pipelines.sample.SamplePipeline)
+declare -A MAIN=([sample]=org.l2cbeam.pipelines.sample.SamplePipeline [evaluate]=org.l2cbeam.pipelines.evaluate.EvaluatePipeline)
 for name in "${PIPELINES[@]}"; do
   image="${REGION}-docker.pkg.dev/${PROJECT}/${REPO}/l2c-${name}:latest"
   docker build --build-arg PIPELINE_MAIN="${MAIN[$name]}" -t "$image" .
