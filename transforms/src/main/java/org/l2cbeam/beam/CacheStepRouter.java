@@ -22,4 +22,18 @@ final class CacheStepRouter implements Serializable {
     this.training = training;
     this.dataFingerprint = dataFingerprint;
   }
+
+  /** Value equality (Beam's SerializableCoder wants it): the logits bit for bit, the data and the cache step. */
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof CacheStepRouter)) return false;
+    CacheStepRouter r = (CacheStepRouter) o;
+    return cacheStep == r.cacheStep && dataFingerprint.equals(r.dataFingerprint)
+        && java.util.Arrays.deepEquals(logits, r.logits);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * cacheStep + dataFingerprint.hashCode();
+  }
 }
