@@ -3,7 +3,6 @@ package org.l2cbeam.pipelines.cli;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.l2cbeam.core.router.train.TrainingSettings;
 import org.l2cbeam.pipelines.demo.Demo;
 import org.l2cbeam.pipelines.demo.DemoSize;
 import org.l2cbeam.pipelines.report.BenchmarkReport;
@@ -35,8 +34,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--ddim50", negatable = true, description = "also train and sample DDIM-50 (plain and cached)")
   Boolean ddim50;
 
-  @Option(names = "--lambda", paramLabel = "L", description = "router L1 weight λ (default: the spec's value for DDIM-20, ${DEFAULT-VALUE})", defaultValue = "5e-6")
-  double lambda;
+  @Option(names = "--lambda", paramLabel = "L",
+      description = "router L1 weight λ (default: the spec's value per step count, 5e-6 for DDIM-20, 1e-6 for DDIM-50)")
+  Double lambda;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "seed of the requests and the training")
   long seed;

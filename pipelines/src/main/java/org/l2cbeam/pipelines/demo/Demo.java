@@ -21,6 +21,7 @@ import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.UnitMacs;
 import org.l2cbeam.core.router.train.InMemoryExamples;
 import org.l2cbeam.core.router.train.TrainingExamples;
+import org.l2cbeam.core.router.train.TrainingSettings;
 import org.l2cbeam.core.runtime.Torch;
 import org.l2cbeam.pipelines.report.BenchmarkReport;
 import org.l2cbeam.pipelines.report.FrontierChart;
@@ -50,10 +51,11 @@ public final class Demo {
 
   private final DemoSize size;
   private final long seed;
-  private final double lambda;
+  /** λ for every router, or null for the spec's value per step count. */
+  private final Double lambda;
   private final PrintStream log;
 
-  public Demo(DemoSize size, long seed, double lambda, PrintStream log) {
+  public Demo(DemoSize size, long seed, Double lambda, PrintStream log) {
     this.size = size;
     this.seed = seed;
     this.lambda = lambda;
@@ -76,7 +78,9 @@ public final class Demo {
       Map<Integer, RouterStage.Trained> trained = new LinkedHashMap<>();
       List<Integer> routerSteps = size.ddim50() ? List.of(20, 50) : List.of(20);
       for (int steps : routerSteps) {
-        RouterStage.Trained t = routers.train(steps, examples, size, lambda, seed);
+        RouterStage.Trained t =
+            routers.train(
+                steps, examples, size, lambda != null ? lambda : TrainingSettings.defaultLambda(steps), seed);
         t.artifact().write(dir.resolve("router-ddim" + steps + ".json"));
         trained.put(steps, t);
       }
