@@ -30,6 +30,7 @@ public final class AtomicFile {
       try (OutputStream out = Files.newOutputStream(tmp)) {
         writer.write(out);
       }
+      giveOrdinaryPermissions(tmp, target);
       try {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (java.nio.file.AtomicMoveNotSupportedException e) {
@@ -41,6 +42,21 @@ public final class AtomicFile {
         Files.deleteIfExists(tmp);
       }
     }
+  }
+
+  /**
+   * Temp files are created owner-only (0600); an artifact is an ordinary file, so it gets the permissions of the file
+   * it replaces, or rw-r--r--.
+   */
+  private static void giveOrdinaryPermissions(Path tmp, Path target) throws IOException {
+    if (!tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      return;
+    }
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
+        Files.exists(target)
+            ? Files.getPosixFilePermissions(target)
+            : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+    Files.setPosixFilePermissions(tmp, perms);
   }
 
   public static void writeString(Path target, String content) throws IOException {
