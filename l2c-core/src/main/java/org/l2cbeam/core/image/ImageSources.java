@@ -21,8 +21,11 @@ import org.l2cbeam.core.io.NpzFile;
  * with {@code arr_0} NHWC uint8 (DiT/ADM, U-ViT), an IDX image file, or a Fashion-MNIST directory (a split of it).
  */
 public final class ImageSources {
-  /** The extensions pytorch-fid lists; the ones Java's ImageIO cannot decode fail with the file named. */
-  private static final List<String> EXTENSIONS =
+  /**
+   * The extensions pytorch-fid lists (torchvision's ImageFolder lists the same); the ones Java's ImageIO cannot decode
+   * fail with the file named.
+   */
+  static final List<String> EXTENSIONS =
       List.of("bmp", "jpg", "jpeg", "pgm", "png", "ppm", "tif", "tiff", "webp");
 
   private ImageSources() {}
@@ -205,7 +208,7 @@ public final class ImageSources {
     };
   }
 
-  private static BufferedImage decode(Path f) {
+  static BufferedImage decode(Path f) {
     try {
       BufferedImage img = ImageIO.read(f.toFile());
       if (img == null) {
@@ -218,7 +221,7 @@ public final class ImageSources {
   }
 
   /** PIL's convert('RGB') / convert('L') on one decoded image, NHWC bytes at {@code offset}. */
-  private static void writePixels(BufferedImage img, int channels, byte[] out, int offset) {
+  static void writePixels(BufferedImage img, int channels, byte[] out, int offset) {
     int h = img.getHeight();
     int w = img.getWidth();
     Raster raster = img.getRaster();

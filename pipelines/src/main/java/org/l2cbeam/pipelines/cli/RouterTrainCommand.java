@@ -3,9 +3,11 @@ package org.l2cbeam.pipelines.cli;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.l2cbeam.core.image.ImageFolder;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTConfig;
@@ -27,6 +29,10 @@ import org.l2cbeam.core.model.UViT;
 import org.l2cbeam.core.model.UViTConfig;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.train.UViTRouterObjective;
+import org.l2cbeam.core.router.train.VaeEncodedExamples;
+import org.l2cbeam.core.vae.AutoencoderKL;
+import org.l2cbeam.core.vae.LatentScale;
+import org.l2cbeam.core.vae.VaeCheckpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,8 +43,8 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "train",
-    description = "Train L2C routers for a DiT (DDIM) or a U-ViT (DPM-Solver-2) from class-labelled data; writes a"
-        + " router JSON.")
+    description = "Train L2C routers for a DiT (DDIM) or a U-ViT (DPM-Solver-2) from class-labelled data (with --vae:"
+        + " real images, encoded first); writes a router JSON.")
 final class RouterTrainCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "CKPT",
       description = "DiT or U-ViT checkpoint (the family is detected from the keys) or builtin:fmnist-dit")
@@ -49,9 +55,25 @@ final class RouterTrainCommand implements Callable<Integer> {
       required = true,
       paramLabel = "DIR|FILE",
       description =
-          "a directory of (Fashion-)MNIST IDX files (train split) for a pixel-space DiT, or a .safetensors file with"
-              + " x [N,C,H,W] (model inputs, e.g. VAE latents x 0.18215) and y [N]")
+          "a directory of (Fashion-)MNIST IDX files (train split) for a pixel-space DiT, a .safetensors file with"
+              + " x [N,C,H,W] (model inputs, e.g. VAE latents x 0.18215) and y [N], or with --vae a folder of images")
   Path data;
+
+  @Option(
+      names = "--vae",
+      paramLabel = "VAE",
+      description =
+          "Stable-Diffusion VAE (LDM or diffusers layout): --data is then a folder of images (one subfolder per"
+              + " class, as ImageFolder, or a flat folder = class 0), each center-cropped (ADM) to the model's"
+              + " resolution, flipped at random and encoded to a posterior sample x 0.18215 before training")
+  Path vae;
+
+  @Option(
+      names = "--vae-batch",
+      defaultValue = "8",
+      paramLabel = "N",
+      description = "with --vae: images encoded together; default ${DEFAULT-VALUE}")
+  int vaeBatch;
 
   @Option(names = "--steps", required = true, paramLabel = "N", description = "training iterations in total")
   long steps;
@@ -161,7 +183,7 @@ final class RouterTrainCommand implements Callable<Integer> {
     }
     WeightMap weights = DiTLoader.stateDict(model);
     DiTConfig config = DiTLoader.config(model, weights, heads);
-    TrainingExamples examples = TrainingData.open(data, config);
+    TrainingExamples examples = trainingExamples(config.inChannels, config.inputSize, config.numClasses);
     Path checkpoint = RouterCheckpoint.besideOutput(out);
     PrintStream err = System.err;
     err.printf(
@@ -176,7 +198,7 @@ final class RouterTrainCommand implements Callable<Integer> {
           (it, total, loss, l1, rate) -> err.println(RouterTrainer.progressLine(it, total, loss, l1, rate));
       RouterTrainingState state =
           training.train(examples, steps, checkpoint, checkpointEvery, resume, progress, logEvery);
-      RouterArtifact artifact = training.artifact(state, examples.fingerprint(), data.toString(), theta);
+      RouterArtifact artifact = training.artifact(state, examples.fingerprint(), dataSource(), theta);
       artifact.write(out);
       CacheSchedule schedule = artifact.schedule();
       for (int k = 0; k < schedule.steps(); k++) {
@@ -190,6 +212,70 @@ final class RouterTrainCommand implements Callable<Integer> {
           + " --remove-macs F)");
     }
     return 0;
+  }
+
+  /**
+   * {@code --data} as examples for a model with {@code channels × size × size} inputs: read by {@link TrainingData},
+   * or, with {@code --vae}, a folder of images encoded once, before training ({@link VaeEncodedExamples}). The VAE is
+   * closed before the diffusion model trains.
+   */
+  private TrainingExamples trainingExamples(int channels, int size, int numClasses) {
+    if (vae == null) {
+      return TrainingData.open(data, channels, size, numClasses);
+    }
+    if (vaeBatch < 1) throw new IllegalArgumentException("--vae-batch must be at least 1, got " + vaeBatch);
+    if (!Files.isDirectory(data)) {
+      throw new IllegalArgumentException(
+          "--vae encodes a folder of images, but --data " + data + " is not a folder"
+              + (data.getFileName().toString().endsWith(".safetensors")
+                  ? " (a .safetensors file already holds model inputs: drop --vae)"
+                  : ""));
+    }
+    WeightMap vaeWeights = WeightMap.open(vae);
+    VaeCheckpoint vaeCheckpoint = VaeCheckpoint.from(vaeWeights);
+    int latentChannels = vaeCheckpoint.config().embedDim();
+    if (latentChannels != channels) {
+      throw new IllegalArgumentException(
+          "--vae " + vae + " encodes images to " + latentChannels + "-channel latents, but --model " + model
+              + " takes " + channels + "-channel inputs"
+              + (channels == 1 || channels == 3 ? " (a pixel-space model: train it on its own data, without --vae)" : ""));
+    }
+    ImageFolder folder = ImageFolder.open(data);
+    int resolution = size * vaeCheckpoint.config().downsamplingFactor();
+    PrintStream err = System.err;
+    err.printf(
+        Locale.ROOT, "encoding %d images in %d classes from %s with --vae %s: ADM center crop to %dx%d, random flip,"
+            + " posterior sample x %s (seed %d)%n",
+        folder.size(), folder.classes().size(), data, vae, resolution, resolution,
+        LatentScale.STABLE_DIFFUSION.factor(), seed);
+    long start = System.nanoTime();
+    int every = Math.max(vaeBatch, folder.size() / 10);
+    int[] reported = {0};
+    VaeEncodedExamples examples;
+    try (AutoencoderKL autoencoder = AutoencoderKL.create(vaeCheckpoint)) {
+      examples =
+          VaeEncodedExamples.encode(
+              folder, autoencoder, vaeWeights.fingerprint(), new int[] {channels, size, size}, numClasses, seed,
+              vaeBatch, (done, total) -> {
+                if (done == total || done - reported[0] >= every) {
+                  err.printf(Locale.ROOT, "encoded %d/%d images%n", done, total);
+                  reported[0] = done;
+                }
+              });
+    }
+    err.printf(
+        Locale.ROOT, "encoded %d images in %.1f s%s%n", examples.size(), (System.nanoTime() - start) / 1e9,
+        examples.upscaled() == 0
+            ? ""
+            : "; " + examples.upscaled() + " were smaller than " + resolution + "x" + resolution
+                + " and were scaled up by the crop (bicubic), as ADM's center crop does");
+    examples.checkFitsModel(channels, size, size, numClasses);
+    return examples;
+  }
+
+  /** Where the training data came from, for the artifact's provenance. */
+  private String dataSource() {
+    return vae == null ? data.toString() : data + " (images encoded by VAE " + vae + ")";
   }
 
   /** The U-ViT run: latents safetensors data, DPM-Solver-2 pairing, no clamp, U-ViT's loss. */
@@ -210,7 +296,7 @@ final class RouterTrainCommand implements Callable<Integer> {
     Torch.inferenceMode();
     try (UViT uvit = UViT.load(weights, heads)) {
       UViTConfig config = uvit.config();
-      TrainingExamples examples = TrainingData.open(data, config.inChannels, config.imageSize, config.nullLabel());
+      TrainingExamples examples = trainingExamples(config.inChannels, config.imageSize, config.nullLabel());
       Path checkpoint = RouterCheckpoint.besideOutput(out);
       err.printf(
           Locale.ROOT, "router train: %s (U-ViT, %d units), %d examples from %s, DPM-Solver-2 NFE %d, lambda %s, lr %s,"
@@ -223,7 +309,7 @@ final class RouterTrainCommand implements Callable<Integer> {
           (it, total, loss, l1, rate) -> err.println(RouterTrainer.progressLine(it, total, loss, l1, rate));
       RouterTrainingState state =
           training.train(examples, steps, checkpoint, checkpointEvery, resume, progress, logEvery);
-      RouterArtifact artifact = training.artifact(state, examples.fingerprint(), data.toString(), theta);
+      RouterArtifact artifact = training.artifact(state, examples.fingerprint(), dataSource(), theta);
       artifact.write(out);
       CacheSchedule schedule = artifact.schedule();
       for (int k = 1; k < schedule.steps(); k++) {

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.l2cbeam.core.data.FashionMnist;
 import org.l2cbeam.core.image.ImageBatch;
+import org.l2cbeam.core.image.ImageFolder;
 import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.model.DiTConfig;
 
@@ -18,6 +19,8 @@ import org.l2cbeam.core.model.DiTConfig;
  * </ul>
  *
  * The result is then checked against the model: non-empty, input shape, labels in range (errors name the data).
+ * A folder of image files (PNG, JPEG, ...) is refused here: it becomes training data only through a VAE
+ * ({@link VaeEncodedExamples}).
  */
 public final class TrainingData {
   /** Fashion-MNIST's image side and the bundled model's input side. */
@@ -35,6 +38,12 @@ public final class TrainingData {
   public static TrainingExamples open(Path data, int channels, int size, int numClasses) {
     TrainingExamples examples;
     if (Files.isDirectory(data)) {
+      if (!hasIdxTrainImages(data) && ImageFolder.holdsImages(data)) {
+        throw new IllegalArgumentException(
+            "--data " + data + " is a folder of image files, but the model takes " + channels + "x" + size + "x"
+                + size + " inputs: pass --vae VAE to encode the images into the model's latents (image folders are"
+                + " read only through a VAE)");
+      }
       FashionMnist set = FashionMnist.open(data);
       ImageBatch images = set.images(FashionMnist.Split.TRAIN);
       byte[] labels = set.labels(FashionMnist.Split.TRAIN);
@@ -53,5 +62,10 @@ public final class TrainingData {
     }
     examples.checkFitsModel(channels, size, size, numClasses);
     return examples;
+  }
+
+  private static boolean hasIdxTrainImages(Path dir) {
+    String name = FashionMnist.Split.TRAIN.prefix() + "-images-idx3-ubyte";
+    return Files.isRegularFile(dir.resolve(name)) || Files.isRegularFile(dir.resolve(name + ".gz"));
   }
 }

@@ -17,7 +17,11 @@ public final class TrainingRandom {
     CACHE_STEP(2),
     EPOCH_ORDER(3),
     NOISE(4),
-    LABEL_DROPOUT(5);
+    LABEL_DROPOUT(5),
+    /** Per image (index in the folder), drawn once when a folder of images is encoded: the horizontal flip. */
+    IMAGE_FLIP(6),
+    /** Per image, drawn once when a folder of images is encoded: the VAE posterior noise. */
+    POSTERIOR_NOISE(7);
 
     final long tag;
 

@@ -59,6 +59,24 @@ public class TrainingDataTest {
   }
 
   @Test
+  public void aFolderOfImagesNeedsAVae() throws Exception {
+    Path dir = java.nio.file.Files.createTempDirectory("l2c-images");
+    try {
+      VaeEncodedExamplesTest.writePng(dir.resolve("cat").resolve("a.png"), 16, 16, 0);
+      DiTConfig latentModel = DiTConfig.infer(WeightMap.open(TestResources.vector("dit_model.safetensors")), 4);
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> TrainingData.open(dir, latentModel));
+      assertThat(e.getMessage(), containsString("--data " + dir + " is a folder of image files"));
+      assertThat(e.getMessage(), containsString("4x8x8"));
+      assertThat(e.getMessage(), containsString("pass --vae VAE"));
+    } finally {
+      try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(dir)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @Test
   public void otherFilesAreRejectedWithTheOptionNamed() {
     WeightMap w = WeightMap.open(TestResources.vector("dit_model.safetensors"));
     DiTConfig config = DiTConfig.infer(w, 4);
