@@ -267,8 +267,8 @@ final class RouterTrainCommand implements Callable<Integer> {
         Locale.ROOT, "encoded %d images in %.1f s%s%n", examples.size(), (System.nanoTime() - start) / 1e9,
         examples.upscaled() == 0
             ? ""
-            : "; " + examples.upscaled() + " were smaller than " + resolution + "x" + resolution
-                + " and were scaled up by the crop (bicubic), as ADM's center crop does");
+            : "; " + examples.upscaled() + " smaller than " + resolution + "x" + resolution
+                + " scaled up by the crop (bicubic), as ADM's center crop does");
     examples.checkFitsModel(channels, size, size, numClasses);
     return examples;
   }
