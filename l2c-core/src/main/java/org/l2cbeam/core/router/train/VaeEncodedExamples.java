@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import org.l2cbeam.core.image.AdmCenterCrop;
 import org.l2cbeam.core.image.ImageBatch;
@@ -85,7 +86,7 @@ public final class VaeEncodedExamples implements TrainingExamples {
     VaeConfig vc = vae.config();
     if (modelInput.length != 3 || modelInput[1] != modelInput[2]) {
       throw new IllegalArgumentException("model input must be [C, h, h] (square latents), got "
-          + java.util.Arrays.toString(modelInput));
+          + Arrays.toString(modelInput));
     }
     if (vc.embedDim() != modelInput[0]) {
       throw new IllegalArgumentException(
@@ -135,7 +136,7 @@ public final class VaeEncodedExamples implements TrainingExamples {
           NDArray eps = batch.create(noise, new Shape(k, shape[0], latentSize, latentSize));
           float[] z = vae.encode(x, eps).toFloatArray();
           for (int i = 0; i < k; i++) {
-            latents[start + i] = java.util.Arrays.copyOfRange(z, i * latentValues, (i + 1) * latentValues);
+            latents[start + i] = Arrays.copyOfRange(z, i * latentValues, (i + 1) * latentValues);
           }
         }
         progress.encoded(start + k, n);
