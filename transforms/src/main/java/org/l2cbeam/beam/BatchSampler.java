@@ -20,13 +20,14 @@ import org.l2cbeam.core.runtime.Torch;
  * Beam here: {@link CachedSample}'s DoFn calls it, and so does the benchmark's bare loop.
  */
 public final class BatchSampler {
-  /** Requests per model call, fixed so that outputs are independent of batching (see {@link #sample}). */
+  /** Default requests per model call; fixed per sampler so that outputs are independent of batching. */
   public static final int FORWARD_BATCH = 8;
 
   private final DiT dit;
   private final SamplingSettings settings;
   private final @Nullable CacheSchedule schedule;
   private final String scheduleId;
+  private final int forwardBatch;
 
   /** The outputs of one batch and what it cost. */
   public static final class Result {
@@ -45,14 +46,22 @@ public final class BatchSampler {
   }
 
   public BatchSampler(DiT dit, SamplingSettings settings, @Nullable CacheSchedule schedule, String scheduleId) {
+    this(dit, settings, schedule, scheduleId, FORWARD_BATCH);
+  }
+
+  /** With {@code forwardBatch} requests per model call (the images depend on it: see {@link #sample}). */
+  public BatchSampler(
+      DiT dit, SamplingSettings settings, @Nullable CacheSchedule schedule, String scheduleId, int forwardBatch) {
+    if (forwardBatch <= 0) throw new IllegalArgumentException("forward batch must be positive, got " + forwardBatch);
     this.dit = dit;
     this.settings = settings;
     this.schedule = schedule;
     this.scheduleId = scheduleId;
+    this.forwardBatch = forwardBatch;
   }
 
   /**
-   * Samples {@code requests}, in order. The model always runs on chunks of exactly {@link #FORWARD_BATCH} requests
+   * Samples {@code requests}, in order. The model always runs on chunks of exactly the forward batch of requests
    * (a short last chunk is padded with copies of its last request, whose outputs are dropped): libtorch's CPU GEMMs
    * pick different kernels for different row counts, which changes float rounding (measured: batches of 1 and 3
    * flipped single bytes against batches of 2, 4, 5, 8, 11 and 16). With one fixed shape, a request's bytes depend only
@@ -64,10 +73,10 @@ public final class BatchSampler {
     List<GeneratedSample> out = new ArrayList<>(requests.size());
     long computed = 0;
     long total = 0;
-    for (int from = 0; from < requests.size(); from += FORWARD_BATCH) {
-      List<SampleRequest> chunk = new ArrayList<>(requests.subList(from, Math.min(requests.size(), from + FORWARD_BATCH)));
+    for (int from = 0; from < requests.size(); from += forwardBatch) {
+      List<SampleRequest> chunk = new ArrayList<>(requests.subList(from, Math.min(requests.size(), from + forwardBatch)));
       int real = chunk.size();
-      while (chunk.size() < FORWARD_BATCH) chunk.add(chunk.get(real - 1));
+      while (chunk.size() < forwardBatch) chunk.add(chunk.get(real - 1));
       double fraction = sampleChunk(chunk, real, out);
       long perImageUnits = (long) settings.steps() * dit.units();
       computed += Math.round(fraction * perImageUnits) * real;

@@ -2,27 +2,32 @@ package org.l2cbeam.beam;
 
 import com.google.auto.value.AutoValue;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupIntoBatches;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Instant;
 import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.RouterArtifact;
+import org.l2cbeam.core.router.ThetaSearch;
 
 /**
  * Generates one image per {@link SampleRequest} with a DiT, optionally with a learned L2C cache schedule: the
@@ -36,7 +41,7 @@ import org.l2cbeam.core.router.RouterArtifact;
  *
  * <ul>
  *   <li>Without a router it is the plain sampler, the baseline.
- *   <li>Requests are batched within a bundle ({@link #withBatchSize}); each sample's noise comes from its own seed,
+ *   <li>Requests are grouped into batches by id ({@link #withBatchSize}); each sample's noise comes from its own seed,
  *       and the model always runs on fixed-size chunks, so a request gives the same bytes whatever its batch,
  *       bundle, worker or runner.
  *   <li>The model is loaded once per worker JVM and shared by all threads ({@link SharedModels}); grad mode is off.
@@ -56,6 +61,13 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
 
   abstract int batchSize();
 
+  abstract int modelCallsPerWorker();
+
+  abstract int forwardBatch();
+
+  /** Fraction of the run's MACs to remove, θ chosen from the router at run time; null: use {@link #theta()}. */
+  abstract @Nullable Double macsRemoved();
+
   abstract @Nullable PCollectionView<RouterArtifact> routerView();
 
   /** A router given by location; read and checked at construction. */
@@ -74,6 +86,12 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     abstract Builder setSettings(SamplingSettings settings);
 
     abstract Builder setBatchSize(int batchSize);
+
+    abstract Builder setModelCallsPerWorker(int calls);
+
+    abstract Builder setForwardBatch(int forwardBatch);
+
+    abstract Builder setMacsRemoved(@Nullable Double fraction);
 
     abstract Builder setRouterView(@Nullable PCollectionView<RouterArtifact> router);
 
@@ -95,6 +113,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
         .setModel(model)
         .setSettings(SamplingSettings.of("ddim", 20, 1.0, null))
         .setBatchSize(DEFAULT_BATCH_SIZE)
+        .setModelCallsPerWorker(1)
+        .setForwardBatch(BatchSampler.FORWARD_BATCH)
         .build();
   }
 
@@ -132,14 +152,39 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
   }
 
   /**
-   * Requests buffered per bundle before sampling (default 8; the model itself always runs on fixed chunks of {@link
-   * BatchSampler#FORWARD_BATCH}, so this never changes the images): larger values pad less at bundle ends.
+   * Requests per batch (default 8). Requests are grouped by {@code floor(id / batchSize)}, so consecutive ids (as
+   * {@code SampleRequests} and the pipelines number them) make full batches however the runner splits bundles. The
+   * model itself always runs on fixed chunks of {@link #withForwardBatch} requests, so this never changes the images.
    */
   public CachedSample withBatchSize(int batchSize) {
     if (batchSize <= 0) {
       throw new IllegalArgumentException("CachedSample.withBatchSize: must be positive, got " + batchSize);
     }
     return toBuilder().setBatchSize(batchSize).build();
+  }
+
+  /**
+   * Batches sampled at once per worker JVM (default 1): on CPU one batch already uses every core, and more only makes
+   * the threads compete ({@link ModelCallGate}); on a GPU raise it while the memory allows.
+   */
+  public CachedSample withModelCallsPerWorker(int calls) {
+    if (calls <= 0) {
+      throw new IllegalArgumentException("CachedSample.withModelCallsPerWorker: must be positive, got " + calls);
+    }
+    return toBuilder().setModelCallsPerWorker(calls).build();
+  }
+
+  /**
+   * Requests per model call (default {@value BatchSampler#FORWARD_BATCH}; CFG doubles the rows). Every call has exactly
+   * this shape (short batches are padded), because libtorch's CPU kernels round differently for different row counts:
+   * the images depend on this value, and on nothing else about batching. Larger values amortise per-call overhead on
+   * small models.
+   */
+  public CachedSample withForwardBatch(int forwardBatch) {
+    if (forwardBatch <= 0) {
+      throw new IllegalArgumentException("CachedSample.withForwardBatch: must be positive, got " + forwardBatch);
+    }
+    return toBuilder().setForwardBatch(forwardBatch).build();
   }
 
   /** The router as a singleton side input, e.g. {@link TrainRouter}'s output; checked against the model at run time. */
@@ -164,13 +209,28 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     if (!(theta > 0.0 && theta < 1.0)) {
       throw new IllegalArgumentException("CachedSample.withTheta: theta must be in (0, 1), got " + theta);
     }
-    return toBuilder().setTheta(theta).build();
+    return toBuilder().setTheta(theta).setMacsRemoved(null).build();
+  }
+
+  /**
+   * Chooses θ at run time, from the router's scores, as the threshold that removes at least {@code fraction} of the
+   * run's MACs (the smallest such removal; ties in β cannot be split). For a router trained in the same pipeline, whose
+   * scores are not known when the pipeline is built. Replaces {@link #withTheta}.
+   */
+  public CachedSample withMacsRemoved(double fraction) {
+    if (!(fraction > 0.0 && fraction < 1.0)) {
+      throw new IllegalArgumentException("CachedSample.withMacsRemoved: must be in (0, 1), got " + fraction);
+    }
+    return toBuilder().setMacsRemoved(fraction).setTheta(null).build();
   }
 
   @Override
   public PCollection<GeneratedSample> expand(PCollection<SampleRequest> requests) {
     if (theta() != null && routerView() == null && routerLocation() == null) {
       throw new IllegalArgumentException("CachedSample.withTheta: a threshold needs a router (withRouter)");
+    }
+    if (macsRemoved() != null && routerView() == null && routerLocation() == null) {
+      throw new IllegalArgumentException("CachedSample.withMacsRemoved: a MAC budget needs a router (withRouter)");
     }
     if (routerSteps() != null && routerSteps() != settings().steps()) {
       throw new IllegalArgumentException(
@@ -185,12 +245,21 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
               .apply("Router", Create.of(artifact).withCoder(RouterArtifactCoder.of()))
               .apply("RouterView", View.asSingleton());
     }
-    SampleFn fn = new SampleFn(model(), router, settings(), theta(), batchSize());
-    ParDo.SingleOutput<SampleRequest, GeneratedSample> parDo = ParDo.of(fn).withSideInputs(model());
+    SampleFn fn = new SampleFn(model(), router, settings(), theta(), macsRemoved(), modelCallsPerWorker(),
+        forwardBatch());
+    ParDo.SingleOutput<KV<Long, Iterable<SampleRequest>>, GeneratedSample> parDo =
+        ParDo.of(fn).withSideInputs(model());
     if (router != null) {
       parDo = ParDo.of(fn).withSideInputs(model(), router);
     }
-    return requests.apply("Sample", parDo).setCoder(GeneratedSampleCoder.of());
+    long size = batchSize();
+    return requests
+        .apply("BatchKeys", WithKeys.of((SampleRequest r) -> Math.floorDiv(r.id(), size))
+            .withKeyType(TypeDescriptors.longs()))
+        .setCoder(KvCoder.of(VarLongCoder.of(), SampleRequestCoder.of()))
+        .apply("Batches", GroupIntoBatches.ofSize(size))
+        .apply("Sample", parDo)
+        .setCoder(GeneratedSampleCoder.of());
   }
 
   @Override
@@ -200,13 +269,16 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
         .add(DisplayData.item("sampler", settings().sampler()).withLabel("Sampler"))
         .add(DisplayData.item("steps", settings().steps()).withLabel("Sampling steps"))
         .add(DisplayData.item("cfgScale", settings().cfgScale()).withLabel("Guidance scale"))
-        .add(DisplayData.item("batchSize", batchSize()).withLabel("Requests per model call"))
+        .add(DisplayData.item("batchSize", batchSize()).withLabel("Requests per batch"))
+        .add(DisplayData.item("modelCallsPerWorker", modelCallsPerWorker()).withLabel("Concurrent batches per worker"))
         .addIfNotNull(DisplayData.item("router", routerLocation()).withLabel("Router"))
-        .addIfNotNull(DisplayData.item("theta", theta()).withLabel("Threshold θ"));
+        .add(DisplayData.item("forwardBatch", forwardBatch()).withLabel("Requests per model call"))
+        .addIfNotNull(DisplayData.item("theta", theta()).withLabel("Threshold θ"))
+        .addIfNotNull(DisplayData.item("macsRemoved", macsRemoved()).withLabel("MACs removed (θ chosen at run time)"));
   }
 
-  /** Buffers requests per window, samples full batches as they fill and the rest at the end of the bundle. */
-  static final class SampleFn extends DoFn<SampleRequest, GeneratedSample> {
+  /** Samples one batch of requests (sorted by id, so a batch's model calls never depend on arrival order). */
+  static final class SampleFn extends DoFn<KV<Long, Iterable<SampleRequest>>, GeneratedSample> {
     private final Counter images = Metrics.counter(CachedSample.class, "images");
     private final Counter samplingMicros = Metrics.counter(CachedSample.class, "samplingMicros");
     private final Counter unitsComputed = Metrics.counter(CachedSample.class, "unitsComputed");
@@ -217,89 +289,70 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     private final @Nullable PCollectionView<RouterArtifact> routerView;
     private final SamplingSettings settings;
     private final @Nullable Double theta;
-    private final int batchSize;
+    private final @Nullable Double macsRemoved;
+    private final int modelCallsPerWorker;
+    private final int forwardBatch;
 
-    private transient Map<BoundedWindow, Pending> pending;
+    /** The sampler of the side inputs last seen; they are singletons, so this is rebuilt at most per window. */
+    private transient @Nullable BatchSampler sampler;
+    private transient @Nullable ModelRef samplerModel;
+    private transient @Nullable RouterArtifact samplerRouter;
 
     SampleFn(
         PCollectionView<ModelRef> modelView,
         @Nullable PCollectionView<RouterArtifact> routerView,
         SamplingSettings settings,
         @Nullable Double theta,
-        int batchSize) {
+        @Nullable Double macsRemoved,
+        int modelCallsPerWorker,
+        int forwardBatch) {
       this.modelView = modelView;
       this.routerView = routerView;
       this.settings = settings;
       this.theta = theta;
-      this.batchSize = batchSize;
-    }
-
-    /** Requests of one window waiting for a full batch, with the sampler built from that window's side inputs. */
-    private static final class Pending {
-      final BatchSampler sampler;
-      final List<SampleRequest> requests = new ArrayList<>();
-      Instant maxTimestamp = BoundedWindow.TIMESTAMP_MIN_VALUE;
-
-      Pending(BatchSampler sampler) {
-        this.sampler = sampler;
-      }
-    }
-
-    @StartBundle
-    public void startBundle() {
-      pending = new HashMap<>();
+      this.macsRemoved = macsRemoved;
+      this.modelCallsPerWorker = modelCallsPerWorker;
+      this.forwardBatch = forwardBatch;
     }
 
     @ProcessElement
-    public void process(ProcessContext c, BoundedWindow window) {
-      Pending p = pending.get(window);
-      if (p == null) {
-        ModelRef model = c.sideInput(modelView);
-        RouterArtifact router = routerView == null ? null : c.sideInput(routerView);
-        p = new Pending(newSampler(model, router));
-        pending.put(window, p);
+    public void process(ProcessContext c) {
+      ModelRef model = c.sideInput(modelView);
+      RouterArtifact router = routerView == null ? null : c.sideInput(routerView);
+      List<SampleRequest> batch = new ArrayList<>();
+      for (SampleRequest r : c.element().getValue()) {
+        model.checkLabel(r.id(), r.label());
+        batch.add(r);
       }
-      SampleRequest request = c.element();
-      c.sideInput(modelView).checkLabel(request.id(), request.label());
-      p.requests.add(request);
-      if (c.timestamp().isAfter(p.maxTimestamp)) p.maxTimestamp = c.timestamp();
-      if (p.requests.size() >= batchSize) {
-        for (GeneratedSample s : run(p)) c.output(s); // all buffered requests share this element's window
-      }
-    }
-
-    @FinishBundle
-    public void finishBundle(FinishBundleContext c) {
-      for (Map.Entry<BoundedWindow, Pending> e : pending.entrySet()) {
-        Pending p = e.getValue();
-        if (!p.requests.isEmpty()) {
-          Instant ts = p.maxTimestamp;
-          for (GeneratedSample s : run(p)) c.output(s, ts, e.getKey());
-        }
-      }
-      pending.clear();
-    }
-
-    private List<GeneratedSample> run(Pending p) {
-      BatchSampler.Result r = p.sampler.sample(new ArrayList<>(p.requests));
-      p.requests.clear();
+      batch.sort(Comparator.comparingLong(SampleRequest::id));
+      BatchSampler s = samplerFor(model, router);
+      BatchSampler.Result r = ModelCallGate.run(modelCallsPerWorker, () -> s.sample(batch));
       images.inc(r.samples.size());
       samplingMicros.inc(r.nanos / 1000);
       unitsComputed.inc(r.unitsComputed);
       unitsReused.inc(r.unitsReused);
       batchMillis.update(r.nanos / 1_000_000);
-      return r.samples;
+      for (GeneratedSample out : r.samples) c.output(out);
+    }
+
+    private BatchSampler samplerFor(ModelRef model, @Nullable RouterArtifact router) {
+      if (sampler == null || !model.equals(samplerModel) || !Objects.equals(router, samplerRouter)) {
+        sampler = newSampler(model, router);
+        samplerModel = model;
+        samplerRouter = router;
+      }
+      return sampler;
     }
 
     private BatchSampler newSampler(ModelRef model, @Nullable RouterArtifact router) {
       DiT dit = DitModels.shared(model);
       if (router == null) {
-        return new BatchSampler(dit, settings, null, settings.plainScheduleId());
+        return new BatchSampler(dit, settings, null, settings.plainScheduleId(), forwardBatch);
       }
       Routers.checkFits(router, model, settings.steps());
-      double t = theta != null ? theta : router.theta();
-      CacheSchedule schedule = router.scores().schedule(t);
-      return new BatchSampler(dit, settings, schedule, scheduleId(t, schedule));
+      ThetaSearch.Choice choice = Routers.choose(router, dit.config(), theta, macsRemoved);
+      return new BatchSampler(dit, settings, choice.schedule(), scheduleId(choice.theta(), choice.schedule()),
+          forwardBatch);
     }
 
     /** e.g. {@code ddim20-l2c-theta0.1-3f9a02c1}: the sampler, θ and a hash of the mask itself. */
@@ -310,5 +363,4 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
       return settings.plainScheduleId() + "-l2c-theta" + t + "-" + hash;
     }
   }
-
 }

@@ -366,7 +366,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
       long start = System.nanoTime();
       float[][] features;
       try {
-        features = java.util.Arrays.copyOf(net.features(padded(batch)), batch.count());
+        // One call at a time per JVM, as CachedSample: libtorch spreads each call over every core already.
+        features = java.util.Arrays.copyOf(ModelCallGate.run(1, () -> net.features(padded(batch))), batch.count());
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("ComputeFID (" + extractorRef.kind() + " extractor): " + e.getMessage(), e);
       }

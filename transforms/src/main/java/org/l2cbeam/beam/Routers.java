@@ -1,11 +1,16 @@
 package org.l2cbeam.beam;
 
 import java.nio.file.Path;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.l2cbeam.core.model.DiTConfig;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
+import org.l2cbeam.core.router.RouterScores;
+import org.l2cbeam.core.router.ThetaSearch;
+import org.l2cbeam.core.router.UnitMacs;
 
 /** Reading routers named by location, and checking that one fits a model and a sampler. */
-final class Routers {
+public final class Routers {
   private Routers() {}
 
   /** Our JSON artifact or an official checkpoint (imported at its default θ); errors name {@code option}. */
@@ -22,6 +27,25 @@ final class Routers {
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(option + ": cannot read router " + location + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The schedule a sampler runs with {@code router}: at {@code theta}, else at the θ that removes {@code macsRemoved}
+   * of the run's MACs, else at the router's own θ.
+   */
+  public static ThetaSearch.Choice choose(
+      RouterArtifact router, DiTConfig config, @Nullable Double theta, @Nullable Double macsRemoved) {
+    UnitMacs macs = UnitMacs.of(config);
+    RouterScores scores = router.scores();
+    if (macsRemoved != null) {
+      try {
+        return scores.forRemovedFraction(macs, macsRemoved);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("CachedSample.withMacsRemoved: " + e.getMessage(), e);
+      }
+    }
+    return ThetaSearch.forTheta(
+        scores.betaPerRow(), scores.cacheRows(), macs, theta != null ? theta : router.theta());
   }
 
   /** Fails with the mismatch named unless {@code router} was made for this model's units and this step count. */

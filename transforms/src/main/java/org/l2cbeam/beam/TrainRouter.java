@@ -88,8 +88,10 @@ import org.l2cbeam.core.router.train.TrainingSettings;
  *
  * <h2>One model and one gradient collector per JVM</h2>
  * The DiT is loaded once per worker JVM ({@link SharedModels}) and shared by every trainer thread; DJL allows one
- * gradient collector per JVM, so the core serialises the backward passes of concurrent trainers
- * ({@code Autograd.withCollector}, a JVM-wide lock), while their no-grad forwards run in parallel.
+ * gradient collector per JVM, and one libtorch call already uses every core, so the cache steps given to one JVM train
+ * one after another ({@link ModelCallGate}, shared with {@link CachedSample} and {@link ComputeFID}, so that the
+ * timings of a benchmark pipeline are never taken while a trainer competes for the cores); other workers train
+ * other cache steps at the same time.
  *
  * <h2>Metrics</h2>
  * Namespace {@code org.l2cbeam.beam.TrainRouter}, per cache step k: counter {@code cacheStepK.iterations}
@@ -399,8 +401,11 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
       long before = resume ? RouterCheckpoint.read(checkpoint).state().iteration() : 0;
       reported[0] = before;
       RouterTrainingState state =
-          training.train(
-              set, spec.iterations(), checkpoint, spec.checkpointEvery(), resume, progress, REPORT_EVERY);
+          ModelCallGate.run(
+              1,
+              () ->
+                  training.train(
+                      set, spec.iterations(), checkpoint, spec.checkpointEvery(), resume, progress, REPORT_EVERY));
       c.output(new CacheStepRouter(k, state.logits(), training.provenance(state, set.fingerprint()), set.fingerprint()));
       cacheStepMillis.update((System.nanoTime() - start) / 1_000_000);
     }

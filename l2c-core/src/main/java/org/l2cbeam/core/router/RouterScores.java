@@ -86,6 +86,32 @@ public final class RouterScores {
     return new CacheSchedule(compute);
   }
 
+  /** β = sigmoid(p) per schedule row ({@code [rows][units]}; the family's pairing maps rows to routers). */
+  public double[][] betaPerRow() {
+    StepPairing pairing = family.pairing();
+    int rows = pairing.scheduleRows(nfe());
+    double[][] beta = new double[rows][units()];
+    for (int r = 0; r < rows; r++) {
+      float[] p = logits[pairing.routerRow(r)];
+      for (int u = 0; u < units(); u++) beta[r][u] = sigmoid(p[u]);
+    }
+    return beta;
+  }
+
+  /** Which schedule rows are cache rows (may reuse), by the family's pairing. */
+  public boolean[] cacheRows() {
+    StepPairing pairing = family.pairing();
+    int rows = pairing.scheduleRows(nfe());
+    boolean[] cache = new boolean[rows];
+    for (int r = 0; r < rows; r++) cache[r] = pairing.isCacheRow(r, rows);
+    return cache;
+  }
+
+  /** The θ (and its schedule) that removes at least {@code fraction} of a run's MACs, smallest such removal. */
+  public ThetaSearch.Choice forRemovedFraction(UnitMacs macs, double fraction) {
+    return ThetaSearch.forRemovedFraction(betaPerRow(), cacheRows(), macs, fraction);
+  }
+
   /** Counts of removed (reused) units in a schedule made by {@link #schedule}. */
   public ScheduleSummary summarize(CacheSchedule schedule) {
     return ScheduleSummary.of(family.pairing(), schedule);

@@ -4,7 +4,6 @@ import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.l2cbeam.beam.CachedSample;
@@ -42,7 +41,6 @@ public final class SamplePipeline {
     CachedSample sample = configure(CachedSample.using(model), o);
     try {
       p.apply("Requests", Create.of(requests))
-          .apply("Spread", Reshuffle.viaRandomKey())
           .apply("CachedSample", sample)
           .apply("WriteSamples", WriteSamples.to(o.getOutput()));
     } catch (IllegalArgumentException e) {
