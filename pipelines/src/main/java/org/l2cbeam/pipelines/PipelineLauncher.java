@@ -9,6 +9,8 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.l2cbeam.pipelines.benchmark.BenchmarkOptions;
+import org.l2cbeam.pipelines.benchmark.BenchmarkPipeline;
 import org.l2cbeam.pipelines.evaluate.EvaluateOptions;
 import org.l2cbeam.pipelines.evaluate.EvaluatePipeline;
 import org.l2cbeam.pipelines.sample.SampleOptions;
@@ -45,6 +47,7 @@ public final class PipelineLauncher {
     register(new Entry<>("sample", SampleOptions.class, SamplePipeline::build));
     register(new Entry<>("evaluate", EvaluateOptions.class, EvaluatePipeline::build));
     register(new Entry<>("train-router", TrainRouterOptions.class, TrainRouterPipeline::build));
+    register(new Entry<>("benchmark", BenchmarkOptions.class, BenchmarkPipeline::build));
   }
 
   private static void register(Entry<?> e) {

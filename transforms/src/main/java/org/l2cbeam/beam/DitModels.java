@@ -1,5 +1,9 @@
 package org.l2cbeam.beam;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
 import com.google.gson.Gson;
 import java.util.TreeMap;
 import org.l2cbeam.core.assets.BuiltinAssets;
@@ -10,7 +14,7 @@ import org.l2cbeam.core.model.DiTLoader;
 import org.l2cbeam.core.runtime.Torch;
 
 /** Opening DiT checkpoints for the transforms: describing one as a {@link ModelRef}, and the per-JVM shared model. */
-final class DitModels {
+public final class DitModels {
   static final String KIND = "dit";
 
   private DitModels() {}
@@ -38,7 +42,7 @@ final class DitModels {
    * The model of {@code ref}, loaded once per JVM and shared by every DoFn instance and thread. The loaded weights
    * must still have the fingerprint {@link LoadModel} validated, so a checkpoint replaced mid-job is caught.
    */
-  static DiT shared(ModelRef ref) {
+  public static DiT shared(ModelRef ref) {
     return SharedModels.get(KIND, ref.fingerprint(), DiT.class, () -> load(ref));
   }
 
@@ -53,7 +57,24 @@ final class DitModels {
     }
     DiTConfig config = DiTLoader.config(readable, w, ref.numHeads());
     // Weights live as long as the JVM (SharedModels never evicts), under their own root manager.
-    return DiT.load(w, config, Torch.newManager());
+    DiT dit = DiT.load(w, config, Torch.newManager());
+    warmUp(dit);
+    return dit;
+  }
+
+  /**
+   * One small forward, so that libtorch's one-off setup (thread pools, first allocations) is paid at load time and not
+   * by the first timed batch: the per-sample compute times the transforms report then compare across batches.
+   */
+  private static void warmUp(DiT dit) {
+    Torch.inferenceMode();
+    DiTConfig c = dit.config();
+    try (NDManager m = Torch.newManager()) {
+      NDArray x = m.zeros(new Shape(2, c.inChannels, c.inputSize, c.inputSize));
+      NDArray t = m.create(new float[] {500f, 500f});
+      NDArray y = m.create(new long[] {0, 0});
+      dit.forward(x, t, y).toFloatArray();
+    }
   }
 
   /** What DiTLoader can open: builtins by name (it finds their config), everything else as a local file. */

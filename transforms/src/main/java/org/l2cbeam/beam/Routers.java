@@ -14,7 +14,7 @@ public final class Routers {
   private Routers() {}
 
   /** Our JSON artifact or an official checkpoint (imported at its default θ); errors name {@code option}. */
-  static RouterArtifact read(String option, String location) {
+  public static RouterArtifact read(String option, String location) {
     if (location == null || location.isBlank()) {
       throw new IllegalArgumentException(option + ": the router location is empty");
     }

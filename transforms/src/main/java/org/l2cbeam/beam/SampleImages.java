@@ -1,14 +1,12 @@
 package org.l2cbeam.beam;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
-import javax.imageio.ImageIO;
-import org.l2cbeam.core.io.AtomicFile;
+import org.l2cbeam.core.image.ImageBatch;
+import org.l2cbeam.core.image.PngGrid;
 
 /** Image samples gathered in order, as one NHWC uint8 block and as a PNG grid. */
-final class SampleImages {
+public final class SampleImages {
   private final int count;
   private final int height;
   private final int width;
@@ -24,7 +22,7 @@ final class SampleImages {
   }
 
   /** The images of {@code samples}, in list order; they must all be images of one shape. */
-  static SampleImages of(List<GeneratedSample> samples) {
+  public static SampleImages of(List<GeneratedSample> samples) {
     if (samples.isEmpty()) {
       throw new IllegalArgumentException("no samples to write");
     }
@@ -54,28 +52,14 @@ final class SampleImages {
     return nhwc;
   }
 
-  /** A grid, {@code columns} images per row, 2 px black padding; grey for 1 channel, RGB for 3. */
-  void writePngGrid(Path target, int columns) throws IOException {
+  /** The images as one batch, e.g. for {@code PngGrid}. */
+  public ImageBatch batch() {
+    return new ImageBatch(count, height, width, channels, nhwc);
+  }
+
+  /** A grid, {@code columns} images per row, 2 px black padding ({@code PngGrid}), as PNG bytes on {@code out}. */
+  void writePngGrid(java.io.OutputStream out, int columns) throws IOException {
     int cols = Math.min(columns, count);
-    int rows = (count + cols - 1) / cols;
-    int pad = 2;
-    BufferedImage grid = new BufferedImage(
-        pad + cols * (width + pad), pad + rows * (height + pad), BufferedImage.TYPE_INT_RGB);
-    for (int i = 0; i < count; i++) {
-      int ox = pad + (i % cols) * (width + pad);
-      int oy = pad + (i / cols) * (height + pad);
-      for (int y = 0; y < height; y++) {
-        for (int x = 0; x < width; x++) {
-          int base = ((i * height + y) * width + x) * channels;
-          int r = nhwc[base] & 0xff;
-          int g = channels >= 3 ? nhwc[base + 1] & 0xff : r;
-          int b = channels >= 3 ? nhwc[base + 2] & 0xff : r;
-          grid.setRGB(ox + x, oy + y, (r << 16) | (g << 8) | b);
-        }
-      }
-    }
-    AtomicFile.write(target, out -> {
-      if (!ImageIO.write(grid, "png", out)) throw new IOException("no PNG writer available");
-    });
+    PngGrid.write(batch(), (count + cols - 1) / cols, cols, 2, out);
   }
 }

@@ -71,25 +71,9 @@ public abstract class WriteRouter extends PTransform<PCollection<RouterArtifact>
       if (++written > 1) {
         throw new IllegalStateException("WriteRouter.to(" + location + "): more than one router to write");
       }
-      if (ModelFiles.isRemote(location)) {
-        upload(router.toJson());
-      } else {
-        Path file = location.startsWith("file://") ? Path.of(java.net.URI.create(location)) : Path.of(location);
-        router.write(file); // AtomicFile: temporary sibling, then an atomic rename
-      }
+      String json = router.toJson();
+      ArtifactFile.write(location, o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
       out.output(location);
-    }
-
-    private void upload(String json) throws IOException {
-      ResourceId target = FileSystems.matchNewResource(location, false);
-      ResourceId tmp =
-          target.getCurrentDirectory().resolve("." + target.getFilename() + ".partial", StandardResolveOptions.RESOLVE_FILE);
-      try (OutputStream o = Channels.newOutputStream(FileSystems.create(tmp, "application/json"))) {
-        o.write(json.getBytes(StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new UncheckedIOException("WriteRouter: cannot write " + tmp + ": " + e.getMessage(), e);
-      }
-      FileSystems.rename(List.of(tmp), List.of(target), StandardMoveOptions.IGNORE_MISSING_FILES);
     }
   }
 }

@@ -106,36 +106,12 @@ public abstract class WriteSamples extends PTransform<PCollection<GeneratedSampl
       for (GeneratedSample s : all.getValue()) samples.add(s);
       samples.sort(Comparator.comparingLong(GeneratedSample::id));
       SampleImages images = SampleImages.of(samples);
-      Path local = ModelFiles.isRemote(directory) ? Files.createTempDirectory("l2c-samples") : Path.of(directory);
-      Files.createDirectories(local);
-      NpzWriter.write(
-          local.resolve(NPZ),
-          Map.of("arr_0", TensorData.ofBytes(images.nhwcShape(), images.nhwc())));
-      images.writePngGrid(local.resolve(PNG), columns);
-      if (ModelFiles.isRemote(directory)) {
-        upload(local.resolve(NPZ), NPZ);
-        upload(local.resolve(PNG), PNG);
-      }
-      out.output(join(directory, NPZ));
-      out.output(join(directory, PNG));
-    }
-
-    /** Copies to a temporary name beside the target, then renames it into place. */
-    private void upload(Path file, String name) throws IOException {
-      ResourceId dir = FileSystems.matchNewResource(directory, true);
-      ResourceId tmp = dir.resolve("." + name + ".partial", StandardResolveOptions.RESOLVE_FILE);
-      ResourceId target = dir.resolve(name, StandardResolveOptions.RESOLVE_FILE);
-      try (InputStream in = Files.newInputStream(file);
-          OutputStream o = Channels.newOutputStream(FileSystems.create(tmp, "application/octet-stream"))) {
-        in.transferTo(o);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write " + tmp + ": " + e.getMessage(), e);
-      }
-      FileSystems.rename(List.of(tmp), List.of(target), StandardMoveOptions.IGNORE_MISSING_FILES);
-    }
-
-    private static String join(String dir, String name) {
-      return dir.endsWith("/") ? dir + name : dir + "/" + name;
+      ArtifactFile.write(
+          ArtifactFile.join(directory, NPZ),
+          o -> NpzWriter.write(o, Map.of("arr_0", TensorData.ofBytes(images.nhwcShape(), images.nhwc()))));
+      ArtifactFile.write(ArtifactFile.join(directory, PNG), o -> images.writePngGrid(o, columns));
+      out.output(ArtifactFile.join(directory, NPZ));
+      out.output(ArtifactFile.join(directory, PNG));
     }
   }
 }

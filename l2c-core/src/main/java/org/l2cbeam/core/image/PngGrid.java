@@ -20,14 +20,15 @@ public final class PngGrid {
   }
 
   public static void write(ImageBatch images, int rows, int cols, int padding, Path target) throws IOException {
-    BufferedImage grid = render(images, rows, cols, padding);
-    AtomicFile.write(
-        target,
-        out -> {
-          if (!ImageIO.write(grid, "png", out)) {
-            throw new IOException(target + ": no PNG writer available");
-          }
-        });
+    AtomicFile.write(target, out -> write(images, rows, cols, padding, out));
+  }
+
+  /** The grid as PNG bytes on {@code out} (not closed). */
+  public static void write(ImageBatch images, int rows, int cols, int padding, java.io.OutputStream out)
+      throws IOException {
+    if (!ImageIO.write(render(images, rows, cols, padding), "png", out)) {
+      throw new IOException("no PNG writer available");
+    }
   }
 
   public static BufferedImage render(ImageBatch images, int rows, int cols, int padding) {

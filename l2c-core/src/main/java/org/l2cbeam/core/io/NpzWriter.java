@@ -26,9 +26,11 @@ public final class NpzWriter {
 
   /** Writes the arrays as stored (uncompressed) entries, exactly like {@code np.savez}. */
   public static void write(Path target, Map<String, TensorData> arrays) throws IOException {
-    AtomicFile.write(
-        target,
-        raw -> {
+    AtomicFile.write(target, raw -> write(raw, arrays));
+  }
+
+  /** Writes the archive to {@code raw} (not closed), e.g. a temporary file the caller renames into place. */
+  public static void write(java.io.OutputStream raw, Map<String, TensorData> arrays) throws IOException {
           ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(raw, 1 << 16));
           for (Map.Entry<String, TensorData> e : arrays.entrySet()) {
             TensorData t = e.getValue();
@@ -52,7 +54,6 @@ public final class NpzWriter {
           }
           zip.finish();
           zip.flush();
-        });
   }
 
   /**

@@ -1,22 +1,28 @@
 package org.l2cbeam.pipelines.cli;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
-import org.l2cbeam.pipelines.demo.Demo;
+import org.apache.beam.sdk.PipelineResult;
+import org.l2cbeam.pipelines.PipelineLauncher;
 import org.l2cbeam.pipelines.demo.DemoSize;
 import org.l2cbeam.pipelines.report.BenchmarkReport;
+import org.l2cbeam.pipelines.report.ReportJson;
 import org.l2cbeam.pipelines.report.ReportMarkdown;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code l2c demo}: the README's main job, the L2C study on the bundled Fashion-MNIST DiT. */
+/**
+ * {@code l2c demo}: the README's main job, the L2C study on the bundled Fashion-MNIST DiT: the {@code benchmark}
+ * pipeline on the DirectRunner with a preset sized for 2 cores.
+ */
 @Command(
     name = "demo",
     description = {
       "Train L2C routers for the bundled Fashion-MNIST DiT, sample the same requests with plain DDIM and with the"
           + " learned cache, and write FID, latency, sample grids and plots into one folder.",
-      "Default: about 6 minutes on 2 idle cores. --quick: the same pipeline, tiny sizes, for smoke tests."
+      "It runs the benchmark pipeline (l2c pipeline benchmark) on the DirectRunner. --quick: the same pipeline,"
+          + " tiny sizes, for smoke tests."
     })
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "tiny router training and few samples (smoke test)")
@@ -28,7 +34,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--samples", paramLabel = "N", description = "requests per setting, a multiple of 10 (default 300; --quick 20)")
   Integer samples;
 
-  @Option(names = "--train-iterations", paramLabel = "N", description = "router training iterations per sampler")
+  @Option(names = "--train-iterations", paramLabel = "N", description = "router training iterations per cache step (default 40; --quick 2)")
   Integer trainIterations;
 
   @Option(names = "--ddim50", negatable = true, description = "also train and sample DDIM-50 (plain and cached)")
@@ -47,9 +53,15 @@ final class DemoCommand implements Callable<Integer> {
     if (samples != null) size = size.withSamples(samples);
     if (trainIterations != null) size = size.withTrainIterations(trainIterations);
     if (ddim50 != null) size = size.withDdim50(ddim50);
-    PrintStream stdout = System.out;
     Path dir = out.toAbsolutePath().normalize();
-    BenchmarkReport report = new Demo(size, seed, lambda, System.err).run(dir);
+    List<String> args = size.benchmarkArgs(dir, seed, lambda);
+    System.err.println("[demo] l2c pipeline benchmark " + String.join(" ", args));
+    PipelineResult result = PipelineLauncher.run("benchmark", args);
+    if (result.getState() != PipelineResult.State.DONE) {
+      throw new IllegalStateException("the benchmark pipeline ended " + result.getState());
+    }
+    BenchmarkReport report = ReportJson.read(dir.resolve("report.json"));
+    var stdout = System.out;
     stdout.println();
     stdout.println(ReportMarkdown.table(report));
     stdout.println("l2c demo: outputs in " + dir);

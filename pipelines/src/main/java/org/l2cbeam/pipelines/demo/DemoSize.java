@@ -6,7 +6,7 @@ package org.l2cbeam.pipelines.demo;
  *
  * @param samples requests per setting (labels {@code i % 10}, so a multiple of 10 keeps the classes balanced)
  * @param batch images sampled per model call (doubled by CFG)
- * @param trainIterations router-training iterations per trained sampler
+ * @param trainIterations router-training iterations per cache step (TrainRouter trains each cache step's router alone)
  * @param trainBatch training images per iteration
  * @param learningRate AdamW learning rate of the routers
  * @param ddim50 also train a DDIM-50 router and sample DDIM-50 plain and cached
@@ -38,8 +38,32 @@ public record DemoSize(
     }
   }
 
-  public static final DemoSize DEFAULT = new DemoSize("default", 300, 100, 400, 16, 0.05, false);
-  public static final DemoSize QUICK = new DemoSize("quick", 20, 20, 10, 8, 0.05, false);
+  public static final DemoSize DEFAULT = new DemoSize("default", 300, 100, 40, 16, 0.05, false);
+  public static final DemoSize QUICK = new DemoSize("quick", 20, 20, 2, 8, 0.05, false);
+
+  /** The {@code benchmark} pipeline's options for this preset (DirectRunner). */
+  public java.util.List<String> benchmarkArgs(java.nio.file.Path out, long seed, Double lambda) {
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+        "--runner=DirectRunner",
+        "--model=builtin:fmnist-dit",
+        "--steps=" + (ddim50 ? "20,50" : "20"),
+        "--data=builtin:fashion-mnist",
+        "--trainIterations=" + trainIterations,
+        "--trainBatch=" + trainBatch,
+        "--lr=" + learningRate,
+        "--macsRemoved=0.25,0.40",
+        // DDIM-15 and -12 come from the budgets; 10 and 8 extend the plain line of the frontier plot.
+        "--plainSteps=" + ("quick".equals(name) ? "" : "10,8"),
+        "--samples=" + samples,
+        "--seed=" + seed,
+        "--cfgScale=1.5",
+        "--batchSize=" + batch,
+        "--referenceStats=builtin:fmnist-test-stats",
+        "--extractor=fmnist",
+        "--output=" + out));
+    if (lambda != null) args.add("--lambda=" + lambda);
+    return args;
+  }
 
   public DemoSize withSamples(int n) {
     return new DemoSize(name, n, batch, trainIterations, trainBatch, learningRate, ddim50);

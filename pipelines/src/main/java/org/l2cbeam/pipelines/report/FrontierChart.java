@@ -96,7 +96,11 @@ public final class FrontierChart {
   }
 
   public static void write(Path png, BenchmarkReport report) throws IOException {
-    JFreeChart chart = chart(report);
-    AtomicFile.write(png, out -> ChartUtils.writeChartAsPNG(out, chart, 900, 600));
+    AtomicFile.write(png, out -> write(out, report));
+  }
+
+  /** The chart as PNG bytes on {@code out} (not closed). */
+  public static void write(java.io.OutputStream out, BenchmarkReport report) throws IOException {
+    ChartUtils.writeChartAsPNG(out, chart(report), 900, 600);
   }
 }

@@ -195,10 +195,14 @@ public final class RouterHeatmapChart {
 
   /** Writes the chart as a PNG sized to the grid, atomically. */
   public static void write(Path png, Input in) throws IOException {
-    JFreeChart chart = chart(in);
+    AtomicFile.write(png, out -> write(out, in));
+  }
+
+  /** The chart as PNG bytes on {@code out} (not closed). */
+  public static void write(java.io.OutputStream out, Input in) throws IOException {
     int width = Math.max(640, 170 + 46 * in.beta().length);
     int height = Math.max(480, 170 + (in.unitLabels().size() > 32 ? 12 : 24) * in.unitLabels().size());
-    AtomicFile.write(png, out -> ChartUtils.writeChartAsPNG(out, chart, width, height));
+    ChartUtils.writeChartAsPNG(out, chart(in), width, height);
   }
 
   private static java.awt.Shape cross(double r) {

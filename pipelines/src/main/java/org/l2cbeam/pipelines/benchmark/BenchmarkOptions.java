@@ -1,0 +1,109 @@
+package org.l2cbeam.pipelines.benchmark;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/** Options of the {@code benchmark} pipeline ({@code l2c pipeline benchmark}; {@code l2c demo} presets them). */
+public interface BenchmarkOptions extends PipelineOptions {
+  @Description("DiT checkpoint: a local path, gs://..., or builtin:fmnist-dit")
+  @Default.String("builtin:fmnist-dit")
+  String getModel();
+
+  void setModel(String model);
+
+  @Description("DDIM step counts that get a router, comma-separated (e.g. 20 or 20,50); the first is the main one")
+  @Default.String("20")
+  String getSteps();
+
+  void setSteps(String steps);
+
+  @Description("Routers to use, one per --steps entry (our JSON or official checkpoints); none = train them on --data")
+  String getRouters();
+
+  void setRouters(String routers);
+
+  @Description("Router training data: builtin:fashion-mnist, an IDX directory or a latents .safetensors file")
+  @Default.String("builtin:fashion-mnist")
+  String getData();
+
+  void setData(String data);
+
+  @Description("Router training iterations per cache step")
+  @Default.Long(40)
+  long getTrainIterations();
+
+  void setTrainIterations(long iterations);
+
+  @Description("Router training examples per iteration")
+  @Default.Integer(16)
+  int getTrainBatch();
+
+  void setTrainBatch(int batch);
+
+  @Description("Router training AdamW learning rate")
+  @Default.Double(0.05)
+  double getLr();
+
+  void setLr(double lr);
+
+  @Description("Router L1 weight lambda (default: the spec's value per step count)")
+  Double getLambda();
+
+  void setLambda(Double lambda);
+
+  @Description("Fractions of each run's MACs the cached settings remove, comma-separated, each in (0, 1)")
+  @Default.String("0.25,0.40")
+  String getMacsRemoved();
+
+  void setMacsRemoved(String fractions);
+
+  @Description("Extra plain DDIM step counts for the speed/quality frontier, comma-separated (may be empty)")
+  @Default.String("")
+  String getPlainSteps();
+
+  void setPlainSteps(String steps);
+
+  @Description("Requests per setting: label i % classes, seed --seed + i")
+  @Default.Integer(300)
+  int getSamples();
+
+  void setSamples(int samples);
+
+  @Description("Seed of the requests and of router training")
+  @Default.Long(0)
+  long getSeed();
+
+  void setSeed(long seed);
+
+  @Description("Classifier-free guidance scale, all channels guided")
+  @Default.Double(1.5)
+  double getCfgScale();
+
+  void setCfgScale(double scale);
+
+  @Description("Requests per model call (the images depend on it; the timing too)")
+  @Default.Integer(100)
+  int getBatchSize();
+
+  void setBatchSize(int batchSize);
+
+  @Description("FID reference statistics (.npz or builtin:fmnist-test-stats)")
+  @Default.String("builtin:fmnist-test-stats")
+  String getReferenceStats();
+
+  void setReferenceStats(String stats);
+
+  @Description("FID feature extractor: fmnist (the bundled Fashion-MNIST net) or inception")
+  @Default.String("fmnist")
+  String getExtractor();
+
+  void setExtractor(String extractor);
+
+  @Description("Output directory: report.md, report.json, samples-<setting>.png, router-heatmap.png, fid-vs-latency.png")
+  @Validation.Required
+  String getOutput();
+
+  void setOutput(String output);
+}

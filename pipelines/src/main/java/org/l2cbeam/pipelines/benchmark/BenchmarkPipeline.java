@@ -1,0 +1,274 @@
+package org.l2cbeam.pipelines.benchmark;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.l2cbeam.beam.CachedSample;
+import org.l2cbeam.beam.ComputeFID;
+import org.l2cbeam.beam.GeneratedSample;
+import org.l2cbeam.beam.GeneratedSampleCoder;
+import org.l2cbeam.beam.LoadModel;
+import org.l2cbeam.beam.ModelRef;
+import org.l2cbeam.beam.ReadTrainingExamples;
+import org.l2cbeam.beam.RouterArtifactCoder;
+import org.l2cbeam.beam.Routers;
+import org.l2cbeam.beam.SampleRequest;
+import org.l2cbeam.beam.SampleRequestCoder;
+import org.l2cbeam.beam.TrainRouter;
+import org.l2cbeam.beam.WriteRouter;
+import org.l2cbeam.core.diffusion.Guidance;
+import org.l2cbeam.core.router.RouterArtifact;
+
+/**
+ * The {@code benchmark} pipeline: the L2C study as one Beam pipeline built from the transforms. {@link LoadModel};
+ * per routed step count, {@link TrainRouter} on {@code --data} (or {@code --routers}) and {@link WriteRouter}; per
+ * {@link BenchmarkPlan} setting, {@link CachedSample} over the same requests, {@link ComputeFID} against {@code
+ * --reference-stats}, the summed model time of its samples, and a sample grid; then one report (JSON, Markdown, the
+ * frontier plot and the router heat map) from all settings.
+ *
+ * <p>Timing: every model call of the pipeline (sampling batches, feature batches, router training) holds the worker's
+ * one model-call slot ({@code ModelCallGate}), so a setting's time is its own batches' wall time, not disturbed by
+ * the other settings the runner runs at the same time.
+ */
+public final class BenchmarkPipeline {
+  /** Images per class in each sample grid. */
+  static final int GRID_COLUMNS = 8;
+
+  private BenchmarkPipeline() {}
+
+  /** Builds the pipeline, rejecting bad options with a message naming the option. */
+  public static Pipeline build(BenchmarkOptions o) {
+    int[] routed = BenchmarkPlan.parseSteps("--steps", o.getSteps(), false);
+    double[] fractions = BenchmarkPlan.parseFractions("--macs-removed", o.getMacsRemoved());
+    int[] extra = BenchmarkPlan.parseSteps("--plain-steps", o.getPlainSteps(), true);
+    List<BenchmarkSetting> settings = BenchmarkPlan.settings(routed, fractions, extra);
+    if (o.getSamples() < 1) throw new IllegalArgumentException("--samples: must be positive, got " + o.getSamples());
+    if (o.getBatchSize() < 1) {
+      throw new IllegalArgumentException("--batch-size: must be positive, got " + o.getBatchSize());
+    }
+    if (o.getOutput() == null || o.getOutput().isBlank()) throw new IllegalArgumentException("--output: not given");
+    String[] routerFiles = routerFiles(o, routed.length);
+
+    Pipeline p = Pipeline.create(o);
+    PCollectionView<ModelRef> model;
+    try {
+      model = p.apply("LoadModel", LoadModel.from(o.getModel())).apply("ModelView", View.asSingleton());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+    }
+    OutputFolder out = new OutputFolder(o.getOutput());
+
+    Map<Integer, PCollectionView<RouterArtifact>> routers = new LinkedHashMap<>();
+    PCollection<org.l2cbeam.beam.TrainingExample> examples = null;
+    for (int i = 0; i < routed.length; i++) {
+      int steps = routed[i];
+      PCollection<RouterArtifact> router;
+      if (routerFiles != null) {
+        RouterArtifact artifact = Routers.read("--routers", routerFiles[i]);
+        if (artifact.steps() != steps) {
+          throw new IllegalArgumentException(
+              "--routers: " + routerFiles[i] + " is for " + artifact.steps() + " steps, but --steps entry " + (i + 1)
+                  + " is " + steps);
+        }
+        router = p.apply("Router-ddim" + steps, Create.of(artifact).withCoder(RouterArtifactCoder.of()));
+      } else {
+        if (examples == null) {
+          try {
+            examples = p.apply("ReadTrainingExamples", ReadTrainingExamples.from(o.getData()).forModel(model));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--data: " + e.getMessage(), e);
+          }
+        }
+        router = examples.apply("TrainRouter-ddim" + steps, trainer(model, steps, o));
+        router.apply("WriteRouter-ddim" + steps, WriteRouter.to(out.file("router-ddim" + steps + ".json")));
+      }
+      routers.put(steps, router.apply("RouterView-ddim" + steps, View.asSingleton()));
+    }
+
+    PCollection<SampleRequest> requests =
+        p.apply("RequestCount", Create.of(o.getSamples()).withCoder(VarIntCoder.of()))
+            .apply("Requests", ParDo.of(new MakeRequestsFn(model, o.getSeed())).withSideInputs(model))
+            .setCoder(SampleRequestCoder.of());
+
+    List<PCollection<KV<String, SettingOutcome>>> outcomes = new ArrayList<>();
+    List<PCollection<KV<String, GeneratedSample>>> grids = new ArrayList<>();
+    for (BenchmarkSetting s : settings) {
+      CachedSample sampler = sampler(model, s, routers, o);
+      PCollection<GeneratedSample> samples = requests.apply("Sample-" + s.name(), sampler);
+      String name = s.name();
+      outcomes.add(
+          samples
+              .apply("FID-" + s.name(), fid(o))
+              .apply("FidOutcome-" + s.name(), MapElements.into(outcomeType())
+                  .via(r -> KV.of(name, SettingOutcome.fid(name, r.fid()))))
+              .setCoder(outcomeCoder()));
+      outcomes.add(
+          samples
+              .apply("Time-" + s.name(), MapElements.into(outcomeType())
+                  .via(g -> KV.of(name, SettingOutcome.time(name, 1, g.computeMicros()))))
+              .setCoder(outcomeCoder()));
+      grids.add(
+          samples
+              .apply("GridPick-" + s.name(), ParDo.of(new PickGridSamplesFn(model, name)).withSideInputs(model))
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), GeneratedSampleCoder.of())));
+    }
+
+    PCollectionList.of(grids)
+        .apply("AllGrids", Flatten.pCollections())
+        .apply("GridGroups", GroupByKey.create())
+        .apply("WriteGrids", ParDo.of(new WriteSampleGridFn(out, GRID_COLUMNS)));
+
+    List<PCollectionView<RouterArtifact>> routerViews = new ArrayList<>(routers.values());
+    List<org.apache.beam.sdk.values.PCollectionView<?>> sideInputs = new ArrayList<>(routerViews);
+    sideInputs.add(model);
+    PCollectionList.of(outcomes)
+        .apply("AllOutcomes", Flatten.pCollections())
+        .apply("PerSetting", Combine.perKey(SettingOutcome::merge))
+        .apply("OneReport", WithKeys.<Void, KV<String, SettingOutcome>>of((Void) null)
+            .withKeyType(TypeDescriptors.voids()))
+        .apply("Gather", GroupByKey.create())
+        .apply("WriteReport",
+            ParDo.of(new WriteBenchmarkReportFn(out, settings, model, routers, o.getModel(), o.getReferenceStats(),
+                    o.getCfgScale(), o.getSeed(), o.getSamples(), o.getBatchSize(), routerFiles == null ? trainingNote(o) : "routers: " + o.getRouters()))
+                .withSideInputs(sideInputs));
+    return p;
+  }
+
+  private static String[] routerFiles(BenchmarkOptions o, int count) {
+    if (o.getRouters() == null || o.getRouters().isBlank()) return null;
+    String[] files = o.getRouters().split(",");
+    if (files.length != count) {
+      throw new IllegalArgumentException(
+          "--routers: " + files.length + " router(s) given for " + count + " --steps entries; give one per entry");
+    }
+    for (int i = 0; i < files.length; i++) files[i] = files[i].trim();
+    return files;
+  }
+
+  private static TrainRouter trainer(PCollectionView<ModelRef> model, int steps, BenchmarkOptions o) {
+    try {
+      TrainRouter t = TrainRouter.using(model).withSamplingSteps(steps).withIterations(o.getTrainIterations())
+          .withLearningRate(o.getLr()).withBatch(o.getTrainBatch()).withSeed(o.getSeed()).withDataSource(o.getData());
+      return o.getLambda() != null ? t.withLambda(o.getLambda()) : t;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(trainOption(e.getMessage()) + e.getMessage(), e);
+    }
+  }
+
+  private static String trainOption(String message) {
+    if (message == null) return "";
+    if (message.contains("withIterations")) return "--train-iterations: ";
+    if (message.contains("withLearningRate")) return "--lr: ";
+    if (message.contains("withBatch")) return "--train-batch: ";
+    if (message.contains("withLambda")) return "--lambda: ";
+    if (message.contains("withSamplingSteps")) return "--steps: ";
+    return "";
+  }
+
+  private static String trainingNote(BenchmarkOptions o) {
+    return String.format(
+        java.util.Locale.ROOT,
+        "routers: trained in this pipeline (TrainRouter, one router per cache step) on %s, %d iterations per cache"
+            + " step of batch %d, lr %.3g, λ %s, seed %d",
+        o.getData(), o.getTrainIterations(), o.getTrainBatch(), o.getLr(),
+        o.getLambda() == null ? "the spec's value per step count" : String.valueOf(o.getLambda()), o.getSeed());
+  }
+
+  private static CachedSample sampler(
+      PCollectionView<ModelRef> model, BenchmarkSetting s, Map<Integer, PCollectionView<RouterArtifact>> routers,
+      BenchmarkOptions o) {
+    CachedSample t;
+    try {
+      t = CachedSample.using(model).withSteps(s.steps()).withCfgScale(o.getCfgScale())
+          .withGuidedChannels(Guidance.Channels.ALL).withBatchSize(o.getBatchSize()).withForwardBatch(o.getBatchSize());
+    } catch (IllegalArgumentException e) {
+      String m = e.getMessage();
+      String option = m.contains("withCfgScale") ? "--cfg-scale: " : m.contains("withSteps") ? "--steps: " : "";
+      throw new IllegalArgumentException(option + m, e);
+    }
+    if (s.isCached()) {
+      t = t.withRouter(routers.get(s.steps())).withMacsRemoved(s.macsRemoved());
+    }
+    return t;
+  }
+
+  private static ComputeFID fid(BenchmarkOptions o) {
+    try {
+      return ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor()).withBatchSize(o.getBatchSize());
+    } catch (IllegalArgumentException e) {
+      String m = e.getMessage();
+      String option = m.contains("withExtractor") ? "--extractor: " : "--reference-stats: ";
+      throw new IllegalArgumentException(option + m, e);
+    }
+  }
+
+  private static TypeDescriptor<KV<String, SettingOutcome>> outcomeType() {
+    return TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(SettingOutcome.class));
+  }
+
+  private static KvCoder<String, SettingOutcome> outcomeCoder() {
+    return KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SettingOutcome.class));
+  }
+
+  /** Requests 0..n-1: label i % classes, seed base + i; made on a worker, where the model's class count is known. */
+  static final class MakeRequestsFn extends DoFn<Integer, SampleRequest> {
+    private final PCollectionView<ModelRef> model;
+    private final long seed;
+
+    MakeRequestsFn(PCollectionView<ModelRef> model, long seed) {
+      this.model = model;
+      this.seed = seed;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      int classes = c.sideInput(model).numClasses();
+      for (int i = 0; i < c.element(); i++) c.output(SampleRequest.of(i, i % classes, seed + i));
+    }
+  }
+
+  /** The first {@link #GRID_COLUMNS} requests of each class (ids below columns × classes), keyed by setting. */
+  static final class PickGridSamplesFn extends DoFn<GeneratedSample, KV<String, GeneratedSample>> {
+    private final PCollectionView<ModelRef> model;
+    private final String setting;
+
+    PickGridSamplesFn(PCollectionView<ModelRef> model, String setting) {
+      this.model = model;
+      this.setting = setting;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      if (c.element().id() < (long) GRID_COLUMNS * c.sideInput(model).numClasses()) {
+        c.output(KV.of(setting, c.element()));
+      }
+    }
+  }
+
+  public static void main(String[] args) {
+    BenchmarkOptions o = PipelineOptionsFactory.fromArgs(args).withValidation().as(BenchmarkOptions.class);
+    build(o).run().waitUntilFinish();
+  }
+}

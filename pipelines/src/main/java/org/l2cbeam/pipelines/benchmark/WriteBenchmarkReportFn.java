@@ -1,0 +1,131 @@
+package org.l2cbeam.pipelines.benchmark;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.l2cbeam.beam.DitModels;
+import org.l2cbeam.beam.ModelRef;
+import org.l2cbeam.beam.Routers;
+import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.router.CacheSchedule;
+import org.l2cbeam.core.router.RouterArtifact;
+import org.l2cbeam.core.router.ThetaSearch;
+import org.l2cbeam.core.router.UnitMacs;
+import org.l2cbeam.pipelines.report.BenchmarkReport;
+import org.l2cbeam.pipelines.report.FrontierChart;
+import org.l2cbeam.pipelines.report.ReportJson;
+import org.l2cbeam.pipelines.report.ReportMarkdown;
+import org.l2cbeam.pipelines.report.RouterHeatmapChart;
+import org.l2cbeam.pipelines.report.SettingResult;
+
+/**
+ * Turns every setting's outcome into the benchmark's report: MACs per image from each setting's schedule (θ chosen
+ * from the router exactly as {@code CachedSample} chose it), latency from the summed model time, FID; then {@code
+ * report.json}, {@code report.md}, {@code fid-vs-latency.png} and {@code router-heatmap.png}.
+ */
+final class WriteBenchmarkReportFn extends DoFn<KV<Void, Iterable<KV<String, SettingOutcome>>>, String> {
+  static final String JSON = "report.json";
+  static final String MARKDOWN = "report.md";
+  static final String FRONTIER = "fid-vs-latency.png";
+  static final String HEATMAP = "router-heatmap.png";
+
+  private final OutputFolder out;
+  private final List<BenchmarkSetting> settings;
+  private final PCollectionView<ModelRef> modelView;
+  private final Map<Integer, PCollectionView<RouterArtifact>> routerViews;
+  private final String model;
+  private final String referenceStats;
+  private final double cfgScale;
+  private final long seed;
+  private final int samples;
+  private final int batchSize;
+  private final String routerNote;
+
+  WriteBenchmarkReportFn(
+      OutputFolder out, List<BenchmarkSetting> settings, PCollectionView<ModelRef> modelView,
+      Map<Integer, PCollectionView<RouterArtifact>> routerViews, String model, String referenceStats, double cfgScale,
+      long seed, int samples, int batchSize, String routerNote) {
+    this.out = out;
+    this.settings = List.copyOf(settings);
+    this.modelView = modelView;
+    this.routerViews = new java.util.LinkedHashMap<>(routerViews);
+    this.model = model;
+    this.referenceStats = referenceStats;
+    this.cfgScale = cfgScale;
+    this.seed = seed;
+    this.samples = samples;
+    this.batchSize = batchSize;
+    this.routerNote = routerNote;
+  }
+
+  @ProcessElement
+  public void process(ProcessContext c) {
+    Map<String, SettingOutcome> outcomes = new HashMap<>();
+    for (KV<String, SettingOutcome> kv : c.element().getValue()) outcomes.put(kv.getKey(), kv.getValue());
+    ModelRef ref = c.sideInput(modelView);
+    DiTConfig config = DitModels.shared(ref).config();
+    UnitMacs macs = UnitMacs.of(config);
+    double forwardsPerStep = cfgScale > 1.0 ? 2 : 1; // CFG doubles every forward
+
+    List<SettingResult> rows = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    Double heatmapTheta = null;
+    for (BenchmarkSetting s : settings) {
+      SettingOutcome o = outcomes.get(s.name());
+      if (o == null || o.images() == 0 || Double.isNaN(o.fid())) {
+        throw new IllegalStateException("benchmark: setting " + s.name() + " produced no samples or no FID");
+      }
+      CacheSchedule schedule = CacheSchedule.allCompute(s.steps(), config.units());
+      Double theta = null;
+      String label = "DDIM-" + s.steps();
+      if (s.isCached()) {
+        RouterArtifact router = c.sideInput(routerViews.get(s.steps()));
+        ThetaSearch.Choice choice = Routers.choose(router, config, null, s.macsRemoved());
+        schedule = choice.schedule();
+        theta = choice.theta();
+        label = String.format(Locale.ROOT, "DDIM-%d + L2C θ=%.3g", s.steps(), theta);
+        notes.add(
+            String.format(
+                Locale.ROOT, "%s: θ chosen for %.0f%% of the run's MACs removed; its schedule removes %.1f%%.",
+                label, 100 * s.macsRemoved(), 100 * choice.removedFraction()));
+        if (heatmapTheta == null && s.steps() == settings.get(0).steps()) heatmapTheta = theta;
+      }
+      rows.add(
+          new SettingResult(
+              s.name(), label, s.isCached() ? SettingResult.L2C : SettingResult.PLAIN, s.steps(), theta,
+              forwardsPerStep * macs.run(schedule), o.computeMicros() / 1e6 / o.images(), o.fid(), (int) o.images(),
+              s.baseline()));
+    }
+    notes.add(routerNote + ".");
+    notes.add(
+        "Latency: model time per image (sampler only, noise to uint8 image), batch " + batchSize
+            + ", one model call at a time per worker, runner " + c.getPipelineOptions().getRunner().getSimpleName()
+            + ", " + Runtime.getRuntime().availableProcessors() + " cores.");
+    BenchmarkReport report =
+        new BenchmarkReport(
+            "L2C benchmark: " + model, model, referenceStats, cfgScale,
+            samples + " per setting: label i % " + config.numClasses + ", seed " + seed + " + i (the same for every"
+                + " setting)",
+            "Beam " + c.getPipelineOptions().getRunner().getSimpleName(), notes, rows);
+    byte[] json = ReportJson.render(report).getBytes(StandardCharsets.UTF_8);
+    byte[] markdown = ReportMarkdown.render(report).getBytes(StandardCharsets.UTF_8);
+    out.write(JSON, o -> o.write(json));
+    out.write(MARKDOWN, o -> o.write(markdown));
+    out.write(FRONTIER, o -> FrontierChart.write(o, report));
+    c.output(out.file(JSON));
+    c.output(out.file(MARKDOWN));
+    c.output(out.file(FRONTIER));
+    int main = settings.get(0).steps();
+    RouterArtifact mainRouter = c.sideInput(routerViews.get(main));
+    RouterHeatmapChart.Input heatmap =
+        RouterHeatmapChart.of(mainRouter.scores(), "Learned DDIM-" + main + " router, " + model, heatmapTheta);
+    out.write(HEATMAP, o -> RouterHeatmapChart.write(o, heatmap));
+    c.output(out.file(HEATMAP));
+  }
+}
