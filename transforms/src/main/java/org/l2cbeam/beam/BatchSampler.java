@@ -16,7 +16,8 @@ import org.l2cbeam.core.runtime.Torch;
 
 /**
  * Samples one batch of requests with a DiT: per-request seeded noise ({@link SeededNoise}, so a sample does not
- * depend on its batch), {@link DiTSampler} with an optional static cache schedule, then DiT's uint8 quantisation ({@link SampleQuantization#DIT}). No
+ * depend on its batch), {@link DiTSampler} with an optional static cache schedule, then DiT's uint8 quantisation ({@link
+ * SampleQuantization#DIT}) for pixel-space models, or the float latent for latent models. No
  * Beam here: {@link CachedSample}'s DoFn calls it, and so does the benchmark's bare loop.
  */
 public final class BatchSampler {
@@ -28,6 +29,7 @@ public final class BatchSampler {
   private final @Nullable CacheSchedule schedule;
   private final String scheduleId;
   private final int forwardBatch;
+  private final boolean latentOutput;
 
   /** The outputs of one batch and what it cost. */
   public static final class Result {
@@ -58,6 +60,15 @@ public final class BatchSampler {
     this.schedule = schedule;
     this.scheduleId = scheduleId;
     this.forwardBatch = forwardBatch;
+    this.latentOutput = !isPixelSpace(dit.config().inChannels);
+  }
+
+  /**
+   * Whether a model's samples are images (1 or 3 channels, quantised to uint8) rather than latents (float, for a VAE
+   * downstream), e.g. the 4-channel latents of the official DiT and U-ViT models.
+   */
+  public static boolean isPixelSpace(int channels) {
+    return channels == 1 || channels == 3;
   }
 
   /**
@@ -84,9 +95,13 @@ public final class BatchSampler {
     }
     long nanos = System.nanoTime() - start;
     List<GeneratedSample> timed = new ArrayList<>(out.size());
+    long micros = nanos / 1000 / Math.max(1, out.size());
     for (GeneratedSample s : out) {
-      timed.add(GeneratedSample.ofImage(s.request(), s.channels(), s.height(), s.width(), s.image(), scheduleId,
-          nanos / 1000 / Math.max(1, out.size())));
+      timed.add(
+          s.isImage()
+              ? GeneratedSample.ofImage(s.request(), s.channels(), s.height(), s.width(), s.image(), scheduleId, micros)
+              : GeneratedSample.ofLatent(s.request(), s.channels(), s.height(), s.width(), s.latent(), scheduleId,
+                  micros));
     }
     return new Result(timed, nanos, computed, total - computed);
   }
@@ -110,6 +125,13 @@ public final class BatchSampler {
       values = sampler.sample(z, labels, StepListener.NONE).toFloatArray();
     }
     int per = cfg.inChannels * cfg.inputSize * cfg.inputSize;
+    if (latentOutput) {
+      for (int i = 0; i < real; i++) {
+        float[] chw = java.util.Arrays.copyOfRange(values, i * per, (i + 1) * per);
+        out.add(GeneratedSample.ofLatent(chunk.get(i), cfg.inChannels, cfg.inputSize, cfg.inputSize, chw, "", 0));
+      }
+      return sampler.computedFraction();
+    }
     byte[] nhwc =
         SampleQuantization.DIT.toNhwc(values, new long[] {n, cfg.inChannels, cfg.inputSize, cfg.inputSize});
     for (int i = 0; i < real; i++) {

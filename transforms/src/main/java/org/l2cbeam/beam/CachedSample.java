@@ -65,6 +65,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
 
   abstract int forwardBatch();
 
+  abstract @Nullable VaeRef vae();
+
   /** Fraction of the run's MACs to remove, θ chosen from the router at run time; null: use {@link #theta()}. */
   abstract @Nullable Double macsRemoved();
 
@@ -92,6 +94,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     abstract Builder setForwardBatch(int forwardBatch);
 
     abstract Builder setMacsRemoved(@Nullable Double fraction);
+
+    abstract Builder setVae(@Nullable VaeRef vae);
 
     abstract Builder setRouterView(@Nullable PCollectionView<RouterArtifact> router);
 
@@ -224,6 +228,15 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     return toBuilder().setMacsRemoved(fraction).setTheta(null).build();
   }
 
+  /**
+   * Decodes a latent model's samples to uint8 images with this Stable-Diffusion VAE (either weight layout; read and
+   * checked now). The decode runs after the timed region: {@link GeneratedSample#computeMicros()} stays the sampler's
+   * time, as the original measures its speedups. Without a VAE, a latent model's samples are float latents.
+   */
+  public CachedSample withVae(String location) {
+    return toBuilder().setVae(VaeRef.resolve("CachedSample.withVae", location)).build();
+  }
+
   @Override
   public PCollection<GeneratedSample> expand(PCollection<SampleRequest> requests) {
     if (theta() != null && routerView() == null && routerLocation() == null) {
@@ -246,7 +259,7 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
               .apply("RouterView", View.asSingleton());
     }
     SampleFn fn = new SampleFn(model(), router, settings(), theta(), macsRemoved(), modelCallsPerWorker(),
-        forwardBatch());
+        forwardBatch(), vae());
     ParDo.SingleOutput<KV<Long, Iterable<SampleRequest>>, GeneratedSample> parDo =
         ParDo.of(fn).withSideInputs(model());
     if (router != null) {
@@ -274,7 +287,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
         .addIfNotNull(DisplayData.item("router", routerLocation()).withLabel("Router"))
         .add(DisplayData.item("forwardBatch", forwardBatch()).withLabel("Requests per model call"))
         .addIfNotNull(DisplayData.item("theta", theta()).withLabel("Threshold θ"))
-        .addIfNotNull(DisplayData.item("macsRemoved", macsRemoved()).withLabel("MACs removed (θ chosen at run time)"));
+        .addIfNotNull(DisplayData.item("macsRemoved", macsRemoved()).withLabel("MACs removed (θ chosen at run time)"))
+        .addIfNotNull(DisplayData.item("vae", vae() == null ? null : vae().location()).withLabel("VAE decoder"));
   }
 
   /** Samples one batch of requests (sorted by id, so a batch's model calls never depend on arrival order). */
@@ -292,6 +306,7 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     private final @Nullable Double macsRemoved;
     private final int modelCallsPerWorker;
     private final int forwardBatch;
+    private final @Nullable VaeRef vae;
 
     /** The sampler of the side inputs last seen; they are singletons, so this is rebuilt at most per window. */
     private transient @Nullable BatchSampler sampler;
@@ -305,7 +320,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
         @Nullable Double theta,
         @Nullable Double macsRemoved,
         int modelCallsPerWorker,
-        int forwardBatch) {
+        int forwardBatch,
+        @Nullable VaeRef vae) {
       this.modelView = modelView;
       this.routerView = routerView;
       this.settings = settings;
@@ -313,6 +329,7 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
       this.macsRemoved = macsRemoved;
       this.modelCallsPerWorker = modelCallsPerWorker;
       this.forwardBatch = forwardBatch;
+      this.vae = vae;
     }
 
     @ProcessElement
@@ -332,7 +349,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
       unitsComputed.inc(r.unitsComputed);
       unitsReused.inc(r.unitsReused);
       batchMillis.update(r.nanos / 1_000_000);
-      for (GeneratedSample out : r.samples) c.output(out);
+      List<GeneratedSample> outputs = vae == null ? r.samples : vae.decode(r.samples);
+      for (GeneratedSample out : outputs) c.output(out);
     }
 
     private BatchSampler samplerFor(ModelRef model, @Nullable RouterArtifact router) {
@@ -345,6 +363,7 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     }
 
     private BatchSampler newSampler(ModelRef model, @Nullable RouterArtifact router) {
+      if (vae != null) vae.checkDecodes("CachedSample.withVae", model);
       DiT dit = DitModels.shared(model);
       if (router == null) {
         return new BatchSampler(dit, settings, null, settings.plainScheduleId(), forwardBatch);

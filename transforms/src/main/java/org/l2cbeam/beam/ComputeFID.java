@@ -73,6 +73,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
   abstract int batchSize();
 
+  abstract @Nullable VaeRef vae();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -86,6 +88,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     abstract Builder setWeights(@Nullable String weights);
 
     abstract Builder setBatchSize(int batchSize);
+
+    abstract Builder setVae(@Nullable VaeRef vae);
 
     abstract ComputeFID build();
   }
@@ -143,6 +147,14 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
   }
 
   /** The same computation over raw 8-bit images (e.g. from {@link ReadImages}) instead of generated samples. */
+  /**
+   * Decodes latent samples with this Stable-Diffusion VAE (read and checked now) before featurising them, for latent
+   * models sampled without {@code CachedSample.withVae}. Image samples pass through.
+   */
+  public ComputeFID withVae(String location) {
+    return toBuilder().setVae(VaeRef.resolve("ComputeFID.withVae", location)).build();
+  }
+
   public Images onImages() {
     return new Images(this);
   }
@@ -171,7 +183,7 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
   @Override
   public PCollection<FidResult> expand(PCollection<GeneratedSample> samples) {
     PCollection<ImageBatch> images =
-        samples.apply("SampleImages", ParDo.of(new SampleToImageFn())).setCoder(ImageBatchCoder.of());
+        samples.apply("SampleImages", ParDo.of(new SampleToImageFn(vae()))).setCoder(ImageBatchCoder.of());
     return expandImages(images);
   }
 
@@ -216,7 +228,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
         .add(DisplayData.item("featureDimension", referenceDim()).withLabel("Feature dimension"))
         .add(DisplayData.item("extractor", extractorKind()).withLabel("Feature extractor"))
         .addIfNotNull(DisplayData.item("weights", weights()).withLabel("Extractor weights"))
-        .add(DisplayData.item("batchSize", batchSize()).withLabel("Images per feature-network call"));
+        .add(DisplayData.item("batchSize", batchSize()).withLabel("Images per feature-network call"))
+        .addIfNotNull(DisplayData.item("vae", vae() == null ? null : vae().location()).withLabel("VAE decoder"));
   }
 
   /** The feature dimension of a stats npz, from the header of {@code mu} only (the covariance is not read here). */
@@ -250,12 +263,23 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
   /** One generated sample as a one-image batch; a latent cannot be featurised. */
   static final class SampleToImageFn extends DoFn<GeneratedSample, ImageBatch> {
+    private final @Nullable VaeRef vae;
+
+    SampleToImageFn(@Nullable VaeRef vae) {
+      this.vae = vae;
+    }
+
     @ProcessElement
-    public void process(@Element GeneratedSample s, OutputReceiver<ImageBatch> out) {
+    public void process(@Element GeneratedSample sample, OutputReceiver<ImageBatch> out) {
+      GeneratedSample s = sample;
+      if (!s.isImage() && vae != null) {
+        s = vae.decode(java.util.List.of(s)).get(0);
+      }
       if (!s.isImage()) {
         throw new IllegalArgumentException(
             "ComputeFID: sample " + s.id() + " is a " + s.channels() + "x" + s.height() + "x" + s.width()
-                + " latent, not an image: decode it to pixels before computing FID");
+                + " latent, not an image: decode it to pixels before computing FID (ComputeFID.withVae or"
+                + " CachedSample.withVae)");
       }
       out.output(new ImageBatch(1, s.height(), s.width(), s.channels(), s.image()));
     }
