@@ -59,7 +59,12 @@ public interface SampleOptions extends PipelineOptions {
 
   void setTheta(Double theta);
 
-  @Description("Requests per model call: a memory/throughput knob that never changes the images")
+  @Description("Stable-Diffusion VAE (either weight layout) that decodes a latent model's samples to images")
+  String getVae();
+
+  void setVae(String vae);
+
+  @Description("Requests per batch: a memory/throughput knob that never changes the images")
   @Default.Integer(8)
   int getBatchSize();
 

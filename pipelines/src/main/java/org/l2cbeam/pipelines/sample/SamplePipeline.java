@@ -63,6 +63,9 @@ public final class SamplePipeline {
       if (o.getTheta() != null) {
         t = t.withTheta(o.getTheta());
       }
+      if (o.getVae() != null && !o.getVae().isBlank()) {
+        t = t.withVae(o.getVae());
+      }
       return t;
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(optionName(e.getMessage()) + e.getMessage(), e);
@@ -73,7 +76,7 @@ public final class SamplePipeline {
   private static String optionName(String message) {
     String[][] map = {
       {"withTheta", "--theta"}, {"withRouter", "--router"}, {"withSteps", "--steps"}, {"withSampler", "--sampler"},
-      {"withCfgScale", "--cfg-scale"}, {"withBatchSize", "--batch-size"}, {"WriteSamples", "--output"},
+      {"withCfgScale", "--cfg-scale"}, {"withVae", "--vae"}, {"withBatchSize", "--batch-size"}, {"WriteSamples", "--output"},
       {"guided-channels", ""}
     };
     for (String[] m : map) {

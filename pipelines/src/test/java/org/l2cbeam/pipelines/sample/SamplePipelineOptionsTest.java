@@ -72,6 +72,15 @@ public class SamplePipelineOptionsTest {
   }
 
   @Test
+  public void aVaeThatIsNotAVaeIsNamed() throws Exception {
+    java.nio.file.Path notVae = java.nio.file.Files.createTempFile("not-a-vae", ".safetensors");
+    java.nio.file.Files.write(notVae, new byte[] {1, 2, 3});
+    String m = build("--vae=" + notVae);
+    assertThat(m, containsString("--vae"));
+    assertThat(m, containsString(notVae.toString()));
+  }
+
+  @Test
   public void seedsMustMatchLabels() {
     assertThat(build("--seeds=1,2,3"), containsString("--seeds"));
   }
