@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Dataflow Flex Templates of the l2c pipelines (not run in CI: it needs gcloud, docker and a project).
-#   PROJECT=my-project REGION=us-central1 BUCKET=my-bucket ./templates/build-templates.sh [sample ...]
+#   PROJECT=my-project REGION=us-central1 BUCKET=my-bucket ./templates/build-templates.sh [sample|evaluate|train-router|benchmark ...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 : "${PROJECT:?set PROJECT}" "${REGION:?set REGION}" "${BUCKET:?set BUCKET}"
@@ -12,8 +12,14 @@ PIPELINES=("${@:-sample}")
   -DincludeScope=runtime -DoutputDirectory="$PWD/templates/target/lib")
 cp ../pipelines/target/l2c-pipelines-*.jar ../transforms/target/l2c-transforms-*.jar ../l2c-core/target/l2c-core-*.jar target/lib/
 
-declare -A MAIN=([sample]=org.l2cbeam.pipelines.sample.SamplePipeline [evaluate]=org.l2cbeam.pipelines.evaluate.EvaluatePipeline)
+declare -A MAIN=(
+  [sample]=org.l2cbeam.pipelines.sample.SamplePipeline
+  [evaluate]=org.l2cbeam.pipelines.evaluate.EvaluatePipeline
+  [train-router]=org.l2cbeam.pipelines.trainrouter.TrainRouterPipeline
+  [benchmark]=org.l2cbeam.pipelines.benchmark.BenchmarkPipeline
+)
 for name in "${PIPELINES[@]}"; do
+  [[ -n "${MAIN[$name]:-}" ]] || { echo "unknown pipeline '$name'; known: ${!MAIN[*]}" >&2; exit 2; }
   image="${REGION}-docker.pkg.dev/${PROJECT}/${REPO}/l2c-${name}:latest"
   docker build --build-arg PIPELINE_MAIN="${MAIN[$name]}" -t "$image" .
   docker push "$image"

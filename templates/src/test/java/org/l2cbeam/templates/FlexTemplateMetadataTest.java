@@ -9,13 +9,16 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.Validation;
@@ -30,8 +33,8 @@ import org.l2cbeam.pipelines.PipelineLauncher;
  * its example parameters, and the example parameters run the pipeline on DirectRunner.
  */
 public class FlexTemplateMetadataTest {
-  /** The pipelines that ship a Flex Template (train-router has none yet). */
-  private static final java.util.List<String> TEMPLATED = java.util.List.of("sample", "evaluate");
+  /** The pipelines that ship a Flex Template, in the order their examples run (evaluate scores sample's output). */
+  private static final List<String> TEMPLATED = List.of("sample", "evaluate", "train-router", "benchmark");
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   private static JsonObject resource(String pipeline, String file) throws IOException {
@@ -79,16 +82,33 @@ public class FlexTemplateMetadataTest {
   }
 
   @Test
+  public void everyPipelineHasATemplateAndAMainClassInTheBuildScript() throws Exception {
+    assertThat("pipelines without a Flex Template", new TreeSet<>(TEMPLATED),
+        equalTo(new TreeSet<>(PipelineLauncher.pipelines().keySet())));
+    // build-templates.sh's MAIN map gives the image's FLEX_TEMPLATE_JAVA_MAIN_CLASS per template.
+    String script = Files.readString(Path.of("build-templates.sh"));
+    Map<String, String> mains = new TreeMap<>();
+    Matcher m = Pattern.compile("\\[([a-z-]+)\\]=([A-Za-z0-9_.]+)").matcher(script);
+    while (m.find()) mains.put(m.group(1), m.group(2));
+    assertThat("build-templates.sh MAIN entries", mains.keySet(), equalTo(new TreeSet<>(TEMPLATED)));
+    for (Map.Entry<String, String> e : mains.entrySet()) {
+      Method main = Class.forName(e.getValue()).getMethod("main", String[].class);
+      assertThat(e.getKey() + ": " + e.getValue() + ".main is public static", Modifier.isStatic(main.getModifiers())
+          && Modifier.isPublic(main.getModifiers()), equalTo(true));
+      Class<?> options = PipelineLauncher.entry(e.getKey()).options;
+      assertThat(e.getKey() + ": main class is beside " + options.getSimpleName(),
+          Class.forName(e.getValue()).getPackageName(), equalTo(options.getPackageName()));
+    }
+  }
+
+  @Test
   public void exampleParametersMatchTheRegexesAndRunOnDirectRunner() throws Exception {
     for (String pipeline : TEMPLATED) {
       JsonObject metadata = resource(pipeline, "metadata.json");
       JsonObject example = resource(pipeline, "example-parameters.json");
-      Map<String, List<Pattern>> regexes = new TreeMap<>();
+      Map<String, List<Pattern>> regexes = regexes(pipeline);
       for (JsonElement e : metadata.getAsJsonArray("parameters")) {
         JsonObject p = e.getAsJsonObject();
-        List<Pattern> rs = new ArrayList<>();
-        for (JsonElement r : p.getAsJsonArray("regexes")) rs.add(Pattern.compile(r.getAsString()));
-        regexes.put(p.get("name").getAsString(), rs);
         if (!p.get("isOptional").getAsBoolean()) {
           assertThat(pipeline + ": example gives required " + p.get("name"), example.has(p.get("name").getAsString()),
               equalTo(true));
@@ -96,8 +116,11 @@ public class FlexTemplateMetadataTest {
       }
       Path root = tmp.getRoot().toPath();
       List<String> args = new ArrayList<>(List.of("--runner=DirectRunner"));
+      Path output = null;
       for (Map.Entry<String, JsonElement> e : example.entrySet()) {
         String value = e.getValue().getAsString();
+        assertThat(pipeline + ": example " + e.getKey() + " is a template parameter", regexes.containsKey(e.getKey()),
+            equalTo(true));
         for (Pattern r : regexes.get(e.getKey())) {
           assertThat(pipeline + ": example " + e.getKey() + "=" + value + " matches " + r,
               r.matcher(value).matches(), equalTo(true));
@@ -106,9 +129,53 @@ public class FlexTemplateMetadataTest {
         // evaluate scores what the sample example wrote), and launcher-side files move under it too.
         String local = value.replace("gs://YOUR_BUCKET/", root + "/").replace("/tmp/", root + "/tmp/");
         args.add("--" + e.getKey() + "=" + local);
+        if (e.getKey().equals("output")) output = Path.of(local);
       }
       PipelineResult result = PipelineLauncher.run(pipeline, args);
       assertThat(result.getState(), equalTo(PipelineResult.State.DONE));
+      assertThat(pipeline + ": the example wrote its output " + output, output != null && Files.exists(output),
+          equalTo(true));
     }
+  }
+
+  /** What the pipelines reject at launch (remote data, bad thresholds, inception without weights) fails the form. */
+  @Test
+  public void regexesRejectValuesThePipelinesCannotTake() throws Exception {
+    String[][] rejected = {
+      {"train-router", "data", "gs://b/fashion-mnist"},
+      {"train-router", "checkpointDir", "gs://b/checkpoints"},
+      {"train-router", "theta", "1.0"},
+      {"train-router", "iterations", "0"},
+      {"benchmark", "extractor", "inception"},
+      {"benchmark", "macsRemoved", "0.25,1.5"},
+      {"benchmark", "steps", "20,"},
+      {"benchmark", "routers", "gs://b/r20.json,"},
+    };
+    for (String[] r : rejected) {
+      boolean accepted = true;
+      for (Pattern p : regexes(r[0]).get(r[1])) accepted &= p.matcher(r[2]).matches();
+      assertThat(r[0] + ": " + r[1] + "=" + r[2] + " is rejected by the metadata regexes", accepted, equalTo(false));
+    }
+    String[][] accepted = {
+      {"benchmark", "plainSteps", ""},
+      {"benchmark", "routers", "gs://b/r20.json,/routers/r50.json"},
+      {"train-router", "lambda", "5e-6"},
+      {"train-router", "cacheSteps", "0,2,4"},
+    };
+    for (String[] a : accepted) {
+      for (Pattern p : regexes(a[0]).get(a[1])) {
+        assertThat(a[0] + ": " + a[1] + "=" + a[2] + " matches " + p, p.matcher(a[2]).matches(), equalTo(true));
+      }
+    }
+  }
+
+  private static Map<String, List<Pattern>> regexes(String pipeline) throws IOException {
+    Map<String, List<Pattern>> regexes = new TreeMap<>();
+    for (JsonElement e : resource(pipeline, "metadata.json").getAsJsonArray("parameters")) {
+      List<Pattern> rs = new ArrayList<>();
+      for (JsonElement r : e.getAsJsonObject().getAsJsonArray("regexes")) rs.add(Pattern.compile(r.getAsString()));
+      regexes.put(e.getAsJsonObject().get("name").getAsString(), rs);
+    }
+    return regexes;
   }
 }
