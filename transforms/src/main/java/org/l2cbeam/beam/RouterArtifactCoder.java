@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.l2cbeam.core.router.RouterArtifact;
@@ -37,14 +36,7 @@ public final class RouterArtifactCoder extends AtomicCoder<RouterArtifact> {
     DataInputStream data = new DataInputStream(in);
     byte[] json = new byte[data.readInt()];
     data.readFully(json);
-    // RouterArtifact's reader (with its format checks) reads files; a decode is rare (a side input, a merge result).
-    Path tmp = Files.createTempFile("l2c-router", ".json");
-    try {
-      Files.write(tmp, json);
-      return RouterArtifact.read(tmp);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    return RouterArtifact.parse(new String(json, StandardCharsets.UTF_8), Path.of("RouterArtifactCoder"));
   }
 
   @Override

@@ -249,11 +249,21 @@ public final class RouterArtifact {
   }
 
   public static RouterArtifact read(Path file) {
-    JsonObject root;
+    String json;
     try {
-      root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+      json = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
+    }
+    return parse(json, file);
+  }
+
+  /** The artifact of a JSON document, with the same checks as {@link #read}; errors name {@code origin}. */
+  public static RouterArtifact parse(String json, Path origin) {
+    Path file = origin;
+    JsonObject root;
+    try {
+      root = JsonParser.parseString(json).getAsJsonObject();
     } catch (RuntimeException e) {
       throw new CheckpointFormatException(file, "not a JSON object: " + e.getMessage(), e);
     }

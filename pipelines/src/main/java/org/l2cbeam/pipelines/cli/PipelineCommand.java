@@ -17,7 +17,7 @@ import picocli.CommandLine.Unmatched;
     name = "pipeline",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a Beam pipeline: sample (more as they land). Options are the pipeline's PipelineOptions,",
+      "Runs a Beam pipeline: sample, evaluate, train-router or benchmark. Options are the pipeline's PipelineOptions,",
       "as --name=value or --name value (kebab-case accepted), plus Beam's --runner (DirectRunner by default;",
       "FlinkRunner with --flinkMaster=[local] needs a -Pflink build)."
     })
