@@ -31,6 +31,7 @@ import org.l2cbeam.beam.GeneratedSample;
 import org.l2cbeam.beam.GeneratedSampleCoder;
 import org.l2cbeam.beam.LoadModel;
 import org.l2cbeam.beam.ModelRef;
+import org.l2cbeam.pipelines.ModelOption;
 import org.l2cbeam.beam.ReadTrainingExamples;
 import org.l2cbeam.beam.RouterArtifactCoder;
 import org.l2cbeam.beam.Routers;
@@ -72,12 +73,7 @@ public final class BenchmarkPipeline {
     String[] routerFiles = routerFiles(o, routed.length);
 
     Pipeline p = Pipeline.create(o);
-    PCollectionView<ModelRef> model;
-    try {
-      model = p.apply("LoadModel", LoadModel.from(o.getModel())).apply("ModelView", View.asSingleton());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--model: " + e.getMessage(), e);
-    }
+    PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel());
     OutputFolder out = new OutputFolder(o.getOutput());
 
     Map<Integer, PCollectionView<RouterArtifact>> routers = new LinkedHashMap<>();

@@ -4,11 +4,11 @@ import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.l2cbeam.beam.CachedSample;
 import org.l2cbeam.beam.LoadModel;
 import org.l2cbeam.beam.ModelRef;
+import org.l2cbeam.pipelines.ModelOption;
 import org.l2cbeam.beam.SampleRequest;
 import org.l2cbeam.beam.WriteSamples;
 import org.l2cbeam.core.assets.BuiltinAssets;
@@ -32,12 +32,7 @@ public final class SamplePipeline {
       throw new IllegalArgumentException("--theta: a threshold needs a router (--router)");
     }
     Pipeline p = Pipeline.create(o);
-    PCollectionView<ModelRef> model;
-    try {
-      model = p.apply("LoadModel", LoadModel.from(o.getModel())).apply("ModelView", View.asSingleton());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--model: " + e.getMessage(), e);
-    }
+    PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel());
     CachedSample sample = configure(CachedSample.using(model), o);
     try {
       p.apply("Requests", Create.of(requests))

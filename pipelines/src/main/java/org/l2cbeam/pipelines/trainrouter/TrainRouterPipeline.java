@@ -3,10 +3,10 @@ package org.l2cbeam.pipelines.trainrouter;
 import java.util.Arrays;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.l2cbeam.beam.LoadModel;
 import org.l2cbeam.beam.ModelRef;
+import org.l2cbeam.pipelines.ModelOption;
 import org.l2cbeam.beam.ReadTrainingExamples;
 import org.l2cbeam.beam.TrainRouter;
 import org.l2cbeam.beam.WriteRouter;
@@ -23,12 +23,7 @@ public final class TrainRouterPipeline {
   /** Builds the pipeline, rejecting bad options with a message naming the option. */
   public static Pipeline build(TrainRouterOptions o) {
     Pipeline p = Pipeline.create(o);
-    PCollectionView<ModelRef> model;
-    try {
-      model = p.apply("LoadModel", LoadModel.from(o.getModel())).apply("ModelView", View.asSingleton());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--model: " + e.getMessage(), e);
-    }
+    PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel());
     TrainRouter train = configure(TrainRouter.using(model), o);
     try {
       p.apply("ReadTrainingExamples", ReadTrainingExamples.from(o.getData()).forModel(model))
