@@ -7,9 +7,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -47,16 +44,9 @@ public class DiTCommandsTest {
 
   /** Runs the CLI; returns {exit code, stderr}. */
   private static String[] run(String... args) {
-    PrintStream err = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try {
-      int code = L2c.execute(args);
-      return new String[] {Integer.toString(code), captured.toString(StandardCharsets.UTF_8)};
-    } finally {
-      System.setErr(err);
-    }
+    return CliRun.codeErr(args);
   }
+
 
   private static void assertOk(String[] r) {
     assertEquals("exit code; stderr: " + r[1], "0", r[0]);

@@ -6,9 +6,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -32,22 +29,9 @@ public class RouterTrainCommandTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   private static String[] run(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-    try {
-      int code = L2c.execute(args);
-      return new String[] {
-        Integer.toString(code), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)
-      };
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return CliRun.codeOutErr(args);
   }
+
 
   /** n latents of shape [c, side, side] with labels {@code label(i)}. */
   private Path latents(String name, int n, int c, int side, long label) throws Exception {

@@ -9,9 +9,6 @@ import static org.junit.Assert.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.Rule;
@@ -33,15 +30,9 @@ public class SampleVaeTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   private static String[] run(String... args) {
-    PrintStream err = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try {
-      return new String[] {Integer.toString(L2c.execute(args)), captured.toString(StandardCharsets.UTF_8)};
-    } finally {
-      System.setErr(err);
-    }
+    return CliRun.codeErr(args);
   }
+
 
   @Test
   public void samplesAreDecodedToImages() throws Exception {
