@@ -138,7 +138,7 @@ public class FlexTemplateMetadataTest {
     }
   }
 
-  /** What the pipelines reject at launch (remote data, bad thresholds, inception without weights) fails the form. */
+  /** What the pipelines reject at launch (remote data, bad thresholds, unknown extractors) fails the form. */
   @Test
   public void regexesRejectValuesThePipelinesCannotTake() throws Exception {
     String[][] rejected = {
@@ -146,7 +146,7 @@ public class FlexTemplateMetadataTest {
       {"train-router", "checkpointDir", "gs://b/checkpoints"},
       {"train-router", "theta", "1.0"},
       {"train-router", "iterations", "0"},
-      {"benchmark", "extractor", "inception"},
+      {"benchmark", "extractor", "clip"},
       {"benchmark", "macsRemoved", "0.25,1.5"},
       {"benchmark", "steps", "20,"},
       {"benchmark", "routers", "gs://b/r20.json,"},

@@ -101,6 +101,16 @@ public interface BenchmarkOptions extends PipelineOptions {
 
   void setExtractor(String extractor);
 
+  @Description("Weights of the inception extractor: pytorch-fid's pt_inception-2015-12-05-6726825d.pth or hash:SEED")
+  String getWeights();
+
+  void setWeights(String weights);
+
+  @Description("Stable-Diffusion VAE that decodes a latent model's samples to images (for FID and the grids)")
+  String getVae();
+
+  void setVae(String vae);
+
   @Description("Output directory: report.md, report.json, samples-<setting>.png, router-heatmap.png, fid-vs-latency.png")
   @Validation.Required
   String getOutput();

@@ -207,15 +207,25 @@ public final class BenchmarkPipeline {
     if (s.isCached()) {
       t = t.withRouter(routers.get(s.steps())).withMacsRemoved(s.macsRemoved());
     }
+    if (o.getVae() != null && !o.getVae().isBlank()) {
+      try {
+        t = t.withVae(o.getVae());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--vae: " + e.getMessage(), e);
+      }
+    }
     return t;
   }
 
   private static ComputeFID fid(BenchmarkOptions o) {
     try {
-      return ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor()).withBatchSize(o.getBatchSize());
+      ComputeFID t =
+          ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor()).withBatchSize(o.getBatchSize());
+      return o.getWeights() == null || o.getWeights().isBlank() ? t : t.withWeights(o.getWeights());
     } catch (IllegalArgumentException e) {
       String m = e.getMessage();
-      String option = m.contains("withExtractor") ? "--extractor: " : "--reference-stats: ";
+      String option =
+          m.contains("withExtractor") ? "--extractor: " : m.contains("withWeights") ? "--weights: " : "--reference-stats: ";
       throw new IllegalArgumentException(option + m, e);
     }
   }
