@@ -148,7 +148,7 @@ public class FlexTemplateMetadataTest {
       {"train-router", "iterations", "0"},
       {"benchmark", "extractor", "clip"},
       {"benchmark", "macsRemoved", "0.25,1.5"},
-      {"benchmark", "steps", "20,"},
+      {"benchmark", "stepCounts", "20,"},
       {"benchmark", "routers", "gs://b/r20.json,"},
     };
     for (String[] r : rejected) {

@@ -66,9 +66,9 @@ public class BenchmarkPipelineIT {
   public static void runBenchmark() throws Exception {
     out = TMP.getRoot().toPath().resolve("bench");
     List<String> args = new ArrayList<>(TestRunner.args());
-    args.addAll(List.of("--model=" + MODEL, "--steps=" + STEPS, "--trainIterations=2", "--trainBatch=4",
-        "--macsRemoved=" + REMOVE, "--plainSteps=2", "--samples=" + SAMPLES, "--seed=5", "--cfgScale=" + CFG,
-        "--batchSize=" + BATCH, "--output=" + out));
+    args.addAll(List.of("--model=" + MODEL, "--stepCounts=" + STEPS, "--trainIterations=2", "--trainBatch=4",
+        "--macsRemoved=" + REMOVE, "--plainSteps=2", "--samplesPerSetting=" + SAMPLES, "--seed=5", "--cfgScale=" + CFG,
+        "--modelBatch=" + BATCH, "--output=" + out));
     PipelineResult result = PipelineLauncher.run("benchmark", args);
     assertThat(result.getState(), equalTo(PipelineResult.State.DONE));
     report = ReportJson.read(out.resolve("report.json"));

@@ -15,9 +15,9 @@ public interface BenchmarkOptions extends PipelineOptions {
 
   @Description("DDIM step counts that get a router, comma-separated (e.g. 20 or 20,50); the first is the main one")
   @Default.String("20")
-  String getSteps();
+  String getStepCounts();
 
-  void setSteps(String steps);
+  void setStepCounts(String steps);
 
   @Description("Routers to use, one per --steps entry (our JSON or official checkpoints); none = train them on --data")
   String getRouters();
@@ -26,9 +26,9 @@ public interface BenchmarkOptions extends PipelineOptions {
 
   @Description("Router training data: builtin:fashion-mnist, an IDX directory or a latents .safetensors file")
   @Default.String("builtin:fashion-mnist")
-  String getData();
+  String getTrainData();
 
-  void setData(String data);
+  void setTrainData(String data);
 
   @Description("Router training iterations per cache step")
   @Default.Long(40)
@@ -44,9 +44,9 @@ public interface BenchmarkOptions extends PipelineOptions {
 
   @Description("Router training AdamW learning rate")
   @Default.Double(0.05)
-  double getLr();
+  double getTrainLr();
 
-  void setLr(double lr);
+  void setTrainLr(double lr);
 
   @Description("Router L1 weight lambda (default: the spec's value per step count)")
   Double getLambda();
@@ -67,9 +67,9 @@ public interface BenchmarkOptions extends PipelineOptions {
 
   @Description("Requests per setting: label i % classes, seed --seed + i")
   @Default.Integer(300)
-  int getSamples();
+  int getSamplesPerSetting();
 
-  void setSamples(int samples);
+  void setSamplesPerSetting(int samples);
 
   @Description("Seed of the requests and of router training")
   @Default.Long(0)
@@ -77,17 +77,17 @@ public interface BenchmarkOptions extends PipelineOptions {
 
   void setSeed(long seed);
 
-  @Description("Classifier-free guidance scale, all channels guided")
-  @Default.Double(1.5)
+  @Description("Classifier-free guidance scale, all channels guided (1 = none; the demo uses 1.5)")
+  @Default.Double(1.0)
   double getCfgScale();
 
   void setCfgScale(double scale);
 
   @Description("Requests per model call (the images depend on it; the timing too)")
   @Default.Integer(100)
-  int getBatchSize();
+  int getModelBatch();
 
-  void setBatchSize(int batchSize);
+  void setModelBatch(int batchSize);
 
   @Description("FID reference statistics (.npz or builtin:fmnist-test-stats)")
   @Default.String("builtin:fmnist-test-stats")

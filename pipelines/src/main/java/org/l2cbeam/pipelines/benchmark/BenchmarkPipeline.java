@@ -61,13 +61,13 @@ public final class BenchmarkPipeline {
 
   /** Builds the pipeline, rejecting bad options with a message naming the option. */
   public static Pipeline build(BenchmarkOptions o) {
-    int[] routed = BenchmarkPlan.parseSteps("--steps", o.getSteps(), false);
+    int[] routed = BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false);
     double[] fractions = BenchmarkPlan.parseFractions("--macs-removed", o.getMacsRemoved());
     int[] extra = BenchmarkPlan.parseSteps("--plain-steps", o.getPlainSteps(), true);
     List<BenchmarkSetting> settings = BenchmarkPlan.settings(routed, fractions, extra);
-    if (o.getSamples() < 1) throw new IllegalArgumentException("--samples: must be positive, got " + o.getSamples());
-    if (o.getBatchSize() < 1) {
-      throw new IllegalArgumentException("--batch-size: must be positive, got " + o.getBatchSize());
+    if (o.getSamplesPerSetting() < 1) throw new IllegalArgumentException("--samples-per-setting: must be positive, got " + o.getSamplesPerSetting());
+    if (o.getModelBatch() < 1) {
+      throw new IllegalArgumentException("--model-batch: must be positive, got " + o.getModelBatch());
     }
     if (o.getOutput() == null || o.getOutput().isBlank()) throw new IllegalArgumentException("--output: not given");
     String[] routerFiles = routerFiles(o, routed.length);
@@ -85,16 +85,16 @@ public final class BenchmarkPipeline {
         RouterArtifact artifact = Routers.read("--routers", routerFiles[i]);
         if (artifact.steps() != steps) {
           throw new IllegalArgumentException(
-              "--routers: " + routerFiles[i] + " is for " + artifact.steps() + " steps, but --steps entry " + (i + 1)
+              "--routers: " + routerFiles[i] + " is for " + artifact.steps() + " steps, but --step-counts entry " + (i + 1)
                   + " is " + steps);
         }
         router = p.apply("Router-ddim" + steps, Create.of(artifact).withCoder(RouterArtifactCoder.of()));
       } else {
         if (examples == null) {
           try {
-            examples = p.apply("ReadTrainingExamples", ReadTrainingExamples.from(o.getData()).forModel(model));
+            examples = p.apply("ReadTrainingExamples", ReadTrainingExamples.from(o.getTrainData()).forModel(model));
           } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--data: " + e.getMessage(), e);
+            throw new IllegalArgumentException("--train-data: " + e.getMessage(), e);
           }
         }
         router = examples.apply("TrainRouter-ddim" + steps, trainer(model, steps, o));
@@ -104,7 +104,7 @@ public final class BenchmarkPipeline {
     }
 
     PCollection<SampleRequest> requests =
-        p.apply("RequestCount", Create.of(o.getSamples()).withCoder(VarIntCoder.of()))
+        p.apply("RequestCount", Create.of(o.getSamplesPerSetting()).withCoder(VarIntCoder.of()))
             .apply("Requests", ParDo.of(new MakeRequestsFn(model, o.getSeed())).withSideInputs(model))
             .setCoder(SampleRequestCoder.of());
 
@@ -147,7 +147,7 @@ public final class BenchmarkPipeline {
         .apply("Gather", GroupByKey.create())
         .apply("WriteReport",
             ParDo.of(new WriteBenchmarkReportFn(out, settings, model, routers, o.getModel(), o.getReferenceStats(),
-                    o.getCfgScale(), o.getSeed(), o.getSamples(), o.getBatchSize(), routerFiles == null ? trainingNote(o) : "routers: " + o.getRouters()))
+                    o.getCfgScale(), o.getSeed(), o.getSamplesPerSetting(), o.getModelBatch(), routerFiles == null ? trainingNote(o) : "routers: " + o.getRouters()))
                 .withSideInputs(sideInputs));
     return p;
   }
@@ -157,7 +157,7 @@ public final class BenchmarkPipeline {
     String[] files = o.getRouters().split(",");
     if (files.length != count) {
       throw new IllegalArgumentException(
-          "--routers: " + files.length + " router(s) given for " + count + " --steps entries; give one per entry");
+          "--routers: " + files.length + " router(s) given for " + count + " --step-counts entries; give one per entry");
     }
     for (int i = 0; i < files.length; i++) files[i] = files[i].trim();
     return files;
@@ -166,7 +166,7 @@ public final class BenchmarkPipeline {
   private static TrainRouter trainer(PCollectionView<ModelRef> model, int steps, BenchmarkOptions o) {
     try {
       TrainRouter t = TrainRouter.using(model).withSamplingSteps(steps).withIterations(o.getTrainIterations())
-          .withLearningRate(o.getLr()).withBatch(o.getTrainBatch()).withSeed(o.getSeed()).withDataSource(o.getData());
+          .withLearningRate(o.getTrainLr()).withBatch(o.getTrainBatch()).withSeed(o.getSeed()).withDataSource(o.getTrainData());
       return o.getLambda() != null ? t.withLambda(o.getLambda()) : t;
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(trainOption(e.getMessage()) + e.getMessage(), e);
@@ -176,10 +176,10 @@ public final class BenchmarkPipeline {
   private static String trainOption(String message) {
     if (message == null) return "";
     if (message.contains("withIterations")) return "--train-iterations: ";
-    if (message.contains("withLearningRate")) return "--lr: ";
+    if (message.contains("withLearningRate")) return "--train-lr: ";
     if (message.contains("withBatch")) return "--train-batch: ";
     if (message.contains("withLambda")) return "--lambda: ";
-    if (message.contains("withSamplingSteps")) return "--steps: ";
+    if (message.contains("withSamplingSteps")) return "--step-counts: ";
     return "";
   }
 
@@ -188,7 +188,7 @@ public final class BenchmarkPipeline {
         java.util.Locale.ROOT,
         "routers: trained in this pipeline (TrainRouter, one router per cache step) on %s, %d iterations per cache"
             + " step of batch %d, lr %.3g, λ %s, seed %d",
-        o.getData(), o.getTrainIterations(), o.getTrainBatch(), o.getLr(),
+        o.getTrainData(), o.getTrainIterations(), o.getTrainBatch(), o.getTrainLr(),
         o.getLambda() == null ? "the spec's value per step count" : String.valueOf(o.getLambda()), o.getSeed());
   }
 
@@ -198,10 +198,10 @@ public final class BenchmarkPipeline {
     CachedSample t;
     try {
       t = CachedSample.using(model).withSteps(s.steps()).withCfgScale(o.getCfgScale())
-          .withGuidedChannels(Guidance.Channels.ALL).withBatchSize(o.getBatchSize()).withForwardBatch(o.getBatchSize());
+          .withGuidedChannels(Guidance.Channels.ALL).withBatchSize(o.getModelBatch()).withForwardBatch(o.getModelBatch());
     } catch (IllegalArgumentException e) {
       String m = e.getMessage();
-      String option = m.contains("withCfgScale") ? "--cfg-scale: " : m.contains("withSteps") ? "--steps: " : "";
+      String option = m.contains("withCfgScale") ? "--cfg-scale: " : m.contains("withSteps") ? "--step-counts: " : "";
       throw new IllegalArgumentException(option + m, e);
     }
     if (s.isCached()) {
@@ -220,7 +220,7 @@ public final class BenchmarkPipeline {
   private static ComputeFID fid(BenchmarkOptions o) {
     try {
       ComputeFID t =
-          ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor()).withBatchSize(o.getBatchSize());
+          ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor()).withBatchSize(o.getModelBatch());
       return o.getWeights() == null || o.getWeights().isBlank() ? t : t.withWeights(o.getWeights());
     } catch (IllegalArgumentException e) {
       String m = e.getMessage();

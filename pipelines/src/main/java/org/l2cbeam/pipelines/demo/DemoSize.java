@@ -46,18 +46,18 @@ public record DemoSize(
     java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
         "--runner=DirectRunner",
         "--model=builtin:fmnist-dit",
-        "--steps=" + (ddim50 ? "20,50" : "20"),
-        "--data=builtin:fashion-mnist",
+        "--stepCounts=" + (ddim50 ? "20,50" : "20"),
+        "--trainData=builtin:fashion-mnist",
         "--trainIterations=" + trainIterations,
         "--trainBatch=" + trainBatch,
-        "--lr=" + learningRate,
+        "--trainLr=" + learningRate,
         "--macsRemoved=0.25,0.40",
         // DDIM-15 and -12 come from the budgets; 10 and 8 extend the plain line of the frontier plot.
         "--plainSteps=" + ("quick".equals(name) ? "" : "10,8"),
-        "--samples=" + samples,
+        "--samplesPerSetting=" + samples,
         "--seed=" + seed,
         "--cfgScale=1.5",
-        "--batchSize=" + batch,
+        "--modelBatch=" + batch,
         "--referenceStats=builtin:fmnist-test-stats",
         "--extractor=fmnist",
         "--output=" + out));
