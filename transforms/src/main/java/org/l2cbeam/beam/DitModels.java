@@ -67,14 +67,16 @@ public final class DitModels {
    * by the first timed batch: the per-sample compute times the transforms report then compare across batches.
    */
   private static void warmUp(DiT dit) {
-    Torch.inferenceMode();
     DiTConfig c = dit.config();
-    try (NDManager m = Torch.newManager()) {
-      NDArray x = m.zeros(new Shape(2, c.inChannels, c.inputSize, c.inputSize));
-      NDArray t = m.create(new float[] {500f, 500f});
-      NDArray y = m.create(new long[] {0, 0});
-      dit.forward(x, t, y).toFloatArray();
-    }
+    ModelCallGate.run(1, () -> {
+      Torch.inferenceMode();
+      try (NDManager m = Torch.newManager()) {
+        NDArray x = m.zeros(new Shape(2, c.inChannels, c.inputSize, c.inputSize));
+        NDArray t = m.create(new float[] {500f, 500f});
+        NDArray y = m.create(new long[] {0, 0});
+        return dit.forward(x, t, y).toFloatArray();
+      }
+    });
   }
 
   /** What DiTLoader can open: builtins by name (it finds their config), everything else as a local file. */
