@@ -92,6 +92,18 @@ public final class PipelineLauncher {
     return result;
   }
 
+  /**
+   * Builds and starts pipeline {@code name} without waiting for it (DirectRunner gets {@code --blockOnRun=false}), for
+   * callers that watch its progress.
+   */
+  public static PipelineResult start(String name, List<String> args) {
+    List<String> all = new ArrayList<>(args);
+    boolean direct = all.stream().noneMatch(a -> a.startsWith("--runner=")) || all.contains("--runner=DirectRunner");
+    if (direct && all.stream().noneMatch(a -> a.startsWith("--blockOnRun"))) all.add("--blockOnRun=false");
+    PipelineOptions o = options(name, all);
+    return entry(name).build(o).run();
+  }
+
   /** {@code --cfg-scale 1.5} and {@code --cfg-scale=1.5} become {@code --cfgScale=1.5}. */
   static List<String> beamStyle(List<String> args) {
     List<String> out = new ArrayList<>();

@@ -152,6 +152,23 @@ public final class BenchmarkPipeline {
     return p;
   }
 
+  /** The settings the options describe, by name, in report order (e.g. for progress totals). */
+  public static List<String> settingNames(BenchmarkOptions o) {
+    return BenchmarkPlan.settings(
+            BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false),
+            BenchmarkPlan.parseFractions("--macs-removed", o.getMacsRemoved()),
+            BenchmarkPlan.parseSteps("--plain-steps", o.getPlainSteps(), true))
+        .stream().map(BenchmarkSetting::name).toList();
+  }
+
+  /** Router-training iterations the options ask for: per routed step count N, N/2 cache steps (DiT's pairing). */
+  public static long trainingIterations(BenchmarkOptions o) {
+    if (o.getRouters() != null && !o.getRouters().isBlank()) return 0;
+    long cacheSteps = 0;
+    for (int n : BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false)) cacheSteps += n / 2;
+    return cacheSteps * o.getTrainIterations();
+  }
+
   private static String[] routerFiles(BenchmarkOptions o, int count) {
     if (o.getRouters() == null || o.getRouters().isBlank()) return null;
     String[] files = o.getRouters().split(",");

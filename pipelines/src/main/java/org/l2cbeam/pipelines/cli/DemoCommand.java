@@ -4,7 +4,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.PipelineResult;
+import org.l2cbeam.beam.CachedSample;
+import org.l2cbeam.beam.ComputeFID;
+import org.l2cbeam.beam.TrainRouter;
 import org.l2cbeam.pipelines.PipelineLauncher;
+import org.l2cbeam.pipelines.PipelineProgress;
+import org.l2cbeam.pipelines.benchmark.BenchmarkOptions;
+import org.l2cbeam.pipelines.benchmark.BenchmarkPipeline;
 import org.l2cbeam.pipelines.demo.DemoSize;
 import org.l2cbeam.pipelines.report.BenchmarkReport;
 import org.l2cbeam.pipelines.report.ReportJson;
@@ -56,9 +62,22 @@ final class DemoCommand implements Callable<Integer> {
     Path dir = out.toAbsolutePath().normalize();
     List<String> args = size.benchmarkArgs(dir, seed, lambda);
     System.err.println("[demo] l2c pipeline benchmark " + String.join(" ", args));
-    PipelineResult result = PipelineLauncher.run("benchmark", args);
-    if (result.getState() != PipelineResult.State.DONE) {
-      throw new IllegalStateException("the benchmark pipeline ended " + result.getState());
+    BenchmarkOptions options = PipelineLauncher.options("benchmark", args).as(BenchmarkOptions.class);
+    long images = (long) options.getSamplesPerSetting() * BenchmarkPipeline.settingNames(options).size();
+    PipelineProgress progress =
+        new PipelineProgress(
+            System.err,
+            "[demo]",
+            List.of(
+                new PipelineProgress.Counter(TrainRouter.class.getName(), "iterations", "router iterations",
+                    BenchmarkPipeline.trainingIterations(options)),
+                new PipelineProgress.Counter(CachedSample.class.getName(), "images", "images sampled", images),
+                new PipelineProgress.Counter(ComputeFID.class.getName(), "imagesFeaturised", "images scored",
+                    images)));
+    PipelineResult.State state =
+        progress.watch(PipelineLauncher.start("benchmark", args), java.time.Duration.ofSeconds(quick ? 5 : 15));
+    if (state != PipelineResult.State.DONE) {
+      throw new IllegalStateException("the benchmark pipeline ended " + state);
     }
     BenchmarkReport report = ReportJson.read(dir.resolve("report.json"));
     var stdout = System.out;
