@@ -19,9 +19,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code l2c bench beam}: CachedSample's throughput inside the {@code sample} pipeline (DirectRunner, in this
- * process) against the bare sampler loop on the same requests, as a ratio. The pipeline is run twice and the second
- * run counts, so both sides have a warm JVM and a loaded model; the pipeline's time includes everything else it does
- * (checkpoint validation, shuffles, coders, writing samples.npz and samples.png).
+ * process) against the bare sampler loop on the same requests, as a ratio. One untimed pipeline run first loads the
+ * model, so both sides have a warm JVM and a loaded model; then bare and pipeline runs alternate for {@code --rounds}
+ * rounds and the means count. The pipeline's time includes everything else it does (checkpoint validation, grouping
+ * into batches, coders, writing samples.npz and samples.png).
  */
 @Command(name = "beam", mixinStandardHelpOptions = true,
     description = "CachedSample in a pipeline vs the bare sampler loop, same requests: images/s and ratio.")
@@ -44,8 +45,17 @@ final class BenchBeamCommand implements Callable<Integer> {
   @Option(names = "--runner-args", split = " ", description = "extra Beam options for the pipeline, e.g. --targetParallelism=1")
   List<String> runnerArgs = new ArrayList<>();
 
+  @Option(names = "--rounds", defaultValue = "2", description = "alternating bare/pipeline rounds (default ${DEFAULT-VALUE})")
+  int rounds;
+
+  private static void runPipeline(List<String> args) {
+    PipelineResult r = PipelineLauncher.run("sample", args);
+    if (r.getState() != PipelineResult.State.DONE) throw new IllegalStateException("pipeline ended " + r.getState());
+  }
+
   @Override
   public Integer call() throws Exception {
+    if (rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
     StringBuilder labels = new StringBuilder();
     List<SampleRequest> requests = new ArrayList<>();
     for (int i = 0; i < images; i++) {
@@ -55,28 +65,32 @@ final class BenchBeamCommand implements Callable<Integer> {
     DiT dit = DiTLoader.load(model, 0, Torch.newManager());
     BatchSampler bare = new BatchSampler(dit, SamplingSettings.of("ddim", steps, cfgScale, null), null, "bare");
     bare.sample(requests.subList(0, Math.min(images, BatchSampler.FORWARD_BATCH))); // warm-up
-    long t0 = System.nanoTime();
-    for (int from = 0; from < images; from += batchSize) {
-      bare.sample(requests.subList(from, Math.min(images, from + batchSize)));
-    }
-    double bareSeconds = (System.nanoTime() - t0) / 1e9;
 
     Path out = Files.createTempDirectory("l2c-bench-beam");
     List<String> args = new ArrayList<>(List.of("--runner=DirectRunner", "--model=" + model, "--labels=" + labels,
         "--seeds=1000", "--steps=" + steps, "--cfgScale=" + cfgScale, "--batchSize=" + batchSize,
         "--output=" + out));
     args.addAll(runnerArgs);
+    runPipeline(args); // untimed: loads the model into this JVM's SharedModels
+    // Alternate the two sides (bare, pipeline, bare, pipeline, ...) so that a change in machine load hits both alike.
+    double bareSeconds = 0;
     double pipelineSeconds = 0;
-    for (int run = 0; run < 2; run++) { // the first run loads the model into this JVM's SharedModels
+    for (int round = 0; round < rounds; round++) {
+      long t0 = System.nanoTime();
+      for (int from = 0; from < images; from += batchSize) {
+        bare.sample(requests.subList(from, Math.min(images, from + batchSize)));
+      }
+      bareSeconds += (System.nanoTime() - t0) / 1e9;
       long p0 = System.nanoTime();
-      PipelineResult r = PipelineLauncher.run("sample", args);
-      pipelineSeconds = (System.nanoTime() - p0) / 1e9;
-      if (r.getState() != PipelineResult.State.DONE) throw new IllegalStateException("pipeline ended " + r.getState());
+      runPipeline(args);
+      pipelineSeconds += (System.nanoTime() - p0) / 1e9;
     }
+    bareSeconds /= rounds;
+    pipelineSeconds /= rounds;
     double bareRate = images / bareSeconds;
     double pipeRate = images / pipelineSeconds;
-    System.out.printf(Locale.ROOT, "requests: %d, %s, DDIM-%d, cfg %.2f, batch %d, %d cores%n", images, model, steps,
-        cfgScale, batchSize, Runtime.getRuntime().availableProcessors());
+    System.out.printf(Locale.ROOT, "requests: %d, %s, DDIM-%d, cfg %.2f, batch %d, %d cores, %d rounds%n", images,
+        model, steps, cfgScale, batchSize, Runtime.getRuntime().availableProcessors(), rounds);
     System.out.printf(Locale.ROOT, "bare sampler loop:        %.2f s  %.3f images/s%n", bareSeconds, bareRate);
     System.out.printf(Locale.ROOT, "CachedSample in pipeline: %.2f s  %.3f images/s%n", pipelineSeconds, pipeRate);
     System.out.printf(Locale.ROOT, "ratio (pipeline / bare):  %.3f (target >= 0.95)%n", pipeRate / bareRate);
