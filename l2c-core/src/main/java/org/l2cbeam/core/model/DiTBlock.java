@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
+import org.l2cbeam.core.model.AdaLnModulation.Branch;
 
 /**
  * One adaLN-Zero DiT block with its two cache units: unit {@code 2i} is the attention branch, {@code 2i+1} the MLP
@@ -17,8 +17,7 @@ final class DiTBlock {
 
   private final int index;
   private final int hidden;
-  private final NDArray adaW;
-  private final NDArray adaB;
+  private final AdaLnModulation adaLN;
   private final NDArray lnOnes;
   private final NDArray lnZeros;
   private final Attention attn;
@@ -28,8 +27,12 @@ final class DiTBlock {
     String p = "blocks." + index + ".";
     this.index = index;
     this.hidden = cfg.hiddenSize;
-    this.adaW = w.load(p + "adaLN_modulation.1.weight", weights);
-    this.adaB = w.load(p + "adaLN_modulation.1.bias", weights);
+    this.adaLN =
+        new AdaLnModulation(
+            w.load(p + "adaLN_modulation.1.weight", weights),
+            w.load(p + "adaLN_modulation.1.bias", weights),
+            cfg.hiddenSize,
+            weights);
     this.lnOnes = lnOnes;
     this.lnZeros = lnZeros;
     this.attn = new Attention(w, p + "attn.", cfg.numHeads, cfg.headDim(), weights);
@@ -46,25 +49,20 @@ final class DiTBlock {
 
   /**
    * {@code x [N, T, D]}, {@code siluC = SiLU(c) [N, D]} -> the block output. The executor decides per unit whether
-   * the branch runs, is reused from the cache, or is mixed softly (see {@link UnitPlan}).
+   * the branch runs, is reused from the cache, or is mixed softly (see {@link UnitPlan}). The adaLN chunks are computed
+   * where they are used: the gates always, each branch's shift and scale only inside the branch, so a reused branch
+   * costs only its gate.
    */
   NDArray forward(NDArray x, NDArray siluC, UnitExecutor units, ForwardProbe probe) {
-    NDArray modulation = Linear.linear(siluC, adaW, adaB).singletonOrThrow();
-    if (probe != null) probe.observe("block" + index + ".adaLN", modulation);
-    NDList m = modulation.split(6, 1);
-    NDArray shiftMsa = m.get(0).expandDims(1);
-    NDArray scaleMsa = m.get(1).expandDims(1);
-    NDArray gateMsa = m.get(2).expandDims(1);
-    NDArray shiftMlp = m.get(3).expandDims(1);
-    NDArray scaleMlp = m.get(4).expandDims(1);
-    NDArray gateMlp = m.get(5).expandDims(1);
+    if (probe != null) probe.observe("block" + index + ".adaLN", adaLN.all(siluC));
 
-    final NDArray x0 = x;
-    NDArray attnOut = units.run(attnUnit(), () -> attn.forward(modulate(norm(x0), shiftMsa, scaleMsa)));
+    NDArray gateMsa = adaLN.gate(siluC, Branch.MSA);
+    NDArray attnOut = units.run(attnUnit(), () -> attn.forward(modulate(norm(x), adaLN.shiftScale(siluC, Branch.MSA))));
     if (probe != null) probe.observe("block" + index + ".attn_out", attnOut);
     NDArray x1 = x.add(gateMsa.mul(attnOut));
 
-    NDArray mlpOut = units.run(mlpUnit(), () -> mlp.forward(modulate(norm(x1), shiftMlp, scaleMlp)));
+    NDArray gateMlp = adaLN.gate(siluC, Branch.MLP);
+    NDArray mlpOut = units.run(mlpUnit(), () -> mlp.forward(modulate(norm(x1), adaLN.shiftScale(siluC, Branch.MLP))));
     if (probe != null) probe.observe("block" + index + ".mlp_out", mlpOut);
     NDArray x2 = x1.add(gateMlp.mul(mlpOut));
     if (probe != null) probe.observe("block" + index + ".out", x2);
@@ -74,6 +72,11 @@ final class DiTBlock {
   /** LayerNorm without affine, eps 1e-6 (DJL needs explicit ones/zeros: a null affine throws). */
   NDArray norm(NDArray x) {
     return LayerNorm.layerNorm(x, new Shape(hidden), lnOnes, lnZeros, LN_EPS).singletonOrThrow();
+  }
+
+  /** {@link #modulate} with {@code (shift, scale)} as {@link AdaLnModulation#shiftScale} returns them. */
+  private static NDArray modulate(NDArray x, NDList shiftScale) {
+    return modulate(x, shiftScale.get(0), shiftScale.get(1));
   }
 
   /** DiT's {@code modulate}: {@code x * (1 + scale) + shift}, scale/shift already broadcast over tokens. */

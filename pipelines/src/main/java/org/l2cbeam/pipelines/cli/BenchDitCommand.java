@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
  * <ol>
  *   <li>1024³ fp32 matmul GFLOP/s (the machine's dense rate, same process);
  *   <li>DiT forward at batch 2 (one image with CFG): median latency and GFLOP/s at 2 FLOP per MAC;
- *   <li>20-step DDIM with CFG 1.5, plain and with the official DDIM20 router at θ=0.1: time, realised speedup, and the
+ *   <li>20-step DDIM with CFG 1.5, plain and with the official DDIM20 router at θ=0.1: time (mean of
+ *       {@code --ddim-runs} runs of each, alternated plain, router, router, plain), realised speedup, and the
  *       MAC-weighted theoretical speedup of that schedule. For depths other than 28 the router's mask is resampled
  *       by block position (block i uses official block ⌊28·i/depth⌋);
  *   <li>RSS after 100 and after 1000 sampling steps with the L2C cache (half of them cache steps) on a smaller model
@@ -59,6 +60,11 @@ final class BenchDitCommand implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "5", paramLabel = "N", description = "timed forwards (median); default ${DEFAULT-VALUE}")
   int runs;
 
+  @Option(names = "--ddim-runs", defaultValue = "2", paramLabel = "N",
+      description = "DDIM20 runs per variant, alternated plain, router, router, plain, ... so that a change of machine"
+          + " load during the benchmark hits both alike; the mean time of each is reported; default ${DEFAULT-VALUE}")
+  int ddimRuns;
+
   @Option(names = "--rss-model", defaultValue = "s/4", paramLabel = "SIZE", description = "model of the RSS run; default ${DEFAULT-VALUE}")
   String rssModel;
 
@@ -71,10 +77,12 @@ final class BenchDitCommand implements Callable<Integer> {
     if (quick) {
       if (model.equals("xl")) model = "s";
       runs = Math.min(runs, 3);
+      ddimRuns = 1;
       rssModel = "s/8";
       rssSteps = Math.min(rssSteps, 200);
     }
     if (runs < 1) throw new IllegalArgumentException("--runs must be at least 1, got " + runs);
+    if (ddimRuns < 1) throw new IllegalArgumentException("--ddim-runs must be at least 1, got " + ddimRuns);
     if (rssSteps < 20) throw new IllegalArgumentException("--rss-steps must be at least 20, got " + rssSteps);
     DiTConfig cfg = config(model, "--model");
     DiTConfig rssCfg = config(rssModel, "--rss-model");
@@ -100,11 +108,13 @@ final class BenchDitCommand implements Callable<Integer> {
             forwardGflops, fullMacs / 1e9, forwardGflops / matmul, forwardCpuS, 2 * 2 * fullMacs / forwardCpuS / 1e9);
 
         CacheSchedule schedule = resample(router.schedule(0.1), cfg.depth);
-        double[] plain = ddimSeconds(dit, root, null);
+        double[][] ddim = alternatedDdimSeconds(dit, root, schedule);
+        double[] plain = ddim[0];
+        double[] routed = ddim[1];
         double plainS = plain[0];
-        System.out.printf(Locale.ROOT, "DDIM20 plain: %.2f s (%.2f CPU-s)%n", plainS, plain[1]);
-        double[] routed = ddimSeconds(dit, root, schedule);
         double routerS = routed[0];
+        System.out.printf(Locale.ROOT, "DDIM20 plain: %.2f s (%.2f CPU-s)%s%n", plainS, plain[1], ddimRuns > 1
+            ? ", mean of " + ddimRuns + " runs alternated with the router runs" : "");
         double theoretical = theoreticalSpeedup(cfg, schedule);
         System.out.printf(Locale.ROOT, "DDIM20 with the DDIM20 router at theta=0.1: %.2f s; speedup %.3f realised vs"
             + " %.3f theoretical (MAC-weighted), ratio %.3f%n", routerS, plainS / routerS, theoretical,
@@ -117,6 +127,7 @@ final class BenchDitCommand implements Callable<Integer> {
         json.put("forward_vs_matmul", round(forwardGflops / matmul));
         json.put("ddim20_s", round(plainS));
         json.put("ddim20_router_s", round(routerS));
+        json.put("ddim_runs", ddimRuns);
         json.put("speedup", round(plainS / routerS));
         json.put("theoretical_speedup", round(theoretical));
         json.put("forward_cpu_s", round(forwardCpuS));
@@ -192,6 +203,27 @@ final class BenchDitCommand implements Callable<Integer> {
         .getProcessCpuTime();
   }
 
+  /**
+   * {{plain wall s, plain CPU s}, {router wall s, router CPU s}}, each the mean of {@code --ddim-runs} runs done in the
+   * order plain, router, router, plain, ... (ABBA), which cancels a load that drifts linearly during the benchmark.
+   */
+  private double[][] alternatedDdimSeconds(DiT dit, NDManager root, CacheSchedule schedule) {
+    double[][] sum = new double[2][2];
+    for (int run = 0; run < ddimRuns; run++) {
+      for (int i = 0; i < 2; i++) {
+        int variant = (i + run) % 2; // 0 = plain, 1 = router
+        double[] t = ddimSeconds(dit, root, variant == 0 ? null : schedule);
+        if (ddimRuns > 1) {
+          System.out.printf(Locale.ROOT, "  DDIM20 %s run %d: %.2f s (%.2f CPU-s)%n", variant == 0 ? "plain" : "router",
+              run + 1, t[0], t[1]);
+        }
+        sum[variant][0] += t[0] / ddimRuns;
+        sum[variant][1] += t[1] / ddimRuns;
+      }
+    }
+    return sum;
+  }
+
   /** {wall seconds, process CPU seconds} of one 20-step DDIM run for one image with CFG. */
   private static double[] ddimSeconds(DiT dit, NDManager root, CacheSchedule schedule) {
     DiTConfig c = dit.config();
@@ -258,7 +290,12 @@ final class BenchDitCommand implements Callable<Integer> {
     return new CacheSchedule(c);
   }
 
-  /** Plain MACs over MACs under the schedule (CFG doubles both; rows of full steps compute everything). */
+  /**
+   * Plain MACs over MACs under the schedule (CFG doubles both; rows of full steps compute everything), as spec §4.4
+   * counts them: a cache unit costs its own MACs (attention {@code 4TD² + 2T²D}, MLP {@code 2TD·4D}) and only when
+   * computed; the patch embedding, the timestep MLP, every block's adaLN Linear and the final layer are paid on every
+   * step; elementwise work (LayerNorm, softmax, GELU, gates, residual adds, guidance, the DDIM update) has no MACs.
+   */
   static double theoreticalSpeedup(DiTConfig cfg, CacheSchedule schedule) {
     double[] macs = cfg.macsPerImage();
     double full = cfg.depth * (macs[0] + macs[1]) + macs[2];
