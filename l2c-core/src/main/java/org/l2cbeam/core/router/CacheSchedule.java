@@ -34,6 +34,29 @@ public final class CacheSchedule {
     return new CacheSchedule(c);
   }
 
+  /**
+   * This schedule mapped onto a model with {@code layers} layers of two units each (attention, MLP), by relative
+   * position: layer ℓ takes the decisions of this schedule's layer ⌊ℓ·L/layers⌋. It lets a benchmark run an official
+   * router's schedule on a smaller or larger model of the same family; it is not a trained schedule for that model.
+   */
+  public CacheSchedule resampledToLayers(int layers) {
+    if (units % 2 != 0) {
+      throw new IllegalStateException("a schedule of " + units + " units has no (attention, MLP) layer pairs");
+    }
+    if (layers < 1) throw new IllegalArgumentException("layers must be at least 1, got " + layers);
+    int ownLayers = units / 2;
+    if (layers == ownLayers) return this;
+    boolean[][] c = new boolean[compute.length][2 * layers];
+    for (int k = 0; k < c.length; k++) {
+      for (int l = 0; l < layers; l++) {
+        int src = l * ownLayers / layers;
+        c[k][2 * l] = compute[k][2 * src];
+        c[k][2 * l + 1] = compute[k][2 * src + 1];
+      }
+    }
+    return new CacheSchedule(c);
+  }
+
   public int steps() {
     return compute.length;
   }

@@ -1,17 +1,19 @@
 package org.l2cbeam.pipelines.cli;
 
+import static org.l2cbeam.pipelines.cli.BenchMeasures.alternated;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.matmulGflops;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.median;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.procStatusBytes;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.processCpuSeconds;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.resourceFile;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.round;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.Gson;
 import java.io.IOException;
-import java.io.InputStream;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -48,7 +50,6 @@ import picocli.CommandLine.Option;
 @Command(name = "dit", description = "DiT forward / DDIM / L2C speed and memory with random weights; last line is JSON.")
 final class BenchDitCommand implements Callable<Integer> {
   private static final String ROUTER = "org/l2cbeam/bench/DDIM20_router.pt";
-  private static final int OFFICIAL_DEPTH = 28;
 
   @Option(names = "--model", defaultValue = "xl", paramLabel = "xl|l|b|s[/p]",
       description = "model size (and patch, default 2), e.g. xl, s, b/4; default ${DEFAULT-VALUE}")
@@ -87,7 +88,7 @@ final class BenchDitCommand implements Callable<Integer> {
     DiTConfig cfg = config(model, "--model");
     DiTConfig rssCfg = config(rssModel, "--rss-model");
     Torch.inferenceMode();
-    RouterScores router = RouterScores.load(routerFile(), ModelFamily.DIT);
+    RouterScores router = RouterScores.load(resourceFile(ROUTER), ModelFamily.DIT);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("model", cfg.officialName());
     try (NDManager root = Torch.newManager()) {
@@ -107,8 +108,9 @@ final class BenchDitCommand implements Callable<Integer> {
             + " %.2f of the matmul rate; %.2f CPU-s per forward = %.1f GFLOP per CPU-second%n", forwardMs, runs,
             forwardGflops, fullMacs / 1e9, forwardGflops / matmul, forwardCpuS, 2 * 2 * fullMacs / forwardCpuS / 1e9);
 
-        CacheSchedule schedule = resample(router.schedule(0.1), cfg.depth);
-        double[][] ddim = alternatedDdimSeconds(dit, root, schedule);
+        CacheSchedule schedule = router.schedule(0.1).resampledToLayers(cfg.depth);
+        double[][] ddim = alternated(ddimRuns, "DDIM20", "plain", () -> ddimSeconds(dit, root, null), "router",
+            () -> ddimSeconds(dit, root, schedule));
         double[] plain = ddim[0];
         double[] routed = ddim[1];
         double plainS = plain[0];
@@ -135,7 +137,7 @@ final class BenchDitCommand implements Callable<Integer> {
         json.put("ddim20_router_cpu_s", round(routed[1]));
         json.put("speedup_cpu", round(plain[1] / routed[1]));
       }
-      double[] rss = rssRun(rssCfg, root, resample(router.schedule(0.1), rssCfg.depth));
+      double[] rss = rssRun(rssCfg, root, router.schedule(0.1).resampledToLayers(rssCfg.depth));
       double growth = (rss[1] - rss[0]) / rss[0];
       System.out.printf(Locale.ROOT, "RSS (%s, L2C-cached DDIM20 loops): %.1f MB after %d steps, %.1f MB after %d"
           + " steps, growth %.2f%%%n", rssCfg.officialName(), rss[0] / 1e6, rssSteps / 10, rss[1] / 1e6, rssSteps,
@@ -157,24 +159,6 @@ final class BenchDitCommand implements Callable<Integer> {
     }
   }
 
-  private double matmulGflops(NDManager root) {
-    try (NDManager m = root.newSubManager()) {
-      NDArray a = m.randomNormal(new Shape(1024, 1024));
-      NDArray b = m.randomNormal(new Shape(1024, 1024));
-      double[] t = new double[20];
-      for (int i = -3; i < t.length; i++) {
-        try (NDManager s = m.newSubManager()) {
-          long t0 = System.nanoTime();
-          NDArray c = a.matMul(b);
-          c.attach(s);
-          c.getFloat(0, 0); // forces completion (CPU ops are synchronous anyway)
-          if (i >= 0) t[i] = (System.nanoTime() - t0) / 1e9;
-        }
-      }
-      return 2.0 * 1024 * 1024 * 1024 / median(t) / 1e9;
-    }
-  }
-
   /** {median wall ms, median process CPU seconds} of a batch-2 forward. */
   private double[] forwardMedian(DiT dit, NDManager root) {
     DiTConfig c = dit.config();
@@ -185,43 +169,16 @@ final class BenchDitCommand implements Callable<Integer> {
         NDArray x = s.randomNormal(new Shape(2, c.inChannels, c.inputSize, c.inputSize));
         NDArray ts = s.create(new long[] {500, 500});
         NDArray y = s.create(new long[] {1, c.nullClass()});
-        long c0 = cpuNanos();
+        double c0 = processCpuSeconds();
         long t0 = System.nanoTime();
         dit.forward(x, ts, y).getFloat(0, 0, 0, 0);
         if (i >= 0) {
           t[i] = (System.nanoTime() - t0) / 1e6;
-          cpu[i] = (cpuNanos() - c0) / 1e9;
+          cpu[i] = processCpuSeconds() - c0;
         }
       }
     }
     return new double[] {median(t), median(cpu)};
-  }
-
-  /** CPU time of the whole process (libtorch's threads included): robust to other jobs sharing the cores. */
-  private static long cpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
-  }
-
-  /**
-   * {{plain wall s, plain CPU s}, {router wall s, router CPU s}}, each the mean of {@code --ddim-runs} runs done in the
-   * order plain, router, router, plain, ... (ABBA), which cancels a load that drifts linearly during the benchmark.
-   */
-  private double[][] alternatedDdimSeconds(DiT dit, NDManager root, CacheSchedule schedule) {
-    double[][] sum = new double[2][2];
-    for (int run = 0; run < ddimRuns; run++) {
-      for (int i = 0; i < 2; i++) {
-        int variant = (i + run) % 2; // 0 = plain, 1 = router
-        double[] t = ddimSeconds(dit, root, variant == 0 ? null : schedule);
-        if (ddimRuns > 1) {
-          System.out.printf(Locale.ROOT, "  DDIM20 %s run %d: %.2f s (%.2f CPU-s)%n", variant == 0 ? "plain" : "router",
-              run + 1, t[0], t[1]);
-        }
-        sum[variant][0] += t[0] / ddimRuns;
-        sum[variant][1] += t[1] / ddimRuns;
-      }
-    }
-    return sum;
   }
 
   /** {wall seconds, process CPU seconds} of one 20-step DDIM run for one image with CFG. */
@@ -231,11 +188,16 @@ final class BenchDitCommand implements Callable<Integer> {
         new DiTSampler(dit, new DdimSampler(NoiseSchedule.dit(20)), Guidance.defaultFor(1.5, c.inChannels), schedule);
     try (NDManager s = root.newSubManager()) {
       NDArray z = s.randomNormal(new Shape(1, c.inChannels, c.inputSize, c.inputSize));
-      long c0 = cpuNanos();
+      double c0 = processCpuSeconds();
       long t0 = System.nanoTime();
       sampler.sample(z, new long[] {207}, StepListener.NONE).getFloat(0, 0, 0, 0);
-      return new double[] {(System.nanoTime() - t0) / 1e9, (cpuNanos() - c0) / 1e9};
+      return new double[] {(System.nanoTime() - t0) / 1e9, processCpuSeconds() - c0};
     }
+  }
+
+  private static double residentBytes() throws IOException {
+    System.gc(); // so that dead direct buffers are freed before reading
+    return procStatusBytes("VmRSS:");
   }
 
   private double[] rssRun(DiTConfig cfg, NDManager root, CacheSchedule schedule) throws IOException {
@@ -256,38 +218,13 @@ final class BenchDitCommand implements Callable<Integer> {
           sampler.sample(z, new long[] {steps % 1000}, StepListener.NONE);
         }
         steps += 20;
-        if (steps >= firstMark && rss[0] == 0) rss[0] = rssBytes();
+        if (steps >= firstMark && rss[0] == 0) rss[0] = residentBytes();
       }
-      rss[1] = rssBytes();
+      rss[1] = residentBytes();
     } finally {
       JniUtils.setNumThreads(threads);
     }
     return rss;
-  }
-
-  /** The resident set size of this process (native + Java heap), after a GC so dead direct buffers are freed. */
-  private static double rssBytes() throws IOException {
-    System.gc();
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
-      }
-    }
-    throw new IOException("no VmRSS in /proc/self/status (RSS is measured on Linux only)");
-  }
-
-  /** The official 56-unit schedule mapped onto {@code depth} blocks by relative position. */
-  static CacheSchedule resample(CacheSchedule official, int depth) {
-    if (depth == OFFICIAL_DEPTH) return official;
-    boolean[][] c = new boolean[official.steps()][2 * depth];
-    for (int k = 0; k < c.length; k++) {
-      for (int i = 0; i < depth; i++) {
-        int src = i * OFFICIAL_DEPTH / depth;
-        c[k][2 * i] = official.computes(k, 2 * src);
-        c[k][2 * i + 1] = official.computes(k, 2 * src + 1);
-      }
-    }
-    return new CacheSchedule(c);
   }
 
   /**
@@ -314,23 +251,4 @@ final class BenchDitCommand implements Callable<Integer> {
     return plain / cached;
   }
 
-  private static Path routerFile() throws IOException {
-    Path tmp = Files.createTempFile("l2c-bench-", "-DDIM20_router.pt");
-    tmp.toFile().deleteOnExit();
-    try (InputStream in = BenchDitCommand.class.getClassLoader().getResourceAsStream(ROUTER)) {
-      if (in == null) throw new IllegalStateException("missing classpath resource " + ROUTER);
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-    }
-    return tmp;
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 1e4) / 1e4;
-  }
 }

@@ -1,5 +1,8 @@
 package org.l2cbeam.pipelines.cli;
 
+import static org.l2cbeam.pipelines.cli.BenchMeasures.median;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.processCpuSeconds;
+
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -51,10 +54,10 @@ final class BenchFidCommand implements Callable<Integer> {
       double cpuSeconds = 0;
       for (int r = 0; r < rounds; r++) {
         long t0 = System.nanoTime();
-        long c0 = processCpuNanos();
+        double c0 = processCpuSeconds();
         float[][] f = net.features(images);
         seconds[r] = (System.nanoTime() - t0) / 1e9;
-        cpuSeconds += (processCpuNanos() - c0) / 1e9;
+        cpuSeconds += (processCpuSeconds() - c0);
         long t1 = System.nanoTime();
         stats.add(f);
         statsSeconds += (System.nanoTime() - t1) / 1e9;
@@ -72,13 +75,13 @@ final class BenchFidCommand implements Callable<Integer> {
     try (FmnistFeatureNet net = FmnistFeatureNet.builtin()) {
       net.features(test.slice(0, fmnistBatch));
       long t0 = System.nanoTime();
-      long c0 = processCpuNanos();
+      double c0 = processCpuSeconds();
       FeatureStats f = new FeatureStats(FmnistFeatureNet.DIM);
       for (int at = 0; at < test.count(); at += fmnistBatch) {
         f.add(net.features(test.slice(at, Math.min(test.count(), at + fmnistBatch))));
       }
       double s = (System.nanoTime() - t0) / 1e9;
-      double cpu = (processCpuNanos() - c0) / 1e9;
+      double cpu = (processCpuSeconds() - c0);
       System.out.printf(
           Locale.ROOT, "fmnist features + stats, %d test images, batch %d: %.0f images/s (%.2f s); %.0f images per "
               + "CPU-second%n", test.count(), fmnistBatch, test.count() / s, s, test.count() / cpu);
@@ -94,26 +97,11 @@ final class BenchFidCommand implements Callable<Integer> {
     FidStats x = other.toFidStats();
     FidStats y = third.toFidStats();
     long t0 = System.nanoTime();
-    long c0 = processCpuNanos();
+    double c0 = processCpuSeconds();
     double fid = FrechetDistance.compute(x, y);
     System.out.printf(
         Locale.ROOT, "FrechetDistance 2048-d: %.1f s, %.1f CPU-s (value %.4f)%n", (System.nanoTime() - t0) / 1e9,
-        (processCpuNanos() - c0) / 1e9, fid);
+        (processCpuSeconds() - c0), fid);
     return 0;
-  }
-
-  /** CPU time of the whole process (libtorch's native threads included): a figure other jobs on the VM disturb less. */
-  private static long processCpuNanos() {
-    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean) {
-      return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
-    }
-    return System.nanoTime();
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    java.util.Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
   }
 }

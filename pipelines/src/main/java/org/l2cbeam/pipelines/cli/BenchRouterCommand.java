@@ -1,5 +1,7 @@
 package org.l2cbeam.pipelines.cli;
 
+import static org.l2cbeam.pipelines.cli.BenchMeasures.processCpuSeconds;
+
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
@@ -101,13 +103,6 @@ final class BenchRouterCommand implements Callable<Integer> {
             + " machine's wall time)%n",
         cpuSorted[runs / 2]);
     return 0;
-  }
-
-  private static double processCpuSeconds() {
-    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-    return os instanceof com.sun.management.OperatingSystemMXBean
-        ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() / 1e9
-        : Double.NaN;
   }
 
   /** N(0, 0.02²) weights of the official shapes (pos_embed included: its values do not change the time). */

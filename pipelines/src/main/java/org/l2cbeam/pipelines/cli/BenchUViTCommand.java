@@ -1,15 +1,16 @@
 package org.l2cbeam.pipelines.cli;
 
+import static org.l2cbeam.pipelines.cli.BenchMeasures.alternated;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.matmulGflops;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.median;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.processCpuSeconds;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.resourceFile;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.round;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -31,10 +32,12 @@ import picocli.CommandLine.Option;
  * {@code l2c bench dit}: one line per figure, then one JSON object.
  *
  * <ol>
+ *   <li>1024³ fp32 matmul GFLOP/s (the machine's dense rate, same process);
  *   <li>U-ViT forward at batch 1 (one CFG branch: U-ViT's guidance is two calls, not a doubled batch): median
  *       latency and GFLOP/s at 2 FLOP per MAC;
  *   <li>NFE-20 DPM-Solver++(2S) with CFG 1.4 (40 forward calls), plain and with the official {@code dpm20_router.pth}
- *       at θ = 0.9: time, realised speedup, and the MAC-weighted theoretical speedup of that schedule. For models
+ *       at θ = 0.9: time (mean of {@code --sampling-runs} runs of each, alternated plain, router, router, plain),
+ *       realised speedup, and the MAC-weighted theoretical speedup of that schedule. For models
  *       other than U-ViT-H/2 the 58-unit mask is resampled by layer position (layer ℓ of L uses official layer
  *       ⌊29·ℓ/L⌋). The VAE decode is not included (the original's latency includes it; {@code l2c bench vae}).
  * </ol>
@@ -42,7 +45,6 @@ import picocli.CommandLine.Option;
 @Command(name = "uvit", description = "U-ViT forward / DPM-Solver / L2C speed with random weights; last line is JSON.")
 final class BenchUViTCommand implements Callable<Integer> {
   private static final String ROUTER = "org/l2cbeam/bench/dpm20_router.pth";
-  private static final int OFFICIAL_LAYERS = 29;
   private static final int NFE = 20;
 
   @Option(names = "--model", defaultValue = "h", paramLabel = "h|l|m|s",
@@ -56,43 +58,72 @@ final class BenchUViTCommand implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "5", paramLabel = "N", description = "timed forwards (median); default ${DEFAULT-VALUE}")
   int runs;
 
+  @Option(names = "--sampling-runs", defaultValue = "2", paramLabel = "N",
+      description = "NFE-20 runs per variant, alternated plain, router, router, plain, ... so that a change of machine"
+          + " load during the benchmark hits both alike; the mean time of each is reported; default ${DEFAULT-VALUE}")
+  int samplingRuns;
+
   @Override
   public Integer call() throws Exception {
     if (quick) {
       if (model.equals("h")) model = "s";
       runs = Math.min(runs, 3);
+      samplingRuns = 1;
     }
     if (runs < 1) throw new IllegalArgumentException("--runs must be at least 1, got " + runs);
+    if (samplingRuns < 1) {
+      throw new IllegalArgumentException("--sampling-runs must be at least 1, got " + samplingRuns);
+    }
     UViTConfig cfg = config(model);
     Torch.inferenceMode();
-    RouterScores router = RouterScores.load(routerFile(), ModelFamily.UVIT);
-    CacheSchedule schedule = resample(router.schedule(0.9), cfg.layers());
+    RouterScores router = RouterScores.load(resourceFile(ROUTER), ModelFamily.UVIT);
+    CacheSchedule schedule = router.schedule(0.9).resampledToLayers(cfg.layers());
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("model", name(model));
-    System.out.printf("%s random weights (%s), latent %dx%dx%d, batch 1 per call...%n", name(model), cfg,
-        cfg.inChannels, cfg.imageSize, cfg.imageSize);
-    try (NDManager root = Torch.newManager(); UViT uvit = UViT.randomWeights(cfg, 0)) {
-      double[] macs = macsPerImage(cfg);
-      double fullMacs = cfg.layers() * (macs[0] + macs[1]) + macs[2];
-      double forwardMs = forwardMedianMs(uvit, root);
-      double gflops = 2 * fullMacs / (forwardMs / 1e3) / 1e9;
-      System.out.printf(Locale.ROOT, "forward: median %.1f ms over %d runs, %.1f GFLOP/s (%.1f GMAC per image)%n",
-          forwardMs, runs, gflops, fullMacs / 1e9);
-      double plainS = samplingSeconds(uvit, root, null);
-      System.out.printf(Locale.ROOT, "DPM-Solver NFE20 (CFG 1.4, 40 calls) plain: %.2f s%n", plainS);
-      UViTSampler[] used = new UViTSampler[1];
-      double routerS = samplingSeconds(uvit, root, schedule, used);
-      double theoretical = theoreticalSpeedup(cfg, schedule);
-      System.out.printf(Locale.ROOT, "DPM-Solver NFE20 with the dpm20 router at theta=0.9: %.2f s; %.1f%% of unit"
-          + " evaluations computed; speedup %.3f realised vs %.3f theoretical (MAC-weighted), ratio %.3f%n", routerS,
-          100 * used[0].computedFraction(), plainS / routerS, theoretical, plainS / routerS / theoretical);
-      json.put("forward_ms_median", round(forwardMs));
-      json.put("forward_gflops", round(gflops));
-      json.put("dpm20_s", round(plainS));
-      json.put("dpm20_router_s", round(routerS));
-      json.put("computed_unit_fraction", round(used[0].computedFraction()));
-      json.put("speedup", round(plainS / routerS));
-      json.put("theoretical_speedup", round(theoretical));
+    try (NDManager root = Torch.newManager()) {
+      double matmul = matmulGflops(root);
+      System.out.printf(Locale.ROOT, "matmul 1024^3 fp32: %.1f GFLOP/s%n", matmul);
+      System.out.printf("%s random weights (%s), latent %dx%dx%d, batch 1 per call...%n", name(model), cfg,
+          cfg.inChannels, cfg.imageSize, cfg.imageSize);
+      try (UViT uvit = UViT.randomWeights(cfg, 0)) {
+        double[] macs = macsPerImage(cfg);
+        double fullMacs = cfg.layers() * (macs[0] + macs[1]) + macs[2];
+        double[] fwd = forwardMedian(uvit, root);
+        double forwardMs = fwd[0];
+        double forwardCpuS = fwd[1];
+        double gflops = 2 * fullMacs / (forwardMs / 1e3) / 1e9;
+        System.out.printf(Locale.ROOT, "forward: median %.1f ms over %d runs, %.1f GFLOP/s (%.1f GMAC per image),"
+            + " %.2f of the matmul rate; %.2f CPU-s per forward = %.1f GFLOP per CPU-second%n", forwardMs, runs,
+            gflops, fullMacs / 1e9, gflops / matmul, forwardCpuS, 2 * fullMacs / forwardCpuS / 1e9);
+        UViTSampler plainSampler = sampler(uvit, null);
+        UViTSampler routerSampler = sampler(uvit, schedule);
+        double[][] t = alternated(samplingRuns, "NFE20", "plain", () -> samplingSeconds(plainSampler, uvit, root),
+            "router", () -> samplingSeconds(routerSampler, uvit, root));
+        double[] plain = t[0];
+        double[] routed = t[1];
+        double theoretical = theoreticalSpeedup(cfg, schedule);
+        System.out.printf(Locale.ROOT, "DPM-Solver NFE20 (CFG 1.4, 40 calls) plain: %.2f s (%.2f CPU-s)%s%n", plain[0],
+            plain[1], samplingRuns > 1 ? ", mean of " + samplingRuns + " runs alternated with the router runs" : "");
+        System.out.printf(Locale.ROOT, "DPM-Solver NFE20 with the dpm20 router at theta=0.9: %.2f s; %.1f%% of unit"
+            + " evaluations computed; speedup %.3f realised vs %.3f theoretical (MAC-weighted), ratio %.3f%n", routed[0],
+            100 * routerSampler.computedFraction(), plain[0] / routed[0], theoretical, plain[0] / routed[0] / theoretical);
+        System.out.printf(Locale.ROOT, "  by CPU time: %.2f vs %.2f CPU-s, speedup %.3f%n", plain[1], routed[1],
+            plain[1] / routed[1]);
+        json.put("forward_ms_median", round(forwardMs));
+        json.put("forward_gflops", round(gflops));
+        json.put("matmul_gflops", round(matmul));
+        json.put("forward_vs_matmul", round(gflops / matmul));
+        json.put("dpm20_s", round(plain[0]));
+        json.put("dpm20_router_s", round(routed[0]));
+        json.put("sampling_runs", samplingRuns);
+        json.put("computed_unit_fraction", round(routerSampler.computedFraction()));
+        json.put("speedup", round(plain[0] / routed[0]));
+        json.put("theoretical_speedup", round(theoretical));
+        json.put("forward_cpu_s", round(forwardCpuS));
+        json.put("dpm20_cpu_s", round(plain[1]));
+        json.put("dpm20_router_cpu_s", round(routed[1]));
+        json.put("speedup_cpu", round(plain[1] / routed[1]));
+      }
     }
     System.out.println(new Gson().toJson(json));
     return 0;
@@ -133,45 +164,40 @@ final class BenchUViTCommand implements Callable<Integer> {
     return new double[] {attention, mlp, rest};
   }
 
-  private double forwardMedianMs(UViT uvit, NDManager root) {
+  /** {median wall ms, median process CPU seconds} of a batch-1 forward. */
+  private double[] forwardMedian(UViT uvit, NDManager root) {
     UViTConfig c = uvit.config();
     double[] t = new double[runs];
+    double[] cpu = new double[runs];
     for (int i = -1; i < runs; i++) {
       try (NDManager s = root.newSubManager()) {
         NDArray x = s.randomNormal(new Shape(1, c.inChannels, c.imageSize, c.imageSize));
+        double c0 = processCpuSeconds();
         long t0 = System.nanoTime();
         uvit.forward(x, new float[] {500.5f}, new long[] {207}).getFloat(0, 0, 0, 0);
-        if (i >= 0) t[i] = (System.nanoTime() - t0) / 1e6;
+        if (i >= 0) {
+          t[i] = (System.nanoTime() - t0) / 1e6;
+          cpu[i] = processCpuSeconds() - c0;
+        }
       }
     }
-    return median(t);
+    return new double[] {median(t), median(cpu)};
   }
 
-  private static double samplingSeconds(UViT uvit, NDManager root, CacheSchedule schedule, UViTSampler... used) {
+  private static UViTSampler sampler(UViT uvit, CacheSchedule schedule) {
+    return new UViTSampler(uvit, new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), NFE), 1.4, schedule);
+  }
+
+  /** {wall seconds, process CPU seconds} of one NFE-20 run for one image with CFG. */
+  private static double[] samplingSeconds(UViTSampler sampler, UViT uvit, NDManager root) {
     UViTConfig c = uvit.config();
-    UViTSampler sampler =
-        new UViTSampler(uvit, new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), NFE), 1.4, schedule);
-    if (used.length > 0) used[0] = sampler;
     try (NDManager s = root.newSubManager()) {
       NDArray z = s.randomNormal(new Shape(1, c.inChannels, c.imageSize, c.imageSize));
+      double c0 = processCpuSeconds();
       long t0 = System.nanoTime();
       sampler.sample(z, new long[] {207}, null).getFloat(0, 0, 0, 0);
-      return (System.nanoTime() - t0) / 1e9;
+      return new double[] {(System.nanoTime() - t0) / 1e9, processCpuSeconds() - c0};
     }
-  }
-
-  /** The official 58-unit schedule mapped onto {@code layers} layers by relative position. */
-  static CacheSchedule resample(CacheSchedule official, int layers) {
-    if (layers == OFFICIAL_LAYERS) return official;
-    boolean[][] c = new boolean[official.steps()][2 * layers];
-    for (int k = 0; k < c.length; k++) {
-      for (int l = 0; l < layers; l++) {
-        int src = l * OFFICIAL_LAYERS / layers;
-        c[k][2 * l] = official.computes(k, 2 * src);
-        c[k][2 * l + 1] = official.computes(k, 2 * src + 1);
-      }
-    }
-    return new CacheSchedule(c);
   }
 
   /**
@@ -195,23 +221,4 @@ final class BenchUViTCommand implements Callable<Integer> {
     return plain / cached;
   }
 
-  private static Path routerFile() throws IOException {
-    Path tmp = Files.createTempFile("l2c-bench-", "-dpm20_router.pth");
-    tmp.toFile().deleteOnExit();
-    try (InputStream in = BenchUViTCommand.class.getClassLoader().getResourceAsStream(ROUTER)) {
-      if (in == null) throw new IllegalStateException("missing classpath resource " + ROUTER);
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-    }
-    return tmp;
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 1e4) / 1e4;
-  }
 }

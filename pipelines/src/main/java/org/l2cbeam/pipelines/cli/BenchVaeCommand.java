@@ -1,14 +1,13 @@
 package org.l2cbeam.pipelines.cli;
 
+import static org.l2cbeam.pipelines.cli.BenchMeasures.procStatusBytes;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.processCpuSeconds;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.OperatingSystemMXBean;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.l2cbeam.core.runtime.Torch;
@@ -64,7 +63,7 @@ final class BenchVaeCommand implements Callable<Integer> {
         if (i >= warmup) {
           seconds[i - warmup] = (System.nanoTime() - start) / 1e9;
           cpuSeconds[i - warmup] = processCpuSeconds() - cpuStart;
-          rssMb[i - warmup] = procStatusMegabytes("VmRSS:");
+          rssMb[i - warmup] = megabytes("VmRSS:");
         }
       }
     }
@@ -86,29 +85,16 @@ final class BenchVaeCommand implements Callable<Integer> {
     System.out.printf(
         "  process CPU time per decode: median %.2f s -> %.1f GFLOP per CPU-second; resident memory after each run"
             + " (MB): %s, peak %d MB%n",
-        cpuSorted[runs / 2], gflop / cpuSorted[runs / 2], Arrays.toString(rssMb), procStatusMegabytes("VmHWM:"));
+        cpuSorted[runs / 2], gflop / cpuSorted[runs / 2], Arrays.toString(rssMb), megabytes("VmHWM:"));
     return 0;
   }
 
-  private static double processCpuSeconds() {
-    OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    return os instanceof com.sun.management.OperatingSystemMXBean
-        ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() / 1e9
-        : Double.NaN;
-  }
-
-  /**
-   * A kB field of /proc/self/status (VmRSS: resident now, VmHWM: peak) in MB; -1 where there is no /proc. Native
-   * tensors live outside the Java heap, so the process figures are the ones that matter.
-   */
-  private static long procStatusMegabytes(String field) {
+  /** A /proc/self/status memory field in MB; -1 where there is none (not Linux): memory is reported, not required. */
+  private static long megabytes(String field) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith(field)) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-      }
+      return Math.round(procStatusBytes(field) / (1024 * 1024));
     } catch (IOException | RuntimeException e) {
       return -1;
     }
-    return -1;
   }
 }

@@ -1,0 +1,115 @@
+package org.l2cbeam.pipelines.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The measurements every {@code l2c bench} command takes the same way, so that their figures compare: the machine's
+ * dense matmul rate, process CPU time, resident memory, medians, and A/B timings alternated ABBA.
+ */
+final class BenchMeasures {
+  private BenchMeasures() {}
+
+  /** {wall seconds, process CPU seconds} of one timed run. */
+  @FunctionalInterface
+  interface TimedRun {
+    double[] run() throws Exception;
+  }
+
+  /** 1024³ fp32 matmul GFLOP/s, the median of 20 after 3 warm-ups: the dense rate a forward is compared against. */
+  static double matmulGflops(NDManager root) {
+    try (NDManager m = root.newSubManager()) {
+      NDArray a = m.randomNormal(new Shape(1024, 1024));
+      NDArray b = m.randomNormal(new Shape(1024, 1024));
+      double[] t = new double[20];
+      for (int i = -3; i < t.length; i++) {
+        try (NDManager s = m.newSubManager()) {
+          long t0 = System.nanoTime();
+          NDArray c = a.matMul(b);
+          c.attach(s);
+          c.getFloat(0, 0);
+          if (i >= 0) t[i] = (System.nanoTime() - t0) / 1e9;
+        }
+      }
+      return 2.0 * 1024 * 1024 * 1024 / median(t) / 1e9;
+    }
+  }
+
+  /**
+   * CPU seconds of the whole process, libtorch's native threads included: a figure that other jobs sharing the cores
+   * disturb far less than wall time. NaN on a JVM without the com.sun extension.
+   */
+  static double processCpuSeconds() {
+    OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean
+        ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() / 1e9
+        : Double.NaN;
+  }
+
+  /**
+   * A kB field of /proc/self/status (VmRSS: resident now, VmHWM: peak) in bytes. Native tensors live outside the Java
+   * heap, so the process figure is the one that matters.
+   */
+  static double procStatusBytes(String field) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith(field)) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
+    }
+    throw new IOException("no " + field + " in /proc/self/status (memory is measured on Linux only)");
+  }
+
+  /**
+   * {{A wall s, A CPU s}, {B wall s, B CPU s}}, each the mean of {@code rounds} runs done in the order A, B, B, A, A,
+   * B, ... (ABBA), which cancels a machine load that drifts linearly during the benchmark. With more than one round,
+   * each run is printed as {@code "  <label> <name> run <i>: ..."}.
+   */
+  static double[][] alternated(int rounds, String label, String nameA, TimedRun a, String nameB, TimedRun b)
+      throws Exception {
+    double[][] mean = new double[2][2];
+    for (int round = 0; round < rounds; round++) {
+      for (int i = 0; i < 2; i++) {
+        int variant = (i + round) % 2;
+        double[] t = variant == 0 ? a.run() : b.run();
+        if (rounds > 1) {
+          System.out.printf(Locale.ROOT, "  %s %s run %d: %.2f s (%.2f CPU-s)%n", label,
+              variant == 0 ? nameA : nameB, round + 1, t[0], t[1]);
+        }
+        mean[variant][0] += t[0] / rounds;
+        mean[variant][1] += t[1] / rounds;
+      }
+    }
+    return mean;
+  }
+
+  /** A classpath resource (a bundled router) copied to a temporary file that is deleted on exit. */
+  static Path resourceFile(String resource) throws IOException {
+    String name = resource.substring(resource.lastIndexOf('/') + 1);
+    Path tmp = Files.createTempFile("l2c-bench-", "-" + name);
+    tmp.toFile().deleteOnExit();
+    try (InputStream in = BenchMeasures.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) throw new IllegalStateException("missing classpath resource " + resource);
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return tmp;
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  /** Four decimals, the precision of the JSON lines. */
+  static double round(double v) {
+    return Math.round(v * 1e4) / 1e4;
+  }
+}
