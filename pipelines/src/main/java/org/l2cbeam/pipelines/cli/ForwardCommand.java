@@ -11,11 +11,11 @@ import org.l2cbeam.core.io.SafetensorsWriter;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.DiT;
-import org.l2cbeam.core.model.DiTLoader;
 import org.l2cbeam.core.model.LayerCache;
 import org.l2cbeam.core.model.UnitPlan;
 import org.l2cbeam.core.runtime.Torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,10 +27,7 @@ import picocli.CommandLine.Option;
     name = "forward",
     description = "Run a DiT or U-ViT forward (with CFG; or an L2C full step + cache step) on tensors from a file.")
 final class ForwardCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "CKPT",
-      description = "DiT or U-ViT checkpoint (.pt or .safetensors; the family is detected from the keys; a DiT 'ema'"
-          + " training checkpoint is unwrapped) or builtin:fmnist-dit")
-  String model;
+  @Mixin ModelCheckpointOptions checkpoint;
 
   @Option(names = "--input", required = true, paramLabel = "IN.safetensors",
       description = "x [N,C,H,W] F32, t [N] (DiT: I64 original 0..999 timesteps; U-ViT: F32 continuous time x 1000),"
@@ -46,22 +43,14 @@ final class ForwardCommand implements Callable<Integer> {
           + " labels second); U-ViT: two calls, cond with y then uncond with the null label (the original's 0.4 is 1.4)")
   Double cfgScale;
 
-  @Option(names = "--guided-channels", paramLabel = "3|all",
-      description = "CFG channels: 3 = the original DiT quirk (default for models with >= 3 channels), all = every latent channel")
-  String guidedChannels;
-
   @Option(names = "--cache-mask", paramLabel = "BITS",
       description = "after a full step on (x, t), run a cache step on (x2, t_cache) computing only units whose bit is 1"
           + " (unit 2b = attention of block b, 2b+1 its MLP)")
   String cacheMask;
 
-  @Option(names = "--num-heads", defaultValue = "0", paramLabel = "H",
-      description = "attention heads, for non-official sizes without a config.json next to the checkpoint")
-  int numHeads;
-
   @Override
   public Integer call() throws Exception {
-    if (UViTCli.isUViT(model)) {
+    if (checkpoint.isUViT()) {
       return UViTCli.forward(this);
     }
     WeightMap in = WeightMap.open(input);
@@ -77,9 +66,9 @@ final class ForwardCommand implements Callable<Integer> {
     Map<String, TensorData> out = new LinkedHashMap<>();
     Torch.inferenceMode();
     try (NDManager manager = Torch.newManager();
-        DiT dit = DiTLoader.load(model, numHeads, manager)) {
+        DiT dit = checkpoint.loadDiT(manager)) {
       Guidance guidance =
-          cfgScale == null ? null : DiTCliSupport.guidance(cfgScale, guidedChannels, dit.config().inChannels);
+          cfgScale == null ? null : checkpoint.ditGuidance(cfgScale, dit.config().inChannels);
       boolean[] mask = cacheMask == null ? null : DiTCliSupport.parseMask(cacheMask, dit.units());
       try (LayerCache cache = new LayerCache(manager, dit.units())) {
         UnitPlan first = mask == null ? UnitPlan.computeAll(dit.units()) : UnitPlan.recordAll(dit.units());
@@ -90,7 +79,7 @@ final class ForwardCommand implements Callable<Integer> {
       }
     }
     Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("model", model);
+    meta.put("model", checkpoint.model);
     meta.put("source", input.toString());
     if (cfgScale != null) meta.put("cfg_scale", cfgScale.toString());
     if (cacheMask != null) meta.put("cache_mask", cacheMask);

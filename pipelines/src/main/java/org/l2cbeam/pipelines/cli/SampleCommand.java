@@ -20,13 +20,13 @@ import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTConfig;
-import org.l2cbeam.core.model.DiTLoader;
 import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.runtime.Torch;
 import org.l2cbeam.core.vae.AutoencoderKL;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,10 +39,7 @@ import picocli.CommandLine.Option;
     name = "sample",
     description = "Sample latents from a DiT (DDIM / DDPM) or a U-ViT (DPM-Solver++(2S)), CFG, optional L2C router schedule.")
 final class SampleCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "CKPT",
-      description = "DiT or U-ViT checkpoint (.pt or .safetensors; the family is detected from the keys; a DiT 'ema'"
-          + " training checkpoint is unwrapped) or builtin:fmnist-dit")
-  String model;
+  @Mixin ModelCheckpointOptions checkpoint;
 
   @Option(names = "--steps", required = true, paramLabel = "N",
       description = "DiT: sampling steps, the 1000-step process respaced as space_timesteps(1000, \"N\"); U-ViT: the"
@@ -58,10 +55,6 @@ final class SampleCommand implements Callable<Integer> {
       description = "classifier-free guidance weight w, eps = u + w (c - u); default 1.5 for DiT (> 1 doubles the batch"
           + " with the null class), 1.4 for U-ViT (two calls; the original's scale s = 0.4 is w = 1 + s)")
   Double cfgScale;
-
-  @Option(names = "--guided-channels", paramLabel = "3|all",
-      description = "CFG channels: 3 = the original DiT quirk (default for models with >= 3 channels), all = every latent channel")
-  String guidedChannels;
 
   @Option(names = "--labels", required = true, paramLabel = "L1,L2,...", description = "one class label per sample")
   String labels;
@@ -96,13 +89,9 @@ final class SampleCommand implements Callable<Integer> {
           + " 'sampling_seconds'")
   Path vae;
 
-  @Option(names = "--num-heads", defaultValue = "0", paramLabel = "H",
-      description = "attention heads, for non-official sizes without a config.json next to the checkpoint")
-  int numHeads;
-
   @Override
   public Integer call() throws Exception {
-    if (UViTCli.isUViT(model)) {
+    if (checkpoint.isUViT()) {
       return UViTCli.sample(this);
     }
     if (steps < 1 || steps > NoiseSchedule.DEFAULT_TIMESTEPS) {
@@ -129,7 +118,7 @@ final class SampleCommand implements Callable<Integer> {
     Map<String, String> meta = new LinkedHashMap<>();
     Torch.inferenceMode();
     try (NDManager manager = Torch.newManager();
-        DiT dit = DiTLoader.load(model, numHeads, manager);
+        DiT dit = checkpoint.loadDiT(manager);
         AutoencoderKL decoder = vae == null ? null : AutoencoderKL.load(vae)) {
       DiTConfig cfg = dit.config();
       dit.checkLabels(classes, false);
@@ -149,7 +138,7 @@ final class SampleCommand implements Callable<Integer> {
                 + cfg.inChannels + ", " + cfg.inputSize + ", " + cfg.inputSize + "]");
       }
       Sampler s = kind.equals("ddim") ? new DdimSampler(schedule) : new DdpmSampler(schedule, streams);
-      Guidance guidance = cfgScale > 1.0 ? DiTCliSupport.guidance(cfgScale, guidedChannels, cfg.inChannels) : null;
+      Guidance guidance = cfgScale > 1.0 ? checkpoint.ditGuidance(cfgScale, cfg.inChannels) : null;
       CacheSchedule cacheSchedule = cacheSchedule(steps, dit.units());
       DiTSampler ditSampler = new DiTSampler(dit, s, guidance, cacheSchedule);
       int per = n * cfg.inChannels * cfg.inputSize * cfg.inputSize;
@@ -185,7 +174,7 @@ final class SampleCommand implements Callable<Integer> {
             "trajectory",
             TensorData.ofFloats(new long[] {steps, n, cfg.inChannels, cfg.inputSize, cfg.inputSize}, traj));
       }
-      meta.put("model", model);
+      meta.put("model", checkpoint.model);
       meta.put("config", cfg.toMap().toString());
       meta.put("sampler", kind);
       meta.put("steps", Integer.toString(steps));

@@ -52,10 +52,6 @@ final class UViTCli {
 
   /** {@code l2c forward} for a U-ViT: IN {@code x} F32, {@code t} F32, {@code y} I64 [, {@code x2}, {@code t_cache}]. */
   static int forward(ForwardCommand c) throws Exception {
-    if (c.guidedChannels != null) {
-      throw new IllegalArgumentException(
-          "--guided-channels is a DiT option: U-ViT's guidance always covers every latent channel");
-    }
     WeightMap in = WeightMap.open(c.input);
     TensorData x = DiTCliSupport.require(in, "x", 4, true, "latents [N, C, H, W]");
     TensorData t = DiTCliSupport.require(in, "t", 1, true, "U-ViT network time [N]: continuous time x 1000, float");
@@ -68,7 +64,7 @@ final class UViTCli {
     }
     Map<String, TensorData> out = new LinkedHashMap<>();
     Torch.inferenceMode();
-    try (NDManager manager = Torch.newManager(); UViT model = load(c.model, c.numHeads)) {
+    try (NDManager manager = Torch.newManager(); UViT model = c.checkpoint.loadUViT()) {
       boolean[] mask = c.cacheMask == null ? null : DiTCliSupport.parseMask(c.cacheMask, model.units());
       Guidance guidance = c.cfgScale == null ? null : new Guidance(c.cfgScale, Guidance.Channels.ALL);
       try (LayerCache cond = new LayerCache(manager, model.units());
@@ -81,7 +77,7 @@ final class UViTCli {
       }
     }
     Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("model", c.model);
+    meta.put("model", c.checkpoint.model);
     meta.put("family", "uvit");
     meta.put("source", c.input.toString());
     if (c.cfgScale != null) meta.put("cfg_scale", c.cfgScale.toString());
@@ -120,10 +116,6 @@ final class UViTCli {
           "--sampler " + c.sampler + ": U-ViT checkpoints sample with --sampler dpm-solver (DPM-Solver++(2S), as the"
               + " original); ddim/ddpm are the DiT samplers");
     }
-    if (c.guidedChannels != null) {
-      throw new IllegalArgumentException(
-          "--guided-channels is a DiT option: U-ViT's guidance always covers every latent channel");
-    }
     DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), c.steps);
     long[] classes = DiTCliSupport.parseLabels(c.labels);
     int n = classes.length;
@@ -132,7 +124,7 @@ final class UViTCli {
     Map<String, String> meta = new LinkedHashMap<>();
     Torch.inferenceMode();
     try (NDManager manager = Torch.newManager();
-        UViT model = load(c.model, c.numHeads);
+        UViT model = c.checkpoint.loadUViT();
         AutoencoderKL decoder = c.vae == null ? null : AutoencoderKL.load(c.vae)) {
       UViTConfig cfg = model.config();
       if (decoder != null && decoder.config().embedDim() != cfg.inChannels) {
@@ -186,7 +178,7 @@ final class UViTCli {
         out.put("trajectory", TensorData.ofFloats(
             new long[] {solver.outerSteps(), n, cfg.inChannels, cfg.imageSize, cfg.imageSize}, traj));
       }
-      meta.put("model", c.model);
+      meta.put("model", c.checkpoint.model);
       meta.put("family", "uvit");
       meta.put("config", cfg.toString());
       meta.put("sampler", "dpm-solver++(2S) singlestep, time-uniform 1 -> 1e-3");
