@@ -1,11 +1,15 @@
 package org.l2cbeam.pipelines.cli;
 
+import static org.l2cbeam.pipelines.cli.BenchMeasures.alternated;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.processCpuSeconds;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.DoubleAdder;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
@@ -24,7 +28,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code l2c bench beam}: CachedSample's throughput inside the {@code sample} pipeline (DirectRunner, in this
  * process) against the bare sampler loop on the same requests, as a ratio. One untimed pipeline run first loads the
- * model, so both sides have a warm JVM and a loaded model; then bare and pipeline runs alternate for {@code --rounds}
+ * model, so both sides have a warm JVM and a loaded model; then bare and pipeline runs alternate ABBA for {@code --rounds}
  * rounds and the means count. The pipeline's time includes everything else it does (checkpoint validation, grouping
  * into batches, coders, writing samples.npz and samples.png).
  */
@@ -83,29 +87,31 @@ final class BenchBeamCommand implements Callable<Integer> {
         "--output=" + out));
     args.addAll(runnerArgs);
     runPipeline(args); // untimed: loads the model into this JVM's SharedModels
-    // Alternate the two sides (bare, pipeline, bare, pipeline, ...) so that a change in machine load hits both alike.
-    double bareSeconds = 0;
-    double pipelineSeconds = 0;
-    double samplingSeconds = 0;
-    for (int round = 0; round < rounds; round++) {
+    DoubleAdder samplingSum = new DoubleAdder();
+    double[][] t = alternated(rounds, "", "bare", () -> {
+      double c0 = processCpuSeconds();
       long t0 = System.nanoTime();
       for (int from = 0; from < images; from += batchSize) {
         bare.sample(requests.subList(from, Math.min(images, from + batchSize)));
       }
-      bareSeconds += (System.nanoTime() - t0) / 1e9;
-      long p0 = System.nanoTime();
-      samplingSeconds += runPipeline(args);
-      pipelineSeconds += (System.nanoTime() - p0) / 1e9;
-    }
-    bareSeconds /= rounds;
-    pipelineSeconds /= rounds;
-    samplingSeconds /= rounds;
+      return new double[] {(System.nanoTime() - t0) / 1e9, processCpuSeconds() - c0};
+    }, "pipeline", () -> {
+      double c0 = processCpuSeconds();
+      long t0 = System.nanoTime();
+      samplingSum.add(runPipeline(args));
+      return new double[] {(System.nanoTime() - t0) / 1e9, processCpuSeconds() - c0};
+    });
+    double bareSeconds = t[0][0];
+    double pipelineSeconds = t[1][0];
+    double samplingSeconds = samplingSum.sum() / rounds;
     double bareRate = images / bareSeconds;
     double pipeRate = images / pipelineSeconds;
     System.out.printf(Locale.ROOT, "requests: %d, %s, DDIM-%d, cfg %.2f, batch %d, %d cores, %d rounds%n", images,
         model, steps, cfgScale, batchSize, Runtime.getRuntime().availableProcessors(), rounds);
-    System.out.printf(Locale.ROOT, "bare sampler loop:        %.2f s  %.3f images/s%n", bareSeconds, bareRate);
-    System.out.printf(Locale.ROOT, "CachedSample in pipeline: %.2f s  %.3f images/s%n", pipelineSeconds, pipeRate);
+    System.out.printf(Locale.ROOT, "bare sampler loop:        %.2f s  %.3f images/s  (%.2f CPU-s)%n", bareSeconds,
+        bareRate, t[0][1]);
+    System.out.printf(Locale.ROOT, "CachedSample in pipeline: %.2f s  %.3f images/s  (%.2f CPU-s)%n", pipelineSeconds,
+        pipeRate, t[1][1]);
     System.out.printf(Locale.ROOT, "  of which inside CachedSample's sampler: %.2f s; the rest of the pipeline: %.2f s%n",
         samplingSeconds, pipelineSeconds - samplingSeconds);
     System.out.printf(Locale.ROOT, "ratio (pipeline / bare):  %.3f (target >= 0.95)%n", pipeRate / bareRate);

@@ -70,7 +70,7 @@ final class BenchMeasures {
   /**
    * {{A wall s, A CPU s}, {B wall s, B CPU s}}, each the mean of {@code rounds} runs done in the order A, B, B, A, A,
    * B, ... (ABBA), which cancels a machine load that drifts linearly during the benchmark. With more than one round,
-   * each run is printed as {@code "  <label> <name> run <i>: ..."}.
+   * each run is printed as {@code "  <label> <name> run <i>: ..."} (no label if it is empty).
    */
   static double[][] alternated(int rounds, String label, String nameA, TimedRun a, String nameB, TimedRun b)
       throws Exception {
@@ -80,7 +80,7 @@ final class BenchMeasures {
         int variant = (i + round) % 2;
         double[] t = variant == 0 ? a.run() : b.run();
         if (rounds > 1) {
-          System.out.printf(Locale.ROOT, "  %s %s run %d: %.2f s (%.2f CPU-s)%n", label,
+          System.out.printf(Locale.ROOT, "  %s%s run %d: %.2f s (%.2f CPU-s)%n", label.isEmpty() ? "" : label + " ",
               variant == 0 ? nameA : nameB, round + 1, t[0], t[1]);
         }
         mean[variant][0] += t[0] / rounds;
