@@ -8,34 +8,14 @@ import ai.djl.ndarray.NDManager;
  * L2C DiT result): {@code x0 = sqrt(1/ᾱ) x - sqrt(1/ᾱ-1) eps}, eps re-derived from x0, then
  * {@code x_prev = x0 sqrt(ᾱ_prev) + sqrt(1-ᾱ_prev) eps}. Only the first C output channels (eps) are used.
  */
-public final class DdimSampler implements Sampler {
-  private final NoiseSchedule schedule;
-
+public final class DdimSampler extends SpacedStepSampler {
   public DdimSampler(NoiseSchedule schedule) {
-    this.schedule = schedule;
+    super(schedule);
   }
 
   @Override
-  public NoiseSchedule schedule() {
-    return schedule;
-  }
-
-  @Override
-  public NDArray sample(NDArray xT, Denoiser model, StepListener listener) {
-    NDManager outer = xT.getManager();
-    NDArray x = xT.duplicate(); // the caller keeps xT; each step's input is freed with that step's scope
-    for (int k = schedule.steps() - 1; k >= 0; k--) {
-      try (NDManager scope = outer.newSubManager()) {
-        x.attach(scope);
-        NDArray modelOut = model.predict(x, k, schedule.timestep(k));
-        modelOut.attach(scope);
-        NDArray[] next = step(x, modelOut, k);
-        listener.onStep(k, next[0], next[1], modelOut);
-        next[0].attach(outer);
-        x = next[0];
-      }
-    }
-    return x;
+  NDArray[] stepInScope(NDArray x, NDArray modelOut, int k, NDManager scope) {
+    return step(x, modelOut, k);
   }
 
   /**

@@ -8,36 +8,17 @@ import ai.djl.ndarray.NDManager;
  * channels {@code v} give {@code log σ² = f·log β + (1-f)·log β̃} with {@code f = (v+1)/2}; the sample is
  * {@code μ + exp(½ log σ²)·z}, with no noise at the last step.
  */
-public final class DdpmSampler implements Sampler {
-  private final NoiseSchedule schedule;
+public final class DdpmSampler extends SpacedStepSampler {
   private final NoiseSource noise;
 
   public DdpmSampler(NoiseSchedule schedule, NoiseSource noise) {
-    this.schedule = schedule;
+    super(schedule);
     this.noise = noise;
   }
 
   @Override
-  public NoiseSchedule schedule() {
-    return schedule;
-  }
-
-  @Override
-  public NDArray sample(NDArray xT, Denoiser model, StepListener listener) {
-    NDManager outer = xT.getManager();
-    NDArray x = xT.duplicate(); // the caller keeps xT; each step's input is freed with that step's scope
-    for (int k = schedule.steps() - 1; k >= 0; k--) {
-      try (NDManager scope = outer.newSubManager()) {
-        x.attach(scope);
-        NDArray modelOut = model.predict(x, k, schedule.timestep(k));
-        modelOut.attach(scope);
-        NDArray[] next = step(x, modelOut, k, k > 0 ? noise.stepNoise(scope, k, x.getShape()) : null);
-        listener.onStep(k, next[0], next[1], modelOut);
-        next[0].attach(outer);
-        x = next[0];
-      }
-    }
-    return x;
+  NDArray[] stepInScope(NDArray x, NDArray modelOut, int k, NDManager scope) {
+    return step(x, modelOut, k, k > 0 ? noise.stepNoise(scope, k, x.getShape()) : null);
   }
 
   /** One ancestral step; {@code z} is the step noise (ignored, and may be null, at k = 0). */

@@ -1,14 +1,7 @@
 package org.l2cbeam.core.router.train;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.io.DType;
 import org.l2cbeam.core.io.SafetensorsFile;
@@ -19,19 +12,14 @@ import org.l2cbeam.core.io.TensorData;
  * in the model's input space, e.g. {@code vae.encode(img).sample() * 0.18215}) and {@code y} (integer labels
  * {@code [N]}). {@code x} stays memory-mapped; examples are read on demand.
  */
-public final class LatentExamples implements TrainingExamples {
-  private final Path file;
+public final class LatentExamples extends AbstractTrainingExamples {
   private final TensorData x;
-  private final long[] labels;
-  private final int[] shape;
   private final String fingerprint;
   private float[] widened;
 
-  private LatentExamples(Path file, TensorData x, long[] labels, int[] shape, String fingerprint) {
-    this.file = file;
+  private LatentExamples(Path file, TensorData x, int[] labels, int[] shape, String fingerprint) {
+    super(shape, labels, file.toString());
     this.x = x;
-    this.labels = labels;
-    this.shape = shape;
     this.fingerprint = fingerprint;
   }
 
@@ -60,36 +48,22 @@ public final class LatentExamples implements TrainingExamples {
       throw new CheckpointFormatException(file, "tensor y must hold integer labels, got " + y.dtype());
     }
     int[] shape = {Math.toIntExact(xs[1]), Math.toIntExact(xs[2]), Math.toIntExact(xs[3])};
-    return new LatentExamples(file, x, y.toLongArray(), shape, sha256(file));
+    return new LatentExamples(file, x, classLabels(y.toLongArray()), shape, ContentFingerprint.ofFile(file));
   }
 
-  static String sha256(Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 16];
-      int r;
-      while ((r = in.read(buf)) > 0) md.update(buf, 0, r);
-      return HexFormat.of().formatHex(md.digest());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+  // A label outside int range can be no class of any model; -1 keeps it out of range so checkFitsModel names it.
+  private static int[] classLabels(long[] stored) {
+    int[] labels = new int[stored.length];
+    for (int i = 0; i < stored.length; i++) {
+      long y = stored[i];
+      labels[i] = y > Integer.MAX_VALUE || y < Integer.MIN_VALUE ? -1 : (int) y;
     }
-  }
-
-  @Override
-  public int size() {
-    return labels.length;
-  }
-
-  @Override
-  public int[] exampleShape() {
-    return shape.clone();
+    return labels;
   }
 
   @Override
   public void copyExample(int index, float[] dst, int offset) {
-    int n = shape[0] * shape[1] * shape[2];
+    int n = valuesPerExample();
     if (x.dtype() == DType.F32) {
       ByteBuffer b = x.bytes();
       b.position(Math.multiplyExact(index, n * 4));
@@ -106,18 +80,7 @@ public final class LatentExamples implements TrainingExamples {
   }
 
   @Override
-  public int label(int index) {
-    long y = labels[index];
-    return y > Integer.MAX_VALUE || y < Integer.MIN_VALUE ? -1 : (int) y;
-  }
-
-  @Override
   public String fingerprint() {
     return fingerprint;
-  }
-
-  @Override
-  public String source() {
-    return file.toString();
   }
 }

@@ -1,8 +1,5 @@
 package org.l2cbeam.core.router.train;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import org.l2cbeam.core.image.ImageBatch;
 
 /**
@@ -70,15 +67,12 @@ public final class PixelExamples implements TrainingExamples {
   @Override
   public synchronized String fingerprint() {
     if (fingerprint == null) {
-      try {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        md.update((images.shapeString() + "|pad " + pad + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        md.update(images.pixels());
-        md.update(labels);
-        fingerprint = HexFormat.of().formatHex(md.digest());
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
+      fingerprint =
+          new ContentFingerprint()
+              .add((images.shapeString() + "|pad " + pad + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8))
+              .add(images.pixels())
+              .add(labels)
+              .hex();
     }
     return fingerprint;
   }

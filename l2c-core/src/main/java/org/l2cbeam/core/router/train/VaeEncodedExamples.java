@@ -5,10 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import org.l2cbeam.core.image.AdmCenterCrop;
 import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.image.ImageFolder;
@@ -35,7 +32,7 @@ import org.l2cbeam.core.vae.VaeConfig;
  * the latents a pure function of the folder, the VAE and the seed, whatever the batch size. It also frees the VAE before
  * the diffusion model loads. The latents stay in memory: {@code 4·C·h·w} bytes per image, 16 KB at 256 px.
  */
-public final class VaeEncodedExamples implements TrainingExamples {
+public final class VaeEncodedExamples extends AbstractTrainingExamples {
   /** torchvision's {@code RandomHorizontalFlip()} default. */
   static final float FLIP_PROBABILITY = 0.5f;
 
@@ -46,20 +43,15 @@ public final class VaeEncodedExamples implements TrainingExamples {
     void encoded(int done, int total);
   }
 
-  private final String source;
-  private final int[] shape;
   private final float[][] latents;
-  private final int[] labels;
   private final int resolution;
   private final int upscaled;
   private final String fingerprint;
 
   private VaeEncodedExamples(
       String source, int[] shape, float[][] latents, int[] labels, int resolution, int upscaled, String fingerprint) {
-    this.source = source;
-    this.shape = shape;
+    super(shape, labels, source);
     this.latents = latents;
-    this.labels = labels;
     this.resolution = resolution;
     this.upscaled = upscaled;
     this.fingerprint = fingerprint;
@@ -111,8 +103,8 @@ public final class VaeEncodedExamples implements TrainingExamples {
     float[][] latents = new float[n][];
     int[] labels = new int[n];
     int upscaled = 0;
-    MessageDigest digest = sha256();
-    digest.update(("vae-encoded images v1|vae " + vaeFingerprint + "|resolution " + resolution + "|seed " + seed
+    ContentFingerprint content = new ContentFingerprint();
+    content.add(("vae-encoded images v1|vae " + vaeFingerprint + "|resolution " + resolution + "|seed " + seed
         + "\n").getBytes(StandardCharsets.UTF_8));
     try (NDManager root = Torch.newManager()) {
       for (int start = 0; start < n; start += batchSize) {
@@ -126,8 +118,8 @@ public final class VaeEncodedExamples implements TrainingExamples {
           ImageBatch crop = AdmCenterCrop.apply(image, resolution);
           boolean flip = flips(seed, index);
           labels[index] = images.label(index);
-          digest.update(ByteBuffer.allocate(5).putInt(labels[index]).put((byte) (flip ? 1 : 0)).array());
-          digest.update(crop.pixels());
+          content.add(ByteBuffer.allocate(5).putInt(labels[index]).put((byte) (flip ? 1 : 0)).array());
+          content.add(crop.pixels());
           toModelInput(crop, flip, pixels, i * 3 * resolution * resolution);
           System.arraycopy(posteriorNoise(seed, index, latentValues), 0, noise, i * latentValues, latentValues);
         }
@@ -144,7 +136,7 @@ public final class VaeEncodedExamples implements TrainingExamples {
     }
     String source = images.root() + " (encoded by the VAE at " + resolution + "x" + resolution + ", seed " + seed + ")";
     return new VaeEncodedExamples(
-        source, shape, latents, labels, resolution, upscaled, HexFormat.of().formatHex(digest.digest()));
+        source, shape, latents, labels, resolution, upscaled, content.hex());
   }
 
   /** Whether image {@code index} is flipped: {@code rand < 0.5}, one draw keyed by (seed, index). */
@@ -175,14 +167,6 @@ public final class VaeEncodedExamples implements TrainingExamples {
     }
   }
 
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** The image side the folder was cropped to: latent size × the VAE's downsampling factor. */
   public int resolution() {
     return resolution;
@@ -194,33 +178,13 @@ public final class VaeEncodedExamples implements TrainingExamples {
   }
 
   @Override
-  public int size() {
-    return labels.length;
-  }
-
-  @Override
-  public int[] exampleShape() {
-    return shape.clone();
-  }
-
-  @Override
   public void copyExample(int index, float[] dst, int offset) {
     System.arraycopy(latents[index], 0, dst, offset, latents[index].length);
-  }
-
-  @Override
-  public int label(int index) {
-    return labels[index];
   }
 
   /** SHA-256 over the VAE fingerprint, resolution, seed, and each image's label, flip and cropped pixels. */
   @Override
   public String fingerprint() {
     return fingerprint;
-  }
-
-  @Override
-  public String source() {
-    return source;
   }
 }
