@@ -10,46 +10,28 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
-import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.model.ReferenceModel;
 import org.l2cbeam.core.router.CacheSchedule;
-import org.l2cbeam.core.runtime.Torch;
 
 /** Bad input to the DiT and its sampler: each gets a clear error naming what is wrong. */
 public class DiTSamplerBadInputTest {
-  private static NDManager root;
-  private static WeightMap weights;
-  private static DiT dit;
-
-  @BeforeClass
-  public static void load() {
-    Torch.inferenceMode();
-    root = Torch.newManager();
-    weights = WeightMap.open(TestResources.vector("dit_model.safetensors"));
-    dit = DiT.load(weights, DiTConfig.infer(weights, 4), root);
-  }
-
-  @AfterClass
-  public static void close() {
-    dit.close();
-    root.close();
-  }
+  @ClassRule public static final ReferenceModel<DiT> REFERENCE = ReferenceModel.dit();
 
   private static DiTSampler sampler(CacheSchedule schedule) {
-    return new DiTSampler(dit, new DdimSampler(NoiseSchedule.dit(10)), new Guidance(1.5, Guidance.Channels.ALL),
-        schedule);
+    return new DiTSampler(
+        REFERENCE.model(), new DdimSampler(NoiseSchedule.dit(10)), new Guidance(1.5, Guidance.Channels.ALL), schedule);
   }
 
   @Test
   public void labelsOutOfRange() {
-    try (NDManager m = root.newSubManager()) {
+    try (NDManager m = REFERENCE.manager().newSubManager()) {
       NDArray z = m.zeros(new Shape(2, 4, 8, 8));
       sampler(null).sample(z, new long[] {3, 10}, StepListener.NONE);
       fail("label 10 accepted");
@@ -57,9 +39,9 @@ public class DiTSamplerBadInputTest {
       assertThat(e.getMessage(), containsString("label 10 at position 1 is out of range"));
       assertThat(e.getMessage(), containsString("classes 0..9"));
     }
-    try (NDManager m = root.newSubManager()) {
+    try (NDManager m = REFERENCE.manager().newSubManager()) {
       // The forward accepts the null class 10 but nothing beyond it, nor negatives.
-      dit.forward(m.zeros(new Shape(1, 4, 8, 8)), m.create(new long[] {5}), m.create(new long[] {-1}));
+      REFERENCE.model().forward(m.zeros(new Shape(1, 4, 8, 8)), m.create(new long[] {5}), m.create(new long[] {-1}));
       fail("label -1 accepted");
     } catch (IllegalArgumentException e) {
       assertThat(e.getMessage(), containsString("label -1"));
@@ -69,15 +51,15 @@ public class DiTSamplerBadInputTest {
 
   @Test
   public void wrongLatentSize() {
-    try (NDManager m = root.newSubManager()) {
+    try (NDManager m = REFERENCE.manager().newSubManager()) {
       sampler(null).sample(m.zeros(new Shape(1, 4, 16, 16)), new long[] {1}, StepListener.NONE);
       fail("16x16 latent accepted");
     } catch (IllegalArgumentException e) {
       assertThat(e.getMessage(), containsString("[1, 4, 16, 16]"));
       assertThat(e.getMessage(), containsString("expects [n, 4, 8, 8]"));
     }
-    try (NDManager m = root.newSubManager()) {
-      dit.forward(m.zeros(new Shape(1, 3, 8, 8)), m.create(new long[] {5}), m.create(new long[] {1}));
+    try (NDManager m = REFERENCE.manager().newSubManager()) {
+      REFERENCE.model().forward(m.zeros(new Shape(1, 3, 8, 8)), m.create(new long[] {5}), m.create(new long[] {1}));
       fail("3-channel latent accepted");
     } catch (IllegalArgumentException e) {
       assertThat(e.getMessage(), containsString("expects [N, 4, 8, 8]"));
@@ -115,14 +97,14 @@ public class DiTSamplerBadInputTest {
   @Test
   public void nonFiniteOutputNamesTheStepAndUnit() {
     // Poison block 2's MLP (unit 5): fc1 weights become NaN, so unit 5 is the first non-finite unit output.
-    Map<String, TensorData> poisoned = new LinkedHashMap<>(weights.tensors());
-    TensorData fc1 = weights.get("blocks.2.mlp.fc1.weight");
+    Map<String, TensorData> poisoned = new LinkedHashMap<>(REFERENCE.weights().tensors());
+    TensorData fc1 = REFERENCE.weights().get("blocks.2.mlp.fc1.weight");
     float[] v = fc1.toFloatArray();
     v[7] = Float.NaN;
     poisoned.put("blocks.2.mlp.fc1.weight", TensorData.ofFloats(fc1.shape(), v));
-    WeightMap w = new WeightMap(weights.source(), poisoned, Map.of());
-    try (NDManager m = root.newSubManager();
-        DiT bad = DiT.load(w, dit.config(), m)) {
+    WeightMap w = new WeightMap(REFERENCE.weights().source(), poisoned, Map.of());
+    try (NDManager m = REFERENCE.manager().newSubManager();
+        DiT bad = DiT.load(w, REFERENCE.model().config(), m)) {
       DiTSampler s = new DiTSampler(bad, new DdimSampler(NoiseSchedule.dit(10)), null, null);
       s.sample(m.randomNormal(new Shape(1, 4, 8, 8)), new long[] {1}, StepListener.NONE);
       fail("NaN output not detected");
@@ -136,17 +118,17 @@ public class DiTSamplerBadInputTest {
 
   @Test
   public void inconsistentCheckpointShapesAreNamed() {
-    Map<String, TensorData> broken = new LinkedHashMap<>(weights.tensors());
+    Map<String, TensorData> broken = new LinkedHashMap<>(REFERENCE.weights().tensors());
     broken.put("blocks.1.mlp.fc2.weight", TensorData.ofFloats(new long[] {64, 128}, new float[64 * 128]));
     try {
-      DiTConfig.infer(new WeightMap(weights.source(), broken, Map.of()), 4);
+      DiTConfig.infer(new WeightMap(REFERENCE.weights().source(), broken, Map.of()), 4);
       fail();
     } catch (CheckpointFormatException e) {
       assertThat(e.getMessage(), containsString("dit_model.safetensors"));
       assertThat(e.getMessage(), containsString("blocks.1.mlp.fc2.weight"));
     }
     try {
-      DiTConfig.infer(weights, 0);
+      DiTConfig.infer(REFERENCE.weights(), 0);
       fail();
     } catch (CheckpointFormatException e) {
       assertThat(e.getMessage(), containsString("number of attention heads"));

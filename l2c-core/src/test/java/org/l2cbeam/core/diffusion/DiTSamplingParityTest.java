@@ -10,38 +10,21 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.DiT;
-import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.model.ReferenceModel;
 import org.l2cbeam.core.router.CacheSchedule;
-import org.l2cbeam.core.runtime.Torch;
 
 /** Respaced schedule and whole DDIM / L2C-DDIM / DDPM trajectories against dit_sampling.safetensors. */
 public class DiTSamplingParityTest {
   private static final int STEPS = 10;
-  private static NDManager root;
-  private static DiT dit;
-  private static WeightMap vec;
 
-  @BeforeClass
-  public static void load() {
-    Torch.inferenceMode();
-    root = Torch.newManager();
-    WeightMap w = WeightMap.open(TestResources.vector("dit_model.safetensors"));
-    dit = DiT.load(w, DiTConfig.infer(w, 4), root);
-    vec = WeightMap.open(TestResources.vector("dit_sampling.safetensors"));
-  }
-
-  @AfterClass
-  public static void close() {
-    dit.close();
-    root.close();
-  }
+  @ClassRule public static final ReferenceModel<DiT> REFERENCE = ReferenceModel.dit();
+  private static final WeightMap vec = WeightMap.open(TestResources.vector("dit_sampling.safetensors"));
 
   @Test
   public void respacedScheduleMatchesSpacedDiffusionInFloat64() {
@@ -108,7 +91,7 @@ public class DiTSamplingParityTest {
   public void allComputeScheduleIsBitIdenticalToThePlainSampler() {
     DdimSampler ddim = new DdimSampler(NoiseSchedule.dit(STEPS));
     Trajectory plain = run(ddim, null);
-    Trajectory cached = run(ddim, CacheSchedule.allCompute(STEPS, dit.units()));
+    Trajectory cached = run(ddim, CacheSchedule.allCompute(STEPS, REFERENCE.model().units()));
     for (int i = 0; i < STEPS; i++) {
       assertArrayEquals("step " + i, plain.samples.get(i), cached.samples.get(i), 0f);
       assertArrayEquals("step " + i, plain.modelOut.get(i), cached.modelOut.get(i), 0f);
@@ -126,12 +109,13 @@ public class DiTSamplingParityTest {
 
   private Trajectory run(Sampler sampler, CacheSchedule schedule) {
     Trajectory tr = new Trajectory();
-    try (NDManager m = root.newSubManager()) {
+    try (NDManager m = REFERENCE.manager().newSubManager()) {
       NDArray z2 = vec.get("in.z").toNDArray(m);
       long[] y2 = vec.get("in.y").toLongArray();
       NDArray z = z2.get("0:2");
       long[] labels = Arrays.copyOf(y2, 2);
-      DiTSampler s = new DiTSampler(dit, sampler, new Guidance(1.5, Guidance.Channels.FIRST_THREE), schedule);
+      DiTSampler s =
+          new DiTSampler(REFERENCE.model(), sampler, new Guidance(1.5, Guidance.Channels.FIRST_THREE), schedule);
       NDArray out =
           s.sample(
               z,

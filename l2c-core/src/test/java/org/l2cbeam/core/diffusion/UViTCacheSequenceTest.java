@@ -5,15 +5,14 @@ import static org.junit.Assert.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.model.ReferenceModel;
 import org.l2cbeam.core.model.UViT;
 import org.l2cbeam.core.router.CacheSchedule;
-import org.l2cbeam.core.runtime.Torch;
 
 /**
  * The 6-call L2C sequence of {@code uvit_dynamic.UViT} (procedure P24): cond/uncond at the start of outer step 0,
@@ -22,21 +21,8 @@ import org.l2cbeam.core.runtime.Torch;
 public class UViTCacheSequenceTest {
   static final WeightMap VEC = WeightMap.open(TestResources.vector("uvit_forward.safetensors"));
   static final WeightMap ROUTER = WeightMap.open(TestResources.vector("uvit_router.safetensors"));
-  private static UViT model;
-  private static NDManager manager;
 
-  @BeforeClass
-  public static void load() {
-    Torch.inferenceMode();
-    model = UViT.load(WeightMap.open(TestResources.vector("uvit_model.safetensors")), 4);
-    manager = Torch.newManager();
-  }
-
-  @AfterClass
-  public static void close() {
-    model.close();
-    manager.close();
-  }
+  @ClassRule public static final ReferenceModel<UViT> REFERENCE = ReferenceModel.uvit();
 
   /** Row k (k = 1..K−1) computes unit u iff sigmoid(p_k[u]) > θ; row 0 has no cache. */
   static CacheSchedule scheduleFromRouterVectors(int outerSteps) {
@@ -71,8 +57,8 @@ public class UViTCacheSequenceTest {
   public void sixCallSequenceMatchesWithSeparateCondAndUncondCaches() {
     DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 10);
     long[] y = VEC.get("in.y").toLongArray();
-    UViTSampler sampler = new UViTSampler(model, solver, 1.4, scheduleFromRouterVectors(5));
-    try (NDManager m = manager.newSubManager(); UViTSampler.Caches caches = sampler.new Caches(m)) {
+    UViTSampler sampler = new UViTSampler(REFERENCE.model(), solver, 1.4, scheduleFromRouterVectors(5));
+    try (NDManager m = REFERENCE.manager().newSubManager(); UViTSampler.Caches caches = sampler.new Caches(m)) {
       NDArray x = VEC.get("in.x").toNDArray(m);
       NDArray xb = VEC.get("in.xb").toNDArray(m);
       NDArray xc = VEC.get("in.xc").toNDArray(m);
@@ -99,8 +85,8 @@ public class UViTCacheSequenceTest {
   @Test
   public void nonFiniteOutputNamesTheEvaluation() {
     DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 4);
-    UViTSampler sampler = new UViTSampler(model, solver, 1.4, null);
-    try (NDManager m = manager.newSubManager()) {
+    UViTSampler sampler = new UViTSampler(REFERENCE.model(), solver, 1.4, null);
+    try (NDManager m = REFERENCE.manager().newSubManager()) {
       float[] z = new float[2 * 4 * 8 * 8];
       z[5] = Float.NaN;
       NDArray noise = m.create(z, new ai.djl.ndarray.types.Shape(2, 4, 8, 8));

@@ -2,34 +2,20 @@ package org.l2cbeam.core.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.model.ReferenceModel;
 import org.l2cbeam.core.model.UViT;
 import org.l2cbeam.core.router.CacheSchedule;
-import org.l2cbeam.core.runtime.Torch;
 
 /** DPM-Solver++(2S) trajectories, plain (P29) and with L2C caching (P30), checked after every step. */
 public class UViTSamplingTest {
   static final WeightMap VEC = WeightMap.open(TestResources.vector("uvit_sampling.safetensors"));
-  private static UViT model;
-  private static NDManager manager;
 
-  @BeforeClass
-  public static void load() {
-    Torch.inferenceMode();
-    model = UViT.load(WeightMap.open(TestResources.vector("uvit_model.safetensors")), 4);
-    manager = Torch.newManager();
-  }
-
-  @AfterClass
-  public static void close() {
-    model.close();
-    manager.close();
-  }
+  @ClassRule public static final ReferenceModel<UViT> REFERENCE = ReferenceModel.uvit();
 
   @Test
   public void plainTrajectoryMatchesEveryStep() {
@@ -48,8 +34,8 @@ public class UViTSamplingTest {
     float[] evals = VEC.get(prefix + ".model_out").toFloatArray();
     int per = steps.length / solver.outerSteps();
     double[] worst = {0, 0};
-    UViTSampler sampler = new UViTSampler(model, solver, 1.4, schedule);
-    try (NDManager m = manager.newSubManager(); UViTSampler.Caches caches = sampler.new Caches(m)) {
+    UViTSampler sampler = new UViTSampler(REFERENCE.model(), solver, 1.4, schedule);
+    try (NDManager m = REFERENCE.manager().newSubManager(); UViTSampler.Caches caches = sampler.new Caches(m)) {
       DpmSolver2S.NoisePredictor guided = sampler.guidedPredictor(y, caches);
       DpmSolver2S.NoisePredictor checked = (x, t, ev) -> {
         NDArray e = guided.predict(x, t, ev);
@@ -65,7 +51,7 @@ public class UViTSamplingTest {
         worst[0] = Math.max(worst[0],
             Parity.assertClose(prefix + " x after step " + k, x.toFloatArray(), ref, Parity.TRAJECTORY));
       });
-      try (NDManager again = manager.newSubManager()) {
+      try (NDManager again = REFERENCE.manager().newSubManager()) {
         NDArray viaSampler = sampler.sample(VEC.get("in.z").toNDArray(again), y, null);
         Parity.assertClose(prefix + ".final (UViTSampler.sample)", viaSampler, VEC.get(prefix + ".final"),
             Parity.TRAJECTORY);

@@ -27,6 +27,12 @@ public class SafetensorsBadInputTest {
     return f;
   }
 
+  /** A file whose header describes one tensor 'a' with these fields, followed by {@code dataBytes} zero bytes. */
+  private Path tensorA(String dtype, String shape, String dataOffsets, int dataBytes) throws Exception {
+    String entry = "{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":" + dataOffsets + "}";
+    return file("{\"a\":" + entry + "}", dataBytes);
+  }
+
   @Test
   public void truncatedInTheData() throws Exception {
     byte[] whole = Files.readAllBytes(TestResources.vector("dit_model.safetensors"));
@@ -63,26 +69,23 @@ public class SafetensorsBadInputTest {
 
   @Test
   public void offsetsOutOfRange() throws Exception {
-    Path f = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 8);
-    assertFails(f, "tensor 'a': data_offsets [8, 16] outside the data section of 8 bytes");
+    assertFails(
+        tensorA("F32", "[2]", "[8,16]", 8), "tensor 'a': data_offsets [8, 16] outside the data section of 8 bytes");
   }
 
   @Test
   public void negativeOffsets() throws Exception {
-    Path f = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[-8,0]}}", 8);
-    assertFails(f, "tensor 'a': data_offsets [-8, 0] outside the data section");
+    assertFails(tensorA("F32", "[2]", "[-8,0]", 8), "tensor 'a': data_offsets [-8, 0] outside the data section");
   }
 
   @Test
   public void byteCountDisagreesWithShape() throws Exception {
-    Path f = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8);
-    assertFails(f, "tensor 'a': 8 bytes for shape [3] x F32 (expected 12)");
+    assertFails(tensorA("F32", "[3]", "[0,8]", 8), "tensor 'a': 8 bytes for shape [3] x F32 (expected 12)");
   }
 
   @Test
   public void unknownDtype() throws Exception {
-    Path f = file("{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2);
-    assertFails(f, "tensor 'a': unknown dtype 'F8_E4M3'");
+    assertFails(tensorA("F8_E4M3", "[2]", "[0,2]", 2), "tensor 'a': unknown dtype 'F8_E4M3'");
   }
 
   @Test

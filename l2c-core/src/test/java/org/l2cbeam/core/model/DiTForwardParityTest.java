@@ -7,8 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.TestResources;
@@ -21,28 +20,12 @@ public class DiTForwardParityTest {
   /** Single forwards: the manifest's hint is ~3e-5 of max|ref|. */
   private static final double FORWARD_TOL = Parity.FORWARD;
 
-  private static NDManager root;
-  private static DiT dit;
-  private static WeightMap vec;
-
-  @BeforeClass
-  public static void load() {
-    Torch.inferenceMode();
-    root = Torch.newManager();
-    WeightMap w = WeightMap.open(TestResources.vector("dit_model.safetensors"));
-    dit = DiT.load(w, DiTConfig.infer(w, 4), root);
-    vec = WeightMap.open(TestResources.vector("dit_forward.safetensors"));
-  }
-
-  @AfterClass
-  public static void close() {
-    dit.close();
-    root.close();
-  }
+  @ClassRule public static final ReferenceModel<DiT> REFERENCE = ReferenceModel.dit();
+  private static final WeightMap vec = WeightMap.open(TestResources.vector("dit_forward.safetensors"));
 
   @Test
   public void inferredConfigMatchesTheVectorModel() {
-    DiTConfig c = dit.config();
+    DiTConfig c = REFERENCE.model().config();
     assertEquals(8, c.inputSize);
     assertEquals(2, c.patchSize);
     assertEquals(4, c.inChannels);
@@ -55,10 +38,10 @@ public class DiTForwardParityTest {
 
   @Test
   public void plainForwardMatchesOutputIntermediatesAndBlockOutputs() {
-    try (NDManager m = root.newSubManager()) {
+    try (NDManager m = REFERENCE.manager().newSubManager()) {
       Map<String, float[]> seen = new HashMap<>();
       NDArray out =
-          dit.forward(
+          REFERENCE.model().forward(
               vec.get("in.x").toNDArray(m),
               vec.get("in.t").toNDArray(m),
               vec.get("in.y").toNDArray(m),
@@ -82,11 +65,11 @@ public class DiTForwardParityTest {
 
   @Test
   public void forwardWithCfgGuidesTheFirstThreeChannels() {
-    try (NDManager m = root.newSubManager()) {
+    try (NDManager m = REFERENCE.manager().newSubManager()) {
       NDArray x = vec.get("in.x").toNDArray(m);
       NDArray t = vec.get("in.t").toNDArray(m);
       NDArray out =
-          dit.forwardWithCfg(
+          REFERENCE.model().forwardWithCfg(
               x.concat(x, 0),
               t.concat(t, 0),
               vec.get("cfg.y").toNDArray(m),
@@ -97,11 +80,11 @@ public class DiTForwardParityTest {
 
   @Test
   public void fullStepThenHardCacheStep() {
-    try (NDManager m = root.newSubManager();
-        LayerCache cache = new LayerCache(m, dit.units())) {
+    try (NDManager m = REFERENCE.manager().newSubManager();
+        LayerCache cache = new LayerCache(m, REFERENCE.model().units())) {
       NDArray y = vec.get("in.y").toNDArray(m);
       NDArray outFull =
-          dit.forward(
+          REFERENCE.model().forward(
               vec.get("in.x").toNDArray(m), vec.get("l2c.t_full").toNDArray(m), y, UnitPlan.recordAll(8), cache);
       Parity.assertClose("l2c.out_full", outFull, vec.get("l2c.out_full"), FORWARD_TOL);
       assertTrue(cache.isFull());
@@ -113,7 +96,7 @@ public class DiTForwardParityTest {
       boolean[] compute = new boolean[mask.length];
       for (int u = 0; u < mask.length; u++) compute[u] = mask[u] != 0;
       NDArray outCache =
-          dit.forward(
+          REFERENCE.model().forward(
               vec.get("in.x2").toNDArray(m), vec.get("l2c.t_cache").toNDArray(m), y, UnitPlan.hard(compute), cache);
       Parity.assertClose("l2c.out_cache", outCache, vec.get("l2c.out_cache"), FORWARD_TOL);
     }
@@ -124,13 +107,14 @@ public class DiTForwardParityTest {
     WeightMap router = WeightMap.open(TestResources.vector("dit_router.safetensors"));
     float[] prob = router.get("router.prob").toFloatArray();
     float[] row = java.util.Arrays.copyOfRange(prob, 8 * 8, 9 * 8);
-    try (NDManager m = root.newSubManager();
-        LayerCache cache = new LayerCache(m, dit.units())) {
+    try (NDManager m = REFERENCE.manager().newSubManager();
+        LayerCache cache = new LayerCache(m, REFERENCE.model().units())) {
       NDArray y = vec.get("in.y").toNDArray(m);
-      dit.forward(vec.get("in.x").toNDArray(m), vec.get("l2c.t_full").toNDArray(m), y, UnitPlan.recordAll(8), cache);
+      REFERENCE.model().forward(
+          vec.get("in.x").toNDArray(m), vec.get("l2c.t_full").toNDArray(m), y, UnitPlan.recordAll(8), cache);
       NDArray beta = m.create(row).getNDArrayInternal().sigmoid();
       NDArray out =
-          dit.forward(
+          REFERENCE.model().forward(
               vec.get("in.x2").toNDArray(m), vec.get("l2c.t_cache").toNDArray(m), y, UnitPlan.soft(beta), cache);
       Parity.assertClose("l2c.soft.out_cache", out, vec.get("l2c.soft.out_cache"), FORWARD_TOL);
       Parity.assertClose("l2c.soft.l1", beta.sum().reshape(1), vec.get("l2c.soft.l1"), FORWARD_TOL);
@@ -141,12 +125,13 @@ public class DiTForwardParityTest {
   public void reusedUnitsAreNotComputed() {
     // Every unit reused: the cache step must not need the branches, so the probe never sees a fresh value that
     // differs from the cached one.
-    try (NDManager m = root.newSubManager();
-        LayerCache cache = new LayerCache(m, dit.units())) {
+    try (NDManager m = REFERENCE.manager().newSubManager();
+        LayerCache cache = new LayerCache(m, REFERENCE.model().units())) {
       NDArray y = vec.get("in.y").toNDArray(m);
-      dit.forward(vec.get("in.x").toNDArray(m), vec.get("l2c.t_full").toNDArray(m), y, UnitPlan.recordAll(8), cache);
+      REFERENCE.model().forward(
+          vec.get("in.x").toNDArray(m), vec.get("l2c.t_full").toNDArray(m), y, UnitPlan.recordAll(8), cache);
       Map<String, float[]> seen = new HashMap<>();
-      dit.forward(
+      REFERENCE.model().forward(
           vec.get("in.x2").toNDArray(m),
           vec.get("l2c.t_cache").toNDArray(m),
           y,
@@ -162,10 +147,11 @@ public class DiTForwardParityTest {
 
   @Test
   public void softPathBackpropagatesIntoBetaOnly() {
-    try (NDManager m = root.newSubManager();
-        LayerCache cache = new LayerCache(m, dit.units())) {
+    try (NDManager m = REFERENCE.manager().newSubManager();
+        LayerCache cache = new LayerCache(m, REFERENCE.model().units())) {
       NDArray y = vec.get("in.y").toNDArray(m);
-      dit.forward(vec.get("in.x").toNDArray(m), vec.get("l2c.t_full").toNDArray(m), y, UnitPlan.recordAll(8), cache);
+      REFERENCE.model().forward(
+          vec.get("in.x").toNDArray(m), vec.get("l2c.t_full").toNDArray(m), y, UnitPlan.recordAll(8), cache);
       WeightMap router = WeightMap.open(TestResources.vector("dit_router.safetensors"));
       float[] row = java.util.Arrays.copyOfRange(router.get("router.prob").toFloatArray(), 64, 72);
       NDArray p = m.create(row);
@@ -174,7 +160,7 @@ public class DiTForwardParityTest {
       try (ai.djl.training.GradientCollector gc = Torch.engine().newGradientCollector()) {
         NDArray beta = p.getNDArrayInternal().sigmoid();
         NDArray out =
-            dit.forward(
+            REFERENCE.model().forward(
                 vec.get("in.x2").toNDArray(m), vec.get("l2c.t_cache").toNDArray(m), y, UnitPlan.soft(beta), cache);
         gc.backward(out.square().mean());
       } finally {

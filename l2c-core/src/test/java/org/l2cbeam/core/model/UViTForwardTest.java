@@ -4,37 +4,21 @@ import static org.junit.Assert.assertEquals;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.io.WeightMap;
-import org.l2cbeam.core.runtime.Torch;
 
 /** The plain U-ViT forward against {@code uvit_forward.safetensors} (procedures P21-P23, P25). */
 public class UViTForwardTest {
   static final WeightMap VEC = WeightMap.open(TestResources.vector("uvit_forward.safetensors"));
-  static final int HEADS = 4;
-  private static UViT model;
-  private static NDManager manager;
 
-  @BeforeClass
-  public static void load() {
-    Torch.inferenceMode();
-    model = UViT.load(WeightMap.open(TestResources.vector("uvit_model.safetensors")), HEADS);
-    manager = Torch.newManager();
-  }
-
-  @AfterClass
-  public static void close() {
-    model.close();
-    manager.close();
-  }
+  @ClassRule public static final ReferenceModel<UViT> REFERENCE = ReferenceModel.uvit();
 
   @Test
   public void configIsInferredFromShapes() {
-    UViTConfig c = model.config();
+    UViTConfig c = REFERENCE.model().config();
     assertEquals(8, c.imageSize);
     assertEquals(2, c.patchSize);
     assertEquals(64, c.hidden);
@@ -47,8 +31,8 @@ public class UViTForwardTest {
 
   @Test
   public void torchSaveCheckpointGivesTheSameModel() {
-    try (UViT fromPt = UViT.load(WeightMap.open(TestResources.vector("uvit_model.pt")), HEADS);
-        NDManager m = manager.newSubManager()) {
+    try (UViT fromPt = UViT.load(WeightMap.open(TestResources.vector("uvit_model.pt")), ReferenceModel.HEADS);
+        NDManager m = REFERENCE.manager().newSubManager()) {
       NDArray x = VEC.get("in.x").toNDArray(m);
       NDArray out = fromPt.forward(x, VEC.get("in.t").toFloatArray(), VEC.get("in.y").toLongArray());
       Parity.assertClose("out (.pt)", out, VEC.get("out"), Parity.FORWARD);
@@ -66,10 +50,10 @@ public class UViTForwardTest {
 
   @Test
   public void labelsOutsideTheTableAreRejected() {
-    try (NDManager m = manager.newSubManager()) {
+    try (NDManager m = REFERENCE.manager().newSubManager()) {
       NDArray x = VEC.get("in.x").toNDArray(m);
       IllegalArgumentException e = org.junit.Assert.assertThrows(IllegalArgumentException.class,
-          () -> model.forward(x, VEC.get("in.t").toFloatArray(), new long[] {3, 11}));
+          () -> REFERENCE.model().forward(x, VEC.get("in.t").toFloatArray(), new long[] {3, 11}));
       org.hamcrest.MatcherAssert.assertThat(e.getMessage(), org.hamcrest.Matchers.containsString("label 11"));
     }
   }
@@ -77,7 +61,7 @@ public class UViTForwardTest {
   @Test
   public void randomWeightsModelRunsAtAnyDepth() {
     UViTConfig c = new UViTConfig(8, 2, 4, 32, 3, 2, 64, 5);
-    try (UViT random = UViT.randomWeights(c, 1); NDManager m = manager.newSubManager()) {
+    try (UViT random = UViT.randomWeights(c, 1); NDManager m = REFERENCE.manager().newSubManager()) {
       NDArray out = random.forward(m.randomNormal(new ai.djl.ndarray.types.Shape(2, 4, 8, 8)), new float[] {1, 500},
           new long[] {0, 4});
       assertEquals(new ai.djl.ndarray.types.Shape(2, 4, 8, 8), out.getShape());
@@ -88,18 +72,18 @@ public class UViTForwardTest {
   @Test
   public void timeTokenIsTheRawSinusoid() {
     float[] t = VEC.get("in.t").toFloatArray();
-    Parity.assertClose("time token", model.timestepEmbedding(t), VEC.get("inter.time_token_in").toFloatArray(),
-        Parity.FORWARD);
+    Parity.assertClose("time token", REFERENCE.model().timestepEmbedding(t),
+        VEC.get("inter.time_token_in").toFloatArray(), Parity.FORWARD);
   }
 
   @Test
   public void forwardMatchesLayerByLayer() {
-    try (NDManager m = manager.newSubManager()) {
+    try (NDManager m = REFERENCE.manager().newSubManager()) {
       NDArray x = VEC.get("in.x").toNDArray(m);
       float[] t = VEC.get("in.t").toFloatArray();
       long[] y = VEC.get("in.y").toLongArray();
       double[] worst = {0};
-      NDArray out = model.forward(x, t, y, UnitExecutor.COMPUTE_ALL, (layer, h) -> {
+      NDArray out = REFERENCE.model().forward(x, t, y, UnitExecutor.COMPUTE_ALL, (layer, h) -> {
         double e = Parity.assertClose("layer " + layer, h, VEC.get("layer" + layer + ".out"), Parity.FORWARD);
         worst[0] = Math.max(worst[0], e);
       });
@@ -110,13 +94,13 @@ public class UViTForwardTest {
 
   @Test
   public void unconditionalAndGuidedOutputsMatch() {
-    try (NDManager m = manager.newSubManager()) {
+    try (NDManager m = REFERENCE.manager().newSubManager()) {
       NDArray x = VEC.get("in.x").toNDArray(m);
       float[] t = VEC.get("in.t").toFloatArray();
       long[] y = VEC.get("in.y").toLongArray();
       long[] nul = {10, 10};
-      NDArray cond = model.forward(x, t, y);
-      NDArray uncond = model.forward(x, t, nul);
+      NDArray cond = REFERENCE.model().forward(x, t, y);
+      NDArray uncond = REFERENCE.model().forward(x, t, nul);
       double eu = Parity.assertClose("cfg.uncond", uncond, VEC.get("cfg.uncond"), Parity.FORWARD);
       // the original's scale s = 0.4 is the standard guidance weight w = 1 + s = 1.4: eps = u + w (c - u)
       NDArray guided = uncond.add(cond.sub(uncond).mul(1.4f));

@@ -23,6 +23,16 @@ public class RouterScoresTest {
     return RouterScores.load(TestResources.path("routers/" + name));
   }
 
+  /** A vector router's torch checkpoint, after checking that it loads as its safetensors twin does. */
+  private static RouterScores checkpointMatchingItsTwin(String checkpoint, String twin, ModelFamily family) {
+    RouterScores fromPt = RouterScores.load(TestResources.vector(checkpoint));
+    RouterScores fromSt = RouterScores.load(TestResources.vector(twin));
+    assertEquals(family, fromPt.family());
+    assertEquals(family, fromSt.family());
+    assertArrayEquals(fromSt.logits(), fromPt.logits());
+    return fromPt;
+  }
+
   @Test
   public void ddim20AtTheta01ReproducesThePublishedMasks() {
     RouterScores r = official("DDIM20_router.pt");
@@ -118,11 +128,7 @@ public class RouterScoresTest {
 
   @Test
   public void ditVectorRouterCheckpointMatchesTheReferenceMask() {
-    RouterScores fromPt = RouterScores.load(TestResources.vector("dit_router_ckpt.pt"));
-    RouterScores fromSt = RouterScores.load(TestResources.vector("dit_router.safetensors"));
-    assertEquals(ModelFamily.DIT, fromPt.family());
-    assertEquals(ModelFamily.DIT, fromSt.family());
-    assertArrayEquals(fromSt.logits(), fromPt.logits());
+    RouterScores fromPt = checkpointMatchingItsTwin("dit_router_ckpt.pt", "dit_router.safetensors", ModelFamily.DIT);
     WeightMap ref = WeightMap.open(TestResources.vector("dit_router.safetensors"));
     double theta = ref.get("router.thres").toFloatArray()[0];
     long[] mask = ref.get("router.compute_mask").toLongArray();
@@ -136,11 +142,8 @@ public class RouterScoresTest {
 
   @Test
   public void uvitVectorRouterCheckpointMatchesTheReferenceMask() {
-    RouterScores fromPt = RouterScores.load(TestResources.vector("uvit_router_ckpt.pth"));
-    RouterScores fromSt = RouterScores.load(TestResources.vector("uvit_router.safetensors"));
-    assertEquals(ModelFamily.UVIT, fromPt.family());
-    assertEquals(ModelFamily.UVIT, fromSt.family());
-    assertArrayEquals(fromSt.logits(), fromPt.logits());
+    RouterScores fromPt =
+        checkpointMatchingItsTwin("uvit_router_ckpt.pth", "uvit_router.safetensors", ModelFamily.UVIT);
     WeightMap ref = WeightMap.open(TestResources.vector("uvit_router.safetensors"));
     double theta = ref.get("router.thres").toFloatArray()[0];
     long[] mask = ref.get("router.compute_mask").toLongArray();

@@ -1,11 +1,10 @@
 package org.l2cbeam.pipelines.cli;
 
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertTrue;
+import static org.l2cbeam.pipelines.cli.CliRun.assertClose;
+import static org.l2cbeam.pipelines.cli.CliRun.assertFails;
+import static org.l2cbeam.pipelines.cli.CliRun.assertOk;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
-import org.l2cbeam.core.io.SafetensorsWriter;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 
@@ -26,43 +23,37 @@ public class DiTCommandsTest {
   private static final String MODEL = VECTORS.resolve("dit_model.pt").toString();
   private static final double FORWARD = 3e-5;
   private static final double TRAJECTORY = 1e-4;
+  /** Values in one 4x8x8 latent. */
+  private static final int LATENT = 4 * 8 * 8;
 
-  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+  @Rule public final CliRun cli = new CliRun();
 
   private final WeightMap fwd = WeightMap.open(VECTORS.resolve("dit_forward.safetensors"));
   private final WeightMap smp = WeightMap.open(VECTORS.resolve("dit_sampling.safetensors"));
 
-  private Path write(String file, Map<String, TensorData> tensors) throws Exception {
-    Path p = tmp.getRoot().toPath().resolve(file);
-    SafetensorsWriter.write(p, tensors);
-    return p;
+  /** The plain forward's inputs x, t, y (in.x, in.t, in.y), as a map to add tensors to. */
+  private Map<String, TensorData> forwardInputs() {
+    Map<String, TensorData> in = new LinkedHashMap<>();
+    in.put("x", fwd.get("in.x"));
+    in.put("t", fwd.get("in.t"));
+    in.put("y", fwd.get("in.y"));
+    return in;
   }
 
-  private Path out(String name) {
-    return tmp.getRoot().toPath().resolve(name);
+  /**
+   * The conditional half of the sampling vectors' noise (in.z holds cond then uncond latents) as a --noise file. Its
+   * labels are the first two of in.y: {@link #conditionalLabels()}.
+   */
+  private Path conditionalNoise() throws Exception {
+    float[] z2 = smp.get("in.z").toFloatArray();
+    TensorData z = TensorData.ofFloats(new long[] {2, 4, 8, 8}, Arrays.copyOf(z2, 2 * LATENT));
+    return cli.write("z.safetensors", Map.of("z", z));
   }
 
-  /** Runs the CLI; returns {exit code, stderr}. */
-  private static String[] run(String... args) {
-    return CliRun.codeErr(args);
-  }
-
-
-  private static void assertOk(String[] r) {
-    assertEquals("exit code; stderr: " + r[1], "0", r[0]);
-  }
-
-  private static void assertClose(String what, float[] expected, float[] actual, double tol) {
-    assertEquals(what + " length", expected.length, actual.length);
-    double maxRef = 0;
-    double maxDiff = 0;
-    for (int i = 0; i < expected.length; i++) {
-      maxRef = Math.max(maxRef, Math.abs(expected[i]));
-      maxDiff = Math.max(maxDiff, Math.abs((double) expected[i] - actual[i]));
-    }
-    double rel = maxDiff / maxRef;
-    System.out.printf("cli parity %-30s rel.err %.3e%n", what, rel);
-    assertTrue(what + ": relative error " + rel, rel <= tol);
+  /** --labels for {@link #conditionalNoise()}. */
+  private String conditionalLabels() {
+    long[] y2 = smp.get("in.y").toLongArray();
+    return y2[0] + "," + y2[1];
   }
 
   private static TensorData doubled(TensorData t) {
@@ -82,14 +73,10 @@ public class DiTCommandsTest {
 
   @Test
   public void forwardReproducesThePlainOutput() throws Exception {
-    Map<String, TensorData> in = new LinkedHashMap<>();
-    in.put("x", fwd.get("in.x"));
-    in.put("t", fwd.get("in.t"));
-    in.put("y", fwd.get("in.y"));
-    Path input = write("in.safetensors", in);
-    assertOk(run("forward", "--model", MODEL, "--num-heads", "4", "--input", input.toString(), "--output",
-        out("out.safetensors").toString()));
-    TensorData got = WeightMap.open(out("out.safetensors")).get("out");
+    Path input = cli.write("in.safetensors", forwardInputs());
+    assertOk(cli.run("forward", "--model", MODEL, "--num-heads", "4", "--input", input.toString(), "--output",
+        cli.path("out.safetensors").toString()));
+    TensorData got = WeightMap.open(cli.path("out.safetensors")).get("out");
     assertArrayEquals(fwd.get("out").shape(), got.shape());
     assertClose("forward out", fwd.get("out").toFloatArray(), got.toFloatArray(), FORWARD);
   }
@@ -100,11 +87,11 @@ public class DiTCommandsTest {
     in.put("x", doubled(fwd.get("in.x")));
     in.put("t", doubled(fwd.get("in.t")));
     in.put("y", fwd.get("cfg.y"));
-    Path input = write("in.safetensors", in);
-    assertOk(run("forward", "--model", MODEL, "--num-heads", "4", "--cfg-scale", "4", "--guided-channels", "3",
-        "--input", input.toString(), "--output", out("cfg.safetensors").toString()));
+    Path input = cli.write("in.safetensors", in);
+    assertOk(cli.run("forward", "--model", MODEL, "--num-heads", "4", "--cfg-scale", "4", "--guided-channels", "3",
+        "--input", input.toString(), "--output", cli.path("cfg.safetensors").toString()));
     assertClose("cfg.out", fwd.get("cfg.out").toFloatArray(),
-        WeightMap.open(out("cfg.safetensors")).get("out").toFloatArray(), FORWARD);
+        WeightMap.open(cli.path("cfg.safetensors")).get("out").toFloatArray(), FORWARD);
   }
 
   @Test
@@ -115,139 +102,116 @@ public class DiTCommandsTest {
     in.put("y", fwd.get("in.y"));
     in.put("x2", fwd.get("in.x2"));
     in.put("t_cache", fwd.get("l2c.t_cache"));
-    Path input = write("in.safetensors", in);
+    Path input = cli.write("in.safetensors", in);
     StringBuilder bits = new StringBuilder();
     for (long b : fwd.get("l2c.compute_mask").toLongArray()) bits.append(b);
-    assertOk(run("forward", "--model", MODEL, "--num-heads", "4", "--cache-mask", bits.toString(), "--input",
-        input.toString(), "--output", out("l2c.safetensors").toString()));
-    WeightMap got = WeightMap.open(out("l2c.safetensors"));
+    assertOk(cli.run("forward", "--model", MODEL, "--num-heads", "4", "--cache-mask", bits.toString(), "--input",
+        input.toString(), "--output", cli.path("l2c.safetensors").toString()));
+    WeightMap got = WeightMap.open(cli.path("l2c.safetensors"));
     assertClose("l2c.out_full", fwd.get("l2c.out_full").toFloatArray(), got.get("out").toFloatArray(), FORWARD);
     assertClose("l2c.out_cache", fwd.get("l2c.out_cache").toFloatArray(), got.get("out_cache").toFloatArray(), FORWARD);
   }
 
   @Test
   public void sampleReproducesTheDdimTrajectory() throws Exception {
-    float[] z2 = smp.get("in.z").toFloatArray();
-    long[] y2 = smp.get("in.y").toLongArray();
-    int per = 4 * 8 * 8;
-    Map<String, TensorData> noise = new LinkedHashMap<>();
-    noise.put("z", TensorData.ofFloats(new long[] {2, 4, 8, 8}, Arrays.copyOf(z2, 2 * per)));
-    Path z = write("z.safetensors", noise);
-    assertOk(run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "10", "--sampler", "ddim",
-        "--cfg-scale", "1.5", "--guided-channels", "3", "--labels", y2[0] + "," + y2[1], "--seed", "0",
-        "--noise", z.toString(), "--trajectory", "--output", out("ddim.safetensors").toString()));
-    WeightMap got = WeightMap.open(out("ddim.safetensors"));
+    assertOk(cli.run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "10", "--sampler", "ddim",
+        "--cfg-scale", "1.5", "--guided-channels", "3", "--labels", conditionalLabels(), "--seed", "0",
+        "--noise", conditionalNoise().toString(), "--trajectory",
+        "--output", cli.path("ddim.safetensors").toString()));
+    WeightMap got = WeightMap.open(cli.path("ddim.safetensors"));
     assertArrayEquals(new long[] {2, 4, 8, 8}, got.get("samples").shape());
-    assertClose("ddim.final[cond]", Arrays.copyOf(smp.get("ddim.final").toFloatArray(), 2 * per),
+    assertClose("ddim.final[cond]", Arrays.copyOf(smp.get("ddim.final").toFloatArray(), 2 * LATENT),
         got.get("samples").toFloatArray(), TRAJECTORY);
     float[] refTraj = smp.get("ddim.samples").toFloatArray(); // [10, 4, ...]: keep the conditional rows
-    float[] cond = new float[10 * 2 * per];
-    for (int s = 0; s < 10; s++) System.arraycopy(refTraj, s * 4 * per, cond, s * 2 * per, 2 * per);
+    float[] cond = new float[10 * 2 * LATENT];
+    for (int s = 0; s < 10; s++) System.arraycopy(refTraj, s * 4 * LATENT, cond, s * 2 * LATENT, 2 * LATENT);
     assertArrayEquals(new long[] {10, 2, 4, 8, 8}, got.get("trajectory").shape());
     assertClose("ddim trajectory[cond]", cond, got.get("trajectory").toFloatArray(), TRAJECTORY);
   }
 
   @Test
   public void sampleWithTheRouterReproducesTheCachedDdimTrajectory() throws Exception {
-    float[] z2 = smp.get("in.z").toFloatArray();
-    long[] y2 = smp.get("in.y").toLongArray();
-    int per = 4 * 8 * 8;
-    Map<String, TensorData> noise = new LinkedHashMap<>();
-    noise.put("z", TensorData.ofFloats(new long[] {2, 4, 8, 8}, Arrays.copyOf(z2, 2 * per)));
-    Path z = write("z.safetensors", noise);
-    assertOk(run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "10", "--sampler", "ddim",
-        "--cfg-scale", "1.5", "--labels", y2[0] + "," + y2[1], "--noise", z.toString(),
+    assertOk(cli.run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "10", "--sampler", "ddim",
+        "--cfg-scale", "1.5", "--labels", conditionalLabels(), "--noise", conditionalNoise().toString(),
         "--router", VECTORS.resolve("dit_router_ckpt.pt").toString(), "--theta", "0.1",
-        "--output", out("l2c.safetensors").toString()));
-    assertClose("l2c_ddim.final[cond]", Arrays.copyOf(smp.get("l2c_ddim.final").toFloatArray(), 2 * per),
-        WeightMap.open(out("l2c.safetensors")).get("samples").toFloatArray(), TRAJECTORY);
+        "--output", cli.path("l2c.safetensors").toString()));
+    assertClose("l2c_ddim.final[cond]", Arrays.copyOf(smp.get("l2c_ddim.final").toFloatArray(), 2 * LATENT),
+        WeightMap.open(cli.path("l2c.safetensors")).get("samples").toFloatArray(), TRAJECTORY);
   }
 
   @Test
   public void routerForAnotherStepCountIsRejected() {
-    String[] r = run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "8", "--labels", "1",
-        "--router", VECTORS.resolve("dit_router_ckpt.pt").toString(), "--output", out("r.safetensors").toString());
-    assertEquals("2", r[0]);
-    assertThat(r[1], containsString("dit_router_ckpt.pt"));
-    assertThat(r[1], containsString("--steps is 8"));
-    assertFalse(Files.exists(out("r.safetensors")));
+    String[] r = cli.run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "8", "--labels", "1",
+        "--router", VECTORS.resolve("dit_router_ckpt.pt").toString(),
+        "--output", cli.path("r.safetensors").toString());
+    assertFails(r, "dit_router_ckpt.pt", "--steps is 8");
+    assertFalse(Files.exists(cli.path("r.safetensors")));
   }
 
   @Test
   public void seededDdpmSampleIsReproducibleAndIndependentOfBatching() throws Exception {
     String[] common = {"sample", "--model", MODEL, "--num-heads", "4", "--steps", "6", "--sampler", "ddpm",
         "--cfg-scale", "2"};
-    assertOk(run(concat(common, "--labels", "3,1", "--seed", "5", "--output", out("a.safetensors").toString())));
-    assertOk(run(concat(common, "--labels", "1", "--seed", "6", "--output", out("b.safetensors").toString())));
-    float[] a = WeightMap.open(out("a.safetensors")).get("samples").toFloatArray();
-    float[] b = WeightMap.open(out("b.safetensors")).get("samples").toFloatArray();
+    assertOk(cli.run(
+        concat(common, "--labels", "3,1", "--seed", "5", "--output", cli.path("a.safetensors").toString())));
+    assertOk(cli.run(
+        concat(common, "--labels", "1", "--seed", "6", "--output", cli.path("b.safetensors").toString())));
+    float[] a = WeightMap.open(cli.path("a.safetensors")).get("samples").toFloatArray();
+    float[] b = WeightMap.open(cli.path("b.safetensors")).get("samples").toFloatArray();
     // Sample 1 of the first run (seed 5+1) is the only sample of the second run (seed 6).
     assertClose("seeded sample vs batch", Arrays.copyOfRange(a, b.length, 2 * b.length), b, 1e-5);
   }
 
   @Test
   public void labelsOutOfRangeAreRejected() {
-    String[] r = run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "4", "--labels", "3,10",
-        "--output", out("x.safetensors").toString());
-    assertEquals("2", r[0]);
-    assertThat(r[1], containsString("label 10"));
-    assertThat(r[1], containsString("classes 0..9"));
-    assertFalse(Files.exists(out("x.safetensors")));
+    String[] r = cli.run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "4", "--labels", "3,10",
+        "--output", cli.path("x.safetensors").toString());
+    assertFails(r, "label 10", "classes 0..9");
+    assertFalse(Files.exists(cli.path("x.safetensors")));
   }
 
   @Test
   public void wrongLatentSizeIsRejectedNamingTheFile() throws Exception {
     Map<String, TensorData> noise = new LinkedHashMap<>();
     noise.put("z", TensorData.ofFloats(new long[] {1, 4, 16, 16}, new float[4 * 16 * 16]));
-    Path z = write("z16.safetensors", noise);
-    String[] r = run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "4", "--labels", "3",
-        "--noise", z.toString(), "--output", out("x.safetensors").toString());
-    assertEquals("2", r[0]);
-    assertThat(r[1], containsString("z16.safetensors"));
-    assertThat(r[1], containsString("[1, 4, 8, 8]"));
-    assertFalse(Files.exists(out("x.safetensors")));
+    Path z = cli.write("z16.safetensors", noise);
+    String[] r = cli.run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "4", "--labels", "3",
+        "--noise", z.toString(), "--output", cli.path("x.safetensors").toString());
+    assertFails(r, "z16.safetensors", "[1, 4, 8, 8]");
+    assertFalse(Files.exists(cli.path("x.safetensors")));
 
     Map<String, TensorData> in = new LinkedHashMap<>();
     in.put("x", TensorData.ofFloats(new long[] {1, 4, 16, 16}, new float[4 * 16 * 16]));
     in.put("t", TensorData.ofLongs(new long[] {1}, new long[] {5}));
     in.put("y", TensorData.ofLongs(new long[] {1}, new long[] {2}));
-    Path input = write("x16.safetensors", in);
-    r = run("forward", "--model", MODEL, "--num-heads", "4", "--input", input.toString(), "--output",
-        out("y.safetensors").toString());
-    assertEquals("2", r[0]);
-    assertThat(r[1], containsString("x16.safetensors"));
-    assertThat(r[1], containsString("expects [N, 4, 8, 8]"));
-    assertFalse(Files.exists(out("y.safetensors")));
+    Path input = cli.write("x16.safetensors", in);
+    r = cli.run("forward", "--model", MODEL, "--num-heads", "4", "--input", input.toString(), "--output",
+        cli.path("y.safetensors").toString());
+    assertFails(r, "x16.safetensors", "expects [N, 4, 8, 8]");
+    assertFalse(Files.exists(cli.path("y.safetensors")));
   }
 
   @Test
   public void badCacheMaskAndMissingTensorsAreRejected() throws Exception {
-    Map<String, TensorData> in = new LinkedHashMap<>();
-    in.put("x", fwd.get("in.x"));
-    in.put("t", fwd.get("in.t"));
-    in.put("y", fwd.get("in.y"));
-    Path input = write("in.safetensors", in);
-    String[] r = run("forward", "--model", MODEL, "--num-heads", "4", "--cache-mask", "1010", "--input",
-        input.toString(), "--output", out("o.safetensors").toString());
-    assertEquals("2", r[0]);
-    assertThat(r[1], containsString("'x2'")); // --cache-mask needs x2 and t_cache
+    Map<String, TensorData> in = forwardInputs();
+    Path input = cli.write("in.safetensors", in);
+    String[] r = cli.run("forward", "--model", MODEL, "--num-heads", "4", "--cache-mask", "1010", "--input",
+        input.toString(), "--output", cli.path("o.safetensors").toString());
+    assertFails(r, "'x2'"); // --cache-mask needs x2 and t_cache
     in.put("x2", fwd.get("in.x2"));
     in.put("t_cache", fwd.get("l2c.t_cache"));
-    input = write("in2.safetensors", in);
-    r = run("forward", "--model", MODEL, "--num-heads", "4", "--cache-mask", "1010", "--input",
-        input.toString(), "--output", out("o.safetensors").toString());
-    assertEquals("2", r[0]);
-    assertThat(r[1], containsString("--cache-mask must be 8 characters"));
-    assertFalse(Files.exists(out("o.safetensors")));
+    input = cli.write("in2.safetensors", in);
+    r = cli.run("forward", "--model", MODEL, "--num-heads", "4", "--cache-mask", "1010", "--input",
+        input.toString(), "--output", cli.path("o.safetensors").toString());
+    assertFails(r, "--cache-mask must be 8 characters");
+    assertFalse(Files.exists(cli.path("o.safetensors")));
   }
 
   @Test
   public void unknownHeadCountAsksForIt() throws Exception {
-    String[] r = run("sample", "--model", MODEL, "--steps", "4", "--labels", "1", "--output",
-        out("h.safetensors").toString());
-    assertEquals("2", r[0]);
-    assertThat(r[1], containsString("dit_model.pt"));
-    assertThat(r[1], containsString("--num-heads"));
+    String[] r = cli.run("sample", "--model", MODEL, "--steps", "4", "--labels", "1", "--output",
+        cli.path("h.safetensors").toString());
+    assertFails(r, "dit_model.pt", "--num-heads");
   }
 
   private static String[] concat(String[] a, String... b) {

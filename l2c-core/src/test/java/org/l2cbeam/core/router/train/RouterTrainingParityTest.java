@@ -4,16 +4,11 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
-import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.diffusion.NoiseSchedule;
-import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.DiT;
-import org.l2cbeam.core.model.DiTConfig;
-import org.l2cbeam.core.runtime.Torch;
+import org.l2cbeam.core.model.ReferenceModel;
 
 /**
  * The original's {@code train_router.py} loop, 4 iterations on the small DiT of the vectors, replayed with the
@@ -24,29 +19,14 @@ public class RouterTrainingParityTest {
   private static final double LOSS_REL = 1e-5;
   private static final double PARAM_ABS = 1e-5;
 
-  private static NDManager manager;
-  private static DiT model;
-  private static RouterTrainVectors v;
-
-  @BeforeClass
-  public static void load() {
-    manager = Torch.newManager();
-    WeightMap w = WeightMap.open(TestResources.vector("dit_model.safetensors"));
-    model = DiT.load(w, DiTConfig.infer(w, 4), manager);
-    v = new RouterTrainVectors();
-  }
-
-  @AfterClass
-  public static void close() {
-    model.close();
-    manager.close();
-  }
+  @ClassRule public static final ReferenceModel<DiT> REFERENCE = ReferenceModel.ditForRouterTraining();
+  private static final RouterTrainVectors v = new RouterTrainVectors();
 
   static DiTRouterObjective objective() {
     NoiseSchedule schedule = NoiseSchedule.dit(RouterTrainVectors.NFE);
     long[] map = v.longs("timestep_map");
     for (int k = 0; k < map.length; k++) assertEquals("timestep_map[" + k + "]", map[k], schedule.timestep(k));
-    return new DiTRouterObjective(model, schedule, RouterTrainVectors.LAMBDA);
+    return new DiTRouterObjective(REFERENCE.model(), schedule, RouterTrainVectors.LAMBDA);
   }
 
   static TrainingSettings settings(AdamW.ZeroGrad zeroGrad) {
@@ -79,7 +59,7 @@ public class RouterTrainingParityTest {
     for (int s = 0; s < RouterTrainVectors.STEPS; s++) {
       String p = "torch2.step" + s + ".";
       long t0 = System.nanoTime();
-      RouterObjective.Evaluation e = trainer.step(manager, state, recordedBatch(s));
+      RouterObjective.Evaluation e = trainer.step(REFERENCE.manager(), state, recordedBatch(s));
       System.out.printf("%s step %d: %.1f ms%n", variant, s, (System.nanoTime() - t0) / 1e6);
       double wantLoss = v.scalar(variant + ".step" + s + ".loss");
       worstLoss = Math.max(worstLoss, Math.abs(e.loss - wantLoss) / Math.abs(wantLoss));
@@ -124,7 +104,7 @@ public class RouterTrainingParityTest {
     TrainingSettings settings = settings(AdamW.ZeroGrad.SET_TO_NONE);
     RouterTrainer trainer = new RouterTrainer(objective(), settings);
     RouterTrainingState state = RouterTrainingState.withLogits(settings, v.initialRouters());
-    for (int s = 0; s < RouterTrainVectors.STEPS; s++) trainer.step(manager, state, recordedBatch(s));
+    for (int s = 0; s < RouterTrainVectors.STEPS; s++) trainer.step(REFERENCE.manager(), state, recordedBatch(s));
     float[][] torch113 = v.routersAfter("torch113", RouterTrainVectors.STEPS - 1);
     float[][] ours = state.logits();
     double maxDiff = 0;

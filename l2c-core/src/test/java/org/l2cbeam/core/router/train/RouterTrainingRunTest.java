@@ -9,44 +9,23 @@ import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import org.l2cbeam.core.TestResources;
-import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.DiT;
-import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.model.ReferenceModel;
 import org.l2cbeam.core.router.RouterArtifact;
-import org.l2cbeam.core.runtime.Torch;
 
 /** Whole runs on the small DiT of the vectors: resume, determinism, per-cache-step training, divergence, bad data. */
 public class RouterTrainingRunTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
-  private static NDManager manager;
-  private static DiT model;
-  private static String fingerprint;
-
-  @BeforeClass
-  public static void load() {
-    manager = Torch.newManager();
-    WeightMap w = WeightMap.open(TestResources.vector("dit_model.safetensors"));
-    model = DiT.load(w, DiTConfig.infer(w, 4), manager);
-    fingerprint = w.fingerprint();
-  }
-
-  @AfterClass
-  public static void close() {
-    model.close();
-    manager.close();
-  }
+  @ClassRule public static final ReferenceModel<DiT> REFERENCE = ReferenceModel.ditForRouterTraining();
 
   private static TrainingSettings settings(int cacheStep) {
     return new TrainingSettings(10, 5e-6, AdamWConfig.l2c(1e-2), 2, 11, cacheStep, AdamW.ZeroGrad.SET_TO_NONE);
@@ -61,7 +40,7 @@ public class RouterTrainingRunTest {
   }
 
   private static RouterTraining training(int cacheStep) {
-    return new RouterTraining(model, fingerprint, settings(cacheStep));
+    return new RouterTraining(REFERENCE.model(), REFERENCE.fingerprint(), settings(cacheStep));
   }
 
   @Test
@@ -103,7 +82,8 @@ public class RouterTrainingRunTest {
     TrainingSettings other =
         new TrainingSettings(10, 5e-6, AdamWConfig.l2c(1e-2), 2, 12, TrainingSettings.RANDOM_CACHE_STEP,
             AdamW.ZeroGrad.SET_TO_NONE);
-    RouterTrainingState c = new RouterTraining(model, fingerprint, other).train(data, 3, null, 0, false, null, 0);
+    RouterTrainingState c =
+        new RouterTraining(REFERENCE.model(), REFERENCE.fingerprint(), other).train(data, 3, null, 0, false, null, 0);
     assertNotEquals(a, c);
   }
 
@@ -115,7 +95,7 @@ public class RouterTrainingRunTest {
   public void trainingOneCacheStepAloneEqualsItsShareOfTheJointRun() {
     InMemoryExamples data = examples(12);
     TrainingSettings joint = settings(TrainingSettings.RANDOM_CACHE_STEP);
-    RouterTraining jointTraining = new RouterTraining(model, fingerprint, joint);
+    RouterTraining jointTraining = new RouterTraining(REFERENCE.model(), REFERENCE.fingerprint(), joint);
     ShuffledBatches shuffled = new ShuffledBatches(data, joint.seed(), joint.batch());
     List<TrainingBatch> drawn = new ArrayList<>();
     int[] counts = new int[10];
@@ -135,9 +115,9 @@ public class RouterTrainingRunTest {
     final int step = k;
     List<TrainingBatch> mine = new ArrayList<>();
     for (TrainingBatch b : drawn) if (b.cacheStep() == step) mine.add(b);
-    RouterTraining alone = new RouterTraining(model, fingerprint, settings(step));
+    RouterTraining alone = new RouterTraining(REFERENCE.model(), REFERENCE.fingerprint(), settings(step));
     RouterTrainingState aloneState = alone.initialState();
-    for (TrainingBatch b : mine) alone.trainer().step(manager, aloneState, b);
+    for (TrainingBatch b : mine) alone.trainer().step(REFERENCE.manager(), aloneState, b);
 
     assertArrayEquals(jointState.logits()[step], aloneState.logits()[step], 0f);
     assertEquals(jointState.optimizer().steps(step), aloneState.optimizer().steps(step));
@@ -187,7 +167,7 @@ public class RouterTrainingRunTest {
         new RouterTrainer.CheckpointSink() {
           @Override
           public void accept(RouterTrainingState s) {
-            new RouterCheckpoint(t.settings(), fingerprint, data.fingerprint(), s).write(ckpt);
+            new RouterCheckpoint(t.settings(), REFERENCE.fingerprint(), data.fingerprint(), s).write(ckpt);
           }
 
           @Override
@@ -215,7 +195,7 @@ public class RouterTrainingRunTest {
     Path ckpt = tmp.getRoot().toPath().resolve("m.train.safetensors");
     training(TrainingSettings.RANDOM_CACHE_STEP).train(data, 2, ckpt, 1, false, null, 0);
     RouterTraining otherModel =
-        new RouterTraining(model, "0000000000000000feedface", settings(TrainingSettings.RANDOM_CACHE_STEP));
+        new RouterTraining(REFERENCE.model(), "0000000000000000feedface", settings(TrainingSettings.RANDOM_CACHE_STEP));
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class, () -> otherModel.train(data, 4, ckpt, 1, true, null, 0));
@@ -279,7 +259,7 @@ public class RouterTrainingRunTest {
     Path out = tmp.getRoot().toPath().resolve("router.json");
     t.artifact(s, data.fingerprint(), data.source(), 0.1).write(out);
     RouterArtifact back = RouterArtifact.read(out);
-    assertEquals(fingerprint, back.modelFingerprint());
+    assertEquals(REFERENCE.fingerprint(), back.modelFingerprint());
     assertEquals(10, back.steps());
     assertEquals(0.1, back.theta(), 0);
     java.util.Map<String, Object> training = back.provenance().training;
@@ -288,7 +268,7 @@ public class RouterTrainingRunTest {
     assertEquals(4, ((Number) training.get("steps")).intValue());
     assertEquals(11, ((Number) training.get("seed")).intValue());
     assertEquals(data.fingerprint(), training.get("dataFingerprint"));
-    assertEquals(fingerprint, training.get("modelFingerprint"));
+    assertEquals(REFERENCE.fingerprint(), training.get("modelFingerprint"));
     assertTrue(training.get("loss") instanceof java.util.Map);
     float[][] want = s.logits();
     float[][] got = back.scores().logits();

@@ -7,8 +7,7 @@ import static org.junit.Assert.assertThrows;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.Parity;
@@ -16,44 +15,45 @@ import org.l2cbeam.core.diffusion.DiscreteVpSchedule;
 import org.l2cbeam.core.diffusion.DpmSolver2S;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.LayerCache;
+import org.l2cbeam.core.model.ReferenceModel;
 import org.l2cbeam.core.model.UViT;
 import org.l2cbeam.core.model.UnitPlan;
-import org.l2cbeam.core.runtime.Torch;
 
 /** Teacher, student, L1, loss and gradient of the U-ViT router objective against P26 ({@code router_train.*}). */
 public class UViTRouterObjectiveTest {
   static final WeightMap VEC = WeightMap.open(TestResources.vector("uvit_forward.safetensors"));
   static final WeightMap ROUTER = WeightMap.open(TestResources.vector("uvit_router.safetensors"));
-  private static UViT model;
-  private static NDManager manager;
 
-  @BeforeClass
-  public static void load() {
-    Torch.inferenceMode();
-    model = UViT.load(WeightMap.open(TestResources.vector("uvit_model.safetensors")), 4);
-    manager = Torch.newManager();
+  @ClassRule public static final ReferenceModel<UViT> REFERENCE = ReferenceModel.uvit();
+
+  /** The reference router's row 1: the logits p_1 of the cache step at the start of outer step 1. */
+  private static float[] routerRow1() {
+    return java.util.Arrays.copyOfRange(ROUTER.get("router.prob").toFloatArray(), 10, 20);
   }
 
-  @AfterClass
-  public static void close() {
-    model.close();
-    manager.close();
+  /** The full step at outer step 0's midpoint (in.xb at l2c.tb): records every unit's output into the cache. */
+  private static void recordFullStep(NDManager m, long[] y, LayerCache cache) {
+    NDArray xb = VEC.get("in.xb").toNDArray(m);
+    float tb = VEC.get("l2c.tb").toFloatArray()[0];
+    REFERENCE.model().forward(xb, new float[] {tb, tb}, y, UnitPlan.recordAll(REFERENCE.model().units()), cache);
+  }
+
+  private static UViTRouterObjective objective(DpmSolver2S solver, UViTRouterObjective.TimeInput time) {
+    return new UViTRouterObjective(REFERENCE.model(), solver, 0.1, time);
   }
 
   @Test
   public void lossAndGradientMatchTheOriginal() {
     DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 10);
-    UViTRouterObjective objective = new UViTRouterObjective(model, solver, 0.1, UViTRouterObjective.TimeInput.INTEGER);
+    UViTRouterObjective objective = objective(solver, UViTRouterObjective.TimeInput.INTEGER);
     assertEquals(800f, objective.cacheStepTime(1), 0f);
     assertEquals((float) VEC.get("router_train.t_int").toLongArray()[0], objective.cacheStepTime(1), 0f);
-    float[] probs = ROUTER.get("router.prob").toFloatArray();
-    float[] p1 = java.util.Arrays.copyOfRange(probs, 10, 20);
+    float[] p1 = routerRow1();
     long[] y = VEC.get("in.y").toLongArray();
-    try (NDManager m = manager.newSubManager(); LayerCache cache = new LayerCache(m, model.units())) {
-      NDArray xb = VEC.get("in.xb").toNDArray(m);
+    try (NDManager m = REFERENCE.manager().newSubManager();
+        LayerCache cache = new LayerCache(m, REFERENCE.model().units())) {
+      recordFullStep(m, y, cache);
       NDArray xc = VEC.get("in.xc").toNDArray(m);
-      float tb = VEC.get("l2c.tb").toFloatArray()[0];
-      model.forward(xb, new float[] {tb, tb}, y, UnitPlan.recordAll(model.units()), cache);
       RouterObjective.Evaluation r = objective.objective(xc, objective.cacheStepTime(1), y, cache, p1);
 
       float[] l1 = VEC.get("router_train.l1").toFloatArray();
@@ -72,19 +72,17 @@ public class UViTRouterObjectiveTest {
 
   @Test
   public void teacherAndStudentOutputsMatch() {
-    float[] probs = ROUTER.get("router.prob").toFloatArray();
-    float[] p1 = java.util.Arrays.copyOfRange(probs, 10, 20);
+    float[] p1 = routerRow1();
     long[] y = VEC.get("in.y").toLongArray();
-    try (NDManager m = manager.newSubManager(); LayerCache cache = new LayerCache(m, model.units())) {
-      NDArray xb = VEC.get("in.xb").toNDArray(m);
+    try (NDManager m = REFERENCE.manager().newSubManager();
+        LayerCache cache = new LayerCache(m, REFERENCE.model().units())) {
+      recordFullStep(m, y, cache);
       NDArray xc = VEC.get("in.xc").toNDArray(m);
-      float tb = VEC.get("l2c.tb").toFloatArray()[0];
-      model.forward(xb, new float[] {tb, tb}, y, UnitPlan.recordAll(model.units()), cache);
       float[] t = {800f, 800f};
-      NDArray teacher = model.forward(xc, t, y);
+      NDArray teacher = REFERENCE.model().forward(xc, t, y);
       NDArray beta = m.create(p1);
       beta = ai.djl.nn.Activation.sigmoid(beta);
-      NDArray student = model.forward(xc, t, y, UnitPlan.soft(beta), cache);
+      NDArray student = REFERENCE.model().forward(xc, t, y, UnitPlan.soft(beta), cache);
       double et = Parity.assertClose("t_pred", teacher, VEC.get("router_train.t_pred"), Parity.FORWARD);
       double es = Parity.assertClose("s_pred", student, VEC.get("router_train.s_pred"), Parity.FORWARD);
       System.out.printf("U-ViT router teacher/student parity: teacher %.2e, student %.2e%n", et, es);
@@ -94,8 +92,8 @@ public class UViTRouterObjectiveTest {
   @Test
   public void cacheStepWithoutRouterIsRejected() {
     DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 10);
-    UViTRouterObjective objective = new UViTRouterObjective(model, solver, 0.1, UViTRouterObjective.TimeInput.INTEGER);
-    try (NDManager m = manager.newSubManager()) {
+    UViTRouterObjective objective = objective(solver, UViTRouterObjective.TimeInput.INTEGER);
+    try (NDManager m = REFERENCE.manager().newSubManager()) {
       NDArray z = m.zeros(new ai.djl.ndarray.types.Shape(1, 4, 8, 8));
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> objective.evaluate(z, z, new long[] {1}, 0, new float[10]));
@@ -106,7 +104,7 @@ public class UViTRouterObjectiveTest {
   @Test
   public void floatTimeOptionFeedsTheSamplingTime() {
     DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 10);
-    UViTRouterObjective objective = new UViTRouterObjective(model, solver, 0.1, UViTRouterObjective.TimeInput.FLOAT);
+    UViTRouterObjective objective = objective(solver, UViTRouterObjective.TimeInput.FLOAT);
     assertEquals(solver.timeGrid()[1] * 1000f, objective.cacheStepTime(1), 0f);
   }
 }

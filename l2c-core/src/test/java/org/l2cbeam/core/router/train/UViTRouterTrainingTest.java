@@ -8,11 +8,9 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
-import org.l2cbeam.core.TestResources;
-import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.model.ReferenceModel;
 import org.l2cbeam.core.model.UViT;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
@@ -20,21 +18,7 @@ import org.l2cbeam.core.runtime.Torch;
 
 /** U-ViT routers through the shared trainer: U-ViT pairing (rows 1..K−1), no clamp, U-ViT artifact. */
 public class UViTRouterTrainingTest {
-  private static UViT model;
-  private static String fingerprint;
-
-  @BeforeClass
-  public static void load() {
-    Torch.inferenceMode();
-    WeightMap w = WeightMap.open(TestResources.vector("uvit_model.safetensors"));
-    model = UViT.load(w, 4);
-    fingerprint = w.fingerprint();
-  }
-
-  @AfterClass
-  public static void close() {
-    model.close();
-  }
+  @ClassRule public static final ReferenceModel<UViT> REFERENCE = ReferenceModel.uvit();
 
   private static TrainingSettings settings(int cacheStep) {
     return new TrainingSettings(ModelFamily.UVIT, 10, 0.1, AdamWConfig.l2c(1e-3), 2, 5, cacheStep,
@@ -54,8 +38,8 @@ public class UViTRouterTrainingTest {
 
   @Test
   public void randomCacheStepsTrainOnlyTheirRouterWithoutClamp() {
-    RouterTraining training = RouterTraining.uvit(model, fingerprint, settings(TrainingSettings.RANDOM_CACHE_STEP),
-        UViTRouterObjective.TimeInput.INTEGER);
+    RouterTraining training = RouterTraining.uvit(REFERENCE.model(), REFERENCE.fingerprint(),
+        settings(TrainingSettings.RANDOM_CACHE_STEP), UViTRouterObjective.TimeInput.INTEGER);
     RouterTrainingState state = training.initialState();
     // A logit far outside DiT's [-5, 5] clamp: U-ViT's training must leave it there.
     state.mutableLogits()[2][0] = 9f;
@@ -91,7 +75,8 @@ public class UViTRouterTrainingTest {
     TrainingSettings dit = new TrainingSettings(10, 5e-6, AdamWConfig.l2c(1e-3), 2, 5,
         TrainingSettings.RANDOM_CACHE_STEP, AdamW.ZeroGrad.SET_TO_NONE);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> RouterTraining.uvit(model, fingerprint, dit, UViTRouterObjective.TimeInput.INTEGER));
+        () -> RouterTraining.uvit(
+            REFERENCE.model(), REFERENCE.fingerprint(), dit, UViTRouterObjective.TimeInput.INTEGER));
     assertThat(e.getMessage(), containsString("uvit settings"));
   }
 }
