@@ -44,7 +44,7 @@ import picocli.CommandLine.Option;
  *       MAC-weighted theoretical speedup of that schedule. For depths other than 28 the router's mask is resampled
  *       by block position (block i uses official block ⌊28·i/depth⌋);
  *   <li>RSS after 100 and after 1000 sampling steps with the L2C cache (half of them cache steps) on a smaller model
- *       ({@code --rss-model}, default DiT-S/4), to show native memory stays flat.
+ *       ({@code --rss-model}, default DiT-S/4), to show native memory stays flat; run first, and printed first.
  * </ol>
  */
 @Command(name = "dit", description = "DiT forward / DDIM / L2C speed and memory with random weights; last line is JSON.")
@@ -92,6 +92,14 @@ final class BenchDitCommand implements Callable<Integer> {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("model", cfg.officialName());
     try (NDManager root = Torch.newManager()) {
+      // Memory first, in a process that has held nothing bigger: measured after the XL model, the baseline would
+      // include the XL model's freed pages, which the allocator hands back to the OS during the run, so RSS shrinks.
+      double[] rss = rssRun(rssCfg, root, router.schedule(0.1).resampledToLayers(rssCfg.depth));
+      double growth = (rss[1] - rss[0]) / rss[0];
+      System.out.printf(Locale.ROOT, "RSS (%s, L2C-cached DDIM20 loops): %.1f MB after %d steps, %.1f MB after %d"
+          + " steps, growth %.2f%%%n", rssCfg.officialName(), rss[0] / 1e6, rssSteps / 10, rss[1] / 1e6, rssSteps,
+          100 * growth);
+
       double matmul = matmulGflops(root);
       System.out.printf(Locale.ROOT, "matmul 1024^3 fp32: %.1f GFLOP/s%n", matmul);
 
@@ -137,11 +145,6 @@ final class BenchDitCommand implements Callable<Integer> {
         json.put("ddim20_router_cpu_s", round(routed[1]));
         json.put("speedup_cpu", round(plain[1] / routed[1]));
       }
-      double[] rss = rssRun(rssCfg, root, router.schedule(0.1).resampledToLayers(rssCfg.depth));
-      double growth = (rss[1] - rss[0]) / rss[0];
-      System.out.printf(Locale.ROOT, "RSS (%s, L2C-cached DDIM20 loops): %.1f MB after %d steps, %.1f MB after %d"
-          + " steps, growth %.2f%%%n", rssCfg.officialName(), rss[0] / 1e6, rssSteps / 10, rss[1] / 1e6, rssSteps,
-          100 * growth);
       json.put("rss_growth", round(growth));
       json.put("rss_model", rssCfg.officialName());
     }
@@ -200,30 +203,42 @@ final class BenchDitCommand implements Callable<Integer> {
     return procStatusBytes("VmRSS:");
   }
 
+  /**
+   * {RSS after {@code rssSteps/10} steps, RSS after {@code rssSteps}}; prints the RSS at every tenth of the run, so
+   * that a leak (steady growth) can be told from warm-up (growth that levels off).
+   */
   private double[] rssRun(DiTConfig cfg, NDManager root, CacheSchedule schedule) throws IOException {
     double[] rss = new double[2];
     // This run measures memory, not speed: one torch thread avoids OpenMP barrier stalls on a shared machine, which
     // dominate the many small ops of a small model.
     int threads = JniUtils.getNumThreads();
     JniUtils.setNumThreads(1);
+    StringBuilder trace = new StringBuilder();
     try (DiT dit = DiT.random(cfg, root)) {
       DiTSampler sampler =
           new DiTSampler(dit, new DdimSampler(NoiseSchedule.dit(20)), Guidance.defaultFor(1.5, cfg.inChannels),
               schedule);
       int steps = 0;
-      int firstMark = rssSteps / 10;
+      int mark = rssSteps / 10;
+      int nextMark = mark;
       while (steps < rssSteps) {
         try (NDManager s = root.newSubManager()) {
           NDArray z = s.randomNormal(new Shape(1, cfg.inChannels, cfg.inputSize, cfg.inputSize));
           sampler.sample(z, new long[] {steps % 1000}, StepListener.NONE);
         }
         steps += 20;
-        if (steps >= firstMark && rss[0] == 0) rss[0] = residentBytes();
+        if (steps >= nextMark || steps >= rssSteps) {
+          double now = residentBytes();
+          if (rss[0] == 0) rss[0] = now;
+          rss[1] = now;
+          trace.append(String.format(Locale.ROOT, " %d:%.1f", steps, now / 1e6));
+          nextMark += mark;
+        }
       }
-      rss[1] = residentBytes();
     } finally {
       JniUtils.setNumThreads(threads);
     }
+    System.out.println("  RSS (MB) by step:" + trace);
     return rss;
   }
 
