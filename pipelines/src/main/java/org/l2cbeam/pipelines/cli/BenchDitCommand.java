@@ -5,6 +5,8 @@ import static org.l2cbeam.pipelines.cli.BenchMeasures.matmulGflops;
 import static org.l2cbeam.pipelines.cli.BenchMeasures.median;
 import static org.l2cbeam.pipelines.cli.BenchMeasures.procStatusBytes;
 import static org.l2cbeam.pipelines.cli.BenchMeasures.processCpuSeconds;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.reportForward;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.reportSpeedup;
 import static org.l2cbeam.pipelines.cli.BenchMeasures.resourceFile;
 import static org.l2cbeam.pipelines.cli.BenchMeasures.round;
 
@@ -108,13 +110,7 @@ final class BenchDitCommand implements Callable<Integer> {
       try (DiT dit = DiT.random(cfg, root)) {
         double[] macs = cfg.macsPerImage();
         double fullMacs = cfg.depth * (macs[0] + macs[1]) + macs[2];
-        double[] fwd = forwardMedian(dit, root);
-        double forwardMs = fwd[0];
-        double forwardCpuS = fwd[1];
-        double forwardGflops = 2 * 2 * fullMacs / (forwardMs / 1e3) / 1e9;
-        System.out.printf(Locale.ROOT, "forward: median %.1f ms over %d runs, %.1f GFLOP/s (%.1f GMAC per image),"
-            + " %.2f of the matmul rate; %.2f CPU-s per forward = %.1f GFLOP per CPU-second%n", forwardMs, runs,
-            forwardGflops, fullMacs / 1e9, forwardGflops / matmul, forwardCpuS, 2 * 2 * fullMacs / forwardCpuS / 1e9);
+        reportForward(json, forwardMedian(dit, root), runs, 2 * 2 * fullMacs, fullMacs / 1e9, matmul);
 
         CacheSchedule schedule = router.schedule(0.1).resampledToLayers(cfg.depth);
         double[][] ddim = alternated(ddimRuns, "DDIM20", "plain", () -> ddimSeconds(dit, root, null), "router",
@@ -129,21 +125,8 @@ final class BenchDitCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "DDIM20 with the DDIM20 router at theta=0.1: %.2f s; speedup %.3f realised vs"
             + " %.3f theoretical (MAC-weighted), ratio %.3f%n", routerS, plainS / routerS, theoretical,
             plainS / routerS / theoretical);
-        System.out.printf(Locale.ROOT, "  by CPU time: %.2f vs %.2f CPU-s, speedup %.3f%n", plain[1], routed[1],
-            plain[1] / routed[1]);
-        json.put("forward_ms_median", round(forwardMs));
-        json.put("forward_gflops", round(forwardGflops));
-        json.put("matmul_gflops", round(matmul));
-        json.put("forward_vs_matmul", round(forwardGflops / matmul));
-        json.put("ddim20_s", round(plainS));
-        json.put("ddim20_router_s", round(routerS));
+        reportSpeedup(json, "ddim20", plain, routed, theoretical);
         json.put("ddim_runs", ddimRuns);
-        json.put("speedup", round(plainS / routerS));
-        json.put("theoretical_speedup", round(theoretical));
-        json.put("forward_cpu_s", round(forwardCpuS));
-        json.put("ddim20_cpu_s", round(plain[1]));
-        json.put("ddim20_router_cpu_s", round(routed[1]));
-        json.put("speedup_cpu", round(plain[1] / routed[1]));
       }
       json.put("rss_growth", round(growth));
       json.put("rss_model", rssCfg.officialName());

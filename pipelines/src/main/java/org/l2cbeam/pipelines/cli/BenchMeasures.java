@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The measurements every {@code l2c bench} command takes the same way, so that their figures compare: the machine's
@@ -88,6 +89,46 @@ final class BenchMeasures {
       }
     }
     return mean;
+  }
+
+  /**
+   * Prints the forward line every model bench shares and records {@code forward_ms_median}, {@code forward_gflops},
+   * {@code matmul_gflops}, {@code forward_vs_matmul} and {@code forward_cpu_s}.
+   *
+   * @param forward {median wall ms, median process CPU seconds} of one forward
+   * @param flopPerForward FLOP of one forward call (2 per MAC, times the images in the call)
+   */
+  static void reportForward(Map<String, Object> json, double[] forward, int runs, double flopPerForward,
+      double gmacPerImage, double matmulGflops) {
+    double gflops = flopPerForward / (forward[0] / 1e3) / 1e9;
+    System.out.printf(Locale.ROOT, "forward: median %.1f ms over %d runs, %.1f GFLOP/s (%.1f GMAC per image), %.2f of"
+        + " the matmul rate; %.2f CPU-s per forward = %.1f GFLOP per CPU-second%n", forward[0], runs, gflops,
+        gmacPerImage, gflops / matmulGflops, forward[1], flopPerForward / forward[1] / 1e9);
+    json.put("forward_ms_median", round(forward[0]));
+    json.put("forward_gflops", round(gflops));
+    json.put("matmul_gflops", round(matmulGflops));
+    json.put("forward_vs_matmul", round(gflops / matmulGflops));
+    json.put("forward_cpu_s", round(forward[1]));
+  }
+
+  /**
+   * Prints the CPU-time view of a plain/router comparison and records {@code <sampling>_s}, {@code
+   * <sampling>_router_s}, {@code speedup}, {@code theoretical_speedup}, {@code <sampling>_cpu_s}, {@code
+   * <sampling>_router_cpu_s} and {@code speedup_cpu}.
+   *
+   * @param plain {wall s, CPU s} of the plain sampler, as {@link #alternated} returns them; likewise {@code routed}
+   */
+  static void reportSpeedup(Map<String, Object> json, String sampling, double[] plain, double[] routed,
+      double theoretical) {
+    System.out.printf(Locale.ROOT, "  by CPU time: %.2f vs %.2f CPU-s, speedup %.3f%n", plain[1], routed[1],
+        plain[1] / routed[1]);
+    json.put(sampling + "_s", round(plain[0]));
+    json.put(sampling + "_router_s", round(routed[0]));
+    json.put("speedup", round(plain[0] / routed[0]));
+    json.put("theoretical_speedup", round(theoretical));
+    json.put(sampling + "_cpu_s", round(plain[1]));
+    json.put(sampling + "_router_cpu_s", round(routed[1]));
+    json.put("speedup_cpu", round(plain[1] / routed[1]));
   }
 
   /** A classpath resource (a bundled router) copied to a temporary file that is deleted on exit. */

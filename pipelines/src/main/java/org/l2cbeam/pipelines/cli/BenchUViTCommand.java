@@ -4,6 +4,8 @@ import static org.l2cbeam.pipelines.cli.BenchMeasures.alternated;
 import static org.l2cbeam.pipelines.cli.BenchMeasures.matmulGflops;
 import static org.l2cbeam.pipelines.cli.BenchMeasures.median;
 import static org.l2cbeam.pipelines.cli.BenchMeasures.processCpuSeconds;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.reportForward;
+import static org.l2cbeam.pipelines.cli.BenchMeasures.reportSpeedup;
 import static org.l2cbeam.pipelines.cli.BenchMeasures.resourceFile;
 import static org.l2cbeam.pipelines.cli.BenchMeasures.round;
 
@@ -88,13 +90,7 @@ final class BenchUViTCommand implements Callable<Integer> {
       try (UViT uvit = UViT.randomWeights(cfg, 0)) {
         double[] macs = macsPerImage(cfg);
         double fullMacs = cfg.layers() * (macs[0] + macs[1]) + macs[2];
-        double[] fwd = forwardMedian(uvit, root);
-        double forwardMs = fwd[0];
-        double forwardCpuS = fwd[1];
-        double gflops = 2 * fullMacs / (forwardMs / 1e3) / 1e9;
-        System.out.printf(Locale.ROOT, "forward: median %.1f ms over %d runs, %.1f GFLOP/s (%.1f GMAC per image),"
-            + " %.2f of the matmul rate; %.2f CPU-s per forward = %.1f GFLOP per CPU-second%n", forwardMs, runs,
-            gflops, fullMacs / 1e9, gflops / matmul, forwardCpuS, 2 * fullMacs / forwardCpuS / 1e9);
+        reportForward(json, forwardMedian(uvit, root), runs, 2 * fullMacs, fullMacs / 1e9, matmul);
         UViTSampler plainSampler = sampler(uvit, null);
         UViTSampler routerSampler = sampler(uvit, schedule);
         double[][] t = alternated(samplingRuns, "NFE20", "plain", () -> samplingSeconds(plainSampler, uvit, root),
@@ -107,22 +103,9 @@ final class BenchUViTCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "DPM-Solver NFE20 with the dpm20 router at theta=0.9: %.2f s; %.1f%% of unit"
             + " evaluations computed; speedup %.3f realised vs %.3f theoretical (MAC-weighted), ratio %.3f%n", routed[0],
             100 * routerSampler.computedFraction(), plain[0] / routed[0], theoretical, plain[0] / routed[0] / theoretical);
-        System.out.printf(Locale.ROOT, "  by CPU time: %.2f vs %.2f CPU-s, speedup %.3f%n", plain[1], routed[1],
-            plain[1] / routed[1]);
-        json.put("forward_ms_median", round(forwardMs));
-        json.put("forward_gflops", round(gflops));
-        json.put("matmul_gflops", round(matmul));
-        json.put("forward_vs_matmul", round(gflops / matmul));
-        json.put("dpm20_s", round(plain[0]));
-        json.put("dpm20_router_s", round(routed[0]));
+        reportSpeedup(json, "dpm20", plain, routed, theoretical);
         json.put("sampling_runs", samplingRuns);
         json.put("computed_unit_fraction", round(routerSampler.computedFraction()));
-        json.put("speedup", round(plain[0] / routed[0]));
-        json.put("theoretical_speedup", round(theoretical));
-        json.put("forward_cpu_s", round(forwardCpuS));
-        json.put("dpm20_cpu_s", round(plain[1]));
-        json.put("dpm20_router_cpu_s", round(routed[1]));
-        json.put("speedup_cpu", round(plain[1] / routed[1]));
       }
     }
     System.out.println(new Gson().toJson(json));
