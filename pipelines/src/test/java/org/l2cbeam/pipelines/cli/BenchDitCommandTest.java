@@ -1,8 +1,7 @@
 package org.l2cbeam.pipelines.cli;
 
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertEquals;
+import static org.l2cbeam.pipelines.cli.CliRun.assertFails;
+import static org.l2cbeam.pipelines.cli.CliRun.codeErr;
 
 import org.junit.Test;
 
@@ -10,22 +9,16 @@ import org.junit.Test;
 public class BenchDitCommandTest {
   @Test
   public void ddimRunsBelowOneIsAnErrorNamingTheOption() {
-    String[] r = CliRun.codeOutErr("bench", "dit", "--ddim-runs", "0");
-    assertEquals("2", r[0]);
-    assertThat(r[2], containsString("l2c: error: --ddim-runs must be at least 1, got 0"));
+    assertFails(codeErr("bench", "dit", "--ddim-runs", "0"), "l2c: error: --ddim-runs must be at least 1, got 0");
   }
 
   @Test
   public void runsBelowOneIsAnErrorNamingTheOption() {
-    String[] r = CliRun.codeOutErr("bench", "dit", "--runs", "0");
-    assertEquals("2", r[0]);
-    assertThat(r[2], containsString("l2c: error: --runs must be at least 1, got 0"));
+    assertFails(codeErr("bench", "dit", "--runs", "0"), "l2c: error: --runs must be at least 1, got 0");
   }
 
   @Test
   public void anUnknownModelSizeIsAnErrorNamingTheOption() {
-    String[] r = CliRun.codeOutErr("bench", "dit", "--model", "q");
-    assertEquals("2", r[0]);
-    assertThat(r[2], containsString("l2c: error: --model"));
+    assertFails(codeErr("bench", "dit", "--model", "q"), "l2c: error: --model");
   }
 }

@@ -1,8 +1,7 @@
 package org.l2cbeam.pipelines.cli;
 
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertEquals;
+import static org.l2cbeam.pipelines.cli.CliRun.assertFails;
+import static org.l2cbeam.pipelines.cli.CliRun.codeErr;
 
 import org.junit.Test;
 
@@ -10,15 +9,12 @@ import org.junit.Test;
 public class BenchUViTCommandTest {
   @Test
   public void samplingRunsBelowOneIsAnErrorNamingTheOption() {
-    String[] r = CliRun.codeOutErr("bench", "uvit", "--sampling-runs", "0");
-    assertEquals("2", r[0]);
-    assertThat(r[2], containsString("l2c: error: --sampling-runs must be at least 1, got 0"));
+    assertFails(codeErr("bench", "uvit", "--sampling-runs", "0"),
+        "l2c: error: --sampling-runs must be at least 1, got 0");
   }
 
   @Test
   public void anUnknownModelSizeIsAnErrorNamingTheOption() {
-    String[] r = CliRun.codeOutErr("bench", "uvit", "--model", "q");
-    assertEquals("2", r[0]);
-    assertThat(r[2], containsString("l2c: error: --model must be h, l, m or s, got 'q'"));
+    assertFails(codeErr("bench", "uvit", "--model", "q"), "l2c: error: --model must be h, l, m or s, got 'q'");
   }
 }
