@@ -16,6 +16,7 @@ import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.image.ImageConversions;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.runtime.Torch;
+import org.l2cbeam.core.runtime.Contiguous;
 
 /**
  * The Fashion-MNIST FID feature network ({@code builtin:fmnist-features}): three 3x3 conv + ReLU stages (max pool 2
@@ -110,7 +111,7 @@ public final class FmnistFeatureNet implements FeatureExtractor {
   public NDArray forward(NDArray x) {
     Torch.inferenceMode();
     for (int i = 0; i < 3; i++) {
-      x = Conv2d.conv2d(x, weights[i], biases[i], new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1)
+      x = Conv2d.conv2d(Contiguous.of(x), weights[i], biases[i], new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1)
           .singletonOrThrow();
       x = Activation.relu(x);
       if (i < 2) {

@@ -17,6 +17,7 @@ import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.runtime.Torch;
+import org.l2cbeam.core.runtime.Contiguous;
 
 /**
  * pytorch-fid's FID Inception-v3 ({@code pytorch_fid.inception.InceptionV3([3])}): the TF 2015-12-05 Inception graph
@@ -123,7 +124,7 @@ public final class InceptionV3Fid implements FeatureExtractor {
       NDArray u8 =
           scope.create(java.nio.ByteBuffer.wrap(images.pixels()),
               new Shape(images.count(), images.height(), images.width(), 3), DataType.UINT8);
-      NDArray x = u8.toType(DataType.FLOAT32, false).div(255f).transpose(0, 3, 1, 2);
+      NDArray x = Contiguous.of(u8.toType(DataType.FLOAT32, false).div(255f).transpose(0, 3, 1, 2));
       return toRows(forward(x), images.count());
     }
   }
@@ -446,7 +447,7 @@ public final class InceptionV3Fid implements FeatureExtractor {
     }
 
     NDArray forward(NDArray x) {
-      NDArray y = Conv2d.conv2d(x, weight, null, stride, padding, new Shape(1, 1), 1).singletonOrThrow();
+      NDArray y = Conv2d.conv2d(Contiguous.of(x), weight, null, stride, padding, new Shape(1, 1), 1).singletonOrThrow();
       y = BatchNorm.batchNorm(y, mean, var, gamma, beta, 1, 0.1f, (float) BN_EPS, false).singletonOrThrow();
       return Activation.relu(y);
     }

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.List;
 import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.runtime.Contiguous;
 
 /**
  * A DiT (facebookresearch/DiT {@code models.DiT}) whose blocks expose L2C's cache units. Weights live in one
@@ -113,7 +114,7 @@ public final class DiT implements AutoCloseable {
     NDManager caller = x.getManager();
     try (NDManager scope = caller.newSubManager()) {
       // Inputs belong to the caller: every first op on them is moved into this call's scope.
-      NDArray h = scoped(scope, Conv2d.conv2d(x, patchW, patchB, new Shape(config.patchSize, config.patchSize))
+      NDArray h = scoped(scope, Conv2d.conv2d(Contiguous.of(x, scope), patchW, patchB, new Shape(config.patchSize, config.patchSize))
           .singletonOrThrow());
       h = h.flatten(2, 3).transpose(0, 2, 1);
       if (probe != null) probe.observe("x_embed", h);

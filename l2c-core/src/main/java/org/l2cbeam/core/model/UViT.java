@@ -14,6 +14,7 @@ import java.util.Deque;
 import java.util.List;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.runtime.Torch;
+import org.l2cbeam.core.runtime.Contiguous;
 
 /**
  * U-ViT ({@code libs/uvit.py UViT}, Bao et al.) as L2C's U-ViT experiments run it: class-conditional, no time MLP,
@@ -137,7 +138,7 @@ public final class UViT implements AutoCloseable {
     int b = (int) x.getShape().get(0);
     // patch_embed: Conv2d(kernel = stride = p) -> [B, D, h, w] -> [B, L, D]
     NDArray patches = Conv2d.conv2d(
-            x, patchW, patchB, new Shape(config.patchSize, config.patchSize), new Shape(0, 0), new Shape(1, 1))
+            Contiguous.of(x), patchW, patchB, new Shape(config.patchSize, config.patchSize), new Shape(0, 0), new Shape(1, 1))
         .singletonOrThrow();
     patches = patches.reshape(b, config.hidden, -1).swapAxes(1, 2);
     NDArray time = scope.create(timestepEmbedding(modelTime), new Shape(b, 1, config.hidden));

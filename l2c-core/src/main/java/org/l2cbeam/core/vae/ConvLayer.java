@@ -3,6 +3,7 @@ package org.l2cbeam.core.vae;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import org.l2cbeam.core.runtime.Contiguous;
 
 /** A Conv2d with bias (cross-correlation, zero padding), weight [Co, Ci, k, k]. */
 final class ConvLayer {
@@ -36,6 +37,7 @@ final class ConvLayer {
   }
 
   NDArray forward(NDArray x) {
-    return x.getNDArrayInternal().convolution(x, weight, bias, stride, padding, NO_DILATION, 1).singletonOrThrow();
+    NDArray in = Contiguous.of(x);
+    return in.getNDArrayInternal().convolution(in, weight, bias, stride, padding, NO_DILATION, 1).singletonOrThrow();
   }
 }

@@ -3,6 +3,7 @@ package org.l2cbeam.core.vae;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import org.l2cbeam.core.runtime.Contiguous;
 
 /**
  * The single-head self-attention of the mid blocks (spec §2.4), over the H·W pixels as tokens, with residual.
@@ -57,7 +58,8 @@ final class MidAttention {
           NDArray scores = q.matMul(k.transpose(0, 2, 1)).muli(1.0 / Math.sqrt(channels));
           NDArray attended = scores.softmax(-1).matMul(v);
           NDArray projected = attended.matMul(outT).addi(outBias); // [B, N, C]
-          return projected.transpose(0, 2, 1).reshape(shape).addi(in);
+          // back to a dense NCHW image: the transposed view would reach the next conv as channels-last
+          return Contiguous.of(projected.transpose(0, 2, 1)).reshape(shape).addi(in);
         });
   }
 }
