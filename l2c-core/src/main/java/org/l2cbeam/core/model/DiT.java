@@ -38,10 +38,13 @@ public final class DiT implements AutoCloseable {
   private final NDArray finalB;
   private final NDArray lnOnes;
   private final NDArray lnZeros;
+  private final BranchKernels kernels;
 
-  private DiT(DiTConfig config, ParameterSource w, NDManager parent) {
+  private DiT(DiTConfig config, ParameterSource w, NDManager parent, ModelExecution execution) {
     this.config = config;
     this.weights = parent.newSubManager();
+    // packed for the rows of one CFG pair: any batch works, this is the common one
+    this.kernels = BranchKernels.resolve(execution, 2L * config.gridSize() * config.gridSize());
     try {
       this.patchW = w.load("x_embedder.proj.weight", weights);
       this.patchB = w.load("x_embedder.proj.bias", weights);
@@ -51,7 +54,9 @@ public final class DiT implements AutoCloseable {
       this.lnOnes = weights.ones(new Shape(config.hiddenSize), DataType.FLOAT32);
       this.lnZeros = weights.zeros(new Shape(config.hiddenSize), DataType.FLOAT32);
       List<DiTBlock> b = new ArrayList<>();
-      for (int i = 0; i < config.depth; i++) b.add(new DiTBlock(w, i, config, lnOnes, lnZeros, weights));
+      for (int i = 0; i < config.depth; i++) {
+        b.add(new DiTBlock(w, i, config, lnOnes, lnZeros, kernels, weights));
+      }
       this.blocks = Collections.unmodifiableList(b);
       this.finalAdaW = w.load("final_layer.adaLN_modulation.1.weight", weights);
       this.finalAdaB = w.load("final_layer.adaLN_modulation.1.bias", weights);
@@ -63,15 +68,32 @@ public final class DiT implements AutoCloseable {
     }
   }
 
-  /** Loads a state dict (already unwrapped, see {@link DiTLoader}) after a strict shape check against the config. */
+  /**
+   * Loads a state dict (already unwrapped, see {@link DiTLoader}) after a strict shape check against the config, with
+   * the JVM's default kernels ({@link ModelExecution#defaults()}).
+   */
   public static DiT load(WeightMap stateDict, DiTConfig config, NDManager parent) {
+    return load(stateDict, config, parent, ModelExecution.defaults());
+  }
+
+  /** {@link #load(WeightMap, DiTConfig, NDManager)} with the given kernels and precision. */
+  public static DiT load(WeightMap stateDict, DiTConfig config, NDManager parent, ModelExecution execution) {
     stateDict.checkStrict(config.expectedShapes());
-    return new DiT(config, ParameterSource.of(stateDict), parent);
+    return new DiT(config, ParameterSource.of(stateDict), parent, execution);
   }
 
   /** A model with random N(0, 0.02) weights of {@code config}'s shapes: for speed and memory benchmarks only. */
   public static DiT random(DiTConfig config, NDManager parent) {
-    return new DiT(config, ParameterSource.random(config.expectedShapes(), 0.02f), parent);
+    return random(config, parent, ModelExecution.defaults());
+  }
+
+  public static DiT random(DiTConfig config, NDManager parent, ModelExecution execution) {
+    return new DiT(config, ParameterSource.random(config.expectedShapes(), 0.02f), parent, execution);
+  }
+
+  /** The kernels and precision this model runs with (what was asked for, or its fallback). */
+  public ModelExecution execution() {
+    return kernels.execution();
   }
 
   public DiTConfig config() {

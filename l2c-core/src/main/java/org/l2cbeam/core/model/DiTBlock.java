@@ -23,7 +23,14 @@ final class DiTBlock {
   private final Attention attn;
   private final Mlp mlp;
 
-  DiTBlock(ParameterSource w, int index, DiTConfig cfg, NDArray lnOnes, NDArray lnZeros, NDManager weights) {
+  DiTBlock(
+      ParameterSource w,
+      int index,
+      DiTConfig cfg,
+      NDArray lnOnes,
+      NDArray lnZeros,
+      BranchKernels kernels,
+      NDManager weights) {
     String p = "blocks." + index + ".";
     this.index = index;
     this.hidden = cfg.hiddenSize;
@@ -35,8 +42,8 @@ final class DiTBlock {
             weights);
     this.lnOnes = lnOnes;
     this.lnZeros = lnZeros;
-    this.attn = new Attention(w, p + "attn.", cfg.numHeads, cfg.headDim(), weights);
-    this.mlp = new Mlp(w, p + "mlp.", weights);
+    this.attn = Attention.dit(w, p + "attn.", cfg.numHeads, cfg.headDim(), kernels, weights);
+    this.mlp = new Mlp(w, p + "mlp.", Mlp.Gelu.TANH, kernels, weights);
   }
 
   int attnUnit() {

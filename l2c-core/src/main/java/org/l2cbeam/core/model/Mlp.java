@@ -3,30 +3,56 @@ package org.l2cbeam.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
+import ai.djl.nn.Activation;
+import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 
-/** timm's {@code Mlp} as DiT builds it: fc1 -> GELU(approximate="tanh") -> fc2. */
+/** timm's {@code Mlp}: fc1 -> GELU -> fc2. DiT uses the tanh-approximate GELU, U-ViT the exact (erf) one. */
 final class Mlp {
+  /** The GELU of each original. */
+  enum Gelu {
+    /** {@code GELU(approximate="tanh")}: DiT. */
+    TANH("tanh"),
+    /** {@code GELU()}, the erf form: U-ViT. */
+    ERF("none");
+
+    /** The name libtorch's {@code gelu(..., approximate=)} and oneDNN's fused epilogue take. */
+    final String approximate;
+
+    Gelu(String approximate) {
+      this.approximate = approximate;
+    }
+  }
+
   private static final float SQRT_2_OVER_PI = (float) (Math.sqrt(2.0) * (2.0 / Math.sqrt(Math.PI)) * 0.5);
   private static final float KAPPA = 0.044715f;
 
-  private final NDArray fc1W;
-  private final NDArray fc1B;
-  private final NDArray fc2W;
-  private final NDArray fc2B;
+  private final LinearLayer fc1;
+  private final LinearLayer fc2;
+  private final Gelu gelu;
+  private final BranchKernels kernels;
+  private final boolean packed;
 
-  Mlp(ParameterSource w, String prefix, NDManager weights) {
-    this.fc1W = w.load(prefix + "fc1.weight", weights);
-    this.fc1B = w.load(prefix + "fc1.bias", weights);
-    this.fc2W = w.load(prefix + "fc2.weight", weights);
-    this.fc2B = w.load(prefix + "fc2.bias", weights);
+  Mlp(ParameterSource w, String prefix, Gelu gelu, BranchKernels kernels, NDManager weights) {
+    this.fc1 = LinearLayer.load(w, prefix + "fc1.", true, kernels, weights);
+    this.fc2 = LinearLayer.load(w, prefix + "fc2.", true, kernels, weights);
+    this.gelu = gelu;
+    this.kernels = kernels;
+    this.packed = fc1.isPacked() && fc2.isPacked();
   }
 
   /** {@code x [B, T, D]} -> branch output {@code [B, T, D]} (after fc2). */
   NDArray forward(NDArray x) {
-    NDArray h = Linear.linear(x, fc1W, fc1B).singletonOrThrow();
-    return Linear.linear(geluTanh(h), fc2W, fc2B).singletonOrThrow();
+    if (packed && kernels.fusedFor(x)) {
+      try (IValue approximate = IValue.from(gelu.approximate);
+          IValue bf16 = IValue.from(kernels.precision() == Precision.BF16)) {
+        FusedBranches.PackedLinear a = fc1.packed();
+        FusedBranches.PackedLinear b = fc2.packed();
+        return kernels.fused().call("mlp", x, a.weight(), a.bias(), b.weight(), b.bias(), approximate, bf16);
+      }
+    }
+    NDArray h = fc1.apply(x, kernels);
+    return fc2.apply(gelu == Gelu.TANH ? geluTanh(h) : Activation.gelu(h), kernels);
   }
 
   /**

@@ -39,16 +39,13 @@ public final class UViT implements AutoCloseable {
   private final List<UViTBlock> blocks = new ArrayList<>();
   private final float[] timeFrequencies;
 
-  /** Where the weights come from: a checkpoint, or random values for benchmarks. */
-  @FunctionalInterface
-  interface WeightSource {
-    /** A torch-owned tensor for state-dict key {@code key}, created in {@code manager}. */
-    NDArray load(String key, NDManager manager);
-  }
+  private final BranchKernels kernels;
 
-  private UViT(UViTConfig config, WeightSource w) {
+  private UViT(UViTConfig config, ParameterSource w, ModelExecution execution) {
     this.config = config;
     this.weights = Torch.newManager();
+    // packed for the rows of one image's tokens (U-ViT runs CFG as two calls): any batch works
+    this.kernels = BranchKernels.resolve(execution, config.tokens());
     try {
       posEmbed = w.load("pos_embed", weights);
       patchW = w.load("patch_embed.proj.weight", weights);
@@ -58,7 +55,7 @@ public final class UViT implements AutoCloseable {
       normB = w.load("norm.bias", weights);
       decoderW = w.load("decoder_pred.weight", weights);
       decoderB = w.load("decoder_pred.bias", weights);
-      for (int l = 0; l < config.layers(); l++) blocks.add(new UViTBlock(config, l, w, weights));
+      for (int l = 0; l < config.layers(); l++) blocks.add(new UViTBlock(config, l, w, kernels, weights));
     } catch (RuntimeException e) {
       weights.close();
       throw e;
@@ -66,10 +63,15 @@ public final class UViT implements AutoCloseable {
     this.timeFrequencies = timeFrequencies(config.hidden);
   }
 
-  /** Loads a U-ViT state dict strictly (every key, every shape, nothing extra). */
+  /** Loads a U-ViT state dict strictly (every key, every shape, nothing extra), with the JVM's default kernels. */
   public static UViT load(WeightMap w, UViTConfig config) {
+    return load(w, config, ModelExecution.defaults());
+  }
+
+  /** {@link #load(WeightMap, UViTConfig)} with the given kernels and precision. */
+  public static UViT load(WeightMap w, UViTConfig config, ModelExecution execution) {
     w.checkStrict(config.expectedShapes());
-    return new UViT(config, (key, m) -> w.get(key).toNDArray(m));
+    return new UViT(config, ParameterSource.of(w), execution);
   }
 
   /**
@@ -77,15 +79,23 @@ public final class UViT implements AutoCloseable {
    * the speed of a forward does not depend on the values.
    */
   public static UViT randomWeights(UViTConfig config, long seed) {
+    return randomWeights(config, seed, ModelExecution.defaults());
+  }
+
+  public static UViT randomWeights(UViTConfig config, long seed, ModelExecution execution) {
     java.util.Map<String, long[]> shapes = config.expectedShapes();
-    ai.djl.engine.Engine engine = Torch.engine();
-    engine.setRandomSeed((int) seed);
+    ParameterSource normal = ParameterSource.random(shapes, 0.02f, seed);
     return new UViT(config, (key, m) -> {
       ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(shapes.get(key));
       if (key.contains("norm") && key.endsWith(".weight")) return m.ones(shape);
       if (key.endsWith(".bias")) return m.zeros(shape);
-      return m.randomNormal(0f, 0.02f, shape, ai.djl.ndarray.types.DataType.FLOAT32);
-    });
+      return normal.load(key, m);
+    }, execution);
+  }
+
+  /** The kernels and precision this model runs with (what was asked for, or its fallback). */
+  public ModelExecution execution() {
+    return kernels.execution();
   }
 
   /** Loads a U-ViT state dict, inferring the configuration ({@code heads <= 0}: the default for the width). */

@@ -1,0 +1,86 @@
+package org.l2cbeam.core.model;
+
+import java.io.Serializable;
+import java.util.Objects;
+
+/**
+ * The kernels and precision a model runs with: chosen when the model is loaded, fixed for its life. {@link #defaults()}
+ * is {@link Kernels#ONEDNN} at {@link Precision#FP32} unless the JVM says otherwise ({@code -Dl2c.kernels=plain},
+ * {@code -Dl2c.precision=bf16}, or the environment variables {@code L2C_KERNELS} / {@code L2C_PRECISION}).
+ *
+ * <p>What was asked for is not always what runs: where the oneDNN path cannot load (an old libtorch, a CPU without the
+ * needed instructions) the model falls back to the plain path and logs why once; {@code DiT.execution()} and {@code
+ * UViT.execution()} report what actually runs.
+ */
+public final class ModelExecution implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final Kernels kernels;
+  private final Precision precision;
+
+  private ModelExecution(Kernels kernels, Precision precision) {
+    this.kernels = Objects.requireNonNull(kernels, "kernels");
+    this.precision = Objects.requireNonNull(precision, "precision");
+    if (precision == Precision.BF16 && kernels != Kernels.ONEDNN) {
+      throw new IllegalArgumentException("bf16 precision needs the onednn kernels, not " + kernels.cliName());
+    }
+  }
+
+  public static ModelExecution of(Kernels kernels, Precision precision) {
+    return new ModelExecution(kernels, precision);
+  }
+
+  /** The JVM's default (see the class comment). */
+  public static ModelExecution defaults() {
+    String kernels = setting("l2c.kernels", "L2C_KERNELS");
+    String precision = setting("l2c.precision", "L2C_PRECISION");
+    return new ModelExecution(
+        kernels == null ? Kernels.ONEDNN : Kernels.parse(kernels, "-Dl2c.kernels / L2C_KERNELS"),
+        precision == null ? Precision.FP32 : Precision.parse(precision, "-Dl2c.precision / L2C_PRECISION"));
+  }
+
+  /** The reference path: plain NDArray ops in float32. */
+  public static ModelExecution plain() {
+    return new ModelExecution(Kernels.PLAIN, Precision.FP32);
+  }
+
+  private static String setting(String property, String env) {
+    String v = System.getProperty(property);
+    if (v == null || v.isBlank()) v = System.getenv(env);
+    return v == null || v.isBlank() ? null : v;
+  }
+
+  public Kernels kernels() {
+    return kernels;
+  }
+
+  public Precision precision() {
+    return precision;
+  }
+
+  public ModelExecution withKernels(Kernels k) {
+    return new ModelExecution(k, precision);
+  }
+
+  public ModelExecution withPrecision(Precision p) {
+    return new ModelExecution(kernels, p);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ModelExecution
+        && ((ModelExecution) o).kernels == kernels
+        && ((ModelExecution) o).precision == precision;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(kernels, precision);
+  }
+
+  /** {@code onednn/fp32}, {@code plain/fp32}, {@code onednn/bf16}. */
+  @Override
+  public String toString() {
+    return kernels.cliName() + "/" + precision.cliName();
+  }
+}
