@@ -32,6 +32,7 @@ import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.runtime.Torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -71,6 +72,8 @@ final class BenchDitCommand implements Callable<Integer> {
   @Option(names = "--rss-model", defaultValue = "s/4", paramLabel = "SIZE", description = "model of the RSS run; default ${DEFAULT-VALUE}")
   String rssModel;
 
+  @Mixin KernelOptions kernelOptions = new KernelOptions();
+
   @Option(names = "--rss-steps", defaultValue = "1000", paramLabel = "N",
       description = "sampling steps of the RSS run (RSS compared at N/10 and N); default ${DEFAULT-VALUE}")
   int rssSteps;
@@ -107,10 +110,13 @@ final class BenchDitCommand implements Callable<Integer> {
 
       System.out.printf("%s random weights, latent %dx%dx%d, batch 2 (one image with CFG)...%n", cfg.officialName(),
           cfg.inChannels, cfg.inputSize, cfg.inputSize);
-      try (DiT dit = DiT.random(cfg, root)) {
+      try (DiT dit = DiT.random(cfg, root, kernelOptions.execution())) {
         double[] macs = cfg.macsPerImage();
         double fullMacs = cfg.depth * (macs[0] + macs[1]) + macs[2];
-        reportForward(json, forwardMedian(dit, root), runs, 2 * 2 * fullMacs, fullMacs / 1e9, matmul);
+        int rows = 2 * cfg.gridSize() * cfg.gridSize();
+        double gemm = BenchMeasures.gemmGflops(cfg.hiddenSize, cfg.mlpHidden(), rows, dit.execution());
+        reportForward(json, forwardMedian(dit, root), runs, 2 * 2 * fullMacs, fullMacs / 1e9, matmul, gemm,
+            dit.execution());
 
         CacheSchedule schedule = router.schedule(0.1).resampledToLayers(cfg.depth);
         double[][] ddim = alternated(ddimRuns, "DDIM20", "plain", () -> ddimSeconds(dit, root, null), "router",
@@ -197,7 +203,7 @@ final class BenchDitCommand implements Callable<Integer> {
     int threads = JniUtils.getNumThreads();
     JniUtils.setNumThreads(1);
     StringBuilder trace = new StringBuilder();
-    try (DiT dit = DiT.random(cfg, root)) {
+    try (DiT dit = DiT.random(cfg, root, kernelOptions.execution())) {
       DiTSampler sampler =
           new DiTSampler(dit, new DdimSampler(NoiseSchedule.dit(20)), Guidance.defaultFor(1.5, cfg.inChannels),
               schedule);

@@ -13,6 +13,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import org.l2cbeam.core.model.ModelExecution;
+import org.l2cbeam.core.model.PackedGemmRate;
 
 /**
  * The measurements every {@code l2c bench} command takes the same way, so that their figures compare: the machine's
@@ -93,22 +95,38 @@ final class BenchMeasures {
 
   /**
    * Prints the forward line every model bench shares and records {@code forward_ms_median}, {@code forward_gflops},
-   * {@code matmul_gflops}, {@code forward_vs_matmul} and {@code forward_cpu_s}.
+   * {@code matmul_gflops}, {@code gemm_gflops}, {@code forward_vs_gemm}, {@code forward_vs_matmul}, {@code kernels},
+   * {@code precision} and {@code forward_cpu_s}.
    *
    * @param forward {median wall ms, median process CPU seconds} of one forward
    * @param flopPerForward FLOP of one forward call (2 per MAC, times the images in the call)
+   * @param gemmGflops the rate of the model's own block GEMMs on its kernels ({@code PackedGemmRate}), same run
+   * @param execution the kernels and precision that ran
    */
   static void reportForward(Map<String, Object> json, double[] forward, int runs, double flopPerForward,
-      double gmacPerImage, double matmulGflops) {
+      double gmacPerImage, double matmulGflops, double gemmGflops, ModelExecution execution) {
     double gflops = flopPerForward / (forward[0] / 1e3) / 1e9;
-    System.out.printf(Locale.ROOT, "forward: median %.1f ms over %d runs, %.1f GFLOP/s (%.1f GMAC per image), %.2f of"
-        + " the matmul rate; %.2f CPU-s per forward = %.1f GFLOP per CPU-second%n", forward[0], runs, gflops,
-        gmacPerImage, gflops / matmulGflops, forward[1], flopPerForward / forward[1] / 1e9);
+    System.out.printf(Locale.ROOT, "forward (%s): median %.1f ms over %d runs, %.1f GFLOP/s (%.1f GMAC per image),"
+        + " %.2f of the block-GEMM rate (%.1f GFLOP/s), %.2f of the 1024^3 matmul rate; %.2f CPU-s per forward = %.1f"
+        + " GFLOP per CPU-second%n", execution, forward[0], runs, gflops, gmacPerImage, gflops / gemmGflops,
+        gemmGflops, gflops / matmulGflops, forward[1], flopPerForward / forward[1] / 1e9);
+    json.put("kernels", execution.kernels().cliName());
+    json.put("precision", execution.precision().cliName());
     json.put("forward_ms_median", round(forward[0]));
     json.put("forward_gflops", round(gflops));
+    json.put("gemm_gflops", round(gemmGflops));
+    json.put("forward_vs_gemm", round(gflops / gemmGflops));
     json.put("matmul_gflops", round(matmulGflops));
     json.put("forward_vs_matmul", round(gflops / matmulGflops));
     json.put("forward_cpu_s", round(forward[1]));
+  }
+
+  /** The block-GEMM rate of {@code execution} at a model's width and rows, printed as it is measured. */
+  static double gemmGflops(int hidden, int mlpHidden, int rows, ModelExecution execution) {
+    double g = PackedGemmRate.gflops(hidden, mlpHidden, rows, execution, 9);
+    System.out.printf(Locale.ROOT, "block GEMMs (%s, %d rows, width %d, MLP %d): %.1f GFLOP/s%n", execution, rows,
+        hidden, mlpHidden, g);
+    return g;
   }
 
   /**

@@ -27,6 +27,7 @@ import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.runtime.Torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -65,6 +66,8 @@ final class BenchUViTCommand implements Callable<Integer> {
           + " load during the benchmark hits both alike; the mean time of each is reported; default ${DEFAULT-VALUE}")
   int samplingRuns;
 
+  @Mixin KernelOptions kernelOptions = new KernelOptions();
+
   @Override
   public Integer call() throws Exception {
     if (quick) {
@@ -87,10 +90,12 @@ final class BenchUViTCommand implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "matmul 1024^3 fp32: %.1f GFLOP/s%n", matmul);
       System.out.printf("%s random weights (%s), latent %dx%dx%d, batch 1 per call...%n", name(model), cfg,
           cfg.inChannels, cfg.imageSize, cfg.imageSize);
-      try (UViT uvit = UViT.randomWeights(cfg, 0)) {
+      try (UViT uvit = UViT.randomWeights(cfg, 0, kernelOptions.execution())) {
         double[] macs = macsPerImage(cfg);
         double fullMacs = cfg.layers() * (macs[0] + macs[1]) + macs[2];
-        reportForward(json, forwardMedian(uvit, root), runs, 2 * fullMacs, fullMacs / 1e9, matmul);
+        double gemm = BenchMeasures.gemmGflops(cfg.hidden, cfg.mlpHidden, cfg.tokens(), uvit.execution());
+        reportForward(json, forwardMedian(uvit, root), runs, 2 * fullMacs, fullMacs / 1e9, matmul, gemm,
+            uvit.execution());
         UViTSampler plainSampler = sampler(uvit, null);
         UViTSampler routerSampler = sampler(uvit, schedule);
         double[][] t = alternated(samplingRuns, "NFE20", "plain", () -> samplingSeconds(plainSampler, uvit, root),
