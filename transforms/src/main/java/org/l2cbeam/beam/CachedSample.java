@@ -25,6 +25,9 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.model.Kernels;
+import org.l2cbeam.core.model.ModelExecution;
+import org.l2cbeam.core.model.Precision;
 import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.ThetaSearch;
@@ -79,6 +82,10 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
 
   abstract @Nullable Double theta();
 
+  abstract @Nullable Kernels kernels();
+
+  abstract @Nullable Precision precision();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -104,6 +111,10 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     abstract Builder setRouterSteps(@Nullable Integer steps);
 
     abstract Builder setTheta(@Nullable Double theta);
+
+    abstract Builder setKernels(@Nullable Kernels kernels);
+
+    abstract Builder setPrecision(@Nullable Precision precision);
 
     abstract CachedSample build();
   }
@@ -237,6 +248,24 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     return toBuilder().setVae(VaeRef.resolve("CachedSample.withVae", location)).build();
   }
 
+  /**
+   * The kernels this transform samples on, over the model's ({@link LoadModel#withKernels}): {@link Kernels#ONEDNN}
+   * (the default) or {@link Kernels#PLAIN}.
+   */
+  public CachedSample withKernels(Kernels kernels) {
+    if (kernels == null) throw new IllegalArgumentException("CachedSample.withKernels: kernels must not be null");
+    return toBuilder().setKernels(kernels).build();
+  }
+
+  /**
+   * The arithmetic this transform samples with, over the model's ({@link LoadModel#withPrecision}): {@link
+   * Precision#FP32} or the opt-in {@link Precision#BF16} (onednn kernels only; see the README for its FID cost).
+   */
+  public CachedSample withPrecision(Precision precision) {
+    if (precision == null) throw new IllegalArgumentException("CachedSample.withPrecision: precision must not be null");
+    return toBuilder().setPrecision(precision).build();
+  }
+
   @Override
   public PCollection<GeneratedSample> expand(PCollection<SampleRequest> requests) {
     if (theta() != null && routerView() == null && routerLocation() == null) {
@@ -258,8 +287,9 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
               .apply("Router", Create.of(artifact).withCoder(RouterArtifactCoder.of()))
               .apply("RouterView", View.asSingleton());
     }
+    ModelExecution execution = LoadModel.execution(kernels(), precision(), "CachedSample");
     SampleFn fn = new SampleFn(model(), router, settings(), theta(), macsRemoved(), modelCallsPerWorker(),
-        forwardBatch(), vae());
+        forwardBatch(), vae(), execution == null ? "" : execution.toString());
     ParDo.SingleOutput<KV<Long, Iterable<SampleRequest>>, GeneratedSample> parDo =
         ParDo.of(fn).withSideInputs(model());
     if (router != null) {
@@ -288,7 +318,10 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
         .add(DisplayData.item("forwardBatch", forwardBatch()).withLabel("Requests per model call"))
         .addIfNotNull(DisplayData.item("theta", theta()).withLabel("Threshold θ"))
         .addIfNotNull(DisplayData.item("macsRemoved", macsRemoved()).withLabel("MACs removed (θ chosen at run time)"))
-        .addIfNotNull(DisplayData.item("vae", vae() == null ? null : vae().location()).withLabel("VAE decoder"));
+        .addIfNotNull(DisplayData.item("vae", vae() == null ? null : vae().location()).withLabel("VAE decoder"))
+        .addIfNotNull(DisplayData.item("kernels", kernels() == null ? null : kernels().toString()).withLabel("Kernels"))
+        .addIfNotNull(DisplayData.item("precision", precision() == null ? null : precision().toString())
+            .withLabel("Precision"));
   }
 
   /** Samples one batch of requests (sorted by id, so a batch's model calls never depend on arrival order). */
@@ -307,6 +340,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     private final int modelCallsPerWorker;
     private final int forwardBatch;
     private final @Nullable VaeRef vae;
+    /** {@code kernels/precision} over the model's own, or empty. */
+    private final String execution;
 
     /** The sampler of the side inputs last seen; they are singletons, so this is rebuilt at most per window. */
     private transient @Nullable BatchSampler sampler;
@@ -321,7 +356,9 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
         @Nullable Double macsRemoved,
         int modelCallsPerWorker,
         int forwardBatch,
-        @Nullable VaeRef vae) {
+        @Nullable VaeRef vae,
+        String execution) {
+      this.execution = execution;
       this.modelView = modelView;
       this.routerView = routerView;
       this.settings = settings;
@@ -364,7 +401,7 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
 
     private BatchSampler newSampler(ModelRef model, @Nullable RouterArtifact router) {
       if (vae != null) vae.checkDecodes("CachedSample.withVae", model);
-      DiT dit = DitModels.shared(model);
+      DiT dit = DitModels.shared(execution.isEmpty() ? model : model.withExecution(ModelExecution.parse(execution)));
       if (router == null) {
         return new BatchSampler(dit, settings, null, settings.plainScheduleId(), forwardBatch);
       }

@@ -11,6 +11,7 @@ import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTConfig;
 import org.l2cbeam.core.model.DiTLoader;
+import org.l2cbeam.core.model.ModelExecution;
 import org.l2cbeam.core.runtime.Torch;
 
 /** Opening DiT checkpoints for the transforms: describing one as a {@link ModelRef}, and the per-JVM shared model. */
@@ -43,10 +44,11 @@ public final class DitModels {
    * must still have the fingerprint {@link LoadModel} validated, so a checkpoint replaced mid-job is caught.
    */
   public static DiT shared(ModelRef ref) {
-    return SharedModels.get(KIND, ref.fingerprint(), DiT.class, () -> load(ref));
+    ModelExecution execution = ref.resolvedExecution();
+    return SharedModels.get(KIND, ref.fingerprint() + "/" + execution, DiT.class, () -> load(ref, execution));
   }
 
-  private static DiT load(ModelRef ref) {
+  private static DiT load(ModelRef ref, ModelExecution execution) {
     String readable = readableLocation(ref.uri());
     WeightMap w = DiTLoader.stateDict(readable);
     String fingerprint = w.fingerprint();
@@ -57,7 +59,7 @@ public final class DitModels {
     }
     DiTConfig config = DiTLoader.config(readable, w, ref.numHeads());
     // Weights live as long as the JVM (SharedModels never evicts), under their own root manager.
-    DiT dit = DiT.load(w, config, Torch.newManager());
+    DiT dit = DiT.load(w, config, Torch.newManager(), execution);
     warmUp(dit);
     return dit;
   }

@@ -2,6 +2,7 @@ package org.l2cbeam.beam;
 
 import com.google.auto.value.AutoValue;
 import java.io.Serializable;
+import org.l2cbeam.core.model.ModelExecution;
 
 /**
  * A validated model checkpoint, small enough to be a side input: where it lives, the fingerprint of its weights
@@ -38,6 +39,23 @@ public abstract class ModelRef implements Serializable {
   /** The inferred configuration as JSON, for display and provenance. */
   public abstract String configJson();
 
+  /**
+   * The kernels and precision workers load the model with, as {@code ModelExecution.toString()} gives them ({@code
+   * onednn/fp32}), or empty for each worker JVM's default ({@code ModelExecution.defaults()}).
+   */
+  public abstract String execution();
+
+  /** This model run with {@code execution} (see {@link LoadModel#withPrecision}). */
+  public ModelRef withExecution(ModelExecution execution) {
+    return new AutoValue_ModelRef(uri(), fingerprint(), architecture(), inputSize(), inChannels(), numClasses(),
+        cacheUnits(), numHeads(), configJson(), execution.toString());
+  }
+
+  /** What a worker loads the model with: {@link #execution()}, or the JVM's default if that is empty. */
+  public ModelExecution resolvedExecution() {
+    return execution().isEmpty() ? ModelExecution.defaults() : ModelExecution.parse(execution());
+  }
+
   public static ModelRef of(
       String uri,
       String fingerprint,
@@ -49,7 +67,7 @@ public abstract class ModelRef implements Serializable {
       int numHeads,
       String configJson) {
     return new AutoValue_ModelRef(
-        uri, fingerprint, architecture, inputSize, inChannels, numClasses, cacheUnits, numHeads, configJson);
+        uri, fingerprint, architecture, inputSize, inChannels, numClasses, cacheUnits, numHeads, configJson, "");
   }
 
   /** Fails, naming the request and the model, unless {@code label} is one of the model's classes. */

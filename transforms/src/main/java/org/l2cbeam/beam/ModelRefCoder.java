@@ -3,6 +3,7 @@ package org.l2cbeam.beam;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import org.l2cbeam.core.model.ModelExecution;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -30,12 +31,13 @@ public final class ModelRefCoder extends AtomicCoder<ModelRef> {
     data.writeInt(v.cacheUnits());
     data.writeInt(v.numHeads());
     writeString(data, v.configJson());
+    writeString(data, v.execution());
   }
 
   @Override
   public ModelRef decode(InputStream in) throws IOException {
     DataInputStream data = new DataInputStream(in);
-    return ModelRef.of(
+    ModelRef ref = ModelRef.of(
         readString(data),
         readString(data),
         readString(data),
@@ -45,6 +47,8 @@ public final class ModelRefCoder extends AtomicCoder<ModelRef> {
         data.readInt(),
         data.readInt(),
         readString(data));
+    String execution = readString(data);
+    return execution.isEmpty() ? ref : ref.withExecution(ModelExecution.parse(execution));
   }
 
   static void writeString(DataOutputStream data, String s) throws IOException {

@@ -39,6 +39,15 @@ public final class ModelExecution implements Serializable {
         precision == null ? Precision.FP32 : Precision.parse(precision, "-Dl2c.precision / L2C_PRECISION"));
   }
 
+  /** Parses {@link #toString()}'s form, {@code kernels/precision} (e.g. {@code onednn/bf16}). */
+  public static ModelExecution parse(String value) {
+    String[] parts = value.split("/", -1);
+    if (parts.length != 2) {
+      throw new IllegalArgumentException("a model execution is kernels/precision, e.g. onednn/fp32, got '" + value + "'");
+    }
+    return of(Kernels.parse(parts[0], "kernels"), Precision.parse(parts[1], "precision"));
+  }
+
   /** The reference path: plain NDArray ops in float32. */
   public static ModelExecution plain() {
     return new ModelExecution(Kernels.PLAIN, Precision.FP32);

@@ -1,12 +1,12 @@
 package org.l2cbeam.pipelines.benchmark;
 
+import org.l2cbeam.pipelines.ModelKernelOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
 /** Options of the {@code benchmark} pipeline ({@code l2c pipeline benchmark}; {@code l2c demo} presets them). */
-public interface BenchmarkOptions extends PipelineOptions {
+public interface BenchmarkOptions extends ModelKernelOptions {
   @Description("DiT checkpoint: a local path, gs://..., or builtin:fmnist-dit")
   @Default.String("builtin:fmnist-dit")
   String getModel();

@@ -73,7 +73,7 @@ public final class BenchmarkPipeline {
     String[] routerFiles = routerFiles(o, routed.length);
 
     Pipeline p = Pipeline.create(o);
-    PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel());
+    PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel(), o);
     OutputFolder out = new OutputFolder(o.getOutput());
 
     Map<Integer, PCollectionView<RouterArtifact>> routers = new LinkedHashMap<>();

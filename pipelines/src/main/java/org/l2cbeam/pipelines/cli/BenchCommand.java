@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       BenchUViTCommand.class,
       BenchRouterCommand.class,
       BenchBeamCommand.class,
+      BenchBf16Command.class,
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -14,6 +14,8 @@ import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.model.Kernels;
+import org.l2cbeam.core.model.ModelExecution;
 import org.l2cbeam.core.router.UnitMacs;
 import org.l2cbeam.core.router.train.AdamW;
 import org.l2cbeam.core.router.train.AdamWConfig;
@@ -48,61 +50,81 @@ final class BenchRouterCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "2", description = "untimed iterations first; default ${DEFAULT-VALUE}")
   int warmup;
 
+  @Option(names = "--kernels", paramLabel = "onednn|plain|both",
+      description = "kernels of the frozen model: onednn (teacher and pre-step on packed oneDNN GEMMs, the student's"
+          + " autograd on the plain path), plain, or both, alternated (ABBA) in this run; default ${DEFAULT-VALUE}")
+  String kernels = "both";
+
+  @Option(names = "--rounds", defaultValue = "2", description = "ABBA rounds with --kernels both; default ${DEFAULT-VALUE}")
+  int rounds;
+
   @Override
-  public Integer call() {
-    if (runs < 1 || warmup < 0 || batch < 1) {
-      throw new IllegalArgumentException("--runs and --batch must be at least 1 and --warmup at least 0");
+  public Integer call() throws Exception {
+    if (runs < 1 || warmup < 0 || batch < 1 || rounds < 1) {
+      throw new IllegalArgumentException(
+          "--runs, --rounds and --batch must be at least 1 and --warmup at least 0");
     }
     DiTConfig config = DiTConfig.official(arch, latentSize);
+    WeightMap weights = randomWeights(config);
+    System.out.printf(
+        Locale.ROOT, "router training iteration: %s on %dx%dx%d latents, batch %d, DDIM-20, random weights, %d torch"
+            + " threads; ~%.1f GMAC per iteration (5 forward equivalents x %d images x %.2f GMAC)%n",
+        arch, config.inChannels, latentSize, latentSize, batch, JniUtils.getNumThreads(),
+        5 * batch * UnitMacs.of(config).fullForward() / 1e9, batch, UnitMacs.of(config).fullForward() / 1e9);
+    try (NDManager manager = Torch.newManager()) {
+      if (!kernels.equals("both")) {
+        ModelExecution execution = ModelExecution.defaults().withKernels(Kernels.parse(kernels, "--kernels"));
+        try (DiT dit = DiT.load(weights, config, manager, execution)) {
+          report(dit.execution().toString(), iterations(dit, manager));
+        }
+        return 0;
+      }
+      try (DiT plain = DiT.load(weights, config, manager, ModelExecution.plain());
+          DiT fast = DiT.load(weights, config, manager, ModelExecution.defaults().withKernels(Kernels.ONEDNN))) {
+        double[][] t = BenchMeasures.alternated(rounds, "iteration median", plain.execution().toString(),
+            () -> report(plain.execution().toString(), iterations(plain, manager)), fast.execution().toString(),
+            () -> report(fast.execution().toString(), iterations(fast, manager)));
+        System.out.printf(Locale.ROOT, "  %s vs %s: %.3f vs %.3f s/iteration (mean of %d ABBA rounds), speedup %.3f;"
+            + " by CPU time %.2f vs %.2f s, speedup %.3f%n", fast.execution(), plain.execution(), t[1][0], t[0][0],
+            rounds, t[0][0] / t[1][0], t[1][1], t[0][1], t[0][1] / t[1][1]);
+      }
+    }
+    return 0;
+  }
+
+  /** {median wall s, median process CPU s} per iteration over {@code runs} iterations after the warm-up. */
+  private double[] iterations(DiT dit, NDManager manager) {
+    DiTConfig config = dit.config();
     TrainingSettings settings =
         new TrainingSettings(20, 5e-6, AdamWConfig.l2c(1e-3), batch, 0, TrainingSettings.RANDOM_CACHE_STEP,
             AdamW.ZeroGrad.SET_TO_NONE);
     double[] seconds = new double[runs];
     double[] cpuSeconds = new double[runs];
-    try (NDManager manager = Torch.newManager();
-        DiT dit = DiT.load(randomWeights(config), config, manager)) {
-      RouterTraining training = new RouterTraining(dit, "random", settings);
-      RouterTrainingState state = training.initialState();
-      int[] shape = {config.inChannels, config.inputSize, config.inputSize};
-      int n = shape[0] * shape[1] * shape[2];
-      for (int i = 0; i < warmup + runs; i++) {
-        float[] x0 = TrainingRandom.stream(1, TrainingRandom.Purpose.NOISE, 1000 + i).gaussians(batch * n);
-        long[] labels = new long[batch];
-        for (int b = 0; b < batch; b++) labels[b] = (i * batch + b) % config.numClasses;
-        TrainingBatch tb = TrainingBatch.draw(0, i, TrainingBatch.cacheStepOf(settings, i), shape, x0, labels);
-        long start = System.nanoTime();
-        double cpuStart = processCpuSeconds();
-        training.trainer().step(manager, state, tb);
-        if (i >= warmup) {
-          seconds[i - warmup] = (System.nanoTime() - start) / 1e9;
-          cpuSeconds[i - warmup] = processCpuSeconds() - cpuStart;
-        }
+    RouterTraining training = new RouterTraining(dit, "random", settings);
+    RouterTrainingState state = training.initialState();
+    int[] shape = {config.inChannels, config.inputSize, config.inputSize};
+    int n = shape[0] * shape[1] * shape[2];
+    for (int i = 0; i < warmup + runs; i++) {
+      float[] x0 = TrainingRandom.stream(1, TrainingRandom.Purpose.NOISE, 1000 + i).gaussians(batch * n);
+      long[] labels = new long[batch];
+      for (int b = 0; b < batch; b++) labels[b] = (i * batch + b) % config.numClasses;
+      TrainingBatch tb = TrainingBatch.draw(0, i, TrainingBatch.cacheStepOf(settings, i), shape, x0, labels);
+      long start = System.nanoTime();
+      double cpuStart = processCpuSeconds();
+      training.trainer().step(manager, state, tb);
+      if (i >= warmup) {
+        seconds[i - warmup] = (System.nanoTime() - start) / 1e9;
+        cpuSeconds[i - warmup] = processCpuSeconds() - cpuStart;
       }
     }
-    double[] sorted = seconds.clone();
-    Arrays.sort(sorted);
-    double median = sorted[runs / 2];
-    // Forward MACs of one image; an iteration runs three forwards and one backward (~2 forwards) of the student.
-    double forwardGmac = UnitMacs.of(config).fullForward() / 1e9;
-    System.out.printf(
-        Locale.ROOT, "router training iteration: %s on %dx%dx%d latents, batch %d, DDIM-20, random weights, %d torch"
-            + " threads%n",
-        arch, config.inChannels, latentSize, latentSize, batch, JniUtils.getNumThreads());
-    System.out.printf(
-        Locale.ROOT, "  runs (s): %s%n",
-        Arrays.toString(Arrays.stream(seconds).map(s -> Math.round(s * 1000) / 1000.0).toArray()));
-    System.out.printf(
-        Locale.ROOT, "  median %.3f s/iteration (%.2f it/s), min %.3f s; ~%.1f GMAC per iteration (5 forward"
-            + " equivalents x %d images x %.2f GMAC)%n",
-        median, 1 / median, sorted[0], 5 * batch * forwardGmac, batch, forwardGmac);
-    double[] cpuSorted = cpuSeconds.clone();
-    Arrays.sort(cpuSorted);
-    // On a shared machine the wall time includes waiting for cores; CPU seconds show the work itself.
-    System.out.printf(
-        Locale.ROOT, "  process CPU time per iteration: median %.2f s (divide by the torch threads for an idle"
-            + " machine's wall time)%n",
-        cpuSorted[runs / 2]);
-    return 0;
+    return new double[] {BenchMeasures.median(seconds), BenchMeasures.median(cpuSeconds)};
+  }
+
+  /** Prints one kernel path's iteration figures (the process CPU time shows the work itself on a shared machine). */
+  private static double[] report(String kernels, double[] t) {
+    System.out.printf(Locale.ROOT, "  %s: median %.3f s/iteration (%.2f it/s); process CPU %.2f s/iteration%n",
+        kernels, t[0], 1 / t[0], t[1]);
+    return t;
   }
 
   /** N(0, 0.02²) weights of the official shapes (pos_embed included: its values do not change the time). */

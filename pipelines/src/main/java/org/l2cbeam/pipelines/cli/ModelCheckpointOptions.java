@@ -5,11 +5,13 @@ import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTLoader;
 import org.l2cbeam.core.model.UViT;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * The checkpoint options {@code l2c forward} and {@code l2c sample} share (a picocli mixin): which model, its head
- * count where the shapes cannot tell it, and DiT's CFG channel rule. The family is detected from the keys.
+ * count where the shapes cannot tell it, DiT's CFG channel rule, and the kernels it runs on. The family is detected
+ * from the keys.
  */
 final class ModelCheckpointOptions {
   @Option(names = "--model", required = true, paramLabel = "CKPT",
@@ -25,11 +27,14 @@ final class ModelCheckpointOptions {
       description = "attention heads, for non-official sizes without a config.json next to the checkpoint")
   int numHeads;
 
+  @Mixin KernelOptions kernels = new KernelOptions();
+
   boolean isUViT() {
     return UViTCli.isUViT(model);
   }
 
   DiT loadDiT(NDManager manager) {
+    kernels.applyToProcess();
     return DiTLoader.load(model, numHeads, manager);
   }
 
@@ -39,6 +44,7 @@ final class ModelCheckpointOptions {
       throw new IllegalArgumentException(
           "--guided-channels is a DiT option: U-ViT's guidance always covers every latent channel");
     }
+    kernels.applyToProcess();
     return UViTCli.load(model, numHeads);
   }
 

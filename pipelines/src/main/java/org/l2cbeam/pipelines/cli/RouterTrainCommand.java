@@ -34,6 +34,7 @@ import org.l2cbeam.core.vae.AutoencoderKL;
 import org.l2cbeam.core.vae.LatentScale;
 import org.l2cbeam.core.vae.VaeCheckpoint;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -151,6 +152,8 @@ final class RouterTrainCommand implements Callable<Integer> {
               + " or zero-fill (PyTorch 1.13: moved by momentum); default ${DEFAULT-VALUE}")
   String zeroGrad;
 
+  @Mixin KernelOptions kernels = new KernelOptions();
+
   @Option(names = "--heads", defaultValue = "-1",
       description = "attention heads, if the checkpoint's shapes are not an official DiT / U-ViT")
   int heads;
@@ -192,7 +195,7 @@ final class RouterTrainCommand implements Callable<Integer> {
         model, config.units(), examples.size(), data, samplingSteps, l, lr, batch, seed,
         cacheStep == null ? "random cache step per batch" : "cache step " + cacheStep, checkpoint);
     try (NDManager manager = Torch.newManager();
-        DiT dit = DiT.load(weights, config, manager)) {
+        DiT dit = DiT.load(weights, config, manager, kernels.execution())) {
       RouterTraining training = new RouterTraining(dit, weights.fingerprint(), settings);
       RouterTrainer.Progress progress =
           (it, total, loss, l1, rate) -> err.println(RouterTrainer.progressLine(it, total, loss, l1, rate));
@@ -294,7 +297,7 @@ final class RouterTrainCommand implements Callable<Integer> {
     WeightMap weights = WeightMap.open(BuiltinAssets.resolve(model));
     PrintStream err = System.err;
     Torch.inferenceMode();
-    try (UViT uvit = UViT.load(weights, heads)) {
+    try (UViT uvit = UViT.load(weights, UViTConfig.infer(weights, heads), kernels.execution())) {
       UViTConfig config = uvit.config();
       TrainingExamples examples = trainingExamples(config.inChannels, config.imageSize, config.nullLabel());
       Path checkpoint = RouterCheckpoint.besideOutput(out);

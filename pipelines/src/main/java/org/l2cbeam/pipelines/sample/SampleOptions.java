@@ -1,12 +1,12 @@
 package org.l2cbeam.pipelines.sample;
 
+import org.l2cbeam.pipelines.ModelKernelOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
 /** Options of the {@code sample} pipeline ({@code l2c pipeline sample}, or the Flex Template of the same name). */
-public interface SampleOptions extends PipelineOptions {
+public interface SampleOptions extends ModelKernelOptions {
   @Description("DiT checkpoint: a local path, gs://..., or builtin:fmnist-dit")
   @Default.String("builtin:fmnist-dit")
   String getModel();

@@ -32,7 +32,7 @@ public final class SamplePipeline {
       throw new IllegalArgumentException("--theta: a threshold needs a router (--router)");
     }
     Pipeline p = Pipeline.create(o);
-    PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel());
+    PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel(), o);
     CachedSample sample = configure(CachedSample.using(model), o);
     try {
       p.apply("Requests", Create.of(requests))

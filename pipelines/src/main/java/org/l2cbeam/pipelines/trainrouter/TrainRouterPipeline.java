@@ -23,7 +23,7 @@ public final class TrainRouterPipeline {
   /** Builds the pipeline, rejecting bad options with a message naming the option. */
   public static Pipeline build(TrainRouterOptions o) {
     Pipeline p = Pipeline.create(o);
-    PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel());
+    PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel(), o);
     TrainRouter train = configure(TrainRouter.using(model), o);
     try {
       p.apply("ReadTrainingExamples", ReadTrainingExamples.from(o.getData()).forModel(model))
