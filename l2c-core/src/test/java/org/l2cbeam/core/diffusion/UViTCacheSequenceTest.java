@@ -77,7 +77,7 @@ public class UViTCacheSequenceTest {
       worst = Math.max(worst, check("l2c.out.c.uncond", c.uncond));
       // the cache step really reuses: it differs from the plain forward
       float[] plain = VEC.get("l2c.out.c.cond_reference_nocache").toFloatArray();
-      assertTrue(Parity.relativeError(c.cond.toFloatArray(), plain) > 1e-2);
+      assertTrue(Parity.relativeError("cached vs plain", c.cond.toFloatArray(), plain) > 1e-2);
       System.out.printf("U-ViT 6-call cache sequence parity: worst %.2e%n", worst);
     }
   }

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.junit.Test;
+import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.io.WeightMap;
 
@@ -26,27 +27,15 @@ public class FeatureStatsTest {
     return out;
   }
 
-  static void assertRelClose(double[] expected, double[] actual, double rel, String what) {
-    assertEquals(what + " length", expected.length, actual.length);
-    double scale = 0;
-    for (double v : expected) scale = Math.max(scale, Math.abs(v));
-    for (int i = 0; i < expected.length; i++) {
-      if (Math.abs(expected[i] - actual[i]) > rel * scale) {
-        throw new AssertionError(
-            what + "[" + i + "]: expected " + expected[i] + " got " + actual[i] + " (tolerance " + rel * scale + ")");
-      }
-    }
-  }
-
   @Test
   public void matchesNumpyMeanAndCovariance() {
     FeatureStats s1 = new FeatureStats(64).add(rows("feat1"));
     FeatureStats s2 = new FeatureStats(64).add(rows("feat2"));
     assertEquals(500, s1.count());
-    assertRelClose(FID.get("mu1").toDoubleArray(), s1.mu(), 1e-6, "mu1");
-    assertRelClose(FID.get("sigma1").toDoubleArray(), s1.sigma(), 1e-6, "sigma1");
-    assertRelClose(FID.get("mu2").toDoubleArray(), s2.mu(), 1e-6, "mu2");
-    assertRelClose(FID.get("sigma2").toDoubleArray(), s2.sigma(), 1e-6, "sigma2");
+    Parity.assertClose("mu1", s1.mu(), FID.get("mu1").toDoubleArray(), 1e-6);
+    Parity.assertClose("sigma1", s1.sigma(), FID.get("sigma1").toDoubleArray(), 1e-6);
+    Parity.assertClose("mu2", s2.mu(), FID.get("mu2").toDoubleArray(), 1e-6);
+    Parity.assertClose("sigma2", s2.sigma(), FID.get("sigma2").toDoubleArray(), 1e-6);
   }
 
   @Test
@@ -85,8 +74,8 @@ public class FeatureStatsTest {
         }
         FeatureStats merged = partials.get(0);
         assertEquals(all.length, merged.count());
-        assertRelClose(whole.mu(), merged.mu(), 1e-10, parts + " partitions mu");
-        assertRelClose(whole.sigma(), merged.sigma(), 1e-10, parts + " partitions sigma");
+        Parity.assertClose(parts + " partitions mu", merged.mu(), whole.mu(), 1e-10);
+        Parity.assertClose(parts + " partitions sigma", merged.sigma(), whole.sigma(), 1e-10);
       }
     }
   }

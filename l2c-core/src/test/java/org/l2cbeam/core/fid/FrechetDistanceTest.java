@@ -4,7 +4,6 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -161,14 +160,22 @@ public class FrechetDistanceTest {
     assertThat(e.getMessage(), containsString("3x3"));
   }
 
+  /** A NaN or an infinity in any of the four inputs is named, as pytorch-fid's check names it. */
   @Test
   public void nonFiniteInputIsRejected() {
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> FrechetDistance.compute(new FidStats(new double[] {Double.NaN, 0}, diag(1, 1)), new FidStats(new double[2], diag(1, 1))));
-    assertThat(e.getMessage(), containsString("mu1 contains infs or NaNs"));
-    assertTrue(true);
+    double[] finite = new double[2];
+    double[] bad = {0, Double.NaN};
+    assertNonFiniteNamed("mu1", new FidStats(bad, diag(1, 1)), new FidStats(finite, diag(1, 1)));
+    bad[1] = Double.POSITIVE_INFINITY;
+    assertNonFiniteNamed("mu2", new FidStats(finite, diag(1, 1)), new FidStats(bad, diag(1, 1)));
+    assertNonFiniteNamed(
+        "sigma1", new FidStats(finite, diag(1, Double.NEGATIVE_INFINITY)), new FidStats(finite, diag(1, 1)));
+    assertNonFiniteNamed("sigma2", new FidStats(finite, diag(1, 1)), new FidStats(finite, diag(Double.NaN, 1)));
+  }
+
+  private static void assertNonFiniteNamed(String name, FidStats a, FidStats b) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FrechetDistance.compute(a, b));
+    assertThat(e.getMessage(), containsString(name + " contains infs or NaNs"));
   }
 
   static double[] diag(double... values) {

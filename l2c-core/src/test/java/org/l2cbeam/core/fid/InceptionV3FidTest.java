@@ -19,6 +19,7 @@ import java.util.Map;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
+import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.io.CheckpointFormatException;
@@ -102,7 +103,7 @@ public class InceptionV3FidTest {
     WeightMap fid = WeightMap.open(TestResources.vector("fid.safetensors"));
     try (NDManager m = Torch.newManager()) {
       NDArray x = m.create(ruleInput("fid.inception.input299", 2 * 3 * 299 * 299), new Shape(2, 3, 299, 299));
-      assertClose(fid.get("inception.feat299").toFloatArray(), net.forward(x).toFloatArray(), 1e-4, "feat299");
+      Parity.assertClose("feat299", net.forward(x).toFloatArray(), fid.get("inception.feat299").toFloatArray(), 1e-4);
     }
   }
 
@@ -111,7 +112,7 @@ public class InceptionV3FidTest {
     WeightMap fid = WeightMap.open(TestResources.vector("fid.safetensors"));
     try (NDManager m = Torch.newManager()) {
       NDArray x = m.create(ruleInput("fid.inception.input64", 3 * 64 * 64), new Shape(1, 3, 64, 64));
-      assertClose(fid.get("inception.feat64").toFloatArray(), net.forward(x).toFloatArray(), 1e-4, "feat64");
+      Parity.assertClose("feat64", net.forward(x).toFloatArray(), fid.get("inception.feat64").toFloatArray(), 1e-4);
     }
   }
 
@@ -181,19 +182,8 @@ public class InceptionV3FidTest {
       System.arraycopy(rows[0], 0, got, 0, 2048);
       System.arraycopy(rows[1], 0, got, 2048, 2048);
       // u8/255 rounds differently in libtorch and in Java by an ulp; this random network amplifies that ~1e3 times
-      assertClose(expected, got, 1e-4, "uint8 path");
+      Parity.assertClose("uint8 path", got, expected, 1e-4);
     }
   }
 
-  static void assertClose(float[] expected, float[] actual, double rel, String what) {
-    assertEquals(what + " length", expected.length, actual.length);
-    double scale = 0;
-    for (float v : expected) scale = Math.max(scale, Math.abs(v));
-    double worst = 0;
-    for (int i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
-    System.out.println(what + ": max |diff| / max |ref| = " + worst / scale);
-    if (worst > rel * scale) {
-      throw new AssertionError(what + ": max |diff| " + worst + " > " + rel + " * max|ref| " + scale);
-    }
-  }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
@@ -38,15 +39,7 @@ final class VaeVectors {
     NDArray compared = actual;
     if (ref.shape()[0] == 1 && actual.getShape().get(0) > 1) compared = actual.get(new NDIndex("0:1"));
     assertArrayEquals(set + " " + name + " shape", ref.shape(), compared.getShape().getShape());
-    float[] a = compared.toFloatArray();
-    float[] r = ref.toFloatArray();
-    double maxRef = 0;
-    double maxDiff = 0;
-    for (int i = 0; i < r.length; i++) {
-      maxRef = Math.max(maxRef, Math.abs(r[i]));
-      maxDiff = Math.max(maxDiff, Math.abs((double) a[i] - r[i]));
-    }
-    return maxDiff / maxRef;
+    return Parity.relativeError(set + " " + name, compared.toFloatArray(), ref.toFloatArray());
   }
 
   void assertClose(String what, String name, NDArray actual) {

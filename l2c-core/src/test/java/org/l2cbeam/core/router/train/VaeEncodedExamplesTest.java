@@ -21,6 +21,7 @@ import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.image.AdmCenterCrop;
 import org.l2cbeam.core.image.ImageBatch;
@@ -89,12 +90,6 @@ public class VaeEncodedExamplesTest {
     return z;
   }
 
-  private static float maxAbs(float[] v) {
-    float m = 0;
-    for (float x : v) m = Math.max(m, Math.abs(x));
-    return m;
-  }
-
   @Test
   public void theLatentIsTheScaledPosteriorSampleOfTheCroppedFlippedImage() {
     VaeEncodedExamples examples = encode(SEED, 3);
@@ -132,10 +127,10 @@ public class VaeEncodedExamplesTest {
           }
         }
         float[] got = latent(examples, i);
-        assertArrayEquals("image " + i, expected, got, 2e-6f * maxAbs(expected));
+        Parity.assertClose("image " + i + " latent", got, expected, 2e-6);
         // ... and exactly what the VAE's own encode gives for that noise.
         float[] own = vae.encode(images, m.create(noise, new Shape(1, 4, 8, 8))).toFloatArray();
-        assertArrayEquals("image " + i, own, got, 1e-6f * maxAbs(own));
+        Parity.assertClose("image " + i + " vs encode", got, own, 1e-6);
         assertEquals(0, examples.label(i));
       }
     }
@@ -152,8 +147,8 @@ public class VaeEncodedExamplesTest {
     assertNotEquals(a.fingerprint(), otherSeed.fingerprint());
     for (int i = 0; i < a.size(); i++) {
       float[] z = latent(a, i);
-      assertArrayEquals(z, latent(again, i), 0f);
-      assertArrayEquals(z, latent(oneByOne, i), 1e-6f * maxAbs(z));
+      Parity.assertClose("latent " + i + " again", latent(again, i), z, 0);
+      Parity.assertClose("latent " + i + " one by one", latent(oneByOne, i), z, 1e-6);
       assertFalse(java.util.Arrays.equals(z, latent(otherSeed, i)));
     }
   }
