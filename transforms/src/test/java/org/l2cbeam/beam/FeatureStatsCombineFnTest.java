@@ -55,7 +55,43 @@ public class FeatureStatsCombineFnTest {
     CoderProperties.coderDeterministic(ImageBatchCoder.of(), b, b.slice(0, 2));
   }
 
-  /** Beam's tester folds the inputs in many shardings and merge orders; all agree with one pass to 1e-12. */
+  /**
+   * max|actual − expected| / max|expected|. A NaN or an infinity on either side is an {@link AssertionError}, not a
+   * number: {@code NaN > tol} is false, so a plain comparison would let it match.
+   */
+  static double relativeError(String what, double[] actual, double[] expected) {
+    assertThat(what + " length", actual.length, equalTo(expected.length));
+    double maxRef = 0;
+    double maxDiff = 0;
+    for (int i = 0; i < expected.length; i++) {
+      if (!Double.isFinite(actual[i]) || !Double.isFinite(expected[i])) {
+        throw new AssertionError(what + "[" + i + "]: " + actual[i] + " vs " + expected[i] + " is not finite");
+      }
+      maxRef = Math.max(maxRef, Math.abs(expected[i]));
+      maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+    }
+    return maxRef == 0 ? maxDiff : maxDiff / maxRef;
+  }
+
+  @Test
+  public void relativeErrorFailsOnNaNAndInfinityOnEitherSide() {
+    double[] ref = {100, -3, 0.5};
+    assertThat(relativeError("x", new double[] {100, -3, 0.75}, ref), equalTo(0.25 / 100));
+    for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+      for (int at = 0; at < ref.length; at++) {
+        double[] broken = ref.clone();
+        broken[at] = bad;
+        AssertionError e = assertThrows(AssertionError.class, () -> relativeError("x", broken, ref));
+        assertThat(e.getMessage(), containsString("x[" + at + "]"));
+        assertThrows(AssertionError.class, () -> relativeError("x", ref, broken));
+      }
+    }
+  }
+
+  /**
+   * Beam's tester folds the inputs in many shardings and merge orders; all agree with one pass to 1e-12 (means) and
+   * 1e-10 (covariances) of the largest value.
+   */
   @Test
   public void anyShardingGivesTheSameStatistics() {
     Random r = new Random(7);
@@ -71,14 +107,9 @@ public class FeatureStatsCombineFnTest {
       @Override
       public boolean matches(Object item) {
         FeatureStats s = (FeatureStats) item;
-        if (s.count() != expected.count()) return false;
-        double[] a = s.mu();
-        double[] b = expected.mu();
-        double[] sa = s.sigma();
-        double[] sb = expected.sigma();
-        for (int i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > 1e-12 * Math.abs(b[i])) return false;
-        for (int i = 0; i < sa.length; i++) if (Math.abs(sa[i] - sb[i]) > 1e-10 * (1 + Math.abs(sb[i]))) return false;
-        return true;
+        return s.count() == expected.count()
+            && relativeError("mu", s.mu(), expected.mu()) <= 1e-12
+            && relativeError("sigma", s.sigma(), expected.sigma()) <= 1e-10;
       }
 
       @Override

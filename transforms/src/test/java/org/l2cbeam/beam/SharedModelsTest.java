@@ -3,6 +3,7 @@ package org.l2cbeam.beam;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertThrows;
 
 import java.util.ArrayList;
@@ -27,7 +28,9 @@ public class SharedModelsTest {
   /** Loads per fingerprint, counted; static because DoFns are serialized copies. */
   static final java.util.concurrent.ConcurrentMap<String, AtomicInteger> LOADS =
       new java.util.concurrent.ConcurrentHashMap<>();
-  static final java.util.Set<Integer> DO_FN_INSTANCES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** The DoFn instances (by identity: DoFn keeps Object's equals) that called SharedModels, per fingerprint. */
+  static final java.util.concurrent.ConcurrentMap<String, java.util.Set<DoFn<?, ?>>> USERS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   static Callable<Object> countingLoader(String fingerprint) {
     return () -> {
@@ -75,7 +78,7 @@ public class SharedModelsTest {
 
     @ProcessElement
     public void process(@Element Integer x, OutputReceiver<Integer> out) {
-      DO_FN_INSTANCES.add(System.identityHashCode(this));
+      USERS.computeIfAbsent(fingerprint, k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(this);
       SharedModels.get("test", fingerprint, Object.class, countingLoader(fingerprint));
       out.output(x);
     }
@@ -91,7 +94,9 @@ public class SharedModelsTest {
         p.apply(Create.of(xs)).apply(Reshuffle.viaRandomKey()).apply(ParDo.of(new UsesSharedModel(fp)));
     PAssert.that(out).containsInAnyOrder(xs);
     p.run().waitUntilFinish();
+    int instances = USERS.get(fp).size();
+    System.out.println("DoFn instances that used the shared model: " + instances);
+    assertThat("several DoFn instances (one per DirectRunner thread) used the model", instances, greaterThan(1));
     assertThat(LOADS.get(fp).get(), equalTo(1));
-    System.out.println("DoFn instances that used the shared model: " + DO_FN_INSTANCES.size());
   }
 }

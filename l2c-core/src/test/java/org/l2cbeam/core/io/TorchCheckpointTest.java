@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.Assume;
 import org.junit.Test;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.assets.BuiltinAssets;
@@ -148,20 +147,40 @@ public class TorchCheckpointTest {
     assertArrayEquals(new long[] {58}, uvit.shape("0.prob"));
   }
 
-  /** The real Fashion-MNIST DiT training checkpoint (40 MB, not committed): skipped when absent. */
+  /**
+   * The Fashion-MNIST DiT's real training checkpoint (torch 1.13; {"model", "ema", "opt", "args"} with args an
+   * argparse.Namespace), cut from 40 MB to 120 kB by checkpoints/make_fmnist_training_checkpoint.py: the same pickle
+   * tree, names, dtypes and shapes, each tensor an expanded (stride 0) view of its real first value.
+   */
   @Test
   @SuppressWarnings("unchecked")
-  public void readsTheRealFmnistTrainingCheckpoint() {
-    Path real = Path.of("/work/shared/models/fmnist-dit/checkpoint.pt");
-    Assume.assumeTrue("real checkpoint not present", Files.isRegularFile(real));
-    WeightMap w = WeightMap.open(real);
+  public void readsTheFmnistTrainingCheckpointLayout() {
+    WeightMap w = WeightMap.open(fixture("fmnist_dit_training.pt"));
     WeightMap shipped = WeightMap.open(BuiltinAssets.resolve("builtin:fmnist-dit"));
-    WeightMap ema = w.withPrefix("ema");
-    assertEquals(new ArrayList<>(shipped.names()), new ArrayList<>(ema.names()));
-    assertTrue(w.hasPrefix("model"));
-    assertTrue(w.hasPrefix("opt"));
+    for (String part : new String[] {"ema", "model"}) {
+      WeightMap weights = w.withPrefix(part);
+      assertEquals(part, new ArrayList<>(shipped.names()), new ArrayList<>(weights.names()));
+      for (String name : shipped.names()) {
+        assertArrayEquals(part + "." + name, shipped.shape(name), weights.shape(name));
+        assertEquals(part + "." + name, shipped.get(name).dtype(), weights.get(name).dtype());
+      }
+    }
+    float[] patch = floats(w, "ema.x_embedder.proj.weight");
+    assertEquals(128 * 16, patch.length);
+    for (float v : patch) assertEquals(-0.0819520652294159f, v, 0f);
+    // AdamW state for the 91 trained parameters (0 is the frozen pos_embed), each with a 0-d step.
+    assertArrayEquals(new long[] {128, 1, 4, 4}, w.shape("opt.state.1.exp_avg_sq"));
+    assertArrayEquals(new long[0], w.shape("opt.state.91.step"));
+    assertEquals(3 * 91, w.withPrefix("opt.state").names().size());
+    assertEquals(92 + 92 + 3 * 91, w.names().size());
     Map<String, Object> args = (Map<String, Object>) w.metadata().get("args");
-    assertTrue("args is a Namespace turned into a map: " + w.metadata().keySet(), args != null && !args.isEmpty());
+    assertEquals("facebookresearch/DiT", args.get("dit"));
+    assertEquals(8L, args.get("depth"));
+    assertEquals(5685L, args.get("step"));
+    assertEquals(true, args.get("reset_ema"));
+    List<Map<String, Object>> groups = (List<Map<String, Object>>) w.metadata().get("opt.param_groups");
+    assertEquals(92, ((List<Object>) groups.get(0).get("params")).size());
+    assertEquals(5e-5, (Double) groups.get(0).get("lr"), 0);
   }
 
   // ---------------------------------------------------------------- bad input

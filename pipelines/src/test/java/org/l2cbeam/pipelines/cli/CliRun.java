@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.rules.ExternalResource;
 import org.junit.rules.TemporaryFolder;
@@ -92,18 +93,34 @@ final class CliRun extends ExternalResource {
 
   /**
    * A tensor the command wrote matches the reference: max|expected − actual| / max|expected| ≤ {@code tol}, the
-   * vectors' tolerance rule (the figure is printed, so a run shows its margin).
+   * vectors' tolerance rule (the figure is printed, so a run shows its margin). A NaN or an infinity on either side
+   * fails whatever the tolerance.
    */
-  static void assertClose(String what, float[] expected, float[] actual, double tol) {
+  static double assertClose(String what, float[] expected, float[] actual, double tol) {
     assertEquals(what + " length", expected.length, actual.length);
     double maxRef = 0;
     double maxDiff = 0;
     for (int i = 0; i < expected.length; i++) {
+      if (!Float.isFinite(expected[i]) || !Float.isFinite(actual[i])) {
+        throw new AssertionError(what + "[" + i + "]: expected " + expected[i] + ", got " + actual[i] + ": not finite");
+      }
       maxRef = Math.max(maxRef, Math.abs(expected[i]));
       maxDiff = Math.max(maxDiff, Math.abs((double) expected[i] - actual[i]));
     }
-    double rel = maxDiff / maxRef;
+    double rel = maxRef == 0 ? maxDiff : maxDiff / maxRef;
     System.out.printf("cli parity %-30s rel.err %.3e%n", what, rel);
-    assertTrue(what + ": relative error " + rel, rel <= tol);
+    assertTrue(what + ": relative error " + rel + " > " + tol, rel <= tol);
+    return rel;
+  }
+
+  /** {@link #assertClose} on a trajectory of {@code steps} stacked rows, each row against its own max|expected|. */
+  static void assertStepsClose(String what, float[] expected, float[] actual, int steps, double tol) {
+    assertEquals(what + " length", expected.length, actual.length);
+    assertEquals(what + ": " + expected.length + " values in " + steps + " steps", 0, expected.length % steps);
+    int per = expected.length / steps;
+    for (int s = 0; s < steps; s++) {
+      assertClose(what + " step " + s, Arrays.copyOfRange(expected, s * per, (s + 1) * per),
+          Arrays.copyOfRange(actual, s * per, (s + 1) * per), tol);
+    }
   }
 }

@@ -46,7 +46,7 @@ public class SampleVaeTest {
     try (NDManager m = Torch.newManager();
         AutoencoderKL vae = AutoencoderKL.load(VAE)) {
       NDArray expected = vae.decode(got.get("samples").toNDArray(m));
-      assertArrayEquals(expected.toFloatArray(), images.toFloatArray(), 1e-6f);
+      CliRun.assertClose("decoded images", expected.toFloatArray(), images.toFloatArray(), 1e-6);
     }
     assertArrayEquals(new long[] {2, 16, 16, 3}, got.get("images_uint8").shape());
     byte[] u8 = new byte[(int) got.get("images_uint8").numel()];

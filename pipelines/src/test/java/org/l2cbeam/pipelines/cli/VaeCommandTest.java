@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,18 +38,9 @@ public class VaeCommandTest {
     return CliRun.codeErr(args);
   }
 
-
   private static void assertClose(String what, TensorData expected, TensorData actual) {
     assertArrayEquals(what + " shape", expected.shape(), actual.shape());
-    float[] e = expected.toFloatArray();
-    float[] a = actual.toFloatArray();
-    double maxRef = 0;
-    double maxDiff = 0;
-    for (int i = 0; i < e.length; i++) {
-      maxRef = Math.max(maxRef, Math.abs(e[i]));
-      maxDiff = Math.max(maxDiff, Math.abs(e[i] - a[i]));
-    }
-    assertTrue(what + ": relative error " + maxDiff / maxRef, maxDiff / maxRef <= 1e-5);
+    CliRun.assertClose(what, expected.toFloatArray(), actual.toFloatArray(), 1e-5);
   }
 
   @Test
