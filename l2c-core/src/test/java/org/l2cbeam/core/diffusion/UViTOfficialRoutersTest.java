@@ -1,6 +1,9 @@
 package org.l2cbeam.core.diffusion;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 
 import org.junit.Test;
 import org.l2cbeam.core.TestResources;
@@ -69,9 +72,13 @@ public class UViTOfficialRoutersTest {
     assertEquals("share of the cache evaluations' units", 0.9368, removed / (double) (cacheEvaluations * UNITS), 5e-5);
   }
 
-  @Test(expected = IllegalArgumentException.class)
+  @Test
   public void aScheduleOfAnotherNfeDoesNotFitTheSampler() {
-    new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 50)
-        .cachePlan(new DpmSolver2S.Evaluation(1, false), official("dpm20_router.pth"), UNITS);
+    DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 50);
+    CacheSchedule dpm20 = official("dpm20_router.pth");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> solver.cachePlan(new DpmSolver2S.Evaluation(1, false), dpm20, UNITS));
+    assertThat(e.getMessage(), containsString("cache schedule has 10 steps x 58 units, but the sampler has 25 steps"));
   }
 }

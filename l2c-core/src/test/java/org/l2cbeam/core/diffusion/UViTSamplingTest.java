@@ -1,5 +1,7 @@
 package org.l2cbeam.core.diffusion;
 
+import static org.junit.Assert.assertEquals;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.junit.ClassRule;
@@ -34,11 +36,13 @@ public class UViTSamplingTest {
     float[] evals = VEC.get(prefix + ".model_out").toFloatArray();
     int per = steps.length / solver.outerSteps();
     double[] worst = {0, 0};
+    int[] checked = {0, 0}; // steps and evaluations compared: the callbacks must really run
     UViTSampler sampler = new UViTSampler(REFERENCE.model(), solver, 1.4, schedule);
     try (NDManager m = REFERENCE.manager().newSubManager(); UViTSampler.Caches caches = sampler.new Caches(m)) {
       DpmSolver2S.NoisePredictor guided = sampler.guidedPredictor(y, caches);
-      DpmSolver2S.NoisePredictor checked = (x, t, ev) -> {
+      DpmSolver2S.NoisePredictor checkedPredictor = (x, t, ev) -> {
         NDArray e = guided.predict(x, t, ev);
+        checked[1]++;
         float[] ref = java.util.Arrays.copyOfRange(evals, ev.index() * per, (ev.index() + 1) * per);
         worst[1] = Math.max(worst[1],
             Parity.assertClose(prefix + " eps at evaluation " + ev.index(), e.toFloatArray(), ref,
@@ -46,7 +50,8 @@ public class UViTSamplingTest {
         return e;
       };
       NDArray z = VEC.get("in.z").toNDArray(m);
-      NDArray out = solver.sample(z, checked, (k, x) -> {
+      NDArray out = solver.sample(z, checkedPredictor, (k, x) -> {
+        checked[0]++;
         float[] ref = java.util.Arrays.copyOfRange(steps, k * per, (k + 1) * per);
         worst[0] = Math.max(worst[0],
             Parity.assertClose(prefix + " x after step " + k, x.toFloatArray(), ref, Parity.TRAJECTORY));
@@ -56,6 +61,8 @@ public class UViTSamplingTest {
         Parity.assertClose(prefix + ".final (UViTSampler.sample)", viaSampler, VEC.get(prefix + ".final"),
             Parity.TRAJECTORY);
       }
+      assertEquals("steps checked", solver.outerSteps(), checked[0]);
+      assertEquals("evaluations checked", 10, checked[1]);
       double f = Parity.assertClose(prefix + ".final", out, VEC.get(prefix + ".final"), Parity.TRAJECTORY);
       System.out.printf("U-ViT DPM-Solver %s trajectory parity: steps %.2e, evaluations %.2e, final %.2e%n",
           prefix, worst[0], worst[1], f);

@@ -2,6 +2,7 @@ package org.l2cbeam.core.io;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 
 import java.math.BigInteger;
 import java.util.HexFormat;
@@ -88,9 +89,10 @@ public class RestrictedUnpicklerTest {
     }
   }
 
-  @Test(expected = PickleException.class)
+  @Test
   public void protocol5IsRefused() {
-    load(new byte[] {(byte) 0x80, 5, 'N', '.'});
+    PickleException e = assertThrows(PickleException.class, () -> load(new byte[] {(byte) 0x80, 5, 'N', '.'}));
+    assertEquals("pickle protocol 5 is not supported (0-4 are)", e.getMessage());
   }
 
   @Test

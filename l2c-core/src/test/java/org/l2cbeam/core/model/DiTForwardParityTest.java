@@ -139,8 +139,10 @@ public class DiTForwardParityTest {
           cache,
           (name, value) -> seen.put(name, value.toFloatArray()));
       for (int b = 0; b < 4; b++) {
-        assertEquals(0.0, Parity.relativeError("attn_out " + b, seen.get("block" + b + ".attn_out"), cache.get(2 * b).toFloatArray()), 0);
-        assertEquals(0.0, Parity.relativeError("mlp_out " + b, seen.get("block" + b + ".mlp_out"), cache.get(2 * b + 1).toFloatArray()), 0);
+        float[] attn = seen.get("block" + b + ".attn_out");
+        float[] mlp = seen.get("block" + b + ".mlp_out");
+        assertEquals(0.0, Parity.relativeError("attn_out " + b, attn, cache.get(2 * b).toFloatArray()), 0);
+        assertEquals(0.0, Parity.relativeError("mlp_out " + b, mlp, cache.get(2 * b + 1).toFloatArray()), 0);
       }
     }
   }

@@ -83,10 +83,15 @@ public class UViTForwardTest {
       float[] t = VEC.get("in.t").toFloatArray();
       long[] y = VEC.get("in.y").toLongArray();
       double[] worst = {0};
+      java.util.Set<String> checked = new java.util.HashSet<>();
       NDArray out = REFERENCE.model().forward(x, t, y, UnitExecutor.COMPUTE_ALL, (layer, h) -> {
         double e = Parity.assertClose("layer " + layer, h, VEC.get("layer" + layer + ".out"), Parity.FORWARD);
         worst[0] = Math.max(worst[0], e);
+        checked.add("layer" + layer + ".out");
       });
+      java.util.Set<String> recorded = new java.util.HashSet<>();
+      for (String name : VEC.names()) if (name.matches("layer\\d+\\.out")) recorded.add(name);
+      assertEquals("every recorded layer was compared", recorded, checked);
       double e = Parity.assertClose("out", out, VEC.get("out"), Parity.FORWARD);
       System.out.printf("U-ViT forward parity: out %.2e, worst layer %.2e%n", e, worst[0]);
     }
