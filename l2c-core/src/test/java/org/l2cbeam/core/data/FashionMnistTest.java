@@ -40,18 +40,18 @@ public class FashionMnistTest {
   @Test
   public void bundledSubsetHasTheBytesOfTheDebianDataset() throws Exception {
     FashionMnist bundled = FashionMnist.open(BuiltinAssets.resolve(FashionMnist.BUILTIN));
-    assertEquals(
+    assertDigests(bundled, FashionMnist.Split.TEST,
         "c867c93ff95360594e8ec3287995350b824dd110b11595c0e13d5423f621867a",
-        sha256(bundled.images(FashionMnist.Split.TEST).pixels()));
-    assertEquals(
-        "3d0e6c6ea990b53b6f8f500a41cac93881d981b315f84578b7d915342ade01e9",
-        sha256(bundled.labels(FashionMnist.Split.TEST)));
-    assertEquals(
+        "3d0e6c6ea990b53b6f8f500a41cac93881d981b315f84578b7d915342ade01e9");
+    assertDigests(bundled, FashionMnist.Split.TRAIN,
         "2929ae1c7b89e0ee6587bbe4911fd5f0a5dafe21ae6ed9b737173cbfe20c12c9",
-        sha256(bundled.images(FashionMnist.Split.TRAIN).pixels()));
-    assertEquals(
-        "1022e4632874e71bb84d924c475e6a3428a2deeb8c5a0f612a015c97e4fce7f0",
-        sha256(bundled.labels(FashionMnist.Split.TRAIN)));
+        "1022e4632874e71bb84d924c475e6a3428a2deeb8c5a0f612a015c97e4fce7f0");
+  }
+
+  private static void assertDigests(FashionMnist data, FashionMnist.Split split, String images, String labels)
+      throws Exception {
+    assertEquals(split + " images", images, sha256(data.images(split).pixels()));
+    assertEquals(split + " labels", labels, sha256(data.labels(split)));
   }
 
   private static String sha256(byte[] bytes) throws Exception {
