@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
+import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.data.FashionMnist;
 import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.image.ImageSource;
@@ -56,11 +57,11 @@ public class InceptionRealImagesTest {
 
     double[] expectedMean = new double[InceptionV3Fid.DIM];
     for (float[] row : reference) for (int j = 0; j < row.length; j++) expectedMean[j] += row[j] / (double) COUNT;
-    assertRelativeClose("mean feature", expectedMean, stats.mu(), REL);
+    Parity.assertClose("mean feature", stats.mu(), expectedMean, REL);
 
     float[][] rows = net.features(rgb);
     for (int i = 0; i < COUNT; i++) {
-      assertRelativeClose("image " + i, toDouble(reference[i]), toDouble(rows[i]), REL);
+      Parity.assertClose("image " + i, rows[i], reference[i], REL);
     }
   }
 
@@ -76,29 +77,6 @@ public class InceptionRealImagesTest {
           for (int c = 0; c < 3; c++) nchw[((i * 3 + c) * h + y) * w + x] = images.get(i, y, x, c) / 255f;
     try (NDManager m = Torch.newManager()) {
       return InceptionV3Fid.toRows(net.forward(m.create(nchw, new Shape(n, 3, h, w))), n);
-    }
-  }
-
-  private static double[] toDouble(float[] v) {
-    double[] d = new double[v.length];
-    for (int i = 0; i < v.length; i++) d[i] = v[i];
-    return d;
-  }
-
-  /** max|a−e| ≤ rel·max|e|, and every value finite: a NaN or Inf anywhere fails. */
-  private static void assertRelativeClose(String what, double[] expected, double[] actual, double rel) {
-    assertEquals(what + ": length", expected.length, actual.length);
-    double scale = 0;
-    double worst = 0;
-    for (int i = 0; i < expected.length; i++) {
-      if (!Double.isFinite(expected[i]) || !Double.isFinite(actual[i])) {
-        throw new AssertionError(what + ": non-finite value at " + i + ": " + expected[i] + " vs " + actual[i]);
-      }
-      scale = Math.max(scale, Math.abs(expected[i]));
-      worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
-    }
-    if (!(worst <= rel * scale)) {
-      throw new AssertionError(what + ": max |diff| " + worst + " > " + rel + " * max |ref| " + scale);
     }
   }
 }

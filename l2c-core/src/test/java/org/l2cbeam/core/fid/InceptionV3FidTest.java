@@ -181,7 +181,7 @@ public class InceptionV3FidTest {
       float[] got = new float[2 * 2048];
       System.arraycopy(rows[0], 0, got, 0, 2048);
       System.arraycopy(rows[1], 0, got, 2048, 2048);
-      // u8/255 rounds differently in libtorch and in Java by an ulp; this random network amplifies that ~1e3 times
+      // The divided inputs are bit-identical (issue 14); a wrong conv layout path, not rounding, is what this catches
       Parity.assertClose("uint8 path", got, expected, 1e-4);
     }
   }

@@ -15,6 +15,7 @@ import java.util.function.Function;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
+import org.l2cbeam.core.Parity;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.fid.FmnistFeatureNet;
 import org.l2cbeam.core.fid.InceptionV3Fid;
@@ -138,25 +139,7 @@ public class ConvInputLayoutTest {
       }
       float[] expected = network.apply(dense).toFloatArray();
       float[] actual = network.apply(strided).toFloatArray();
-      assertRelativeClose(what, expected, actual, REL);
-    }
-  }
-
-  /** max|a−e| ≤ rel·max|e|, and every value finite: a NaN or Inf anywhere fails. */
-  private static void assertRelativeClose(String what, float[] expected, float[] actual, double rel) {
-    assertEquals(what + ": length", expected.length, actual.length);
-    double scale = 0;
-    double worst = 0;
-    for (int i = 0; i < expected.length; i++) {
-      if (!Float.isFinite(expected[i]) || !Float.isFinite(actual[i])) {
-        throw new AssertionError(what + ": non-finite value at " + i + ": " + expected[i] + " vs " + actual[i]);
-      }
-      scale = Math.max(scale, Math.abs(expected[i]));
-      worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
-    }
-    System.out.printf("%s: max |diff| / max |ref| = %.3g%n", what, worst / scale);
-    if (!(worst <= rel * scale)) {
-      throw new AssertionError(what + ": max |diff| " + worst + " > " + rel + " * max |ref| " + scale);
+      Parity.assertClose(what, actual, expected, REL);
     }
   }
 }
