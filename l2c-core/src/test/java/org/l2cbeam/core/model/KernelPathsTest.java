@@ -77,7 +77,7 @@ public class KernelPathsTest {
     float[] fp32 = ditForward(DiT.load(w, cfg, manager, ONEDNN));
     float[] bf16 = ditForward(bf16Model);
     if (bf16Model.execution().precision() == Precision.BF16) {
-      double rel = Parity.relativeError(bf16, fp32);
+      double rel = Parity.relativeError("bf16 vs fp32 forward", bf16, fp32);
       assertTrue("bf16 forward error " + rel, rel > 1e-6 && rel < 3e-2);
     } else {
       assertNotNull("bf16 fell back to fp32 without a reason", FusedBranches.failure(Precision.BF16));
