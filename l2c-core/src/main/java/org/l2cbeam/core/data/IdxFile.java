@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.l2cbeam.core.io.CheckpointFormatException;
+import org.l2cbeam.core.io.InputFile;
 
 /**
  * An IDX file (the (Fashion-)MNIST format), raw or gzip-compressed (detected from the first bytes): a big-endian
@@ -31,15 +32,14 @@ public final class IdxFile {
   }
 
   public static IdxFile read(Path path) {
-    if (!Files.isRegularFile(path)) {
-      throw new CheckpointFormatException(path, "no such IDX file");
-    }
+    InputFile.checkReadable(path);
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
       raw.mark(2);
       int b0 = raw.read();
       int b1 = raw.read();
       raw.reset();
-      InputStream in = (b0 == 0x1f && b1 == 0x8b) ? new GZIPInputStream(raw, 1 << 16) : raw;
+      boolean gzip = b0 == 0x1f && b1 == 0x8b;
+      InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
       DataInputStream d = new DataInputStream(in);
       int zero = d.readUnsignedShort();
       int type = d.readUnsignedByte();
@@ -54,12 +54,25 @@ public final class IdxFile {
       int[] dims = new int[ndims];
       long n = 1;
       for (int i = 0; i < ndims; i++) {
-        dims[i] = d.readInt();
-        if (dims[i] < 0) throw new CheckpointFormatException(path, "negative IDX dimension " + dims[i]);
-        n *= dims[i];
+        long dim = d.readInt() & 0xffffffffL; // IDX dimensions are unsigned 32-bit
+        if (dim > Integer.MAX_VALUE) throw new CheckpointFormatException(path, "IDX dimension " + dim + " is too large");
+        dims[i] = (int) dim;
+        n = Math.multiplyExact(n, dim);
+        if (n > Integer.MAX_VALUE - 16) {
+          throw new CheckpointFormatException(path, "IDX data too large: dimensions " + Arrays.toString(dims));
+        }
       }
-      if (n > Integer.MAX_VALUE - 16) {
-        throw new CheckpointFormatException(path, "IDX data too large: " + Arrays.toString(dims));
+      // Deflate expands at most ~1032:1, so a header declaring more than that is not this file's data (a bomb or a
+      // corrupt header): refused before the buffer is allocated.
+      long fileSize = Files.size(path);
+      long most = gzip ? fileSize * 1100 : fileSize;
+      if (n > most) {
+        throw new CheckpointFormatException(
+            path, gzip
+                ? "IDX header declares " + n + " data bytes (shape " + Arrays.toString(dims) + "), more than this "
+                    + fileSize + "-byte gzip file can hold (corrupt, or a decompression bomb)"
+                : "IDX data truncated: shape " + Arrays.toString(dims) + " needs " + n + " bytes, the file has "
+                    + fileSize);
       }
       byte[] data = new byte[(int) n];
       try {
@@ -74,7 +87,7 @@ public final class IdxFile {
     } catch (EOFException e) {
       throw new CheckpointFormatException(path, "IDX header truncated", e);
     } catch (IOException e) {
-      throw new CheckpointFormatException(path, "cannot read: " + e.getMessage(), e);
+      throw new CheckpointFormatException(path, InputFile.readProblem(e), e);
     }
   }
 

@@ -68,7 +68,7 @@ public final class NpyHeader {
       throw new IOException(what + ": not an .npy array (bad magic)");
     }
     int major = magic[6] & 0xff;
-    int headerLen;
+    long headerLen;
     if (major == 1) {
       byte[] l = in.readNBytes(2);
       if (l.length < 2) throw new IOException(what + ": truncated .npy header");
@@ -76,14 +76,14 @@ public final class NpyHeader {
     } else if (major == 2 || major == 3) {
       byte[] l = in.readNBytes(4);
       if (l.length < 4) throw new IOException(what + ": truncated .npy header");
-      headerLen = ByteBuffer.wrap(l).order(ByteOrder.LITTLE_ENDIAN).getInt();
+      headerLen = ByteBuffer.wrap(l).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL; // unsigned
     } else {
       throw new IOException(what + ": unsupported .npy format version " + major);
     }
     if (headerLen < 0 || headerLen > 1 << 20) {
       throw new IOException(what + ": implausible .npy header length " + headerLen);
     }
-    byte[] h = in.readNBytes(headerLen);
+    byte[] h = in.readNBytes((int) headerLen);
     if (h.length < headerLen) throw new IOException(what + ": truncated .npy header");
     String dict = new String(h, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
     return parse(dict, what);

@@ -33,15 +33,13 @@ public final class NpzFile implements Closeable {
   }
 
   public static NpzFile open(Path path) {
-    if (!Files.isRegularFile(path)) {
-      throw new CheckpointFormatException(path, "no such .npz file");
-    }
+    InputFile.checkReadable(path);
     try {
       return new NpzFile(path, new ZipFile(path.toFile()));
     } catch (ZipException e) {
       throw new CheckpointFormatException(path, "not a readable .npz (zip) archive: " + e.getMessage(), e);
     } catch (IOException e) {
-      throw new CheckpointFormatException(path, "cannot read: " + e.getMessage(), e);
+      throw new CheckpointFormatException(path, InputFile.readProblem(e), e);
     }
   }
 
@@ -81,7 +79,7 @@ public final class NpzFile implements Closeable {
     try {
       in = new BufferedInputStream(zip.getInputStream(entry), 1 << 16);
       NpyHeader header = NpyHeader.read(in, path.getFileName() + ": " + entry.getName());
-      return new ArrayStream(name, header, in);
+      return new ArrayStream(name, header, in, entry.getSize());
     } catch (IOException e) {
       closeQuietly(in);
       throw new CheckpointFormatException(path, "array '" + name + "': " + e.getMessage(), e);
@@ -93,6 +91,12 @@ public final class NpzFile implements Closeable {
     try (ArrayStream s = openArray(name)) {
       NpyHeader h = s.header();
       long n = h.dataBytes();
+      if (s.entrySize >= 0 && n > s.entrySize) {
+        // Checked before reading: the zip entry (whatever it inflates to) cannot hold what the header declares.
+        throw new CheckpointFormatException(
+            path, "array '" + name + "' " + h + " declares " + n + " data bytes, but its .npz entry holds "
+                + s.entrySize + " bytes");
+      }
       if (n > Integer.MAX_VALUE - 16) {
         throw new CheckpointFormatException(
             path, "array '" + name + "' " + h + " is too large to read at once; stream it with openArray()");
@@ -143,12 +147,14 @@ public final class NpzFile implements Closeable {
     private final String name;
     private final NpyHeader header;
     private final InputStream in;
+    private final long entrySize;
     private long consumed;
 
-    private ArrayStream(String name, NpyHeader header, InputStream in) {
+    private ArrayStream(String name, NpyHeader header, InputStream in, long entrySize) {
       this.name = name;
       this.header = header;
       this.in = in;
+      this.entrySize = entrySize;
     }
 
     public NpyHeader header() {

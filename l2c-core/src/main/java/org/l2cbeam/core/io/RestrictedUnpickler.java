@@ -96,8 +96,18 @@ public final class RestrictedUnpickler {
   private final Globals globals;
   private int pos;
   private final ArrayList<Object> stack = new ArrayList<>();
-  private final ArrayList<Integer> marks = new ArrayList<>();
+  private int[] marks = new int[16];
+  private int markCount;
   private final Map<Long, Object> memo = new HashMap<>();
+  /** Values built plus memo entries so far; see {@link #MAX_VALUES}. */
+  private long built;
+
+  /**
+   * How many values (and memo entries) one pickle may build. Each opcode is a byte or a few, but builds an object of
+   * tens of bytes: without a cap a few MB of {@code EMPTY_DICT} or {@code MEMOIZE} opcodes fill any heap. Real
+   * checkpoints build some thousands (a DiT-XL/2 training checkpoint about 20 000).
+   */
+  static final long MAX_VALUES = 2_000_000;
 
   private RestrictedUnpickler(byte[] data, Globals globals) {
     this.data = data;
@@ -124,13 +134,14 @@ public final class RestrictedUnpickler {
           bytes(8);
           break;
         case '.': // STOP
-          if (stack.size() != 1 || !marks.isEmpty()) {
+          if (stack.size() != 1 || markCount > 0) {
             throw new PickleException("malformed pickle: STOP with " + stack.size() + " values on the stack");
           }
           return stack.get(0);
         case '(':
-          marks.add(stack.size());
-          stack.add(MARK);
+          if (markCount == marks.length) marks = Arrays.copyOf(marks, 2 * marks.length);
+          marks[markCount++] = stack.size();
+          pushShared(MARK);
           break;
         case '0': // POP
           pop();
@@ -139,16 +150,16 @@ public final class RestrictedUnpickler {
           popMark();
           break;
         case '2': // DUP
-          push(peek());
+          pushShared(peek());
           break;
         case 'N':
-          push(null);
+          pushShared(null);
           break;
         case 0x88:
-          push(Boolean.TRUE);
+          pushShared(Boolean.TRUE);
           break;
         case 0x89:
-          push(Boolean.FALSE);
+          pushShared(Boolean.FALSE);
           break;
         case 'I': { // INT (text); "01"/"00" are True/False in protocol 0
           String s = line();
@@ -286,25 +297,25 @@ public final class RestrictedUnpickler {
           push(new ArrayList<>(popMark()));
           break;
         case 'g':
-          push(memoGet(parseIndex(line())));
+          pushShared(memoGet(parseIndex(line())));
           break;
         case 'h':
-          push(memoGet(u8()));
+          pushShared(memoGet(u8()));
           break;
         case 'j':
-          push(memoGet(le(4).getInt() & 0xffffffffL));
+          pushShared(memoGet(le(4).getInt() & 0xffffffffL));
           break;
         case 'p':
-          memo.put(parseIndex(line()), peek());
+          memoPut(parseIndex(line()), peek());
           break;
         case 'q':
-          memo.put((long) u8(), peek());
+          memoPut(u8(), peek());
           break;
         case 'r':
-          memo.put(le(4).getInt() & 0xffffffffL, peek());
+          memoPut(le(4).getInt() & 0xffffffffL, peek());
           break;
         case 0x94: // MEMOIZE
-          memo.put((long) memo.size(), peek());
+          memoPut(memo.size(), peek());
           break;
         case 'c': { // GLOBAL
           String module = line();
@@ -484,8 +495,28 @@ public final class RestrictedUnpickler {
     return memo.get(index);
   }
 
+  /** Pushes a value this opcode built: counted against {@link #MAX_VALUES}. */
   private void push(Object o) {
+    count();
     stack.add(o);
+  }
+
+  /** Pushes a value that already exists (DUP, a memo entry, None, True, False): costs one stack slot only. */
+  private void pushShared(Object o) {
+    stack.add(o);
+  }
+
+  private void memoPut(long index, Object o) {
+    count();
+    memo.put(index, o);
+  }
+
+  private void count() {
+    if (++built > MAX_VALUES) {
+      throw new PickleException(
+          "pickle builds more than " + MAX_VALUES + " values (at byte " + pos + " of " + data.length + "): not a"
+              + " state dict's object graph");
+    }
   }
 
   private Object peek() {
@@ -502,10 +533,10 @@ public final class RestrictedUnpickler {
   }
 
   private List<Object> popMark() {
-    if (marks.isEmpty()) {
+    if (markCount == 0) {
       throw new PickleException("malformed pickle: no MARK on the stack at byte " + pos);
     }
-    int m = marks.remove(marks.size() - 1);
+    int m = marks[--markCount];
     List<Object> items = new ArrayList<>(stack.subList(m + 1, stack.size()));
     stack.subList(m, stack.size()).clear();
     return items;

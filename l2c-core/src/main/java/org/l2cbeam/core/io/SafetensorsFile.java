@@ -47,7 +47,10 @@ public final class SafetensorsFile {
       readFully(ch, lenBuf, 0);
       long headerLen = lenBuf.getLong(0);
       if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES) {
-        throw new CheckpointFormatException(file, "invalid safetensors header length " + headerLen);
+        // The length is an unsigned 64-bit count: print it as one.
+        throw new CheckpointFormatException(
+            file, "invalid safetensors header length " + Long.toUnsignedString(headerLen) + " (at most "
+                + MAX_HEADER_BYTES + " bytes)");
       }
       if (8 + headerLen > size) {
         throw new CheckpointFormatException(
@@ -60,7 +63,7 @@ public final class SafetensorsFile {
       try {
         header = JsonParser.parseString(json).getAsJsonObject();
       } catch (RuntimeException e) {
-        throw new CheckpointFormatException(file, "safetensors header is not a JSON object", e);
+        throw new CheckpointFormatException(file, "safetensors header is not a JSON object: " + JsonText.problem(e), e);
       }
       long dataStart = 8 + headerLen;
       long dataLen = size - dataStart;
@@ -141,7 +144,7 @@ public final class SafetensorsFile {
       }
       return new Contents(tensors, metadata);
     } catch (IOException e) {
-      throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
+      throw new CheckpointFormatException(file, InputFile.readProblem(e), e);
     }
   }
 

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -39,6 +40,13 @@ import org.l2cbeam.core.io.RestrictedUnpickler.PyObject;
  */
 public final class TorchCheckpoint {
   private static final int MAX_DEPTH = 64;
+  /**
+   * Real {@code data.pkl} records are kilobytes (DiT-XL/2 with its optimizer state: about 100 KB); a larger one is
+   * not a state dict's, and the pickle is held in memory while it runs.
+   */
+  static final long MAX_PICKLE_BYTES = 16L << 20;
+  /** Records are read into one Java array when they cannot be memory-mapped. */
+  private static final long MAX_RECORD_BYTES = Integer.MAX_VALUE - 8;
 
   private TorchCheckpoint() {}
 
@@ -59,13 +67,26 @@ public final class TorchCheckpoint {
   }
 
   public static Contents read(Path file) {
+    return read(file, false);
+  }
+
+  /**
+   * As {@link #read(Path)}; with {@code verifyAll}, the CRC-32 of every memory-mapped (stored) storage is checked too,
+   * which reads every byte of the file ({@code l2c inspect} does). Deflated records are always checked, as they are
+   * inflated.
+   */
+  public static Contents read(Path file, boolean verifyAll) {
     Flattener f = new Flattener(file);
-    f.flatten("", readObject(file), 0);
+    f.flatten("", readObject(file, verifyAll), 0);
     return new Contents(f.tensors, f.metadata);
   }
 
   /** The unpickled object graph of {@code data.pkl}, with tensors as {@link TensorData}. */
   public static Object readObject(Path file) {
+    return readObject(file, false);
+  }
+
+  private static Object readObject(Path file, boolean verifyAll) {
     ZipFile zip;
     try {
       zip = new ZipFile(file.toFile());
@@ -73,33 +94,44 @@ public final class TorchCheckpoint {
       throw new CheckpointFormatException(
           file, "not a readable torch.save zip (truncated or corrupt: " + e.getMessage() + ")", e);
     } catch (IOException e) {
-      throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
+      throw new CheckpointFormatException(file, InputFile.readProblem(e), e);
     }
     try (zip;
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       String prefix = findPrefix(file, zip);
       ZipEntry byteorder = zip.getEntry(prefix + "byteorder");
       if (byteorder != null) {
-        String order = new String(readEntry(file, zip, byteorder), StandardCharsets.US_ASCII).trim();
+        String order = new String(readEntry(file, byteorder.getName(), zip, byteorder, 64), StandardCharsets.US_ASCII).trim();
         if (!order.equals("little")) {
           throw new CheckpointFormatException(file, "byteorder '" + order + "' is not supported (only little)");
         }
       }
-      byte[] pickle = readEntry(file, zip, zip.getEntry(prefix + "data.pkl"));
+      ZipEntry pickleEntry = zip.getEntry(prefix + "data.pkl");
+      byte[] pickle = readEntry(file, pickleEntry.getName(), zip, pickleEntry, MAX_PICKLE_BYTES);
       Map<String, StoredZipRecords.Record> stored = StoredZipRecords.index(channel);
       TorchPickleGlobals globals =
           new TorchPickleGlobals(
-              key -> {
+              (key, expectedBytes, description) -> {
                 String name = prefix + "data/" + key;
                 ZipEntry e = zip.getEntry(name);
                 if (e == null) {
                   throw new PickleException("storage '" + name + "' referenced by data.pkl is missing from the zip");
                 }
+                // The declared size is checked before a byte is read or inflated: a record cannot make us read more
+                // than data.pkl says the tensor needs.
+                if (e.getSize() != expectedBytes) {
+                  throw new PickleException(
+                      "storage data/" + key + " holds " + Long.toUnsignedString(e.getSize()) + " bytes, but data.pkl"
+                          + " declares " + description + " = " + expectedBytes + " bytes");
+                }
                 StoredZipRecords.Record r = stored.get(name);
                 if (r != null && r.size == e.getSize()) {
-                  return map(file, channel, name, r); // torch stores storages uncompressed: no heap copy
+                  // torch stores storages uncompressed: no heap copy
+                  ByteBuffer mapped = map(file, channel, name, r);
+                  if (verifyAll) checkCrc(file, name, e, crc32(mapped));
+                  return mapped;
                 }
-                return ByteBuffer.wrap(readEntry(file, zip, e));
+                return ByteBuffer.wrap(readEntry(file, name, zip, e, MAX_RECORD_BYTES));
               });
       try {
         return RestrictedUnpickler.load(pickle, globals);
@@ -109,10 +141,10 @@ public final class TorchCheckpoint {
         throw e;
       } catch (RuntimeException e) {
         // e.g. an arithmetic overflow from absurd sizes: still an error about this file, never a bare exception
-        throw new CheckpointFormatException(file, prefix + "data.pkl: malformed (" + e + ")", e);
+        throw new CheckpointFormatException(file, prefix + "data.pkl: malformed (" + e.getMessage() + ")", e);
       }
     } catch (IOException e) {
-      throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
+      throw new CheckpointFormatException(file, InputFile.readProblem(e), e);
     }
   }
 
@@ -134,17 +166,20 @@ public final class TorchCheckpoint {
   /** The directory all records live under, found from the single {@code data.pkl}. */
   private static String findPrefix(Path file, ZipFile zip) {
     List<String> candidates = new ArrayList<>();
+    boolean npy = false;
     Enumeration<? extends ZipEntry> entries = zip.entries();
     while (entries.hasMoreElements()) {
       String name = entries.nextElement().getName();
       if (name.equals("data.pkl") || (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - 9)) {
         candidates.add(name.substring(0, name.length() - "data.pkl".length()));
       }
+      npy |= name.endsWith(".npy");
     }
     if (candidates.isEmpty()) {
       throw new CheckpointFormatException(
-          file, "zip archive has no data.pkl: not a torch.save checkpoint (TorchScript archives and plain zips are"
-              + " not state dicts)");
+          file, "zip archive has no data.pkl: not a torch.save checkpoint ("
+              + (npy ? "it holds .npy arrays: a NumPy .npz archive" : "TorchScript archives and plain zips are not"
+                  + " state dicts") + ")");
     }
     if (candidates.size() > 1) {
       throw new CheckpointFormatException(file, "zip archive has several data.pkl records: " + candidates);
@@ -152,22 +187,62 @@ public final class TorchCheckpoint {
     return candidates.get(0);
   }
 
-  private static byte[] readEntry(Path file, ZipFile zip, ZipEntry entry) {
+  /**
+   * The bytes of one record, never more than its declared size (a deflated stream that inflates past it is refused,
+   * so a few KB cannot expand to gigabytes) nor more than {@code limit}; the CRC-32 of what was read must match the
+   * zip's, so a flipped byte is an error rather than a silently different tensor.
+   */
+  private static byte[] readEntry(Path file, String name, ZipFile zip, ZipEntry entry, long limit) {
     long size = entry.getSize();
-    if (size > Integer.MAX_VALUE - 8) {
+    if (size < 0) {
+      throw new CheckpointFormatException(file, "zip record " + name + " does not declare its size");
+    }
+    if (size > limit) {
       throw new CheckpointFormatException(
-          file, "zip record " + entry.getName() + " is " + size + " bytes; records over 2 GiB are not supported");
+          file, "zip record " + name + " declares " + size + " bytes, over the " + limit + "-byte limit for "
+              + (limit == MAX_PICKLE_BYTES ? "data.pkl (a pickle that large is not a state dict's)" : "a record"));
+    }
+    byte[] b;
+    try {
+      b = new byte[(int) size];
+    } catch (OutOfMemoryError e) {
+      throw new CheckpointFormatException(
+          file, "zip record " + name + " is deflated and needs " + size + " bytes of heap, more than this JVM has"
+              + " (max heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): raise -Xmx, or re-save the"
+              + " checkpoint with torch.save, whose uncompressed records are memory-mapped instead");
     }
     try (InputStream in = zip.getInputStream(entry)) {
-      byte[] b = in.readAllBytes();
-      if (size >= 0 && b.length != size) {
+      int n = in.readNBytes(b, 0, b.length);
+      if (n != size) {
         throw new CheckpointFormatException(
-            file, "zip record " + entry.getName() + " is truncated: " + b.length + " of " + size + " bytes");
+            file, "zip record " + name + " is truncated: " + n + " of " + size + " bytes");
       }
-      return b;
+      if (in.read() >= 0) {
+        throw new CheckpointFormatException(
+            file, "zip record " + name + " inflates to more than the " + size + " bytes it declares (a decompression"
+                + " bomb or a corrupt archive); refusing to read further");
+      }
     } catch (IOException e) {
       throw new CheckpointFormatException(
-          file, "zip record " + entry.getName() + " cannot be read (truncated or corrupt: " + e.getMessage() + ")", e);
+          file, "zip record " + name + " cannot be read (truncated or corrupt: " + e.getMessage() + ")", e);
+    }
+    CRC32 crc = new CRC32();
+    crc.update(b);
+    checkCrc(file, name, entry, crc.getValue());
+    return b;
+  }
+
+  private static long crc32(ByteBuffer bytes) {
+    CRC32 crc = new CRC32();
+    crc.update(bytes.duplicate());
+    return crc.getValue();
+  }
+
+  private static void checkCrc(Path file, String name, ZipEntry entry, long actual) {
+    if (entry.getCrc() != -1 && entry.getCrc() != actual) {
+      throw new CheckpointFormatException(
+          file, String.format(
+              "zip record %s is corrupt: its CRC-32 is %08x, the zip says %08x", name, actual, entry.getCrc()));
     }
   }
 

@@ -24,9 +24,13 @@ import org.l2cbeam.core.io.RestrictedUnpickler.Tuple;
  * by name. Tensors are rebuilt as contiguous {@link TensorData} from the zip's raw storages.
  */
 final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
-  /** Reads the raw bytes of storage {@code data/<key>} from the archive. */
+  /**
+   * Reads the raw bytes of storage {@code data/<key>} from the archive, after checking that the record holds exactly
+   * {@code expectedBytes} (what data.pkl declares, {@code description}, e.g. "10 x torch.FloatStorage"): a mismatch
+   * is an error before anything is read.
+   */
   interface StorageSource {
-    ByteBuffer read(String key);
+    ByteBuffer read(String key, long expectedBytes, String description);
   }
 
   /** A torch storage class such as {@code torch.FloatStorage}: a type marker, never callable. */
@@ -166,7 +170,7 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
 
   /** Every allow-listed global, for documentation and error messages. */
   static Set<String> allowList() {
-    return Collections.unmodifiableSet(new TreeSet<>(new TorchPickleGlobals(key -> null).allowed.keySet()));
+    return Collections.unmodifiableSet(new TreeSet<>(new TorchPickleGlobals((key, bytes, what) -> null).allowed.keySet()));
   }
 
   private void allow(String name, Callable body) {
@@ -207,12 +211,21 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
       }
       return s;
     }
-    ByteBuffer bytes = storages.read(key).order(ByteOrder.LITTLE_ENDIAN);
-    long expected = Math.multiplyExact(numel, (long) type.dtype.bytes());
+    if (numel < 0) {
+      throw new PickleException("storage data/" + key + ": negative element count " + numel);
+    }
+    long expected;
+    try {
+      expected = Math.multiplyExact(numel, (long) type.dtype.bytes());
+    } catch (ArithmeticException e) {
+      throw new PickleException("storage data/" + key + ": element count " + numel + " overflows");
+    }
+    String description = numel + " x " + type.qualifiedName();
+    ByteBuffer bytes = storages.read(key, expected, description).order(ByteOrder.LITTLE_ENDIAN);
     if (bytes.remaining() != expected) {
       throw new PickleException(
-          "storage data/" + key + " holds " + bytes.remaining() + " bytes, but data.pkl declares " + numel + " x "
-              + type.qualifiedName() + " = " + expected + " bytes");
+          "storage data/" + key + " holds " + bytes.remaining() + " bytes, but data.pkl declares " + description
+              + " = " + expected + " bytes");
     }
     s = new Storage(key, type.dtype, numel, bytes);
     loaded.put(key, s);

@@ -1,10 +1,7 @@
 package org.l2cbeam.core.io;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -37,26 +34,50 @@ public final class WeightMap {
 
   /** Opens a checkpoint, detecting its format from the first bytes. */
   public static WeightMap open(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new CheckpointFormatException(file, "no such file");
+    return open(file, false);
+  }
+
+  /**
+   * As {@link #open}, also verifying the zip CRC-32 of every memory-mapped storage of a {@code .pt} file (deflated
+   * records are always verified): reads every byte, so it is for tools that do anyway, like {@code l2c inspect}.
+   */
+  public static WeightMap openVerified(Path file) {
+    return open(file, true);
+  }
+
+  private static WeightMap open(Path file, boolean verifyAll) {
+    InputFile.checkReadable(file);
+    FileFormat format = FileFormat.detect(file);
+    switch (format) {
+      case TORCH_ZIP: {
+        TorchCheckpoint.Contents c = TorchCheckpoint.read(file, verifyAll);
+        return new WeightMap(file, c.tensors, c.metadata);
+      }
+      case TORCH_LEGACY:
+        throw new CheckpointFormatException(
+            file, "unsupported legacy format: a pre-zip torch.save pickle; re-save it with PyTorch >= 1.6");
+      case SAFETENSORS:
+        return safetensors(file);
+      default:
+        if (format != FileFormat.JSON && file.getFileName().toString().endsWith(".safetensors")) {
+          return safetensors(file); // named as one: the reader says what is wrong with its header
+        }
+        throw new CheckpointFormatException(file, notWeights(file, format));
     }
-    byte[] magic = new byte[8];
-    int n;
-    try (InputStream in = Files.newInputStream(file)) {
-      n = in.readNBytes(magic, 0, magic.length);
-    } catch (IOException e) {
-      throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
-    }
-    if (n >= 4 && magic[0] == 'P' && magic[1] == 'K') {
-      TorchCheckpoint.Contents c = TorchCheckpoint.read(file);
-      return new WeightMap(file, c.tensors, c.metadata);
-    }
-    if (n >= 2 && (magic[0] & 0xff) == 0x80 && magic[1] >= 2 && magic[1] <= 5) {
-      throw new CheckpointFormatException(
-          file, "unsupported legacy format: a pre-zip torch.save pickle; re-save it with PyTorch >= 1.6");
-    }
+  }
+
+  private static WeightMap safetensors(Path file) {
     SafetensorsFile.Contents c = SafetensorsFile.read(file);
     return new WeightMap(file, c.tensors, new LinkedHashMap<>(c.metadata));
+  }
+
+  /** "not a tensor file: ..." naming what the file is instead. */
+  static String notWeights(Path file, FileFormat format) {
+    String what =
+        format == FileFormat.UNKNOWN
+            ? "its first bytes (" + FileFormat.firstBytes(file) + ") are not a known format"
+            : "it is " + format.description();
+    return "not a tensor file: " + what + "; expected a torch.save checkpoint (.pt, .pth) or .safetensors";
   }
 
   public Path source() {
@@ -114,12 +135,13 @@ public final class WeightMap {
   }
 
   /**
-   * {@code load_state_dict(strict=True)}: every expected key present with its shape, and nothing else. All
-   * problems are listed in one error.
+   * {@code load_state_dict(strict=True)}: every expected key present with its shape and a dtype the models compute
+   * with, and nothing else. All problems are listed in one error.
    */
   public void checkStrict(Map<String, long[]> expected) {
     List<String> missing = new ArrayList<>();
     List<String> misShaped = new ArrayList<>();
+    List<String> badDtypes = new ArrayList<>();
     for (Map.Entry<String, long[]> e : expected.entrySet()) {
       TensorData t = tensors.get(e.getKey());
       if (t == null) {
@@ -127,19 +149,49 @@ public final class WeightMap {
       } else if (!Arrays.equals(t.shape(), e.getValue())) {
         misShaped.add(
             e.getKey() + " (checkpoint " + Arrays.toString(t.shape()) + ", model " + Arrays.toString(e.getValue())
-                + ")");
+                + (isPermutation(t.shape(), e.getValue()) ? ": transposed?" : "") + ")");
+      } else if (!isModelDtype(e.getKey(), t.dtype())) {
+        badDtypes.add(e.getKey() + " is " + t.dtype());
       }
     }
     List<String> unexpected = new ArrayList<>(new TreeSet<>(tensors.keySet()));
     unexpected.removeAll(expected.keySet());
-    if (missing.isEmpty() && misShaped.isEmpty() && unexpected.isEmpty()) {
+    if (missing.isEmpty() && misShaped.isEmpty() && unexpected.isEmpty() && badDtypes.isEmpty()) {
       return;
     }
     StringBuilder sb = new StringBuilder("state dict does not match the model:");
-    if (!missing.isEmpty()) sb.append("\n  missing keys: ").append(missing);
-    if (!unexpected.isEmpty()) sb.append("\n  unexpected keys: ").append(unexpected);
-    if (!misShaped.isEmpty()) sb.append("\n  wrong shapes: ").append(misShaped);
+    if (!missing.isEmpty()) sb.append("\n  missing keys: ").append(firstFew(missing));
+    if (!unexpected.isEmpty()) sb.append("\n  unexpected keys: ").append(firstFew(unexpected));
+    if (!misShaped.isEmpty()) sb.append("\n  wrong shapes: ").append(firstFew(misShaped));
+    if (!badDtypes.isEmpty()) {
+      sb.append("\n  wrong dtypes: ").append(firstFew(badDtypes))
+          .append(" (weights must be F32, F16 or BF16: the models compute in float32, F16/BF16 are widened on load)");
+    }
     throw new CheckpointFormatException(source, sb.toString());
+  }
+
+  /**
+   * Weights the models can use: floating point that becomes float32 on load (F64 would reach libtorch as double and
+   * fail inside a matmul). PyTorch's BatchNorm step counter {@code num_batches_tracked} is an integer by design.
+   */
+  private static boolean isModelDtype(String name, DType dtype) {
+    if (name.endsWith(".num_batches_tracked")) return !dtype.isFloating();
+    return dtype.widensToFloat32();
+  }
+
+  private static boolean isPermutation(long[] a, long[] b) {
+    long[] x = a.clone();
+    long[] y = b.clone();
+    Arrays.sort(x);
+    Arrays.sort(y);
+    return a.length > 1 && Arrays.equals(x, y);
+  }
+
+  /** A list for an error message: all of a short one, the first few of a long one and how many more. */
+  private static String firstFew(List<String> items) {
+    int shown = 8;
+    if (items.size() <= shown) return items.toString();
+    return items.subList(0, shown).toString() + " and " + (items.size() - shown) + " more";
   }
 
   /**

@@ -134,6 +134,11 @@ public final class DiTConfig {
     long[] pos = need(w, "pos_embed", 3);
     long tokens = pos[1];
     int grid = (int) Math.round(Math.sqrt(tokens));
+    if (pos[0] == 1 && pos[2] != hidden) {
+      throw new CheckpointFormatException(
+          file, "x_embedder.proj.weight " + shape(proj) + " gives hidden size " + hidden + ", but pos_embed "
+              + shape(pos) + " has width " + pos[2] + ": one of them is transposed or from another model");
+    }
     if ((long) grid * grid != tokens || pos[0] != 1 || pos[2] != hidden) {
       throw new CheckpointFormatException(
           file, "pos_embed " + shape(pos) + " is not [1, grid*grid, " + hidden + "] for hidden size " + hidden);

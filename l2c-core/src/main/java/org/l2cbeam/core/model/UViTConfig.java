@@ -63,6 +63,12 @@ public final class UViTConfig {
     int inChannels = (int) patch[1];
     int p = (int) patch[2];
     long[] pos = w.shape("pos_embed"); // [1, 2 + (S/p)^2, D]
+    if (patch.length != 4 || pos.length != 3 || pos[2] != hidden) {
+      throw new CheckpointFormatException(
+          w.source(), "patch_embed.proj.weight " + Arrays.toString(patch) + " and pos_embed " + Arrays.toString(pos)
+              + " disagree on the embedding width (" + hidden + " vs " + (pos.length == 3 ? pos[2] : "?")
+              + "): one of them is transposed or from another model");
+    }
     if (!w.contains("label_emb.weight")) {
       throw new CheckpointFormatException(
           w.source(), "U-ViT without 'label_emb.weight' (unconditional) is not supported: L2C needs class labels");

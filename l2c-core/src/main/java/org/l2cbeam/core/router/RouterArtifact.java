@@ -5,7 +5,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -27,6 +26,9 @@ import java.util.Objects;
 import java.util.TreeMap;
 import org.l2cbeam.core.io.AtomicFile;
 import org.l2cbeam.core.io.CheckpointFormatException;
+import org.l2cbeam.core.io.FileFormat;
+import org.l2cbeam.core.io.InputFile;
+import org.l2cbeam.core.io.JsonText;
 
 /**
  * Our router file: JSON a person can read and a diff can compare. One line per router row (the logits of
@@ -59,6 +61,8 @@ public final class RouterArtifact {
   public static final int FORMAT_VERSION = 1;
   /** The fingerprint recorded when the router's base weights are not known (imported official routers). */
   public static final String UNKNOWN_FINGERPRINT = "unknown";
+  /** Router JSONs are kilobytes (DDIM-50 for DiT-XL/2: about 30 KB); nothing larger is read into memory. */
+  private static final long MAX_JSON_BYTES = 64L << 20;
 
   private final String modelFingerprint;
   private final RouterScores scores;
@@ -232,28 +236,29 @@ public final class RouterArtifact {
 
   // ------------------------------------------------------------------------------------------------ reading
 
-  /** True if the file's first non-blank character is '{' (a JSON artifact rather than a tensor file). */
+  /**
+   * True if the file is JSON text (its first non-blank character is '{' or '['), so a router JSON rather than a tensor
+   * file; the file must be a readable regular file.
+   */
   public static boolean looksLikeJson(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new CheckpointFormatException(file, "no such file");
-    }
-    try (var in = Files.newInputStream(file)) {
-      int c;
-      do {
-        c = in.read();
-      } while (c == ' ' || c == '\n' || c == '\r' || c == '\t');
-      return c == '{';
-    } catch (IOException e) {
-      throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
-    }
+    InputFile.checkReadable(file);
+    return FileFormat.detect(file) == FileFormat.JSON;
   }
 
   public static RouterArtifact read(Path file) {
+    InputFile.checkReadable(file);
     String json;
     try {
+      long size = Files.size(file);
+      if (size > MAX_JSON_BYTES) {
+        throw new CheckpointFormatException(
+            file, "is " + size + " bytes; a router JSON is a few KB (at most " + MAX_JSON_BYTES + " bytes are read)");
+      }
       json = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw new CheckpointFormatException(file, "router JSON is not UTF-8 text", e);
     } catch (IOException e) {
-      throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
+      throw new CheckpointFormatException(file, InputFile.readProblem(e), e);
     }
     return parse(json, file);
   }
@@ -261,12 +266,7 @@ public final class RouterArtifact {
   /** The artifact of a JSON document, with the same checks as {@link #read}; errors name {@code origin}. */
   public static RouterArtifact parse(String json, Path origin) {
     Path file = origin;
-    JsonObject root;
-    try {
-      root = JsonParser.parseString(json).getAsJsonObject();
-    } catch (RuntimeException e) {
-      throw new CheckpointFormatException(file, "not a JSON object: " + e.getMessage(), e);
-    }
+    JsonObject root = JsonText.parseObject(file, json, "router JSON");
     Reader r = new Reader(file, root);
     String format = r.string("format");
     if (!FORMAT.equals(format)) {
@@ -287,14 +287,20 @@ public final class RouterArtifact {
     JsonArray rows = r.array("scores");
     float[][] logits = new float[rows.size()][];
     for (int k = 0; k < rows.size(); k++) {
-      try {
-        JsonArray row = rows.get(k).getAsJsonArray();
-        logits[k] = new float[row.size()];
-        for (int u = 0; u < row.size(); u++) {
-          logits[k][u] = Float.parseFloat(row.get(u).getAsString());
+      if (!rows.get(k).isJsonArray()) {
+        throw new CheckpointFormatException(
+            file, "key 'scores': row " + k + " is " + JsonText.kind(rows.get(k)) + ", not an array of numbers");
+      }
+      JsonArray row = rows.get(k).getAsJsonArray();
+      logits[k] = new float[row.size()];
+      for (int u = 0; u < row.size(); u++) {
+        JsonElement v = row.get(u);
+        try {
+          logits[k][u] = Float.parseFloat(v.getAsJsonPrimitive().getAsString());
+        } catch (RuntimeException e) {
+          throw new CheckpointFormatException(
+              file, "key 'scores': row " + k + ", unit " + u + " is " + JsonText.kind(v) + ", not a number");
         }
-      } catch (RuntimeException e) {
-        throw new CheckpointFormatException(file, "key 'scores': row " + k + " is not an array of numbers");
       }
     }
     if (logits.length != steps) {
@@ -308,7 +314,7 @@ public final class RouterArtifact {
       throw new CheckpointFormatException(file, "key 'scores': " + e.getMessage(), e);
     }
     List<String> units = new ArrayList<>();
-    for (JsonElement e : r.array("units")) units.add(e.getAsString());
+    for (JsonElement e : r.array("units")) units.add(e.isJsonPrimitive() ? e.getAsString() : String.valueOf(e));
     List<String> expectedUnits = family.unitNames(scores.units());
     if (!units.equals(expectedUnits)) {
       throw new CheckpointFormatException(
@@ -324,11 +330,10 @@ public final class RouterArtifact {
         new Provenance(
             p.optString("source"), p.optString("sourceSha256"), p.optString("created"), p.optString("tool"), training);
     double theta = r.number("theta");
-    try {
-      return new RouterArtifact(r.string("modelFingerprint"), scores, r.string("sampler"), theta, provenance);
-    } catch (IllegalArgumentException e) {
-      throw new CheckpointFormatException(file, "key 'theta': " + e.getMessage(), e);
+    if (!(theta >= 0 && theta <= 1)) {
+      throw new CheckpointFormatException(file, "key 'theta' must be in [0, 1], got " + theta);
     }
+    return new RouterArtifact(r.string("modelFingerprint"), scores, r.string("sampler"), theta, provenance);
   }
 
   /** JSON to plain Java: objects to maps, arrays to lists, integral numbers to Long, others to Double. */
@@ -379,23 +384,25 @@ public final class RouterArtifact {
 
     String optString(String key) {
       JsonElement e = o.get(key);
-      return e == null || e.isJsonNull() ? null : e.getAsString();
+      if (e == null || e.isJsonNull()) return null;
+      if (!e.isJsonPrimitive()) throw new CheckpointFormatException(file, "key '" + key + "' must be a string");
+      return e.getAsString();
     }
 
     double number(String key) {
+      JsonElement e = get(key);
       try {
-        return get(key).getAsDouble();
-      } catch (RuntimeException e) {
-        if (e instanceof CheckpointFormatException) throw e;
-        throw new CheckpointFormatException(file, "key '" + key + "' must be a number");
+        return e.getAsJsonPrimitive().getAsDouble();
+      } catch (RuntimeException bad) {
+        throw new CheckpointFormatException(file, "key '" + key + "' must be a number, got " + JsonText.kind(e));
       }
     }
 
     int integer(String key) {
+      JsonElement e = get(key);
       try {
-        return get(key).getAsBigDecimal().intValueExact();
-      } catch (RuntimeException e) {
-        if (e instanceof CheckpointFormatException) throw e;
+        return e.getAsJsonPrimitive().getAsBigDecimal().intValueExact();
+      } catch (RuntimeException bad) {
         throw new CheckpointFormatException(file, "key '" + key + "' must be an integer");
       }
     }
@@ -421,7 +428,7 @@ public final class RouterArtifact {
       while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
       return HexFormat.of().formatHex(md.digest());
     } catch (IOException e) {
-      throw new CheckpointFormatException(file, "cannot read: " + e.getMessage(), e);
+      throw new CheckpointFormatException(file, InputFile.readProblem(e), e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

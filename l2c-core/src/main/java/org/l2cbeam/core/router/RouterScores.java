@@ -6,6 +6,8 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.l2cbeam.core.io.CheckpointFormatException;
+import org.l2cbeam.core.io.FileFormat;
+import org.l2cbeam.core.io.InputFile;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 
@@ -37,8 +39,30 @@ public final class RouterScores {
     if (problem != null) {
       throw new IllegalArgumentException("router does not fit a " + family.id() + " model: " + problem);
     }
+    String nonFinite = firstNonFinite(family, this.logits);
+    if (nonFinite != null) {
+      throw new IllegalArgumentException(nonFinite);
+    }
     this.family = family;
     family.pairing().scheduleRows(logits.length); // rejects, e.g., an odd U-ViT NFE
+  }
+
+  /**
+   * The finite-value rule every reader of router logits applies (JSON artifacts, router checkpoints, training
+   * checkpoints): a NaN or infinite logit has no sigmoid to threshold, and a NaN would silently make its unit reused
+   * ({@code NaN > θ} is false). Returns null when all are finite, else "row k, unit u (name): logit NaN is not finite".
+   */
+  public static String firstNonFinite(ModelFamily family, float[][] logits) {
+    for (int k = 0; k < logits.length; k++) {
+      for (int u = 0; u < logits[k].length; u++) {
+        if (!Float.isFinite(logits[k][u])) {
+          String name =
+              family.unitCountProblem(logits[k].length) == null ? " (" + family.unitNames(logits[k].length).get(u) + ")" : "";
+          return "row " + k + ", unit " + u + name + ": logit " + logits[k][u] + " is not finite";
+        }
+      }
+    }
+    return null;
   }
 
   public ModelFamily family() {
@@ -132,10 +156,18 @@ public final class RouterScores {
    */
   public static RouterScores load(Path file, ModelFamily expected) {
     RouterScores scores;
-    if (RouterArtifact.looksLikeJson(file)) {
+    InputFile.checkReadable(file);
+    FileFormat format = FileFormat.detect(file);
+    if (format == FileFormat.JSON) {
       scores = RouterArtifact.read(file).scores();
-    } else {
+    } else if (format == FileFormat.TORCH_ZIP || format == FileFormat.SAFETENSORS || format == FileFormat.TORCH_LEGACY
+        || file.getFileName().toString().endsWith(".safetensors")) {
       scores = fromWeights(WeightMap.open(file), expected);
+    } else {
+      throw new CheckpointFormatException(
+          file, "not a router: " + (format == FileFormat.UNKNOWN ? "its first bytes (" + FileFormat.firstBytes(file)
+              + ") are not a known format" : "it is " + format.description()) + "; expected a router JSON, an official"
+              + " L2C router checkpoint (.pt, .pth) or a router tensor file (.safetensors)");
     }
     if (expected != null && scores.family() != expected) {
       throw new CheckpointFormatException(

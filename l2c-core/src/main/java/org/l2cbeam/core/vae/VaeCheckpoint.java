@@ -120,8 +120,8 @@ public final class VaeCheckpoint implements VaeParameters {
       } else if (!Arrays.equals(t.shape(), e.getValue())) {
         misShaped.add(fileNames.get(e.getKey()) + " " + Arrays.toString(t.shape()) + ", expected "
             + Arrays.toString(e.getValue()));
-      } else if (!t.dtype().isFloating()) {
-        misShaped.add(fileNames.get(e.getKey()) + " has integer dtype " + t.dtype());
+      } else if (!t.dtype().widensToFloat32()) {
+        misShaped.add(fileNames.get(e.getKey()) + " has dtype " + t.dtype() + " (F32, F16 or BF16 expected)");
       }
     }
     List<String> unexpected = new ArrayList<>();

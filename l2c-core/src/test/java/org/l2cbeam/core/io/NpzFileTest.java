@@ -130,6 +130,6 @@ public class NpzFileTest {
   public void missingFileIsNamed() {
     Path missing = tmp.getRoot().toPath().resolve("missing.npz");
     CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> NpzFile.open(missing));
-    assertThat(e.getMessage(), containsString("missing.npz: no such .npz file"));
+    assertThat(e.getMessage(), containsString("missing.npz: no such file"));
   }
 }

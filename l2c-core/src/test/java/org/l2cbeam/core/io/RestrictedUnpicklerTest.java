@@ -62,7 +62,7 @@ public class RestrictedUnpicklerTest {
     return RestrictedUnpickler.load(
         pickle,
         new TorchPickleGlobals(
-            key -> {
+            (key, bytes, what) -> {
               throw new AssertionError("no storages here");
             }));
   }

@@ -81,7 +81,8 @@ public class RouterArtifactTest {
     assertBad(good.replace("\"block0.attn\"", "\"blockX.attn\""), "key 'units' does not match");
     assertBad(good.replace("\"theta\": 0.1", "\"theta\": 1.5"), "key 'theta'");
     assertBad(good.replace("\"sampler\"", "\"samplr\""), "missing key 'sampler'");
-    assertBad("[1, 2", "not a JSON object");
+    assertBad("[1, 2", "router JSON is not valid JSON: ");
+    assertBad("[1, 2]", "router JSON must be a JSON object, but the top level is an array");
   }
 
   private void assertBad(String json, String problem) throws Exception {

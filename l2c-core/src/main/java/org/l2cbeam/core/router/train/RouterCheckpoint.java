@@ -1,7 +1,5 @@
 package org.l2cbeam.core.router.train;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,7 +7,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.l2cbeam.core.io.CheckpointFormatException;
-import org.l2cbeam.core.io.SafetensorsFile;
+import org.l2cbeam.core.io.DType;
+import org.l2cbeam.core.io.JsonText;
+import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.io.SafetensorsWriter;
 import org.l2cbeam.core.io.TensorData;
 
@@ -120,48 +121,70 @@ public final class RouterCheckpoint {
     }
   }
 
+  /**
+   * Reads and validates a training checkpoint: every value must be one a run can have written (finite logits and
+   * moments, non-negative second moments and step counts, a history as long as the iteration count), so a corrupt
+   * or hand-edited file is refused naming the tensor, row and unit instead of being resumed.
+   */
   public static RouterCheckpoint read(Path file) {
-    if (!Files.isRegularFile(file)) {
+    if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw new IllegalArgumentException("no training checkpoint to resume at " + file);
     }
-    SafetensorsFile.Contents c = SafetensorsFile.read(file);
-    String format = c.metadata.get("format");
+    WeightMap c = WeightMap.open(file);
+    Map<String, Object> metadata = c.metadata();
+    String format = String.valueOf(metadata.get("format"));
     if (!FORMAT.equals(format)) {
       throw new CheckpointFormatException(
           file, "not a router training checkpoint (format " + format + ", expected " + FORMAT + ")");
     }
     TrainingSettings settings;
     try {
-      JsonObject json = JsonParser.parseString(meta(file, c, "settings")).getAsJsonObject();
-      settings = TrainingSettings.fromJson(json);
+      settings = TrainingSettings.fromJson(JsonText.parseObject(file, meta(c, "settings"), "settings metadata"));
+    } catch (CheckpointFormatException e) {
+      throw e;
     } catch (RuntimeException e) {
       throw new CheckpointFormatException(file, "unreadable settings metadata: " + e.getMessage(), e);
     }
-    long iteration = Long.parseLong(meta(file, c, "iteration"));
-    long[] shape = tensor(file, c, "logits").shape();
-    if (shape.length != 2) {
-      throw new CheckpointFormatException(file, "tensor logits must be 2-D, got " + shape.length + "-D");
+    long iteration = count(c, "iteration");
+    long[] shape = tensor(c, "logits", DType.F32).shape();
+    if (shape.length != 2 || shape[0] != settings.samplingSteps()) {
+      throw new CheckpointFormatException(
+          file, "tensor 'logits' must be [" + settings.samplingSteps() + ", units] (one router per sampling step), got "
+              + java.util.Arrays.toString(shape));
     }
     int n = Math.toIntExact(shape[0]);
     int units = Math.toIntExact(shape[1]);
-    float[][] logits = rows(tensor(file, c, "logits").toFloatArray(), n, units);
-    float[][] m = rows(tensor(file, c, "adam.exp_avg").toFloatArray(), n, units);
-    float[][] v = rows(tensor(file, c, "adam.exp_avg_sq").toFloatArray(), n, units);
-    long[] steps = tensor(file, c, "adam.step").toLongArray();
-    long[] hasGradL = tensor(file, c, "adam.has_grad").toLongArray();
+    float[][] logits = rows(c, "logits", n, units, settings);
+    float[][] m = rows(c, "adam.exp_avg", n, units, settings);
+    float[][] v = rows(c, "adam.exp_avg_sq", n, units, settings);
+    for (int k = 0; k < n; k++) {
+      for (int u = 0; u < units; u++) {
+        if (v[k][u] < 0) {
+          throw new CheckpointFormatException(
+              file, "tensor 'adam.exp_avg_sq' row " + k + ", unit " + u + ": " + v[k][u] + " is negative (a second"
+                  + " moment never is)");
+        }
+      }
+    }
+    long[] steps = counts(c, "adam.step", n);
+    long[] hasGradL = counts(c, "adam.has_grad", n);
     boolean[] hasGrad = new boolean[n];
     for (int k = 0; k < n; k++) hasGrad[k] = hasGradL[k] != 0;
     TrainingHistory history = new TrainingHistory();
     if (iteration > 0) {
-      long[] ks = tensor(file, c, "history.cache_step").toLongArray();
+      long[] ks = counts(c, "history.cache_step", iteration);
       int[] ki = new int[ks.length];
-      for (int i = 0; i < ks.length; i++) ki[i] = (int) ks[i];
+      for (int i = 0; i < ks.length; i++) {
+        if (ks[i] >= n) {
+          throw new CheckpointFormatException(
+              file, "tensor 'history.cache_step' entry " + i + " is " + ks[i] + ", not a router of 0.." + (n - 1));
+        }
+        ki[i] = (int) ks[i];
+      }
       history =
           new TrainingHistory(
-              tensor(file, c, "history.loss").toFloatArray(),
-              tensor(file, c, "history.data_loss").toFloatArray(),
-              tensor(file, c, "history.l1").toFloatArray(),
-              ki);
+              finite(c, "history.loss", iteration), finite(c, "history.data_loss", iteration),
+              finite(c, "history.l1", iteration), ki);
     }
     AdamW opt = new AdamW(settings.optimizer(), settings.zeroGrad(), m, v, steps, hasGrad);
     RouterTrainingState state;
@@ -170,8 +193,7 @@ public final class RouterCheckpoint {
     } catch (IllegalArgumentException e) {
       throw new CheckpointFormatException(file, e.getMessage(), e);
     }
-    return new RouterCheckpoint(
-        settings, meta(file, c, "model_fingerprint"), meta(file, c, "data_fingerprint"), state);
+    return new RouterCheckpoint(settings, meta(c, "model_fingerprint"), meta(c, "data_fingerprint"), state);
   }
 
   /**
@@ -199,21 +221,80 @@ public final class RouterCheckpoint {
     return fp.length() > 16 ? fp.substring(0, 16) : fp;
   }
 
-  private static float[][] rows(float[] flat, int n, int units) {
+  /** The F32 tensor {@code name} as {@code [n][units]} rows, every value finite (see {@link RouterScores}). */
+  private static float[][] rows(WeightMap c, String name, int n, int units, TrainingSettings settings) {
+    TensorData t = tensor(c, name, DType.F32);
+    if (!java.util.Arrays.equals(t.shape(), new long[] {n, units})) {
+      throw new CheckpointFormatException(
+          c.source(), "tensor '" + name + "' has shape " + java.util.Arrays.toString(t.shape()) + ", expected ["
+              + n + ", " + units + "] like 'logits'");
+    }
+    float[] flat = t.toFloatArray();
     float[][] r = new float[n][units];
     for (int k = 0; k < n; k++) System.arraycopy(flat, k * units, r[k], 0, units);
+    String nonFinite = RouterScores.firstNonFinite(settings.family(), r);
+    if (nonFinite != null) {
+      throw new CheckpointFormatException(
+          c.source(), "tensor '" + name + "' " + nonFinite.replace("logit ", "") + " (a corrupt checkpoint: training"
+              + " never writes non-finite values)");
+    }
     return r;
   }
 
-  private static String meta(Path file, SafetensorsFile.Contents c, String key) {
-    String v = c.metadata.get(key);
-    if (v == null) throw new CheckpointFormatException(file, "missing metadata key " + key);
-    return v;
+  private static float[] finite(WeightMap c, String name, long length) {
+    float[] values = vector(c, name, DType.F32, length).toFloatArray();
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        throw new CheckpointFormatException(
+            c.source(), "tensor '" + name + "' entry " + i + ": " + values[i] + " is not finite");
+      }
+    }
+    return values;
   }
 
-  private static TensorData tensor(Path file, SafetensorsFile.Contents c, String key) {
-    TensorData t = c.tensors.get(key);
-    if (t == null) throw new CheckpointFormatException(file, "missing tensor " + key);
+  private static long[] counts(WeightMap c, String name, long length) {
+    long[] values = vector(c, name, DType.I64, length).toLongArray();
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] < 0) {
+        throw new CheckpointFormatException(c.source(), "tensor '" + name + "' entry " + i + " is negative: " + values[i]);
+      }
+    }
+    return values;
+  }
+
+  private static TensorData vector(WeightMap c, String name, DType dtype, long length) {
+    TensorData t = tensor(c, name, dtype);
+    if (t.shape().length != 1 || t.shape()[0] != length) {
+      throw new CheckpointFormatException(
+          c.source(), "tensor '" + name + "' has shape " + java.util.Arrays.toString(t.shape()) + ", expected ["
+              + length + "]");
+    }
+    return t;
+  }
+
+  private static long count(WeightMap c, String key) {
+    String v = meta(c, key);
+    try {
+      long n = Long.parseLong(v.trim());
+      if (n >= 0) return n;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new CheckpointFormatException(c.source(), "metadata '" + key + "' is '" + v + "', not a count");
+  }
+
+  private static String meta(WeightMap c, String key) {
+    Object v = c.metadata().get(key);
+    if (v == null) throw new CheckpointFormatException(c.source(), "missing metadata key " + key);
+    return String.valueOf(v);
+  }
+
+  private static TensorData tensor(WeightMap c, String key, DType dtype) {
+    if (!c.contains(key)) throw new CheckpointFormatException(c.source(), "missing tensor " + key);
+    TensorData t = c.get(key);
+    if (t.dtype() != dtype) {
+      throw new CheckpointFormatException(c.source(), "tensor '" + key + "' is " + t.dtype() + ", expected " + dtype);
+    }
     return t;
   }
 }

@@ -150,6 +150,12 @@ public final class RouterTraining {
             "cannot resume from " + checkpoint + ": its routers have " + state.units() + " units, the model "
                 + units);
       }
+      if (state.iteration() > iterations) {
+        throw new IllegalArgumentException(
+            "cannot resume from " + checkpoint + ": it has already trained " + state.iteration() + " iterations, more"
+                + " than the " + iterations + " asked for (--steps); resuming cannot undo iterations: pass --steps "
+                + state.iteration() + " or more, or train afresh without --resume");
+      }
     } else {
       state = initialState();
       if (checkpoint != null && Files.exists(checkpoint)) {
