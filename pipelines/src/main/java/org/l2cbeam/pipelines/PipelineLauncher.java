@@ -24,30 +24,38 @@ import org.l2cbeam.pipelines.trainrouter.TrainRouterPipeline;
  * ({@code --cfg-scale 1.5}) is accepted too.
  */
 public final class PipelineLauncher {
-  /** One pipeline: its options type and how to build it from parsed options. */
+  /** One pipeline: its options type, how to build it from parsed options, and the files it publishes. */
   public static final class Entry<T extends PipelineOptions> {
     public final String name;
     public final Class<T> options;
     private final Function<T, Pipeline> builder;
+    private final Function<T, PipelineOutputs> outputs;
 
-    Entry(String name, Class<T> options, Function<T, Pipeline> builder) {
+    Entry(String name, Class<T> options, Function<T, Pipeline> builder, Function<T, PipelineOutputs> outputs) {
       this.name = name;
       this.options = options;
       this.builder = builder;
+      this.outputs = outputs;
     }
 
     public Pipeline build(PipelineOptions o) {
       return builder.apply(o.as(options));
+    }
+
+    public PipelineOutputs outputs(PipelineOptions o) {
+      return outputs.apply(o.as(options));
     }
   }
 
   private static final Map<String, Entry<?>> PIPELINES = new LinkedHashMap<>();
 
   static {
-    register(new Entry<>("sample", SampleOptions.class, SamplePipeline::build));
-    register(new Entry<>("evaluate", EvaluateOptions.class, EvaluatePipeline::build));
-    register(new Entry<>("train-router", TrainRouterOptions.class, TrainRouterPipeline::build));
-    register(new Entry<>("benchmark", BenchmarkOptions.class, BenchmarkPipeline::build));
+    register(new Entry<>("sample", SampleOptions.class, SamplePipeline::build, SamplePipeline::outputs));
+    register(new Entry<>("evaluate", EvaluateOptions.class, EvaluatePipeline::build, EvaluatePipeline::outputs));
+    register(
+        new Entry<>(
+            "train-router", TrainRouterOptions.class, TrainRouterPipeline::build, TrainRouterPipeline::outputs));
+    register(new Entry<>("benchmark", BenchmarkOptions.class, BenchmarkPipeline::build, BenchmarkPipeline::outputs));
   }
 
   private static void register(Entry<?> e) {
@@ -81,27 +89,67 @@ public final class PipelineLauncher {
     }
     // Not PipelineOptionsFactory.register: that is JVM-global, and Beam then demands consistent annotations across
     // all registered interfaces (sample's --batchSize defaults to 8, evaluate's to 50).
-    return PipelineOptionsFactory.fromArgs(beamArgs.toArray(new String[0])).withValidation().as(e.options);
+    PipelineOptions o = PipelineOptionsFactory.fromArgs(beamArgs.toArray(new String[0])).withValidation().as(e.options);
+    checkFinite(o.as(e.options), e.options);
+    return o;
   }
 
+  /**
+   * Runs pipeline {@code name} to the end: options and outputs checked first, the success marker written last (see
+   * {@link PipelineOutputs}); a failed run leaves no marker and none of its files.
+   */
   public static PipelineResult run(String name, List<String> args) {
-    PipelineOptions o = options(name, args);
-    Pipeline p = entry(name).build(o);
-    PipelineResult result = p.run();
+    PipelineResult result = launch(name, args);
     result.waitUntilFinish();
     return result;
   }
 
   /**
    * Builds and starts pipeline {@code name} without waiting for it (DirectRunner gets {@code --blockOnRun=false}), for
-   * callers that watch its progress.
+   * callers that watch its progress; the success marker is written (or the run's files removed) when a
+   * {@code waitUntilFinish} of the returned result sees the run end.
    */
   public static PipelineResult start(String name, List<String> args) {
     List<String> all = new ArrayList<>(args);
     boolean direct = all.stream().noneMatch(a -> a.startsWith("--runner=")) || all.contains("--runner=DirectRunner");
     if (direct && all.stream().noneMatch(a -> a.startsWith("--blockOnRun"))) all.add("--blockOnRun=false");
-    PipelineOptions o = options(name, all);
-    return entry(name).build(o).run();
+    return launch(name, all);
+  }
+
+  private static PipelineResult launch(String name, List<String> args) {
+    PipelineOptions o = options(name, args);
+    Entry<?> e = entry(name);
+    Pipeline p = e.build(o);
+    PipelineOutputs outputs = e.outputs(o);
+    outputs.prepare();
+    return PublishingResult.run(p, outputs);
+  }
+
+  /**
+   * The finite-value rule for pipeline options: every {@code double} option is a finite number, whatever transform
+   * reads it; the error names the option as the command line spells it.
+   */
+  private static void checkFinite(PipelineOptions o, Class<? extends PipelineOptions> type) {
+    for (java.lang.reflect.Method m : type.getMethods()) {
+      boolean number = m.getReturnType() == double.class || m.getReturnType() == Double.class;
+      if (!number || m.getParameterCount() != 0 || !m.getName().startsWith("get")) continue;
+      Object v;
+      try {
+        v = m.invoke(o);
+      } catch (ReflectiveOperationException ex) {
+        continue;
+      }
+      if (v != null && !Double.isFinite((Double) v)) {
+        String option = m.getName().substring(3);
+        throw new IllegalArgumentException(
+            "--" + kebab(Character.toLowerCase(option.charAt(0)) + option.substring(1)) + ": " + v
+                + " is not a finite number");
+      }
+    }
+  }
+
+  private static String kebab(String camel) {
+    return camel.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
   }
 
   /** {@code --cfg-scale 1.5} and {@code --cfg-scale=1.5} become {@code --cfgScale=1.5}. */

@@ -5,7 +5,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions;
 import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
@@ -20,21 +23,41 @@ public final class ArtifactFile {
   private ArtifactFile() {}
 
   public static void write(String location, AtomicFile.Writer content) {
+    writeAll(Map.of(location, content));
+  }
+
+  /**
+   * Writes several files of one output so that a failure while writing any of them publishes none: all contents go
+   * to temporary siblings first, then all are renamed (see {@link AtomicFile#writeAll}).
+   */
+  public static void writeAll(Map<String, AtomicFile.Writer> contents) {
+    String location = contents.keySet().iterator().next();
     try {
-      if (!ModelFiles.isRemote(location)) {
-        AtomicFile.write(localPath(location), content);
+      if (contents.keySet().stream().noneMatch(ModelFiles::isRemote)) {
+        Map<Path, AtomicFile.Writer> local = new LinkedHashMap<>();
+        contents.forEach((l, w) -> local.put(localPath(l), w));
+        AtomicFile.writeAll(local);
         return;
       }
-      ResourceId target = FileSystems.matchNewResource(location, false);
-      ResourceId tmp =
-          target.getCurrentDirectory()
-              .resolve("." + target.getFilename() + ".partial", StandardResolveOptions.RESOLVE_FILE);
-      try (OutputStream o = Channels.newOutputStream(FileSystems.create(tmp, "application/octet-stream"))) {
-        content.write(o);
+      List<ResourceId> temporaries = new ArrayList<>();
+      List<ResourceId> targets = new ArrayList<>();
+      for (Map.Entry<String, AtomicFile.Writer> c : contents.entrySet()) {
+        location = c.getKey();
+        ResourceId target = FileSystems.matchNewResource(location, false);
+        ResourceId tmp =
+            target.getCurrentDirectory()
+                .resolve("." + target.getFilename() + ".partial", StandardResolveOptions.RESOLVE_FILE);
+        try (OutputStream o = Channels.newOutputStream(FileSystems.create(tmp, "application/octet-stream"))) {
+          c.getValue().write(o);
+        }
+        temporaries.add(tmp);
+        targets.add(target);
       }
-      FileSystems.rename(List.of(tmp), List.of(target), StandardMoveOptions.IGNORE_MISSING_FILES);
+      FileSystems.rename(temporaries, targets, StandardMoveOptions.IGNORE_MISSING_FILES);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + location + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          e.getMessage() != null && e.getMessage().startsWith("cannot write ")
+              ? e.getMessage() : "cannot write " + location + ": " + e.getMessage(), e);
     }
   }
 
@@ -43,7 +66,13 @@ public final class ArtifactFile {
     return dir.endsWith("/") ? dir + name : dir + "/" + name;
   }
 
-  static Path localPath(String location) {
+  /** True for a location on a Beam file system other than the local one, e.g. {@code gs://...}. */
+  public static boolean isRemote(String location) {
+    return ModelFiles.isRemote(location);
+  }
+
+  /** The local path of a location that is not remote (a path or a {@code file://} URI). */
+  public static Path localPath(String location) {
     return location.startsWith("file://") ? Path.of(java.net.URI.create(location)) : Path.of(location);
   }
 }

@@ -2,25 +2,15 @@ package org.l2cbeam.beam;
 
 import com.google.auto.value.AutoValue;
 import com.google.gson.GsonBuilder;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions;
-import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
-import org.l2cbeam.core.io.AtomicFile;
 
 /**
  * Writes a {@link FidResult} as a JSON file ({@code fid}, {@code imageCount}, {@code featureDimension}, {@code
@@ -71,29 +61,10 @@ public abstract class WriteFidResult extends PTransform<PCollection<FidResult>, 
     }
 
     @ProcessElement
-    public void process(@Element FidResult r, OutputReceiver<String> out) throws IOException {
-      String json = toJson(r);
-      if (ModelFiles.isRemote(target)) {
-        writeRemote(json);
-      } else {
-        Path p = target.startsWith("file://") ? Path.of(java.net.URI.create(target)) : Path.of(target);
-        if (p.toAbsolutePath().getParent() != null) java.nio.file.Files.createDirectories(p.toAbsolutePath().getParent());
-        AtomicFile.writeString(p, json);
-      }
+    public void process(@Element FidResult r, OutputReceiver<String> out) {
+      byte[] json = toJson(r).getBytes(StandardCharsets.UTF_8);
+      ArtifactFile.write(target, o -> o.write(json));
       out.output(target);
-    }
-
-    private void writeRemote(String json) throws IOException {
-      ResourceId dest = FileSystems.matchNewResource(target, false);
-      ResourceId tmp = dest.getCurrentDirectory().resolve(
-          "." + dest.getFilename() + ".partial",
-          org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
-      try (OutputStream o = Channels.newOutputStream(FileSystems.create(tmp, "application/json"))) {
-        o.write(json.getBytes(StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write " + tmp + ": " + e.getMessage(), e);
-      }
-      FileSystems.rename(List.of(tmp), List.of(dest), StandardMoveOptions.IGNORE_MISSING_FILES);
     }
   }
 }

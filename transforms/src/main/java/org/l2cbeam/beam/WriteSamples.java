@@ -28,6 +28,7 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.l2cbeam.core.io.AtomicFile;
 import org.l2cbeam.core.io.NpzWriter;
 import org.l2cbeam.core.io.TensorData;
 
@@ -106,10 +107,13 @@ public abstract class WriteSamples extends PTransform<PCollection<GeneratedSampl
       for (GeneratedSample s : all.getValue()) samples.add(s);
       samples.sort(Comparator.comparingLong(GeneratedSample::id));
       SampleImages images = SampleImages.of(samples);
-      ArtifactFile.write(
+      // Both or neither: a failure writing the grid (a full disk) must not leave samples.npz looking finished.
+      Map<String, AtomicFile.Writer> files = new java.util.LinkedHashMap<>();
+      files.put(
           ArtifactFile.join(directory, NPZ),
           o -> NpzWriter.write(o, Map.of("arr_0", TensorData.ofBytes(images.nhwcShape(), images.nhwc()))));
-      ArtifactFile.write(ArtifactFile.join(directory, PNG), o -> images.writePngGrid(o, columns));
+      files.put(ArtifactFile.join(directory, PNG), o -> images.writePngGrid(o, columns));
+      ArtifactFile.writeAll(files);
       out.output(ArtifactFile.join(directory, NPZ));
       out.output(ArtifactFile.join(directory, PNG));
     }

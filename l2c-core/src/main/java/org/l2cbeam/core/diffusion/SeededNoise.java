@@ -25,11 +25,24 @@ public final class SeededNoise implements NoiseSource {
     for (int i = 0; i < seeds.length; i++) streams[i] = new Random(mix(seeds[i]));
   }
 
-  /** Seeds {@code base + i} for samples {@code i = 0..n-1}: the CLI's {@code --seed K} for a list of labels. */
+  /**
+   * Seeds {@code base + i} for samples {@code i = 0..n-1}: the CLI's {@code --seed K} for a list of labels. The seeds
+   * must not run past {@link Long#MAX_VALUE}: wrapping around would give these samples other seeds' noise.
+   */
   public static SeededNoise consecutive(long base, int n) {
+    checkConsecutive(base, n);
     long[] s = new long[n];
     for (int i = 0; i < n; i++) s[i] = base + i;
     return new SeededNoise(s);
+  }
+
+  /** Throws unless seeds {@code base .. base + n - 1} are all representable (no wrap-around past 2^63 - 1). */
+  public static void checkConsecutive(long base, long n) {
+    if (n > 0 && base > Long.MAX_VALUE - (n - 1)) {
+      throw new IllegalArgumentException(
+          "seed " + base + " + " + (n - 1) + " runs past the largest seed " + Long.MAX_VALUE + " (it would wrap around"
+              + " to other seeds' noise); use a seed at most " + (Long.MAX_VALUE - (n - 1)));
+    }
   }
 
   public int samples() {

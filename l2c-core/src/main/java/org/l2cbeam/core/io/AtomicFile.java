@@ -19,29 +19,65 @@ public final class AtomicFile {
     void write(OutputStream out) throws IOException;
   }
 
+  /**
+   * Writes {@code target} atomically. An I/O error names {@code target} and its cause ("No space left on device",
+   * "permission denied"), never only the temporary name, and leaves nothing behind.
+   */
   public static void write(Path target, Writer writer) throws IOException {
-    Path dir = target.toAbsolutePath().getParent();
-    if (dir != null) {
-      Files.createDirectories(dir);
-    }
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
+    writeAll(java.util.Map.of(target, writer));
+  }
+
+  /**
+   * Writes several files as one publication: every content goes to its temporary file first, and only when all are
+   * complete are they renamed into place, so a failure while writing (a full disk at the last file) publishes none
+   * of them. If a rename itself fails, the files already renamed are removed again.
+   */
+  public static void writeAll(java.util.Map<Path, Writer> files) throws IOException {
+    java.util.Map<Path, Path> temporaries = new java.util.LinkedHashMap<>();
+    java.util.List<Path> renamed = new java.util.ArrayList<>();
+    Path current = null;
     boolean ok = false;
     try {
-      try (OutputStream out = Files.newOutputStream(tmp)) {
-        writer.write(out);
+      for (java.util.Map.Entry<Path, Writer> f : files.entrySet()) {
+        current = f.getKey();
+        Path dir = current.toAbsolutePath().getParent();
+        if (dir != null) {
+          Files.createDirectories(dir);
+        }
+        Path tmp = Files.createTempFile(dir, "." + current.getFileName() + ".", ".partial");
+        temporaries.put(current, tmp);
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+          f.getValue().write(out);
+        }
+        giveOrdinaryPermissions(tmp, current);
       }
-      giveOrdinaryPermissions(tmp, target);
-      try {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      for (java.util.Map.Entry<Path, Path> t : temporaries.entrySet()) {
+        current = t.getKey();
+        try {
+          Files.move(t.getValue(), current, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+          Files.move(t.getValue(), current, StandardCopyOption.REPLACE_EXISTING);
+        }
+        renamed.add(current);
       }
       ok = true;
+    } catch (IOException e) {
+      throw new IOException("cannot write " + current + ": " + problem(e), e);
     } finally {
       if (!ok) {
-        Files.deleteIfExists(tmp);
+        for (Path tmp : temporaries.values()) Files.deleteIfExists(tmp);
+        for (Path published : renamed) Files.deleteIfExists(published);
       }
     }
+  }
+
+  /** What went wrong, without the temporary file's name. */
+  private static String problem(IOException e) {
+    if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+    if (e instanceof java.nio.file.FileSystemException && ((java.nio.file.FileSystemException) e).getReason() != null) {
+      return ((java.nio.file.FileSystemException) e).getReason();
+    }
+    return e.getMessage();
   }
 
   /**

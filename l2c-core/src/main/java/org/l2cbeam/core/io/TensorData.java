@@ -127,6 +127,62 @@ public final class TensorData {
     return out;
   }
 
+  /** Sum, sum of squares and the count of NaN/infinite elements, over the finite elements. */
+  public static final class Summary {
+    public final double sum;
+    public final double sumOfSquares;
+    public final long nonFinite;
+
+    Summary(double sum, double sumOfSquares, long nonFinite) {
+      this.sum = sum;
+      this.sumOfSquares = sumOfSquares;
+      this.nonFinite = nonFinite;
+    }
+  }
+
+  /** The {@link Summary} of the values, read in place (no copy of the tensor, however large). */
+  public Summary summary() {
+    long n = numel();
+    ByteBuffer b = bytes();
+    double sum = 0;
+    double sq = 0;
+    long bad = 0;
+    for (long i = 0; i < n; i++) {
+      int at = Math.toIntExact(i * dtype.bytes());
+      double v = valueAt(b, at);
+      if (Double.isFinite(v)) {
+        sum += v;
+        sq += v * v;
+      } else {
+        bad++;
+      }
+    }
+    return new Summary(sum, sq, bad);
+  }
+
+  private double valueAt(ByteBuffer b, int at) {
+    switch (dtype) {
+      case F64:
+        return b.getDouble(at);
+      case F32:
+        return b.getFloat(at);
+      case F16:
+        return halfToFloat(b.getShort(at));
+      case BF16:
+        return Float.intBitsToFloat((b.getShort(at) & 0xffff) << 16);
+      case I64:
+        return b.getLong(at);
+      case I32:
+        return b.getInt(at);
+      case I16:
+        return b.getShort(at);
+      case I8:
+        return b.get(at);
+      default:
+        return b.get(at) & 0xff;
+    }
+  }
+
   /** IEEE 754 binary16 to float32 (Java 17 has no Float.float16ToFloat). */
   static float halfToFloat(short h) {
     int bits = h & 0xffff;

@@ -9,7 +9,6 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -32,6 +31,8 @@ import org.l2cbeam.beam.GeneratedSampleCoder;
 import org.l2cbeam.beam.LoadModel;
 import org.l2cbeam.beam.ModelRef;
 import org.l2cbeam.pipelines.ModelOption;
+import org.l2cbeam.pipelines.PipelineLauncher;
+import org.l2cbeam.pipelines.PipelineOutputs;
 import org.l2cbeam.beam.ReadTrainingExamples;
 import org.l2cbeam.beam.RouterArtifactCoder;
 import org.l2cbeam.beam.Routers;
@@ -40,6 +41,7 @@ import org.l2cbeam.beam.SampleRequestCoder;
 import org.l2cbeam.beam.TrainRouter;
 import org.l2cbeam.beam.WriteRouter;
 import org.l2cbeam.core.diffusion.Guidance;
+import org.l2cbeam.core.diffusion.SeededNoise;
 import org.l2cbeam.core.router.RouterArtifact;
 
 /**
@@ -70,6 +72,11 @@ public final class BenchmarkPipeline {
       throw new IllegalArgumentException("--model-batch: must be positive, got " + o.getModelBatch());
     }
     if (o.getOutput() == null || o.getOutput().isBlank()) throw new IllegalArgumentException("--output: not given");
+    try {
+      SeededNoise.checkConsecutive(o.getSeed(), o.getSamplesPerSetting());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--seed: " + e.getMessage(), e);
+    }
     String[] routerFiles = routerFiles(o, routed.length);
 
     Pipeline p = Pipeline.create(o);
@@ -98,7 +105,7 @@ public final class BenchmarkPipeline {
           }
         }
         router = examples.apply("TrainRouter-ddim" + steps, trainer(model, steps, o));
-        router.apply("WriteRouter-ddim" + steps, WriteRouter.to(out.file("router-ddim" + steps + ".json")));
+        router.apply("WriteRouter-ddim" + steps, WriteRouter.to(out.file(routerFile(steps))));
       }
       routers.put(steps, router.apply("RouterView-ddim" + steps, View.asSingleton()));
     }
@@ -290,8 +297,28 @@ public final class BenchmarkPipeline {
     }
   }
 
+  /**
+   * What a run publishes in {@code --output}: the report (JSON, Markdown, the frontier plot, the router heat map), a
+   * sample grid per setting and, when routers are trained here, each router JSON.
+   */
+  public static PipelineOutputs outputs(BenchmarkOptions o) {
+    List<String> names =
+        new ArrayList<>(List.of(WriteBenchmarkReportFn.JSON, WriteBenchmarkReportFn.MARKDOWN,
+            WriteBenchmarkReportFn.FRONTIER, WriteBenchmarkReportFn.HEATMAP));
+    for (String setting : settingNames(o)) names.add(WriteSampleGridFn.fileName(setting));
+    if (o.getRouters() == null || o.getRouters().isBlank()) {
+      for (int steps : BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false)) {
+        names.add(routerFile(steps));
+      }
+    }
+    return PipelineOutputs.inFolder("benchmark", "--output", o.getOutput(), names);
+  }
+
+  private static String routerFile(int steps) {
+    return "router-ddim" + steps + ".json";
+  }
+
   public static void main(String[] args) {
-    BenchmarkOptions o = PipelineOptionsFactory.fromArgs(args).withValidation().as(BenchmarkOptions.class);
-    build(o).run().waitUntilFinish();
+    PipelineLauncher.run("benchmark", java.util.Arrays.asList(args));
   }
 }

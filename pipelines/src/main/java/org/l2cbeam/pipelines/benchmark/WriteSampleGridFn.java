@@ -40,8 +40,13 @@ final class WriteSampleGridFn extends DoFn<KV<String, Iterable<GeneratedSample>>
     ImageBatch images = new ImageBatch(byClass.size() * cols, first.height(), first.width(), first.channels(), pixels);
     int rows = byClass.size();
     int gridCols = cols;
-    String name = "samples-" + setting.getKey() + ".png";
+    String name = fileName(setting.getKey());
     out.write(name, o -> PngGrid.write(images, rows, gridCols, 2, o));
     written.output(out.file(name));
+  }
+
+  /** The grid file of a setting. */
+  static String fileName(String setting) {
+    return "samples-" + setting + ".png";
   }
 }

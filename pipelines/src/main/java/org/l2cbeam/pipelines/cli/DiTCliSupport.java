@@ -3,8 +3,9 @@ package org.l2cbeam.pipelines.cli;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.l2cbeam.core.diffusion.Guidance;
+import org.l2cbeam.core.diffusion.SeededNoise;
+import org.l2cbeam.core.io.OutputFile;
 import org.l2cbeam.core.io.CheckpointFormatException;
-import org.l2cbeam.core.io.DType;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 
@@ -12,25 +13,31 @@ import org.l2cbeam.core.io.WeightMap;
 final class DiTCliSupport {
   private DiTCliSupport() {}
 
-  /** A required tensor of {@code file} with the given rank and kind; the error names the file and tensor. */
+  /**
+   * A required input tensor of {@code file} with the given rank and kind, checked before it reaches libtorch: float
+   * inputs must be F32 (F16 and BF16 are widened; F64 would meet float32 weights and fail inside the model), integer
+   * inputs any integer dtype. The error names the file and tensor.
+   */
   static TensorData require(WeightMap file, String name, int rank, boolean floating, String meaning) {
     if (!file.contains(name)) {
       throw new CheckpointFormatException(
           file.source(), "no tensor '" + name + "' (" + meaning + "); the file has " + file.names());
     }
     TensorData t = file.get(name);
-    boolean ok = t.shape().length == rank && (floating ? t.dtype().isFloating() : isIntegral(t.dtype()));
+    boolean ok = t.shape().length == rank && (floating ? t.dtype().isFloating() : !t.dtype().isFloating());
     if (!ok) {
       throw new CheckpointFormatException(
           file.source(),
           "tensor '" + name + "' must be " + (floating ? "a float" : "an integer") + " array of rank " + rank + " ("
               + meaning + "), got " + t.dtype() + " " + Arrays.toString(t.shape()));
     }
+    if (floating && !t.dtype().widensToFloat32()) {
+      throw new CheckpointFormatException(
+          file.source(),
+          "tensor '" + name + "' is " + t.dtype() + ", but the models compute in float32: save it as F32 (F16 and"
+              + " BF16 are widened on load)");
+    }
     return t;
-  }
-
-  private static boolean isIntegral(DType d) {
-    return !d.isFloating();
   }
 
   /** {@code --cache-mask}: one '0'/'1' per cache unit, '1' = computed on the cache step. */
@@ -44,6 +51,30 @@ final class DiTCliSupport {
     boolean[] m = new boolean[units];
     for (int u = 0; u < units; u++) m[u] = b.charAt(u) == '1';
     return m;
+  }
+
+  /** {@code --theta}: a threshold on sigmoid(p), in [0, 1]. */
+  static void checkTheta(Double theta) {
+    if (theta != null && !(theta >= 0 && theta <= 1)) {
+      throw new IllegalArgumentException("--theta must be in [0, 1], got " + theta);
+    }
+  }
+
+  /** {@code --seed K} for {@code n} samples: seeds K..K+n-1 must not wrap around past 2^63 - 1. */
+  static void checkSeed(long seed, int n) {
+    try {
+      SeededNoise.checkConsecutive(seed, n);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--seed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Before sampling: {@code --output}'s file system has room for the file, its size known from the model: {@code
+   * floats} float32 values (samples, trajectory, decoded images) and {@code bytes} more (uint8 images).
+   */
+  static void checkOutputRoom(Path output, long floats, long bytes) {
+    OutputFile.checkFreeSpace(output, "--output", 4 * floats + bytes + (1 << 16));
   }
 
   /** {@code --labels 3,1}. */

@@ -1,7 +1,11 @@
 package org.l2cbeam.pipelines.cli;
 
+import java.nio.file.Path;
+import org.l2cbeam.core.io.OutputFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** The {@code l2c} command line: a stable contract, since it is how anyone reproduces our numbers. */
 @Command(
@@ -32,25 +36,78 @@ public final class L2c implements Runnable {
     System.exit(execute(args));
   }
 
-  /** Runs the CLI and returns its exit code; errors are reported as one clear line, not a stack trace. */
+  /**
+   * Runs the CLI and returns its exit code. Every failure, bad input or a broken environment alike, is one line
+   * {@code l2c: error: ...} and exit code 2, never a stack trace ({@code L2C_DEBUG=1} adds it).
+   */
   public static int execute(String... args) {
     CommandLine cli = new CommandLine(new L2c());
+    addHelpOptions(cli);
+    FiniteNumbers.register(cli);
+    cli.setParameterExceptionHandler(
+        (ex, badArgs) -> {
+          CommandLine c = ex.getCommandLine();
+          c.getErr().println("l2c: error: " + ex.getMessage());
+          CommandLine.UnmatchedArgumentException.printSuggestions(ex, c.getErr());
+          c.getErr().println("Run '" + c.getCommandSpec().qualifiedName() + " --help' for its options.");
+          return 2;
+        });
+    cli.setExecutionStrategy(
+        parseResult -> {
+          Integer help = CommandLine.executeHelpRequest(parseResult);
+          if (help != null) return help;
+          checkOutputs(parseResult);
+          return new CommandLine.RunLast().execute(parseResult);
+        });
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
-          commandLine.getErr().println("l2c: error: " + describe(ex));
+          commandLine.getErr().println("l2c: error: " + UserMessages.describe(ex));
           if (System.getenv("L2C_DEBUG") != null) {
             ex.printStackTrace(commandLine.getErr());
           }
           return 2;
         });
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } catch (OutOfMemoryError e) {
+      System.err.println("l2c: error: " + UserMessages.describe(e));
+      return 2;
+    }
   }
 
-  private static String describe(Throwable ex) {
-    String msg = ex.getMessage();
-    if (msg == null || msg.isBlank()) {
-      msg = ex.getClass().getSimpleName();
+  /** {@code -h}/{@code --help} on every command and command group, e.g. {@code l2c router --help}. */
+  private static void addHelpOptions(CommandLine cli) {
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      if (sub.getCommandSpec().optionsMap().get("--help") == null) {
+        sub.getCommandSpec().addOption(
+            OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
+      }
+      addHelpOptions(sub);
     }
-    return msg;
+  }
+
+  /**
+   * Every command's {@code --out}/{@code --output} is checked before the command runs (writable folder, not a
+   * directory; a {@code DIR} option must be a folder), so a long job never fails at its final rename.
+   */
+  private static void checkOutputs(CommandLine.ParseResult parseResult) {
+    CommandLine.ParseResult leaf = parseResult;
+    while (leaf.hasSubcommand()) leaf = leaf.subcommand();
+    CommandSpec spec = leaf.commandSpec();
+    for (OptionSpec o : spec.options()) {
+      if (!(o.getValue() instanceof Path) || !(o.longestName().equals("--out") || o.longestName().equals("--output"))) {
+        continue;
+      }
+      Path target = o.getValue();
+      try {
+        if ("DIR".equals(o.paramLabel())) {
+          OutputFile.checkFolder(target, o.longestName());
+        } else {
+          OutputFile.check(target, o.longestName());
+        }
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ExecutionException(spec.commandLine(), e.getMessage(), e);
+      }
+    }
   }
 }

@@ -31,6 +31,7 @@ final class RouterConvertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    DiTCliSupport.checkTheta(theta);
     RouterArtifact artifact = RouterArtifact.importFrom(file, model, theta);
     artifact.write(out);
     System.out.printf(

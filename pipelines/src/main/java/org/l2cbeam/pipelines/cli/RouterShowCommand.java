@@ -38,6 +38,7 @@ final class RouterShowCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    DiTCliSupport.checkTheta(theta);
     RouterScores scores = RouterScores.load(file, model);
     double t = theta != null ? theta : defaultTheta(scores);
     CacheSchedule schedule = scores.schedule(t);

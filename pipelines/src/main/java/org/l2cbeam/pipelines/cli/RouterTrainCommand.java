@@ -56,8 +56,9 @@ final class RouterTrainCommand implements Callable<Integer> {
       required = true,
       paramLabel = "DIR|FILE",
       description =
-          "a directory of (Fashion-)MNIST IDX files (train split) for a pixel-space DiT, a .safetensors file with"
-              + " x [N,C,H,W] (model inputs, e.g. VAE latents x 0.18215) and y [N], or with --vae a folder of images")
+          "a directory of (Fashion-)MNIST IDX files (train split) or builtin:fashion-mnist for a pixel-space DiT, a"
+              + " .safetensors file with x [N,C,H,W] (model inputs, e.g. VAE latents x 0.18215) and y [N], or with"
+              + " --vae a folder of images")
   Path data;
 
   @Option(
@@ -163,8 +164,8 @@ final class RouterTrainCommand implements Callable<Integer> {
     if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
     boolean uvit = UViTCli.isUViT(model);
     ModelFamily family = uvit ? ModelFamily.UVIT : ModelFamily.DIT;
+    DiTCliSupport.checkTheta(this.theta);
     double theta = this.theta != null ? this.theta : family.defaultTheta();
-    if (!(theta >= 0 && theta <= 1)) throw new IllegalArgumentException("--theta must be in [0, 1], got " + theta);
     AdamW.ZeroGrad zg;
     switch (zeroGrad) {
       case "set-to-none":
@@ -223,6 +224,7 @@ final class RouterTrainCommand implements Callable<Integer> {
    * closed before the diffusion model trains.
    */
   private TrainingExamples trainingExamples(int channels, int size, int numClasses) {
+    Path data = BuiltinAssets.resolve(this.data.toString()); // builtin:fashion-mnist, as the pipeline accepts
     if (vae == null) {
       return TrainingData.open(data, channels, size, numClasses);
     }

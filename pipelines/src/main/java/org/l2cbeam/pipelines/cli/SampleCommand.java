@@ -91,6 +91,8 @@ final class SampleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    DiTCliSupport.checkSeed(seed, DiTCliSupport.parseLabels(labels).length);
+    DiTCliSupport.checkTheta(theta);
     if (checkpoint.isUViT()) {
       return UViTCli.sample(this);
     }
@@ -122,6 +124,9 @@ final class SampleCommand implements Callable<Integer> {
         AutoencoderKL decoder = vae == null ? null : AutoencoderKL.load(vae)) {
       DiTConfig cfg = dit.config();
       dit.checkLabels(classes, false);
+      long latent = (long) n * cfg.inChannels * cfg.inputSize * cfg.inputSize;
+      long pixels = decoder == null ? 0 : latent / cfg.inChannels * 3 * 64;
+      DiTCliSupport.checkOutputRoom(output, latent * (trajectory ? steps + 1 : 1) + pixels, pixels);
       if (decoder != null && decoder.config().embedDim() != cfg.inChannels) {
         throw new IllegalArgumentException(
             "--vae " + vae + " decodes " + decoder.config().embedDim() + "-channel latents but the DiT samples "

@@ -140,6 +140,9 @@ final class UViTCli {
         }
       }
       Shape expected = new Shape(n, cfg.inChannels, cfg.imageSize, cfg.imageSize);
+      long pixels = c.vae == null ? 0 : expected.size() / cfg.inChannels * 3 * 64;
+      DiTCliSupport.checkOutputRoom(
+          c.output, expected.size() * (c.trajectory ? solver.outerSteps() + 1 : 1) + pixels, pixels);
       NDArray z0;
       if (c.noise != null) {
         TensorData z = DiTCliSupport.require(WeightMap.open(c.noise), "z", 4, true, "initial noise [N, C, H, W]");

@@ -4,9 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.function.Function;
-import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 
@@ -18,18 +16,7 @@ final class VaeTensorFiles {
   private VaeTensorFiles() {}
 
   static TensorData require(WeightMap file, String name, String meaning) {
-    if (!file.contains(name)) {
-      throw new CheckpointFormatException(
-          file.source(), "no tensor '" + name + "' (" + meaning + "); the file has " + file.names());
-    }
-    TensorData t = file.get(name);
-    if (!t.dtype().isFloating() || t.shape().length != 4) {
-      throw new CheckpointFormatException(
-          file.source(),
-          "tensor '" + name + "' must be a float [N, C, H, W] array (" + meaning + "), got " + t.dtype() + " "
-              + Arrays.toString(t.shape()));
-    }
-    return t;
+    return DiTCliSupport.require(file, name, 4, true, meaning);
   }
 
   /**

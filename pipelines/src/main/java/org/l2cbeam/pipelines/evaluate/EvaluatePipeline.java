@@ -2,13 +2,14 @@ package org.l2cbeam.pipelines.evaluate;
 
 import java.util.Locale;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.values.PCollection;
 import org.l2cbeam.beam.ComputeFID;
 import org.l2cbeam.beam.FidResult;
 import org.l2cbeam.beam.ReadImages;
 import org.l2cbeam.beam.WriteFidResult;
 import org.l2cbeam.core.image.ImageBatch;
+import org.l2cbeam.pipelines.PipelineLauncher;
+import org.l2cbeam.pipelines.PipelineOutputs;
 
 /**
  * The {@code evaluate} pipeline: {@link ReadImages} ({@code --samples}) → {@link ComputeFID} against {@code
@@ -83,8 +84,15 @@ public final class EvaluatePipeline {
     return "";
   }
 
+  /** What a run publishes: the result file ({@code --output} itself, or {@code fid.json} in it). */
+  public static PipelineOutputs outputs(EvaluateOptions o) {
+    String file = resultFile(o.getOutput());
+    return file.equals(o.getOutput())
+        ? PipelineOutputs.singleFile("evaluate", "--output", file)
+        : PipelineOutputs.inFolder("evaluate", "--output", o.getOutput(), java.util.List.of(RESULT_FILE));
+  }
+
   public static void main(String[] args) {
-    EvaluateOptions o = PipelineOptionsFactory.fromArgs(args).withValidation().as(EvaluateOptions.class);
-    build(o).run().waitUntilFinish();
+    PipelineLauncher.run("evaluate", java.util.Arrays.asList(args));
   }
 }

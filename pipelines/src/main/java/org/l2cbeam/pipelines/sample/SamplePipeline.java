@@ -2,13 +2,14 @@ package org.l2cbeam.pipelines.sample;
 
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.l2cbeam.beam.CachedSample;
 import org.l2cbeam.beam.LoadModel;
 import org.l2cbeam.beam.ModelRef;
 import org.l2cbeam.pipelines.ModelOption;
+import org.l2cbeam.pipelines.PipelineLauncher;
+import org.l2cbeam.pipelines.PipelineOutputs;
 import org.l2cbeam.beam.SampleRequest;
 import org.l2cbeam.beam.WriteSamples;
 import org.l2cbeam.core.assets.BuiltinAssets;
@@ -103,8 +104,12 @@ public final class SamplePipeline {
     }
   }
 
+  /** What a run publishes: {@code samples.npz} and {@code samples.png} in {@code --output}. */
+  public static PipelineOutputs outputs(SampleOptions o) {
+    return PipelineOutputs.inFolder("sample", "--output", o.getOutput(), List.of(WriteSamples.NPZ, WriteSamples.PNG));
+  }
+
   public static void main(String[] args) {
-    SampleOptions o = PipelineOptionsFactory.fromArgs(args).withValidation().as(SampleOptions.class);
-    build(o).run().waitUntilFinish();
+    PipelineLauncher.run("sample", java.util.Arrays.asList(args));
   }
 }

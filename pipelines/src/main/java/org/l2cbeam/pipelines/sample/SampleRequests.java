@@ -3,6 +3,7 @@ package org.l2cbeam.pipelines.sample;
 import java.util.ArrayList;
 import java.util.List;
 import org.l2cbeam.beam.SampleRequest;
+import org.l2cbeam.core.diffusion.SeededNoise;
 
 /** Requests from the {@code --labels} and {@code --seeds} options: request i has id i, label i and seed i. */
 public final class SampleRequests {
@@ -17,6 +18,13 @@ public final class SampleRequests {
     if (seedList.size() != 1 && seedList.size() != labelList.size()) {
       throw new IllegalArgumentException(
           "--seeds: give one base seed or one seed per label (" + labelList.size() + "), got " + seedList.size());
+    }
+    if (seedList.size() == 1) {
+      try {
+        SeededNoise.checkConsecutive(seedList.get(0), labelList.size());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--seeds: " + e.getMessage(), e);
+      }
     }
     List<SampleRequest> out = new ArrayList<>();
     for (int i = 0; i < labelList.size(); i++) {

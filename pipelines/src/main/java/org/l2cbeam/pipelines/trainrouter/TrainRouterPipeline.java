@@ -2,11 +2,12 @@ package org.l2cbeam.pipelines.trainrouter;
 
 import java.util.Arrays;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.l2cbeam.beam.LoadModel;
 import org.l2cbeam.beam.ModelRef;
 import org.l2cbeam.pipelines.ModelOption;
+import org.l2cbeam.pipelines.PipelineLauncher;
+import org.l2cbeam.pipelines.PipelineOutputs;
 import org.l2cbeam.beam.ReadTrainingExamples;
 import org.l2cbeam.beam.TrainRouter;
 import org.l2cbeam.beam.WriteRouter;
@@ -87,8 +88,12 @@ public final class TrainRouterPipeline {
     return option;
   }
 
+  /** What a run publishes: the router JSON {@code --output}. */
+  public static PipelineOutputs outputs(TrainRouterOptions o) {
+    return PipelineOutputs.singleFile("train-router", "--output", o.getOutput());
+  }
+
   public static void main(String[] args) {
-    TrainRouterOptions o = PipelineOptionsFactory.fromArgs(args).withValidation().as(TrainRouterOptions.class);
-    build(o).run().waitUntilFinish();
+    PipelineLauncher.run("train-router", Arrays.asList(args));
   }
 }

@@ -31,6 +31,7 @@ import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.image.ImageSources;
 import org.l2cbeam.core.image.SampleNpz;
 import org.l2cbeam.pipelines.PipelineLauncher;
+import org.l2cbeam.pipelines.PipelineOutputs;
 
 /** The evaluate pipeline through the launcher, on DirectRunner: 150 real Fashion-MNIST test images as a samples npz. */
 public class EvaluatePipelineTest {
@@ -67,7 +68,10 @@ public class EvaluatePipelineTest {
     assertThat(r.get("extractor").getAsString(), equalTo("builtin:fmnist-features"));
     assertThat(r.get("reference").getAsString(), equalTo("builtin:fmnist-test-stats"));
     try (Stream<Path> files = Files.list(out)) {
-      assertThat("no temporary file is left", files.count(), equalTo(1L));
+      assertThat(
+          "the result and the success marker, no temporary file",
+          files.map(f -> f.getFileName().toString()).sorted().toList(),
+          equalTo(List.of(PipelineOutputs.MARKER, EvaluatePipeline.RESULT_FILE)));
     }
   }
 

@@ -75,7 +75,9 @@ public class TrainRouterPipelineTest {
     PipelineLauncher.run("train-router", args(out, TMP.newFolder().toPath()));
     assertArrayEquals(Files.readAllBytes(out), first);
     try (Stream<Path> files = Files.list(dir)) {
-      assertEquals("only the router, no temporary files", List.of(out), files.toList());
+      assertEquals(
+          "only the router and its success marker, no temporary files",
+          List.of(out, dir.resolve("router.json._SUCCESS")), files.sorted().toList());
     }
     RouterArtifact a = RouterArtifact.read(out);
     assertEquals(4, a.steps());
