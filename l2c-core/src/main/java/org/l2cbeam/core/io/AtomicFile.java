@@ -71,13 +71,19 @@ public final class AtomicFile {
     }
   }
 
-  /** What went wrong, without the temporary file's name. */
+  /**
+   * What went wrong, without the temporary file's name: the innermost cause, since writers wrap the system's error
+   * ("I/O error writing PNG file!" around "No space left on device").
+   */
   private static String problem(IOException e) {
-    if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
-    if (e instanceof java.nio.file.FileSystemException && ((java.nio.file.FileSystemException) e).getReason() != null) {
-      return ((java.nio.file.FileSystemException) e).getReason();
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    if (root instanceof java.nio.file.AccessDeniedException) return "permission denied";
+    if (root instanceof java.nio.file.FileSystemException
+        && ((java.nio.file.FileSystemException) root).getReason() != null) {
+      return ((java.nio.file.FileSystemException) root).getReason();
     }
-    return e.getMessage();
+    return root.getMessage() != null ? root.getMessage() : e.getMessage();
   }
 
   /**
