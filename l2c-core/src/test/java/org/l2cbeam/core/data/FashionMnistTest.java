@@ -95,4 +95,21 @@ public class FashionMnistTest {
     e = assertThrows(CheckpointFormatException.class, () -> FashionMnist.open(dir).images(FashionMnist.Split.TEST));
     assertThat(e.getMessage(), containsString("no t10k-images-idx3-ubyte[.gz]"));
   }
+
+  @Test
+  public void idxDimensionsAreUnsignedAndAGzipCannotDeclareMoreThanItHolds() throws Exception {
+    Path dir = tmp.getRoot().toPath();
+    Path huge = dir.resolve("h-images-idx3-ubyte");
+    Files.write(huge, new byte[] {0, 0, 8, 1, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+    CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> FashionMnist.readImages(huge));
+    assertThat(e.getMessage(), containsString("IDX dimension 4294967295 is too large"));
+
+    Path bomb = dir.resolve("b-images-idx3-ubyte.gz");
+    try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(bomb))) {
+      gz.write(new byte[] {0, 0, 8, 3, 0, 0x1e, (byte) 0x84, (byte) 0x80, 0, 0, 0, 28, 0, 0, 0, 28}); // 2M x 28 x 28
+    }
+    e = assertThrows(CheckpointFormatException.class, () -> FashionMnist.readImages(bomb));
+    assertThat(e.getMessage(), containsString("IDX header declares 1568000000 data bytes"));
+    assertThat(e.getMessage(), containsString("gzip file can hold"));
+  }
 }

@@ -132,4 +132,23 @@ public class NpzFileTest {
     CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> NpzFile.open(missing));
     assertThat(e.getMessage(), containsString("missing.npz: no such file"));
   }
+
+  @Test
+  public void anArrayLargerThanItsEntryIsRefusedBeforeReading() throws Exception {
+    Path whole = tmp.getRoot().toPath().resolve("whole.npz");
+    NpzWriter.write(whole, Map.of("mu", TensorData.ofDoubles(new long[] {1000}, new double[1000])));
+    // The same array header with only 200 data bytes behind it, as a corrupt or hostile archive has.
+    Path cut = tmp.getRoot().toPath().resolve("cut.npz");
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(whole.toFile());
+        java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(cut))) {
+      byte[] npy = zip.getInputStream(zip.getEntry("mu.npy")).readAllBytes();
+      out.putNextEntry(new java.util.zip.ZipEntry("mu.npy"));
+      out.write(npy, 0, npy.length - 8000 + 200);
+      out.closeEntry();
+    }
+    try (NpzFile npz = NpzFile.open(cut)) {
+      CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> npz.read("mu"));
+      assertThat(e.getMessage(), containsString("declares 8000 data bytes, but its .npz entry holds"));
+    }
+  }
 }

@@ -92,4 +92,11 @@ public class SafetensorsBadInputTest {
   public void headerNotJson() throws Exception {
     assertFails(file("{not json", 0), "header is not a JSON object");
   }
+
+  @Test
+  public void anUnsignedHeaderLengthIsPrintedUnsigned() throws Exception {
+    Path f = tmp.newFile("huge.safetensors").toPath();
+    Files.write(f, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-1).array());
+    assertFails(f, "invalid safetensors header length 18446744073709551615");
+  }
 }

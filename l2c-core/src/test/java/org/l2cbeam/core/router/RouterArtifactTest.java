@@ -96,4 +96,26 @@ public class RouterArtifactTest {
       assertThat(e.getMessage(), containsString(problem));
     }
   }
+
+  @Test
+  public void nonFiniteScoresAreRefusedAsTheWriterRefusesThem() throws Exception {
+    RouterArtifact a = RouterArtifact.importFrom(TestResources.vector("dit_router_ckpt.pt"), null, null);
+    String good = a.toJson();
+    int row0 = good.indexOf("[", good.indexOf("[", good.indexOf("\"scores\"")) + 1) + 1;
+    int comma = good.indexOf(',', row0);
+    java.util.function.Function<String, String> firstScore = v -> good.substring(0, row0) + v + good.substring(comma);
+    assertBad(firstScore.apply("NaN"), "key 'scores': row 0, unit 0 (block0.attn): logit NaN is not finite");
+    assertBad(firstScore.apply("1e39"), "logit Infinity is not finite");
+    assertBad(firstScore.apply("\"x\""), "row 0, unit 0 is a string, not a number");
+  }
+
+  @Test
+  public void jsonErrorsCarryNoClassNamesOrLinks() throws Exception {
+    Path f = tmp.newFile().toPath();
+    Files.writeString(f, "{\"format\": \"l2c-router\", \"scores\": [1, 2");
+    CheckpointFormatException e = org.junit.Assert.assertThrows(CheckpointFormatException.class, () -> RouterArtifact.read(f));
+    assertThat(e.getMessage(), containsString("router JSON is not valid JSON: End of input at line 1 column"));
+    assertThat(e.getMessage(), org.hamcrest.Matchers.not(containsString("com.google")));
+    assertThat(e.getMessage(), org.hamcrest.Matchers.not(containsString("https://")));
+  }
 }

@@ -206,4 +206,17 @@ public class RouterScoresTest {
       assertThat(e.getMessage(), containsString("no router scores found"));
     }
   }
+
+  @Test
+  public void aNonFiniteLogitIsRefusedNamingRowAndUnit() {
+    float[][] logits = new float[20][56];
+    logits[4][3] = Float.NaN;
+    IllegalArgumentException e =
+        org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> new RouterScores(ModelFamily.DIT, logits));
+    assertEquals("row 4, unit 3 (block1.mlp): logit NaN is not finite", e.getMessage());
+    logits[4][3] = 0;
+    logits[19][55] = Float.NEGATIVE_INFINITY;
+    e = org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> new RouterScores(ModelFamily.DIT, logits));
+    assertEquals("row 19, unit 55 (block27.mlp): logit -Infinity is not finite", e.getMessage());
+  }
 }

@@ -102,4 +102,36 @@ public class RouterCheckpointTest {
     RuntimeException f = assertThrows(RuntimeException.class, () -> RouterCheckpoint.read(file));
     assertThat(f.getMessage(), containsString(file.toString()));
   }
+
+  /** Writes {@code someState()} to a checkpoint, then replaces tensor {@code name} by {@code values}. */
+  private Path corrupted(String name, float[] values) throws Exception {
+    Path file = tmp.getRoot().toPath().resolve("c.train.safetensors");
+    new RouterCheckpoint(settings(), "modelfp", "datafp", someState()).write(file);
+    org.l2cbeam.core.io.SafetensorsFile.Contents c = org.l2cbeam.core.io.SafetensorsFile.read(file);
+    java.util.Map<String, org.l2cbeam.core.io.TensorData> t = new java.util.LinkedHashMap<>(c.tensors);
+    t.put(name, org.l2cbeam.core.io.TensorData.ofFloats(c.tensors.get(name).shape(), values));
+    Path bad = tmp.getRoot().toPath().resolve("bad.train.safetensors");
+    org.l2cbeam.core.io.SafetensorsWriter.write(bad, t, c.metadata);
+    return bad;
+  }
+
+  @Test
+  public void aCorruptCheckpointIsRefusedNamingTensorRowAndUnit() throws Exception {
+    float[] logits = new float[20 * 16];
+    logits[4 * 16 + 3] = Float.NaN;
+    Path bad = corrupted("logits", logits);
+    org.l2cbeam.core.io.CheckpointFormatException e =
+        assertThrows(org.l2cbeam.core.io.CheckpointFormatException.class, () -> RouterCheckpoint.read(bad));
+    assertThat(e.getMessage(), containsString(bad + ": tensor 'logits' row 4, unit 3 (block1.mlp): NaN is not finite"));
+
+    float[] v = new float[20 * 16];
+    v[7] = -1;
+    Path negative = corrupted("adam.exp_avg_sq", v);
+    e = assertThrows(org.l2cbeam.core.io.CheckpointFormatException.class, () -> RouterCheckpoint.read(negative));
+    assertThat(e.getMessage(), containsString("tensor 'adam.exp_avg_sq' row 0, unit 7: -1.0 is negative"));
+
+    Path badLoss = corrupted("history.loss", new float[] {0.5f, Float.POSITIVE_INFINITY});
+    e = assertThrows(org.l2cbeam.core.io.CheckpointFormatException.class, () -> RouterCheckpoint.read(badLoss));
+    assertThat(e.getMessage(), containsString("tensor 'history.loss' entry 1: Infinity is not finite"));
+  }
 }

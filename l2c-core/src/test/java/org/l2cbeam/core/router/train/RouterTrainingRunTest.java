@@ -274,4 +274,17 @@ public class RouterTrainingRunTest {
     float[][] got = back.scores().logits();
     for (int k = 0; k < want.length; k++) assertArrayEquals(want[k], got[k], 0f);
   }
+
+  @Test
+  public void resumingToFewerIterationsThanTheCheckpointHasIsRefused() {
+    InMemoryExamples data = examples(8);
+    Path ckpt = tmp.getRoot().toPath().resolve("long.train.safetensors");
+    training(TrainingSettings.RANDOM_CACHE_STEP).train(data, 3, ckpt, 1, false, null, 0);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> training(TrainingSettings.RANDOM_CACHE_STEP).train(data, 1, ckpt, 1, true, null, 0));
+    assertThat(e.getMessage(), containsString("cannot resume from " + ckpt + ": it has already trained 3 iterations,"
+        + " more than the 1 asked for (--steps)"));
+  }
 }
