@@ -34,6 +34,10 @@ public final class NpzFile implements Closeable {
 
   public static NpzFile open(Path path) {
     InputFile.checkReadable(path);
+    FileFormat format = FileFormat.detect(path);
+    if (format != FileFormat.TORCH_ZIP && format != FileFormat.UNKNOWN) {
+      throw new CheckpointFormatException(path, "not a readable .npz (zip) archive: it is " + format.description());
+    }
     try {
       return new NpzFile(path, new ZipFile(path.toFile()));
     } catch (ZipException e) {

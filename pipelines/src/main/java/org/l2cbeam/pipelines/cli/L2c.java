@@ -33,6 +33,12 @@ public final class L2c implements Runnable {
   }
 
   public static void main(String[] args) {
+    // A library thread that dies (say, of an OutOfMemoryError) says so in one line too, not with a stack trace.
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) -> {
+          System.err.println("l2c: error: " + UserMessages.describe(e));
+          if (System.getenv("L2C_DEBUG") != null) e.printStackTrace();
+        });
     System.exit(execute(args));
   }
 
