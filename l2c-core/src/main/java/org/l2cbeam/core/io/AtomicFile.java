@@ -62,28 +62,13 @@ public final class AtomicFile {
       }
       ok = true;
     } catch (IOException e) {
-      throw new IOException("cannot write " + current + ": " + problem(e), e);
+      throw new IOException("cannot write " + current + ": " + IoErrorReason.of(e), e);
     } finally {
       if (!ok) {
         for (Path tmp : temporaries.values()) Files.deleteIfExists(tmp);
         for (Path published : renamed) Files.deleteIfExists(published);
       }
     }
-  }
-
-  /**
-   * What went wrong, without the temporary file's name: the innermost cause, since writers wrap the system's error
-   * ("I/O error writing PNG file!" around "No space left on device").
-   */
-  private static String problem(IOException e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-    if (root instanceof java.nio.file.AccessDeniedException) return "permission denied";
-    if (root instanceof java.nio.file.FileSystemException
-        && ((java.nio.file.FileSystemException) root).getReason() != null) {
-      return ((java.nio.file.FileSystemException) root).getReason();
-    }
-    return root.getMessage() != null ? root.getMessage() : e.getMessage();
   }
 
   /**

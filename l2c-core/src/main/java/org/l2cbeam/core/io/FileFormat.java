@@ -73,8 +73,18 @@ public enum FileFormat {
     return isText(b, n) ? TEXT : UNKNOWN;
   }
 
-  /** The first bytes of {@code file} in hex, for an error about an unrecognised file. */
-  public static String firstBytes(Path file) {
+  /**
+   * What {@code file} of this format is, for an error about a file of the wrong kind: "it is a gzip file", or for an
+   * unrecognised one "its first bytes (07 01 02 03) are not a known format".
+   */
+  public String whatItIs(Path file) {
+    return this == UNKNOWN
+        ? "its first bytes (" + firstBytes(file) + ") are not a known format"
+        : "it is " + description;
+  }
+
+  /** The first bytes of {@code file} in hex. */
+  private static String firstBytes(Path file) {
     byte[] head = new byte[8];
     try (InputStream in = Files.newInputStream(file)) {
       int n = in.readNBytes(head, 0, head.length);

@@ -1,8 +1,6 @@
 package org.l2cbeam.core.io;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -52,16 +50,8 @@ public final class InputFile {
 
   /** The problem an I/O error on reading means, in words: "permission denied", "no such file", or the reason. */
   public static String readProblem(IOException e) {
-    if (e instanceof AccessDeniedException) {
-      return "permission denied";
-    }
-    if (e instanceof NoSuchFileException) {
-      return "no such file";
-    }
-    if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
-      return "cannot read: " + ((FileSystemException) e).getReason();
-    }
-    return "cannot read: " + e.getMessage();
+    String reason = IoErrorReason.of(e);
+    return reason.equals("permission denied") || reason.equals("no such file") ? reason : "cannot read: " + reason;
   }
 
   private static String linkTarget(Path link) {

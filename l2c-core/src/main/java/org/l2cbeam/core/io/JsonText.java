@@ -37,14 +37,17 @@ public final class JsonText {
     return "a number";
   }
 
-  /** Gson's message without exception class names and its troubleshooting link. */
+  /**
+   * Gson's message without its troubleshooting link: that of the innermost cause (the wrappers' messages repeat it
+   * behind an exception class name).
+   */
   public static String problem(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) t = t.getCause();
     String m = t.getMessage() == null ? "" : t.getMessage();
     int see = m.indexOf("\nSee ");
     if (see >= 0) m = m.substring(0, see);
-    m = m.replaceAll("^(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_]*(?:Exception|Error): ", "").trim();
+    m = m.trim();
     if (m.isEmpty()) return "malformed JSON";
     return m.length() > 300 ? m.substring(0, 300) + "..." : m;
   }

@@ -36,7 +36,7 @@ public final class NpzFile implements Closeable {
     InputFile.checkReadable(path);
     FileFormat format = FileFormat.detect(path);
     if (format != FileFormat.TORCH_ZIP && format != FileFormat.UNKNOWN) {
-      throw new CheckpointFormatException(path, "not a readable .npz (zip) archive: it is " + format.description());
+      throw new CheckpointFormatException(path, "not a readable .npz (zip) archive: " + format.whatItIs(path));
     }
     try {
       return new NpzFile(path, new ZipFile(path.toFile()));

@@ -1,9 +1,7 @@
 package org.l2cbeam.core.io;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -72,14 +70,9 @@ public final class OutputFile {
       // A real file: the only test that also catches read-only mounts, ACLs and a root user's view of permissions.
       Path probe = Files.createTempFile(existing, ".l2c-write-check.", ".partial");
       Files.delete(probe);
-    } catch (AccessDeniedException e) {
-      throw new IllegalArgumentException(option + " " + named + ": cannot write in " + existing + ": permission denied", e);
-    } catch (FileSystemException e) {
-      throw new IllegalArgumentException(
-          option + " " + named + ": cannot write in " + existing + ": " + (e.getReason() == null ? e.getMessage()
-              : e.getReason()), e);
     } catch (IOException e) {
-      throw new IllegalArgumentException(option + " " + named + ": cannot write in " + existing + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          option + " " + named + ": cannot write in " + existing + ": " + IoErrorReason.of(e), e);
     }
   }
 

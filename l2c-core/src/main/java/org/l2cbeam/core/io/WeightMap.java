@@ -72,12 +72,9 @@ public final class WeightMap {
   }
 
   /** "not a tensor file: ..." naming what the file is instead. */
-  static String notWeights(Path file, FileFormat format) {
-    String what =
-        format == FileFormat.UNKNOWN
-            ? "its first bytes (" + FileFormat.firstBytes(file) + ") are not a known format"
-            : "it is " + format.description();
-    return "not a tensor file: " + what + "; expected a torch.save checkpoint (.pt, .pth) or .safetensors";
+  private static String notWeights(Path file, FileFormat format) {
+    return "not a tensor file: " + format.whatItIs(file) + "; expected a torch.save checkpoint (.pt, .pth) or"
+        + " .safetensors";
   }
 
   public Path source() {

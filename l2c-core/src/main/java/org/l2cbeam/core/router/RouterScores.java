@@ -165,9 +165,8 @@ public final class RouterScores {
       scores = fromWeights(WeightMap.open(file), expected);
     } else {
       throw new CheckpointFormatException(
-          file, "not a router: " + (format == FileFormat.UNKNOWN ? "its first bytes (" + FileFormat.firstBytes(file)
-              + ") are not a known format" : "it is " + format.description()) + "; expected a router JSON, an official"
-              + " L2C router checkpoint (.pt, .pth) or a router tensor file (.safetensors)");
+          file, "not a router: " + format.whatItIs(file) + "; expected a router JSON, an official L2C router"
+              + " checkpoint (.pt, .pth) or a router tensor file (.safetensors)");
     }
     if (expected != null && scores.family() != expected) {
       throw new CheckpointFormatException(
