@@ -62,6 +62,13 @@ public class DemoQuickIT {
     // The end of the run says where the outputs went and shows the table.
     assertThat(printed, containsString(out.toString()));
     assertThat(printed, containsString("| setting | NFE |"));
+    // ... and the pipeline's final metrics: counters, router loss and it/s per cache step, distributions.
+    assertThat(printed, containsString("[demo] pipeline DONE after"));
+    assertThat(printed, containsString("  TrainRouter.iterations = "));
+    assertThat(printed, containsString("  TrainRouter.cacheStep0.loss = "));
+    assertThat(printed, containsString("  TrainRouter.cacheStep0.itPerSec = "));
+    assertThat(printed, containsString("  CachedSample.batchMillis = count "));
+    assertThat(printed, containsString("  ComputeFID.imagesPerSecond = count "));
   }
 
   private static void png(Path file) throws Exception {
