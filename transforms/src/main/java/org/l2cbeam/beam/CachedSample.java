@@ -23,6 +23,8 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.Kernels;
@@ -326,6 +328,7 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
 
   /** Samples one batch of requests (sorted by id, so a batch's model calls never depend on arrival order). */
   static final class SampleFn extends DoFn<KV<Long, Iterable<SampleRequest>>, GeneratedSample> {
+    private static final Logger LOG = LoggerFactory.getLogger(CachedSample.class);
     private final Counter images = Metrics.counter(CachedSample.class, "images");
     private final Counter samplingMicros = Metrics.counter(CachedSample.class, "samplingMicros");
     private final Counter unitsComputed = Metrics.counter(CachedSample.class, "unitsComputed");
@@ -380,7 +383,11 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
       }
       batch.sort(Comparator.comparingLong(SampleRequest::id));
       BatchSampler s = samplerFor(model, router);
+      LOG.info("CachedSample: sampling {} requests (ids {}..{}), {}", batch.size(), batch.get(0).id(),
+          batch.get(batch.size() - 1).id(), s.scheduleId());
       BatchSampler.Result r = ModelCallGate.run(modelCallsPerWorker, () -> s.sample(batch));
+      LOG.info("CachedSample: sampled ids {}..{} in {} s", batch.get(0).id(), batch.get(batch.size() - 1).id(),
+          String.format(java.util.Locale.ROOT, "%.1f", r.nanos / 1e9));
       images.inc(r.samples.size());
       samplingMicros.inc(r.nanos / 1000);
       unitsComputed.inc(r.unitsComputed);

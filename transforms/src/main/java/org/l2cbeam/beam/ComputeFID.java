@@ -17,6 +17,8 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.joda.time.Instant;
 import org.l2cbeam.core.fid.FeatureExtractor;
 import org.l2cbeam.core.fid.FeatureStats;
@@ -290,6 +292,7 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
    * and emits one partial {@link FeatureStats} per window and bundle.
    */
   static final class FeaturiseFn extends DoFn<ImageBatch, FeatureStats> {
+    private static final Logger LOG = LoggerFactory.getLogger(ComputeFID.class);
     private final Counter imagesFeaturised = Metrics.counter(ComputeFID.class, "imagesFeaturised");
     private final Counter featurisingMicros = Metrics.counter(ComputeFID.class, "featurisingMicros");
     private final Counter paddingImages = Metrics.counter(ComputeFID.class, "paddingImages");
@@ -348,6 +351,7 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     public void process(ProcessContext c, BoundedWindow window) {
       ImageBatch images = c.element();
       if (images.count() == 0) return;
+      if (partials.isEmpty()) LOG.info("ComputeFID: featurising a bundle ({} extractor)", extractorRef.kind());
       Partial p = partials.computeIfAbsent(window, w -> new Partial(extractorRef.dim()));
       if (c.timestamp().isAfter(p.maxTimestamp)) p.maxTimestamp = c.timestamp();
       String shape = images.height() + "x" + images.width() + "x" + images.channels();
@@ -375,7 +379,11 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
         for (Pending pending : p.pending.values()) {
           if (pending.count > 0) featurise(pending.take(), p.stats);
         }
-        if (p.stats.count() > 0) c.output(p.stats, p.maxTimestamp, e.getKey());
+        if (p.stats.count() > 0) {
+          LOG.info("ComputeFID: featurised {} images of this bundle ({} extractor)", p.stats.count(),
+              extractorRef.kind());
+          c.output(p.stats, p.maxTimestamp, e.getKey());
+        }
       }
       partials.clear();
     }
@@ -418,6 +426,7 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
   /** Merged statistics to the distance against the reference, read on the worker (the covariance may be 33 MB). */
   static final class FrechetFn extends DoFn<FeatureStats, FidResult> {
+    private static final Logger LOG = LoggerFactory.getLogger(ComputeFID.class);
     private final String referenceStats;
     private final String extractor;
 
@@ -432,6 +441,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
         throw new IllegalArgumentException(
             "ComputeFID: FID needs at least 2 images (a covariance needs 2), got " + stats.count());
       }
+      LOG.info("ComputeFID: Fréchet distance of {} images against {}", stats.count(), referenceStats);
+      long start = System.nanoTime();
       FidStats reference = FidStats.read(ModelFiles.localCopy(referenceStats));
       double fid;
       try {
@@ -439,6 +450,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
       } catch (IllegalArgumentException | ArithmeticException e) {
         throw new IllegalArgumentException("ComputeFID against " + referenceStats + ": " + e.getMessage(), e);
       }
+      LOG.info("ComputeFID: FID {} over {} images against {} in {} s", fid, stats.count(), referenceStats,
+          Logs.seconds(start));
       out.output(FidResult.of(fid, stats.count(), stats.dim(), extractor, referenceStats));
     }
   }

@@ -33,6 +33,8 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
@@ -354,6 +356,7 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
 
   /** Trains the router of one cache step (the element) on the whole example set, resuming from its checkpoint. */
   static final class TrainCacheStepFn extends DoFn<Integer, CacheStepRouter> {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainRouter.class);
     private final Counter iterationsRun = Metrics.counter(TrainRouter.class, "iterations");
     private final Distribution cacheStepMillis = Metrics.distribution(TrainRouter.class, "cacheStepMillis");
 
@@ -400,6 +403,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
           };
       long before = resume ? RouterCheckpoint.read(checkpoint).state().iteration() : 0;
       reported[0] = before;
+      LOG.info("TrainRouter: training cache step {}: iterations {}..{} of {} on {} examples (checkpoint {})", k,
+          before + 1, spec.iterations(), spec.iterations(), set.size(), checkpoint);
       RouterTrainingState state =
           ModelCallGate.run(
               1,
@@ -408,6 +413,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
                       set, spec.iterations(), checkpoint, spec.checkpointEvery(), resume, progress, REPORT_EVERY));
       c.output(new CacheStepRouter(k, state.logits(), training.provenance(state, set.fingerprint()), set.fingerprint()));
       cacheStepMillis.update((System.nanoTime() - start) / 1_000_000);
+      LOG.info("TrainRouter: cache step {} trained to iteration {} in {} s", k, state.iteration(),
+          Logs.seconds(start));
     }
 
     private void checkFits(InMemoryExamples set, ModelRef ref) {
@@ -462,6 +469,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
                 + Arrays.toString(got));
       }
       out.output(merge(spec, new ArrayList<>(byStep.values())));
+      LoggerFactory.getLogger(TrainRouter.class).info("TrainRouter: merged the routers of cache steps {}",
+          byStep.keySet());
     }
   }
 
