@@ -414,16 +414,16 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
       }
       Routers.checkFits(router, model, settings.steps());
       ThetaSearch.Choice choice = Routers.choose(router, dit.config(), theta, macsRemoved);
-      return new BatchSampler(dit, settings, choice.schedule(), scheduleId(choice.theta(), choice.schedule()),
-          forwardBatch);
+      return new BatchSampler(dit, settings, choice.schedule(), scheduleId(choice), forwardBatch);
     }
 
-    /** e.g. {@code ddim20-l2c-theta0.1-3f9a02c1}: the sampler, θ and a hash of the mask itself. */
-    private String scheduleId(double t, CacheSchedule schedule) {
+    /** e.g. {@code ddim20-l2c-theta0.1-macs0.221-3f9a02c1}: the sampler, θ, MACs removed, a hash of the mask. */
+    private String scheduleId(ThetaSearch.Choice choice) {
+      CacheSchedule schedule = choice.schedule();
       StringBuilder bits = new StringBuilder();
       for (int k = 0; k < schedule.steps(); k++) bits.append(schedule.bits(k)).append('/');
       String hash = ModelFiles.sha256(bits.toString()).substring(0, 8);
-      return settings.plainScheduleId() + "-l2c-theta" + t + "-" + hash;
+      return ScheduleId.cached(settings.plainScheduleId(), choice.theta(), choice.removedFraction(), hash);
     }
   }
 }

@@ -15,7 +15,14 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.Distinct;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +84,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
   abstract @Nullable VaeRef vae();
 
+  abstract String label();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -93,6 +102,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
     abstract Builder setVae(@Nullable VaeRef vae);
 
+    abstract Builder setLabel(String label);
+
     abstract ComputeFID build();
   }
 
@@ -108,7 +119,14 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
         .setExtractorKind("fmnist")
         .setWeights(null)
         .setBatchSize(DEFAULT_BATCH_SIZE)
+        .setLabel("")
         .build();
+  }
+
+  /** A name for what is measured, e.g. {@code DDIM-20 + L2C 25%}, recorded in the {@link FidResult}. */
+  public ComputeFID withLabel(String label) {
+    if (label == null) throw new IllegalArgumentException("ComputeFID.withLabel: the label is null");
+    return toBuilder().setLabel(label).build();
   }
 
   /** {@code fmnist} (default: the bundled Fashion-MNIST net, 128-d) or {@code inception} (pytorch-fid's, 2048-d). */
@@ -186,10 +204,20 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
   public PCollection<FidResult> expand(PCollection<GeneratedSample> samples) {
     PCollection<ImageBatch> images =
         samples.apply("SampleImages", ParDo.of(new SampleToImageFn(vae()))).setCoder(ImageBatchCoder.of());
-    return expandImages(images);
+    PCollectionView<List<String>> scheduleIds =
+        samples
+            .apply("ScheduleIds", MapElements.into(TypeDescriptors.strings()).via(GeneratedSample::scheduleId))
+            .apply("DistinctScheduleIds", Distinct.create())
+            .apply("ScheduleIdsView", View.asList());
+    return expandImages(images, scheduleIds);
   }
 
   private PCollection<FidResult> expandImages(PCollection<ImageBatch> images) {
+    return expandImages(images, null);
+  }
+
+  private PCollection<FidResult> expandImages(
+      PCollection<ImageBatch> images, @Nullable PCollectionView<List<String>> scheduleIds) {
     FeatureExtractorRef extractor = resolveExtractor();
     if (extractor.dim() != referenceDim()) {
       throw new IllegalArgumentException(
@@ -208,7 +236,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     return partials
         .apply("MergeStats", merge)
         .setCoder(FeatureStatsCoder.of())
-        .apply("FrechetDistance", ParDo.of(new FrechetFn(referenceStats(), extractor.description())))
+        .apply("FrechetDistance", frechet(new FrechetFn(referenceStats(), extractor.description(), label(),
+            scheduleIds), scheduleIds))
         .setCoder(FidResultCoder.of());
   }
 
@@ -231,7 +260,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
         .add(DisplayData.item("extractor", extractorKind()).withLabel("Feature extractor"))
         .addIfNotNull(DisplayData.item("weights", weights()).withLabel("Extractor weights"))
         .add(DisplayData.item("batchSize", batchSize()).withLabel("Images per feature-network call"))
-        .addIfNotNull(DisplayData.item("vae", vae() == null ? null : vae().location()).withLabel("VAE decoder"));
+        .addIfNotNull(DisplayData.item("vae", vae() == null ? null : vae().location()).withLabel("VAE decoder"))
+        .addIfNotDefault(DisplayData.item("label", label()).withLabel("Label of the result"), "");
   }
 
   /** The feature dimension of a stats npz, from the header of {@code mu} only (the covariance is not read here). */
@@ -425,18 +455,30 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
   }
 
   /** Merged statistics to the distance against the reference, read on the worker (the covariance may be 33 MB). */
+  private static ParDo.SingleOutput<FeatureStats, FidResult> frechet(
+      FrechetFn fn, @Nullable PCollectionView<List<String>> scheduleIds) {
+    ParDo.SingleOutput<FeatureStats, FidResult> p = ParDo.of(fn);
+    return scheduleIds == null ? p : p.withSideInputs(scheduleIds);
+  }
+
   static final class FrechetFn extends DoFn<FeatureStats, FidResult> {
     private static final Logger LOG = LoggerFactory.getLogger(ComputeFID.class);
     private final String referenceStats;
     private final String extractor;
+    private final String label;
+    private final @Nullable PCollectionView<List<String>> scheduleIds;
 
-    FrechetFn(String referenceStats, String extractor) {
+    FrechetFn(String referenceStats, String extractor, String label,
+        @Nullable PCollectionView<List<String>> scheduleIds) {
       this.referenceStats = referenceStats;
       this.extractor = extractor;
+      this.label = label;
+      this.scheduleIds = scheduleIds;
     }
 
     @ProcessElement
-    public void process(@Element FeatureStats stats, OutputReceiver<FidResult> out) {
+    public void process(ProcessContext c) {
+      FeatureStats stats = c.element();
       if (stats.count() < 2) {
         throw new IllegalArgumentException(
             "ComputeFID: FID needs at least 2 images (a covariance needs 2), got " + stats.count());
@@ -452,7 +494,9 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
       }
       LOG.info("ComputeFID: FID {} over {} images against {} in {} s", fid, stats.count(), referenceStats,
           Logs.seconds(start));
-      out.output(FidResult.of(fid, stats.count(), stats.dim(), extractor, referenceStats));
+      String schedule =
+          scheduleIds == null ? "" : c.sideInput(scheduleIds).stream().sorted().collect(Collectors.joining(","));
+      c.output(FidResult.of(fid, stats.count(), stats.dim(), extractor, referenceStats, label, schedule));
     }
   }
 }
