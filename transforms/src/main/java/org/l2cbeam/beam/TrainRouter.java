@@ -55,9 +55,9 @@ import org.l2cbeam.core.router.train.TrainingSettings;
  *
  * <pre>{@code
  * PCollectionView<ModelRef> model = p.apply(LoadModel.from("builtin:fmnist-dit")).apply(View.asSingleton());
- * PCollection<RouterArtifact> router =
- *     examples.apply(TrainRouter.using(model).withSamplingSteps(20).withIterations(500)
- *         .withLearningRate(1e-2).withBatch(8).withSeed(0));
+ * PCollection<RouterArtifact> router =                    // 40 iterations x 10 cache steps: minutes on a CPU
+ *     examples.apply(TrainRouter.using(model).withSamplingSteps(20).withIterations(40)
+ *         .withLearningRate(5e-2).withBatch(16).withSeed(0));
  * }</pre>
  *
  * <h2>How it runs</h2>
@@ -82,11 +82,18 @@ import org.l2cbeam.core.router.train.TrainingSettings;
  * function of the example set, the model and the settings alone: bit-identical for any runner, parallelism or
  * bundling, and its JSON carries no wall-clock time, so a re-run writes the same bytes.
  *
+ * <h2>Cost</h2>
+ * {@link #withIterations} counts per cache step, and every cache step is trained: N/2 of them at DDIM-N. So
+ * {@code withIterations(500)} at DDIM-20 is 5 000 training iterations (each three DiT forwards and one backward on a
+ * batch), hours on a CPU for the bundled model. A quick try: {@code withIterations(2)}, or {@link #withCacheSteps}.
+ *
  * <h2>Resume</h2>
  * Each cache step checkpoints to {@link #withTempLocation} (else the pipeline's local {@code --tempLocation}, else
- * the JVM's temp directory) every {@link #withCheckpointEvery} iterations and at the end, under a directory named by
- * a hash of the model, the data and the settings. A retried bundle, or a later run of the same training with as many
- * or more iterations, continues from there, and ends bit-identical to an uninterrupted run.
+ * {@code java.io.tmpdir/l2c-USER}, one per user and owner-only) every {@link #withCheckpointEvery} iterations and at
+ * the end, under a directory named by a hash of the model, the data and the settings. A retried bundle, or a later
+ * run of the same training with as many or more iterations (a notebook's re-run, the same pipeline run again),
+ * resumes from there instead of training again, and ends bit-identical to an uninterrupted run. Point {@link
+ * #withTempLocation} at an empty directory to train from scratch.
  *
  * <h2>One model and one gradient collector per JVM</h2>
  * The DiT is loaded once per worker JVM ({@link SharedModels}) and shared by every trainer thread; DJL allows one
@@ -189,7 +196,10 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
         .build();
   }
 
-  /** Training steps (iterations) for each cache step's router; required. */
+  /**
+   * Training steps (iterations) for each cache step's router; required. The whole training is this times the number
+   * of cache steps (10 at DDIM-20): {@code withIterations(500)} is 5 000 iterations, hours on a CPU.
+   */
   public TrainRouter withIterations(long iterations) {
     if (iterations < 1) {
       throw new IllegalArgumentException(
@@ -237,7 +247,10 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     return toBuilder().setSeed(seed).build();
   }
 
-  /** The local directory for resumable training checkpoints (default: the pipeline's local tempLocation). */
+  /**
+   * The local directory for resumable training checkpoints (default: the pipeline's local {@code --tempLocation},
+   * else {@code java.io.tmpdir/l2c-USER}). A run whose model, data and settings match a checkpoint there resumes it.
+   */
   public TrainRouter withTempLocation(String directory) {
     TrainingCheckpoints.checkLocal("TrainRouter.withTempLocation (checkpoint dir)", directory);
     return toBuilder().setTempLocation(directory).build();
