@@ -51,12 +51,23 @@ public final class ModelCallGate {
 
   /** Runs {@code call} on a gate thread once one of {@code permits} JVM-wide slots is free, and returns its result. */
   public static <T> T run(int permits, Supplier<T> call) {
+    // Beam metrics go to the calling DoFn's container, which is thread-local: hand it to the gate thread.
+    return run(permits, call, MetricsEnvironment.getCurrentContainer());
+  }
+
+  /**
+   * {@link #run} for a caller outside any DoFn (e.g. releasing a model between pipeline runs), which has no metrics
+   * container: asking Beam for one there logs an error.
+   */
+  static <T> T runOutsidePipeline(Supplier<T> call) {
+    return run(1, call, null);
+  }
+
+  private static <T> T run(int permits, Supplier<T> call, MetricsContainer metrics) {
     if (permits <= 0) throw new IllegalArgumentException("permits must be positive, got " + permits);
     if (ON_GATE_THREAD.get()) return call.get();
     ExecutorService gate = GATES.computeIfAbsent(permits, ModelCallGate::newGate);
     keepOpenMpThrottled();
-    // Beam metrics go to the calling DoFn's container, which is thread-local: hand it to the gate thread.
-    MetricsContainer metrics = MetricsEnvironment.getCurrentContainer();
     Future<T> result =
         gate.submit(
             () -> {

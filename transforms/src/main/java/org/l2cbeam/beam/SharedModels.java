@@ -102,7 +102,7 @@ public final class SharedModels {
       released++;
       if (value instanceof AutoCloseable) {
         // On the model-call slot: a model call of this JVM that is still running finishes first.
-        ModelCallGate.run(1, () -> {
+        ModelCallGate.runOutsidePipeline(() -> {
           try {
             ((AutoCloseable) value).close();
           } catch (Exception ex) {
