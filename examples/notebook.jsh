@@ -1,7 +1,8 @@
 // l2c-beam in a notebook: LoadModel -> TrainRouter -> CachedSample -> ComputeFID composed and run three times in one
 // JShell session, as a notebook re-runs its cells. Each run prints its wall and CPU seconds. Every run must give the
-// same results: the cached samples byte for byte (sha256 of samples.npz) and the same FIDs (equal up to the rounding
-// of merging feature statistics in a runner-chosen order, 1e-9 relative at most). Then SharedModels.releaseAll()
+// same results: the cached samples byte for byte (sha256 of samples.npz) and the same FIDs, up to the rounding of
+// merging feature statistics in the order the runner chose (1e-8 relative at most; observed up to 8e-10 with 20
+// images, whose rank-deficient covariance amplifies it). Then SharedModels.releaseAll()
 // frees the loaded models, with the process's resident memory printed.
 //
 //   jshell --class-path "$(cat cp.txt)" examples/notebook.jsh
@@ -78,7 +79,7 @@ Run runOnce() throws Exception {
 }
 
 boolean close(double a, double b) {
-  return Math.abs(a - b) <= 1e-9 * Math.abs(a);
+  return Math.abs(a - b) <= 1e-8 * Math.abs(a);
 }
 
 double rssBefore = rssMegabytes();
@@ -96,7 +97,7 @@ Run first = runs.get(0);
 boolean same = runs.stream().allMatch(r -> r.samplesSha256().equals(first.samplesSha256())
     && close(r.plainFid(), first.plainFid()) && close(r.l2cFid(), first.l2cFid()));
 System.out.println(same
-    ? "notebook: the same samples (byte for byte) and FIDs (within 1e-9) in all 3 runs"
+    ? "notebook: the same samples (byte for byte) and FIDs (within 1e-8) in all 3 runs"
     : "notebook: the runs DIFFER");
 
 System.out.println("notebook: loaded " + SharedModels.loaded());
