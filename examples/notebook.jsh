@@ -3,7 +3,8 @@
 // same results: the cached samples byte for byte (sha256 of samples.npz) and the same FIDs, up to the rounding of
 // merging feature statistics in the order the runner chose (1e-8 relative at most; observed up to 8e-10 with 20
 // images, whose rank-deficient covariance amplifies it). Then SharedModels.releaseAll()
-// frees the loaded models, with the process's resident memory printed.
+// frees the loaded models, with the process's resident memory printed (the bundled models are 10 MB, lost in the
+// JVM's and libtorch's own memory: `l2c bench release` measures a 1 GB model).
 //
 //   jshell --class-path "$(cat cp.txt)" examples/notebook.jsh
 //
@@ -36,11 +37,16 @@ double cpuSeconds() {
       / 1e9;
 }
 
-double rssMegabytes() throws Exception {
+// Resident memory (field VmRSS of /proc/self/status), or its anonymous part (RssAnon: tensors and heap, no file pages).
+double procMegabytes(String field) throws Exception {
   for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-    if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+    if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
   }
   return Double.NaN;
+}
+
+double rssMegabytes() throws Exception {
+  return procMegabytes("VmRSS");
 }
 
 // One run of the whole composition; returns {plain FID, L2C FID} and the sha256 of the L2C samples. Each run trains in a fresh checkpoint directory,
@@ -102,10 +108,10 @@ System.out.println(same
 
 System.out.println("notebook: loaded " + SharedModels.loaded());
 double rssLoaded = rssMegabytes();
+double anonLoaded = procMegabytes("RssAnon");
 int released = SharedModels.releaseAll();
-double rssReleased = rssMegabytes();
 System.out.printf(Locale.ROOT, "notebook: RSS %.0f MB before run 1, %.0f MB after 3 runs, %.0f MB after"
-    + " SharedModels.releaseAll() released %d models (%.1f MB freed)%n", rssBefore, rssLoaded, rssReleased, released,
-    rssLoaded - rssReleased);
+    + " SharedModels.releaseAll() released %d models; anonymous part %.0f MB -> %.0f MB%n", rssBefore, rssLoaded,
+    rssMegabytes(), released, anonLoaded, procMegabytes("RssAnon"));
 System.out.println("notebook: loaded after release " + SharedModels.loaded());
 /exit same ? 0 : 1

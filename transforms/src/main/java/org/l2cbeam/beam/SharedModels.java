@@ -21,8 +21,12 @@ import org.slf4j.LoggerFactory;
  * SharedModels.releaseAll();               // every model, VAE and feature network of this JVM
  * }</pre>
  *
- * Releasing closes the model, which frees its native memory at once. Release only between pipeline runs: a pipeline
- * still running in this JVM would find its model closed. A later run simply loads it again. A failed load is not
+ * Releasing closes the model, which frees its native memory at once, and runs a GC, which unmaps the checkpoint
+ * pages the load left mapped. Whether the process's resident memory then drops to its level before the load is up
+ * to the C allocator: glibc keeps freed chunks below its (growing) mmap threshold for reuse; start the JVM with
+ * {@code MALLOC_MMAP_THRESHOLD_=131072} to have them returned ({@code l2c bench release} measures both). Release only
+ * between pipeline runs: a pipeline still running in this JVM would find its model closed. A later run simply loads
+ * it again. A failed load is not
  * cached: the next caller retries, as a retried bundle would.
  */
 public final class SharedModels {
@@ -113,6 +117,9 @@ public final class SharedModels {
       }
       LOG.info("SharedModels: released {}", key);
     }
+    // Loading leaves garbage that holds native memory until the JVM collects it: the checkpoint's memory-mapped
+    // buffers and direct-buffer copies. A release is rare and asks for memory back, so collect now.
+    if (released > 0) System.gc();
     return released;
   }
 
