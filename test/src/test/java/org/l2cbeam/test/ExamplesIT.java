@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 /**
  * What the README promises a library user, run as the user would: the "Use l2c-beam from your own project" program
@@ -27,6 +29,9 @@ public class ExamplesIT {
   private static final Path ROOT = Path.of(System.getProperty("l2c.repo.root", "..")).toAbsolutePath().normalize();
   private static final Path QUICKSTART = ROOT.resolve("examples/quickstart");
   private static final Path PROGRAM = QUICKSTART.resolve("src/main/java/L2cQuickStart.java");
+
+  /** The programs' java.io.tmpdir: TrainRouter's default checkpoints go there, so no run resumes an earlier one. */
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   @Test
   public void theReadmeQuotesTheTestedProgramAndPomWithTheProjectsVersions() throws Exception {
@@ -48,7 +53,8 @@ public class ExamplesIT {
 
   @Test
   public void theQuickStartProgramRunsAndPrintsBothFids() throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(java("java"), "-Dai.djl.offline=true", "-cp", classpath(),
+    List<String> cmd = new ArrayList<>(List.of(java("java"), "-Dai.djl.offline=true",
+        "-Djava.io.tmpdir=" + tmp.getRoot(), "-cp", classpath(),
         PROGRAM.toString(), "20", "1"));
     String out = run(cmd);
     assertThat(out, matchesPattern("(?s).*\nDDIM-20 +FID [0-9.]+ over 20 images, 0\\.0% of the MACs removed"
@@ -60,7 +66,8 @@ public class ExamplesIT {
 
   @Test
   public void theNotebookScriptRunsThreeTimesInOneJShellWithTheSameResults() throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(java("jshell"), "-R-Dai.djl.offline=true", "-R-Dl2c.samples=20",
+    List<String> cmd = new ArrayList<>(List.of(java("jshell"), "-R-Dai.djl.offline=true",
+        "-R-Djava.io.tmpdir=" + tmp.getRoot(), "-R-Dl2c.samples=20",
         "-R-Dl2c.iterations=1", "-R-Dl2c.examples=200", "--class-path", classpath(),
         ROOT.resolve("examples/notebook.jsh").toString()));
     String out = run(cmd);
