@@ -1,6 +1,9 @@
 package org.l2cbeam.beam;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.io.Closeable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
@@ -8,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.apache.beam.sdk.metrics.MetricsContainer;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
@@ -101,18 +105,18 @@ public final class ModelCallGate {
 
   /** The JVM-wide idle team; the holder class makes it start exactly once, on first use. */
   private static final class IdleOpenMpTeam {
-    static final java.util.concurrent.CompletableFuture<Void> READY = start();
+    static final CompletableFuture<Void> READY = start();
 
-    private static java.util.concurrent.CompletableFuture<Void> start() {
-      java.util.concurrent.CompletableFuture<Void> ready = new java.util.concurrent.CompletableFuture<>();
+    private static CompletableFuture<Void> start() {
+      CompletableFuture<Void> ready = new CompletableFuture<>();
       Thread t =
           new Thread(
               () -> {
                 try {
                   Torch.inferenceMode();
                   // 2^21 elements are 64 of ATen's parallel grains: the op runs on every intra-op thread.
-                  try (ai.djl.ndarray.NDManager m = Torch.newManager()) {
-                    m.ones(new ai.djl.ndarray.types.Shape(1 << 21)).add(1f).sum().getFloat();
+                  try (NDManager m = Torch.newManager()) {
+                    m.ones(new Shape(1 << 21)).add(1f).sum().getFloat();
                   }
                   ready.complete(null);
                 } catch (RuntimeException | Error e) {
@@ -120,7 +124,7 @@ public final class ModelCallGate {
                   return;
                 }
                 while (true) {
-                  java.util.concurrent.locks.LockSupport.park(); // keeps this thread, and so its team, alive
+                  LockSupport.park(); // keeps this thread, and so its team, alive
                 }
               },
               "l2c-openmp-idle");
