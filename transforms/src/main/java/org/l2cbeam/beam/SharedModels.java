@@ -68,17 +68,19 @@ public final class SharedModels {
         .sorted().collect(java.util.stream.Collectors.toList());
   }
 
-  /** Releases the DiT of {@code model} (see {@link #release(String, String)}). */
+  /** Releases the DiT of {@code model}, with whatever kernels it was loaded (see {@link #release(String, String)}). */
   public static boolean release(ModelRef model) {
     return release(DIT, model.fingerprint());
   }
 
   /**
-   * Removes the model of {@code kind} with weights {@code fingerprint} from this JVM and closes it, freeing its
-   * native memory. Returns false if it was not loaded. Only between pipeline runs (see the class comment).
+   * Removes the model of {@code kind} with weights {@code fingerprint} from this JVM, in every variant it was loaded
+   * in (a DiT is keyed by its weights and its kernels), and closes it, freeing its native memory. Returns false if it
+   * was not loaded. Only between pipeline runs (see the class comment).
    */
   public static boolean release(String kind, String fingerprint) {
-    return releaseWhere(key -> key.equals(kind + "/" + fingerprint)) > 0;
+    String key = kind + "/" + fingerprint;
+    return releaseWhere(k -> k.equals(key) || k.startsWith(key + "/")) > 0;
   }
 
   /** Releases every model of {@code kind} ({@link #DIT}, {@link #VAE}, {@link #FEATURE_NETWORK}); returns how many. */

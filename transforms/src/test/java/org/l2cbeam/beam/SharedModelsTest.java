@@ -133,6 +133,13 @@ public class SharedModelsTest {
     assertThat(second != first, equalTo(true));
     assertThat(loads.get(), equalTo(2));
 
+    // A model keyed by its weights and a variant (a DiT's kernels) goes with a release of its weights.
+    Closeable variant = SharedModels.get("release-test", fp + "/onednn-fp32", Closeable.class, Closeable::new);
+    assertThat(SharedModels.release("release-test", fp), equalTo(true));
+    assertThat(variant.closed.get(), equalTo(1));
+    assertThat(second.closed.get(), equalTo(1));
+    second = SharedModels.get("release-test", fp, Closeable.class, loader);
+
     assertThat(SharedModels.releaseAll("release-test"), equalTo(1));
     assertThat(second.closed.get(), equalTo(1));
     assertThat(SharedModels.releaseAll("release-other"), equalTo(1));
