@@ -35,12 +35,17 @@ public class DemoQuickIT {
     Path out = tmp.getRoot().toPath().resolve("demo-out");
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     PrintStream saved = System.out;
+    // TrainRouter's default checkpoints live under java.io.tmpdir: a fresh one, so the routers are trained here
+    // rather than resumed from an earlier run's finished checkpoints (and the training metrics below exist).
+    String savedTmp = System.getProperty("java.io.tmpdir");
+    System.setProperty("java.io.tmpdir", tmp.newFolder("tmpdir").toString());
     int code;
     try (PrintStream capture = new PrintStream(stdout, true, StandardCharsets.UTF_8)) {
       System.setOut(capture);
       code = L2c.execute("demo", "--quick", "--out", out.toString());
     } finally {
       System.setOut(saved);
+      System.setProperty("java.io.tmpdir", savedTmp);
     }
     String printed = stdout.toString(StandardCharsets.UTF_8);
     saved.print(printed);
