@@ -35,12 +35,17 @@ public class DemoQuickIT {
     Path out = tmp.getRoot().toPath().resolve("demo-out");
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     PrintStream saved = System.out;
+    // TrainRouter's default checkpoints live under java.io.tmpdir: a fresh one, so the routers are trained here
+    // rather than resumed from an earlier run's finished checkpoints (and the training metrics below exist).
+    String savedTmp = System.getProperty("java.io.tmpdir");
+    System.setProperty("java.io.tmpdir", tmp.newFolder("tmpdir").toString());
     int code;
     try (PrintStream capture = new PrintStream(stdout, true, StandardCharsets.UTF_8)) {
       System.setOut(capture);
       code = L2c.execute("demo", "--quick", "--out", out.toString());
     } finally {
       System.setOut(saved);
+      System.setProperty("java.io.tmpdir", savedTmp);
     }
     String printed = stdout.toString(StandardCharsets.UTF_8);
     saved.print(printed);
@@ -62,6 +67,13 @@ public class DemoQuickIT {
     // The end of the run says where the outputs went and shows the table.
     assertThat(printed, containsString(out.toString()));
     assertThat(printed, containsString("| setting | NFE |"));
+    // ... and the pipeline's final metrics: counters, router loss and it/s per cache step, distributions.
+    assertThat(printed, containsString("[demo] pipeline DONE after"));
+    assertThat(printed, containsString("  TrainRouter.iterations = "));
+    assertThat(printed, containsString("  TrainRouter.cacheStep0.loss = "));
+    assertThat(printed, containsString("  TrainRouter.cacheStep0.itPerSec = "));
+    assertThat(printed, containsString("  CachedSample.batchMillis = count "));
+    assertThat(printed, containsString("  ComputeFID.imagesPerSecond = count "));
   }
 
   private static void png(Path file) throws Exception {

@@ -63,6 +63,11 @@ public final class BatchSampler {
     this.latentOutput = !isPixelSpace(dit.config().inChannels);
   }
 
+  /** The schedule id its samples carry, e.g. {@code ddim20} or {@code ddim20-l2c-theta0.1-3f9a02c1}. */
+  public String scheduleId() {
+    return scheduleId;
+  }
+
   /**
    * Whether a model's samples are images (1 or 3 channels, quantised to uint8) rather than latents (float, for a VAE
    * downstream), e.g. the 4-channel latents of the official DiT and U-ViT models.

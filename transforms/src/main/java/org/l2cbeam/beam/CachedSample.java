@@ -23,6 +23,8 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.Kernels;
@@ -326,6 +328,7 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
 
   /** Samples one batch of requests (sorted by id, so a batch's model calls never depend on arrival order). */
   static final class SampleFn extends DoFn<KV<Long, Iterable<SampleRequest>>, GeneratedSample> {
+    private static final Logger LOG = LoggerFactory.getLogger(CachedSample.class);
     private final Counter images = Metrics.counter(CachedSample.class, "images");
     private final Counter samplingMicros = Metrics.counter(CachedSample.class, "samplingMicros");
     private final Counter unitsComputed = Metrics.counter(CachedSample.class, "unitsComputed");
@@ -380,7 +383,11 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
       }
       batch.sort(Comparator.comparingLong(SampleRequest::id));
       BatchSampler s = samplerFor(model, router);
+      LOG.info("CachedSample: sampling {} requests (ids {}..{}), {}", batch.size(), batch.get(0).id(),
+          batch.get(batch.size() - 1).id(), s.scheduleId());
       BatchSampler.Result r = ModelCallGate.run(modelCallsPerWorker, () -> s.sample(batch));
+      LOG.info("CachedSample: sampled ids {}..{} in {} s", batch.get(0).id(), batch.get(batch.size() - 1).id(),
+          String.format(java.util.Locale.ROOT, "%.1f", r.nanos / 1e9));
       images.inc(r.samples.size());
       samplingMicros.inc(r.nanos / 1000);
       unitsComputed.inc(r.unitsComputed);
@@ -407,16 +414,16 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
       }
       Routers.checkFits(router, model, settings.steps());
       ThetaSearch.Choice choice = Routers.choose(router, dit.config(), theta, macsRemoved);
-      return new BatchSampler(dit, settings, choice.schedule(), scheduleId(choice.theta(), choice.schedule()),
-          forwardBatch);
+      return new BatchSampler(dit, settings, choice.schedule(), scheduleId(choice), forwardBatch);
     }
 
-    /** e.g. {@code ddim20-l2c-theta0.1-3f9a02c1}: the sampler, θ and a hash of the mask itself. */
-    private String scheduleId(double t, CacheSchedule schedule) {
+    /** e.g. {@code ddim20-l2c-theta0.1-macs0.221-3f9a02c1}: the sampler, θ, MACs removed, a hash of the mask. */
+    private String scheduleId(ThetaSearch.Choice choice) {
+      CacheSchedule schedule = choice.schedule();
       StringBuilder bits = new StringBuilder();
       for (int k = 0; k < schedule.steps(); k++) bits.append(schedule.bits(k)).append('/');
       String hash = ModelFiles.sha256(bits.toString()).substring(0, 8);
-      return settings.plainScheduleId() + "-l2c-theta" + t + "-" + hash;
+      return ScheduleId.cached(settings.plainScheduleId(), choice.theta(), choice.removedFraction(), hash);
     }
   }
 }

@@ -21,7 +21,7 @@ import org.l2cbeam.core.router.train.InMemoryExamples;
  * only: the same router on any runner, at any parallelism. Equal examples have equal keys, and swapping two equal
  * examples changes nothing, so the order is total on what matters.
  */
-public final class CanonicalTrainingSet {
+final class CanonicalTrainingSet {
   private CanonicalTrainingSet() {}
 
   /**

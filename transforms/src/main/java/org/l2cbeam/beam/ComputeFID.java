@@ -15,8 +15,17 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.Distinct;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.joda.time.Instant;
 import org.l2cbeam.core.fid.FeatureExtractor;
 import org.l2cbeam.core.fid.FeatureStats;
@@ -75,6 +84,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
   abstract @Nullable VaeRef vae();
 
+  abstract String label();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -91,6 +102,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
     abstract Builder setVae(@Nullable VaeRef vae);
 
+    abstract Builder setLabel(String label);
+
     abstract ComputeFID build();
   }
 
@@ -106,7 +119,14 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
         .setExtractorKind("fmnist")
         .setWeights(null)
         .setBatchSize(DEFAULT_BATCH_SIZE)
+        .setLabel("")
         .build();
+  }
+
+  /** A name for what is measured, e.g. {@code DDIM-20 + L2C 25%}, recorded in the {@link FidResult}. */
+  public ComputeFID withLabel(String label) {
+    if (label == null) throw new IllegalArgumentException("ComputeFID.withLabel: the label is null");
+    return toBuilder().setLabel(label).build();
   }
 
   /** {@code fmnist} (default: the bundled Fashion-MNIST net, 128-d) or {@code inception} (pytorch-fid's, 2048-d). */
@@ -184,10 +204,20 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
   public PCollection<FidResult> expand(PCollection<GeneratedSample> samples) {
     PCollection<ImageBatch> images =
         samples.apply("SampleImages", ParDo.of(new SampleToImageFn(vae()))).setCoder(ImageBatchCoder.of());
-    return expandImages(images);
+    PCollectionView<List<String>> scheduleIds =
+        samples
+            .apply("ScheduleIds", MapElements.into(TypeDescriptors.strings()).via(GeneratedSample::scheduleId))
+            .apply("DistinctScheduleIds", Distinct.create())
+            .apply("ScheduleIdsView", View.asList());
+    return expandImages(images, scheduleIds);
   }
 
   private PCollection<FidResult> expandImages(PCollection<ImageBatch> images) {
+    return expandImages(images, null);
+  }
+
+  private PCollection<FidResult> expandImages(
+      PCollection<ImageBatch> images, @Nullable PCollectionView<List<String>> scheduleIds) {
     FeatureExtractorRef extractor = resolveExtractor();
     if (extractor.dim() != referenceDim()) {
       throw new IllegalArgumentException(
@@ -206,7 +236,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     return partials
         .apply("MergeStats", merge)
         .setCoder(FeatureStatsCoder.of())
-        .apply("FrechetDistance", ParDo.of(new FrechetFn(referenceStats(), extractor.description())))
+        .apply("FrechetDistance", frechet(new FrechetFn(referenceStats(), extractor.description(), label(),
+            scheduleIds), scheduleIds))
         .setCoder(FidResultCoder.of());
   }
 
@@ -229,7 +260,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
         .add(DisplayData.item("extractor", extractorKind()).withLabel("Feature extractor"))
         .addIfNotNull(DisplayData.item("weights", weights()).withLabel("Extractor weights"))
         .add(DisplayData.item("batchSize", batchSize()).withLabel("Images per feature-network call"))
-        .addIfNotNull(DisplayData.item("vae", vae() == null ? null : vae().location()).withLabel("VAE decoder"));
+        .addIfNotNull(DisplayData.item("vae", vae() == null ? null : vae().location()).withLabel("VAE decoder"))
+        .addIfNotDefault(DisplayData.item("label", label()).withLabel("Label of the result"), "");
   }
 
   /** The feature dimension of a stats npz, from the header of {@code mu} only (the covariance is not read here). */
@@ -290,6 +322,7 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
    * and emits one partial {@link FeatureStats} per window and bundle.
    */
   static final class FeaturiseFn extends DoFn<ImageBatch, FeatureStats> {
+    private static final Logger LOG = LoggerFactory.getLogger(ComputeFID.class);
     private final Counter imagesFeaturised = Metrics.counter(ComputeFID.class, "imagesFeaturised");
     private final Counter featurisingMicros = Metrics.counter(ComputeFID.class, "featurisingMicros");
     private final Counter paddingImages = Metrics.counter(ComputeFID.class, "paddingImages");
@@ -348,6 +381,7 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     public void process(ProcessContext c, BoundedWindow window) {
       ImageBatch images = c.element();
       if (images.count() == 0) return;
+      if (partials.isEmpty()) LOG.info("ComputeFID: featurising a bundle ({} extractor)", extractorRef.kind());
       Partial p = partials.computeIfAbsent(window, w -> new Partial(extractorRef.dim()));
       if (c.timestamp().isAfter(p.maxTimestamp)) p.maxTimestamp = c.timestamp();
       String shape = images.height() + "x" + images.width() + "x" + images.channels();
@@ -375,7 +409,11 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
         for (Pending pending : p.pending.values()) {
           if (pending.count > 0) featurise(pending.take(), p.stats);
         }
-        if (p.stats.count() > 0) c.output(p.stats, p.maxTimestamp, e.getKey());
+        if (p.stats.count() > 0) {
+          LOG.info("ComputeFID: featurised {} images of this bundle ({} extractor)", p.stats.count(),
+              extractorRef.kind());
+          c.output(p.stats, p.maxTimestamp, e.getKey());
+        }
       }
       partials.clear();
     }
@@ -417,21 +455,36 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
   }
 
   /** Merged statistics to the distance against the reference, read on the worker (the covariance may be 33 MB). */
+  private static ParDo.SingleOutput<FeatureStats, FidResult> frechet(
+      FrechetFn fn, @Nullable PCollectionView<List<String>> scheduleIds) {
+    ParDo.SingleOutput<FeatureStats, FidResult> p = ParDo.of(fn);
+    return scheduleIds == null ? p : p.withSideInputs(scheduleIds);
+  }
+
   static final class FrechetFn extends DoFn<FeatureStats, FidResult> {
+    private static final Logger LOG = LoggerFactory.getLogger(ComputeFID.class);
     private final String referenceStats;
     private final String extractor;
+    private final String label;
+    private final @Nullable PCollectionView<List<String>> scheduleIds;
 
-    FrechetFn(String referenceStats, String extractor) {
+    FrechetFn(String referenceStats, String extractor, String label,
+        @Nullable PCollectionView<List<String>> scheduleIds) {
       this.referenceStats = referenceStats;
       this.extractor = extractor;
+      this.label = label;
+      this.scheduleIds = scheduleIds;
     }
 
     @ProcessElement
-    public void process(@Element FeatureStats stats, OutputReceiver<FidResult> out) {
+    public void process(ProcessContext c) {
+      FeatureStats stats = c.element();
       if (stats.count() < 2) {
         throw new IllegalArgumentException(
             "ComputeFID: FID needs at least 2 images (a covariance needs 2), got " + stats.count());
       }
+      LOG.info("ComputeFID: Fréchet distance of {} images against {}", stats.count(), referenceStats);
+      long start = System.nanoTime();
       FidStats reference = FidStats.read(ModelFiles.localCopy(referenceStats));
       double fid;
       try {
@@ -439,7 +492,11 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
       } catch (IllegalArgumentException | ArithmeticException e) {
         throw new IllegalArgumentException("ComputeFID against " + referenceStats + ": " + e.getMessage(), e);
       }
-      out.output(FidResult.of(fid, stats.count(), stats.dim(), extractor, referenceStats));
+      LOG.info("ComputeFID: FID {} over {} images against {} in {} s", fid, stats.count(), referenceStats,
+          Logs.seconds(start));
+      String schedule =
+          scheduleIds == null ? "" : c.sideInput(scheduleIds).stream().sorted().collect(Collectors.joining(","));
+      c.output(FidResult.of(fid, stats.count(), stats.dim(), extractor, referenceStats, label, schedule));
     }
   }
 }

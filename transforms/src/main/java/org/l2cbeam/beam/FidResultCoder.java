@@ -25,6 +25,8 @@ public final class FidResultCoder extends AtomicCoder<FidResult> {
     data.writeInt(v.featureDimension());
     ModelRefCoder.writeString(data, v.extractor());
     ModelRefCoder.writeString(data, v.reference());
+    ModelRefCoder.writeString(data, v.label());
+    ModelRefCoder.writeString(data, v.scheduleId());
   }
 
   @Override
@@ -32,7 +34,7 @@ public final class FidResultCoder extends AtomicCoder<FidResult> {
     DataInputStream data = new DataInputStream(in);
     return FidResult.of(
         data.readDouble(), data.readLong(), data.readInt(), ModelRefCoder.readString(data),
-        ModelRefCoder.readString(data));
+        ModelRefCoder.readString(data), ModelRefCoder.readString(data), ModelRefCoder.readString(data));
   }
 
   @Override

@@ -15,6 +15,8 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Validates a DiT checkpoint and yields its {@link ModelRef}: one small element, typically turned into a side input
@@ -167,9 +169,15 @@ public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>
       this.execution = execution;
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(LoadModel.class);
+
     @ProcessElement
     public void process(@Element String location, OutputReceiver<ModelRef> out) {
+      LOG.info("LoadModel: validating {}", location);
+      long start = System.nanoTime();
       ModelRef ref = DitModels.describe(location, numHeads);
+      LOG.info("LoadModel: {} is a valid {} checkpoint ({} cache units, fingerprint {}) in {} s", location,
+          ref.architecture(), ref.cacheUnits(), ref.fingerprint(), Logs.seconds(start));
       out.output(execution.isEmpty() ? ref : ref.withExecution(ModelExecution.parse(execution)));
       validated.inc();
     }

@@ -58,14 +58,95 @@ final class ModelFiles {
       }
       return;
     }
-    try {
-      MatchResult m = FileSystems.match(List.of(location), EmptyMatchTreatment.DISALLOW).get(0);
-      if (m.status() != MatchResult.Status.OK || m.metadata().isEmpty()) {
-        throw new IllegalArgumentException(option + ": no such file: " + location);
-      }
-    } catch (IOException e) {
-      throw new IllegalArgumentException(option + ": cannot check " + location + ": " + e.getMessage(), e);
+    checkFileSystem(option, location);
+    MatchResult m = matchWithin(option, location, remoteCheckSeconds());
+    if (m.status() == MatchResult.Status.NOT_FOUND) {
+      throw new IllegalArgumentException(option + ": no such file: " + location);
     }
+    try {
+      if (m.metadata().isEmpty()) throw new IllegalArgumentException(option + ": no such file: " + location);
+    } catch (IOException e) { // status ERROR: the cause is what the user needs (no network, no credentials, ...)
+      throw new IllegalArgumentException(option + ": cannot check " + location + ": " + causes(e), e);
+    }
+  }
+
+  /** Seconds a construction-time check of a remote location may take: {@code -Dl2c.remoteCheckSeconds}, default 20. */
+  static long remoteCheckSeconds() {
+    return Long.getLong("l2c.remoteCheckSeconds", 20);
+  }
+
+  /**
+   * Matches {@code location}, giving up after {@code seconds}: a file system client without network may retry for
+   * minutes, and a pipeline's construction should say what is wrong at once.
+   */
+  private static MatchResult matchWithin(String option, String location, long seconds) {
+    java.util.concurrent.FutureTask<MatchResult> match =
+        new java.util.concurrent.FutureTask<>(
+            () -> FileSystems.match(List.of(location), EmptyMatchTreatment.ALLOW).get(0));
+    Thread t = new Thread(match, "l2c-check-" + location);
+    t.setDaemon(true);
+    t.start();
+    try {
+      return match.get(seconds, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      match.cancel(true);
+      throw new IllegalArgumentException(
+          option + ": gave up checking " + location + " after " + seconds + " s without an answer (no network? no"
+              + " credentials?); -Dl2c.remoteCheckSeconds=N waits longer, withoutValidation() skips the check where"
+              + " the transform has it", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalArgumentException(option + ": cannot check " + location + ": " + causes(e.getCause()),
+          e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(option + ": interrupted while checking " + location, e);
+    }
+  }
+
+  /**
+   * Fails naming {@code option}, the location and what to do unless Beam's {@link FileSystems} can read its scheme:
+   * Beam's own message ("No filesystem found for scheme gs") names neither the transform nor the fix.
+   */
+  static void checkFileSystem(String option, String location) {
+    String scheme = location.substring(0, location.indexOf("://"));
+    try {
+      FileSystems.matchNewResource(location, false);
+    } catch (IllegalArgumentException e) {
+      if (e.getMessage() == null || !e.getMessage().contains("No filesystem found")) throw e;
+      boolean gcs = "gs".equals(scheme);
+      boolean gcsOnClasspath = gcs && onClasspath("org.apache.beam.sdk.extensions.gcp.storage.GcsFileSystemRegistrar");
+      String fix;
+      if (gcs && !gcsOnClasspath) {
+        fix = "add Beam's GCP extension (org.apache.beam:beam-sdks-java-extensions-google-cloud-platform-core; the"
+            + " l2c build's -Pdataflow profile has it) to the classpath, and create the pipeline with its options,"
+            + " Pipeline.create(options)";
+      } else {
+        fix = "the file system for " + scheme + ":// is registered by creating the pipeline with its options,"
+            + " Pipeline.create(options), before applying the transform (or FileSystems.setDefaultPipelineOptions("
+            + "options)); check that its Beam extension is on the classpath";
+      }
+      throw new IllegalArgumentException(
+          option + ": no file system for " + scheme + ":// in this JVM, so " + location + " cannot be read: " + fix, e);
+    }
+  }
+
+  private static boolean onClasspath(String className) {
+    try {
+      Class.forName(className, false, ModelFiles.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  /** "message (caused by X: message)" down the cause chain, e.g. to the UnknownHostException behind an error. */
+  static String causes(Throwable e) {
+    StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
+    java.util.Set<Throwable> seen = new java.util.HashSet<>();
+    for (Throwable c = e.getCause(); c != null && seen.add(c); c = c.getCause()) {
+      sb.append(" (caused by ").append(c.getClass().getName()).append(": ").append(c.getMessage()).append(')');
+    }
+    return sb.toString();
   }
 
   /** A local path for {@code location} (a builtin is materialised, a remote file copied to the local cache). */
@@ -76,6 +157,7 @@ final class ModelFiles {
     if (!isRemote(location)) {
       return localPath(location);
     }
+    checkFileSystem("reading " + location, location);
     ResourceId remote = FileSystems.matchNewResource(location, false);
     Path dir = cacheDir().resolve(sha256(location).substring(0, 16));
     Path target = dir.resolve(remote.getFilename());

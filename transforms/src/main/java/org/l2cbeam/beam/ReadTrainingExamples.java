@@ -39,6 +39,9 @@ public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollectio
 
   abstract @Nullable PCollectionView<ModelRef> model();
 
+  /** 0: every example. */
+  abstract int limit();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -46,6 +49,8 @@ public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollectio
     abstract Builder setLocation(String location);
 
     abstract Builder setModel(@Nullable PCollectionView<ModelRef> model);
+
+    abstract Builder setLimit(int limit);
 
     abstract ReadTrainingExamples build();
   }
@@ -60,7 +65,7 @@ public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollectio
           "ReadTrainingExamples.from (data): " + location + " must be local or builtin (IDX and safetensors files are"
               + " memory-mapped)");
     }
-    return new AutoValue_ReadTrainingExamples.Builder().setLocation(location).build();
+    return new AutoValue_ReadTrainingExamples.Builder().setLocation(location).setLimit(0).build();
   }
 
   /** The model whose input shape and classes the examples must fit (from {@link LoadModel}); required. */
@@ -69,6 +74,17 @@ public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollectio
       throw new IllegalArgumentException("ReadTrainingExamples.forModel: the model side input is null (use LoadModel)");
     }
     return toBuilder().setModel(model).build();
+  }
+
+  /**
+   * Reads only the first {@code examples} examples of the data (in file order), e.g. a small training set for a quick
+   * run in a notebook. Default: all.
+   */
+  public ReadTrainingExamples withLimit(int examples) {
+    if (examples < 1) {
+      throw new IllegalArgumentException("ReadTrainingExamples.withLimit: must be >= 1 example, got " + examples);
+    }
+    return toBuilder().setLimit(examples).build();
   }
 
   @Override
@@ -82,14 +98,15 @@ public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollectio
     }
     return input
         .apply("DataLocation", Create.of(location()))
-        .apply("ReadExamples", ParDo.of(new ReadFn(model())).withSideInputs(model()))
+        .apply("ReadExamples", ParDo.of(new ReadFn(model(), limit())).withSideInputs(model()))
         .setCoder(TrainingExampleCoder.of());
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("location", location()).withLabel("Training data"));
+    builder.add(DisplayData.item("location", location()).withLabel("Training data"))
+        .addIfNotDefault(DisplayData.item("limit", limit()).withLabel("First examples read"), 0);
   }
 
   static Path localPath(String location) {
@@ -106,9 +123,11 @@ public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollectio
   static final class ReadFn extends DoFn<String, TrainingExample> {
     private final Counter read = Metrics.counter(ReadTrainingExamples.class, "examples");
     private final PCollectionView<ModelRef> modelView;
+    private final int limit;
 
-    ReadFn(PCollectionView<ModelRef> modelView) {
+    ReadFn(PCollectionView<ModelRef> modelView, int limit) {
       this.modelView = modelView;
+      this.limit = limit;
     }
 
     @ProcessElement
@@ -122,12 +141,13 @@ public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollectio
       }
       int[] s = data.exampleShape();
       int n = s[0] * s[1] * s[2];
-      for (int i = 0; i < data.size(); i++) {
+      int count = limit > 0 ? Math.min(limit, data.size()) : data.size();
+      for (int i = 0; i < count; i++) {
         float[] v = new float[n];
         data.copyExample(i, v, 0);
         c.output(TrainingExample.of(data.label(i), s[0], s[1], s[2], v));
       }
-      read.inc(data.size());
+      read.inc(count);
     }
   }
 }

@@ -33,6 +33,8 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
@@ -53,9 +55,9 @@ import org.l2cbeam.core.router.train.TrainingSettings;
  *
  * <pre>{@code
  * PCollectionView<ModelRef> model = p.apply(LoadModel.from("builtin:fmnist-dit")).apply(View.asSingleton());
- * PCollection<RouterArtifact> router =
- *     examples.apply(TrainRouter.using(model).withSamplingSteps(20).withIterations(500)
- *         .withLearningRate(1e-2).withBatch(8).withSeed(0));
+ * PCollection<RouterArtifact> router =                    // 40 iterations x 10 cache steps: minutes on a CPU
+ *     examples.apply(TrainRouter.using(model).withSamplingSteps(20).withIterations(40)
+ *         .withLearningRate(5e-2).withBatch(16).withSeed(0));
  * }</pre>
  *
  * <h2>How it runs</h2>
@@ -80,11 +82,18 @@ import org.l2cbeam.core.router.train.TrainingSettings;
  * function of the example set, the model and the settings alone: bit-identical for any runner, parallelism or
  * bundling, and its JSON carries no wall-clock time, so a re-run writes the same bytes.
  *
+ * <h2>Cost</h2>
+ * {@link #withIterations} counts per cache step, and every cache step is trained: N/2 of them at DDIM-N. So
+ * {@code withIterations(500)} at DDIM-20 is 5 000 training iterations (each three DiT forwards and one backward on a
+ * batch), hours on a CPU for the bundled model. A quick try: {@code withIterations(2)}, or {@link #withCacheSteps}.
+ *
  * <h2>Resume</h2>
  * Each cache step checkpoints to {@link #withTempLocation} (else the pipeline's local {@code --tempLocation}, else
- * the JVM's temp directory) every {@link #withCheckpointEvery} iterations and at the end, under a directory named by
- * a hash of the model, the data and the settings. A retried bundle, or a later run of the same training with as many
- * or more iterations, continues from there, and ends bit-identical to an uninterrupted run.
+ * {@code java.io.tmpdir/l2c-USER}, one per user and owner-only) every {@link #withCheckpointEvery} iterations and at
+ * the end, under a directory named by a hash of the model, the data and the settings. A retried bundle, or a later
+ * run of the same training with as many or more iterations (a notebook's re-run, the same pipeline run again),
+ * resumes from there instead of training again, and ends bit-identical to an uninterrupted run. Point {@link
+ * #withTempLocation} at an empty directory to train from scratch.
  *
  * <h2>One model and one gradient collector per JVM</h2>
  * The DiT is loaded once per worker JVM ({@link SharedModels}) and shared by every trainer thread; DJL allows one
@@ -187,7 +196,10 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
         .build();
   }
 
-  /** Training steps (iterations) for each cache step's router; required. */
+  /**
+   * Training steps (iterations) for each cache step's router; required. The whole training is this times the number
+   * of cache steps (10 at DDIM-20): {@code withIterations(500)} is 5 000 iterations, hours on a CPU.
+   */
   public TrainRouter withIterations(long iterations) {
     if (iterations < 1) {
       throw new IllegalArgumentException(
@@ -235,7 +247,10 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     return toBuilder().setSeed(seed).build();
   }
 
-  /** The local directory for resumable training checkpoints (default: the pipeline's local tempLocation). */
+  /**
+   * The local directory for resumable training checkpoints (default: the pipeline's local {@code --tempLocation},
+   * else {@code java.io.tmpdir/l2c-USER}). A run whose model, data and settings match a checkpoint there resumes it.
+   */
   public TrainRouter withTempLocation(String directory) {
     TrainingCheckpoints.checkLocal("TrainRouter.withTempLocation (checkpoint dir)", directory);
     return toBuilder().setTempLocation(directory).build();
@@ -354,6 +369,7 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
 
   /** Trains the router of one cache step (the element) on the whole example set, resuming from its checkpoint. */
   static final class TrainCacheStepFn extends DoFn<Integer, CacheStepRouter> {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainRouter.class);
     private final Counter iterationsRun = Metrics.counter(TrainRouter.class, "iterations");
     private final Distribution cacheStepMillis = Metrics.distribution(TrainRouter.class, "cacheStepMillis");
 
@@ -400,6 +416,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
           };
       long before = resume ? RouterCheckpoint.read(checkpoint).state().iteration() : 0;
       reported[0] = before;
+      LOG.info("TrainRouter: training cache step {}: iterations {}..{} of {} on {} examples (checkpoint {})", k,
+          before + 1, spec.iterations(), spec.iterations(), set.size(), checkpoint);
       RouterTrainingState state =
           ModelCallGate.run(
               1,
@@ -408,6 +426,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
                       set, spec.iterations(), checkpoint, spec.checkpointEvery(), resume, progress, REPORT_EVERY));
       c.output(new CacheStepRouter(k, state.logits(), training.provenance(state, set.fingerprint()), set.fingerprint()));
       cacheStepMillis.update((System.nanoTime() - start) / 1_000_000);
+      LOG.info("TrainRouter: cache step {} trained to iteration {} in {} s", k, state.iteration(),
+          Logs.seconds(start));
     }
 
     private void checkFits(InMemoryExamples set, ModelRef ref) {
@@ -462,6 +482,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
                 + Arrays.toString(got));
       }
       out.output(merge(spec, new ArrayList<>(byStep.values())));
+      LoggerFactory.getLogger(TrainRouter.class).info("TrainRouter: merged the routers of cache steps {}",
+          byStep.keySet());
     }
   }
 

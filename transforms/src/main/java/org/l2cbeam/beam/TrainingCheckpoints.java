@@ -11,7 +11,8 @@ import org.l2cbeam.core.router.train.TrainingSettings;
  * {@code BASE/l2c-train-router/RUN/cache-step-K.train.safetensors}.
  *
  * <p>BASE is {@link TrainRouter#withTempLocation}, else the pipeline's {@code --tempLocation} when it is a local
- * directory, else {@code java.io.tmpdir}. RUN is a hash of everything that defines the run except its length (model
+ * directory, else {@code java.io.tmpdir/l2c-USER} (one per user, created readable by its owner only, so that users
+ * sharing a machine never resume, or overwrite, each other's training). RUN is a hash of everything that defines the run except its length (model
  * and data fingerprints, the settings without the cache step): a checkpoint found there was made by the same problem,
  * and the core refuses to resume anything else ({@code RouterCheckpoint.checkResumable}). Checkpoints are
  * memory-mapped safetensors files, hence local directories only.
@@ -38,13 +39,34 @@ final class TrainingCheckpoints implements Serializable {
     }
   }
 
-  /** The base directory: the explicit one, else a local pipeline tempLocation, else the JVM's temp directory. */
+  /** The base directory: the explicit one, else a local pipeline tempLocation, else this user's temp directory. */
   Path base(@Nullable String pipelineTempLocation) {
     if (explicitBase != null) return local(explicitBase);
     if (pipelineTempLocation != null && !pipelineTempLocation.isBlank() && !ModelFiles.isRemote(pipelineTempLocation)) {
       return local(pipelineTempLocation);
     }
-    return Path.of(System.getProperty("java.io.tmpdir"));
+    return userTempDirectory();
+  }
+
+  /** {@code java.io.tmpdir/l2c-USER}, created owner-only (rwx------) where the file system has POSIX permissions. */
+  static Path userTempDirectory() {
+    String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "l2c-" + user);
+    try {
+      if (!java.nio.file.Files.isDirectory(dir)) {
+        try {
+          java.nio.file.Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+          java.nio.file.Files.createDirectories(dir); // no POSIX permissions here (Windows)
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(
+          "TrainRouter: cannot create the checkpoint directory " + dir + " (set TrainRouter.withTempLocation): "
+              + e.getMessage(), e);
+    }
+    return dir;
   }
 
   /** The checkpoint file of cache step {@code k} of the run identified by the fingerprints and settings. */

@@ -19,7 +19,7 @@ import org.l2cbeam.core.vae.VaeConfig;
  * transform is configured ({@link #resolve}), loaded once per worker JVM ({@link SharedModels}) when first used.
  * Decoding runs outside the sampling time a sample reports, as the original L2C measures its speedups.
  */
-public final class VaeRef implements Serializable {
+final class VaeRef implements Serializable {
   private static final long serialVersionUID = 1L;
   static final String KIND = "vae";
 

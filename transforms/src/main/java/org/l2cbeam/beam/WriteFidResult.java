@@ -2,7 +2,9 @@ package org.l2cbeam.beam;
 
 import com.google.auto.value.AutoValue;
 import com.google.gson.GsonBuilder;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -50,7 +52,29 @@ public abstract class WriteFidResult extends PTransform<PCollection<FidResult>, 
     m.put("featureDimension", r.featureDimension());
     m.put("extractor", r.extractor());
     m.put("reference", r.reference());
+    m.put("label", r.label());
+    m.put("scheduleId", r.scheduleId());
+    m.put("theta", r.theta());
+    m.put("macsRemoved", r.macsRemoved());
     return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(m) + "\n";
+  }
+
+  /**
+   * The {@link FidResult} in a file {@link WriteFidResult} wrote (local), e.g. to print it after the pipeline ran.
+   * Files of earlier versions, without label and schedule, read with both empty.
+   */
+  public static FidResult read(String file) throws IOException {
+    Path p = file.startsWith("file://") ? Path.of(java.net.URI.create(file)) : Path.of(file);
+    com.google.gson.JsonObject o;
+    try {
+      o = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(p)).getAsJsonObject();
+      return FidResult.of(o.get("fid").getAsDouble(), o.get("imageCount").getAsLong(),
+          o.get("featureDimension").getAsInt(), o.get("extractor").getAsString(), o.get("reference").getAsString(),
+          o.has("label") ? o.get("label").getAsString() : "",
+          o.has("scheduleId") ? o.get("scheduleId").getAsString() : "");
+    } catch (RuntimeException e) {
+      throw new IOException(file + " is not a FID result written by WriteFidResult: " + e.getMessage(), e);
+    }
   }
 
   static final class WriteFn extends DoFn<FidResult, String> {

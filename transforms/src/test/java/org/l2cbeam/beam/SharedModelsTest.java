@@ -99,4 +99,50 @@ public class SharedModelsTest {
     assertThat("several DoFn instances (one per DirectRunner thread) used the model", instances, greaterThan(1));
     assertThat(LOADS.get(fp).get(), equalTo(1));
   }
+
+  /** A model that records being closed. */
+  static final class Closeable implements AutoCloseable {
+    final AtomicInteger closed = new AtomicInteger();
+
+    @Override
+    public void close() {
+      closed.incrementAndGet();
+    }
+  }
+
+  @Test
+  public void releaseClosesTheModelAndTheNextUseLoadsItAgain() {
+    String fp = UUID.randomUUID().toString();
+    AtomicInteger loads = new AtomicInteger();
+    Callable<Closeable> loader = () -> {
+      loads.incrementAndGet();
+      return new Closeable();
+    };
+    Closeable first = SharedModels.get("release-test", fp, Closeable.class, loader);
+    Closeable other = SharedModels.get("release-other", fp, Closeable.class, Closeable::new);
+    assertThat(SharedModels.loaded().contains("release-test/" + fp), equalTo(true));
+
+    assertThat(SharedModels.release("release-test", fp), equalTo(true));
+    assertThat(first.closed.get(), equalTo(1));
+    assertThat(SharedModels.isLoaded("release-test", fp), equalTo(false));
+    assertThat(SharedModels.loaded().contains("release-test/" + fp), equalTo(false));
+    assertThat("another kind stays", other.closed.get(), equalTo(0));
+    assertThat("released twice", SharedModels.release("release-test", fp), equalTo(false));
+
+    Closeable second = SharedModels.get("release-test", fp, Closeable.class, loader);
+    assertThat(second != first, equalTo(true));
+    assertThat(loads.get(), equalTo(2));
+
+    // A model keyed by its weights and a variant (a DiT's kernels) goes with a release of its weights.
+    Closeable variant = SharedModels.get("release-test", fp + "/onednn-fp32", Closeable.class, Closeable::new);
+    assertThat(SharedModels.release("release-test", fp), equalTo(true));
+    assertThat(variant.closed.get(), equalTo(1));
+    assertThat(second.closed.get(), equalTo(1));
+    second = SharedModels.get("release-test", fp, Closeable.class, loader);
+
+    assertThat(SharedModels.releaseAll("release-test"), equalTo(1));
+    assertThat(second.closed.get(), equalTo(1));
+    assertThat(SharedModels.releaseAll("release-other"), equalTo(1));
+    assertThat(other.closed.get(), equalTo(1));
+  }
 }

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       BenchRouterCommand.class,
       BenchBeamCommand.class,
       BenchBf16Command.class,
+      BenchReleaseCommand.class,
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -135,7 +135,7 @@ final class BenchLoadCommand implements Callable<Integer> {
   }
 
   /** Streams the file (header, then pseudo-random fp32 data) without holding it in memory. */
-  private static long write(Path file, Map<String, long[]> shapes) throws IOException {
+  static long write(Path file, Map<String, long[]> shapes) throws IOException {
     StringBuilder header = new StringBuilder("{");
     long offset = 0;
     for (Map.Entry<String, long[]> e : shapes.entrySet()) {

@@ -59,6 +59,37 @@ final class BenchMeasures {
         : Double.NaN;
   }
 
+  /** The Linux thread-name prefix of the model-call gate's threads (15 characters: all Linux keeps of a name). */
+  static final String MODEL_CALL_THREADS = "l2c-model-call-";
+
+  /**
+   * CPU seconds of this process's live threads whose Linux name starts with {@code prefix} (/proc/self/task/N/stat).
+   * Native threads inherit their creator's name, so libtorch's OpenMP workers count with the thread that made them.
+   * NaN where /proc is missing.
+   */
+  static double threadCpuSeconds(String prefix) {
+    Path tasks = Path.of("/proc/self/task");
+    if (!Files.isDirectory(tasks)) return Double.NaN;
+    long ticks = 0;
+    try (var threads = Files.list(tasks)) {
+      for (Path t : (Iterable<Path>) threads::iterator) {
+        String stat;
+        try {
+          stat = Files.readString(t.resolve("stat"));
+        } catch (IOException e) {
+          continue; // the thread ended meanwhile
+        }
+        int close = stat.lastIndexOf(')');
+        if (!stat.substring(stat.indexOf('(') + 1, close).startsWith(prefix)) continue;
+        String[] f = stat.substring(close + 2).split(" ");
+        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15 of stat)
+      }
+    } catch (IOException e) {
+      return Double.NaN;
+    }
+    return ticks / 100.0; // USER_HZ is 100 on every Linux the JDK runs on
+  }
+
   /**
    * A kB field of /proc/self/status (VmRSS: resident now, VmHWM: peak) in bytes. Native tensors live outside the Java
    * heap, so the process figure is the one that matters.

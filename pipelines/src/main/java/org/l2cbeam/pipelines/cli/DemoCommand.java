@@ -6,9 +6,9 @@ import java.util.concurrent.Callable;
 import org.apache.beam.sdk.PipelineResult;
 import org.l2cbeam.beam.CachedSample;
 import org.l2cbeam.beam.ComputeFID;
+import org.l2cbeam.beam.PipelineProgress;
 import org.l2cbeam.beam.TrainRouter;
 import org.l2cbeam.pipelines.PipelineLauncher;
-import org.l2cbeam.pipelines.PipelineProgress;
 import org.l2cbeam.pipelines.benchmark.BenchmarkOptions;
 import org.l2cbeam.pipelines.benchmark.BenchmarkPipeline;
 import org.l2cbeam.pipelines.demo.DemoSize;
@@ -64,18 +64,15 @@ final class DemoCommand implements Callable<Integer> {
     System.err.println("[demo] l2c pipeline benchmark " + String.join(" ", args));
     BenchmarkOptions options = PipelineLauncher.options("benchmark", args).as(BenchmarkOptions.class);
     long images = (long) options.getSamplesPerSetting() * BenchmarkPipeline.settingNames(options).size();
-    PipelineProgress progress =
-        new PipelineProgress(
-            System.err,
-            "[demo]",
-            List.of(
-                new PipelineProgress.Counter(TrainRouter.class.getName(), "iterations", "router iterations",
-                    BenchmarkPipeline.trainingIterations(options)),
-                new PipelineProgress.Counter(CachedSample.class.getName(), "images", "images sampled", images),
-                new PipelineProgress.Counter(ComputeFID.class.getName(), "imagesFeaturised", "images scored",
-                    images)));
     PipelineResult.State state =
-        progress.watch(PipelineLauncher.start("benchmark", args), java.time.Duration.ofSeconds(quick ? 5 : 15));
+        PipelineProgress.to(System.err)
+            .summaryTo(System.out)
+            .tag("[demo]")
+            .every(java.time.Duration.ofSeconds(quick ? 5 : 15))
+            .expect(TrainRouter.class, "iterations", "router iterations", BenchmarkPipeline.trainingIterations(options))
+            .expect(CachedSample.class, "images", "images sampled", images)
+            .expect(ComputeFID.class, "imagesFeaturised", "images scored", images)
+            .watchUntilFinish(PipelineLauncher.start("benchmark", args));
     if (state != PipelineResult.State.DONE) {
       throw new IllegalStateException("the benchmark pipeline ended " + state);
     }

@@ -1,12 +1,11 @@
 package org.l2cbeam.pipelines.cli;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.l2cbeam.beam.PipelineProgress;
 import org.l2cbeam.pipelines.PipelineLauncher;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import picocli.CommandLine.Command;
@@ -16,13 +15,18 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Unmatched;
 
-/** {@code l2c pipeline NAME [--runner=DirectRunner|FlinkRunner] [options]}: runs one of the Beam pipelines. */
+/**
+ * {@code l2c pipeline NAME [--runner=DirectRunner|FlinkRunner] [options]}: runs one of the Beam pipelines, with its
+ * progress on stderr, then its final state and metrics (counters, gauges, distributions) on stdout. Exits 1 when the
+ * pipeline did not end DONE.
+ */
 @Command(
     name = "pipeline",
     description = {
       "Runs a Beam pipeline: sample, evaluate, train-router or benchmark. Options are the pipeline's PipelineOptions,",
       "as --name=value or --name value (kebab-case accepted), plus Beam's --runner (DirectRunner by default;",
-      "FlinkRunner with --flinkMaster=[local] needs a -Pflink build)."
+      "FlinkRunner with --flinkMaster=[local] needs a -Pflink build). Progress goes to stderr every 15 s; the final",
+      "state and metrics (counters, router loss and it/s per cache step, distributions) to stdout."
     })
 public final class PipelineCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", description = "pipeline name: ${COMPLETION-CANDIDATES}", paramLabel = "NAME")
@@ -50,25 +54,19 @@ public final class PipelineCommand implements Callable<Integer> {
     if (name == null) {
       throw new IllegalArgumentException("give a pipeline name: " + PipelineLauncher.pipelines().keySet());
     }
-    long start = System.nanoTime();
-    PipelineResult result = PipelineLauncher.run(name, args);
-    double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf("pipeline %s: %s in %.1f s%n", name, result.getState(), seconds);
-    try {
-      MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder().build());
-      for (MetricResult<Long> c : metrics.getCounters()) {
-        if (c.getName().getNamespace().startsWith("org.l2cbeam")) {
-          System.out.printf("  %s.%s = %d%n", simple(c.getName().getNamespace()), c.getName().getName(),
-              c.getAttempted());
-        }
-      }
-    } catch (UnsupportedOperationException e) {
-      // some runners do not report metrics
-    }
-    return 0;
+    PipelineResult.State state =
+        PipelineProgress.to(System.err)
+            .summaryTo(System.out)
+            .tag("[" + name + "]")
+            .every(Duration.ofSeconds(15))
+            .watchUntilFinish(PipelineLauncher.start(name, args));
+    return exitCode(name, state);
   }
 
-  private static String simple(String namespace) {
-    return namespace.substring(namespace.lastIndexOf('.') + 1);
+  /** 0 for DONE; otherwise says how the pipeline ended, on stderr, and returns 1. */
+  static int exitCode(String name, PipelineResult.State state) {
+    if (state == PipelineResult.State.DONE) return 0;
+    System.err.println("l2c pipeline " + name + ": the pipeline ended " + state + ", not DONE");
+    return 1;
   }
 }

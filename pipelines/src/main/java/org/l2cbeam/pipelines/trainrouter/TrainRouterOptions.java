@@ -66,7 +66,7 @@ public interface TrainRouterOptions extends ModelKernelOptions {
 
   void setTheta(Double theta);
 
-  @Description("Local directory for resumable training checkpoints (default: --tempLocation if local, else java.io.tmpdir)")
+  @Description("Local directory for resumable training checkpoints (default: --tempLocation if local, else java.io.tmpdir/l2c-USER)")
   String getCheckpointDir();
 
   void setCheckpointDir(String dir);

@@ -1,0 +1,4 @@
+/**
+ * The {@code sample} pipeline: requests → {@code LoadModel} → {@code CachedSample} → {@code WriteSamples}.
+ */
+package org.l2cbeam.pipelines.sample;
