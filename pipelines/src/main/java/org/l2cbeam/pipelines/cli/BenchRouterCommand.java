@@ -66,6 +66,7 @@ final class BenchRouterCommand implements Callable<Integer> {
     }
     DiTConfig config = DiTConfig.official(arch, latentSize);
     WeightMap weights = randomWeights(config);
+    Torch.engine(); // loads libtorch before the thread count is read
     System.out.printf(
         Locale.ROOT, "router training iteration: %s on %dx%dx%d latents, batch %d, DDIM-20, random weights, %d torch"
             + " threads; ~%.1f GMAC per iteration (5 forward equivalents x %d images x %.2f GMAC)%n",
