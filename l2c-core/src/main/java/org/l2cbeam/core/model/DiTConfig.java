@@ -264,7 +264,7 @@ public final class DiTConfig {
   }
 
   /**
-   * Multiply-accumulates of one image-forward: {@code [attn unit, MLP unit, everything else]} (spec §4.4; attention
+   * Multiply-accumulates of one image-forward: {@code [attn unit, MLP unit, everything else]} (the MAC accounting of L2C's speedup figures; attention
    * counts qkv, QK^T, AV and proj).
    */
   public double[] macsPerImage() {

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import org.l2cbeam.core.runtime.Contiguous;
 
 /**
- * The single-head self-attention of the mid blocks (spec §2.4), over the H·W pixels as tokens, with residual.
+ * The single-head self-attention of the mid blocks (LDM's AttnBlock), over the H·W pixels as tokens, with residual.
  * Projections are kept as Linear weights transposed once at load ({@code y = x·Wᵀ + b}), which is the LDM 1×1 conv
  * and the diffusers Linear alike.
  */

@@ -17,7 +17,7 @@ import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 
 /**
- * VAE weights from a checkpoint in either layout, normalised to the LDM names and shapes (spec §3.3): unwrap
+ * VAE weights from a checkpoint in either layout, normalised to the LDM names and shapes: unwrap
  * {@code state_dict}, strip {@code first_stage_model.} / {@code vae.}, keep only the autoencoder's tensors, detect the
  * layout, rename, reshape the attention projections by rank, infer the configuration, then load strictly (every
  * expected key with its shape and nothing else), reporting problems in the file's own names.

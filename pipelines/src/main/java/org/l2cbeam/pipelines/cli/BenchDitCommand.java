@@ -232,8 +232,8 @@ final class BenchDitCommand implements Callable<Integer> {
   }
 
   /**
-   * Plain MACs over MACs under the schedule (CFG doubles both; rows of full steps compute everything), as spec §4.4
-   * counts them: a cache unit costs its own MACs (attention {@code 4TD² + 2T²D}, MLP {@code 2TD·4D}) and only when
+   * Plain MACs over MACs under the schedule (CFG doubles both; rows of full steps compute everything), counted as
+   * L2C's speedup figures count them: a cache unit costs its own MACs (attention {@code 4TD² + 2T²D}, MLP {@code 2TD·4D}) and only when
    * computed; the patch embedding, the timestep MLP, every block's adaLN Linear and the final layer are paid on every
    * step; elementwise work (LayerNorm, softmax, GELU, gates, residual adds, guidance, the DDIM update) has no MACs.
    */

@@ -38,7 +38,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code l2c router train}: learns L2C DiT routers exactly as the original {@code train_router.py} (spec §2.4), on
+ * {@code l2c router train}: learns L2C DiT routers exactly as the original {@code train_router.py}, on
  * CPU, with a resumable checkpoint beside {@code --out}. Defaults are the authors' README values, never the original
  * argparse defaults ({@code --l1 1.0 --lr 1.0}).
  */
