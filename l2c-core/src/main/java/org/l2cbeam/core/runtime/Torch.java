@@ -17,6 +17,7 @@ public final class Torch {
   private Torch() {}
 
   public static Engine engine() {
+    NativeAllocator.checkOnce();
     return Engine.getEngine("PyTorch");
   }
 
