@@ -56,6 +56,11 @@ final class Attention {
         heads, headDim, Scaling.SCORES, kernels, weights);
   }
 
+  /** True if both linears were packed (a layer whose packing failed its check runs the whole branch plainly). */
+  boolean isPacked() {
+    return packed;
+  }
+
   /** {@code x [B, T, D]} -> branch output {@code [B, T, D]} (after proj). */
   NDArray forward(NDArray x) {
     if (packed && kernels.fusedFor(x)) {

@@ -109,6 +109,11 @@ public final class DiT implements AutoCloseable {
     return weights;
   }
 
+  /** How many cache units run on packed oneDNN kernels: every unit on the oneDNN path, unless a layer failed its check. */
+  int packedUnits() {
+    return blocks.stream().mapToInt(DiTBlock::packedBranches).sum();
+  }
+
   /** The plain DiT forward: {@code x [N,C,H,W]}, {@code t [N]} original timesteps, {@code y [N]} labels. */
   public NDArray forward(NDArray x, NDArray t, NDArray y) {
     return forward(x, t, y, UnitPlan.computeAll(units()), null, null);

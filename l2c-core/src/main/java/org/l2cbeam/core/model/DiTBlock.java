@@ -46,6 +46,11 @@ final class DiTBlock {
     this.mlp = new Mlp(w, p + "mlp.", Mlp.Gelu.TANH, kernels, weights);
   }
 
+  /** How many of this block's two branches run on packed kernels (for tests and reports). */
+  int packedBranches() {
+    return (attn.isPacked() ? 1 : 0) + (mlp.isPacked() ? 1 : 0);
+  }
+
   int attnUnit() {
     return 2 * index;
   }

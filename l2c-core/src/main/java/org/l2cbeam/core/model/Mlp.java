@@ -41,6 +41,11 @@ final class Mlp {
     this.packed = fc1.isPacked() && fc2.isPacked();
   }
 
+  /** True if both linears were packed (a layer whose packing failed its check runs the whole branch plainly). */
+  boolean isPacked() {
+    return packed;
+  }
+
   /** {@code x [B, T, D]} -> branch output {@code [B, T, D]} (after fc2). */
   NDArray forward(NDArray x) {
     if (packed && kernels.fusedFor(x)) {
