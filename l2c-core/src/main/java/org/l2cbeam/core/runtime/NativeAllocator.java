@@ -45,6 +45,13 @@ public final class NativeAllocator {
     return tunables.contains("glibc.malloc.hugetlb") || tunables.contains("glibc.malloc.mmap_threshold");
   }
 
+  /** What this process runs with, for benchmark reports: "tuned", "tuned (release mode)" or "glibc defaults". */
+  public static String describe() {
+    if (!isTuned(System.getenv())) return "glibc defaults";
+    return System.getenv("GLIBC_TUNABLES").contains("glibc.malloc.mmap_threshold=131072") ? "tuned (release mode)"
+        : "tuned";
+  }
+
   /** Logs once per JVM, on Linux, if the process runs with glibc's default malloc settings. */
   static synchronized void checkOnce() {
     if (checked) return;
