@@ -10,6 +10,7 @@ import org.l2cbeam.core.model.ForwardProbe;
 import org.l2cbeam.core.model.LayerCache;
 import org.l2cbeam.core.model.UnitPlan;
 import org.l2cbeam.core.router.CacheSchedule;
+import org.l2cbeam.core.router.ModelFamily;
 
 /**
  * Samples class-conditional latents from a DiT the way the original {@code sample.py} / {@code sample_ddp.py} do,
@@ -18,10 +19,11 @@ import org.l2cbeam.core.router.CacheSchedule;
  * <ul>
  *   <li>CFG (scale &gt; 1): the batch is doubled, {@code z = [z; z]}, {@code y = [labels; null]}, one
  *       {@code forward_with_cfg} per step; the result keeps the conditional half.
- *   <li>L2C step pairing (spec §2.2): a step is a <em>cache step</em> iff its spaced index k is even and the previous
- *       step was a full step that recorded the cache; every other step is full, records all units, and the cache is
- *       dropped after the cache step. On a cache step, unit u is computed iff {@code schedule.computes(k, u)}; rows of
- *       full steps are ignored, as in the original. Both CFG halves share the one cache and decision.
+ *   <li>L2C step pairing ({@link org.l2cbeam.core.router.StepPairing#plan}, DiT's rule): a step is a <em>cache
+ *       step</em> iff its spaced index k is even and the step before it (k+1) was a full step that recorded the
+ *       cache; the cache is dropped after the cache step. On a cache step, unit u is computed iff {@code
+ *       schedule.computes(k, u)}; rows of full steps are ignored, as in the original. Both CFG halves share the one
+ *       cache and decision.
  *   <li>Each step's model output is checked for NaN/Inf; on failure the step is replayed with a probe to name the first
  *       non-finite cache unit.
  * </ul>
@@ -106,7 +108,7 @@ public final class DiTSampler {
     Arrays.fill(tv, timestep);
     NDArray t = m.create(tv);
     NDArray y = m.create(labels);
-    UnitPlan plan = planFor(k, cache);
+    UnitPlan plan = planFor(k);
     NDArray out = forward(x, t, y, plan, cache, null);
     unitsComputed += plan.computedUnits();
     unitsTotal += plan.units();
@@ -119,13 +121,9 @@ public final class DiTSampler {
     return out;
   }
 
-  private UnitPlan planFor(int k, LayerCache cache) {
-    int units = dit.units();
-    if (cache == null) {
-      return UnitPlan.computeAll(units);
-    }
-    boolean cacheStep = k % 2 == 0 && cache.isFull();
-    return cacheStep ? UnitPlan.hard(schedule.row(k)) : UnitPlan.recordAll(units);
+  /** Step k's plan, by DiT's step pairing (schedule row k is spaced index k; one evaluation per step). */
+  private UnitPlan planFor(int k) {
+    return ModelFamily.DIT.pairing().plan(k, 0, schedule, dit.units());
   }
 
   private NDArray forward(NDArray x, NDArray t, NDArray y, UnitPlan plan, LayerCache cache, ForwardProbe probe) {

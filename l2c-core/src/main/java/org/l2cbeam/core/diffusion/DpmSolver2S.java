@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.l2cbeam.core.model.UnitPlan;
 import org.l2cbeam.core.router.CacheSchedule;
+import org.l2cbeam.core.router.ModelFamily;
 
 /**
  * DPM-Solver++ singlestep, order 2 ({@code DPM_Solver(predict_x0=True).sample(method='singlestep', order=2,
@@ -108,21 +109,17 @@ public final class DpmSolver2S {
   }
 
   /**
-   * L2C's step pairing for this solver (spec §3.2, "shifted" cache steps): the midpoint evaluation of every outer
-   * step is a full step that records the cache; the first evaluation of outer step k ≥ 1 is the cache step, which
-   * reuses those features for the units row k of {@code schedule} does not compute; the first evaluation of step 0
-   * has no cache. A null schedule (or an all-compute row) computes everything and records nothing.
+   * The plan of one evaluation under L2C's step pairing for this solver (U-ViT's rule in {@link
+   * org.l2cbeam.core.router.StepPairing#plan}): the midpoint evaluation of outer step k records the cache for the
+   * first evaluation of step k + 1, which reuses those features for the units row k + 1 of {@code schedule} does not
+   * compute; the first evaluation of step 0 has no cache. A null schedule (or one that reuses nothing) computes
+   * everything and records nothing.
    */
   public UnitPlan cachePlan(Evaluation evaluation, CacheSchedule schedule, int units) {
-    if (schedule == null || schedule.isAllCompute()) {
-      return UnitPlan.computeAll(units);
+    if (schedule != null) {
+      schedule.checkFits(outerSteps(), units);
     }
-    schedule.checkFits(outerSteps(), units);
-    if (evaluation.midpoint()) {
-      return UnitPlan.recordAll(units);
-    }
-    int k = evaluation.outerStep();
-    return k == 0 ? UnitPlan.computeAll(units) : UnitPlan.hard(schedule.row(k));
+    return ModelFamily.UVIT.pairing().plan(evaluation.outerStep(), evaluation.midpoint() ? 1 : 0, schedule, units);
   }
 
   /** Runs all K outer steps from {@code z} at t = 1; the result is attached to {@code z}'s manager. */

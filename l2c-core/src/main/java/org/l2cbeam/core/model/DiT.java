@@ -13,6 +13,8 @@ import java.util.Collections;
 import java.util.List;
 import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.router.ModelFamily;
+import org.l2cbeam.core.router.UnitMacs;
 import org.l2cbeam.core.runtime.Contiguous;
 
 /**
@@ -23,7 +25,7 @@ import org.l2cbeam.core.runtime.Contiguous;
  * <p>Thread-safety: forward calls only read the weights, so one model may serve several threads; each thread needs its
  * own {@link LayerCache} and must have set its grad mode (see {@code Torch.inferenceMode()}).
  */
-public final class DiT implements AutoCloseable {
+public final class DiT implements DiffusionTransformer {
   private final DiTConfig config;
   private final NDManager weights;
   private final NDArray patchW;
@@ -100,8 +102,67 @@ public final class DiT implements AutoCloseable {
     return config;
   }
 
+  @Override
+  public ModelFamily family() {
+    return ModelFamily.DIT;
+  }
+
+  @Override
   public int units() {
     return config.units();
+  }
+
+  @Override
+  public UnitMacs macs() {
+    return UnitMacs.of(config);
+  }
+
+  @Override
+  public int inChannels() {
+    return config.inChannels;
+  }
+
+  @Override
+  public int inputSize() {
+    return config.inputSize;
+  }
+
+  @Override
+  public int numHeads() {
+    return config.numHeads;
+  }
+
+  @Override
+  public int numClasses() {
+    return config.numClasses;
+  }
+
+  /** DiT's label embedder has one extra row, {@code num_classes}, for the dropped (unconditional) label. */
+  @Override
+  public int nullLabel() {
+    return config.nullClass();
+  }
+
+  @Override
+  public java.util.Map<String, Object> describe() {
+    return config.toMap();
+  }
+
+  @Override
+  public void checkLabels(long[] labels) {
+    checkLabels(labels, false);
+  }
+
+  /**
+   * The forward of the family interface: timesteps and labels as plain arrays. Timesteps are whole numbers here, so
+   * converting them to float32 is exact and this equals {@link #forward(NDArray, NDArray, NDArray, UnitPlan,
+   * LayerCache)} on integer tensors.
+   */
+  @Override
+  public NDArray forward(NDArray x, float[] time, long[] labels, UnitPlan plan, LayerCache cache) {
+    try (NDManager scope = x.getManager().newSubManager()) {
+      return forward(x, scope.create(time), scope.create(labels), plan, cache);
+    }
   }
 
   /** The manager owning the weights (for memory accounting in tests and benchmarks). */

@@ -73,7 +73,8 @@ public final class DiTLoader {
     }
   }
 
-  private static int configuredHeads(String location) {
+  /** The head count of a {@code config.json} beside {@code location} (or the builtin's), or -1 if none says. */
+  static int configuredHeads(String location) {
     if (BuiltinAssets.isBuiltin(location)) {
       if (location.equals("builtin:fmnist-dit")) {
         try (InputStream in = DiTLoader.class.getClassLoader().getResourceAsStream(BUILTIN_DIT_CONFIG)) {

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.router.ModelFamily;
+import org.l2cbeam.core.router.UnitMacs;
 import org.l2cbeam.core.runtime.Torch;
 import org.l2cbeam.core.runtime.Contiguous;
 
@@ -26,7 +28,7 @@ import org.l2cbeam.core.runtime.Contiguous;
  * <p>Weights live in the model's own manager; {@link #close()} frees them. A forward leaves nothing behind but its
  * result (attached to the input's manager) and whatever the {@link UnitExecutor} keeps.
  */
-public final class UViT implements AutoCloseable {
+public final class UViT implements DiffusionTransformer {
   /** Sees the hidden state after every layer (tests and diagnostics). */
   @FunctionalInterface
   public interface LayerListener {
@@ -107,8 +109,61 @@ public final class UViT implements AutoCloseable {
     return config;
   }
 
+  @Override
+  public ModelFamily family() {
+    return ModelFamily.UVIT;
+  }
+
+  @Override
   public int units() {
     return config.units();
+  }
+
+  @Override
+  public UnitMacs macs() {
+    return UnitMacs.of(config);
+  }
+
+  @Override
+  public int inChannels() {
+    return config.inChannels;
+  }
+
+  @Override
+  public int inputSize() {
+    return config.imageSize;
+  }
+
+  @Override
+  public int numHeads() {
+    return config.heads;
+  }
+
+  /** The label table's rows minus the null label, its last row. */
+  @Override
+  public int numClasses() {
+    return config.nullLabel();
+  }
+
+  @Override
+  public int nullLabel() {
+    return config.nullLabel();
+  }
+
+  @Override
+  public java.util.Map<String, Object> describe() {
+    return config.toMap();
+  }
+
+  @Override
+  public void checkLabels(long[] labels) {
+    for (int i = 0; i < labels.length; i++) {
+      if (labels[i] < 0 || labels[i] >= config.nullLabel()) {
+        throw new IllegalArgumentException(
+            "label " + labels[i] + " at position " + i + " is out of range: this U-ViT has classes 0.."
+                + (config.nullLabel() - 1) + " (" + config.nullLabel() + " is the null label)");
+      }
+    }
   }
 
   /** Plain forward: every unit computed. */
@@ -117,6 +172,7 @@ public final class UViT implements AutoCloseable {
   }
 
   /** The forward with cache units handled as {@code plan} says, reading and recording {@code cache}. */
+  @Override
   public NDArray forward(NDArray x, float[] modelTime, long[] labels, UnitPlan plan, LayerCache cache) {
     plan.checkUnits(units(), "the U-ViT");
     return forward(x, modelTime, labels, plan.executor(cache), null);
@@ -241,5 +297,10 @@ public final class UViT implements AutoCloseable {
   @Override
   public void close() {
     weights.close();
+  }
+
+  @Override
+  public String toString() {
+    return config.toString();
   }
 }

@@ -163,6 +163,21 @@ public final class UViTConfig {
     return "out_blocks." + (layer - halfDepth - 1) + ".";
   }
 
+  /** The configuration as a map, in the original's argument names, for display and provenance. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("img_size", imageSize);
+    m.put("patch_size", patchSize);
+    m.put("in_chans", inChannels);
+    m.put("embed_dim", hidden);
+    m.put("depth", 2 * halfDepth);
+    m.put("num_heads", heads);
+    m.put("mlp_hidden", mlpHidden);
+    m.put("num_classes", numClasses);
+    m.put("units", units());
+    return m;
+  }
+
   @Override
   public String toString() {
     return "U-ViT(img " + imageSize + ", patch " + patchSize + ", channels " + inChannels + ", D " + hidden

@@ -1,9 +1,10 @@
 package org.l2cbeam.core.router;
 
 /**
- * DiT with DDIM (spec §2.2, §2.5): the schedule has one row per spaced index k = 0..N-1 (sampling visits N-1 down to
- * 0). Odd indices are full steps; an even index k is a cache step reusing step k+1's outputs, driven by router
- * {@code p_k}. Index N-1 has no earlier step, so it is full even when N is odd ("even AND a cache exists").
+ * DiT with DDIM: the schedule has one row per spaced index k = 0..N-1 (sampling visits N-1 down to 0). Odd indices
+ * are full steps; an even index k is a cache step reusing the outputs step k+1 recorded just before it, driven by
+ * router {@code p_k}. Index N-1 has no earlier step, so it is full even when N is odd: a cache step needs both an
+ * even index and a cache to read. The authors' DDIM loop tests exactly that ({@code i % 2 == 0} and a stored cache).
  */
 final class DitStepPairing implements StepPairing {
   @Override
@@ -19,6 +20,11 @@ final class DitStepPairing implements StepPairing {
   @Override
   public int evaluationsPerRow() {
     return 1;
+  }
+
+  @Override
+  public int nextRow(int row) {
+    return row - 1;
   }
 
   @Override

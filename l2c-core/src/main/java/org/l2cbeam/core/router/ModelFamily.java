@@ -3,10 +3,16 @@ package org.l2cbeam.core.router;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.l2cbeam.core.image.SampleQuantization;
+import org.l2cbeam.core.io.CheckpointFormatException;
+import org.l2cbeam.core.io.WeightMap;
 
 /**
  * The two diffusion-transformer families L2C was released for. A family fixes how cache units are named and
- * counted, which sampler its routers were trained with, and how sampling steps pair up ({@link StepPairing}).
+ * counted, which sampler its routers were trained with, how sampling steps pair up ({@link StepPairing}), how
+ * classifier-free guidance lays out its calls ({@link GuidanceLayout}) and how decoded images are rounded to bytes.
+ * Loading a checkpoint of either family, and telling them apart, is {@code ModelCheckpoint}'s job in the model
+ * package; what a loaded model can do is {@code DiffusionTransformer}.
  */
 public enum ModelFamily {
   /** DiT: {@code 2*depth} units, unit {@code 2b} = attention of block b, {@code 2b+1} = its MLP; DDIM sampler. */
@@ -16,6 +22,19 @@ public enum ModelFamily {
    * DPM-Solver++(2S) sampler.
    */
   UVIT("uvit", "dpm-solver++(2S)", 0.9, new UViTStepPairing());
+
+  /**
+   * How a family runs classifier-free guidance, which decides how many layer caches a run keeps. DiT's {@code
+   * forward_with_cfg} stacks the conditional and unconditional rows into one doubled batch: one forward, one cache,
+   * one plan. U-ViT's sampler calls the network twice (conditional, then with the null label), so each call keeps its
+   * own cache, but both follow the same plan.
+   */
+  public enum GuidanceLayout {
+    /** One forward on {@code [x; x]} with labels {@code [y; null]}: one cache shared by both halves. */
+    DOUBLED_BATCH,
+    /** Two forwards per evaluation (conditional, unconditional): a cache per call, one plan for both. */
+    SEPARATE_CALLS
+  }
 
   private final String id;
   private final String sampler;
@@ -46,6 +65,38 @@ public enum ModelFamily {
 
   public StepPairing pairing() {
     return pairing;
+  }
+
+  /** How classifier-free guidance calls this family's network. */
+  public GuidanceLayout guidanceLayout() {
+    return this == DIT ? GuidanceLayout.DOUBLED_BATCH : GuidanceLayout.SEPARATE_CALLS;
+  }
+
+  /**
+   * The guidance weight w ({@code eps = u + w·(c − u)}) of the originals' evaluation runs: DiT's {@code
+   * sample_ddp.py} uses 1.5; U-ViT's config has {@code scale = 0.4} in the form {@code c + s·(c − u)}, which is
+   * w = 1 + s = 1.4.
+   */
+  public double defaultCfgScale() {
+    return this == DIT ? 1.5 : 1.4;
+  }
+
+  /** How this family's original code rounds decoded images to uint8 for sample files and FID. */
+  public SampleQuantization quantization() {
+    return this == DIT ? SampleQuantization.DIT : SampleQuantization.UVIT;
+  }
+
+  /**
+   * The family of a state dict, from keys only the one family has: DiT's patch embedder {@code x_embedder} (plain,
+   * or under the {@code ema.} wrapper of a training checkpoint), U-ViT's {@code mid_block} and {@code decoder_pred}.
+   * Anything else is rejected naming the file.
+   */
+  public static ModelFamily detect(WeightMap w) {
+    if (w.contains("x_embedder.proj.weight") || w.contains("ema.x_embedder.proj.weight")) return DIT;
+    if (w.contains("mid_block.attn.qkv.weight") && w.contains("decoder_pred.weight")) return UVIT;
+    throw new CheckpointFormatException(
+        w.source(), "neither a DiT checkpoint (no x_embedder.proj.weight, plain or under ema.) nor a U-ViT one (no"
+            + " mid_block.attn.qkv.weight / decoder_pred.weight)");
   }
 
   /** Parses {@code dit} / {@code uvit} (case-insensitive, {@code u-vit} accepted). */

@@ -6,7 +6,8 @@ import java.util.Locale;
 /**
  * Picks the inference threshold θ for trained router scores so that the static schedule meets a compute budget.
  *
- * <p>A unit u of cache step k is computed iff {@code β[k][u] > θ} (spec §2.5, strict). Raising θ only ever removes
+ * <p>A unit u of cache step k is computed iff {@code β[k][u] > θ} (strictly greater, as the original samplers
+ * compare). Raising θ only ever removes
  * more units, so the removed MACs are a step function of θ that jumps at each distinct score. The search walks the
  * scores of all cache steps in ascending order, costing each unit by its own MACs ({@link UnitMacs}: attention and
  * MLP differ), and returns the <em>smallest</em> removal that meets the budget: the schedule closest to the full
@@ -110,7 +111,7 @@ public final class ThetaSearch {
       }
     }
     Arrays.sort(order, (a, b) -> Double.compare(beta[a], beta[b]));
-    double fullRun = scores.length * macs.fullForward();
+    double fullRun = macs.fullRun(scores.length);
     double target = fraction * fullRun;
     double removed = 0;
     double theta = 0;
@@ -149,7 +150,7 @@ public final class ThetaSearch {
   /** The schedule and savings of a given θ (e.g. the paper's 0.1). */
   public static Choice forTheta(double[][] scores, boolean[] cacheStep, UnitMacs macs, double theta) {
     CacheSchedule schedule = schedule(scores, cacheStep, theta);
-    double fullRun = scores.length * macs.fullForward();
+    double fullRun = macs.fullRun(scores.length);
     return new Choice(theta, schedule, 1.0 - macs.run(schedule) / fullRun, fullRun);
   }
 }

@@ -1,10 +1,12 @@
 package org.l2cbeam.core.router;
 
 /**
- * U-ViT with singlestep DPM-Solver++(2S) (spec §3.2, §3.4): NFE evaluations form K = NFE/2 outer steps of two
- * evaluations each (at t_k, then at the intermediate s1). The schedule has one row per outer step. The first
- * evaluation of outer step k >= 1 is the cache evaluation, reusing the features recorded at step k-1's s1 evaluation,
- * and router {@code p_k} decides it; outer step 0 and every s1 evaluation are full.
+ * U-ViT with singlestep DPM-Solver++(2S): NFE evaluations form K = NFE/2 outer steps of two evaluations each (at
+ * t_k, then at the intermediate time s1). The schedule has one row per outer step. The first evaluation of outer
+ * step k >= 1 is the cache evaluation, reusing the features recorded at step k-1's s1 evaluation (the evaluation
+ * just before it, at the nearest time), and router {@code p_k} decides it; outer step 0 and every s1 evaluation are
+ * full. The authors' U-ViT code names this "shifted" caching: the cache step is the start of the next outer step,
+ * not the second half of the same one.
  */
 final class UViTStepPairing implements StepPairing {
   @Override
@@ -23,6 +25,11 @@ final class UViTStepPairing implements StepPairing {
   @Override
   public int evaluationsPerRow() {
     return 2;
+  }
+
+  @Override
+  public int nextRow(int row) {
+    return row + 1;
   }
 
   @Override

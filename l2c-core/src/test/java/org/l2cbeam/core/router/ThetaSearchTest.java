@@ -93,4 +93,40 @@ public class ThetaSearchTest {
     ThetaSearch.Choice c = ThetaSearch.forTheta(scores(), CACHE_STEP, XL, 0.5);
     assertEquals(0, c.schedule().active(0)); // 0.5 > 0.5 is false: reused
   }
+
+  /**
+   * U-ViT-H/2 costed per unit, and a DPM-Solver-2 run costed per evaluation: every midpoint evaluation is full, and
+   * only the first evaluation of a cache row follows the schedule. The official NFE-20 router at θ = 0.9 is checked
+   * against that sum written out by hand.
+   */
+  @Test
+  public void uvitMacsCountBothEvaluationsOfEveryOuterStep() {
+    org.l2cbeam.core.model.UViTConfig c = org.l2cbeam.core.model.UViTConfig.huge256();
+    UnitMacs u = UnitMacs.of(c);
+    double t = 258;
+    double d = 1152;
+    assertEquals(t * (4 * d * d + 2 * t * d), u.attentionUnit(), 1);
+    assertEquals(2 * t * d * 4608, u.mlpUnit(), 1);
+    assertEquals(58, u.units());
+    assertEquals(2, u.evaluationsPerRow());
+    RouterScores official =
+        RouterScores.load(org.l2cbeam.core.TestResources.path("routers/dpm20_router.pth"), ModelFamily.UVIT);
+    ThetaSearch.Choice choice = ThetaSearch.forTheta(official.betaPerRow(), official.cacheRows(), u, 0.9);
+    CacheSchedule s = choice.schedule();
+    double full = u.fullForward();
+    double plain = 0;
+    double cached = 0;
+    for (int k = 0; k < 10; k++) {
+      plain += 2 * full;
+      double first = u.uncacheable();
+      for (int unit = 0; unit < 58; unit++) if (s.computes(k, unit)) first += u.unit(unit);
+      cached += full + first;
+    }
+    assertEquals(plain, choice.fullRunMacs(), plain * 1e-12);
+    assertEquals(1 - cached / plain, choice.removedFraction(), 1e-12);
+    assertEquals("333 of the 522 cache-evaluation units reused", 522 - 189,
+        java.util.stream.IntStream.range(1, 10).map(k -> 58 - s.active(k)).sum());
+    ThetaSearch.Choice budget = official.forRemovedFraction(u, choice.removedFraction() / 2);
+    assertTrue(budget.removedFraction() >= choice.removedFraction() / 2);
+  }
 }
