@@ -304,7 +304,7 @@ public final class SamplingRun {
 
   /** Samples {@code labels} from each one's seeded noise stream ({@code noise} has one stream per label). */
   public Result sample(SeededNoise noise, long[] labels) {
-    try (NDManager m = Torch.newManager()) {
+    try (NDManager m = Torch.newManager(model.device())) {
       NDArray z = noise.initial(m, model.inChannels(), model.inputSize(), model.inputSize());
       return sample(z, noise, labels);
     }

@@ -1,5 +1,6 @@
 package org.l2cbeam.core.fid;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -15,6 +16,7 @@ import org.l2cbeam.core.assets.BuiltinAssets;
 import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.image.ImageConversions;
 import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.runtime.SameDevice;
 import org.l2cbeam.core.runtime.Torch;
 import org.l2cbeam.core.runtime.Contiguous;
 
@@ -39,16 +41,29 @@ public final class FmnistFeatureNet implements FeatureExtractor {
 
   /** The bundled network. */
   public static FmnistFeatureNet builtin() {
-    return load(BuiltinAssets.resolve(BUILTIN));
+    return builtin(Torch.defaultDevice());
+  }
+
+  public static FmnistFeatureNet builtin(Device device) {
+    return load(BuiltinAssets.resolve(BUILTIN), device);
   }
 
   public static FmnistFeatureNet load(Path file) {
-    return fromWeights(WeightMap.open(file));
+    return load(file, Torch.defaultDevice());
+  }
+
+  public static FmnistFeatureNet load(Path file, Device device) {
+    return fromWeights(WeightMap.open(file), device);
   }
 
   public static FmnistFeatureNet fromWeights(WeightMap w) {
+    return fromWeights(w, Torch.defaultDevice());
+  }
+
+  /** The network with its weights on {@code device}; {@link #features} copies its images there and its features back. */
+  public static FmnistFeatureNet fromWeights(WeightMap w, Device device) {
     w.checkStrict(expectedShapes());
-    NDManager manager = Torch.newManager();
+    NDManager manager = Torch.newManager(device);
     FmnistFeatureNet net = new FmnistFeatureNet(manager);
     for (int i = 0; i < 3; i++) {
       net.weights[i] = w.get("conv" + (i + 1) + ".weight").toNDArray(manager);
@@ -85,6 +100,11 @@ public final class FmnistFeatureNet implements FeatureExtractor {
     return 1;
   }
 
+  /** Where the network's weights live; {@link #forward} takes inputs from a manager on this device. */
+  public Device device() {
+    return manager.getDevice();
+  }
+
   @Override
   public float[][] features(ImageBatch images) {
     if (images.channels() != 1) {
@@ -109,6 +129,7 @@ public final class FmnistFeatureNet implements FeatureExtractor {
 
   /** Features [N, 128] of [N, 1, 28, 28] inputs in [-1, 1]. */
   public NDArray forward(NDArray x) {
+    SameDevice.check("images", x, device(), "the Fashion-MNIST feature network");
     Torch.inferenceMode();
     for (int i = 0; i < 3; i++) {
       x = Conv2d.conv2d(Contiguous.of(x), weights[i], biases[i], new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1)

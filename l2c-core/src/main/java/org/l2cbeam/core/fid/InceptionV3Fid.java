@@ -1,5 +1,6 @@
 package org.l2cbeam.core.fid;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -16,6 +17,7 @@ import java.util.Map;
 import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.runtime.SameDevice;
 import org.l2cbeam.core.runtime.Torch;
 import org.l2cbeam.core.runtime.Contiguous;
 
@@ -53,17 +55,33 @@ public final class InceptionV3Fid implements FeatureExtractor {
     this.manager = manager;
   }
 
-  /** Loads a {@code .pth}/{@code .pt}/{@code .safetensors} state dict (torchvision or InceptionV3 names). */
+  /**
+   * Loads a {@code .pth}/{@code .pt}/{@code .safetensors} state dict (torchvision or InceptionV3 names), on the JVM's
+   * default device.
+   */
   public static InceptionV3Fid load(Path weights) {
-    return fromWeights(WeightMap.open(weights));
+    return load(weights, Torch.defaultDevice());
+  }
+
+  /** {@link #load(Path)} with the network on {@code device}. */
+  public static InceptionV3Fid load(Path weights, Device device) {
+    return fromWeights(WeightMap.open(weights), device);
   }
 
   /** The deterministic random network of the reference vectors (manifest {@code fid.inception.weight_rules}). */
   public static InceptionV3Fid withHashWeights(long seed) {
-    return fromTensors(hashWeights(seed), null);
+    return withHashWeights(seed, Torch.defaultDevice());
+  }
+
+  public static InceptionV3Fid withHashWeights(long seed, Device device) {
+    return fromTensors(hashWeights(seed), null, device);
   }
 
   public static InceptionV3Fid fromWeights(WeightMap weights) {
+    return fromWeights(weights, Torch.defaultDevice());
+  }
+
+  public static InceptionV3Fid fromWeights(WeightMap weights, Device device) {
     Map<String, TensorData> canonical = new LinkedHashMap<>();
     boolean torchvision = weights.contains("Conv2d_1a_3x3.conv.weight");
     for (String name : weights.names()) {
@@ -78,14 +96,14 @@ public final class InceptionV3Fid implements FeatureExtractor {
       canonical.put(mapped, weights.get(name));
     }
     new WeightMap(weights.source(), canonical, Map.of()).checkStrict(expectedShapes());
-    return fromTensors(canonical, weights.source());
+    return fromTensors(canonical, weights.source(), device);
   }
 
-  private static InceptionV3Fid fromTensors(Map<String, TensorData> tensors, Path source) {
+  private static InceptionV3Fid fromTensors(Map<String, TensorData> tensors, Path source, Device device) {
     if (source == null) {
       new WeightMap(Path.of("hash-weights"), tensors, Map.of()).checkStrict(expectedShapes());
     }
-    NDManager manager = Torch.newManager();
+    NDManager manager = Torch.newManager(device);
     InceptionV3Fid net = new InceptionV3Fid(manager);
     try {
       for (ConvSpec spec : convSpecs().values()) {
@@ -96,6 +114,11 @@ public final class InceptionV3Fid implements FeatureExtractor {
       throw e;
     }
     return net;
+  }
+
+  /** Where the network's weights live; {@link #features} copies its images there and its features back. */
+  public Device device() {
+    return manager.getDevice();
   }
 
   @Override
@@ -131,6 +154,7 @@ public final class InceptionV3Fid implements FeatureExtractor {
 
   /** pool3 features [N, 2048] of float images in [0, 1], NCHW; intermediates live in {@code x}'s manager. */
   public NDArray forward(NDArray x) {
+    SameDevice.check("images", x, device(), "the Inception FID network");
     Torch.inferenceMode();
     long[] s = x.getShape().getShape();
     if (s.length != 4 || s[1] != 3) {

@@ -1,5 +1,6 @@
 package org.l2cbeam.core.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -16,6 +17,7 @@ import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.UnitMacs;
 import org.l2cbeam.core.runtime.Contiguous;
+import org.l2cbeam.core.runtime.SameDevice;
 
 /**
  * A DiT (facebookresearch/DiT {@code models.DiT}) whose blocks expose L2C's cache units. Weights live in one
@@ -46,7 +48,7 @@ public final class DiT implements DiffusionTransformer {
     this.config = config;
     this.weights = parent.newSubManager();
     // packed for the rows of one CFG pair: any batch works, this is the common one
-    this.kernels = BranchKernels.resolve(execution, 2L * config.gridSize() * config.gridSize());
+    this.kernels = BranchKernels.resolve(execution.on(weights.getDevice()), 2L * config.gridSize() * config.gridSize());
     try {
       this.patchW = w.load("x_embedder.proj.weight", weights);
       this.patchB = w.load("x_embedder.proj.bias", weights);
@@ -165,6 +167,15 @@ public final class DiT implements DiffusionTransformer {
     }
   }
 
+  /**
+   * Where the weights live: the device of the manager the model was loaded under. Inputs must come from a manager on
+   * this device (see {@link SameDevice}); outputs are created there.
+   */
+  @Override
+  public Device device() {
+    return weights.getDevice();
+  }
+
   /** The manager owning the weights (for memory accounting in tests and benchmarks). */
   public NDManager weightsManager() {
     return weights;
@@ -270,6 +281,9 @@ public final class DiT implements DiffusionTransformer {
   }
 
   private void checkInputs(NDArray x, NDArray t, NDArray y) {
+    SameDevice.check("latent x", x, device(), "this DiT");
+    SameDevice.check("timesteps t", t, device(), "this DiT");
+    SameDevice.check("labels y", y, device(), "this DiT");
     Shape s = x.getShape();
     if (s.dimension() != 4 || s.get(1) != config.inChannels || s.get(2) != config.inputSize
         || s.get(3) != config.inputSize) {

@@ -1,5 +1,6 @@
 package org.l2cbeam.core.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,9 @@ public interface DiffusionTransformer extends AutoCloseable {
 
   /** The kernels and precision this model runs with. */
   ModelExecution execution();
+
+  /** Where the weights live: inputs must come from a manager on this device, and outputs are created there. */
+  Device device();
 
   /** The configuration as a JSON-friendly map, for display and provenance. */
   Map<String, Object> describe();

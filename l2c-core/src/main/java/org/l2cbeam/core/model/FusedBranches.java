@@ -1,5 +1,6 @@
 package org.l2cbeam.core.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -117,7 +118,7 @@ final class FusedBranches {
    */
   private String selfCheck(Precision precision) {
     Torch.inferenceMode();
-    try (NDManager m = Torch.newManager()) {
+    try (NDManager m = Torch.newManager(Device.cpu())) { // the oneDNN kernels are CPU-only (ModelExecution.on)
       Torch.engine().setRandomSeed(1);
       NDArray w = m.randomNormal(0f, 0.2f, new Shape(192, 64), DataType.FLOAT32);
       NDArray b = m.randomNormal(0f, 0.2f, new Shape(192), DataType.FLOAT32);

@@ -1,7 +1,11 @@
 package org.l2cbeam.core.model;
 
+import ai.djl.Device;
 import java.io.Serializable;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The kernels and precision a model runs with: chosen when the model is loaded, fixed for its life. {@link #defaults()}
@@ -14,6 +18,8 @@ import java.util.Objects;
  */
 public final class ModelExecution implements Serializable {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(ModelExecution.class);
+  private static final AtomicBoolean GPU_FALLBACK_LOGGED = new AtomicBoolean();
 
   private final Kernels kernels;
   private final Precision precision;
@@ -57,6 +63,23 @@ public final class ModelExecution implements Serializable {
     String v = System.getProperty(property);
     if (v == null || v.isBlank()) v = System.getenv(env);
     return v == null || v.isBlank() ? null : v;
+  }
+
+  /**
+   * What runs on {@code device}: this execution on a CPU; the plain path at fp32 anywhere else. The oneDNN kernels are
+   * CPU-only (oneDNN's packed weights and {@code mkldnn} ops take CPU tensors only, and their speed-up answers a CPU
+   * problem, MKL's AVX2 path on AMD), and bf16 rides on them; on a GPU, libtorch's own CUDA kernels behind the plain
+   * NDArray ops are the fast path. Said once per JVM, so a GPU log shows why {@code model.execution()} is plain.
+   */
+  public ModelExecution on(Device device) {
+    if (Device.Type.CPU.equals(device.getDeviceType()) || kernels == Kernels.PLAIN && precision == Precision.FP32) {
+      return this;
+    }
+    if (GPU_FALLBACK_LOGGED.compareAndSet(false, true)) {
+      LOG.info("l2c: models on {} run the plain kernels at fp32 ({} asked for): the oneDNN kernels are CPU-only",
+          device, this);
+    }
+    return plain();
   }
 
   public Kernels kernels() {

@@ -1,5 +1,6 @@
 package org.l2cbeam.core.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -28,7 +29,9 @@ public final class PackedGemmRate {
     long[][] shapes = {{3L * hidden, hidden}, {hidden, hidden}, {mlpHidden, hidden}, {hidden, mlpHidden}};
     double flop = 0;
     double seconds = 0;
-    try (NDManager m = Torch.newManager()) {
+    // on the device the models run on; the oneDNN kernels only exist on the CPU (ModelExecution.on)
+    Device device = execution.kernels() == Kernels.ONEDNN ? Device.cpu() : Torch.defaultDevice();
+    try (NDManager m = Torch.newManager(device)) {
       for (long[] shape : shapes) {
         NDArray w = m.randomNormal(0f, 0.02f, new Shape(shape), DataType.FLOAT32);
         NDArray b = m.zeros(new Shape(shape[0]));

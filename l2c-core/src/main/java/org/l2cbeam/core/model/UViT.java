@@ -1,5 +1,6 @@
 package org.l2cbeam.core.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -17,6 +18,7 @@ import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.UnitMacs;
 import org.l2cbeam.core.runtime.Torch;
 import org.l2cbeam.core.runtime.Contiguous;
+import org.l2cbeam.core.runtime.SameDevice;
 
 /**
  * U-ViT ({@code libs/uvit.py UViT}, Bao et al.) as L2C's U-ViT experiments run it: class-conditional, no time MLP,
@@ -43,11 +45,11 @@ public final class UViT implements DiffusionTransformer {
 
   private final BranchKernels kernels;
 
-  private UViT(UViTConfig config, ParameterSource w, ModelExecution execution) {
+  private UViT(UViTConfig config, ParameterSource w, ModelExecution execution, Device device) {
     this.config = config;
-    this.weights = Torch.newManager();
+    this.weights = Torch.newManager(device);
     // packed for the rows of one image's tokens (U-ViT runs CFG as two calls): any batch works
-    this.kernels = BranchKernels.resolve(execution, config.tokens());
+    this.kernels = BranchKernels.resolve(execution.on(device), config.tokens());
     try {
       posEmbed = w.load("pos_embed", weights);
       patchW = w.load("patch_embed.proj.weight", weights);
@@ -70,10 +72,15 @@ public final class UViT implements DiffusionTransformer {
     return load(w, config, ModelExecution.defaults());
   }
 
-  /** {@link #load(WeightMap, UViTConfig)} with the given kernels and precision. */
+  /** {@link #load(WeightMap, UViTConfig)} with the given kernels and precision, on the JVM's default device. */
   public static UViT load(WeightMap w, UViTConfig config, ModelExecution execution) {
+    return load(w, config, execution, Torch.defaultDevice());
+  }
+
+  /** {@link #load(WeightMap, UViTConfig)} with the given kernels and precision, weights on {@code device}. */
+  public static UViT load(WeightMap w, UViTConfig config, ModelExecution execution, Device device) {
     w.checkStrict(config.expectedShapes());
-    return new UViT(config, ParameterSource.of(w), execution);
+    return new UViT(config, ParameterSource.of(w), execution, device);
   }
 
   /**
@@ -85,6 +92,10 @@ public final class UViT implements DiffusionTransformer {
   }
 
   public static UViT randomWeights(UViTConfig config, long seed, ModelExecution execution) {
+    return randomWeights(config, seed, execution, Torch.defaultDevice());
+  }
+
+  public static UViT randomWeights(UViTConfig config, long seed, ModelExecution execution, Device device) {
     java.util.Map<String, long[]> shapes = config.expectedShapes();
     ParameterSource normal = ParameterSource.random(shapes, 0.02f, seed);
     return new UViT(config, (key, m) -> {
@@ -92,12 +103,18 @@ public final class UViT implements DiffusionTransformer {
       if (key.contains("norm") && key.endsWith(".weight")) return m.ones(shape);
       if (key.endsWith(".bias")) return m.zeros(shape);
       return normal.load(key, m);
-    }, execution);
+    }, execution, device);
   }
 
   /** The kernels and precision this model runs with (what was asked for, or its fallback). */
   public ModelExecution execution() {
     return kernels.execution();
+  }
+
+  /** Where the weights live; inputs must come from a manager on this device, and outputs are created there. */
+  @Override
+  public Device device() {
+    return weights.getDevice();
   }
 
   /** Loads a U-ViT state dict, inferring the configuration ({@code heads <= 0}: the default for the width). */
@@ -272,6 +289,7 @@ public final class UViT implements DiffusionTransformer {
   }
 
   private void checkInputs(NDArray x, float[] modelTime, long[] labels) {
+    SameDevice.check("x", x, device(), "this U-ViT");
     Shape s = x.getShape();
     if (s.dimension() != 4 || s.get(1) != config.inChannels || s.get(2) != config.imageSize
         || s.get(3) != config.imageSize) {

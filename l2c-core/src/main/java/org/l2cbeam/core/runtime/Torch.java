@@ -1,5 +1,6 @@
 package org.l2cbeam.core.runtime;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
@@ -21,9 +22,27 @@ public final class Torch {
     return Engine.getEngine("PyTorch");
   }
 
-  /** A new root manager; close it (or scope sub-managers under it) to free native memory. */
+  /**
+   * A new root manager on the JVM's default device ({@link ComputeDevice#defaults()}, resolved once); close it (or
+   * scope sub-managers under it) to free native memory.
+   */
   public static NDManager newManager() {
-    return engine().newBaseManager();
+    return newManager(defaultDevice());
+  }
+
+  /** The JVM's default device: {@link ComputeDevice#defaults()} ({@code auto} unless set), resolved once. */
+  public static Device defaultDevice() {
+    return DefaultDevice.DEVICE;
+  }
+
+  /** A new root manager on {@code device}: every tensor created in it or in its sub-managers lives there. */
+  public static NDManager newManager(Device device) {
+    return engine().newBaseManager(device);
+  }
+
+  /** Resolved on first use, so that a bad -Dl2c.device fails where a manager is first asked for, with its message. */
+  private static final class DefaultDevice {
+    static final Device DEVICE = ComputeDevice.defaults().resolve();
   }
 
   /**

@@ -1,8 +1,10 @@
 package org.l2cbeam.core.vae;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
+import org.l2cbeam.core.runtime.SameDevice;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
@@ -36,20 +38,34 @@ public final class AutoencoderKL implements AutoCloseable {
     decoder = new Decoder(params, manager);
   }
 
-  /** Loads a VAE checkpoint in either layout (see {@link VaeCheckpoint}). */
+  /** Loads a VAE checkpoint in either layout (see {@link VaeCheckpoint}), on the JVM's default device. */
   public static AutoencoderKL load(Path file) {
-    return create(VaeCheckpoint.open(file));
+    return load(file, Torch.defaultDevice());
+  }
+
+  /** Loads a VAE checkpoint in either layout (see {@link VaeCheckpoint}), weights on {@code device}. */
+  public static AutoencoderKL load(Path file, Device device) {
+    return create(VaeCheckpoint.open(file), device);
   }
 
   public static AutoencoderKL create(VaeParameters params) {
+    return create(params, Torch.defaultDevice());
+  }
+
+  public static AutoencoderKL create(VaeParameters params, Device device) {
     Torch.inferenceMode();
-    NDManager manager = Torch.newManager();
+    NDManager manager = Torch.newManager(device);
     try {
       return new AutoencoderKL(params, manager);
     } catch (RuntimeException e) {
       manager.close();
       throw e;
     }
+  }
+
+  /** Where the weights live; images and latents must come from a manager on this device. */
+  public Device device() {
+    return manager.getDevice();
   }
 
   public VaeConfig config() {
@@ -109,6 +125,7 @@ public final class AutoencoderKL implements AutoCloseable {
   }
 
   private void checkImages(NDArray images) {
+    SameDevice.check("images", images, device(), "VAE " + description);
     long[] s = images.getShape().getShape();
     int f = config.downsamplingFactor();
     if (s.length != 4 || s[1] != config.inChannels()) {
@@ -124,6 +141,7 @@ public final class AutoencoderKL implements AutoCloseable {
   }
 
   private void checkLatent(NDArray latent) {
+    SameDevice.check("latent", latent, device(), "VAE " + description);
     long[] s = latent.getShape().getShape();
     if (s.length != 4) {
       throw new IllegalArgumentException(

@@ -30,6 +30,7 @@ import org.l2cbeam.core.model.DiTConfig;
 import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterScores;
+import org.l2cbeam.core.runtime.ComputeDevice;
 import org.l2cbeam.core.runtime.Torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -97,6 +98,8 @@ final class BenchDitCommand implements Callable<Integer> {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("model", cfg.officialName());
     try (NDManager root = Torch.newManager()) {
+      json.put("device", ComputeDevice.describe(root.getDevice()));
+      json.put("engine", ComputeDevice.engineBuild());
       // Memory first, in a process that has held nothing bigger: measured after the XL model, the baseline would
       // include the XL model's freed pages, which the allocator hands back to the OS during the run, so RSS shrinks.
       double[] rss = rssRun(rssCfg, root, router.schedule(0.1).resampledToLayers(rssCfg.depth));

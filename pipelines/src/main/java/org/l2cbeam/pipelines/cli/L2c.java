@@ -1,7 +1,11 @@
 package org.l2cbeam.pipelines.cli;
 
+import ai.djl.Device;
 import java.nio.file.Path;
+import java.util.Set;
 import org.l2cbeam.core.io.OutputFile;
+import org.l2cbeam.core.runtime.ComputeDevice;
+import org.l2cbeam.core.runtime.Torch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,6 +53,7 @@ public final class L2c implements Runnable {
   public static int execute(String... args) {
     CommandLine cli = new CommandLine(new L2c());
     addHelpOptions(cli);
+    addDeviceOptions(cli);
     FiniteNumbers.register(cli);
     cli.setParameterExceptionHandler(
         (ex, badArgs) -> {
@@ -63,6 +68,7 @@ public final class L2c implements Runnable {
           Integer help = CommandLine.executeHelpRequest(parseResult);
           if (help != null) return help;
           checkOutputs(parseResult);
+          applyDevice(parseResult);
           return new CommandLine.RunLast().execute(parseResult);
         });
     cli.setExecutionExceptionHandler(
@@ -89,6 +95,56 @@ public final class L2c implements Runnable {
             OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
       }
       addHelpOptions(sub);
+    }
+  }
+
+  /**
+   * Commands that load no model, and {@code pipeline}, whose {@code --device} is the pipeline's own option (passed to
+   * Beam with the rest of its arguments).
+   */
+  private static final Set<String> WITHOUT_DEVICE =
+      Set.of("l2c inspect", "l2c router show", "l2c router convert", "l2c router theta", "l2c pipeline");
+
+  /**
+   * {@code --device auto|cpu|gpu[:N]} on every command that runs a model: one option, defined here once rather than on
+   * each command, because it decides a process-wide default (see {@link #applyDevice}).
+   */
+  private static void addDeviceOptions(CommandLine cli) {
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      CommandSpec spec = sub.getCommandSpec();
+      if (sub.getSubcommands().isEmpty() && !WITHOUT_DEVICE.contains(spec.qualifiedName())) {
+        spec.addOption(OptionSpec.builder("--device").paramLabel("auto|cpu|gpu[:N]").type(String.class)
+            .description("where the models run: auto (default: the first GPU if the engine sees one, else the CPU),"
+                + " cpu, gpu or gpu:N. A GPU needs the CUDA build (mvn -Pcuda); the oneDNN kernels are CPU-only,"
+                + " so on a GPU models run the plain kernels.")
+            .build());
+      }
+      addDeviceOptions(sub);
+    }
+  }
+
+  /**
+   * Makes {@code --device} the device of every model and tensor this process creates: the commands, and the Beam
+   * pipelines some of them start in-process, place their models through the JVM's default device ({@code
+   * -Dl2c.device}), which is resolved once, on first use. A GPU that the engine does not see fails here, before any
+   * work, with one line naming the device and the engine build.
+   */
+  private static void applyDevice(CommandLine.ParseResult parseResult) {
+    CommandLine.ParseResult leaf = parseResult;
+    while (leaf.hasSubcommand()) leaf = leaf.subcommand();
+    String value = leaf.matchedOptionValue("--device", null);
+    if (value == null) return;
+    CommandSpec spec = leaf.commandSpec();
+    try {
+      ComputeDevice requested = ComputeDevice.parse(value, "--device");
+      Device device = requested.resolve();
+      System.setProperty("l2c.device", requested.toString());
+      if (!Torch.defaultDevice().equals(device)) {
+        throw new IllegalStateException("--device " + requested + ": this process already runs its models on "
+            + ComputeDevice.describe(Torch.defaultDevice()) + " (the device is chosen once per process)");
+      }
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new CommandLine.ExecutionException(spec.commandLine(), e.getMessage(), e);
     }
   }
 

@@ -1,5 +1,6 @@
 package org.l2cbeam.core.router.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -52,6 +53,11 @@ public final class DiTRouterObjective implements RouterObjective {
   @Override
   public ModelFamily family() {
     return ModelFamily.DIT;
+  }
+
+  @Override
+  public Device device() {
+    return model.device();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package org.l2cbeam.core.router.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import org.l2cbeam.core.router.ModelFamily;
@@ -42,6 +43,9 @@ public interface RouterObjective {
   }
 
   ModelFamily family();
+
+  /** Where the model's weights live: the trainer creates every batch's tensors there. */
+  Device device();
 
   /** Cache units of the model (router width). */
   int units();

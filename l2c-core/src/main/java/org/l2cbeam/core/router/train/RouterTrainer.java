@@ -104,7 +104,7 @@ public final class RouterTrainer {
     long lastCheckpoint = checkpoints != null && state.iteration() > 0 ? state.iteration() : -1;
     long windowStart = state.iteration();
     long windowNanos = System.nanoTime();
-    try (NDManager manager = Torch.newManager()) {
+    try (NDManager manager = Torch.newManager(objective.device())) {
       while (state.iteration() < totalIterations) {
         long i = state.iteration();
         int k = TrainingBatch.cacheStepOf(settings, i);

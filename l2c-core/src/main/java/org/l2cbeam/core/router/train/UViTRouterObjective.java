@@ -1,5 +1,6 @@
 package org.l2cbeam.core.router.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -64,6 +65,11 @@ public final class UViTRouterObjective implements RouterObjective {
   @Override
   public ModelFamily family() {
     return ModelFamily.UVIT;
+  }
+
+  @Override
+  public Device device() {
+    return model.device();
   }
 
   @Override

@@ -106,7 +106,7 @@ public final class VaeEncodedExamples extends AbstractTrainingExamples {
     ContentFingerprint content = new ContentFingerprint();
     content.add(("vae-encoded images v1|vae " + vaeFingerprint + "|resolution " + resolution + "|seed " + seed
         + "\n").getBytes(StandardCharsets.UTF_8));
-    try (NDManager root = Torch.newManager()) {
+    try (NDManager root = Torch.newManager(vae.device())) {
       for (int start = 0; start < n; start += batchSize) {
         int k = Math.min(batchSize, n - start);
         float[] pixels = new float[k * 3 * resolution * resolution];

@@ -1,5 +1,6 @@
 package org.l2cbeam.core.runtime.script;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -66,7 +67,8 @@ public final class ScriptModule implements AutoCloseable {
   /** Compiles {@code source} (class {@code className}) into a module. Fails with libtorch's compiler message. */
   public static ScriptModule compile(String archiveName, String className, String source) {
     byte[] archive = TorchScriptArchive.write(archiveName, className, source);
-    NDManager manager = Torch.newManager();
+    // The module holds no tensors; its manager only owns the module, and TorchScript's oneDNN ops are CPU-only.
+    NDManager manager = Torch.newManager(Device.cpu());
     try {
       PtSymbolBlock block =
           JniUtils.loadModule((PtNDManager) manager, new ByteArrayInputStream(archive), false, false);
