@@ -74,19 +74,23 @@ public final class RouterRegistry {
   }
 
   /**
-   * The registry at {@code location}: a local directory (created on first publish), given as a path or a {@code
-   * file:} URI.
+   * The registry at {@code location}: {@code gs://BUCKET/PREFIX} (Cloud Storage, with Application Default
+   * Credentials), or a local directory (created on first publish) given as a path or a {@code file:} URI.
    */
   public static RouterRegistry open(String location) {
     if (location == null || location.isBlank()) {
       throw new IllegalArgumentException("router registry: the location is empty");
+    }
+    if (location.startsWith("gs://")) {
+      return on(CloudStorageStore.open(location));
     }
     if (location.startsWith("file:")) {
       return on(new LocalDirectoryStore(Path.of(java.net.URI.create(location))));
     }
     if (location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
       throw new IllegalArgumentException(
-          "router registry " + location + ": unsupported location; give a local directory or a file: URI");
+          "router registry " + location + ": unsupported location; give gs://BUCKET/PREFIX, a local directory or a"
+              + " file: URI");
     }
     return on(new LocalDirectoryStore(Path.of(location)));
   }
@@ -245,11 +249,7 @@ public final class RouterRegistry {
     }
     LatestPointer next = LatestPointer.moved(pointer, version, "publish", now());
     try {
-      if (pointerObject.isEmpty()) {
-        store.createIfAbsent(key.latestObject(), next.toBytes());
-      } else {
-        store.replaceIfGeneration(key.latestObject(), next.toBytes(), pointerObject.get().generation());
-      }
+      swapPointer(key, pointerObject, next);
     } catch (PreconditionFailedException lost) {
       int now = pointer(key).map(LatestPointer::version).orElse(NONE);
       PublishResult r = new PublishResult(PublishResult.Outcome.CONFLICT, version, expectedLatest, now);
@@ -305,11 +305,7 @@ public final class RouterRegistry {
         pointerObject.map(s -> LatestPointer.parse(store.locate(key.latestObject()), s.bytes())).orElse(null);
     LatestPointer next = LatestPointer.moved(pointer, version, "rollback", now());
     try {
-      if (pointerObject.isEmpty()) {
-        store.createIfAbsent(key.latestObject(), next.toBytes());
-      } else {
-        store.replaceIfGeneration(key.latestObject(), next.toBytes(), pointerObject.get().generation());
-      }
+      swapPointer(key, pointerObject, next);
     } catch (PreconditionFailedException moved) {
       throw new RegistryException(store.locate(key.latestObject()), "latest moved while rolling back to v" + version
           + " (now " + pointer(key).map(p -> "v" + p.version()).orElse("none") + "); nothing was changed", moved);
@@ -320,6 +316,18 @@ public final class RouterRegistry {
   }
 
   // ------------------------------------------------------------------------------------------------ helpers
+
+  /**
+   * Replaces the pointer read as {@code read} (empty: there was none) with {@code next}, only if it is still that
+   * generation; a {@link PreconditionFailedException} means another writer moved it first.
+   */
+  private void swapPointer(RouterKey key, Optional<RegistryStore.Stored> read, LatestPointer next) {
+    if (read.isEmpty()) {
+      store.createIfAbsent(key.latestObject(), next.toBytes());
+    } else {
+      store.replaceIfGeneration(key.latestObject(), next.toBytes(), read.get().generation());
+    }
+  }
 
   private static RouterArtifact parseRouter(String location, byte[] bytes) {
     Path origin = Path.of(ROUTER);
