@@ -214,9 +214,16 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
 
   /**
    * A router artifact (our JSON) or an official router checkpoint, read now so a bad file or a step-count mismatch is
-   * reported at construction.
+   * reported at construction; or {@code registry+LOCATION} ({@code registry+gs://bucket/routers}, {@code
+   * registry+/srv/routers}, {@code registry+LOCATION#v3} for a fixed version): the router a {@link
+   * org.l2cbeam.registry.RouterRegistry} publishes for this model, sampler and step count, resolved once when the
+   * pipeline runs ({@link ResolveRouter}); the version used is appended to the samples' schedule id.
    */
   public CachedSample withRouter(String location) {
+    if (ResolveRouter.isRegistryLocation(location)) {
+      ResolveRouter.fromLocation("CachedSample.withRouter", location, model()); // checks the form now
+      return toBuilder().setRouterView(null).setRouterLocation(location).setRouterSteps(null).build();
+    }
     RouterArtifact artifact = Routers.read("CachedSample.withRouter", location);
     return toBuilder().setRouterView(null).setRouterLocation(location).setRouterSteps(artifact.steps()).build();
   }
@@ -282,7 +289,13 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
               + " sampling steps, but withSteps is " + settings().steps());
     }
     PCollectionView<RouterArtifact> router = routerView();
-    if (routerLocation() != null) {
+    if (ResolveRouter.isRegistryLocation(routerLocation())) {
+      router =
+          requests.getPipeline()
+              .apply("ResolveRouter", ResolveRouter.fromLocation("CachedSample.withRouter", routerLocation(), model())
+                  .withSampler(settings().sampler()).withSteps(settings().steps()))
+              .apply("RouterView", View.asSingleton());
+    } else if (routerLocation() != null) {
       RouterArtifact artifact = Routers.read("CachedSample.withRouter", routerLocation());
       router =
           requests.getPipeline()
@@ -414,16 +427,21 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
       }
       Routers.checkFits(router, model, settings.steps());
       ThetaSearch.Choice choice = Routers.choose(router, dit.config(), theta, macsRemoved);
-      return new BatchSampler(dit, settings, choice.schedule(), scheduleId(choice), forwardBatch);
+      return new BatchSampler(dit, settings, choice.schedule(), scheduleId(choice, router), forwardBatch);
     }
 
-    /** e.g. {@code ddim20-l2c-theta0.1-macs0.221-3f9a02c1}: the sampler, θ, MACs removed, a hash of the mask. */
-    private String scheduleId(ThetaSearch.Choice choice) {
+    /**
+     * e.g. {@code ddim20-l2c-theta0.1-macs0.221-3f9a02c1}: the sampler, θ, MACs removed, a hash of the mask; with
+     * {@code @v3} after it when the router came from a registry.
+     */
+    private String scheduleId(ThetaSearch.Choice choice, RouterArtifact router) {
       CacheSchedule schedule = choice.schedule();
       StringBuilder bits = new StringBuilder();
       for (int k = 0; k < schedule.steps(); k++) bits.append(schedule.bits(k)).append('/');
       String hash = ModelFiles.sha256(bits.toString()).substring(0, 8);
-      return ScheduleId.cached(settings.plainScheduleId(), choice.theta(), choice.removedFraction(), hash);
+      String id = ScheduleId.cached(settings.plainScheduleId(), choice.theta(), choice.removedFraction(), hash);
+      String version = ResolveRouter.versionOf(router);
+      return version == null ? id : ScheduleId.fromRegistryVersion(id, version);
     }
   }
 }

@@ -49,7 +49,9 @@ public interface SampleOptions extends ModelKernelOptions {
 
   void setGuidedChannels(String channels);
 
-  @Description("Optional L2C router: our JSON artifact or an official router checkpoint; none = plain sampler")
+  @Description("Optional L2C router: our JSON artifact, an official router checkpoint, or registry+LOCATION (the latest"
+      + " router a registry publishes for this model, e.g. registry+gs://bucket/routers; registry+LOCATION#vN for a"
+      + " fixed version); none = plain sampler")
   String getRouter();
 
   void setRouter(String router);

@@ -1,0 +1,195 @@
+package org.l2cbeam.beam;
+
+import com.google.auto.value.AutoValue;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.l2cbeam.core.router.RouterArtifact;
+import org.l2cbeam.registry.PublishedRouter;
+import org.l2cbeam.registry.RouterKey;
+import org.l2cbeam.registry.RouterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the router a {@link RouterRegistry} publishes for the model of a {@link LoadModel} side input: one {@link
+ * RouterArtifact}, for {@link CachedSample#withRouter(PCollectionView)}. {@link CachedSample#withRouter(String)}
+ * builds this itself for a location of the form {@code registry+LOCATION} ({@code registry+gs://bucket/routers},
+ * {@code registry+/srv/routers}), or {@code registry+LOCATION#v3} for a fixed version.
+ *
+ * <pre>{@code
+ * PCollectionView<RouterArtifact> router =
+ *     p.apply(ResolveRouter.latest("gs://my-bucket/l2c/routers", model).withSteps(20)).apply(View.asSingleton());
+ * }</pre>
+ *
+ * <p>The registry keys routers by the model's weights (their sha256), the sampler and the step count, and only the
+ * weights' fingerprint is known once {@link LoadModel} has validated the checkpoint; so the router is resolved when the
+ * pipeline runs, once, as a single element: every worker samples with the same version, even if a retraining job
+ * publishes a new one during the run. The version read is recorded in the artifact's provenance ({@code source} is
+ * the version's {@code router.json}, {@code sourceSha256} its sha256), and {@link CachedSample} appends it to every
+ * sample's schedule id ({@code ddim20-l2c-theta0.1-macs0.252-3f9a02c1@v3}), so results say which version made them.
+ *
+ * <p>Workers read a {@code gs://} registry with Application Default Credentials (on Dataflow, the workers' service
+ * account). A key with nothing published fails the run, naming the registry and the key.
+ */
+@AutoValue
+public abstract class ResolveRouter extends PTransform<PBegin, PCollection<RouterArtifact>> {
+  private static final long serialVersionUID = 1L;
+  /** The prefix that makes a router location a registry: {@code registry+gs://bucket/prefix[#vN]}. */
+  public static final String URI_PREFIX = "registry+";
+  private static final Pattern PINNED = Pattern.compile("(.*)#v([1-9][0-9]*)");
+  private static final Pattern VERSION_SOURCE = Pattern.compile(".*/v([1-9][0-9]*)/router\\.json");
+
+  abstract String registry();
+
+  abstract PCollectionView<ModelRef> model();
+
+  abstract String sampler();
+
+  abstract int steps();
+
+  /** 0: the latest. */
+  abstract int version();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setRegistry(String registry);
+
+    abstract Builder setModel(PCollectionView<ModelRef> model);
+
+    abstract Builder setSampler(String sampler);
+
+    abstract Builder setSteps(int steps);
+
+    abstract Builder setVersion(int version);
+
+    abstract ResolveRouter build();
+  }
+
+  /** The latest router of {@code registry} (a local directory or {@code gs://BUCKET/PREFIX}) for {@code model}. */
+  public static ResolveRouter latest(String registry, PCollectionView<ModelRef> model) {
+    if (registry == null || registry.isBlank()) {
+      throw new IllegalArgumentException("ResolveRouter.latest: the registry location is empty");
+    }
+    if (model == null) {
+      throw new IllegalArgumentException("ResolveRouter.latest: the model side input is null (use LoadModel)");
+    }
+    return new AutoValue_ResolveRouter.Builder()
+        .setRegistry(registry)
+        .setModel(model)
+        .setSampler("ddim")
+        .setSteps(TrainRouter.DEFAULT_SAMPLING_STEPS)
+        .setVersion(0)
+        .build();
+  }
+
+  /** True if {@code location} names a registry ({@code registry+...}) rather than a router file. */
+  public static boolean isRegistryLocation(@Nullable String location) {
+    return location != null && location.startsWith(URI_PREFIX);
+  }
+
+  /** The transform a {@code registry+LOCATION[#vN]} router location stands for; errors name {@code option}. */
+  static ResolveRouter fromLocation(String option, String location, PCollectionView<ModelRef> model) {
+    String rest = location.substring(URI_PREFIX.length());
+    Matcher pinned = PINNED.matcher(rest);
+    String registry = pinned.matches() ? pinned.group(1) : rest;
+    if (registry.isBlank() || registry.contains("#")) {
+      throw new IllegalArgumentException(option + ": '" + location + "' is not registry+LOCATION or"
+          + " registry+LOCATION#vN");
+    }
+    ResolveRouter t = latest(registry, model);
+    return pinned.matches() ? t.withVersion(Integer.parseInt(pinned.group(2))) : t;
+  }
+
+  /** The sampler the router must be trained for (default {@code ddim}). */
+  public ResolveRouter withSampler(String sampler) {
+    if (sampler == null || sampler.isBlank()) {
+      throw new IllegalArgumentException("ResolveRouter.withSampler: the sampler is empty");
+    }
+    return toBuilder().setSampler(sampler).build();
+  }
+
+  /** The sampling step count the router must be trained for (default 20). */
+  public ResolveRouter withSteps(int steps) {
+    if (steps <= 0) throw new IllegalArgumentException("ResolveRouter.withSteps: must be positive, got " + steps);
+    return toBuilder().setSteps(steps).build();
+  }
+
+  /** A fixed version instead of the latest (to reproduce a run, or to try a rollback target). */
+  public ResolveRouter withVersion(int version) {
+    if (version < 1) throw new IllegalArgumentException("ResolveRouter.withVersion: versions start at 1, got " + version);
+    return toBuilder().setVersion(version).build();
+  }
+
+  /** The registry version a router was resolved from ({@code v3}), or null for a router that did not come from one. */
+  static @Nullable String versionOf(RouterArtifact router) {
+    RouterArtifact.Provenance p = router.provenance();
+    if (p == null || p.source == null || p.sourceSha256 == null) return null;
+    Matcher m = VERSION_SOURCE.matcher(p.source);
+    return m.matches() ? "v" + m.group(1) : null;
+  }
+
+  @Override
+  public PCollection<RouterArtifact> expand(PBegin input) {
+    return input
+        .apply("Registry", Create.of(registry()))
+        .apply("ReadRouter", ParDo.of(new ResolveFn(model(), sampler(), steps(), version())).withSideInputs(model()))
+        .setCoder(RouterArtifactCoder.of());
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("registry", registry()).withLabel("Router registry"))
+        .add(DisplayData.item("sampler", sampler()).withLabel("Sampler"))
+        .add(DisplayData.item("steps", steps()).withLabel("Sampling steps"))
+        .add(DisplayData.item("version", version() == 0 ? "latest" : "v" + version()).withLabel("Version"));
+  }
+
+  static final class ResolveFn extends DoFn<String, RouterArtifact> {
+    private static final Logger LOG = LoggerFactory.getLogger(ResolveRouter.class);
+    private final PCollectionView<ModelRef> model;
+    private final String sampler;
+    private final int steps;
+    private final int version;
+
+    ResolveFn(PCollectionView<ModelRef> model, String sampler, int steps, int version) {
+      this.model = model;
+      this.sampler = sampler;
+      this.steps = steps;
+      this.version = version;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      String registryLocation = c.element();
+      ModelRef ref = c.sideInput(model);
+      RouterKey key = new RouterKey(ref.fingerprint(), sampler, steps);
+      RouterRegistry registry = RouterRegistry.open(registryLocation);
+      PublishedRouter published =
+          version == 0
+              ? registry.latest(key).orElseThrow(() -> new IllegalStateException(
+                  "ResolveRouter: registry " + registry.root() + " has no router published for model " + ref.uri()
+                      + " (sha256 " + ref.fingerprint() + "), " + sampler + "-" + steps + ": nothing under "
+                      + key.folder() + "; publish one with `l2c retrain` or the retrain pipeline"))
+              : registry.get(key, version);
+      RouterArtifact router = published.router();
+      LOG.info("ResolveRouter: {} {} of {} ({}), published {}", published.versionName(),
+          version == 0 ? "(latest)" : "(pinned)", registry.root(), key, published.manifest().created());
+      c.output(new RouterArtifact(router.modelFingerprint(), router.scores(), router.sampler(), router.theta(),
+          new RouterArtifact.Provenance(published.location(), published.manifest().routerSha256(),
+              router.provenance().created, router.provenance().tool, router.provenance().training)));
+    }
+  }
+}
