@@ -2,10 +2,9 @@ package org.l2cbeam.pipelines;
 
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 
-/** How the pipelines' model runs on the workers: {@code --kernels} and {@code --precision}. */
-public interface ModelKernelOptions extends PipelineOptions {
+/** How the pipelines' model runs on the workers: {@code --kernels}, {@code --precision} and {@code --device}. */
+public interface ModelKernelOptions extends WorkerDeviceOptions {
   @Description("Transformer kernels: onednn (packed oneDNN GEMMs and fused attention, the default) or plain (DJL"
       + " NDArray ops, the reference)")
   @Default.String("onednn")

@@ -125,7 +125,7 @@ public final class BatchSampler {
     DiTSampler sampler =
         new DiTSampler(dit, settings.newSampler(noise), settings.guidance(cfg.inChannels), schedule);
     float[] values;
-    try (NDManager m = Torch.newManager()) {
+    try (NDManager m = Torch.newManager(dit.device())) {
       NDArray z = noise.initial(m, cfg.inChannels, cfg.inputSize, cfg.inputSize);
       values = sampler.sample(z, labels, StepListener.NONE).toFloatArray();
     }

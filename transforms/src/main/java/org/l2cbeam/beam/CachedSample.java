@@ -33,6 +33,7 @@ import org.l2cbeam.core.model.Precision;
 import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.ThetaSearch;
+import org.l2cbeam.core.runtime.ComputeDevice;
 
 /**
  * Generates one image per {@link SampleRequest} with a DiT, optionally with a learned L2C cache schedule: the
@@ -88,6 +89,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
 
   abstract @Nullable Precision precision();
 
+  abstract @Nullable ComputeDevice device();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -117,6 +120,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     abstract Builder setKernels(@Nullable Kernels kernels);
 
     abstract Builder setPrecision(@Nullable Precision precision);
+
+    abstract Builder setDevice(@Nullable ComputeDevice device);
 
     abstract CachedSample build();
   }
@@ -275,6 +280,18 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     return toBuilder().setPrecision(precision).build();
   }
 
+  /**
+   * Where the workers run the model (and the VAE): {@code ComputeDevice.parse("gpu", ...)}, {@link ComputeDevice#CPU}, or
+   * {@link ComputeDevice#AUTO} (the first GPU a worker's engine sees, else its CPU). Unset, each worker JVM's default
+   * ({@code -Dl2c.device}, itself {@code auto} unless set). A worker asked for a GPU it does not see fails with one
+   * line naming the device and the engine build. On a GPU the models run the plain kernels (the oneDNN ones are
+   * CPU-only), one copy per device and worker JVM.
+   */
+  public CachedSample withDevice(ComputeDevice device) {
+    if (device == null) throw new IllegalArgumentException("CachedSample.withDevice: device must not be null");
+    return toBuilder().setDevice(device).build();
+  }
+
   @Override
   public PCollection<GeneratedSample> expand(PCollection<SampleRequest> requests) {
     if (theta() != null && routerView() == null && routerLocation() == null) {
@@ -304,7 +321,7 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     }
     ModelExecution execution = LoadModel.execution(kernels(), precision(), "CachedSample");
     SampleFn fn = new SampleFn(model(), router, settings(), theta(), macsRemoved(), modelCallsPerWorker(),
-        forwardBatch(), vae(), execution == null ? "" : execution.toString());
+        forwardBatch(), vae(), execution == null ? "" : execution.toString(), device());
     ParDo.SingleOutput<KV<Long, Iterable<SampleRequest>>, GeneratedSample> parDo =
         ParDo.of(fn).withSideInputs(model());
     if (router != null) {
@@ -336,7 +353,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
         .addIfNotNull(DisplayData.item("vae", vae() == null ? null : vae().location()).withLabel("VAE decoder"))
         .addIfNotNull(DisplayData.item("kernels", kernels() == null ? null : kernels().toString()).withLabel("Kernels"))
         .addIfNotNull(DisplayData.item("precision", precision() == null ? null : precision().toString())
-            .withLabel("Precision"));
+            .withLabel("Precision"))
+        .addIfNotNull(DisplayData.item("device", device() == null ? null : device().toString()).withLabel("Device"));
   }
 
   /** Samples one batch of requests (sorted by id, so a batch's model calls never depend on arrival order). */
@@ -358,6 +376,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     private final @Nullable VaeRef vae;
     /** {@code kernels/precision} over the model's own, or empty. */
     private final String execution;
+    /** Null for the worker JVM's default. */
+    private final @Nullable ComputeDevice device;
 
     /** The sampler of the side inputs last seen; they are singletons, so this is rebuilt at most per window. */
     private transient @Nullable BatchSampler sampler;
@@ -373,8 +393,10 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
         int modelCallsPerWorker,
         int forwardBatch,
         @Nullable VaeRef vae,
-        String execution) {
+        String execution,
+        @Nullable ComputeDevice device) {
       this.execution = execution;
+      this.device = device;
       this.modelView = modelView;
       this.routerView = routerView;
       this.settings = settings;
@@ -406,7 +428,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
       unitsComputed.inc(r.unitsComputed);
       unitsReused.inc(r.unitsReused);
       batchMillis.update(r.nanos / 1_000_000);
-      List<GeneratedSample> outputs = vae == null ? r.samples : vae.decode(r.samples);
+      List<GeneratedSample> outputs =
+          vae == null ? r.samples : vae.decode(r.samples, ComputeDevice.resolveOrDefault(device));
       for (GeneratedSample out : outputs) c.output(out);
     }
 
@@ -421,7 +444,8 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
 
     private BatchSampler newSampler(ModelRef model, @Nullable RouterArtifact router) {
       if (vae != null) vae.checkDecodes("CachedSample.withVae", model);
-      DiT dit = DitModels.shared(execution.isEmpty() ? model : model.withExecution(ModelExecution.parse(execution)));
+      DiT dit = DitModels.shared(execution.isEmpty() ? model : model.withExecution(ModelExecution.parse(execution)),
+          ComputeDevice.resolveOrDefault(device));
       if (router == null) {
         return new BatchSampler(dit, settings, null, settings.plainScheduleId(), forwardBatch);
       }

@@ -34,6 +34,7 @@ import org.l2cbeam.core.fid.FrechetDistance;
 import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.io.NpyHeader;
 import org.l2cbeam.core.io.NpzFile;
+import org.l2cbeam.core.runtime.ComputeDevice;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
@@ -86,6 +87,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
   abstract String label();
 
+  abstract @Nullable ComputeDevice device();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -103,6 +106,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     abstract Builder setVae(@Nullable VaeRef vae);
 
     abstract Builder setLabel(String label);
+
+    abstract Builder setDevice(@Nullable ComputeDevice device);
 
     abstract ComputeFID build();
   }
@@ -175,6 +180,17 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     return toBuilder().setVae(VaeRef.resolve("ComputeFID.withVae", location)).build();
   }
 
+  /**
+   * Where the workers run the feature network (and the VAE): {@code ComputeDevice.parse("gpu", ...)}, {@link ComputeDevice#CPU}, or
+   * {@link ComputeDevice#AUTO} (the first GPU a worker's engine sees, else its CPU). Unset, each worker JVM's default
+   * ({@code -Dl2c.device}, itself {@code auto} unless set). A worker asked for a GPU it does not see fails with one
+   * line naming the device and the engine build. One copy of each network per device and worker JVM.
+   */
+  public ComputeFID withDevice(ComputeDevice device) {
+    if (device == null) throw new IllegalArgumentException("ComputeFID.withDevice: device must not be null");
+    return toBuilder().setDevice(device).build();
+  }
+
   public Images onImages() {
     return new Images(this);
   }
@@ -203,7 +219,7 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
   @Override
   public PCollection<FidResult> expand(PCollection<GeneratedSample> samples) {
     PCollection<ImageBatch> images =
-        samples.apply("SampleImages", ParDo.of(new SampleToImageFn(vae()))).setCoder(ImageBatchCoder.of());
+        samples.apply("SampleImages", ParDo.of(new SampleToImageFn(vae(), device()))).setCoder(ImageBatchCoder.of());
     PCollectionView<List<String>> scheduleIds =
         samples
             .apply("ScheduleIds", MapElements.into(TypeDescriptors.strings()).via(GeneratedSample::scheduleId))
@@ -227,7 +243,7 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     }
     PCollection<FeatureStats> partials =
         images
-            .apply("Featurise", ParDo.of(new FeaturiseFn(extractor, batchSize())))
+            .apply("Featurise", ParDo.of(new FeaturiseFn(extractor, batchSize(), device())))
             .setCoder(FeatureStatsCoder.of());
     Combine.Globally<FeatureStats, FeatureStats> merge = Combine.globally(new FeatureStatsCombineFn(referenceDim()));
     if (!(images.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
@@ -261,7 +277,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
         .addIfNotNull(DisplayData.item("weights", weights()).withLabel("Extractor weights"))
         .add(DisplayData.item("batchSize", batchSize()).withLabel("Images per feature-network call"))
         .addIfNotNull(DisplayData.item("vae", vae() == null ? null : vae().location()).withLabel("VAE decoder"))
-        .addIfNotDefault(DisplayData.item("label", label()).withLabel("Label of the result"), "");
+        .addIfNotDefault(DisplayData.item("label", label()).withLabel("Label of the result"), "")
+        .addIfNotNull(DisplayData.item("device", device() == null ? null : device().toString()).withLabel("Device"));
   }
 
   /** The feature dimension of a stats npz, from the header of {@code mu} only (the covariance is not read here). */
@@ -296,16 +313,22 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
   /** One generated sample as a one-image batch; a latent cannot be featurised. */
   static final class SampleToImageFn extends DoFn<GeneratedSample, ImageBatch> {
     private final @Nullable VaeRef vae;
+    private final @Nullable ComputeDevice device;
 
     SampleToImageFn(@Nullable VaeRef vae) {
+      this(vae, null);
+    }
+
+    SampleToImageFn(@Nullable VaeRef vae, @Nullable ComputeDevice device) {
       this.vae = vae;
+      this.device = device;
     }
 
     @ProcessElement
     public void process(@Element GeneratedSample sample, OutputReceiver<ImageBatch> out) {
       GeneratedSample s = sample;
       if (!s.isImage() && vae != null) {
-        s = vae.decode(java.util.List.of(s)).get(0);
+        s = vae.decode(java.util.List.of(s), ComputeDevice.resolveOrDefault(device)).get(0);
       }
       if (!s.isImage()) {
         throw new IllegalArgumentException(
@@ -331,12 +354,14 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
     private final FeatureExtractorRef extractorRef;
     private final int batchSize;
+    private final @Nullable ComputeDevice device;
 
     private transient Map<BoundedWindow, Partial> partials;
 
-    FeaturiseFn(FeatureExtractorRef extractorRef, int batchSize) {
+    FeaturiseFn(FeatureExtractorRef extractorRef, int batchSize, @Nullable ComputeDevice device) {
       this.extractorRef = extractorRef;
       this.batchSize = batchSize;
+      this.device = device;
     }
 
     /** One window's statistics so far and its images waiting for a full batch, by shape. */
@@ -423,7 +448,7 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     }
 
     private void featurise(ImageBatch batch, FeatureStats stats) {
-      FeatureExtractor net = extractorRef.shared();
+      FeatureExtractor net = extractorRef.shared(ComputeDevice.resolveOrDefault(device));
       Torch.inferenceMode(); // grad mode is thread-local: set it on whichever thread runs this bundle
       long start = System.nanoTime();
       float[][] features;

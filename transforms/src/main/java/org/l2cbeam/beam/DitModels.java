@@ -1,5 +1,6 @@
 package org.l2cbeam.beam;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -12,6 +13,7 @@ import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTConfig;
 import org.l2cbeam.core.model.DiTLoader;
 import org.l2cbeam.core.model.ModelExecution;
+import org.l2cbeam.core.runtime.ComputeDevice;
 import org.l2cbeam.core.runtime.Torch;
 
 /** Opening DiT checkpoints for the transforms: describing one as a {@link ModelRef}, and the per-JVM shared model. */
@@ -44,11 +46,17 @@ public final class DitModels {
    * must still have the fingerprint {@link LoadModel} validated, so a checkpoint replaced mid-job is caught.
    */
   public static DiT shared(ModelRef ref) {
-    ModelExecution execution = ref.resolvedExecution();
-    return SharedModels.get(KIND, ref.fingerprint() + "/" + execution, DiT.class, () -> load(ref, execution));
+    return shared(ref, Torch.defaultDevice());
   }
 
-  private static DiT load(ModelRef ref, ModelExecution execution) {
+  /** {@link #shared(ModelRef)} with the weights on {@code device}: one copy per device (one model per GPU). */
+  public static DiT shared(ModelRef ref, Device device) {
+    ModelExecution execution = ref.resolvedExecution();
+    return SharedModels.get(KIND, ref.fingerprint() + "/" + execution + ComputeDevice.cacheKeySuffix(device),
+        DiT.class, () -> load(ref, execution, device));
+  }
+
+  private static DiT load(ModelRef ref, ModelExecution execution, Device device) {
     String readable = readableLocation(ref.uri());
     WeightMap w = DiTLoader.stateDict(readable);
     String fingerprint = w.fingerprint();
@@ -59,7 +67,7 @@ public final class DitModels {
     }
     DiTConfig config = DiTLoader.config(readable, w, ref.numHeads());
     // Weights live as long as the JVM (SharedModels never evicts), under their own root manager.
-    DiT dit = DiT.load(w, config, Torch.newManager(), execution);
+    DiT dit = DiT.load(w, config, Torch.newManager(device), execution);
     warmUp(dit);
     return dit;
   }
@@ -72,7 +80,7 @@ public final class DitModels {
     DiTConfig c = dit.config();
     ModelCallGate.run(1, () -> {
       Torch.inferenceMode();
-      try (NDManager m = Torch.newManager()) {
+      try (NDManager m = Torch.newManager(dit.device())) {
         NDArray x = m.zeros(new Shape(2, c.inChannels, c.inputSize, c.inputSize));
         NDArray t = m.create(new float[] {500f, 500f});
         NDArray y = m.create(new long[] {0, 0});

@@ -1,5 +1,6 @@
 package org.l2cbeam.beam;
 
+import ai.djl.Device;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -9,6 +10,8 @@ import org.l2cbeam.core.fid.FeatureExtractors;
 import org.l2cbeam.core.fid.FmnistFeatureNet;
 import org.l2cbeam.core.fid.InceptionV3Fid;
 import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.runtime.ComputeDevice;
+import org.l2cbeam.core.runtime.Torch;
 
 /**
  * A validated FID feature extractor, small enough to travel with a DoFn: its kind, weights location and the weights'
@@ -107,7 +110,13 @@ final class FeatureExtractorRef implements Serializable {
 
   /** The network, loaded on first use in this JVM and shared after that. */
   FeatureExtractor shared() {
-    return SharedModels.get(SHARED_KIND, kind + "/" + fingerprint, FeatureExtractor.class, this::load);
+    return shared(Torch.defaultDevice());
+  }
+
+  /** {@link #shared()} with the network on {@code device} (one copy per device). */
+  FeatureExtractor shared(Device device) {
+    return SharedModels.get(SHARED_KIND, kind + "/" + fingerprint + ComputeDevice.cacheKeySuffix(device),
+        FeatureExtractor.class, () -> load(device));
   }
 
   /** True if this JVM holds the network already. */
@@ -119,10 +128,10 @@ final class FeatureExtractorRef implements Serializable {
     return LOADS.get();
   }
 
-  private FeatureExtractor load() {
+  private FeatureExtractor load(Device device) {
     LOADS.incrementAndGet();
     if (weights.startsWith(FeatureExtractors.HASH_PREFIX)) {
-      return FeatureExtractors.create(kind, weights);
+      return FeatureExtractors.create(kind, weights, device);
     }
     Path local = ModelFiles.localCopy(weights);
     WeightMap w = WeightMap.open(local);
@@ -132,7 +141,7 @@ final class FeatureExtractorRef implements Serializable {
           "extractor weights " + weights + " changed since ComputeFID checked them: fingerprint " + actual
               + ", expected " + fingerprint);
     }
-    return "fmnist".equals(kind) ? FmnistFeatureNet.fromWeights(w) : InceptionV3Fid.fromWeights(w);
+    return "fmnist".equals(kind) ? FmnistFeatureNet.fromWeights(w, device) : InceptionV3Fid.fromWeights(w, device);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package org.l2cbeam.beam;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.Closeable;
@@ -115,7 +116,7 @@ public final class ModelCallGate {
                 try {
                   Torch.inferenceMode();
                   // 2^21 elements are 64 of ATen's parallel grains: the op runs on every intra-op thread.
-                  try (NDManager m = Torch.newManager()) {
+                  try (NDManager m = Torch.newManager(Device.cpu())) { // OpenMP teams are the CPU's
                     m.ones(new Shape(1 << 21)).add(1f).sum().getFloat();
                   }
                   ready.complete(null);

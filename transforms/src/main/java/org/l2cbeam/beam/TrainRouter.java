@@ -47,6 +47,7 @@ import org.l2cbeam.core.router.train.RouterTrainer;
 import org.l2cbeam.core.router.train.RouterTraining;
 import org.l2cbeam.core.router.train.RouterTrainingState;
 import org.l2cbeam.core.router.train.TrainingSettings;
+import org.l2cbeam.core.runtime.ComputeDevice;
 
 /**
  * Learns an L2C router for a DiT (DDIM) from class-labelled examples: {@code PCollection<TrainingExample>} →
@@ -149,6 +150,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
 
   abstract String dataSource();
 
+  abstract @Nullable ComputeDevice device();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -176,6 +179,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     abstract Builder setTheta(@Nullable Double theta);
 
     abstract Builder setDataSource(String source);
+
+    abstract Builder setDevice(@Nullable ComputeDevice device);
 
     abstract TrainRouter build();
   }
@@ -291,6 +296,18 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     return toBuilder().setTheta(theta).build();
   }
 
+  /**
+   * Where the workers run the model the routers are trained through: {@code ComputeDevice.parse("gpu", ...)},
+   * {@link ComputeDevice#CPU}, or {@link ComputeDevice#AUTO} (the first GPU a worker's engine sees, else its CPU).
+   * Unset, each worker JVM's default ({@code -Dl2c.device}, itself {@code auto} unless set). A worker asked for a GPU
+   * it does not see fails with one line naming the device and the engine build. On a GPU the model runs the plain
+   * kernels (the oneDNN ones are CPU-only), one copy per device and worker JVM.
+   */
+  public TrainRouter withDevice(ComputeDevice device) {
+    if (device == null) throw new IllegalArgumentException("TrainRouter.withDevice: device must not be null");
+    return toBuilder().setDevice(device).build();
+  }
+
   /** A description of the data recorded in the artifact's provenance (e.g. the directory it was read from). */
   public TrainRouter withDataSource(String source) {
     if (source == null || source.isBlank()) {
@@ -360,6 +377,7 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
         .add(DisplayData.item("seed", seed()).withLabel("Seed"))
         .add(DisplayData.item("checkpointEvery", checkpointEvery()).withLabel("Iterations between checkpoints"))
         .addIfNotNull(DisplayData.item("tempLocation", tempLocation()).withLabel("Checkpoint directory"))
+        .addIfNotNull(DisplayData.item("device", device() == null ? null : device().toString()).withLabel("Device"))
         .addIfNotNull(
             DisplayData.item("cacheSteps", cacheSteps() == null ? null : Arrays.toString(cacheSteps()))
                 .withLabel("Cache steps trained"))
@@ -397,7 +415,7 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
               spec.settingsFor(TrainingSettings.RANDOM_CACHE_STEP), k);
       boolean resume = prepareCheckpoint(checkpoint, spec.iterations());
 
-      DiT dit = DitModels.shared(ref);
+      DiT dit = DitModels.shared(ref, ComputeDevice.resolveOrDefault(spec.device()));
       RouterTraining training = new RouterTraining(dit, ref.fingerprint(), settings);
       String prefix = "cacheStep" + k + ".";
       Counter stepIterations = Metrics.counter(TrainRouter.class, prefix + "iterations");

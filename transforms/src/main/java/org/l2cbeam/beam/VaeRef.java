@@ -1,5 +1,6 @@
 package org.l2cbeam.beam;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.l2cbeam.core.image.SampleQuantization;
 import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.runtime.ComputeDevice;
 import org.l2cbeam.core.runtime.Torch;
 import org.l2cbeam.core.vae.AutoencoderKL;
 import org.l2cbeam.core.vae.VaeCheckpoint;
@@ -70,6 +72,11 @@ final class VaeRef implements Serializable {
 
   /** The latent samples as images (DiT's uint8 rule), in order; image samples pass through. */
   List<GeneratedSample> decode(List<GeneratedSample> samples) {
+    return decode(samples, Torch.defaultDevice());
+  }
+
+  /** {@link #decode(List)} with the VAE on {@code device} (one copy per device). */
+  List<GeneratedSample> decode(List<GeneratedSample> samples, Device device) {
     List<GeneratedSample> latents = new ArrayList<>();
     for (GeneratedSample s : samples) if (!s.isImage()) latents.add(s);
     if (latents.isEmpty()) return samples;
@@ -85,12 +92,12 @@ final class VaeRef implements Serializable {
       }
       System.arraycopy(s.latent(), 0, all, i * per, per);
     }
-    AutoencoderKL vae = shared();
+    AutoencoderKL vae = shared(device);
     long[] shape = {latents.size(), first.channels(), first.height(), first.width()};
     float[] images =
         ModelCallGate.run(1, () -> {
           Torch.inferenceMode();
-          try (NDManager m = Torch.newManager()) {
+          try (NDManager m = Torch.newManager(vae.device())) {
             NDArray z = m.create(all, new Shape(shape));
             return vae.decode(z).toFloatArray();
           }
@@ -113,8 +120,8 @@ final class VaeRef implements Serializable {
     return out;
   }
 
-  private AutoencoderKL shared() {
-    return SharedModels.get(KIND, fingerprint, AutoencoderKL.class, () -> {
+  private AutoencoderKL shared(Device device) {
+    return SharedModels.get(KIND, fingerprint + ComputeDevice.cacheKeySuffix(device), AutoencoderKL.class, () -> {
       Path local = ModelFiles.localCopy(location);
       String loaded = WeightMap.open(local).fingerprint();
       if (!loaded.equals(fingerprint)) {
@@ -122,7 +129,7 @@ final class VaeRef implements Serializable {
             "VAE " + location + " changed since the pipeline was built: fingerprint " + loaded + ", expected "
                 + fingerprint);
       }
-      return AutoencoderKL.load(local);
+      return AutoencoderKL.load(local, device);
     });
   }
 

@@ -34,6 +34,7 @@ import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.runtime.ComputeDevice;
 
 /** CachedSample on the bundled Fashion-MNIST DiT, on DirectRunner. */
 public class CachedSampleTest {
@@ -126,6 +127,36 @@ public class CachedSampleTest {
     assertThat(counter(r, "images"), greaterThan(0L));
     assertThat(counter(r, "unitsReused"), equalTo(0L));
     assertThat(counter(r, "unitsComputed"), greaterThan(0L));
+  }
+
+  /**
+   * Explicit cpu and auto (here the CPU) give the bytes of the worker default, and the display data names the device;
+   * a GPU the worker's engine does not see fails the pipeline with one message naming the device and the engine.
+   */
+  @Test
+  public void theDeviceIsResolvedOnTheWorkerAndAMissingGpuFailsClearly() {
+    sample("device-default", t -> t.withBatchSize(4));
+    sample("device-cpu", t -> t.withBatchSize(4).withDevice(ComputeDevice.CPU));
+    sample("device-auto", t -> t.withBatchSize(4).withDevice(ComputeDevice.AUTO));
+    List<GeneratedSample> base = sorted("device-default");
+    for (String run : new String[] {"device-cpu", "device-auto"}) {
+      List<GeneratedSample> got = sorted(run);
+      for (int i = 0; i < requests.size(); i++) {
+        assertThat(run + " request " + i, got.get(i).image(), equalTo(base.get(i).image()));
+      }
+    }
+    Pipeline p = Pipeline.create();
+    PCollectionView<ModelRef> model = p.apply(LoadModel.from(MODEL)).apply(View.asSingleton());
+    CachedSample onGpu = CachedSample.using(model).withDevice(ComputeDevice.gpu(ComputeDevice.visibleGpus()));
+    assertThat(org.apache.beam.sdk.transforms.display.DisplayData.from(onGpu).toString(),
+        containsString("device=gpu:" + ComputeDevice.visibleGpus()));
+    String missing = "gpu:" + ComputeDevice.visibleGpus();
+    Throwable e = assertThrows(Throwable.class, () -> sample("device-missing",
+        t -> t.withBatchSize(4).withDevice(ComputeDevice.gpu(ComputeDevice.visibleGpus()))));
+    while (e.getCause() != null && !(e instanceof IllegalStateException)) e = e.getCause();
+    assertThat(e.getMessage(), containsString("device " + missing + " was asked for"));
+    assertThat(e.getMessage(), containsString("via DJL"));
+    assertThat(COLLECTED.get("device-missing"), equalTo(null));
   }
 
   @Test

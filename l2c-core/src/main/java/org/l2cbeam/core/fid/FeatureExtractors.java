@@ -1,7 +1,9 @@
 package org.l2cbeam.core.fid;
 
+import ai.djl.Device;
 import java.util.Locale;
 import org.l2cbeam.core.assets.BuiltinAssets;
+import org.l2cbeam.core.runtime.Torch;
 
 /**
  * Builds a {@link FeatureExtractor} from command-line style names: {@code inception} (weights: the user's {@code
@@ -14,6 +16,11 @@ public final class FeatureExtractors {
   private FeatureExtractors() {}
 
   public static FeatureExtractor create(String kind, String weights) {
+    return create(kind, weights, Torch.defaultDevice());
+  }
+
+  /** {@link #create(String, String)} with the network's weights on {@code device}. */
+  public static FeatureExtractor create(String kind, String weights, Device device) {
     switch (kind.toLowerCase(Locale.ROOT)) {
       case "inception":
         if (weights == null || weights.isBlank()) {
@@ -22,12 +29,12 @@ public final class FeatureExtractors {
                   + "pt_inception-2015-12-05-6726825d.pth (nothing is downloaded), or hash:SEED for random weights");
         }
         if (weights.startsWith(HASH_PREFIX)) {
-          return InceptionV3Fid.withHashWeights(parseSeed(weights));
+          return InceptionV3Fid.withHashWeights(parseSeed(weights), device);
         }
-        return InceptionV3Fid.load(BuiltinAssets.resolve(weights));
+        return InceptionV3Fid.load(BuiltinAssets.resolve(weights), device);
       case "fmnist":
         String file = weights == null || weights.isBlank() ? FmnistFeatureNet.BUILTIN : weights;
-        return FmnistFeatureNet.load(BuiltinAssets.resolve(file));
+        return FmnistFeatureNet.load(BuiltinAssets.resolve(file), device);
       default:
         throw new IllegalArgumentException("unknown --extractor '" + kind + "' (inception or fmnist)");
     }

@@ -121,6 +121,22 @@ public final class ComputeDevice implements Serializable {
     return device;
   }
 
+  /**
+   * The device a worker places a transform's models on: {@code request} resolved, or the JVM's default ({@link
+   * Torch#defaultDevice()}) where the transform did not ask for one.
+   */
+  public static Device resolveOrDefault(ComputeDevice request) {
+    return request == null ? Torch.defaultDevice() : request.resolve();
+  }
+
+  /**
+   * The suffix a per-JVM model cache adds to a model's key for {@code device}: none on the CPU (so CPU keys are what
+   * they always were), {@code /gpu:N} on a GPU, so that each GPU holds its own copy.
+   */
+  public static String cacheKeySuffix(Device device) {
+    return device.isGpu() ? "/" + describe(device) : "";
+  }
+
   /** GPUs the engine sees; 0 on a CPU-only libtorch build, whatever the hardware. */
   public static int visibleGpus() {
     return Torch.engine().getGpuCount();

@@ -43,6 +43,7 @@ import org.l2cbeam.beam.WriteRouter;
 import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.diffusion.SeededNoise;
 import org.l2cbeam.core.router.RouterArtifact;
+import org.l2cbeam.pipelines.WorkerDeviceOptions;
 
 /**
  * The {@code benchmark} pipeline: the L2C study as one Beam pipeline built from the transforms. {@link LoadModel};
@@ -190,7 +191,8 @@ public final class BenchmarkPipeline {
   private static TrainRouter trainer(PCollectionView<ModelRef> model, int steps, BenchmarkOptions o) {
     try {
       TrainRouter t = TrainRouter.using(model).withSamplingSteps(steps).withIterations(o.getTrainIterations())
-          .withLearningRate(o.getTrainLr()).withBatch(o.getTrainBatch()).withSeed(o.getSeed()).withDataSource(o.getTrainData());
+          .withLearningRate(o.getTrainLr()).withBatch(o.getTrainBatch()).withSeed(o.getSeed()).withDataSource(o.getTrainData())
+          .withDevice(WorkerDeviceOptions.requestedDevice(o));
       return o.getLambda() != null ? t.withLambda(o.getLambda()) : t;
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(trainOption(e.getMessage()) + e.getMessage(), e);
@@ -222,7 +224,8 @@ public final class BenchmarkPipeline {
     CachedSample t;
     try {
       t = CachedSample.using(model).withSteps(s.steps()).withCfgScale(o.getCfgScale())
-          .withGuidedChannels(Guidance.Channels.ALL).withBatchSize(o.getModelBatch()).withForwardBatch(o.getModelBatch());
+          .withGuidedChannels(Guidance.Channels.ALL).withBatchSize(o.getModelBatch()).withForwardBatch(o.getModelBatch())
+          .withDevice(WorkerDeviceOptions.requestedDevice(o));
     } catch (IllegalArgumentException e) {
       String m = e.getMessage();
       String option = m.contains("withCfgScale") ? "--cfg-scale: " : m.contains("withSteps") ? "--step-counts: " : "";
@@ -244,7 +247,8 @@ public final class BenchmarkPipeline {
   private static ComputeFID fid(BenchmarkOptions o) {
     try {
       ComputeFID t =
-          ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor()).withBatchSize(o.getModelBatch());
+          ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor()).withBatchSize(o.getModelBatch())
+              .withDevice(WorkerDeviceOptions.requestedDevice(o));
       return o.getWeights() == null || o.getWeights().isBlank() ? t : t.withWeights(o.getWeights());
     } catch (IllegalArgumentException e) {
       String m = e.getMessage();

@@ -4,9 +4,10 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
+import org.l2cbeam.pipelines.WorkerDeviceOptions;
 
 /** Options of the {@code evaluate} pipeline ({@code l2c pipeline evaluate}): the FID of a sample set against stats. */
-public interface EvaluateOptions extends PipelineOptions {
+public interface EvaluateOptions extends PipelineOptions, WorkerDeviceOptions {
   @Description(
       "Images to score: a samples .npz (arr_0, uint8 NHWC; local or gs://), a folder of images, an IDX file, a"
           + " Fashion-MNIST directory or builtin:fashion-mnist")

@@ -10,6 +10,7 @@ import org.l2cbeam.beam.WriteFidResult;
 import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.pipelines.PipelineLauncher;
 import org.l2cbeam.pipelines.PipelineOutputs;
+import org.l2cbeam.pipelines.WorkerDeviceOptions;
 
 /**
  * The {@code evaluate} pipeline: {@link ReadImages} ({@code --samples}) → {@link ComputeFID} against {@code
@@ -47,7 +48,7 @@ public final class EvaluatePipeline {
   public static ComputeFID configure(EvaluateOptions o) {
     try {
       ComputeFID t = ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor())
-          .withBatchSize(o.getFeatureBatchSize());
+          .withBatchSize(o.getFeatureBatchSize()).withDevice(WorkerDeviceOptions.requestedDevice(o));
       if (o.getWeights() != null && !o.getWeights().isBlank()) {
         t = t.withWeights(o.getWeights());
       }

@@ -16,6 +16,7 @@ import org.l2cbeam.core.assets.BuiltinAssets;
 import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.model.DiTConfig;
 import org.l2cbeam.core.model.DiTLoader;
+import org.l2cbeam.pipelines.WorkerDeviceOptions;
 
 /**
  * The {@code sample} pipeline: requests from {@code --labels}/{@code --seeds} → {@link LoadModel} → {@link
@@ -49,7 +50,7 @@ public final class SamplePipeline {
   public static CachedSample configure(CachedSample t, SampleOptions o) {
     try {
       t = t.withSteps(o.getSteps()).withSampler(o.getSampler()).withCfgScale(o.getCfgScale())
-          .withBatchSize(o.getBatchSize());
+          .withBatchSize(o.getBatchSize()).withDevice(WorkerDeviceOptions.requestedDevice(o));
       if (!"auto".equals(o.getGuidedChannels())) {
         t = t.withGuidedChannels(Guidance.parseChannels(o.getGuidedChannels()));
       }

@@ -11,6 +11,7 @@ import org.l2cbeam.pipelines.PipelineOutputs;
 import org.l2cbeam.beam.ReadTrainingExamples;
 import org.l2cbeam.beam.TrainRouter;
 import org.l2cbeam.beam.WriteRouter;
+import org.l2cbeam.pipelines.WorkerDeviceOptions;
 
 /**
  * The {@code train-router} pipeline: {@link LoadModel} → {@link ReadTrainingExamples} → {@link TrainRouter} (one
@@ -48,7 +49,8 @@ public final class TrainRouterPipeline {
           .withBatch(o.getBatch())
           .withSeed(o.getSeed())
           .withCheckpointEvery(o.getCheckpointEvery())
-          .withDataSource(o.getData());
+          .withDataSource(o.getData())
+          .withDevice(WorkerDeviceOptions.requestedDevice(o));
       if (o.getLambda() != null) t = t.withLambda(o.getLambda());
       if (o.getTheta() != null) t = t.withTheta(o.getTheta());
       if (o.getCheckpointDir() != null && !o.getCheckpointDir().isBlank()) t = t.withTempLocation(o.getCheckpointDir());
