@@ -69,6 +69,21 @@ public class DeviceOptionTest {
         "'cuda:0'");
   }
 
+  /** {@code l2c pipeline NAME --device=...} is the pipeline's option: it runs on cpu and names itself when bad. */
+  @Test
+  public void pipelinesTakeTheirOwnDeviceOption() {
+    String[] ok = CliRun.codeOutErr("pipeline", "sample", "--device=cpu", "--labels", "0,1", "--steps", "2",
+        "--output", cli.path("on-cpu").toString());
+    assertEquals(ok[2], "0", ok[0]);
+    assertThat(ok[1], containsString("[sample] pipeline DONE after"));
+    for (String pipeline : new String[] {"sample", "train-router", "benchmark", "evaluate"}) {
+      String[] help = CliRun.codeOutErr("pipeline", pipeline, "--help");
+      assertThat(pipeline + " --help", help[1], containsString("--device"));
+    }
+    assertFails(cli.run("pipeline", "sample", "--device=tpu", "--labels", "0", "--steps", "2", "--output",
+        cli.path("never").toString()), "--device must be auto, cpu, gpu or gpu:N", "'tpu'");
+  }
+
   @Test
   public void onModelCommandsOnlyAndLeftToThePipelinesOwnOption() {
     for (String[] command : new String[][] {{"forward"}, {"sample"}, {"router", "train"}, {"bench", "dit"},
