@@ -1,41 +1,36 @@
 package org.l2cbeam.beam;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.l2cbeam.core.diffusion.DiTSampler;
+import org.l2cbeam.core.diffusion.SamplingRun;
 import org.l2cbeam.core.diffusion.SeededNoise;
-import org.l2cbeam.core.diffusion.StepListener;
-import org.l2cbeam.core.image.SampleQuantization;
-import org.l2cbeam.core.model.DiT;
-import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.model.DiffusionTransformer;
 import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * Samples one batch of requests with a DiT: per-request seeded noise ({@link SeededNoise}, so a sample does not
- * depend on its batch), {@link DiTSampler} with an optional static cache schedule, then DiT's uint8 quantisation ({@link
- * SampleQuantization#DIT}) for pixel-space models, or the float latent for latent models. No
- * Beam here: {@link CachedSample}'s DoFn calls it, and so does the benchmark's bare loop.
+ * Samples one batch of requests with a DiT or a U-ViT: per-request seeded noise ({@link SeededNoise}, so a sample does
+ * not depend on its batch), one {@link SamplingRun} per fixed-size chunk of requests, then the family's uint8 rounding
+ * for pixel-space models, or the float latent for latent models. No Beam here: {@link CachedSample}'s DoFn calls it,
+ * and so do the benchmarks' bare loops and the integration tests' in-process reference.
  */
 public final class BatchSampler {
   /** Default requests per model call; fixed per sampler so that outputs are independent of batching. */
   public static final int FORWARD_BATCH = 8;
 
-  private final DiT dit;
-  private final SamplingSettings settings;
-  private final @Nullable CacheSchedule schedule;
+  private final DiffusionTransformer model;
+  private final SamplingRun run;
+  private final int steps;
   private final String scheduleId;
   private final int forwardBatch;
-  private final boolean latentOutput;
 
   /** The outputs of one batch and what it cost. */
   public static final class Result {
     public final List<GeneratedSample> samples;
     public final long nanos;
-    /** Cache-unit evaluations computed and reused, per image (CFG's doubled batch counts once). */
+    /** Cache-unit evaluations computed and reused, per image (CFG's doubled batch or second call counts once). */
     public final long unitsComputed;
     public final long unitsReused;
 
@@ -47,20 +42,31 @@ public final class BatchSampler {
     }
   }
 
-  public BatchSampler(DiT dit, SamplingSettings settings, @Nullable CacheSchedule schedule, String scheduleId) {
-    this(dit, settings, schedule, scheduleId, FORWARD_BATCH);
+  public BatchSampler(
+      DiffusionTransformer model, SamplingSettings settings, @Nullable CacheSchedule schedule, String scheduleId) {
+    this(model, settings, schedule, scheduleId, FORWARD_BATCH);
   }
 
-  /** With {@code forwardBatch} requests per model call (the images depend on it: see {@link #sample}). */
+  /**
+   * With {@code forwardBatch} requests per model call (the images depend on it: see {@link #sample}). Settings that do
+   * not suit the model fail here, naming {@code CachedSample}'s setter.
+   */
   public BatchSampler(
-      DiT dit, SamplingSettings settings, @Nullable CacheSchedule schedule, String scheduleId, int forwardBatch) {
+      DiffusionTransformer model, SamplingSettings settings, @Nullable CacheSchedule schedule, String scheduleId,
+      int forwardBatch) {
     if (forwardBatch <= 0) throw new IllegalArgumentException("forward batch must be positive, got " + forwardBatch);
-    this.dit = dit;
-    this.settings = settings;
-    this.schedule = schedule;
+    this.model = model;
+    this.run = SamplingRun.of(model)
+        .sampler(settings.sampler())
+        .steps(settings.steps())
+        .cfgScale(settings.cfgScale())
+        .guidedChannels(settings.guidedChannels())
+        .schedule(schedule)
+        .optionNames(SamplingRun.OptionNames.transform("CachedSample"))
+        .build();
+    this.steps = settings.steps();
     this.scheduleId = scheduleId;
     this.forwardBatch = forwardBatch;
-    this.latentOutput = !isPixelSpace(dit.config().inChannels);
   }
 
   /** The schedule id its samples carry, e.g. {@code ddim20} or {@code ddim20-l2c-theta0.1-3f9a02c1}. */
@@ -73,7 +79,7 @@ public final class BatchSampler {
    * downstream), e.g. the 4-channel latents of the official DiT and U-ViT models.
    */
   public static boolean isPixelSpace(int channels) {
-    return channels == 1 || channels == 3;
+    return SamplingRun.isPixelSpace(channels);
   }
 
   /**
@@ -94,7 +100,8 @@ public final class BatchSampler {
       int real = chunk.size();
       while (chunk.size() < forwardBatch) chunk.add(chunk.get(real - 1));
       double fraction = sampleChunk(chunk, real, out);
-      long perImageUnits = (long) settings.steps() * dit.units();
+      // Each image evaluates every unit once per network evaluation: `steps` of them for DDIM and for DPM-Solver's NFE.
+      long perImageUnits = (long) steps * model.units();
       computed += Math.round(fraction * perImageUnits) * real;
       total += perImageUnits * real;
     }
@@ -113,7 +120,6 @@ public final class BatchSampler {
 
   /** Samples one fixed-size chunk; appends its first {@code real} images to {@code out}; returns computedFraction. */
   private double sampleChunk(List<SampleRequest> chunk, int real, List<GeneratedSample> out) {
-    DiTConfig cfg = dit.config();
     int n = chunk.size();
     long[] seeds = new long[n];
     long[] labels = new long[n];
@@ -121,28 +127,18 @@ public final class BatchSampler {
       seeds[i] = chunk.get(i).seed();
       labels[i] = chunk.get(i).label();
     }
-    SeededNoise noise = new SeededNoise(seeds);
-    DiTSampler sampler =
-        new DiTSampler(dit, settings.newSampler(noise), settings.guidance(cfg.inChannels), schedule);
-    float[] values;
-    try (NDManager m = Torch.newManager(dit.device())) {
-      NDArray z = noise.initial(m, cfg.inChannels, cfg.inputSize, cfg.inputSize);
-      values = sampler.sample(z, labels, StepListener.NONE).toFloatArray();
-    }
-    int per = cfg.inChannels * cfg.inputSize * cfg.inputSize;
-    if (latentOutput) {
-      for (int i = 0; i < real; i++) {
-        float[] chw = java.util.Arrays.copyOfRange(values, i * per, (i + 1) * per);
-        out.add(GeneratedSample.ofLatent(chunk.get(i), cfg.inChannels, cfg.inputSize, cfg.inputSize, chw, "", 0));
-      }
-      return sampler.computedFraction();
-    }
-    byte[] nhwc =
-        SampleQuantization.DIT.toNhwc(values, new long[] {n, cfg.inChannels, cfg.inputSize, cfg.inputSize});
+    SamplingRun.Result r = run.sample(new SeededNoise(seeds), labels);
+    int c = model.inChannels();
+    int size = model.inputSize();
+    int per = c * size * size;
+    byte[] pixels = r.pixels();
     for (int i = 0; i < real; i++) {
-      byte[] hwc = java.util.Arrays.copyOfRange(nhwc, i * per, (i + 1) * per);
-      out.add(GeneratedSample.ofImage(chunk.get(i), cfg.inChannels, cfg.inputSize, cfg.inputSize, hwc, "", 0));
+      out.add(pixels == null
+          ? GeneratedSample.ofLatent(chunk.get(i), c, size, size, Arrays.copyOfRange(r.samples(), i * per, (i + 1) * per),
+              "", 0)
+          : GeneratedSample.ofImage(chunk.get(i), c, size, size, Arrays.copyOfRange(pixels, i * per, (i + 1) * per),
+              "", 0));
     }
-    return sampler.computedFraction();
+    return r.computedFraction();
   }
 }

@@ -1,11 +1,15 @@
 package org.l2cbeam.beam;
 
+import static org.l2cbeam.beam.ArgumentChecks.checkArgument;
+import static org.l2cbeam.beam.ArgumentChecks.checkNotNull;
+
 import com.google.auto.value.AutoValue;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
@@ -26,18 +30,20 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.l2cbeam.core.diffusion.Guidance;
-import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.diffusion.SamplerKind;
+import org.l2cbeam.core.model.DiffusionTransformer;
 import org.l2cbeam.core.model.Kernels;
 import org.l2cbeam.core.model.ModelExecution;
 import org.l2cbeam.core.model.Precision;
 import org.l2cbeam.core.router.CacheSchedule;
+import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.ThetaSearch;
 import org.l2cbeam.core.runtime.ComputeDevice;
 
 /**
- * Generates one image per {@link SampleRequest} with a DiT, optionally with a learned L2C cache schedule: the
- * transform a Beam user composes after {@link LoadModel} (and {@link TrainRouter}).
+ * Generates one image per {@link SampleRequest} with a DiT or a U-ViT, optionally with a learned L2C cache schedule:
+ * the transform a Beam user composes after {@link LoadModel} (and {@link TrainRouter}).
  *
  * <pre>{@code
  * PCollection<GeneratedSample> images =
@@ -47,10 +53,18 @@ import org.l2cbeam.core.runtime.ComputeDevice;
  *
  * <ul>
  *   <li>Without a router it is the plain sampler, the baseline.
+ *   <li>The sampler follows the model's family unless {@link #withSampler} names one: DDIM for a DiT, DPM-Solver++(2S)
+ *       for a U-ViT (whose step count is the number of network evaluations, even). Guidance follows the family too:
+ *       a DiT guides a doubled batch in one call with one layer cache, a U-ViT calls the network twice with a cache
+ *       per call and one plan for both.
  *   <li>Requests are grouped into batches by id ({@link #withBatchSize}); each sample's noise comes from its own seed,
  *       and the model always runs on fixed-size chunks, so a request gives the same bytes whatever its batch,
  *       bundle, worker or runner.
  *   <li>The model is loaded once per worker JVM and shared by all threads ({@link SharedModels}); grad mode is off.
+ *   <li>Files named by location (a router, a VAE) are read when the pipeline is built, so a bad file fails before any
+ *       worker starts; {@link #withoutValidation()} leaves them to the workers (e.g. when the launcher cannot read the
+ *       bucket). What only the model can tell (its family, units and classes) is checked on the workers, with a
+ *       message naming both the model and the setting at fault.
  *   <li>Metrics ({@code org.l2cbeam.beam.CachedSample}): {@code images}, {@code samplingMicros} (images/s = images /
  *       samplingMicros × 1e6), {@code unitsComputed} and {@code unitsReused} (cache-unit evaluations), {@code
  *       batchMillis}.
@@ -78,16 +92,19 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
 
   abstract @Nullable PCollectionView<RouterArtifact> routerView();
 
-  /** A router given by location; read and checked at construction. */
+  /** A router given by location; read when the pipeline is built (or by the workers without validation). */
   abstract @Nullable String routerLocation();
-
-  abstract @Nullable Integer routerSteps();
 
   abstract @Nullable Double theta();
 
   abstract @Nullable Kernels kernels();
 
   abstract @Nullable Precision precision();
+
+  abstract boolean validate();
+
+  /** The model's family when known at construction (checks family-specific settings early), else null. */
+  abstract @Nullable ModelFamily family();
 
   abstract @Nullable ComputeDevice device();
 
@@ -113,13 +130,15 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
 
     abstract Builder setRouterLocation(@Nullable String location);
 
-    abstract Builder setRouterSteps(@Nullable Integer steps);
-
     abstract Builder setTheta(@Nullable Double theta);
 
     abstract Builder setKernels(@Nullable Kernels kernels);
 
     abstract Builder setPrecision(@Nullable Precision precision);
+
+    abstract Builder setValidate(boolean validate);
+
+    abstract Builder setFamily(@Nullable ModelFamily family);
 
     abstract Builder setDevice(@Nullable ComputeDevice device);
 
@@ -128,49 +147,68 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
 
   /** Samples with the model of {@code model} (from {@link LoadModel}, as a singleton side input). */
   public static CachedSample using(PCollectionView<ModelRef> model) {
-    if (model == null) {
-      throw new IllegalArgumentException("CachedSample.using: the model side input is null (use LoadModel)");
-    }
+    checkNotNull(model, "CachedSample.using: the model side input is null (use LoadModel)");
     return new AutoValue_CachedSample.Builder()
         .setModel(model)
-        .setSettings(SamplingSettings.of("ddim", 20, 1.0, null))
+        .setSettings(SamplingSettings.of((SamplerKind) null, 20, 1.0, null))
         .setBatchSize(DEFAULT_BATCH_SIZE)
         .setModelCallsPerWorker(1)
         .setForwardBatch(BatchSampler.FORWARD_BATCH)
+        .setValidate(true)
         .build();
   }
 
-  /** Sampling steps (default 20); must equal the router's step count when there is a router. */
+  /**
+   * Sampling steps (default 20): DDIM/DDPM steps for a DiT, network evaluations (NFE, even) for a U-ViT's
+   * DPM-Solver. With a router, it must equal the router's step count.
+   */
   public CachedSample withSteps(int steps) {
-    if (steps <= 0) {
-      throw new IllegalArgumentException("CachedSample.withSteps: must be positive, got " + steps);
-    }
-    SamplingSettings s = settings();
-    return toBuilder().setSettings(SamplingSettings.of(s.sampler(), steps, s.cfgScale(), s.guidedChannels())).build();
+    checkArgument(steps > 0, "CachedSample.withSteps: must be positive, got %s", steps);
+    return toBuilder().setSettings(settings().withSteps(steps)).build();
   }
 
-  /** {@code ddim} (default; eta = 0, what L2C routers are trained for) or {@code ddpm}. */
+  /**
+   * The sampler: {@link SamplerKind#DDIM} (eta = 0, what DiT routers are trained for) or {@link SamplerKind#DDPM} for a
+   * DiT, {@link SamplerKind#DPM_SOLVER} for a U-ViT. Default: the model family's (DDIM or DPM-Solver). A sampler of
+   * the other family fails on the workers, naming this setter.
+   */
+  public CachedSample withSampler(SamplerKind sampler) {
+    return toBuilder()
+        .setSettings(settings().withSampler(checkNotNull(sampler, "CachedSample.withSampler: the sampler is null")))
+        .build();
+  }
+
+  /**
+   * The sampler by name ({@code ddim}, {@code ddpm} or {@code dpm-solver}).
+   *
+   * @deprecated use {@link #withSampler(SamplerKind)}
+   */
+  @Deprecated
   public CachedSample withSampler(String sampler) {
-    if (!"ddim".equals(sampler) && !"ddpm".equals(sampler)) {
-      throw new IllegalArgumentException("CachedSample.withSampler: must be ddim or ddpm, got '" + sampler + "'");
+    SamplerKind kind;
+    try {
+      kind = SamplerKind.parse(sampler);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "CachedSample.withSampler: must be ddim, ddpm or dpm-solver, got '" + sampler + "'", e);
     }
-    SamplingSettings s = settings();
-    return toBuilder().setSettings(SamplingSettings.of(sampler, s.steps(), s.cfgScale(), s.guidedChannels())).build();
+    return withSampler(kind);
   }
 
   /** Classifier-free guidance scale; 1 (default) is no guidance. */
   public CachedSample withCfgScale(double scale) {
-    if (!(scale >= 1.0) || Double.isInfinite(scale)) {
-      throw new IllegalArgumentException("CachedSample.withCfgScale: must be finite and >= 1 (1 = none), got " + scale);
-    }
-    SamplingSettings s = settings();
-    return toBuilder().setSettings(SamplingSettings.of(s.sampler(), s.steps(), scale, s.guidedChannels())).build();
+    checkArgument(scale >= 1.0 && !Double.isInfinite(scale),
+        "CachedSample.withCfgScale: must be finite and >= 1 (1 = none), got %s", scale);
+    return toBuilder().setSettings(settings().withCfgScale(scale)).build();
   }
 
-  /** Guided channels: {@code FIRST_THREE} (DiT's quirk, default for models with 3+ channels) or {@code ALL}. */
+  /**
+   * DiT only: the guided channels, {@code FIRST_THREE} (DiT's quirk, default for models with 3+ channels) or {@code
+   * ALL}. U-ViT's guidance always covers every channel: {@code ALL} is accepted for it, {@code FIRST_THREE} fails.
+   */
   public CachedSample withGuidedChannels(Guidance.Channels channels) {
-    SamplingSettings s = settings();
-    return toBuilder().setSettings(SamplingSettings.of(s.sampler(), s.steps(), s.cfgScale(), channels)).build();
+    return toBuilder().setSettings(settings().withGuidedChannels(
+        checkNotNull(channels, "CachedSample.withGuidedChannels: the channels are null"))).build();
   }
 
   /**
@@ -179,9 +217,7 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
    * model itself always runs on fixed chunks of {@link #withForwardBatch} requests, so this never changes the images.
    */
   public CachedSample withBatchSize(int batchSize) {
-    if (batchSize <= 0) {
-      throw new IllegalArgumentException("CachedSample.withBatchSize: must be positive, got " + batchSize);
-    }
+    checkArgument(batchSize > 0, "CachedSample.withBatchSize: must be positive, got %s", batchSize);
     return toBuilder().setBatchSize(batchSize).build();
   }
 
@@ -190,9 +226,7 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
    * the threads compete ({@link ModelCallGate}); on a GPU raise it while the memory allows.
    */
   public CachedSample withModelCallsPerWorker(int calls) {
-    if (calls <= 0) {
-      throw new IllegalArgumentException("CachedSample.withModelCallsPerWorker: must be positive, got " + calls);
-    }
+    checkArgument(calls > 0, "CachedSample.withModelCallsPerWorker: must be positive, got %s", calls);
     return toBuilder().setModelCallsPerWorker(calls).build();
   }
 
@@ -203,41 +237,42 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
    * small models.
    */
   public CachedSample withForwardBatch(int forwardBatch) {
-    if (forwardBatch <= 0) {
-      throw new IllegalArgumentException("CachedSample.withForwardBatch: must be positive, got " + forwardBatch);
-    }
+    checkArgument(forwardBatch > 0, "CachedSample.withForwardBatch: must be positive, got %s", forwardBatch);
     return toBuilder().setForwardBatch(forwardBatch).build();
   }
 
-  /** The router as a singleton side input, e.g. {@link TrainRouter}'s output; checked against the model at run time. */
+  /**
+   * The router as a singleton side input, e.g. {@link TrainRouter}'s output; checked against the model (family, units,
+   * steps, fingerprint) on the workers.
+   */
   public CachedSample withRouter(PCollectionView<RouterArtifact> router) {
-    if (router == null) {
-      throw new IllegalArgumentException("CachedSample.withRouter: the router side input is null");
-    }
-    return toBuilder().setRouterView(router).setRouterLocation(null).setRouterSteps(null).build();
+    checkNotNull(router, "CachedSample.withRouter: the router side input is null");
+    return toBuilder().setRouterView(router).setRouterLocation(null).build();
   }
 
   /**
-   * A router artifact (our JSON) or an official router checkpoint, read now so a bad file or a step-count mismatch is
-   * reported at construction; or {@code registry+LOCATION} ({@code registry+gs://bucket/routers}, {@code
-   * registry+/srv/routers}, {@code registry+LOCATION#v3} for a fixed version): the router a {@link
-   * org.l2cbeam.registry.RouterRegistry} publishes for this model, sampler and step count, resolved once when the
-   * pipeline runs ({@link ResolveRouter}); the version used is appended to the samples' schedule id.
+   * A router artifact (our JSON) or an official router checkpoint of either family (DiT's {@code DDIM20_router.pt},
+   * U-ViT's {@code dpm20_router.pth}). Read when the pipeline is built, so a bad file, a step-count mismatch or a
+   * sampler of the other family is reported then (unless {@link #withoutValidation()}). Or {@code registry+LOCATION}
+   * ({@code registry+gs://bucket/routers}, {@code registry+/srv/routers}, {@code registry+LOCATION#v3} for a fixed
+   * version): the router a {@link org.l2cbeam.registry.RouterRegistry} publishes for this model, sampler and step
+   * count, resolved once when the pipeline runs ({@link ResolveRouter}); the version used is appended to the samples'
+   * schedule id.
    */
   public CachedSample withRouter(String location) {
+    checkArgument(location != null && !location.isBlank(), "CachedSample.withRouter: the router location is empty");
     if (ResolveRouter.isRegistryLocation(location)) {
       ResolveRouter.fromLocation("CachedSample.withRouter", location, model()); // checks the form now
-      return toBuilder().setRouterView(null).setRouterLocation(location).setRouterSteps(null).build();
     }
-    RouterArtifact artifact = Routers.read("CachedSample.withRouter", location);
-    return toBuilder().setRouterView(null).setRouterLocation(location).setRouterSteps(artifact.steps()).build();
+    return toBuilder().setRouterView(null).setRouterLocation(location).build();
   }
 
-  /** The threshold θ in (0, 1): unit u is computed at cache step k iff sigmoid(p_k[u]) > θ. Default: the router's. */
+  /**
+   * The threshold θ in (0, 1): unit u is computed at cache step k iff sigmoid(p_k[u]) > θ. Default: the router's (DiT
+   * routers 0.1, U-ViT routers 0.9, as the paper uses them).
+   */
   public CachedSample withTheta(double theta) {
-    if (!(theta > 0.0 && theta < 1.0)) {
-      throw new IllegalArgumentException("CachedSample.withTheta: theta must be in (0, 1), got " + theta);
-    }
+    checkArgument(theta > 0.0 && theta < 1.0, "CachedSample.withTheta: theta must be in (0, 1), got %s", theta);
     return toBuilder().setTheta(theta).setMacsRemoved(null).build();
   }
 
@@ -247,19 +282,19 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
    * scores are not known when the pipeline is built. Replaces {@link #withTheta}.
    */
   public CachedSample withMacsRemoved(double fraction) {
-    if (!(fraction > 0.0 && fraction < 1.0)) {
-      throw new IllegalArgumentException("CachedSample.withMacsRemoved: must be in (0, 1), got " + fraction);
-    }
+    checkArgument(fraction > 0.0 && fraction < 1.0, "CachedSample.withMacsRemoved: must be in (0, 1), got %s",
+        fraction);
     return toBuilder().setMacsRemoved(fraction).setTheta(null).build();
   }
 
   /**
    * Decodes a latent model's samples to uint8 images with this Stable-Diffusion VAE (either weight layout; read and
-   * checked now). The decode runs after the timed region: {@link GeneratedSample#computeMicros()} stays the sampler's
-   * time, as the original measures its speedups. Without a VAE, a latent model's samples are float latents.
+   * checked when the pipeline is built), rounded by the model family's rule. The decode runs after the timed region:
+   * {@link GeneratedSample#computeMicros()} stays the sampler's time, as the original measures its speedups. Without a
+   * VAE, a latent model's samples are float latents.
    */
   public CachedSample withVae(String location) {
-    return toBuilder().setVae(VaeRef.resolve("CachedSample.withVae", location)).build();
+    return toBuilder().setVae(VaeRef.at("CachedSample.withVae", location)).build();
   }
 
   /**
@@ -267,8 +302,7 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
    * (the default) or {@link Kernels#PLAIN}.
    */
   public CachedSample withKernels(Kernels kernels) {
-    if (kernels == null) throw new IllegalArgumentException("CachedSample.withKernels: kernels must not be null");
-    return toBuilder().setKernels(kernels).build();
+    return toBuilder().setKernels(checkNotNull(kernels, "CachedSample.withKernels: kernels must not be null")).build();
   }
 
   /**
@@ -276,57 +310,64 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
    * Precision#FP32} or the opt-in {@link Precision#BF16} (onednn kernels only; see the README for its FID cost).
    */
   public CachedSample withPrecision(Precision precision) {
-    if (precision == null) throw new IllegalArgumentException("CachedSample.withPrecision: precision must not be null");
-    return toBuilder().setPrecision(precision).build();
+    return toBuilder()
+        .setPrecision(checkNotNull(precision, "CachedSample.withPrecision: precision must not be null"))
+        .build();
   }
 
   /**
-   * Where the workers run the model (and the VAE): {@code ComputeDevice.parse("gpu", ...)}, {@link ComputeDevice#CPU}, or
-   * {@link ComputeDevice#AUTO} (the first GPU a worker's engine sees, else its CPU). Unset, each worker JVM's default
+   * Where the workers run the model (and the VAE): {@code ComputeDevice.parse("gpu", ...)}, {@link ComputeDevice#CPU},
+   * or {@link ComputeDevice#AUTO} (the first GPU a worker's engine sees, else its CPU). Unset, each worker JVM's default
    * ({@code -Dl2c.device}, itself {@code auto} unless set). A worker asked for a GPU it does not see fails with one
    * line naming the device and the engine build. On a GPU the models run the plain kernels (the oneDNN ones are
    * CPU-only), one copy per device and worker JVM.
    */
   public CachedSample withDevice(ComputeDevice device) {
-    if (device == null) throw new IllegalArgumentException("CachedSample.withDevice: device must not be null");
-    return toBuilder().setDevice(device).build();
+    return toBuilder().setDevice(checkNotNull(device, "CachedSample.withDevice: device must not be null")).build();
+  }
+
+  /**
+   * The family of the model, when the pipeline author knows it: the sampler, step count, guided channels and a router
+   * named by location are then checked against it when the pipeline is built rather than when it runs, and a model of
+   * the other family fails naming both. Default: the model's, whatever it is.
+   */
+  public CachedSample withFamily(ModelFamily family) {
+    return toBuilder().setFamily(checkNotNull(family, "CachedSample.withFamily: the family must not be null")).build();
+  }
+
+  /**
+   * Leaves the router and VAE files to the workers: nothing is read when the pipeline is built, and a bad file fails
+   * the pipeline when it runs (as Beam's {@code TextIO.Read.withoutValidation()}).
+   */
+  public CachedSample withoutValidation() {
+    return toBuilder().setValidate(false).build();
   }
 
   @Override
   public PCollection<GeneratedSample> expand(PCollection<SampleRequest> requests) {
-    if (theta() != null && routerView() == null && routerLocation() == null) {
-      throw new IllegalArgumentException("CachedSample.withTheta: a threshold needs a router (withRouter)");
-    }
-    if (macsRemoved() != null && routerView() == null && routerLocation() == null) {
-      throw new IllegalArgumentException("CachedSample.withMacsRemoved: a MAC budget needs a router (withRouter)");
-    }
-    if (routerSteps() != null && routerSteps() != settings().steps()) {
-      throw new IllegalArgumentException(
-          "CachedSample.withRouter: router " + routerLocation() + " was trained for " + routerSteps()
-              + " sampling steps, but withSteps is " + settings().steps());
+    boolean routed = routerView() != null || routerLocation() != null;
+    checkArgument(theta() == null || routed, "CachedSample.withTheta: a threshold needs a router (withRouter)");
+    checkArgument(macsRemoved() == null || routed,
+        "CachedSample.withMacsRemoved: a MAC budget needs a router (withRouter)");
+    if (family() != null) {
+      checkSettingsFit(family());
     }
     PCollectionView<RouterArtifact> router = routerView();
     if (ResolveRouter.isRegistryLocation(routerLocation())) {
       router =
           requests.getPipeline()
               .apply("ResolveRouter", ResolveRouter.fromLocation("CachedSample.withRouter", routerLocation(), model())
-                  .withSampler(settings().sampler()).withSteps(settings().steps()))
+                  .withSampler(registrySampler()).withSteps(settings().steps()))
               .apply("RouterView", View.asSingleton());
     } else if (routerLocation() != null) {
-      RouterArtifact artifact = Routers.read("CachedSample.withRouter", routerLocation());
-      router =
-          requests.getPipeline()
-              .apply("Router", Create.of(artifact).withCoder(RouterArtifactCoder.of()))
-              .apply("RouterView", View.asSingleton());
+      router = validate() ? routerReadNow(requests) : routerReadByWorkers(requests);
     }
+    VaeRef vae = vae() != null && validate() ? vae().resolve("CachedSample.withVae") : vae();
     ModelExecution execution = LoadModel.execution(kernels(), precision(), "CachedSample");
     SampleFn fn = new SampleFn(model(), router, settings(), theta(), macsRemoved(), modelCallsPerWorker(),
-        forwardBatch(), vae(), execution == null ? "" : execution.toString(), device());
+        forwardBatch(), vae, execution == null ? "" : execution.toString(), family(), device());
     ParDo.SingleOutput<KV<Long, Iterable<SampleRequest>>, GeneratedSample> parDo =
-        ParDo.of(fn).withSideInputs(model());
-    if (router != null) {
-      parDo = ParDo.of(fn).withSideInputs(model(), router);
-    }
+        router == null ? ParDo.of(fn).withSideInputs(model()) : ParDo.of(fn).withSideInputs(model(), router);
     long size = batchSize();
     return requests
         .apply("BatchKeys", WithKeys.of((SampleRequest r) -> Math.floorDiv(r.id(), size))
@@ -337,11 +378,72 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
         .setCoder(GeneratedSampleCoder.of());
   }
 
+  /**
+   * The sampler name a registry keys routers by (the one router artifacts record): the explicit sampler's, else the
+   * family's if known, else {@link ResolveRouter#FAMILY_SAMPLER}, resolved on the worker from the model.
+   */
+  private String registrySampler() {
+    SamplerKind sampler = settings().sampler();
+    if (sampler != null) {
+      return sampler == SamplerKind.DPM_SOLVER ? ModelFamily.UVIT.sampler() : sampler.cliName();
+    }
+    return family() != null ? family().sampler() : ResolveRouter.FAMILY_SAMPLER;
+  }
+
+  /** Fails naming the setter unless the sampler, steps and guided channels suit a model of {@code family}. */
+  private void checkSettingsFit(ModelFamily family) {
+    SamplerKind sampler = settings().samplerFor(family);
+    sampler.checkRuns(family, "CachedSample.withSampler");
+    sampler.checkSteps(settings().steps(), "CachedSample.withSteps");
+    checkArgument(family == ModelFamily.DIT || settings().guidedChannels() != Guidance.Channels.FIRST_THREE,
+        "CachedSample.withGuidedChannels 3 is a DiT option: U-ViT's guidance always covers every latent channel");
+  }
+
+  /**
+   * Reads the router now and checks what can be checked without the model: its step count against {@link #withSteps},
+   * and its family against an explicit {@link #withSampler}.
+   */
+  private PCollectionView<RouterArtifact> routerReadNow(PCollection<SampleRequest> requests) {
+    RouterArtifact artifact = Routers.read("CachedSample.withRouter", routerLocation());
+    checkArgument(artifact.steps() == settings().steps(),
+        "CachedSample.withRouter: router %s was trained for %s sampling steps, but withSteps is %s", routerLocation(),
+        artifact.steps(), settings().steps());
+    checkArgument(family() == null || family() == artifact.family(),
+        "CachedSample.withRouter: router %s is a %s router (%s), but withFamily is %s", routerLocation(),
+        artifact.family().id(), artifact.sampler(), family() == null ? "" : family().id());
+    SamplerKind sampler = settings().sampler();
+    checkArgument(sampler == null || sampler.family() == artifact.family(),
+        "CachedSample.withRouter: router %s is a %s router (%s), but withSampler is %s, a %s sampler",
+        routerLocation(), artifact.family().id(), artifact.sampler(), sampler == null ? "" : sampler.cliName(),
+        sampler == null ? "" : sampler.family().id());
+    return requests.getPipeline()
+        .apply("Router", Create.of(artifact).withCoder(RouterArtifactCoder.of()))
+        .apply("RouterView", View.asSingleton());
+  }
+
+  private PCollectionView<RouterArtifact> routerReadByWorkers(PCollection<SampleRequest> requests) {
+    return requests.getPipeline()
+        .apply("RouterLocation", Create.of(routerLocation()).withCoder(StringUtf8Coder.of()))
+        .apply("ReadRouter", ParDo.of(new ReadRouterFn()))
+        .setCoder(RouterArtifactCoder.of())
+        .apply("RouterView", View.asSingleton());
+  }
+
+  /** Reads a router named by location on a worker ({@link #withoutValidation()}). */
+  static final class ReadRouterFn extends DoFn<String, RouterArtifact> {
+    @ProcessElement
+    public void process(@Element String location, OutputReceiver<RouterArtifact> out) {
+      out.output(Routers.read("CachedSample.withRouter", location));
+    }
+  }
+
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
+    SamplerKind sampler = settings().sampler();
     builder
-        .add(DisplayData.item("sampler", settings().sampler()).withLabel("Sampler"))
+        .add(DisplayData.item("sampler", sampler == null ? "the model family's" : sampler.cliName())
+            .withLabel("Sampler"))
         .add(DisplayData.item("steps", settings().steps()).withLabel("Sampling steps"))
         .add(DisplayData.item("cfgScale", settings().cfgScale()).withLabel("Guidance scale"))
         .add(DisplayData.item("batchSize", batchSize()).withLabel("Requests per batch"))
@@ -354,6 +456,9 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
         .addIfNotNull(DisplayData.item("kernels", kernels() == null ? null : kernels().toString()).withLabel("Kernels"))
         .addIfNotNull(DisplayData.item("precision", precision() == null ? null : precision().toString())
             .withLabel("Precision"))
+        .addIfNotDefault(DisplayData.item("validate", validate()).withLabel("Read files when the pipeline is built"),
+            true)
+        .addIfNotNull(DisplayData.item("family", family() == null ? null : family().id()).withLabel("Model family"))
         .addIfNotNull(DisplayData.item("device", device() == null ? null : device().toString()).withLabel("Device"));
   }
 
@@ -373,11 +478,15 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     private final @Nullable Double macsRemoved;
     private final int modelCallsPerWorker;
     private final int forwardBatch;
+    /** The VAE as configured; resolved (read) on the worker if the pipeline was built without validation. */
     private final @Nullable VaeRef vae;
-    /** {@code kernels/precision} over the model's own, or empty. */
-    private final String execution;
+    private transient @Nullable VaeRef resolvedVae;
+    /** The family {@link #withFamily} promised, or null. */
+    private final @Nullable ModelFamily family;
     /** Null for the worker JVM's default. */
     private final @Nullable ComputeDevice device;
+    /** {@code kernels/precision} over the model's own, or empty. */
+    private final String execution;
 
     /** The sampler of the side inputs last seen; they are singletons, so this is rebuilt at most per window. */
     private transient @Nullable BatchSampler sampler;
@@ -394,8 +503,10 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
         int forwardBatch,
         @Nullable VaeRef vae,
         String execution,
+        @Nullable ModelFamily family,
         @Nullable ComputeDevice device) {
       this.execution = execution;
+      this.family = family;
       this.device = device;
       this.modelView = modelView;
       this.routerView = routerView;
@@ -429,7 +540,9 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
       unitsReused.inc(r.unitsReused);
       batchMillis.update(r.nanos / 1_000_000);
       List<GeneratedSample> outputs =
-          vae == null ? r.samples : vae.decode(r.samples, ComputeDevice.resolveOrDefault(device));
+          resolvedVae == null
+              ? r.samples
+              : resolvedVae.decode(r.samples, model.family().quantization(), ComputeDevice.resolveOrDefault(device));
       for (GeneratedSample out : outputs) c.output(out);
     }
 
@@ -443,27 +556,34 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
     }
 
     private BatchSampler newSampler(ModelRef model, @Nullable RouterArtifact router) {
-      if (vae != null) vae.checkDecodes("CachedSample.withVae", model);
-      DiT dit = DitModels.shared(execution.isEmpty() ? model : model.withExecution(ModelExecution.parse(execution)),
-          ComputeDevice.resolveOrDefault(device));
+      checkArgument(family == null || family == model.family(), "CachedSample.withFamily(%s): model %s is a %s model",
+          family == null ? "" : family.id(), model.uri(), model.family().id());
+      if (vae != null) {
+        resolvedVae = vae.resolve("CachedSample.withVae");
+        resolvedVae.checkDecodes("CachedSample.withVae", model);
+      }
+      DiffusionTransformer loaded =
+          SharedModels.model(execution.isEmpty() ? model : model.withExecution(ModelExecution.parse(execution)),
+              ComputeDevice.resolveOrDefault(device));
+      String plain = settings.plainScheduleId(model.family());
       if (router == null) {
-        return new BatchSampler(dit, settings, null, settings.plainScheduleId(), forwardBatch);
+        return new BatchSampler(loaded, settings, null, plain, forwardBatch);
       }
       Routers.checkFits(router, model, settings.steps());
-      ThetaSearch.Choice choice = Routers.choose(router, dit.config(), theta, macsRemoved);
-      return new BatchSampler(dit, settings, choice.schedule(), scheduleId(choice, router), forwardBatch);
+      ThetaSearch.Choice choice = Routers.choose(router, loaded.macs(), theta, macsRemoved);
+      return new BatchSampler(loaded, settings, choice.schedule(), scheduleId(plain, choice, router), forwardBatch);
     }
 
     /**
      * e.g. {@code ddim20-l2c-theta0.1-macs0.221-3f9a02c1}: the sampler, θ, MACs removed, a hash of the mask; with
      * {@code @v3} after it when the router came from a registry.
      */
-    private String scheduleId(ThetaSearch.Choice choice, RouterArtifact router) {
+    private static String scheduleId(String plain, ThetaSearch.Choice choice, RouterArtifact router) {
       CacheSchedule schedule = choice.schedule();
       StringBuilder bits = new StringBuilder();
       for (int k = 0; k < schedule.steps(); k++) bits.append(schedule.bits(k)).append('/');
       String hash = ModelFiles.sha256(bits.toString()).substring(0, 8);
-      String id = ScheduleId.cached(settings.plainScheduleId(), choice.theta(), choice.removedFraction(), hash);
+      String id = ScheduleId.cached(plain, choice.theta(), choice.removedFraction(), hash);
       String version = ResolveRouter.versionOf(router);
       return version == null ? id : ScheduleId.fromRegistryVersion(id, version);
     }

@@ -328,7 +328,9 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     public void process(@Element GeneratedSample sample, OutputReceiver<ImageBatch> out) {
       GeneratedSample s = sample;
       if (!s.isImage() && vae != null) {
-        s = vae.decode(java.util.List.of(s), ComputeDevice.resolveOrDefault(device)).get(0);
+        // DiT's rounding: a latent sample does not say its family (CachedSample.withVae rounds by the model's).
+        s = vae.decode(java.util.List.of(s), org.l2cbeam.core.image.SampleQuantization.DIT,
+            ComputeDevice.resolveOrDefault(device)).get(0);
       }
       if (!s.isImage()) {
         throw new IllegalArgumentException(

@@ -1,11 +1,14 @@
 package org.l2cbeam.beam;
 
+import static org.l2cbeam.beam.ArgumentChecks.checkArgument;
+import static org.l2cbeam.beam.ArgumentChecks.checkNotNull;
 
 import com.google.auto.value.AutoValue;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.l2cbeam.core.model.Kernels;
 import org.l2cbeam.core.model.ModelExecution;
 import org.l2cbeam.core.model.Precision;
+import org.l2cbeam.core.router.ModelFamily;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
@@ -19,19 +22,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Validates a DiT checkpoint and yields its {@link ModelRef}: one small element, typically turned into a side input
- * ({@code View.asSingleton()}) for {@link CachedSample}. The weights themselves never travel through the pipeline:
- * each worker loads them once per JVM, from the same location, on first use ({@link SharedModels}).
+ * Validates a DiT or U-ViT checkpoint and yields its {@link ModelRef}: one small element, typically turned into a side
+ * input ({@code View.asSingleton()}) for {@link TrainRouter} and {@link CachedSample}. The weights themselves never
+ * travel through the pipeline: each worker loads them once per JVM, from the same location, on first use ({@link
+ * SharedModels}).
  *
  * <pre>{@code
- * PCollectionView<ModelRef> model =
+ * PCollectionView<ModelRef> dit =
  *     p.apply(LoadModel.from("gs://my-bucket/DiT-XL-2-256x256.pt")).apply(View.asSingleton());
+ * PCollectionView<ModelRef> uvit =
+ *     p.apply("U-ViT", LoadModel.from("gs://my-bucket/imagenet256_uvit_huge.pth")).apply(View.asSingleton());
  * }</pre>
  *
- * <p>Locations: a local path, {@code builtin:fmnist-dit} (the bundled Fashion-MNIST DiT), or any URI Beam's
- * {@code FileSystems} reads ({@code gs://} with Beam's GCP core on the classpath). At construction the location must
- * exist (skip with {@link #withoutValidation()}, e.g. when the launcher cannot read the bucket); when the pipeline runs,
- * the checkpoint's keys and shapes are checked strictly against the config inferred from them.
+ * <p>The family is detected from the checkpoint's keys; {@link #withFamily} insists on one. Locations: a local path,
+ * {@code builtin:fmnist-dit} (the bundled Fashion-MNIST DiT), or any URI Beam's {@code FileSystems} reads ({@code
+ * gs://} with Beam's GCP core on the classpath). When the pipeline is built ({@code expand}), the location must exist,
+ * and a local checkpoint must be a model of the right family (skip both with {@link #withoutValidation()}, e.g. when
+ * the launcher cannot read the bucket); when the pipeline runs, the checkpoint's keys and shapes are checked strictly
+ * against the config inferred from them.
  */
 @AutoValue
 public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>> {
@@ -40,6 +48,8 @@ public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>
   abstract String location();
 
   abstract int numHeads();
+
+  abstract @Nullable ModelFamily family();
 
   abstract boolean validate();
 
@@ -55,6 +65,8 @@ public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>
 
     abstract Builder setNumHeads(int numHeads);
 
+    abstract Builder setFamily(@Nullable ModelFamily family);
+
     abstract Builder setValidate(boolean validate);
 
     abstract Builder setKernels(@Nullable Kernels kernels);
@@ -66,21 +78,25 @@ public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>
 
   /** The checkpoint at {@code location}. */
   public static LoadModel from(String location) {
-    if (location == null || location.isBlank()) {
-      throw new IllegalArgumentException("LoadModel.from: the model location is empty");
-    }
+    checkArgument(location != null && !location.isBlank(), "LoadModel.from: the model location is empty");
     return new AutoValue_LoadModel.Builder().setLocation(location).setNumHeads(0).setValidate(true).build();
   }
 
   /**
    * The attention head count, which tensor shapes do not determine. By default it comes from a {@code config.json}
-   * beside the checkpoint, else from DiT's official table for the hidden size.
+   * beside the checkpoint ({@code {"num_heads": 16}}), else from the released models' table for the hidden size.
    */
   public LoadModel withNumHeads(int numHeads) {
-    if (numHeads <= 0) {
-      throw new IllegalArgumentException("LoadModel.withNumHeads: must be positive, got " + numHeads);
-    }
+    checkArgument(numHeads > 0, "LoadModel.withNumHeads: must be positive, got %s", numHeads);
     return toBuilder().setNumHeads(numHeads).build();
+  }
+
+  /**
+   * The family the checkpoint must be ({@link ModelFamily#DIT} or {@link ModelFamily#UVIT}); a checkpoint of the other
+   * family fails naming both. Default: whichever the keys say.
+   */
+  public LoadModel withFamily(ModelFamily family) {
+    return toBuilder().setFamily(checkNotNull(family, "LoadModel.withFamily: the family must not be null")).build();
   }
 
   /**
@@ -88,8 +104,7 @@ public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>
    * default) or {@link Kernels#PLAIN} (DJL NDArray ops, the reference). Unset, each worker JVM's default applies.
    */
   public LoadModel withKernels(Kernels kernels) {
-    if (kernels == null) throw new IllegalArgumentException("LoadModel.withKernels: kernels must not be null");
-    return toBuilder().setKernels(kernels).build();
+    return toBuilder().setKernels(checkNotNull(kernels, "LoadModel.withKernels: kernels must not be null")).build();
   }
 
   /**
@@ -98,8 +113,9 @@ public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>
    * FID cost is measured in the README). bf16 needs the oneDNN kernels.
    */
   public LoadModel withPrecision(Precision precision) {
-    if (precision == null) throw new IllegalArgumentException("LoadModel.withPrecision: precision must not be null");
-    return toBuilder().setPrecision(precision).build();
+    return toBuilder()
+        .setPrecision(checkNotNull(precision, "LoadModel.withPrecision: precision must not be null"))
+        .build();
   }
 
   /** The execution this transform asks for, or null for the workers' default. */
@@ -127,7 +143,10 @@ public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>
     return e;
   }
 
-  /** Skips the construction-time existence check (the run-time checkpoint validation always happens). */
+  /**
+   * Skips the build-time checks (that the location exists and, if local, holds a model of the right family); the
+   * run-time checkpoint validation always happens.
+   */
   public LoadModel withoutValidation() {
     return toBuilder().setValidate(false).build();
   }
@@ -136,12 +155,17 @@ public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>
   public PCollection<ModelRef> expand(PBegin input) {
     if (validate()) {
       ModelFiles.checkExists("LoadModel.from (model)", location());
+      ModelFamily found = FamilyModels.detectLocal("LoadModel.from(" + location() + ")", location());
+      checkArgument(found == null || family() == null || found == family(),
+          "LoadModel.withFamily(%s): %s holds a %s model", family() == null ? "" : family().id(), location(),
+          found == null ? "" : found.id());
     }
     ModelExecution execution = execution();
     return input
         .apply("Location", Create.of(location()))
         .apply("ValidateCheckpoint",
-            ParDo.of(new ValidateCheckpointFn(numHeads(), execution == null ? "" : execution.toString())))
+            ParDo.of(new ValidateCheckpointFn(numHeads(), family() == null ? "" : family().id(),
+                execution == null ? "" : execution.toString())))
         .setCoder(ModelRefCoder.of());
   }
 
@@ -151,6 +175,7 @@ public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>
     builder
         .add(DisplayData.item("location", location()).withLabel("Model checkpoint"))
         .addIfNotDefault(DisplayData.item("numHeads", numHeads()).withLabel("Attention heads"), 0)
+        .addIfNotNull(DisplayData.item("family", family() == null ? null : family().id()).withLabel("Model family"))
         .add(DisplayData.item("validate", validate()).withLabel("Check the location at construction"))
         .addIfNotNull(DisplayData.item("kernels", kernels() == null ? null : kernels().toString())
             .withLabel("Kernels"))
@@ -158,14 +183,17 @@ public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>
             .withLabel("Precision"));
   }
 
-  /** Reads the checkpoint header and shapes on a worker; fails the pipeline with the file and key named. */
+  /** Reads the checkpoint's keys and shapes on a worker; fails the pipeline with the file and key named. */
   static final class ValidateCheckpointFn extends DoFn<String, ModelRef> {
     private final Counter validated = Metrics.counter(LoadModel.class, "checkpointsValidated");
     private final int numHeads;
+    /** The family the checkpoint must be, or empty for either. */
+    private final String family;
     private final String execution;
 
-    ValidateCheckpointFn(int numHeads, String execution) {
+    ValidateCheckpointFn(int numHeads, String family, String execution) {
       this.numHeads = numHeads;
+      this.family = family;
       this.execution = execution;
     }
 
@@ -175,7 +203,7 @@ public abstract class LoadModel extends PTransform<PBegin, PCollection<ModelRef>
     public void process(@Element String location, OutputReceiver<ModelRef> out) {
       LOG.info("LoadModel: validating {}", location);
       long start = System.nanoTime();
-      ModelRef ref = DitModels.describe(location, numHeads);
+      ModelRef ref = FamilyModels.describe(location, numHeads, family.isEmpty() ? null : ModelFamily.parse(family));
       LOG.info("LoadModel: {} is a valid {} checkpoint ({} cache units, fingerprint {}) in {} s", location,
           ref.architecture(), ref.cacheUnits(), ref.fingerprint(), Logs.seconds(start));
       out.output(execution.isEmpty() ? ref : ref.withExecution(ModelExecution.parse(execution)));

@@ -3,6 +3,7 @@ package org.l2cbeam.beam;
 import com.google.auto.value.AutoValue;
 import java.io.Serializable;
 import org.l2cbeam.core.model.ModelExecution;
+import org.l2cbeam.core.router.ModelFamily;
 
 /**
  * A validated model checkpoint, small enough to be a side input: where it lives, the fingerprint of its weights
@@ -19,21 +20,26 @@ public abstract class ModelRef implements Serializable {
   /** sha256 of the weights, hex. */
   public abstract String fingerprint();
 
-  /** The architecture, e.g. {@code dit}. */
+  /** The model family's id: {@code dit} or {@code uvit} ({@link #family()}). */
   public abstract String architecture();
+
+  /** DiT or U-ViT: decides the sampler, the step pairing and the guidance layout. */
+  public ModelFamily family() {
+    return ModelFamily.parse(architecture());
+  }
 
   /** Spatial size of the model input (pixels, or latent cells for a latent model). */
   public abstract int inputSize();
 
   public abstract int inChannels();
 
-  /** Number of real classes; labels are {@code 0..numClasses-1} (the null class for CFG is extra). */
+  /** Number of real classes; labels are {@code 0..numClasses-1} (the null label for CFG is extra). */
   public abstract int numClasses();
 
-  /** Number of L2C cache units: two per block (attention, MLP). */
+  /** Number of L2C cache units: two per block (attention, MLP); a U-ViT counts its mid-block too. */
   public abstract int cacheUnits();
 
-  /** Attention heads (shapes do not determine them; from config.json or the official table). */
+  /** Attention heads (shapes do not determine them; from config.json or the released models' table). */
   public abstract int numHeads();
 
   /** The inferred configuration as JSON, for display and provenance. */

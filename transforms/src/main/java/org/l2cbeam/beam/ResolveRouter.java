@@ -45,6 +45,8 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
   private static final long serialVersionUID = 1L;
   /** The prefix that makes a router location a registry: {@code registry+gs://bucket/prefix[#vN]}. */
   public static final String URI_PREFIX = "registry+";
+  /** {@link #withSampler} value meaning "the sampler the model's family trains its routers for", read on the worker. */
+  public static final String FAMILY_SAMPLER = "family";
   private static final Pattern PINNED = Pattern.compile("(.*)#v([1-9][0-9]*)");
   private static final Pattern VERSION_SOURCE = Pattern.compile(".*/v([1-9][0-9]*)/router\\.json");
 
@@ -175,13 +177,16 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
     public void process(ProcessContext c) {
       String registryLocation = c.element();
       ModelRef ref = c.sideInput(model);
-      RouterKey key = new RouterKey(ref.fingerprint(), sampler, steps);
+      // Router artifacts record the sampler in lower case ("ddim", "dpm-solver++(2s)"); FAMILY_SAMPLER is the model's.
+      String samplerKey =
+          (FAMILY_SAMPLER.equals(sampler) ? ref.family().sampler() : sampler).toLowerCase(java.util.Locale.ROOT);
+      RouterKey key = new RouterKey(ref.fingerprint(), samplerKey, steps);
       RouterRegistry registry = RouterRegistry.open(registryLocation);
       PublishedRouter published =
           version == 0
               ? registry.latest(key).orElseThrow(() -> new IllegalStateException(
                   "ResolveRouter: registry " + registry.root() + " has no router published for model " + ref.uri()
-                      + " (sha256 " + ref.fingerprint() + "), " + sampler + "-" + steps + ": nothing under "
+                      + " (sha256 " + ref.fingerprint() + "), " + samplerKey + "-" + steps + ": nothing under "
                       + key.folder() + "; publish one with `l2c retrain` or the retrain pipeline"))
               : registry.get(key, version);
       RouterArtifact router = published.router();

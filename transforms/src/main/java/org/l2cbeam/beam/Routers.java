@@ -2,8 +2,6 @@ package org.l2cbeam.beam;
 
 import java.nio.file.Path;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.l2cbeam.core.model.DiTConfig;
-import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.router.ThetaSearch;
@@ -13,7 +11,10 @@ import org.l2cbeam.core.router.UnitMacs;
 public final class Routers {
   private Routers() {}
 
-  /** Our JSON artifact or an official checkpoint (imported at its default θ); errors name {@code option}. */
+  /**
+   * Our JSON artifact or an official checkpoint of either family (DiT's {@code DDIM20_router.pt}, U-ViT's {@code
+   * dpm20_router.pth}; imported at the family's default θ); errors name {@code option}.
+   */
   public static RouterArtifact read(String option, String location) {
     if (location == null || location.isBlank()) {
       throw new IllegalArgumentException(option + ": the router location is empty");
@@ -23,19 +24,18 @@ public final class Routers {
     try {
       return RouterArtifact.looksLikeJson(local)
           ? RouterArtifact.read(local)
-          : RouterArtifact.importFrom(local, ModelFamily.DIT, null);
+          : RouterArtifact.importFrom(local, null, null);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(option + ": cannot read router " + location + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * The schedule a sampler runs with {@code router}: at {@code theta}, else at the θ that removes {@code macsRemoved}
-   * of the run's MACs, else at the router's own θ.
+   * The schedule a sampler runs with {@code router} on a model whose units cost {@code macs}: at {@code theta}, else
+   * at the θ that removes {@code macsRemoved} of the run's MACs, else at the router's own θ.
    */
   public static ThetaSearch.Choice choose(
-      RouterArtifact router, DiTConfig config, @Nullable Double theta, @Nullable Double macsRemoved) {
-    UnitMacs macs = UnitMacs.of(config);
+      RouterArtifact router, UnitMacs macs, @Nullable Double theta, @Nullable Double macsRemoved) {
     RouterScores scores = router.scores();
     if (macsRemoved != null) {
       try {
@@ -48,8 +48,16 @@ public final class Routers {
         scores.betaPerRow(), scores.cacheRows(), macs, theta != null ? theta : router.theta());
   }
 
-  /** Fails with the mismatch named unless {@code router} was made for this model's units and this step count. */
+  /**
+   * Fails with the mismatch named unless {@code router} was made for this model's family, units and this step count
+   * (a DiT router on a U-ViT, or the reverse, names both).
+   */
   static void checkFits(RouterArtifact router, ModelRef model, int steps) {
+    if (router.family() != model.family()) {
+      throw new IllegalArgumentException(
+          "CachedSample.withRouter: the router is a " + router.family().id() + " router (" + router.sampler() + "), but"
+              + " model " + model.uri() + " is a " + model.family().id() + " model");
+    }
     if (router.steps() != steps) {
       throw new IllegalArgumentException(
           "CachedSample.withRouter: the router was trained for " + router.steps() + " sampling steps, but withSteps is "

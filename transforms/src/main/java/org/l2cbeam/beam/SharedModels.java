@@ -3,11 +3,16 @@ package org.l2cbeam.beam;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import ai.djl.Device;
+import org.l2cbeam.core.model.DiffusionTransformer;
+import org.l2cbeam.core.model.ModelExecution;
+import org.l2cbeam.core.runtime.ComputeDevice;
+import org.l2cbeam.core.runtime.Torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The JVM-wide cache of loaded models (DiT weights, VAEs, FID feature networks): one copy per worker JVM, keyed by
+ * The JVM-wide cache of loaded models (DiT and U-ViT weights, VAEs, FID feature networks): one copy per worker JVM, keyed by
  * the weights' fingerprint, loaded lazily by the first DoFn that needs it and shared by every DoFn instance and thread
  * after that. Beam creates several instances of a DoFn per JVM (DirectRunner alone makes 3), so loading in
  * {@code @Setup} would hold several copies of multi-GB weights.
@@ -16,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * runs pipelines with several checkpoints frees what it no longer needs between runs:
  *
  * <pre>{@code
- * SharedModels.release(modelRef);          // one DiT (the ModelRef LoadModel produced)
+ * SharedModels.release(modelRef);          // one DiT or U-ViT (the ModelRef LoadModel produced)
  * SharedModels.releaseAll(SharedModels.VAE);
  * SharedModels.releaseAll();               // every model, VAE and feature network of this JVM
  * }</pre>
@@ -34,7 +39,9 @@ public final class SharedModels {
   private static final ConcurrentMap<String, Entry> ENTRIES = new ConcurrentHashMap<>();
 
   /** The kind of the DiT models (from {@link LoadModel}). */
-  public static final String DIT = DitModels.KIND;
+  public static final String DIT = "dit";
+  /** The kind of the U-ViT models (from {@link LoadModel}). */
+  public static final String UVIT = "uvit";
   /** The kind of the VAE decoders ({@code CachedSample.withVae}, {@code ComputeFID.withVae}). */
   public static final String VAE = VaeRef.KIND;
   /** The kind of the FID feature networks ({@link ComputeFID}). */
@@ -68,9 +75,26 @@ public final class SharedModels {
         .sorted().collect(java.util.stream.Collectors.toList());
   }
 
-  /** Releases the DiT of {@code model}, with whatever kernels it was loaded (see {@link #release(String, String)}). */
+  /**
+   * The DiT or U-ViT of {@code ref} (from {@link LoadModel}), loaded once per JVM with the kernels and precision it asks
+   * for, and shared by every DoFn instance and thread.
+   */
+  public static DiffusionTransformer model(ModelRef ref) {
+    return model(ref, Torch.defaultDevice());
+  }
+
+  /** {@link #model(ModelRef)} with the weights on {@code device}: one copy per device (one model per GPU). */
+  public static DiffusionTransformer model(ModelRef ref, Device device) {
+    ModelExecution execution = ref.resolvedExecution();
+    return get(ref.architecture(), ref.fingerprint() + "/" + execution + ComputeDevice.cacheKeySuffix(device),
+        DiffusionTransformer.class, () -> FamilyModels.load(ref, execution, device));
+  }
+
+  /**
+   * Releases the model of {@code model}, with whatever kernels it was loaded (see {@link #release(String, String)}).
+   */
   public static boolean release(ModelRef model) {
-    return release(DIT, model.fingerprint());
+    return release(model.architecture(), model.fingerprint());
   }
 
   /**
@@ -83,7 +107,10 @@ public final class SharedModels {
     return releaseWhere(k -> k.equals(key) || k.startsWith(key + "/")) > 0;
   }
 
-  /** Releases every model of {@code kind} ({@link #DIT}, {@link #VAE}, {@link #FEATURE_NETWORK}); returns how many. */
+  /**
+   * Releases every model of {@code kind} ({@link #DIT}, {@link #UVIT}, {@link #VAE}, {@link #FEATURE_NETWORK}); returns
+   * how many.
+   */
   public static int releaseAll(String kind) {
     return releaseWhere(key -> key.startsWith(kind + "/"));
   }

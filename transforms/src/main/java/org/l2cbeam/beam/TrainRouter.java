@@ -1,5 +1,7 @@
 package org.l2cbeam.beam;
 
+import static org.l2cbeam.beam.ArgumentChecks.checkArgument;
+
 import com.google.auto.value.AutoValue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,7 +37,7 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.model.DiffusionTransformer;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.RouterScores;
@@ -47,22 +49,32 @@ import org.l2cbeam.core.router.train.RouterTrainer;
 import org.l2cbeam.core.router.train.RouterTraining;
 import org.l2cbeam.core.router.train.RouterTrainingState;
 import org.l2cbeam.core.router.train.TrainingSettings;
+import org.l2cbeam.core.router.train.UViTRouterObjective;
 import org.l2cbeam.core.runtime.ComputeDevice;
 
 /**
- * Learns an L2C router for a DiT (DDIM) from class-labelled examples: {@code PCollection<TrainingExample>} →
- * {@code PCollection<RouterArtifact>} (one element), the transform a Beam user composes between {@link LoadModel}
- * and {@link CachedSample}.
+ * Learns an L2C router for a DiT (DDIM) or a U-ViT (DPM-Solver++(2S)) from class-labelled examples: {@code
+ * PCollection<TrainingExample>} → {@code PCollection<RouterArtifact>} (one element), the transform a Beam user
+ * composes between {@link LoadModel} and {@link CachedSample}. The model's family decides the objective and which
+ * router rows are trained; the settings are the same for both.
  *
  * <pre>{@code
  * PCollectionView<ModelRef> model = p.apply(LoadModel.from("builtin:fmnist-dit")).apply(View.asSingleton());
  * PCollection<RouterArtifact> router =                    // 40 iterations x 10 cache steps: minutes on a CPU
- *     examples.apply(TrainRouter.using(model).withSamplingSteps(20).withIterations(40)
- *         .withLearningRate(5e-2).withBatch(16).withSeed(0));
+ *     examples.apply(TrainRouter.using(model).withSteps(20).withIterations(40)
+ *         .withLearningRate(5e-2).withBatchSize(16).withSeed(0));
  * }</pre>
  *
+ * <h2>The two families</h2>
+ * A DiT router is trained for DDIM: its cache steps are the even spaced indices 0..N−2, its loss is the mean squared
+ * distance to the full model's output, and its logits are clamped as the original clamps them. A U-ViT router is
+ * trained for DPM-Solver-2 at NFE = {@link #withSteps}: its cache steps are the outer steps 1..NFE/2−1, its loss sums
+ * the squared distance over every latent value (hence its much larger default λ, 0.1), its logits are not clamped,
+ * and teacher and student see the cache step's time rounded to an integer, as the original trains. The examples are
+ * model inputs: images for a pixel-space model, VAE latents (× 0.18215) for a latent one.
+ *
  * <h2>How it runs</h2>
- * It fans out per cache step: one element per trained router row k (the even DDIM indices 0..N−2, or
+ * It fans out per cache step: one element per trained router row k (the family's cache steps, or
  * {@link #withCacheSteps}), spread over workers, and each trains router k alone with core router training
  * ({@code RouterTraining.train} with settings for cache step k) for {@link #withIterations} iterations on the whole
  * example set. The per-step routers are then merged into one {@link RouterArtifact} whose provenance records the
@@ -70,8 +82,9 @@ import org.l2cbeam.core.runtime.ComputeDevice;
  * fingerprints.
  *
  * <p><b>Why per-step training is the same problem.</b> Router k is read only at cache step k. The cache it mixes
- * with is recorded by full step k+1, which computes every unit and so uses no router, and x at step k+1 is the clean
- * input noised by q_sample, which uses no router either. The loss at cache step k therefore depends on {@code p_k}
+ * with is recorded by the full evaluation just before it, which computes every unit and so uses no router, and that
+ * evaluation's input is the clean input noised to its time (plus, for U-ViT, a no-grad solver step), which uses no
+ * router either. The loss at cache step k therefore depends on {@code p_k}
  * and the frozen model alone: its gradient is zero for every other router, AdamW keeps moments and step counts per
  * router, and with {@code zero_grad(set_to_none=True)} (PyTorch ≥ 2, the authors' runs) an unused router does not
  * move. Training each router on its own key, on its own worker, is thus the original's optimisation with the
@@ -84,9 +97,10 @@ import org.l2cbeam.core.runtime.ComputeDevice;
  * bundling, and its JSON carries no wall-clock time, so a re-run writes the same bytes.
  *
  * <h2>Cost</h2>
- * {@link #withIterations} counts per cache step, and every cache step is trained: N/2 of them at DDIM-N. So
- * {@code withIterations(500)} at DDIM-20 is 5 000 training iterations (each three DiT forwards and one backward on a
- * batch), hours on a CPU for the bundled model. A quick try: {@code withIterations(2)}, or {@link #withCacheSteps}.
+ * {@link #withIterations} counts per cache step, and every cache step is trained: N/2 of them at DDIM-N, NFE/2−1 at a
+ * U-ViT's NFE. So {@code withIterations(500)} at DDIM-20 is 5 000 training iterations (each three DiT forwards and one
+ * backward on a batch), hours on a CPU for the bundled model. A quick try: {@code withIterations(2)}, or {@link
+ * #withCacheSteps}.
  *
  * <h2>Resume</h2>
  * Each cache step checkpoints to {@link #withTempLocation} (else the pipeline's local {@code --tempLocation}, else
@@ -97,7 +111,7 @@ import org.l2cbeam.core.runtime.ComputeDevice;
  * #withTempLocation} at an empty directory to train from scratch.
  *
  * <h2>One model and one gradient collector per JVM</h2>
- * The DiT is loaded once per worker JVM ({@link SharedModels}) and shared by every trainer thread; DJL allows one
+ * The model is loaded once per worker JVM ({@link SharedModels}) and shared by every trainer thread; DJL allows one
  * gradient collector per JVM, and one libtorch call already uses every core, so the cache steps given to one JVM train
  * one after another ({@link ModelCallGate}, shared with {@link CachedSample} and {@link ComputeFID}, so that the
  * timings of a benchmark pipeline are never taken while a trainer competes for the cores); other workers train
@@ -110,9 +124,10 @@ import org.l2cbeam.core.runtime.ComputeDevice;
  * (iterations per second × 1000); over all steps counter {@code iterations} and distribution
  * {@code cacheStepMillis}.
  *
- * <p>Bad settings are rejected by the {@code with*} setters or at expand time, naming the option. Data problems
- * (an empty input, shapes or labels that do not fit the model, fewer examples than a batch) can only be seen once
- * the examples exist and fail the pipeline with a message naming {@code TrainRouter} and the problem.
+ * <p>Bad settings are rejected by the {@code with*} setters or at expand time, naming the option. What depends on the
+ * model (a cache step of the other family, data shapes or labels that do not fit it, an empty input, fewer examples
+ * than a batch) can only be seen once the model and the examples are read, and fails the pipeline with a message
+ * naming {@code TrainRouter} and the problem.
  */
 @AutoValue
 public abstract class TrainRouter extends PTransform<PCollection<TrainingExample>, PCollection<RouterArtifact>> {
@@ -150,6 +165,9 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
 
   abstract String dataSource();
 
+  /** The model's family when known at construction (checks family-specific settings early), else null. */
+  abstract @Nullable ModelFamily family();
+
   abstract @Nullable ComputeDevice device();
 
   abstract Builder toBuilder();
@@ -179,6 +197,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     abstract Builder setTheta(@Nullable Double theta);
 
     abstract Builder setDataSource(String source);
+
+    abstract Builder setFamily(@Nullable ModelFamily family);
 
     abstract Builder setDevice(@Nullable ComputeDevice device);
 
@@ -213,17 +233,31 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     return toBuilder().setIterations(iterations).build();
   }
 
-  /** DDIM sampling steps N the router is for (default 20): even, so that steps pair into full and cache steps. */
-  public TrainRouter withSamplingSteps(int samplingSteps) {
-    if (samplingSteps < 2 || samplingSteps % 2 != 0) {
-      throw new IllegalArgumentException(
-          "TrainRouter.withSamplingSteps: sampling steps must be even and >= 2 (DiT pairs full step 2j+1 with cache"
-              + " step 2j), got " + samplingSteps);
-    }
-    return toBuilder().setSamplingSteps(samplingSteps).build();
+  /**
+   * The steps of the sampler the router is for (default 20): DDIM steps N for a DiT, network evaluations (NFE) for a
+   * U-ViT. Even, so that evaluations pair into full and cache steps.
+   */
+  public TrainRouter withSteps(int steps) {
+    checkArgument(steps >= 2 && steps % 2 == 0,
+        "TrainRouter.withSamplingSteps: sampling steps must be even and >= 2 (DiT pairs full step 2j+1 with cache"
+            + " step 2j; U-ViT's DPM-Solver-2 evaluates twice per outer step), got %s", steps);
+    return toBuilder().setSamplingSteps(steps).build();
   }
 
-  /** λ, the weight of the L1 term Σ sigmoid(p); default 5e-6 for 20 sampling steps, 1e-6 for 50 (and 10). */
+  /**
+   * Same as {@link #withSteps}.
+   *
+   * @deprecated use {@link #withSteps}, the name {@link CachedSample} uses too
+   */
+  @Deprecated
+  public TrainRouter withSamplingSteps(int samplingSteps) {
+    return withSteps(samplingSteps);
+  }
+
+  /**
+   * λ, the weight of the L1 term Σ sigmoid(p). Default, the authors' values: DiT 5e-6 for 20 sampling steps, 1e-6
+   * for 50 (and 10); U-ViT 0.1.
+   */
   public TrainRouter withLambda(double lambda) {
     if (!(lambda >= 0) || !Double.isFinite(lambda)) {
       throw new IllegalArgumentException("TrainRouter.withLambda: λ must be finite and >= 0, got " + lambda);
@@ -240,11 +274,19 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
   }
 
   /** Examples per iteration (default 8). */
+  public TrainRouter withBatchSize(int batchSize) {
+    checkArgument(batchSize >= 1, "TrainRouter.withBatch: batch must be >= 1, got %s", batchSize);
+    return toBuilder().setBatch(batchSize).build();
+  }
+
+  /**
+   * Same as {@link #withBatchSize}.
+   *
+   * @deprecated use {@link #withBatchSize}, the name {@link CachedSample} and {@link ComputeFID} use too
+   */
+  @Deprecated
   public TrainRouter withBatch(int batch) {
-    if (batch < 1) {
-      throw new IllegalArgumentException("TrainRouter.withBatch: batch must be >= 1, got " + batch);
-    }
-    return toBuilder().setBatch(batch).build();
+    return withBatchSize(batch);
   }
 
   /** The seed of every random draw: initial routers, example order, noise, label dropout (default 0). */
@@ -271,8 +313,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
   }
 
   /**
-   * Trains only these cache steps' routers (even indices below the sampling steps), e.g. to split the work over
-   * several jobs; the others keep their seeded initial values. Default: all.
+   * Trains only these cache steps' routers (DiT: even indices below the sampling steps; U-ViT: outer steps 1..NFE/2−1),
+   * e.g. to split the work over several jobs; the others keep their seeded initial values. Default: all.
    */
   public TrainRouter withCacheSteps(int... cacheSteps) {
     if (cacheSteps == null || cacheSteps.length == 0) {
@@ -288,7 +330,10 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     return toBuilder().setCacheSteps(sorted).build();
   }
 
-  /** The threshold θ in (0, 1) stored in the artifact (default DiT's 0.1); CachedSample may override it. */
+  /**
+   * The threshold θ in (0, 1) stored in the artifact (default: the family's, DiT 0.1, U-ViT 0.9); CachedSample may
+   * override it.
+   */
   public TrainRouter withTheta(double theta) {
     if (!(theta > 0 && theta < 1)) {
       throw new IllegalArgumentException("TrainRouter.withTheta: theta must be in (0, 1), got " + theta);
@@ -304,8 +349,18 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
    * kernels (the oneDNN ones are CPU-only), one copy per device and worker JVM.
    */
   public TrainRouter withDevice(ComputeDevice device) {
-    if (device == null) throw new IllegalArgumentException("TrainRouter.withDevice: device must not be null");
+    checkArgument(device != null, "TrainRouter.withDevice: device must not be null");
     return toBuilder().setDevice(device).build();
+  }
+
+  /**
+   * The family of the model, when the pipeline author knows it: settings that depend on it ({@link #withCacheSteps})
+   * are then checked when the pipeline is built rather than when it runs, and a model of the other family fails naming
+   * both. Default: the model's, whatever it is.
+   */
+  public TrainRouter withFamily(ModelFamily family) {
+    checkArgument(family != null, "TrainRouter.withFamily: the family must not be null");
+    return toBuilder().setFamily(family).build();
   }
 
   /** A description of the data recorded in the artifact's provenance (e.g. the directory it was read from). */
@@ -316,41 +371,71 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     return toBuilder().setDataSource(source).build();
   }
 
-  /** The settings of cache step {@code k}'s run; also validates the combination, naming the option. */
-  TrainingSettings settingsFor(int cacheStep) {
-    double l = lambda() != null ? lambda() : TrainingSettings.defaultLambda(samplingSteps());
-    return new TrainingSettings(
-        samplingSteps(), l, AdamWConfig.l2c(learningRate()), batch(), seed(), cacheStep, AdamW.ZeroGrad.SET_TO_NONE);
+  /**
+   * The settings of cache step {@code k}'s run for a model of {@code family}; also validates the combination, naming
+   * the option.
+   */
+  TrainingSettings settingsFor(ModelFamily family, int cacheStep) {
+    double l = lambda() != null ? lambda() : TrainingSettings.defaultLambda(family, samplingSteps());
+    return new TrainingSettings(family, samplingSteps(), l, AdamWConfig.l2c(learningRate()), batch(), seed(),
+        cacheStep, AdamW.ZeroGrad.SET_TO_NONE);
   }
 
-  /** The cache steps this transform trains, in order. */
-  int[] trainedCacheSteps() {
-    int[] all = settingsFor(TrainingSettings.RANDOM_CACHE_STEP).cacheStepRows();
+  /**
+   * The cache steps this transform trains for a model of {@code family}, in order; a requested step that is no cache
+   * step of the family fails naming {@link #withCacheSteps} and the family's rule.
+   */
+  int[] trainedCacheSteps(ModelFamily family) {
+    int[] all = settingsFor(family, TrainingSettings.RANDOM_CACHE_STEP).cacheStepRows();
     if (cacheSteps() == null) return all;
     for (int k : cacheSteps()) {
-      if (Arrays.stream(all).noneMatch(r -> r == k)) {
-        throw new IllegalArgumentException(
-            "TrainRouter.withCacheSteps: " + k + " is not a cache step of " + samplingSteps()
-                + " sampling steps (withSamplingSteps); the cache steps are the even indices 0.."
-                + (samplingSteps() - 2));
-      }
+      checkArgument(Arrays.stream(all).anyMatch(r -> r == k),
+          "TrainRouter.withCacheSteps: %s is not a cache step of %s sampling steps (withSamplingSteps) for a %s;"
+              + " the cache steps are %s", k, samplingSteps(), family.id(), cacheStepRule(family));
     }
     return cacheSteps().clone();
   }
 
+  private String cacheStepRule(ModelFamily family) {
+    return family == ModelFamily.DIT
+        ? "the even indices 0.." + (samplingSteps() - 2)
+        : "the outer steps 1.." + (samplingSteps() / 2 - 1);
+  }
+
+  /**
+   * Before the model is read: fails for a requested cache step that belongs to neither family at these steps (the
+   * step valid for the model's family is checked once the model is known).
+   */
+  private void checkCacheStepsOfSomeFamily() {
+    if (cacheSteps() == null) return;
+    for (int k : cacheSteps()) {
+      boolean dit = k >= 0 && k % 2 == 0 && k <= samplingSteps() - 2;
+      boolean uvit = k >= 1 && k <= samplingSteps() / 2 - 1;
+      checkArgument(dit || uvit,
+          "TrainRouter.withCacheSteps: %s is not a cache step of %s sampling steps (withSamplingSteps); the cache"
+              + " steps are %s for a DiT, %s for a U-ViT", k, samplingSteps(), cacheStepRule(ModelFamily.DIT),
+          cacheStepRule(ModelFamily.UVIT));
+    }
+  }
+
   @Override
   public PCollection<RouterArtifact> expand(PCollection<TrainingExample> examples) {
-    if (iterations() == null) {
-      throw new IllegalArgumentException(
-          "TrainRouter.withIterations: the number of training steps per cache step is not set");
+    checkArgument(iterations() != null,
+        "TrainRouter.withIterations: the number of training steps per cache step is not set");
+    if (family() != null) {
+      trainedCacheSteps(family());
+    } else {
+      checkCacheStepsOfSomeFamily();
     }
-    int[] steps = trainedCacheSteps();
-    List<Integer> keys = Arrays.stream(steps).boxed().collect(Collectors.toList());
+    settingsFor(ModelFamily.DIT, TrainingSettings.RANDOM_CACHE_STEP); // λ, lr and batch are checked alike for both
     PCollectionView<Iterable<TrainingExample>> data =
         examples.apply("ExamplesView", View.asIterable());
     PCollection<CacheStepRouter> perStep =
         examples.getPipeline()
-            .apply("CacheSteps", Create.of(keys).withCoder(VarIntCoder.of()))
+            .apply("Start", Create.of(0).withCoder(VarIntCoder.of()))
+            // The cache steps depend on the model's family, known once the model is read.
+            .apply("CacheSteps", ParDo.of(new CacheStepsFn(this)).withSideInputs(model()))
+            .setCoder(VarIntCoder.of())
             // One element per router: spread them so that each worker trains its own cache steps.
             .apply("SpreadCacheSteps", Reshuffle.viaRandomKey())
             .apply(
@@ -361,17 +446,39 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
         .apply("OneRouter", WithKeys.<String, CacheStepRouter>of("router").withKeyType(TypeDescriptors.strings()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(CacheStepRouter.class)))
         .apply("GatherCacheSteps", GroupByKey.create())
-        .apply("MergeRouters", ParDo.of(new MergeFn(this, steps)))
+        .apply("MergeRouters", ParDo.of(new MergeFn(this)).withSideInputs(model()))
         .setCoder(RouterArtifactCoder.of());
+  }
+
+  /** The family of {@code model}, which must be {@link #withFamily}'s if that was given. */
+  ModelFamily familyOf(ModelRef model) {
+    checkArgument(family() == null || family() == model.family(), "TrainRouter.withFamily(%s): model %s is a %s model",
+        family() == null ? "" : family().id(), model.uri(), model.family().id());
+    return model.family();
+  }
+
+  /** The cache steps to train, one element each, for the family of the model side input. */
+  static final class CacheStepsFn extends DoFn<Integer, Integer> {
+    private final TrainRouter spec;
+
+    CacheStepsFn(TrainRouter spec) {
+      this.spec = spec;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      for (int k : spec.trainedCacheSteps(spec.familyOf(c.sideInput(spec.model())))) c.output(k);
+    }
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .add(DisplayData.item("samplingSteps", samplingSteps()).withLabel("DDIM sampling steps"))
+        .add(DisplayData.item("samplingSteps", samplingSteps()).withLabel("Sampling steps (DiT: DDIM steps, U-ViT: NFE)"))
         .addIfNotNull(DisplayData.item("iterations", iterations()).withLabel("Training steps per cache step"))
-        .add(DisplayData.item("lambda", settingsFor(TrainingSettings.RANDOM_CACHE_STEP).lambda()).withLabel("λ (L1 weight)"))
+        .add(DisplayData.item("lambda", lambda() != null ? lambda().toString() : "the family's default")
+            .withLabel("λ (L1 weight)"))
         .add(DisplayData.item("learningRate", learningRate()).withLabel("AdamW learning rate"))
         .add(DisplayData.item("batch", batch()).withLabel("Examples per iteration"))
         .add(DisplayData.item("seed", seed()).withLabel("Seed"))
@@ -382,6 +489,7 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
             DisplayData.item("cacheSteps", cacheSteps() == null ? null : Arrays.toString(cacheSteps()))
                 .withLabel("Cache steps trained"))
         .addIfNotNull(DisplayData.item("theta", theta()).withLabel("Threshold θ stored in the artifact"))
+        .addIfNotNull(DisplayData.item("family", family() == null ? null : family().id()).withLabel("Model family"))
         .add(DisplayData.item("dataSource", dataSource()).withLabel("Training data"));
   }
 
@@ -406,17 +514,20 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
       int k = c.element();
       long start = System.nanoTime();
       ModelRef ref = c.sideInput(spec.model());
+      ModelFamily family = spec.familyOf(ref);
       InMemoryExamples set = CanonicalTrainingSet.of(c.sideInput(data), "TrainRouter input (" + spec.dataSource() + ")");
       checkFits(set, ref);
-      TrainingSettings settings = spec.settingsFor(k);
+      TrainingSettings settings = spec.settingsFor(family, k);
       Path checkpoint =
           checkpoints.file(
               c.getPipelineOptions().getTempLocation(), ref.fingerprint(), set.fingerprint(),
-              spec.settingsFor(TrainingSettings.RANDOM_CACHE_STEP), k);
+              spec.settingsFor(family, TrainingSettings.RANDOM_CACHE_STEP), k);
       boolean resume = prepareCheckpoint(checkpoint, spec.iterations());
 
-      DiT dit = DitModels.shared(ref, ComputeDevice.resolveOrDefault(spec.device()));
-      RouterTraining training = new RouterTraining(dit, ref.fingerprint(), settings);
+      DiffusionTransformer model = SharedModels.model(ref, ComputeDevice.resolveOrDefault(spec.device()));
+      // U-ViT: the cache step's time rounded to an integer for teacher and student, as the original trains.
+      RouterTraining training =
+          RouterTraining.of(model, ref.fingerprint(), settings, UViTRouterObjective.TimeInput.INTEGER);
       String prefix = "cacheStep" + k + ".";
       Counter stepIterations = Metrics.counter(TrainRouter.class, prefix + "iterations");
       org.apache.beam.sdk.metrics.Gauge loss = Metrics.gauge(TrainRouter.class, prefix + "lossE9");
@@ -482,24 +593,24 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
   /** Assembles the per-step routers into one artifact with the training provenance. */
   static final class MergeFn extends DoFn<KV<String, Iterable<CacheStepRouter>>, RouterArtifact> {
     private final TrainRouter spec;
-    private final int[] expectedSteps;
 
-    MergeFn(TrainRouter spec, int[] expectedSteps) {
+    MergeFn(TrainRouter spec) {
       this.spec = spec;
-      this.expectedSteps = expectedSteps.clone();
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Iterable<CacheStepRouter>> all, OutputReceiver<RouterArtifact> out) {
+    public void process(ProcessContext c) {
+      ModelFamily family = spec.familyOf(c.sideInput(spec.model()));
+      int[] expectedSteps = spec.trainedCacheSteps(family);
       TreeMap<Integer, CacheStepRouter> byStep = new TreeMap<>();
-      for (CacheStepRouter r : all.getValue()) byStep.put(r.cacheStep, r);
+      for (CacheStepRouter r : c.element().getValue()) byStep.put(r.cacheStep, r);
       int[] got = byStep.keySet().stream().mapToInt(Integer::intValue).toArray();
       if (!Arrays.equals(got, expectedSteps)) {
         throw new IllegalStateException(
             "TrainRouter: expected routers for cache steps " + Arrays.toString(expectedSteps) + ", got "
                 + Arrays.toString(got));
       }
-      out.output(merge(spec, new ArrayList<>(byStep.values())));
+      c.output(merge(spec, family, new ArrayList<>(byStep.values())));
       LoggerFactory.getLogger(TrainRouter.class).info("TrainRouter: merged the routers of cache steps {}",
           byStep.keySet());
     }
@@ -510,7 +621,7 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
    * run (untrained rows are the seed's initial routers, identical in every run). No creation time is recorded, so
    * the JSON depends on the inputs and settings only.
    */
-  static RouterArtifact merge(TrainRouter spec, List<CacheStepRouter> routers) {
+  static RouterArtifact merge(TrainRouter spec, ModelFamily family, List<CacheStepRouter> routers) {
     CacheStepRouter first = routers.get(0);
     float[][] logits = new float[first.logits.length][];
     for (int r = 0; r < logits.length; r++) logits[r] = first.logits[r].clone();
@@ -533,10 +644,9 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     training.put("loss", lossPerStep);
     training.put("trainer", "TrainRouter: each cache step's router trained alone on the canonically ordered set");
     String modelFingerprint = (String) first.training.get("modelFingerprint");
-    double theta = spec.theta() != null ? spec.theta() : ModelFamily.DIT.defaultTheta();
+    double theta = spec.theta() != null ? spec.theta() : family.defaultTheta();
     RouterArtifact.Provenance provenance =
         new RouterArtifact.Provenance(spec.dataSource(), null, null, "l2c TrainRouter", training);
-    return new RouterArtifact(
-        modelFingerprint, new RouterScores(ModelFamily.DIT, logits), ModelFamily.DIT.sampler(), theta, provenance);
+    return new RouterArtifact(modelFingerprint, new RouterScores(family, logits), family.sampler(), theta, provenance);
   }
 }

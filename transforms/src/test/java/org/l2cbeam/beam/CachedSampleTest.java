@@ -33,7 +33,7 @@ import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.model.DiffusionTransformer;
 import org.l2cbeam.core.runtime.ComputeDevice;
 
 /** CachedSample on the bundled Fashion-MNIST DiT, on DirectRunner. */
@@ -52,7 +52,7 @@ public class CachedSampleTest {
   public static void setUp() {
     requests = new ArrayList<>();
     for (int i = 0; i < 7; i++) requests.add(SampleRequest.of(i, i % 10, 1000 + i));
-    ref = DitModels.describe(MODEL, 0);
+    ref = FamilyModels.describe(MODEL, 0, null);
   }
 
   static final class Collect extends DoFn<GeneratedSample, Void> {
@@ -109,7 +109,7 @@ public class CachedSampleTest {
     List<GeneratedSample> b3 = sorted("batch3");
     List<GeneratedSample> b8 = sorted("batch8");
     assertThat(b1.size(), equalTo(requests.size()));
-    DiT dit = DitModels.shared(ref);
+    DiffusionTransformer dit = SharedModels.model(ref);
     List<GeneratedSample> bare =
         new BatchSampler(dit, SamplingSettings.of("ddim", STEPS, 1.5, null), null, "ddim" + STEPS)
             .sample(requests).samples;
@@ -252,7 +252,9 @@ public class CachedSampleTest {
         containsString("withSampler"));
     assertThat(assertThrows(IllegalArgumentException.class, () -> t.withCfgScale(0.5)).getMessage(),
         containsString("withCfgScale"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> t.withRouter("/no/router.json")).getMessage(),
-        containsString("withRouter"));
+    // A router file is read when the pipeline is built (expand), as Beam's IOs validate their files.
+    PCollection<SampleRequest> in = p.apply(Create.of(requests));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> in.apply(t.withRouter("/no/router.json")))
+        .getMessage(), containsString("withRouter"));
   }
 }

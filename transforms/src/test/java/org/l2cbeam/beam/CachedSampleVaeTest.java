@@ -21,6 +21,7 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -136,8 +137,10 @@ public class CachedSampleVaeTest {
   public void aFileThatIsNotAVaeIsRejectedAtConstructionNamingOptionAndFile() {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
     PCollectionView<ModelRef> ref = p.apply(LoadModel.from(model).withNumHeads(4)).apply(View.asSingleton());
+    // Read when the pipeline is built (expand), as Beam's IOs validate their files.
+    PCollection<SampleRequest> in = p.apply(Create.of(requests));
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> CachedSample.using(ref).withVae(model));
+        assertThrows(IllegalArgumentException.class, () -> in.apply(CachedSample.using(ref).withVae(model)));
     assertThat(e.getMessage(), containsString("CachedSample.withVae"));
     assertThat(e.getMessage(), containsString("dit_model.safetensors"));
     IllegalArgumentException missing =

@@ -37,7 +37,7 @@ public class ResolveRouterTest {
 
   @BeforeClass
   public static void publishTwoVersions() throws Exception {
-    String fingerprint = DitModels.describe(MODEL, 0).fingerprint();
+    String fingerprint = FamilyModels.describe(MODEL, 0, null).fingerprint();
     v1 = forModel(TestRouters.random(STEPS, 16, 0.5, 11), fingerprint);
     v2 = forModel(TestRouters.random(STEPS, 16, 0.5, 12), fingerprint);
     registryDir = TMP.newFolder("registry").toPath();

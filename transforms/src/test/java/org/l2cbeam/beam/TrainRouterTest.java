@@ -40,6 +40,7 @@ import org.junit.rules.TemporaryFolder;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.train.InMemoryExamples;
 import org.l2cbeam.core.router.train.RouterTraining;
@@ -157,7 +158,7 @@ public class TrainRouterTest {
     TrainRouter spec = configured(dummyView(), ITERATIONS, t1);
     float[][] expected = null;
     for (int k = 0; k < SAMPLING_STEPS - 1; k += 2) {
-      RouterTraining core = new RouterTraining(dit, fingerprint, spec.settingsFor(k));
+      RouterTraining core = new RouterTraining(dit, fingerprint, spec.settingsFor(ModelFamily.DIT, k));
       RouterTrainingState s = core.train(set, ITERATIONS, null, 0, false, null, 0);
       assertEquals(ITERATIONS, s.iteration());
       if (expected == null) expected = s.logits();
@@ -240,8 +241,8 @@ public class TrainRouterTest {
             () -> in.apply("mismatch", TrainRouter.using(model).withSamplingSteps(8).withIterations(1).withCacheSteps(8)));
     assertThat(e.getMessage(), containsString("withCacheSteps: 8 is not a cache step of 8 sampling steps"));
     assertThat(e.getMessage(), containsString("withSamplingSteps"));
-    e = assertThrows(IllegalArgumentException.class, () -> in.apply("odd", TrainRouter.using(model).withCacheSteps(3).withIterations(1)));
-    assertThat(e.getMessage(), containsString("3 is not a cache step of 20"));
+    e = assertThrows(IllegalArgumentException.class, () -> in.apply("odd", TrainRouter.using(model).withCacheSteps(21).withIterations(1)));
+    assertThat(e.getMessage(), containsString("21 is not a cache step of 20"));
     e = assertThrows(IllegalArgumentException.class, () -> in.apply("noIterations", TrainRouter.using(model)));
     assertThat(e.getMessage(), containsString("withIterations"));
   }

@@ -179,7 +179,10 @@ public final class SamplingRun {
       return this;
     }
 
-    /** DiT only: which channels guidance covers; null (the default) is the original's rule. */
+    /**
+     * Which channels DiT's guidance covers; null (the default) is the original's rule. U-ViT always guides every
+     * channel, so it takes {@code ALL} (or null) only.
+     */
     public Builder guidedChannels(Guidance.Channels channels) {
       this.guidedChannels = channels;
       return this;
@@ -218,9 +221,10 @@ public final class SamplingRun {
       if (!Double.isFinite(cfgScale)) {
         throw new IllegalArgumentException("the guidance scale must be finite, got " + cfgScale);
       }
-      if (guidedChannels != null && family.guidanceLayout() == ModelFamily.GuidanceLayout.SEPARATE_CALLS) {
+      if (guidedChannels == Guidance.Channels.FIRST_THREE
+          && family.guidanceLayout() == ModelFamily.GuidanceLayout.SEPARATE_CALLS) {
         throw new IllegalArgumentException(
-            names.guidedChannels + " is a DiT option: U-ViT's guidance always covers every latent channel");
+            names.guidedChannels + " 3 is a DiT option: U-ViT's guidance always covers every latent channel");
       }
       if (schedule != null) {
         StepPairing pairing = family.pairing();

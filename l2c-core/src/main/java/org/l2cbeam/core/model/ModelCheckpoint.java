@@ -1,9 +1,11 @@
 package org.l2cbeam.core.model;
 
+import ai.djl.Device;
 import java.util.Map;
 import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.router.ModelFamily;
+import org.l2cbeam.core.router.UnitMacs;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
@@ -94,30 +96,64 @@ public final class ModelCheckpoint {
     return UViTConfig.infer(stateDict, heads(numHeads));
   }
 
-  /**
-   * Checks every key and shape against the inferred configuration without loading any weight, and returns that
-   * configuration as a map (what {@link DiffusionTransformer#describe()} will say once loaded).
-   */
-  public Map<String, Object> validate(int numHeads) {
-    if (family == ModelFamily.DIT) {
-      DiTConfig c = ditConfig(numHeads);
-      stateDict.checkStrict(c.expectedShapes());
-      return c.toMap();
+  /** What a checkpoint holds, read from its shapes: enough to plan a run without loading the weights. */
+  public static final class Summary {
+    public final ModelFamily family;
+    public final int inputSize;
+    public final int inChannels;
+    /** Real classes; the null label is one more. */
+    public final int numClasses;
+    public final int units;
+    public final int numHeads;
+    /** The configuration in the original's argument names. */
+    public final Map<String, Object> config;
+    /** What each cache unit costs. */
+    public final UnitMacs macs;
+
+    Summary(ModelFamily family, int inputSize, int inChannels, int numClasses, int units, int numHeads,
+        Map<String, Object> config, UnitMacs macs) {
+      this.family = family;
+      this.inputSize = inputSize;
+      this.inChannels = inChannels;
+      this.numClasses = numClasses;
+      this.units = units;
+      this.numHeads = numHeads;
+      this.config = config;
+      this.macs = macs;
     }
-    UViTConfig c = uvitConfig(numHeads);
-    stateDict.checkStrict(c.expectedShapes());
-    return c.toMap();
   }
 
   /**
-   * Loads the model with {@code execution}'s kernels and precision; its weights live under their own root manager,
-   * freed by {@link DiffusionTransformer#close()}.
+   * Checks every key and shape against the inferred configuration without loading any weight, and summarises it
+   * (what the loaded {@link DiffusionTransformer} will say).
+   */
+  public Summary validate(int numHeads) {
+    if (family == ModelFamily.DIT) {
+      DiTConfig c = ditConfig(numHeads);
+      stateDict.checkStrict(c.expectedShapes());
+      return new Summary(
+          family, c.inputSize, c.inChannels, c.numClasses, c.units(), c.numHeads, c.toMap(), UnitMacs.of(c));
+    }
+    UViTConfig c = uvitConfig(numHeads);
+    stateDict.checkStrict(c.expectedShapes());
+    return new Summary(
+        family, c.imageSize, c.inChannels, c.nullLabel(), c.units(), c.heads, c.toMap(), UnitMacs.of(c));
+  }
+
+  /**
+   * Loads the model with {@code execution}'s kernels and precision, on the JVM's default device; its weights live under
+   * their own root manager, freed by {@link DiffusionTransformer#close()}.
    */
   public DiffusionTransformer load(int numHeads, ModelExecution execution) {
+    return load(numHeads, execution, Torch.defaultDevice());
+  }
+
+  /** {@link #load(int, ModelExecution)} with the weights on {@code device}. */
+  public DiffusionTransformer load(int numHeads, ModelExecution execution, Device device) {
     if (family == ModelFamily.DIT) {
-      return DiT.load(stateDict, ditConfig(numHeads), Torch.newManager(), execution);
+      return DiT.load(stateDict, ditConfig(numHeads), Torch.newManager(device), execution);
     }
-    return UViT.load(stateDict, uvitConfig(numHeads), execution);
+    return UViT.load(stateDict, uvitConfig(numHeads), execution, device);
   }
 
   /** {@link #load(int, ModelExecution)} with the head count found as {@link #heads} says and the JVM's kernels. */

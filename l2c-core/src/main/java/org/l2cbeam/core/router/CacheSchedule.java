@@ -1,6 +1,9 @@
 package org.l2cbeam.core.router;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * A static L2C cache schedule: for every sampling step and every cache unit, compute it or reuse its output recorded
@@ -92,6 +95,20 @@ public final class CacheSchedule {
     StringBuilder sb = new StringBuilder(units);
     for (boolean b : compute[step]) sb.append(b ? '1' : '0');
     return sb.toString();
+  }
+
+  /**
+   * One line per cache row of {@code pairing}, {@code k <row> active <computed>/<units> mask <bits>}: how the CLI
+   * prints a schedule (rows that are always full say nothing a reader needs).
+   */
+  public List<String> cacheRowLines(StepPairing pairing) {
+    List<String> lines = new ArrayList<>();
+    for (int k = 0; k < steps(); k++) {
+      if (pairing.isCacheRow(k, steps())) {
+        lines.add(String.format(Locale.ROOT, "k %d active %d/%d mask %s", k, active(k), units, bits(k)));
+      }
+    }
+    return lines;
   }
 
   /** Fails with a clear message unless this schedule fits a sampler of {@code steps} steps and {@code units} units. */

@@ -59,7 +59,8 @@ public class ModelCheckpointTest {
     ModelCheckpoint u = ModelCheckpoint.open(UVIT);
     assertEquals(4, u.heads(4));
     assertEquals("width 64, no config.json: one head per 64 channels", 1, u.heads(0));
-    assertEquals(4, u.validate(4).get("num_heads"));
+    assertEquals(4, u.validate(4).numHeads);
+    assertEquals(10, u.validate(4).numClasses);
   }
 
   @Test

@@ -9,10 +9,11 @@ import java.util.Map;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionView;
-import org.l2cbeam.beam.DitModels;
 import org.l2cbeam.beam.ModelRef;
 import org.l2cbeam.beam.Routers;
-import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.beam.SharedModels;
+import org.l2cbeam.core.model.DiffusionTransformer;
+import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.ThetaSearch;
@@ -69,9 +70,11 @@ final class WriteBenchmarkReportFn extends DoFn<KV<Void, Iterable<KV<String, Set
     Map<String, SettingOutcome> outcomes = new HashMap<>();
     for (KV<String, SettingOutcome> kv : c.element().getValue()) outcomes.put(kv.getKey(), kv.getValue());
     ModelRef ref = c.sideInput(modelView);
-    DiTConfig config = DitModels.shared(ref).config();
-    UnitMacs macs = UnitMacs.of(config);
-    double forwardsPerStep = cfgScale > 1.0 ? 2 : 1; // CFG doubles every forward
+    DiffusionTransformer loaded = SharedModels.model(ref);
+    UnitMacs macs = loaded.macs();
+    ModelFamily family = ref.family();
+    String sampler = family == ModelFamily.DIT ? "DDIM" : "DPM-Solver";
+    double forwardsPerStep = cfgScale > 1.0 ? 2 : 1; // CFG doubles every forward (DiT's batch, U-ViT's calls)
 
     List<SettingResult> rows = new ArrayList<>();
     List<String> notes = new ArrayList<>();
@@ -81,15 +84,16 @@ final class WriteBenchmarkReportFn extends DoFn<KV<Void, Iterable<KV<String, Set
       if (o == null || o.images() == 0 || Double.isNaN(o.fid())) {
         throw new IllegalStateException("benchmark: setting " + s.name() + " produced no samples or no FID");
       }
-      CacheSchedule schedule = CacheSchedule.allCompute(s.steps(), config.units());
+      CacheSchedule schedule =
+          CacheSchedule.allCompute(family.pairing().scheduleRows(s.steps()), loaded.units());
       Double theta = null;
-      String label = "DDIM-" + s.steps();
+      String label = sampler + "-" + s.steps();
       if (s.isCached()) {
         RouterArtifact router = c.sideInput(routerViews.get(s.steps()));
-        ThetaSearch.Choice choice = Routers.choose(router, config, null, s.macsRemoved());
+        ThetaSearch.Choice choice = Routers.choose(router, macs, null, s.macsRemoved());
         schedule = choice.schedule();
         theta = choice.theta();
-        label = String.format(Locale.ROOT, "DDIM-%d + L2C θ=%.3g", s.steps(), theta);
+        label = String.format(Locale.ROOT, "%s-%d + L2C θ=%.3g", sampler, s.steps(), theta);
         notes.add(
             String.format(
                 Locale.ROOT, "%s: θ chosen for %.0f%% of the run's MACs removed; its schedule removes %.1f%%.",
@@ -110,7 +114,7 @@ final class WriteBenchmarkReportFn extends DoFn<KV<Void, Iterable<KV<String, Set
     BenchmarkReport report =
         new BenchmarkReport(
             "L2C benchmark: " + model, model, referenceStats, cfgScale,
-            samples + " per setting: label i % " + config.numClasses + ", seed " + seed + " + i (the same for every"
+            samples + " per setting: label i % " + ref.numClasses() + ", seed " + seed + " + i (the same for every"
                 + " setting)",
             "Beam " + c.getPipelineOptions().getRunner().getSimpleName(), notes, rows);
     byte[] json = ReportJson.render(report).getBytes(StandardCharsets.UTF_8);
@@ -124,7 +128,8 @@ final class WriteBenchmarkReportFn extends DoFn<KV<Void, Iterable<KV<String, Set
     int main = settings.get(0).steps();
     RouterArtifact mainRouter = c.sideInput(routerViews.get(main));
     RouterHeatmapChart.Input heatmap =
-        RouterHeatmapChart.of(mainRouter.scores(), "Learned DDIM-" + main + " router, " + model, heatmapTheta);
+        RouterHeatmapChart.of(mainRouter.scores(), "Learned " + sampler + "-" + main + " router, " + model,
+            heatmapTheta);
     out.write(HEATMAP, o -> RouterHeatmapChart.write(o, heatmap));
     c.output(out.file(HEATMAP));
   }

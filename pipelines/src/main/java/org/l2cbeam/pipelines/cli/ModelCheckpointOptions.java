@@ -3,15 +3,17 @@ package org.l2cbeam.pipelines.cli;
 import ai.djl.ndarray.NDManager;
 import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.model.DiT;
-import org.l2cbeam.core.model.DiTLoader;
+import org.l2cbeam.core.model.DiffusionTransformer;
+import org.l2cbeam.core.model.ModelCheckpoint;
 import org.l2cbeam.core.model.UViT;
+import org.l2cbeam.core.router.ModelFamily;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * The checkpoint options {@code l2c forward} and {@code l2c sample} share (a picocli mixin): which model, its head
  * count where the shapes cannot tell it, DiT's CFG channel rule, and the kernels it runs on. The family is detected
- * from the keys.
+ * from the keys ({@link ModelCheckpoint}).
  */
 final class ModelCheckpointOptions {
   @Option(names = "--model", required = true, paramLabel = "CKPT",
@@ -29,27 +31,51 @@ final class ModelCheckpointOptions {
 
   @Mixin KernelOptions kernels = new KernelOptions();
 
+  private ModelCheckpoint opened;
+
+  /** The checkpoint, opened once; its family decides what the command does. */
+  ModelCheckpoint checkpoint() {
+    if (opened == null) opened = ModelCheckpoint.open(model);
+    return opened;
+  }
+
   boolean isUViT() {
-    return UViTCli.isUViT(model);
+    return checkpoint().family() == ModelFamily.UVIT;
+  }
+
+  /**
+   * The model of either family, on the requested kernels; {@code --guided-channels} is refused for a U-ViT, whose
+   * guidance always covers every channel.
+   */
+  DiffusionTransformer load() {
+    if (isUViT()) checkNoGuidedChannels();
+    return checkpoint().load(numHeads, kernels.applyToProcess());
   }
 
   DiT loadDiT(NDManager manager) {
     kernels.applyToProcess();
-    return DiTLoader.load(model, numHeads, manager);
+    return DiT.load(checkpoint().stateDict(), checkpoint().ditConfig(numHeads), manager, kernels.execution());
   }
 
-  /** The U-ViT; {@code --guided-channels} is refused, since U-ViT's guidance always covers every channel. */
   UViT loadUViT() {
-    if (guidedChannels != null) {
-      throw new IllegalArgumentException(
-          "--guided-channels is a DiT option: U-ViT's guidance always covers every latent channel");
-    }
-    kernels.applyToProcess();
-    return UViTCli.load(model, numHeads);
+    checkNoGuidedChannels();
+    return (UViT) checkpoint().load(numHeads, kernels.applyToProcess());
+  }
+
+  /** {@code --guided-channels} for DiT's guidance, or null for the original's rule. */
+  Guidance.Channels guidedChannels() {
+    return guidedChannels == null ? null : Guidance.parseChannels(guidedChannels);
   }
 
   /** DiT guidance at weight {@code scale} under {@code --guided-channels} (default: the original's rule). */
   Guidance ditGuidance(double scale, int inChannels) {
     return DiTCliSupport.guidance(scale, guidedChannels, inChannels);
+  }
+
+  private void checkNoGuidedChannels() {
+    if (guidedChannels != null) {
+      throw new IllegalArgumentException(
+          "--guided-channels is a DiT option: U-ViT's guidance always covers every latent channel");
+    }
   }
 }

@@ -8,8 +8,6 @@ import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.RouterScores;
-import org.l2cbeam.core.router.ScheduleSummary;
-import org.l2cbeam.core.router.StepPairing;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -42,18 +40,12 @@ final class RouterShowCommand implements Callable<Integer> {
     RouterScores scores = RouterScores.load(file, model);
     double t = theta != null ? theta : defaultTheta(scores);
     CacheSchedule schedule = scores.schedule(t);
-    StepPairing pairing = scores.family().pairing();
     PrintStream out = System.out;
     System.err.printf(
         Locale.ROOT, "%s: %s router, %d steps x %d units, theta %s%n", file.getFileName(), scores.family().id(),
         scores.nfe(), scores.units(), t);
-    for (int k = 0; k < schedule.steps(); k++) {
-      if (pairing.isCacheRow(k, schedule.steps())) {
-        out.printf(Locale.ROOT, "k %d active %d/%d mask %s%n", k, schedule.active(k), schedule.units(), schedule.bits(k));
-      }
-    }
-    ScheduleSummary summary = scores.summarize(schedule);
-    out.println(summary);
+    schedule.cacheRowLines(scores.family().pairing()).forEach(out::println);
+    out.println(scores.summarize(schedule));
     return 0;
   }
 

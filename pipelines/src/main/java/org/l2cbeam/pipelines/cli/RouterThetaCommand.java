@@ -5,14 +5,13 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.DiTConfig;
-import org.l2cbeam.core.model.DiTLoader;
+import org.l2cbeam.core.model.ModelCheckpoint;
+import org.l2cbeam.core.model.UViTConfig;
 import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.RouterScores;
-import org.l2cbeam.core.router.StepPairing;
 import org.l2cbeam.core.router.ThetaSearch;
 import org.l2cbeam.core.router.UnitMacs;
 import picocli.CommandLine.ArgGroup;
@@ -29,7 +28,8 @@ import picocli.CommandLine.Parameters;
     name = "theta",
     description = "Pick the threshold theta that meets a MAC budget, and print its schedule.")
 final class RouterThetaCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "ROUTER", description = "router JSON (or an official DiT router .pt)")
+  @Parameters(index = "0", paramLabel = "ROUTER",
+      description = "router JSON, or an official router checkpoint (DiT's DDIM20_router.pt, U-ViT's dpm20_router.pth)")
   Path file;
 
   static final class Budget {
@@ -55,8 +55,8 @@ final class RouterThetaCommand implements Callable<Integer> {
       names = "--model",
       paramLabel = "CKPT",
       description =
-          "the DiT the router is for, to cost its units (default: builtin:fmnist-dit if the router was trained on it,"
-              + " DiT-XL/2 at 256 px for a 56-unit router)")
+          "the DiT or U-ViT the router is for, to cost its units (default: builtin:fmnist-dit if the router was"
+              + " trained on it, DiT-XL/2 at 256 px for a 56-unit DiT router, U-ViT-H/2 for a 58-unit U-ViT router)")
   String model;
 
   @Option(names = "--out", paramLabel = "ROUTER.json", description = "also write the router JSON with the chosen theta")
@@ -64,46 +64,27 @@ final class RouterThetaCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    boolean json = RouterArtifact.looksLikeJson(file);
-    RouterArtifact artifact = json ? RouterArtifact.read(file) : RouterArtifact.importFrom(file, ModelFamily.DIT, null);
+    RouterArtifact artifact =
+        RouterArtifact.looksLikeJson(file) ? RouterArtifact.read(file) : RouterArtifact.importFrom(file, null, null);
     RouterScores scores = artifact.scores();
-    if (scores.family() != ModelFamily.DIT) {
-      throw new IllegalArgumentException(file + ": theta selection is implemented for DiT routers, this one is "
-          + scores.family().id());
-    }
-    DiTConfig config = configFor(artifact);
-    UnitMacs macs = UnitMacs.of(config);
+    UnitMacs macs = macsFor(artifact);
     if (macs.units() != scores.units()) {
       throw new IllegalArgumentException(
           file + " has " + scores.units() + " units per router but --model has " + macs.units() + " cache units");
     }
-    StepPairing pairing = ModelFamily.DIT.pairing();
-    int rows = scores.nfe();
-    boolean[] cacheStep = new boolean[rows];
-    double[][] beta = new double[rows][];
-    float[][] logits = scores.logits();
-    for (int k = 0; k < rows; k++) {
-      cacheStep[k] = pairing.isCacheRow(k, rows);
-      beta[k] = new double[logits[k].length];
-      for (int u = 0; u < beta[k].length; u++) beta[k][u] = 1.0 / (1.0 + Math.exp(-logits[k][u]));
-    }
     ThetaSearch.Choice c =
         budget.removeMacs != null
-            ? ThetaSearch.forRemovedFraction(beta, cacheStep, macs, budget.removeMacs)
-            : ThetaSearch.forSpeedup(beta, cacheStep, macs, budget.speedup);
+            ? scores.forRemovedFraction(macs, budget.removeMacs)
+            : ThetaSearch.forSpeedup(scores.betaPerRow(), scores.cacheRows(), macs, budget.speedup);
     PrintStream o = System.out;
     CacheSchedule schedule = c.schedule();
     o.printf(Locale.ROOT, "theta %.6g%n", c.theta());
     o.printf(
         Locale.ROOT,
         "removed %.2f%% of the run's MACs (%.4g of %.4g GMAC per image over %d steps), MAC speedup %.3fx%n",
-        100 * c.removedFraction(), c.removedFraction() * c.fullRunMacs() / 1e9, c.fullRunMacs() / 1e9, rows,
+        100 * c.removedFraction(), c.removedFraction() * c.fullRunMacs() / 1e9, c.fullRunMacs() / 1e9, scores.nfe(),
         c.macSpeedup());
-    for (int k = 0; k < rows; k++) {
-      if (cacheStep[k]) {
-        o.printf(Locale.ROOT, "k %d active %d/%d mask %s%n", k, schedule.active(k), schedule.units(), schedule.bits(k));
-      }
-    }
+    schedule.cacheRowLines(scores.family().pairing()).forEach(o::println);
     o.println(scores.summarize(schedule));
     if (out != null) {
       artifact.withTheta(c.theta()).write(out);
@@ -112,18 +93,26 @@ final class RouterThetaCommand implements Callable<Integer> {
     return 0;
   }
 
-  private DiTConfig configFor(RouterArtifact artifact) {
+  /**
+   * The unit costs of the model the router is for: {@code --model}, else the bundled DiT if the router was trained on
+   * it, else the released model its unit count belongs to (DiT-XL/2 at 256 px for 56 units, U-ViT-H/2 for 58).
+   */
+  private UnitMacs macsFor(RouterArtifact artifact) {
+    ModelFamily family = artifact.family();
     if (model != null) {
-      WeightMap w = DiTLoader.stateDict(model);
-      return DiTLoader.config(model, w, -1);
+      ModelCheckpoint.Summary m = ModelCheckpoint.open(model, family).validate(0);
+      return m.macs;
     }
     String builtin = "builtin:fmnist-dit";
-    WeightMap fmnist = DiTLoader.stateDict(builtin);
-    if (fmnist.fingerprint().equals(artifact.modelFingerprint())) {
-      return DiTLoader.config(builtin, fmnist, -1);
+    ModelCheckpoint fmnist = ModelCheckpoint.open(builtin);
+    if (family == ModelFamily.DIT && fmnist.fingerprint().equals(artifact.modelFingerprint())) {
+      return fmnist.validate(0).macs;
     }
-    if (artifact.scores().units() == 56) {
-      return DiTConfig.official("DiT-XL/2", 32);
+    if (family == ModelFamily.DIT && artifact.scores().units() == 56) {
+      return UnitMacs.of(DiTConfig.official("DiT-XL/2", 32));
+    }
+    if (family == ModelFamily.UVIT && artifact.scores().units() == 58) {
+      return UnitMacs.of(UViTConfig.huge256());
     }
     throw new IllegalArgumentException(
         file + " was trained on model " + artifact.modelFingerprint() + "; pass --model CKPT to cost its units");

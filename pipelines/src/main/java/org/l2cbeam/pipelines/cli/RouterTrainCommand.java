@@ -1,6 +1,5 @@
 package org.l2cbeam.pipelines.cli;
 
-import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -9,9 +8,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.l2cbeam.core.image.ImageFolder;
 import org.l2cbeam.core.io.WeightMap;
-import org.l2cbeam.core.model.DiT;
-import org.l2cbeam.core.model.DiTConfig;
-import org.l2cbeam.core.model.DiTLoader;
+import org.l2cbeam.core.model.DiffusionTransformer;
+import org.l2cbeam.core.model.ModelCheckpoint;
 import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.train.AdamW;
@@ -25,8 +23,6 @@ import org.l2cbeam.core.router.train.TrainingExamples;
 import org.l2cbeam.core.router.train.TrainingSettings;
 import org.l2cbeam.core.runtime.Torch;
 import org.l2cbeam.core.assets.BuiltinAssets;
-import org.l2cbeam.core.model.UViT;
-import org.l2cbeam.core.model.UViTConfig;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.train.UViTRouterObjective;
 import org.l2cbeam.core.router.train.VaeEncodedExamples;
@@ -38,7 +34,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code l2c router train}: learns L2C DiT routers exactly as the original {@code train_router.py}, on
+ * {@code l2c router train}: learns L2C routers for a DiT or a U-ViT exactly as the originals' {@code train_router.py}
+ * and {@code train_router_discrete.py} do, on
  * CPU, with a resumable checkpoint beside {@code --out}. Defaults are the authors' README values, never the original
  * argparse defaults ({@code --l1 1.0 --lr 1.0}).
  */
@@ -155,67 +152,78 @@ final class RouterTrainCommand implements Callable<Integer> {
 
   @Mixin KernelOptions kernels = new KernelOptions();
 
-  @Option(names = "--heads", defaultValue = "-1",
-      description = "attention heads, if the checkpoint's shapes are not an official DiT / U-ViT")
+  @Option(names = {"--num-heads", "--heads"}, defaultValue = "0", paramLabel = "H",
+      description = "attention heads, for non-official sizes without a config.json next to the checkpoint")
   int heads;
 
   @Override
   public Integer call() throws IOException {
     if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
-    boolean uvit = UViTCli.isUViT(model);
-    ModelFamily family = uvit ? ModelFamily.UVIT : ModelFamily.DIT;
+    ModelCheckpoint checkpoint = ModelCheckpoint.open(model);
+    ModelFamily family = checkpoint.family();
     DiTCliSupport.checkTheta(this.theta);
     double theta = this.theta != null ? this.theta : family.defaultTheta();
-    AdamW.ZeroGrad zg;
-    switch (zeroGrad) {
-      case "set-to-none":
-        zg = AdamW.ZeroGrad.SET_TO_NONE;
-        break;
-      case "zero-fill":
-        zg = AdamW.ZeroGrad.ZERO_FILL;
-        break;
-      default:
-        throw new IllegalArgumentException("--zero-grad must be set-to-none or zero-fill, got " + zeroGrad);
-    }
     double l = lambda != null ? lambda : TrainingSettings.defaultLambda(family, samplingSteps);
     TrainingSettings settings =
         new TrainingSettings(
             family, samplingSteps, l, AdamWConfig.l2c(lr), batch, seed,
-            cacheStep == null ? TrainingSettings.RANDOM_CACHE_STEP : cacheStep, zg);
-    if (uvit) {
-      return trainUViT(settings, l, theta);
-    }
-    WeightMap weights = DiTLoader.stateDict(model);
-    DiTConfig config = DiTLoader.config(model, weights, heads);
-    TrainingExamples examples = trainingExamples(config.inChannels, config.inputSize, config.numClasses);
-    Path checkpoint = RouterCheckpoint.besideOutput(out);
+            cacheStep == null ? TrainingSettings.RANDOM_CACHE_STEP : cacheStep, zeroGrad());
+    UViTRouterObjective.TimeInput timeInput = timeInput();
     PrintStream err = System.err;
-    err.printf(
-        Locale.ROOT, "router train: %s (%d units), %d examples from %s, %d DDIM steps, lambda %s, lr %s, batch %d,"
-            + " seed %d, %s; checkpoint %s%n",
-        model, config.units(), examples.size(), data, samplingSteps, l, lr, batch, seed,
-        cacheStep == null ? "random cache step per batch" : "cache step " + cacheStep, checkpoint);
-    try (NDManager manager = Torch.newManager();
-        DiT dit = DiT.load(weights, config, manager, kernels.execution())) {
-      RouterTraining training = new RouterTraining(dit, weights.fingerprint(), settings);
+    Torch.inferenceMode(); // the objectives turn gradients on exactly where they need them
+    try (DiffusionTransformer m = checkpoint.load(heads, kernels.execution())) {
+      TrainingExamples examples = trainingExamples(m.inChannels(), m.inputSize(), m.numClasses());
+      Path checkpointFile = RouterCheckpoint.besideOutput(out);
+      String cacheSteps = cacheStep == null ? "random cache step per batch" : "cache step " + cacheStep;
+      if (family == ModelFamily.DIT) {
+        err.printf(
+            Locale.ROOT, "router train: %s (%d units), %d examples from %s, %d DDIM steps, lambda %s, lr %s, batch %d,"
+                + " seed %d, %s; checkpoint %s%n",
+            model, m.units(), examples.size(), data, samplingSteps, l, lr, batch, seed, cacheSteps, checkpointFile);
+      } else {
+        err.printf(
+            Locale.ROOT, "router train: %s (U-ViT, %d units), %d examples from %s, DPM-Solver-2 NFE %d, lambda %s, lr"
+                + " %s, batch %d, seed %d, %s, %s time; checkpoint %s%n",
+            model, m.units(), examples.size(), data, samplingSteps, l, lr, batch, seed, cacheSteps,
+            timeInput.name().toLowerCase(Locale.ROOT), checkpointFile);
+      }
+      RouterTraining training = RouterTraining.of(m, checkpoint.fingerprint(), settings, timeInput);
       RouterTrainer.Progress progress =
           (it, total, loss, l1, rate) -> err.println(RouterTrainer.progressLine(it, total, loss, l1, rate));
       RouterTrainingState state =
-          training.train(examples, steps, checkpoint, checkpointEvery, resume, progress, logEvery);
+          training.train(examples, steps, checkpointFile, checkpointEvery, resume, progress, logEvery);
       RouterArtifact artifact = training.artifact(state, examples.fingerprint(), dataSource(), theta);
       artifact.write(out);
       CacheSchedule schedule = artifact.schedule();
-      for (int k = 0; k < schedule.steps(); k++) {
-        if (k % 2 == 0 && k <= schedule.steps() - 2) {
-          System.out.printf(
-              Locale.ROOT, "k %d active %d/%d mask %s%n", k, schedule.active(k), schedule.units(), schedule.bits(k));
-        }
-      }
+      schedule.cacheRowLines(family.pairing()).forEach(System.out::println);
       System.out.println(artifact.scores().summarize(schedule));
       err.println("wrote " + out + " (theta " + theta + "; pick another with: l2c router theta " + out
           + " --remove-macs F)");
     }
     return 0;
+  }
+
+  private AdamW.ZeroGrad zeroGrad() {
+    switch (zeroGrad) {
+      case "set-to-none":
+        return AdamW.ZeroGrad.SET_TO_NONE;
+      case "zero-fill":
+        return AdamW.ZeroGrad.ZERO_FILL;
+      default:
+        throw new IllegalArgumentException("--zero-grad must be set-to-none or zero-fill, got " + zeroGrad);
+    }
+  }
+
+  /** {@code --time}: what U-ViT's teacher and student see at the cache step (ignored for a DiT). */
+  private UViTRouterObjective.TimeInput timeInput() {
+    switch (time.toLowerCase(Locale.ROOT)) {
+      case "integer":
+        return UViTRouterObjective.TimeInput.INTEGER;
+      case "float":
+        return UViTRouterObjective.TimeInput.FLOAT;
+      default:
+        throw new IllegalArgumentException("--time must be integer or float, got '" + time + "'");
+    }
   }
 
   /**
@@ -281,49 +289,5 @@ final class RouterTrainCommand implements Callable<Integer> {
   /** Where the training data came from, for the artifact's provenance. */
   private String dataSource() {
     return vae == null ? data.toString() : data + " (images encoded by VAE " + vae + ")";
-  }
-
-  /** The U-ViT run: latents safetensors data, DPM-Solver-2 pairing, no clamp, U-ViT's loss. */
-  private int trainUViT(TrainingSettings settings, double l, double theta) throws IOException {
-    UViTRouterObjective.TimeInput timeInput;
-    switch (time.toLowerCase(Locale.ROOT)) {
-      case "integer":
-        timeInput = UViTRouterObjective.TimeInput.INTEGER;
-        break;
-      case "float":
-        timeInput = UViTRouterObjective.TimeInput.FLOAT;
-        break;
-      default:
-        throw new IllegalArgumentException("--time must be integer or float, got '" + time + "'");
-    }
-    WeightMap weights = WeightMap.open(BuiltinAssets.resolve(model));
-    PrintStream err = System.err;
-    Torch.inferenceMode();
-    try (UViT uvit = UViT.load(weights, UViTConfig.infer(weights, heads), kernels.execution())) {
-      UViTConfig config = uvit.config();
-      TrainingExamples examples = trainingExamples(config.inChannels, config.imageSize, config.nullLabel());
-      Path checkpoint = RouterCheckpoint.besideOutput(out);
-      err.printf(
-          Locale.ROOT, "router train: %s (U-ViT, %d units), %d examples from %s, DPM-Solver-2 NFE %d, lambda %s, lr %s,"
-              + " batch %d, seed %d, %s, %s time; checkpoint %s%n",
-          model, config.units(), examples.size(), data, samplingSteps, l, lr, batch, seed,
-          cacheStep == null ? "random cache step per batch" : "cache step " + cacheStep,
-          timeInput.name().toLowerCase(Locale.ROOT), checkpoint);
-      RouterTraining training = RouterTraining.uvit(uvit, weights.fingerprint(), settings, timeInput);
-      RouterTrainer.Progress progress =
-          (it, total, loss, l1, rate) -> err.println(RouterTrainer.progressLine(it, total, loss, l1, rate));
-      RouterTrainingState state =
-          training.train(examples, steps, checkpoint, checkpointEvery, resume, progress, logEvery);
-      RouterArtifact artifact = training.artifact(state, examples.fingerprint(), dataSource(), theta);
-      artifact.write(out);
-      CacheSchedule schedule = artifact.schedule();
-      for (int k = 1; k < schedule.steps(); k++) {
-        System.out.printf(
-            Locale.ROOT, "k %d active %d/%d mask %s%n", k, schedule.active(k), schedule.units(), schedule.bits(k));
-      }
-      System.out.println(artifact.scores().summarize(schedule));
-      err.println("wrote " + out + " (theta " + theta + ")");
-    }
-    return 0;
   }
 }

@@ -2,24 +2,19 @@ package org.l2cbeam.pipelines.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.l2cbeam.core.diffusion.DdimSampler;
-import org.l2cbeam.core.diffusion.DdpmSampler;
-import org.l2cbeam.core.diffusion.DiTSampler;
-import org.l2cbeam.core.diffusion.Guidance;
-import org.l2cbeam.core.diffusion.NoiseSchedule;
-import org.l2cbeam.core.diffusion.Sampler;
+import org.l2cbeam.core.diffusion.SamplerKind;
+import org.l2cbeam.core.diffusion.SamplingRun;
 import org.l2cbeam.core.diffusion.SeededNoise;
-import org.l2cbeam.core.image.SampleQuantization;
 import org.l2cbeam.core.io.SafetensorsWriter;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
-import org.l2cbeam.core.model.DiT;
-import org.l2cbeam.core.model.DiTConfig;
+import org.l2cbeam.core.model.DiffusionTransformer;
 import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterScores;
@@ -30,10 +25,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code l2c sample}: class-conditional latents from a DiT with the respaced DDIM or DDPM sampler, optionally with an
- * L2C router schedule. Output tensors: {@code samples} [N,C,H,W] (the conditional half) and, with
- * {@code --trajectory}, {@code trajectory} [steps,N,C,H,W] (x after each step, in execution order); with {@code --vae},
- * {@code images} [N,3,8H,8W] and {@code images_uint8} [N,8H,8W,3].
+ * {@code l2c sample}: class-conditional latents from a DiT (respaced DDIM or DDPM) or a U-ViT (DPM-Solver++(2S)),
+ * optionally with an L2C router schedule; the family comes from the checkpoint, the run from core's {@link
+ * SamplingRun}. Output tensors: {@code samples} [N,C,H,W] (the conditional half) and, with {@code --trajectory},
+ * {@code trajectory} [steps,N,C,H,W] (x after each sampler step, in execution order); with {@code --vae}, {@code
+ * images} [N,3,8H,8W] and {@code images_uint8} [N,8H,8W,3] (the family's rounding).
  */
 @Command(
     name = "sample",
@@ -91,22 +87,13 @@ final class SampleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    DiTCliSupport.checkSeed(seed, DiTCliSupport.parseLabels(labels).length);
-    DiTCliSupport.checkTheta(theta);
-    if (checkpoint.isUViT()) {
-      return UViTCli.sample(this);
-    }
-    if (steps < 1 || steps > NoiseSchedule.DEFAULT_TIMESTEPS) {
-      throw new IllegalArgumentException("--steps must be in 1.." + NoiseSchedule.DEFAULT_TIMESTEPS + ", got " + steps);
-    }
-    String kind = sampler == null ? "ddim" : sampler.toLowerCase(Locale.ROOT);
-    double cfgScale = this.cfgScale == null ? 1.5 : this.cfgScale;
-    if (!kind.equals("ddim") && !kind.equals("ddpm")) {
-      throw new IllegalArgumentException(
-          "--sampler must be ddim or ddpm for a DiT, got '" + sampler + "'"
-              + (kind.equals("dpm-solver") ? " (dpm-solver is the U-ViT sampler)" : ""));
-    }
     long[] classes = DiTCliSupport.parseLabels(labels);
+    DiTCliSupport.checkSeed(seed, classes.length);
+    DiTCliSupport.checkTheta(theta);
+    ModelFamily family = checkpoint.checkpoint().family();
+    SamplerKind kind = samplerKind(family);
+    kind.checkRuns(family, "--sampler");
+    kind.checkSteps(steps, "--steps");
     int n = classes.length;
     TensorData z = null;
     if (noise != null) {
@@ -116,102 +103,89 @@ final class SampleCommand implements Callable<Integer> {
             noise + ": tensor 'z' has " + z.shape()[0] + " rows but --labels gives " + n + " labels");
       }
     }
+    double cfg = cfgScale == null ? family.defaultCfgScale() : cfgScale;
+    double t = theta == null ? family.defaultTheta() : theta;
     Map<String, TensorData> out = new LinkedHashMap<>();
     Map<String, String> meta = new LinkedHashMap<>();
     Torch.inferenceMode();
     try (NDManager manager = Torch.newManager();
-        DiT dit = checkpoint.loadDiT(manager);
+        DiffusionTransformer model = checkpoint.load();
         AutoencoderKL decoder = vae == null ? null : AutoencoderKL.load(vae)) {
-      DiTConfig cfg = dit.config();
-      dit.checkLabels(classes, false);
-      long latent = (long) n * cfg.inChannels * cfg.inputSize * cfg.inputSize;
-      long pixels = decoder == null ? 0 : latent / cfg.inChannels * 3 * 64;
-      DiTCliSupport.checkOutputRoom(output, latent * (trajectory ? steps + 1 : 1) + pixels, pixels);
-      if (decoder != null && decoder.config().embedDim() != cfg.inChannels) {
-        throw new IllegalArgumentException(
-            "--vae " + vae + " decodes " + decoder.config().embedDim() + "-channel latents but the DiT samples "
-                + cfg.inChannels + " channels");
-      }
-      NoiseSchedule schedule = NoiseSchedule.dit(steps);
+      model.checkLabels(classes);
+      long[] shape = {n, model.inChannels(), model.inputSize(), model.inputSize()};
+      long latent = n * shape[1] * shape[2] * shape[3];
+      long pixels = decoder == null ? 0 : latent / shape[1] * 3 * 64;
+      SamplingRun run = SamplingRun.of(model)
+          .sampler(kind)
+          .steps(steps)
+          .cfgScale(cfg)
+          .guidedChannels(checkpoint.guidedChannels())
+          .schedule(cacheSchedule(family, model.units(), t))
+          .vae(decoder)
+          .trajectory(trajectory)
+          .build();
+      DiTCliSupport.checkOutputRoom(output, latent * (trajectory ? run.samplerSteps() + 1 : 1) + pixels, pixels);
       SeededNoise streams = SeededNoise.consecutive(seed, n);
-      NDArray z0 =
-          z != null ? z.toNDArray(manager) : streams.initial(manager, cfg.inChannels, cfg.inputSize, cfg.inputSize);
-      if (z != null && !z0.getShape().equals(new ai.djl.ndarray.types.Shape(n, cfg.inChannels, cfg.inputSize,
-          cfg.inputSize))) {
+      NDArray z0 = z != null ? z.toNDArray(manager) : streams.initial(manager, shape[1], shape[2], shape[3]);
+      if (!z0.getShape().equals(new Shape(shape))) {
         throw new IllegalArgumentException(
-            noise + ": tensor 'z' has shape " + z0.getShape() + " but the model expects [" + n + ", "
-                + cfg.inChannels + ", " + cfg.inputSize + ", " + cfg.inputSize + "]");
+            noise + ": tensor 'z' has shape " + z0.getShape() + " but the model expects " + Arrays.toString(shape));
       }
-      Sampler s = kind.equals("ddim") ? new DdimSampler(schedule) : new DdpmSampler(schedule, streams);
-      Guidance guidance = cfgScale > 1.0 ? checkpoint.ditGuidance(cfgScale, cfg.inChannels) : null;
-      CacheSchedule cacheSchedule = cacheSchedule(steps, dit.units());
-      DiTSampler ditSampler = new DiTSampler(dit, s, guidance, cacheSchedule);
-      int per = n * cfg.inChannels * cfg.inputSize * cfg.inputSize;
-      float[] traj = trajectory ? new float[steps * per] : null;
-      int[] row = {0};
-      long samplingStart = System.nanoTime();
-      NDArray samples =
-          ditSampler.sample(
-              z0,
-              classes,
-              (k, sample, x0, modelOut) -> {
-                if (traj != null) {
-                  float[] all = sample.toFloatArray(); // conditional half = the first n rows
-                  System.arraycopy(all, 0, traj, row[0] * per, per);
-                }
-                row[0]++;
-              });
-      meta.put("sampling_seconds", Double.toString((System.nanoTime() - samplingStart) / 1e9));
-      out.put("samples", TensorData.of(samples));
+      SamplingRun.Result r = run.sample(z0, streams, classes);
+      meta.put("sampling_seconds", Double.toString(r.samplingNanos() / 1e9));
+      out.put("samples", TensorData.ofFloats(shape, r.samples()));
       if (decoder != null) {
         // The decode is not part of the L2C speedup: the original times the sampler only.
-        long decodeStart = System.nanoTime();
-        TensorData images = VaeTensorFiles.mapBatches(manager, output, "samples", samples, 4, decoder::decode);
-        meta.put("decode_seconds", Double.toString((System.nanoTime() - decodeStart) / 1e9));
-        long[] nchw = images.shape();
-        out.put("images", images);
-        out.put("images_uint8", TensorData.ofBytes(new long[] {nchw[0], nchw[2], nchw[3], nchw[1]},
-            SampleQuantization.DIT.toNhwc(images.toFloatArray(), nchw)));
+        meta.put("decode_seconds", Double.toString(r.decodeNanos() / 1e9));
+        long[] nchw = r.imageShape();
+        out.put("images", TensorData.ofFloats(nchw, r.images()));
+        out.put("images_uint8", TensorData.ofBytes(new long[] {nchw[0], nchw[2], nchw[3], nchw[1]}, r.pixels()));
         meta.put("vae", vae.toString());
       }
-      if (traj != null) {
-        out.put(
-            "trajectory",
-            TensorData.ofFloats(new long[] {steps, n, cfg.inChannels, cfg.inputSize, cfg.inputSize}, traj));
+      if (trajectory) {
+        out.put("trajectory", TensorData.ofFloats(
+            new long[] {run.samplerSteps(), n, shape[1], shape[2], shape[3]}, r.trajectory()));
       }
       meta.put("model", checkpoint.model);
-      meta.put("config", cfg.toMap().toString());
-      meta.put("sampler", kind);
+      meta.put("family", family.id());
+      meta.put("config", model.describe().toString());
+      meta.put("sampler", kind.cliName());
       meta.put("steps", Integer.toString(steps));
-      meta.put("cfg_scale", Double.toString(cfgScale));
-      meta.put("guidance", guidance == null ? "none" : guidance.toString());
+      meta.put("cfg_scale", Double.toString(cfg));
+      meta.put("guidance", run.guidance() == null ? "none" : run.guidance().toString());
       meta.put("labels", labels);
-      meta.put("seed", Long.toString(seed));
+      meta.put("seed", noise != null ? "noise file " + noise : Long.toString(seed));
       if (router != null) {
         meta.put("router", router.toString());
-        meta.put("theta", Double.toString(ditTheta()));
+        meta.put("theta", Double.toString(t));
       }
-      meta.put("computed_unit_fraction", Double.toString(ditSampler.computedFraction()));
+      meta.put("computed_unit_fraction", Double.toString(r.computedFraction()));
     }
     SafetensorsWriter.write(output, out, meta);
     return 0;
   }
 
-  private double ditTheta() {
-    return theta == null ? ModelFamily.DIT.defaultTheta() : theta;
+  /** {@code --sampler}, or the family's (DDIM for a DiT, DPM-Solver++(2S) for a U-ViT). */
+  private SamplerKind samplerKind(ModelFamily family) {
+    if (sampler == null) return SamplingRun.defaultSampler(family);
+    try {
+      return SamplerKind.parse(sampler);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--sampler: " + e.getMessage(), e);
+    }
   }
 
-  /** The static L2C schedule from {@code --router}, or null for the plain sampler. */
-  private CacheSchedule cacheSchedule(int steps, int units) {
+  /** The static L2C schedule from {@code --router} at θ {@code t}, or null for the plain sampler. */
+  private CacheSchedule cacheSchedule(ModelFamily family, int units, double t) {
     if (router == null) {
       return null;
     }
-    RouterScores scores = RouterScores.load(router, ModelFamily.DIT);
+    RouterScores scores = RouterScores.load(router, family);
     if (scores.nfe() != steps || scores.units() != units) {
       throw new IllegalArgumentException(
           router + ": the router has " + scores.nfe() + " steps x " + scores.units() + " units, but --steps is " + steps
               + " and the model has " + units + " cache units");
     }
-    return scores.schedule(ditTheta());
+    return scores.schedule(t);
   }
 }

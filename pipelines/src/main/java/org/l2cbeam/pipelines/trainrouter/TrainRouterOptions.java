@@ -7,7 +7,8 @@ import org.apache.beam.sdk.options.Validation;
 
 /** Options of the {@code train-router} pipeline ({@code l2c pipeline train-router}). */
 public interface TrainRouterOptions extends ModelKernelOptions {
-  @Description("DiT checkpoint: a local path, gs://..., or builtin:fmnist-dit")
+  @Description("DiT or U-ViT checkpoint (the family is read from its keys; a config.json beside it may give"
+      + " num_heads): a local path, gs://..., or builtin:fmnist-dit")
   @Default.String("builtin:fmnist-dit")
   String getModel();
 
@@ -21,7 +22,8 @@ public interface TrainRouterOptions extends ModelKernelOptions {
 
   void setData(String data);
 
-  @Description("DDIM sampling steps the router is for (even)")
+  @Description("Sampling steps the router is for (even): DDIM steps for a DiT, network evaluations (NFE) of"
+      + " DPM-Solver-2 for a U-ViT")
   @Default.Integer(20)
   int getSamplingSteps();
 
@@ -33,7 +35,8 @@ public interface TrainRouterOptions extends ModelKernelOptions {
 
   void setIterations(Long iterations);
 
-  @Description("Weight of the L1 term sum(sigmoid(p)); default 5e-6 for 20 sampling steps, 1e-6 for 50 (and 10)")
+  @Description("Weight of the L1 term sum(sigmoid(p)); default DiT 5e-6 for 20 sampling steps, 1e-6 for 50 (and 10);"
+      + " U-ViT 0.1")
   Double getLambda();
 
   void setLambda(Double lambda);
@@ -56,12 +59,13 @@ public interface TrainRouterOptions extends ModelKernelOptions {
 
   void setSeed(long seed);
 
-  @Description("Only these cache steps (comma-separated even indices); default all")
+  @Description("Only these cache steps (comma-separated; DiT: even indices below --sampling-steps, U-ViT: outer steps"
+      + " 1..NFE/2-1); default all")
   String getCacheSteps();
 
   void setCacheSteps(String cacheSteps);
 
-  @Description("Threshold theta in (0, 1) stored in the router JSON (default 0.1)")
+  @Description("Threshold theta in (0, 1) stored in the router JSON (default DiT 0.1, U-ViT 0.9)")
   Double getTheta();
 
   void setTheta(Double theta);

@@ -11,11 +11,13 @@ import org.l2cbeam.pipelines.PipelineOutputs;
 import org.l2cbeam.beam.ReadTrainingExamples;
 import org.l2cbeam.beam.TrainRouter;
 import org.l2cbeam.beam.WriteRouter;
+import org.l2cbeam.core.model.ModelCheckpoint;
 import org.l2cbeam.pipelines.WorkerDeviceOptions;
 
 /**
  * The {@code train-router} pipeline: {@link LoadModel} → {@link ReadTrainingExamples} → {@link TrainRouter} (one
- * router per cache step, in parallel) → {@link WriteRouter}. Scheduled retraining is idempotent: the same model, data,
+ * router per cache step, in parallel) → {@link WriteRouter}, for a DiT (DDIM routers) or a U-ViT (DPM-Solver-2
+ * routers; data: VAE latents of its images). Scheduled retraining is idempotent: the same model, data,
  * settings and seed write the same bytes under the same name (the JSON holds no wall-clock time), and the file
  * appears only complete (temporary name, then rename).
  */
@@ -24,9 +26,13 @@ public final class TrainRouterPipeline {
 
   /** Builds the pipeline, rejecting bad options with a message naming the option. */
   public static Pipeline build(TrainRouterOptions o) {
+    ModelCheckpoint.Summary local = ModelOption.localSummary(o.getModel());
     Pipeline p = Pipeline.create(o);
     PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel(), o);
     TrainRouter train = configure(TrainRouter.using(model), o);
+    if (local != null) {
+      train = train.withFamily(local.family); // family-specific options (--cache-steps) are checked now
+    }
     try {
       p.apply("ReadTrainingExamples", ReadTrainingExamples.from(o.getData()).forModel(model))
           .apply("TrainRouter", train)
@@ -43,10 +49,10 @@ public final class TrainRouterPipeline {
       if (o.getIterations() == null) {
         throw new IllegalArgumentException("TrainRouter.withIterations: --iterations is required");
       }
-      t = t.withSamplingSteps(o.getSamplingSteps())
+      t = t.withSteps(o.getSamplingSteps())
           .withIterations(o.getIterations())
           .withLearningRate(o.getLr())
-          .withBatch(o.getBatch())
+          .withBatchSize(o.getBatch())
           .withSeed(o.getSeed())
           .withCheckpointEvery(o.getCheckpointEvery())
           .withDataSource(o.getData())
@@ -76,7 +82,8 @@ public final class TrainRouterPipeline {
       {"withIterations", "--iterations"}, {"withSamplingSteps", "--sampling-steps"}, {"withLambda", "--lambda"},
       {"withLearningRate", "--lr"}, {"withBatch", "--batch"}, {"withTheta", "--theta"},
       {"withTempLocation", "--checkpoint-dir"}, {"withCheckpointEvery", "--checkpoint-every"},
-      {"withCacheSteps", "--cache-steps"}, {"ReadTrainingExamples", "--data"}, {"WriteRouter", "--output"}
+      {"withCacheSteps", "--cache-steps"}, {"ReadTrainingExamples", "--data"}, {"WriteRouter", "--output"},
+      {"withFamily", "--model"}
     };
     String option = "";
     int first = Integer.MAX_VALUE;

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.l2cbeam.core.diffusion.NoiseSchedule;
 import org.l2cbeam.core.model.DiT;
+import org.l2cbeam.core.model.DiffusionTransformer;
 import org.l2cbeam.core.diffusion.DiscreteVpSchedule;
 import org.l2cbeam.core.diffusion.DpmSolver2S;
 import org.l2cbeam.core.model.UViT;
@@ -72,6 +73,23 @@ public final class RouterTraining {
     return new RouterTraining(
         new UViTRouterObjective(model, solver, settings.lambda(), time),
         new int[] {c.inChannels, c.imageSize, c.imageSize}, c.nullLabel(), modelFingerprint, settings);
+  }
+
+  /**
+   * Training for a model of either family: DiT's objective for a DiT, U-ViT's (with {@code uvitTime}, ignored for a
+   * DiT) for a U-ViT. The settings must be of the model's family.
+   */
+  public static RouterTraining of(
+      DiffusionTransformer model, String modelFingerprint, TrainingSettings settings,
+      UViTRouterObjective.TimeInput uvitTime) {
+    if (settings.family() != model.family()) {
+      throw new IllegalArgumentException(
+          "router training settings are for a " + settings.family().id() + " model, but the model is "
+              + model.family().id());
+    }
+    return model.family() == ModelFamily.DIT
+        ? new RouterTraining((DiT) model, modelFingerprint, settings)
+        : uvit((UViT) model, modelFingerprint, settings, uvitTime);
   }
 
   public TrainingSettings settings() {
