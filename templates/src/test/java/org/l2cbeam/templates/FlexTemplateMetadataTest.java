@@ -146,6 +146,7 @@ public class FlexTemplateMetadataTest {
       {"train-router", "checkpointDir", "gs://b/checkpoints"},
       {"train-router", "theta", "1.0"},
       {"train-router", "iterations", "0"},
+      {"sample", "sampler", "euler"},
       {"benchmark", "extractor", "clip"},
       {"benchmark", "macsRemoved", "0.25,1.5"},
       {"benchmark", "stepCounts", "20,"},

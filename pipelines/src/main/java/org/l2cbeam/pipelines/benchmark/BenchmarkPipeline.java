@@ -42,7 +42,10 @@ import org.l2cbeam.beam.TrainRouter;
 import org.l2cbeam.beam.WriteRouter;
 import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.diffusion.SeededNoise;
+import org.l2cbeam.core.model.ModelCheckpoint;
+import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
+import org.l2cbeam.core.router.StepPairing;
 import org.l2cbeam.pipelines.WorkerDeviceOptions;
 
 /**
@@ -169,11 +172,19 @@ public final class BenchmarkPipeline {
         .stream().map(BenchmarkSetting::name).toList();
   }
 
-  /** Router-training iterations the options ask for: per routed step count N, N/2 cache steps (DiT's pairing). */
+  /**
+   * Router-training iterations the options ask for: per routed step count, one run per cache step of the model
+   * family's pairing (DiT at N steps: N/2; U-ViT at NFE N: N/2 − 1). A remote model, not read here, counts as a DiT.
+   */
   public static long trainingIterations(BenchmarkOptions o) {
     if (o.getRouters() != null && !o.getRouters().isBlank()) return 0;
+    ModelCheckpoint.Summary model = ModelOption.localSummary(o.getModel());
+    StepPairing pairing = (model == null ? ModelFamily.DIT : model.family).pairing();
     long cacheSteps = 0;
-    for (int n : BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false)) cacheSteps += n / 2;
+    for (int n : BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false)) {
+      int rows = pairing.scheduleRows(n);
+      for (int r = 0; r < rows; r++) if (pairing.isCacheRow(r, rows)) cacheSteps++;
+    }
     return cacheSteps * o.getTrainIterations();
   }
 

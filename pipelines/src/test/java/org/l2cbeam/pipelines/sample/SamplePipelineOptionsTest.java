@@ -90,4 +90,27 @@ public class SamplePipelineOptionsTest {
     assertThat(PipelineLauncher.options("sample", List.of("--labels", "1,2", "--cfg-scale", "1.5", "--output=/x"))
         .as(SampleOptions.class).getCfgScale(), equalTo(1.5));
   }
+
+  // --------------------------------------------------------------------------------------------------- U-ViT
+
+  private static final String UVIT = Path.of("../l2c-core/src/test/resources/vectors/uvit_model.pt").toString();
+  private static final String VAE =
+      Path.of("../l2c-core/src/test/resources/vectors/vae-wide/vae_diffusers_layout.safetensors").toString();
+
+  /** Options that only a DiT takes, or that no U-ViT run can use, are refused before any worker starts. */
+  @Test
+  public void uvitRefusesDiTOptionsNamingTheOption() throws Exception {
+    String base = "--model=" + UVIT;
+    String vae = "--vae=" + VAE;
+    assertThat(build(base, vae, "--steps=10", "--guided-channels=3"),
+        containsString("--guided-channels is a DiT option"));
+    String odd = build(base, vae, "--steps=9");
+    assertThat(odd, containsString("--steps 9"));
+    assertThat(odd, containsString("even"));
+    assertThat(build(base, vae, "--steps=10", "--sampler=ddim"), containsString("--sampler ddim"));
+    String ditRouter = build(base, vae, "--steps=20", "--router=" + router(20));
+    assertThat(ditRouter, containsString("--router"));
+    assertThat(ditRouter, containsString("is a dit router (ddim), but withFamily is uvit"));
+    assertThat(build(base, "--steps=10"), containsString("--vae: model " + UVIT + " samples 4-channel latents"));
+  }
 }

@@ -108,4 +108,17 @@ public class TrainRouterPipelineTest {
         assertThrows(IllegalArgumentException.class, () -> PipelineLauncher.run("train-router", args));
     assertThat(e.getMessage(), containsString(option));
   }
+
+  /** A U-ViT's cache steps are its outer steps 1..NFE/2-1: the option is checked against them when the pipeline is built. */
+  @Test
+  public void uvitCacheStepsAreCheckedWhenThePipelineIsBuilt() throws Exception {
+    Path out = TMP.getRoot().toPath().resolve("uvit/router.json");
+    String model = Path.of("../l2c-core/src/test/resources/vectors/uvit_model.pt").toString();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PipelineLauncher.run(
+        "train-router", args(out, TMP.newFolder().toPath(), "--model=" + model, "--sampling-steps=6",
+            "--cache-steps=0")));
+    assertThat(e.getMessage(), containsString("--cache-steps"));
+    assertThat(e.getMessage(), containsString("the outer steps 1..2"));
+    assertFalse(Files.exists(out));
+  }
 }
