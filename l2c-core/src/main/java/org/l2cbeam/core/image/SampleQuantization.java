@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * How the originals turn decoded images (float NCHW, roughly in [-1, 1]) into uint8 NHWC pixels for their sample
- * files and FID (vae-spec §1). Both compute in float32, one elementwise op at a time, and the final cast truncates
+ * files and FID (docs/how-l2c-works.md, "Numerics"). Both compute in float32, one elementwise op at a time, and the final cast truncates
  * toward zero; Java's float arithmetic reproduces each op bit for bit, so the bytes match exactly. The two rules
  * agree except at exact rounding ties (1 in 1536 values of the reference vector, by 1).
  */

@@ -8,7 +8,8 @@ import ai.djl.ndarray.NDManager;
  * the adaLN gate; U-ViT: the residual increment). Entries are owned by the cache's own sub-manager, so they survive the
  * step scope that produced them and are freed by {@link #clear} or {@link #close}.
  *
- * <p>Lifecycle (spec §1): cleared at the start of every full step, filled by that step, read by the next step only.
+ * <p>Lifecycle (docs/how-l2c-works.md, "The idea"): cleared at the start of every full step, filled by that step,
+ * read by the next step only.
  * For classifier-free guidance a DiT keeps ONE cache for the doubled batch; a U-ViT keeps one per half.
  */
 public final class LayerCache implements AutoCloseable {

@@ -10,7 +10,8 @@ import java.util.function.Function;
  * train routers in one worker JVM are serialised instead of failing.
  *
  * <p>Inside the collector, never use DJL's {@code Number} overloads ({@code x.mul(3f)}): they free their scalar
- * tensor before backward runs, which silently corrupts gradients after a GC (platform-notes §3). Use scalar NDArrays
+ * tensor before backward runs, which silently corrupts gradients after a GC (the JVM frees it while libtorch's graph
+ * still points at it). Use scalar NDArrays
  * that live until the collector is closed.
  */
 public final class Autograd {

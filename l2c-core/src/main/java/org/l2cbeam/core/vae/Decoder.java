@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The VAE decoder (spec §2.8): [B, z_channels, h, w] → image [B, out, h·f, w·f]. Levels keep the LDM index (level i
+ * The VAE decoder (LDM's {@code Decoder}): [B, z_channels, h, w] → image [B, out, h·f, w·f]. Levels keep the LDM index (level i
  * has width C_i and runs at resolution H/2^i) and execute from the last level down to level 0, the full-resolution
  * one; diffusers' {@code up_blocks[d]} is level {@code L-1-d}, already renamed by {@link VaeKeyMapping}.
  */

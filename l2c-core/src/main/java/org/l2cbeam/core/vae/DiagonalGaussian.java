@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDList;
 import java.util.Arrays;
 
 /**
- * The encoder's posterior N(mean, exp(logvar)) in VAE space (spec §2.9): the moments split in two along channels.
+ * The encoder's posterior N(mean, exp(logvar)) in VAE space (LDM's {@code DiagonalGaussianDistribution}): the moments split in two along channels.
  * logvar is kept raw; the clamp to [-30, 20] happens where the standard deviation is used. Sampling takes the noise
  * as an argument (the original draws it from torch's global RNG, which Java cannot reproduce).
  */

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Halves H and W (spec §2.5): zero-pad one row at the bottom and one column at the right only, then a 3×3 stride-2
+ * Halves H and W as LDM's {@code Downsample}: zero-pad one row at the bottom and one column at the right only, then a 3×3 stride-2
  * conv without padding. A symmetric pad gives the same shape but different values.
  */
 final class Downsample {

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The VAE encoder (spec §2.7): image [B, in, H, W] → [B, 2·z_channels, H/f, W/f] (before quant_conv). */
+/** The VAE encoder (LDM's {@code Encoder}): image [B, in, H, W] → [B, 2·z_channels, H/f, W/f] (before quant_conv). */
 final class Encoder {
   private final ConvLayer convIn;
   private final List<List<ResnetBlock>> levelBlocks = new ArrayList<>();

@@ -5,12 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * GroupNorm(32 groups, eps 1e-6, affine) over NCHW (spec §2.2). DJL has no group-norm op, so the C channels are
+ * GroupNorm(32 groups, eps 1e-6, affine) over NCHW, as LDM and diffusers build it. DJL has no group-norm op, so the C channels are
  * viewed as [B, 32, (C/32)·H·W] and layer-normalised over the last axis (biased variance, per sample), then the
  * per-channel affine is applied.
  */
 final class GroupNorm {
-  /** 1e-6 as in LDM and diffusers; 1e-5 moves the outputs by about the test tolerance (spec §4.3). */
+  /** 1e-6 as in LDM and diffusers; 1e-5 moves the outputs by about the test tolerance. */
   static final float EPS = 1e-6f;
 
   private final NDArray gamma;

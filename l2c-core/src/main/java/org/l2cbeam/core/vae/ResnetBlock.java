@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 /**
- * ResnetBlock(Cin → Cout) without time embedding (spec §2.3; LDM {@code ResnetBlock}, diffusers
+ * ResnetBlock(Cin → Cout) without time embedding (LDM {@code ResnetBlock}, diffusers
  * {@code ResnetBlock2D}). The 1×1 shortcut ({@code nin_shortcut} / {@code conv_shortcut}) exists iff Cin ≠ Cout.
  */
 final class ResnetBlock {

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
-/** Doubles H and W (spec §2.6): nearest-neighbour ×2 ({@code out[y,x] = in[y/2, x/2]}), then a 3×3 conv. */
+/** Doubles H and W as LDM's {@code Upsample}: nearest-neighbour ×2 ({@code out[y,x] = in[y/2, x/2]}), then a 3×3 conv. */
 final class Upsample {
   private final ConvLayer conv;
 

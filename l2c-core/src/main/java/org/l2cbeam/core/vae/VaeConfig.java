@@ -8,8 +8,8 @@ import java.util.function.Function;
 import org.l2cbeam.core.io.CheckpointFormatException;
 
 /**
- * The shape of an AutoencoderKL (spec §2.1), in LDM names. Never hard-coded for a checkpoint: {@link #infer} reads
- * it from the weight shapes (spec §3.3), so the real sd-vae-ft-ema and the tiny test configurations load alike.
+ * The shape of an AutoencoderKL, in LDM names. Never hard-coded for a checkpoint: {@link #infer} reads
+ * it from the weight shapes, so the real sd-vae-ft-ema and the tiny test configurations load alike.
  */
 public final class VaeConfig {
   /** GroupNorm groups everywhere in the model; not stored in checkpoints. */

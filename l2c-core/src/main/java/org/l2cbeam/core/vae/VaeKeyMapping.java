@@ -4,7 +4,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Renames VAE weights between the diffusers and the LDM layout (spec §3.2, the rules of diffusers' own
+ * Renames VAE weights between the diffusers and the LDM layout (the rules of diffusers' own
  * {@code convert_ldm_vae_checkpoint}). The only index that changes is the decoder level: LDM stores
  * {@code decoder.up[i]} by resolution level (up.0 = full resolution, executed last), diffusers stores
  * {@code up_blocks[d]} in execution order, so {@code d = levels - 1 - i}. Tensor values are never touched here; the

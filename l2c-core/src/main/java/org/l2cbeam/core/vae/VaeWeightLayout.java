@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 import org.l2cbeam.core.io.CheckpointFormatException;
 
 /**
- * The two ways Stable-Diffusion VAE weights are named (spec §3.1). U-ViT's {@code autoencoder_kl_ema.pth} uses the
+ * The two ways Stable-Diffusion VAE weights are named (docs/how-l2c-works.md, "The Stable-Diffusion VAE"). U-ViT's {@code autoencoder_kl_ema.pth} uses the
  * CompVis LDM names; {@code stabilityai/sd-vae-ft-ema} uses the diffusers names. Detected from the keys alone.
  */
 public enum VaeWeightLayout {

@@ -14,7 +14,7 @@ import org.l2cbeam.core.router.RouterScores;
 
 /**
  * The released U-ViT routers ({@code U-ViT/ckpt/dpm{20,50}_router.pth}) at θ = 0.9, as DPM-Solver-2 uses them:
- * counted over the plans the sampler actually hands the model, evaluation by evaluation (spec §3.4).
+ * counted over the plans the sampler actually hands the model, evaluation by evaluation (docs/how-l2c-works.md, section 3).
  */
 public class UViTOfficialRoutersTest {
   private static final int UNITS = 58;

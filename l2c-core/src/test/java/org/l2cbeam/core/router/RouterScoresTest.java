@@ -14,7 +14,7 @@ import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.io.WeightMap;
 
-/** The released L2C routers reproduce the spec's published masks (§2.5, §3.4) bit for bit. */
+/** The released L2C routers reproduce the masks the original code prints for them, bit for bit. */
 public class RouterScoresTest {
   private static final String ALL_ONES = "1".repeat(56);
   private static final String ALL_ZEROS = "0".repeat(56);

@@ -48,7 +48,7 @@ public class VaeCheckpointTest {
     assertEquals(new VaeConfig(32, new int[] {1, 2}, 1, 3, 3, 4, 4), wide);
   }
 
-  /** Spec appendix A: 248 tensors, 83,653,863 parameters; decoder 311 GMAC per 256×256 image (spec §2.8). */
+  /** sd-vae-ft-ema: 248 tensors, 83,653,863 parameters; decoder 311 GMAC per 256×256 image. */
   @Test
   public void realModelKeySetAndCost() {
     VaeConfig real = VaeConfig.stableDiffusionKlF8();

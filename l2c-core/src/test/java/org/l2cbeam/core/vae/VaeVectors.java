@@ -14,7 +14,7 @@ import org.l2cbeam.core.io.WeightMap;
 
 /** The reference tensors of one VAE vector set ({@code vectors/vae} or {@code vectors/vae-wide}). */
 final class VaeVectors {
-  /** Spec §4.3: a float64 recomputation agrees to < 1e-6 of max|ref|; allow 1e-5. */
+  /** A float64 recomputation of the vectors agrees to < 1e-6 of max|ref|; allow 1e-5. */
   static final double TOLERANCE = 1e-5;
 
   final String set;

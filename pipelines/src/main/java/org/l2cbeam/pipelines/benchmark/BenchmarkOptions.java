@@ -48,7 +48,7 @@ public interface BenchmarkOptions extends ModelKernelOptions {
 
   void setTrainLr(double lr);
 
-  @Description("Router L1 weight lambda (default: the spec's value per step count)")
+  @Description("Router L1 weight lambda (default: the authors' value for the family and step count)")
   Double getLambda();
 
   void setLambda(Double lambda);

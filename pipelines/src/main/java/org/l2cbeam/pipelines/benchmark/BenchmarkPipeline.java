@@ -226,7 +226,7 @@ public final class BenchmarkPipeline {
         "routers: trained in this pipeline (TrainRouter, one router per cache step) on %s, %d iterations per cache"
             + " step of batch %d, lr %.3g, λ %s, seed %d",
         o.getTrainData(), o.getTrainIterations(), o.getTrainBatch(), o.getTrainLr(),
-        o.getLambda() == null ? "the spec's value per step count" : String.valueOf(o.getLambda()), o.getSeed());
+        o.getLambda() == null ? "the authors' value for the family and step count" : String.valueOf(o.getLambda()), o.getSeed());
   }
 
   private static CachedSample sampler(

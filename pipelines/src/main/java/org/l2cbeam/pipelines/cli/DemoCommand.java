@@ -47,7 +47,7 @@ final class DemoCommand implements Callable<Integer> {
   Boolean ddim50;
 
   @Option(names = "--lambda", paramLabel = "L",
-      description = "router L1 weight λ (default: the spec's value per step count, 5e-6 for DDIM-20, 1e-6 for DDIM-50)")
+      description = "router L1 weight λ (default: the authors' value per step count, 5e-6 for DDIM-20, 1e-6 for DDIM-50)")
   Double lambda;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "seed of the requests and the training")

@@ -70,7 +70,7 @@ public class RouterTrainCommandTest {
     RouterArtifact a = RouterArtifact.read(out);
     assertEquals(10, a.steps());
     assertEquals(3, ((Number) a.provenance().training.get("steps")).intValue());
-    // The README value for 10 DDIM steps (spec §2.4), not the argparse default 1.0.
+    // The authors' README value for 10 DDIM steps, not the argparse default 1.0.
     assertEquals(1e-6, ((Number) a.provenance().training.get("lambda")).doubleValue(), 0);
     Path ckpt = RouterCheckpoint.besideOutput(out);
     assertEquals(3, RouterCheckpoint.read(ckpt).state().iteration());

@@ -108,7 +108,7 @@ public class RouterHeatmapChartTest {
             .map(t -> ((TextTitle) t).getText())
             .findFirst()
             .orElseThrow();
-    // Spec §2.5: 312 of 560 units active in cache steps at θ = 0.1.
+    // The released DDIM-20 router: 312 of 560 units active in cache steps at θ = 0.1.
     assertThat(subtitle, containsString("× = reused: 248 of 560 cells"));
     Path png = tmp.getRoot().toPath().resolve("official.png");
     RouterHeatmapChart.write(png, in);

@@ -2,7 +2,7 @@ package org.l2cbeam.core.router.train;
 
 import java.util.Locale;
 
-/** AdamW hyperparameters; the defaults are those of the released L2C routers (spec §2.4), constant LR. */
+/** AdamW hyperparameters; the defaults are those of the released L2C routers (the authors' README), constant LR. */
 public final class AdamWConfig {
   public static final double DEFAULT_LR = 1e-3;
 

@@ -15,7 +15,7 @@ import org.l2cbeam.core.runtime.Autograd;
 
 /**
  * The L2C DiT router objective, as the original's {@code GaussianDiffusion.router_training_losses} computes it
- * (spec §2.4), for one batch and the router of one cache step k (full step t = k+1):
+ * (docs/how-l2c-works.md, "Router training"), for one batch and the router of one cache step k (full step t = k+1):
  *
  * <pre>
  *   x_t    = sqrt(ᾱ'_t) x0 + sqrt(1-ᾱ'_t) noise                       q_sample at the odd spaced index t
@@ -113,7 +113,7 @@ public final class DiTRouterObjective implements RouterObjective {
       float[][] values =
           Autograd.withCollector(
               collector -> {
-                // Tensor scalars only in here; Number overloads corrupt gradients (platform-notes §3).
+                // Tensor scalars only in here: Number overloads create scalars the JVM may free before backward (Autograd).
                 NDArray beta = p.getNDArrayInternal().sigmoid();
                 NDArray pred = model.forward(xk, tk, y, UnitPlan.soft(beta), cache);
                 NDArray diff = target.sub(pred);

@@ -1,8 +1,8 @@
 package org.l2cbeam.core.router.train;
 
 /**
- * The original clamps every router parameter to [-5, 5] after every optimiser step ({@code param.clamp_(-5, 5)},
- * spec §2.3), so β = sigmoid(p) stays within [0.0067, 0.9933] and a unit never becomes unrecoverable.
+ * The original DiT router training clamps every router parameter to [-5, 5] after every optimiser step ({@code
+ * param.clamp_(-5, 5)}), so β = sigmoid(p) stays within [0.0067, 0.9933] and a unit never becomes unrecoverable.
  */
 public final class LogitClamp {
   public static final float MIN = -5f;

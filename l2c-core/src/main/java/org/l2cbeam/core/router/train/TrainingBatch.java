@@ -1,7 +1,7 @@
 package org.l2cbeam.core.router.train;
 
 /**
- * The inputs of one router-training iteration (spec §2.4), all drawn before the model runs: clean inputs
+ * The inputs of one router-training iteration (docs/how-l2c-works.md, "Router training"), all drawn before the model runs: clean inputs
  * {@code x0 [B, C, H, W]}, labels, the cache step k whose router is trained (its full step is k+1), the q_sample
  * noise and the label-dropout mask shared by the three forwards.
  */

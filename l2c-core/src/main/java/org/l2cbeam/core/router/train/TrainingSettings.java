@@ -9,7 +9,7 @@ import org.l2cbeam.core.router.StepPairing;
 /**
  * Everything that defines a router-training run apart from its length: a checkpoint may only be resumed under the
  * same settings (the number of iterations may grow). Defaults follow the authors' README, never the original
- * argparse defaults ({@code --l1 1.0 --lr 1.0}, spec §2.4).
+ * argparse defaults ({@code --l1 1.0 --lr 1.0}), which are not what the released routers were trained with.
  */
 public final class TrainingSettings {
   /** Train the router of one uniformly drawn cache step per iteration, as the original does. */

@@ -15,7 +15,7 @@ import org.l2cbeam.core.vae.VaeConfig;
 
 /**
  * Router-training examples made from a folder of real images, prepared the way the original {@code train_router.py}
- * prepares each batch (spec §2.4):
+ * prepares each batch:
  *
  * <ol>
  *   <li>ADM's center crop to the model's resolution, which is latent size × the VAE's downsampling factor (256 for
