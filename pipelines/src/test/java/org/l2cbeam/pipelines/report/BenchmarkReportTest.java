@@ -25,7 +25,7 @@ public class BenchmarkReportTest {
     assertEquals(1.0, r.speedup(r.setting("ddim20")), 0);
     assertEquals(2.869 / 2.261, r.speedup(r.setting("ddim20-l2c")), 1e-12);
     assertEquals(7.245 / 5.568, r.speedup(r.setting("ddim50-l2c")), 1e-12);
-    // The spec's "22.1% over all 20 steps", now weighted by each unit's MACs.
+    // The paper's "22.1% over all 20 steps", now weighted by each unit's MACs.
     assertEquals(0.2215, r.macsRemoved(r.setting("ddim20-l2c")), 5e-4);
     assertEquals(0.0, r.macsRemoved(r.setting("ddim50")), 0);
   }
