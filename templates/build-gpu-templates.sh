@@ -14,7 +14,7 @@ rm -rf target/lib-cuda
 (cd .. && mvn -B -q -Pcuda,dataflow -DskipTests -pl pipelines -am package dependency:copy-dependencies \
   -DincludeScope=runtime -DoutputDirectory="$PWD/templates/target/lib-cuda")
 cp ../pipelines/target/l2c-pipelines-*[0-9T].jar ../transforms/target/l2c-transforms-*[0-9T].jar \
-  ../l2c-core/target/l2c-core-*[0-9T].jar target/lib-cuda/
+  ../registry/target/l2c-registry-*[0-9T].jar ../l2c-core/target/l2c-core-*[0-9T].jar target/lib-cuda/
 
 declare -A MAIN=(
   [sample]=org.l2cbeam.pipelines.sample.SamplePipeline

@@ -13,6 +13,8 @@ import org.l2cbeam.pipelines.benchmark.BenchmarkOptions;
 import org.l2cbeam.pipelines.benchmark.BenchmarkPipeline;
 import org.l2cbeam.pipelines.evaluate.EvaluateOptions;
 import org.l2cbeam.pipelines.evaluate.EvaluatePipeline;
+import org.l2cbeam.pipelines.retrain.RetrainOptions;
+import org.l2cbeam.pipelines.retrain.RetrainPipeline;
 import org.l2cbeam.pipelines.sample.SampleOptions;
 import org.l2cbeam.pipelines.sample.SamplePipeline;
 import org.l2cbeam.pipelines.trainrouter.TrainRouterOptions;
@@ -56,6 +58,7 @@ public final class PipelineLauncher {
         new Entry<>(
             "train-router", TrainRouterOptions.class, TrainRouterPipeline::build, TrainRouterPipeline::outputs));
     register(new Entry<>("benchmark", BenchmarkOptions.class, BenchmarkPipeline::build, BenchmarkPipeline::outputs));
+    register(new Entry<>("retrain", RetrainOptions.class, RetrainPipeline::build, RetrainPipeline::outputs));
   }
 
   private static void register(Entry<?> e) {
@@ -150,6 +153,16 @@ public final class PipelineLauncher {
 
   private static String kebab(String camel) {
     return camel.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** The option names {@code args} set, in Beam's spelling ({@code --cfg-scale 1.5} gives {@code cfgScale}). */
+  public static List<String> optionNames(List<String> args) {
+    List<String> names = new ArrayList<>();
+    for (String a : beamStyle(args)) {
+      int eq = a.indexOf('=');
+      names.add(eq < 0 ? a.substring(2) : a.substring(2, eq));
+    }
+    return names;
   }
 
   /** {@code --cfg-scale 1.5} and {@code --cfg-scale=1.5} become {@code --cfgScale=1.5}. */

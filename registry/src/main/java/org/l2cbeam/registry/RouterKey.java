@@ -12,7 +12,8 @@ import org.l2cbeam.core.router.RouterArtifact;
  */
 public record RouterKey(String modelSha256, String sampler, int steps) {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-  private static final Pattern SAMPLER = Pattern.compile("[a-z][a-z0-9]*");
+  /** Lower-case sampler names as routers record them: {@code ddim}, {@code dpm-solver++(2s)}. */
+  private static final Pattern SAMPLER = Pattern.compile("[a-z][a-z0-9+()._-]*");
 
   public RouterKey {
     if (modelSha256 == null || !SHA256.matcher(modelSha256).matches()) {

@@ -341,6 +341,11 @@ public final class RouterRegistry {
     }
   }
 
+  /** sha256 of the router's {@code router.json} bytes: what identifies it among a key's versions. */
+  public static String routerSha256(RouterArtifact router) {
+    return sha256(router.toJson().getBytes(StandardCharsets.UTF_8));
+  }
+
   /** sha256 of {@code bytes}, hex: the identity of a version's router. */
   static String sha256(byte[] bytes) {
     try {

@@ -34,7 +34,7 @@ import org.l2cbeam.pipelines.PipelineLauncher;
  */
 public class FlexTemplateMetadataTest {
   /** The pipelines that ship a Flex Template, in the order their examples run (evaluate scores sample's output). */
-  private static final List<String> TEMPLATED = List.of("sample", "evaluate", "train-router", "benchmark");
+  private static final List<String> TEMPLATED = List.of("sample", "evaluate", "train-router", "benchmark", "retrain");
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   private static JsonObject resource(String pipeline, String file) throws IOException {
@@ -45,12 +45,22 @@ public class FlexTemplateMetadataTest {
     }
   }
 
+  /**
+   * The getters of {@code options} and of the option interfaces it extends from the pipelines' own packages
+   * ({@code retrain} takes {@code train-router}'s training options); not those shared by every pipeline in {@code
+   * org.l2cbeam.pipelines} (kernels, device), which the templates leave at their defaults, nor Beam's.
+   */
   private static Map<String, Method> declaredOptions(Class<?> options) {
     Map<String, Method> getters = new TreeMap<>();
     for (Method m : options.getDeclaredMethods()) {
       String n = m.getName();
       if (n.startsWith("get") && m.getParameterCount() == 0) {
         getters.put(Character.toLowerCase(n.charAt(3)) + n.substring(4), m);
+      }
+    }
+    for (Class<?> parent : options.getInterfaces()) {
+      if (parent.getPackageName().startsWith("org.l2cbeam.pipelines.")) {
+        declaredOptions(parent).forEach(getters::putIfAbsent);
       }
     }
     return getters;

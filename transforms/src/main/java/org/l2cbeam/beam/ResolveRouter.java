@@ -61,6 +61,9 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
   /** 0: the latest. */
   abstract int version();
 
+  /** What to output when nothing is published for the key; null: fail. */
+  abstract @Nullable PCollectionView<RouterArtifact> fallback();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -74,6 +77,8 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
     abstract Builder setSteps(int steps);
 
     abstract Builder setVersion(int version);
+
+    abstract Builder setFallback(@Nullable PCollectionView<RouterArtifact> fallback);
 
     abstract ResolveRouter build();
   }
@@ -130,22 +135,42 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
   /** A fixed version instead of the latest (to reproduce a run, or to try a rollback target). */
   public ResolveRouter withVersion(int version) {
     if (version < 1) throw new IllegalArgumentException("ResolveRouter.withVersion: versions start at 1, got " + version);
+    if (fallback() != null) throw new IllegalArgumentException("ResolveRouter.withVersion: a pinned version has no fallback");
     return toBuilder().setVersion(version).build();
   }
 
-  /** The registry version a router was resolved from ({@code v3}), or null for a router that did not come from one. */
-  static @Nullable String versionOf(RouterArtifact router) {
+  /**
+   * When nothing is published for the key yet, outputs {@code fallback}'s router instead of failing: a retraining
+   * pipeline judges its candidate against the latest, or against itself before the first publish.
+   */
+  public ResolveRouter orElse(PCollectionView<RouterArtifact> fallback) {
+    if (fallback == null) throw new IllegalArgumentException("ResolveRouter.orElse: the fallback side input is null");
+    if (version() != 0) throw new IllegalArgumentException("ResolveRouter.orElse: a pinned version has no fallback");
+    return toBuilder().setFallback(fallback).build();
+  }
+
+  /** The registry version a router was resolved from (3 for {@code v3}), or 0 for a router that did not come from one. */
+  public static int registryVersion(RouterArtifact router) {
     RouterArtifact.Provenance p = router.provenance();
-    if (p == null || p.source == null || p.sourceSha256 == null) return null;
+    if (p == null || p.source == null || p.sourceSha256 == null) return 0;
     Matcher m = VERSION_SOURCE.matcher(p.source);
-    return m.matches() ? "v" + m.group(1) : null;
+    return m.matches() ? Integer.parseInt(m.group(1)) : 0;
+  }
+
+  /** {@code v3} for a router resolved as version 3, else null. */
+  static @Nullable String versionOf(RouterArtifact router) {
+    int v = registryVersion(router);
+    return v == 0 ? null : "v" + v;
   }
 
   @Override
   public PCollection<RouterArtifact> expand(PBegin input) {
     return input
         .apply("Registry", Create.of(registry()))
-        .apply("ReadRouter", ParDo.of(new ResolveFn(model(), sampler(), steps(), version())).withSideInputs(model()))
+        .apply("ReadRouter", fallback() == null
+            ? ParDo.of(new ResolveFn(model(), sampler(), steps(), version(), null)).withSideInputs(model())
+            : ParDo.of(new ResolveFn(model(), sampler(), steps(), version(), fallback()))
+                .withSideInputs(model(), fallback()))
         .setCoder(RouterArtifactCoder.of());
   }
 
@@ -156,7 +181,8 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
         .add(DisplayData.item("registry", registry()).withLabel("Router registry"))
         .add(DisplayData.item("sampler", sampler()).withLabel("Sampler"))
         .add(DisplayData.item("steps", steps()).withLabel("Sampling steps"))
-        .add(DisplayData.item("version", version() == 0 ? "latest" : "v" + version()).withLabel("Version"));
+        .add(DisplayData.item("version", version() == 0 ? "latest" : "v" + version()).withLabel("Version"))
+        .add(DisplayData.item("fallback", fallback() != null).withLabel("Fall back when nothing is published"));
   }
 
   static final class ResolveFn extends DoFn<String, RouterArtifact> {
@@ -165,12 +191,15 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
     private final String sampler;
     private final int steps;
     private final int version;
+    private final @Nullable PCollectionView<RouterArtifact> fallback;
 
-    ResolveFn(PCollectionView<ModelRef> model, String sampler, int steps, int version) {
+    ResolveFn(PCollectionView<ModelRef> model, String sampler, int steps, int version,
+        @Nullable PCollectionView<RouterArtifact> fallback) {
       this.model = model;
       this.sampler = sampler;
       this.steps = steps;
       this.version = version;
+      this.fallback = fallback;
     }
 
     @ProcessElement
@@ -182,13 +211,21 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
           (FAMILY_SAMPLER.equals(sampler) ? ref.family().sampler() : sampler).toLowerCase(java.util.Locale.ROOT);
       RouterKey key = new RouterKey(ref.fingerprint(), samplerKey, steps);
       RouterRegistry registry = RouterRegistry.open(registryLocation);
-      PublishedRouter published =
-          version == 0
-              ? registry.latest(key).orElseThrow(() -> new IllegalStateException(
-                  "ResolveRouter: registry " + registry.root() + " has no router published for model " + ref.uri()
-                      + " (sha256 " + ref.fingerprint() + "), " + samplerKey + "-" + steps + ": nothing under "
-                      + key.folder() + "; publish one with `l2c retrain` or the retrain pipeline"))
-              : registry.get(key, version);
+      PublishedRouter published;
+      if (version != 0) {
+        published = registry.get(key, version);
+      } else {
+        java.util.Optional<PublishedRouter> latest = registry.latest(key);
+        if (latest.isEmpty() && fallback != null) {
+          LOG.info("ResolveRouter: nothing published in {} for {} yet; using the fallback router", registry.root(), key);
+          c.output(c.sideInput(fallback));
+          return;
+        }
+        published = latest.orElseThrow(() -> new IllegalStateException(
+            "ResolveRouter: registry " + registry.root() + " has no router published for model " + ref.uri()
+                + " (sha256 " + ref.fingerprint() + "), " + samplerKey + "-" + steps + ": nothing under "
+                + key.folder() + "; publish one with `l2c retrain` or the retrain pipeline"));
+      }
       RouterArtifact router = published.router();
       LOG.info("ResolveRouter: {} {} of {} ({}), published {}", published.versionName(),
           version == 0 ? "(latest)" : "(pinned)", registry.root(), key, published.manifest().created());

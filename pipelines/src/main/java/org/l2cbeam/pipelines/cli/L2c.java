@@ -27,6 +27,7 @@ import picocli.CommandLine.Model.OptionSpec;
       FidCommand.class,
       DemoCommand.class,
       PipelineCommand.class,
+      RetrainCommand.class,
     })
 public final class L2c implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

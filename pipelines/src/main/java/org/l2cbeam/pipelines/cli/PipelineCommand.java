@@ -23,8 +23,8 @@ import picocli.CommandLine.Unmatched;
 @Command(
     name = "pipeline",
     description = {
-      "Runs a Beam pipeline: sample, evaluate, train-router or benchmark. Options are the pipeline's PipelineOptions,",
-      "as --name=value or --name value (kebab-case accepted), plus Beam's --runner (DirectRunner by default;",
+      "Runs a Beam pipeline: sample, evaluate, train-router, benchmark or retrain. Options are the pipeline's",
+      "PipelineOptions, as --name=value or --name value (kebab-case accepted), plus Beam's --runner (DirectRunner by default;",
       "FlinkRunner with --flinkMaster=[local] needs a -Pflink build). Progress goes to stderr every 15 s; the final",
       "state and metrics (counters, router loss and it/s per cache step, distributions) to stdout."
     })

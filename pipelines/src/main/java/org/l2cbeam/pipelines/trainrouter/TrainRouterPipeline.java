@@ -44,7 +44,7 @@ public final class TrainRouterPipeline {
   }
 
   /** Applies the training options to {@code t}. */
-  public static TrainRouter configure(TrainRouter t, TrainRouterOptions o) {
+  public static TrainRouter configure(TrainRouter t, RouterTrainingOptions o) {
     try {
       if (o.getIterations() == null) {
         throw new IllegalArgumentException("TrainRouter.withIterations: --iterations is required");
@@ -77,7 +77,7 @@ public final class TrainRouterPipeline {
   }
 
   /** The command-line option behind the transform setter a message starts with (the first one named), e.g. "--lr: ". */
-  private static String optionName(String message) {
+  public static String optionName(String message) {
     String[][] map = {
       {"withIterations", "--iterations"}, {"withSamplingSteps", "--sampling-steps"}, {"withLambda", "--lambda"},
       {"withLearningRate", "--lr"}, {"withBatch", "--batch"}, {"withTheta", "--theta"},
