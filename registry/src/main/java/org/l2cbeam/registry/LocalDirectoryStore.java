@@ -5,17 +5,19 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import org.l2cbeam.core.io.IoErrorReason;
 
 /**
@@ -112,13 +114,26 @@ public final class LocalDirectoryStore implements RegistryStore {
     Path start = slash < 0 ? root : file(prefix.substring(0, slash));
     if (!Files.isDirectory(start)) return List.of();
     List<String> keys = new ArrayList<>();
-    try (Stream<Path> files = Files.walk(start)) {
-      files.filter(Files::isRegularFile)
-          .filter(f -> !f.getFileName().toString().startsWith("."))
-          .map(f -> root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), "/"))
-          .filter(k -> k.startsWith(prefix))
-          .forEach(keys::add);
-    } catch (IOException | java.io.UncheckedIOException e) {
+    try {
+      Files.walkFileTree(start, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path f, BasicFileAttributes attributes) {
+          String key = root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), "/");
+          if (attributes.isRegularFile() && !f.getFileName().toString().startsWith(".") && key.startsWith(prefix)) {
+            keys.add(key);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+          // Another process's temporary file, renamed or deleted between reading the directory and reading its
+          // attributes: it was never an object.
+          if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
+          throw e;
+        }
+      });
+    } catch (IOException e) {
       throw new RegistryException(start.toString(), "cannot list: " + IoErrorReason.of(e), e);
     }
     return keys;

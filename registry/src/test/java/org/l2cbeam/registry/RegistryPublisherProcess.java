@@ -26,7 +26,13 @@ public final class RegistryPublisherProcess {
       if (System.nanoTime() > deadline) throw new IllegalStateException("no go signal at " + go);
       Thread.sleep(2);
     }
-    PublishResult r = registry.publish(TestRouters.router(TestRouters.MODEL_A, variant), expected);
-    System.out.println("RESULT " + r.outcome() + " " + r.version() + " " + r.describe());
+    try {
+      PublishResult r = registry.publish(TestRouters.router(TestRouters.MODEL_A, variant), expected);
+      System.out.println("RESULT " + r.outcome() + " " + r.version() + " " + r.describe());
+    } catch (RuntimeException e) {
+      // On stdout, which the test reads and shows when the exit code is not the expected one.
+      e.printStackTrace(System.out);
+      System.exit(1);
+    }
   }
 }
