@@ -156,6 +156,10 @@ public class FlexTemplateMetadataTest {
       {"train-router", "checkpointDir", "gs://b/checkpoints"},
       {"train-router", "theta", "1.0"},
       {"train-router", "iterations", "0"},
+      {"sample", "router", "registry+s3://b/routers"},
+      {"retrain", "registry", "registry+gs://b/routers"},
+      {"retrain", "probeMacsRemoved", "1.0"},
+      {"retrain", "data", "gs://b/fashion-mnist"},
       {"sample", "sampler", "euler"},
       {"benchmark", "extractor", "clip"},
       {"benchmark", "macsRemoved", "0.25,1.5"},
@@ -172,6 +176,10 @@ public class FlexTemplateMetadataTest {
       {"benchmark", "routers", "gs://b/r20.json,/routers/r50.json"},
       {"train-router", "lambda", "5e-6"},
       {"train-router", "cacheSteps", "0,2,4"},
+      {"sample", "router", "registry+gs://b/l2c/routers"},
+      {"sample", "router", "registry+gs://b/l2c/routers#v3"},
+      {"retrain", "registry", "gs://b"},
+      {"retrain", "tolerance", "-0.5"},
     };
     for (String[] a : accepted) {
       for (Pattern p : regexes(a[0]).get(a[1])) {
