@@ -6,12 +6,13 @@ import picocli.CommandLine.Command;
 /** {@code l2c router ...}: inspect and convert L2C routers (official checkpoints or our JSON artifact). */
 @Command(
     name = "router",
-    description = "Inspect, convert, train and tune L2C routers.",
+    description = "Inspect, convert, train and tune L2C routers, and list or roll back a router registry.",
     subcommands = {
       RouterShowCommand.class,
       RouterConvertCommand.class,
       RouterTrainCommand.class,
-      RouterThetaCommand.class
+      RouterThetaCommand.class,
+      RouterRegistryCommand.class
     })
 final class RouterCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
