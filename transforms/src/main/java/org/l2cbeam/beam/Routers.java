@@ -22,9 +22,7 @@ public final class Routers {
     ModelFiles.checkExists(option + " (router)", location);
     Path local = ModelFiles.localCopy(location);
     try {
-      return RouterArtifact.looksLikeJson(local)
-          ? RouterArtifact.read(local)
-          : RouterArtifact.importFrom(local, null, null);
+      return RouterArtifact.open(local);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(option + ": cannot read router " + location + ": " + e.getMessage(), e);
     }

@@ -245,6 +245,14 @@ public final class RouterArtifact {
     return FileFormat.detect(file) == FileFormat.JSON;
   }
 
+  /**
+   * Our router JSON as written, or an official router checkpoint (or router tensor file) imported at its family's
+   * default θ with an unknown model fingerprint: every reader of a router named by the user opens it this way.
+   */
+  public static RouterArtifact open(Path file) {
+    return looksLikeJson(file) ? read(file) : importFrom(file, null, null);
+  }
+
   public static RouterArtifact read(Path file) {
     InputFile.checkReadable(file);
     String json;

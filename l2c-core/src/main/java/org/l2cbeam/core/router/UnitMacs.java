@@ -132,4 +132,12 @@ public final class UnitMacs {
     }
     return total;
   }
+
+  /**
+   * The speedup if time were proportional to MACs: a plain run's MACs over {@code schedule}'s (CFG doubles both, so
+   * it cancels). How L2C's papers state their theoretical speedups.
+   */
+  public double speedup(CacheSchedule schedule) {
+    return fullRun(schedule.steps()) / run(schedule);
+  }
 }

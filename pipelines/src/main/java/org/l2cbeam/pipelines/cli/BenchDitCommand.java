@@ -28,6 +28,7 @@ import org.l2cbeam.core.diffusion.StepListener;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTConfig;
 import org.l2cbeam.core.router.CacheSchedule;
+import org.l2cbeam.core.router.UnitMacs;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.runtime.ComputeDevice;
@@ -114,8 +115,8 @@ final class BenchDitCommand implements Callable<Integer> {
       System.out.printf("%s random weights, latent %dx%dx%d, batch 2 (one image with CFG)...%n", cfg.officialName(),
           cfg.inChannels, cfg.inputSize, cfg.inputSize);
       try (DiT dit = DiT.random(cfg, root, kernelOptions.execution())) {
-        double[] macs = cfg.macsPerImage();
-        double fullMacs = cfg.depth * (macs[0] + macs[1]) + macs[2];
+        UnitMacs macs = dit.macs();
+        double fullMacs = macs.fullForward();
         int rows = 2 * cfg.gridSize() * cfg.gridSize();
         double gemm = BenchMeasures.gemmGflops(cfg.hiddenSize, cfg.mlpHidden(), rows, dit.execution());
         reportForward(json, forwardMedian(dit, root), runs, 2 * 2 * fullMacs, fullMacs / 1e9, matmul, gemm,
@@ -130,7 +131,7 @@ final class BenchDitCommand implements Callable<Integer> {
         double routerS = routed[0];
         System.out.printf(Locale.ROOT, "DDIM20 plain: %.2f s (%.2f CPU-s)%s%n", plainS, plain[1], ddimRuns > 1
             ? ", mean of " + ddimRuns + " runs alternated with the router runs" : "");
-        double theoretical = theoreticalSpeedup(cfg, schedule);
+        double theoretical = macs.speedup(schedule);
         System.out.printf(Locale.ROOT, "DDIM20 with the DDIM20 router at theta=0.1: %.2f s; speedup %.3f realised vs"
             + " %.3f theoretical (MAC-weighted), ratio %.3f%n", routerS, plainS / routerS, theoretical,
             plainS / routerS / theoretical);
@@ -234,28 +235,5 @@ final class BenchDitCommand implements Callable<Integer> {
     return rss;
   }
 
-  /**
-   * Plain MACs over MACs under the schedule (CFG doubles both; rows of full steps compute everything), counted as
-   * L2C's speedup figures count them: a cache unit costs its own MACs (attention {@code 4TD² + 2T²D}, MLP {@code 2TD·4D}) and only when
-   * computed; the patch embedding, the timestep MLP, every block's adaLN Linear and the final layer are paid on every
-   * step; elementwise work (LayerNorm, softmax, GELU, gates, residual adds, guidance, the DDIM update) has no MACs.
-   */
-  static double theoreticalSpeedup(DiTConfig cfg, CacheSchedule schedule) {
-    double[] macs = cfg.macsPerImage();
-    double full = cfg.depth * (macs[0] + macs[1]) + macs[2];
-    double plain = 0;
-    double cached = 0;
-    int n = schedule.steps();
-    for (int k = 0; k < n; k++) {
-      plain += full;
-      boolean cacheStep = k % 2 == 0 && k <= n - 2;
-      double step = macs[2];
-      for (int u = 0; u < schedule.units(); u++) {
-        if (!cacheStep || schedule.computes(k, u)) step += u % 2 == 0 ? macs[0] : macs[1];
-      }
-      cached += step;
-    }
-    return plain / cached;
-  }
 
 }

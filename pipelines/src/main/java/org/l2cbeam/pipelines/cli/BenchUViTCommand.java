@@ -23,6 +23,7 @@ import org.l2cbeam.core.diffusion.UViTSampler;
 import org.l2cbeam.core.model.UViT;
 import org.l2cbeam.core.model.UViTConfig;
 import org.l2cbeam.core.router.CacheSchedule;
+import org.l2cbeam.core.router.UnitMacs;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.runtime.Torch;
@@ -91,8 +92,8 @@ final class BenchUViTCommand implements Callable<Integer> {
       System.out.printf("%s random weights (%s), latent %dx%dx%d, batch 1 per call...%n", name(model), cfg,
           cfg.inChannels, cfg.imageSize, cfg.imageSize);
       try (UViT uvit = UViT.randomWeights(cfg, 0, kernelOptions.execution())) {
-        double[] macs = macsPerImage(cfg);
-        double fullMacs = cfg.layers() * (macs[0] + macs[1]) + macs[2];
+        UnitMacs macs = uvit.macs();
+        double fullMacs = macs.fullForward();
         double gemm = BenchMeasures.gemmGflops(cfg.hidden, cfg.mlpHidden, cfg.tokens(), uvit.execution());
         reportForward(json, forwardMedian(uvit, root), runs, 2 * fullMacs, fullMacs / 1e9, matmul, gemm,
             uvit.execution());
@@ -102,7 +103,7 @@ final class BenchUViTCommand implements Callable<Integer> {
             "router", () -> samplingSeconds(routerSampler, uvit, root));
         double[] plain = t[0];
         double[] routed = t[1];
-        double theoretical = theoreticalSpeedup(cfg, schedule);
+        double theoretical = macs.speedup(schedule);
         System.out.printf(Locale.ROOT, "DPM-Solver NFE20 (CFG 1.4, 40 calls) plain: %.2f s (%.2f CPU-s)%s%n", plain[0],
             plain[1], samplingRuns > 1 ? ", mean of " + samplingRuns + " runs alternated with the router runs" : "");
         System.out.printf(Locale.ROOT, "DPM-Solver NFE20 with the dpm20 router at theta=0.9: %.2f s; %.1f%% of unit"
@@ -135,21 +136,6 @@ final class BenchUViTCommand implements Callable<Integer> {
 
   private static String name(String size) {
     return "U-ViT-" + size.trim().toUpperCase(Locale.ROOT) + "/2";
-  }
-
-  /**
-   * MACs per image and forward: {attention unit, MLP unit, everything else}. Attention: qkv 3D², q·kᵀ and attn·v
-   * 2·T·D per token, proj D²; MLP: 2·D·mlp; the rest: skip_linear 2D² on half the layers (averaged in), patch
-   * embedding and decoder.
-   */
-  static double[] macsPerImage(UViTConfig c) {
-    double t = c.tokens();
-    double d = c.hidden;
-    double attention = t * (4 * d * d + 2 * t * d);
-    double mlp = t * 2 * d * c.mlpHidden;
-    double p = (double) c.patchSize * c.patchSize * c.inChannels;
-    double rest = c.halfDepth * t * 2 * d * d + (t - 2) * p * d + t * d * p;
-    return new double[] {attention, mlp, rest};
   }
 
   /** {median wall ms, median process CPU seconds} of a batch-1 forward. */
@@ -187,26 +173,4 @@ final class BenchUViTCommand implements Callable<Integer> {
       return new double[] {(System.nanoTime() - t0) / 1e9, processCpuSeconds() - c0};
     }
   }
-
-  /**
-   * Plain MACs over MACs under the schedule, over all NFE evaluations: only the first evaluation of outer steps
-   * 1..K−1 is a cache evaluation (both CFG calls alike, so the doubling cancels).
-   */
-  static double theoreticalSpeedup(UViTConfig cfg, CacheSchedule schedule) {
-    double[] macs = macsPerImage(cfg);
-    double full = cfg.layers() * (macs[0] + macs[1]) + macs[2];
-    double plain = 0;
-    double cached = 0;
-    for (int k = 0; k < schedule.steps(); k++) {
-      plain += 2 * full;
-      cached += full; // the midpoint evaluation is always full
-      double first = macs[2];
-      for (int u = 0; u < schedule.units(); u++) {
-        if (k == 0 || schedule.computes(k, u)) first += u % 2 == 0 ? macs[0] : macs[1];
-      }
-      cached += first;
-    }
-    return plain / cached;
-  }
-
 }

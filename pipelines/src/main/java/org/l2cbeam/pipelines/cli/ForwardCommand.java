@@ -54,14 +54,14 @@ final class ForwardCommand implements Callable<Integer> {
       return UViTCli.forward(this);
     }
     WeightMap in = WeightMap.open(input);
-    TensorData x = DiTCliSupport.require(in, "x", 4, true, "latents [N, C, H, W]");
-    TensorData t = DiTCliSupport.require(in, "t", 1, false, "original timesteps [N]");
-    TensorData y = DiTCliSupport.require(in, "y", 1, false, "class labels [N]");
+    TensorData x = CommandInputs.require(in, "x", 4, true, "latents [N, C, H, W]");
+    TensorData t = CommandInputs.require(in, "t", 1, false, "original timesteps [N]");
+    TensorData y = CommandInputs.require(in, "y", 1, false, "class labels [N]");
     TensorData x2 = null;
     TensorData tCache = null;
     if (cacheMask != null) {
-      x2 = DiTCliSupport.require(in, "x2", 4, true, "cache-step latents [N, C, H, W], needed by --cache-mask");
-      tCache = DiTCliSupport.require(in, "t_cache", 1, false, "cache-step timesteps [N], needed by --cache-mask");
+      x2 = CommandInputs.require(in, "x2", 4, true, "cache-step latents [N, C, H, W], needed by --cache-mask");
+      tCache = CommandInputs.require(in, "t_cache", 1, false, "cache-step timesteps [N], needed by --cache-mask");
     }
     Map<String, TensorData> out = new LinkedHashMap<>();
     Torch.inferenceMode();
@@ -69,7 +69,7 @@ final class ForwardCommand implements Callable<Integer> {
         DiT dit = checkpoint.loadDiT(manager)) {
       Guidance guidance =
           cfgScale == null ? null : checkpoint.ditGuidance(cfgScale, dit.config().inChannels);
-      boolean[] mask = cacheMask == null ? null : DiTCliSupport.parseMask(cacheMask, dit.units());
+      boolean[] mask = cacheMask == null ? null : CommandInputs.parseMask(cacheMask, dit.units());
       try (LayerCache cache = new LayerCache(manager, dit.units())) {
         UnitPlan first = mask == null ? UnitPlan.computeAll(dit.units()) : UnitPlan.recordAll(dit.units());
         out.put("out", call(dit, guidance, manager, x, t, y, first, cache));
@@ -101,7 +101,7 @@ final class ForwardCommand implements Callable<Integer> {
                 ? dit.forward(xa, ta, ya, plan, cache)
                 : dit.forwardWithCfg(xa, ta, ya, guidance, plan, cache, null);
       } catch (IllegalArgumentException e) {
-        throw DiTCliSupport.inFile(input, e);
+        throw CommandInputs.inFile(input, e);
       }
       return TensorData.of(result);
     }

@@ -69,7 +69,7 @@ final class ModelCheckpointOptions {
 
   /** DiT guidance at weight {@code scale} under {@code --guided-channels} (default: the original's rule). */
   Guidance ditGuidance(double scale, int inChannels) {
-    return DiTCliSupport.guidance(scale, guidedChannels, inChannels);
+    return CommandInputs.guidance(scale, guidedChannels, inChannels);
   }
 
   private void checkNoGuidedChannels() {

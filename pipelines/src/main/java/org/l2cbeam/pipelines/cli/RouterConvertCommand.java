@@ -31,7 +31,7 @@ final class RouterConvertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    DiTCliSupport.checkTheta(theta);
+    CommandInputs.checkTheta(theta);
     RouterArtifact artifact = RouterArtifact.importFrom(file, model, theta);
     artifact.write(out);
     System.out.printf(

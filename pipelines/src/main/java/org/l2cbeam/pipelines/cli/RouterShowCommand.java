@@ -36,7 +36,7 @@ final class RouterShowCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    DiTCliSupport.checkTheta(theta);
+    CommandInputs.checkTheta(theta);
     RouterScores scores = RouterScores.load(file, model);
     double t = theta != null ? theta : defaultTheta(scores);
     CacheSchedule schedule = scores.schedule(t);
@@ -49,6 +49,7 @@ final class RouterShowCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** A router JSON's own θ; the family's default for an official checkpoint (which stores none). */
   private double defaultTheta(RouterScores scores) {
     return RouterArtifact.looksLikeJson(file) ? RouterArtifact.read(file).theta() : scores.family().defaultTheta();
   }

@@ -64,8 +64,7 @@ final class RouterThetaCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    RouterArtifact artifact =
-        RouterArtifact.looksLikeJson(file) ? RouterArtifact.read(file) : RouterArtifact.importFrom(file, null, null);
+    RouterArtifact artifact = RouterArtifact.open(file);
     RouterScores scores = artifact.scores();
     UnitMacs macs = macsFor(artifact);
     if (macs.units() != scores.units()) {

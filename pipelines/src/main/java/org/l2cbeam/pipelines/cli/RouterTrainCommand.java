@@ -161,7 +161,7 @@ final class RouterTrainCommand implements Callable<Integer> {
     if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
     ModelCheckpoint checkpoint = ModelCheckpoint.open(model);
     ModelFamily family = checkpoint.family();
-    DiTCliSupport.checkTheta(this.theta);
+    CommandInputs.checkTheta(this.theta);
     double theta = this.theta != null ? this.theta : family.defaultTheta();
     double l = lambda != null ? lambda : TrainingSettings.defaultLambda(family, samplingSteps);
     TrainingSettings settings =

@@ -87,9 +87,9 @@ final class SampleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    long[] classes = DiTCliSupport.parseLabels(labels);
-    DiTCliSupport.checkSeed(seed, classes.length);
-    DiTCliSupport.checkTheta(theta);
+    long[] classes = CommandInputs.parseLabels(labels);
+    CommandInputs.checkSeed(seed, classes.length);
+    CommandInputs.checkTheta(theta);
     ModelFamily family = checkpoint.checkpoint().family();
     SamplerKind kind = samplerKind(family);
     kind.checkRuns(family, "--sampler");
@@ -97,7 +97,7 @@ final class SampleCommand implements Callable<Integer> {
     int n = classes.length;
     TensorData z = null;
     if (noise != null) {
-      z = DiTCliSupport.require(WeightMap.open(noise), "z", 4, true, "initial latents [N, C, H, W]");
+      z = CommandInputs.require(WeightMap.open(noise), "z", 4, true, "initial latents [N, C, H, W]");
       if (z.shape()[0] != n) {
         throw new IllegalArgumentException(
             noise + ": tensor 'z' has " + z.shape()[0] + " rows but --labels gives " + n + " labels");
@@ -124,7 +124,7 @@ final class SampleCommand implements Callable<Integer> {
           .vae(decoder)
           .trajectory(trajectory)
           .build();
-      DiTCliSupport.checkOutputRoom(output, latent * (trajectory ? run.samplerSteps() + 1 : 1) + pixels, pixels);
+      CommandInputs.checkOutputRoom(output, latent * (trajectory ? run.samplerSteps() + 1 : 1) + pixels, pixels);
       SeededNoise streams = SeededNoise.consecutive(seed, n);
       NDArray z0 = z != null ? z.toNDArray(manager) : streams.initial(manager, shape[1], shape[2], shape[3]);
       if (!z0.getShape().equals(new Shape(shape))) {

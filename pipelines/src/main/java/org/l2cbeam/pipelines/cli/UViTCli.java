@@ -41,19 +41,19 @@ final class UViTCli {
   /** {@code l2c forward} for a U-ViT: IN {@code x} F32, {@code t} F32, {@code y} I64 [, {@code x2}, {@code t_cache}]. */
   static int forward(ForwardCommand c) throws Exception {
     WeightMap in = WeightMap.open(c.input);
-    TensorData x = DiTCliSupport.require(in, "x", 4, true, "latents [N, C, H, W]");
-    TensorData t = DiTCliSupport.require(in, "t", 1, true, "U-ViT network time [N]: continuous time x 1000, float");
-    TensorData y = DiTCliSupport.require(in, "y", 1, false, "class labels [N]");
+    TensorData x = CommandInputs.require(in, "x", 4, true, "latents [N, C, H, W]");
+    TensorData t = CommandInputs.require(in, "t", 1, true, "U-ViT network time [N]: continuous time x 1000, float");
+    TensorData y = CommandInputs.require(in, "y", 1, false, "class labels [N]");
     TensorData x2 = null;
     TensorData tCache = null;
     if (c.cacheMask != null) {
-      x2 = DiTCliSupport.require(in, "x2", 4, true, "cache-step latents [N, C, H, W], needed by --cache-mask");
-      tCache = DiTCliSupport.require(in, "t_cache", 1, true, "cache-step network time [N], needed by --cache-mask");
+      x2 = CommandInputs.require(in, "x2", 4, true, "cache-step latents [N, C, H, W], needed by --cache-mask");
+      tCache = CommandInputs.require(in, "t_cache", 1, true, "cache-step network time [N], needed by --cache-mask");
     }
     Map<String, TensorData> out = new LinkedHashMap<>();
     Torch.inferenceMode();
     try (NDManager manager = Torch.newManager(); UViT model = c.checkpoint.loadUViT()) {
-      boolean[] mask = c.cacheMask == null ? null : DiTCliSupport.parseMask(c.cacheMask, model.units());
+      boolean[] mask = c.cacheMask == null ? null : CommandInputs.parseMask(c.cacheMask, model.units());
       Guidance guidance = c.cfgScale == null ? null : new Guidance(c.cfgScale, Guidance.Channels.ALL);
       try (LayerCache cond = new LayerCache(manager, model.units());
           LayerCache uncond = new LayerCache(manager, model.units())) {
@@ -91,7 +91,7 @@ final class UViTCli {
         NDArray uncond = model.forward(xa, ta, nul, plan, uncondCache);
         return TensorData.of(guidance.combine(cond, uncond, model.config().inChannels));
       } catch (IllegalArgumentException e) {
-        throw DiTCliSupport.inFile(input, e);
+        throw CommandInputs.inFile(input, e);
       }
     }
   }

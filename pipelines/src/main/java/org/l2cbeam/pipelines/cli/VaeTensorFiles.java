@@ -16,7 +16,7 @@ final class VaeTensorFiles {
   private VaeTensorFiles() {}
 
   static TensorData require(WeightMap file, String name, String meaning) {
-    return DiTCliSupport.require(file, name, 4, true, meaning);
+    return CommandInputs.require(file, name, 4, true, meaning);
   }
 
   /**

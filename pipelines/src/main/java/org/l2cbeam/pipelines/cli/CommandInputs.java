@@ -9,9 +9,12 @@ import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 
-/** Option parsing and input checks shared by {@code l2c forward} and {@code l2c sample}. */
-final class DiTCliSupport {
-  private DiTCliSupport() {}
+/**
+ * What the commands read from their arguments and input files, checked before anything reaches libtorch (for DiT and
+ * U-ViT alike): required tensors with their rank and dtype, labels, seeds, θ, cache masks, room for the output.
+ */
+final class CommandInputs {
+  private CommandInputs() {}
 
   /**
    * A required input tensor of {@code file} with the given rank and kind, checked before it reaches libtorch: float
