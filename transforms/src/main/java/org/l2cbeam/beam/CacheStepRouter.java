@@ -1,16 +1,14 @@
 package org.l2cbeam.beam;
 
-import java.io.Serializable;
 import java.util.Map;
 
 /**
  * What training one cache step's router produces inside {@link TrainRouter}: the full logit matrix of that run (only
  * row {@link #cacheStep} moved; the other rows are the seed's initial routers, clamped), the provenance map core
  * router training records for it, and the data fingerprint, so the merge can check every step saw the same data.
+ * Encoded by {@link CacheStepRouterCoder}.
  */
-final class CacheStepRouter implements Serializable {
-  private static final long serialVersionUID = 1L;
-
+final class CacheStepRouter {
   final int cacheStep;
   final float[][] logits;
   final Map<String, Object> training;
@@ -23,7 +21,7 @@ final class CacheStepRouter implements Serializable {
     this.dataFingerprint = dataFingerprint;
   }
 
-  /** Value equality (Beam's SerializableCoder wants it): the logits bit for bit, the data and the cache step. */
+  /** Value equality: the logits bit for bit, the data and the cache step. */
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof CacheStepRouter)) return false;

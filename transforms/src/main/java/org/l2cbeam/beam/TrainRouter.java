@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -441,10 +440,10 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
             .apply(
                 "TrainPerCacheStep",
                 ParDo.of(new TrainCacheStepFn(this, data)).withSideInputs(model(), data))
-            .setCoder(SerializableCoder.of(CacheStepRouter.class));
+            .setCoder(CacheStepRouterCoder.of());
     return perStep
         .apply("OneRouter", WithKeys.<String, CacheStepRouter>of("router").withKeyType(TypeDescriptors.strings()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(CacheStepRouter.class)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), CacheStepRouterCoder.of()))
         .apply("GatherCacheSteps", GroupByKey.create())
         .apply("MergeRouters", ParDo.of(new MergeFn(this)).withSideInputs(model()))
         .setCoder(RouterArtifactCoder.of());
@@ -621,6 +620,11 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
    * run (untrained rows are the seed's initial routers, identical in every run). No creation time is recorded, so
    * the JSON depends on the inputs and settings only.
    */
+  /** Entry {@code k} of the per-router Adam step counts, as core wrote them or as their JSON reads back. */
+  private static long adamSteps(Object counts, int k) {
+    return counts instanceof long[] ? ((long[]) counts)[k] : ((Number) ((List<?>) counts).get(k)).longValue();
+  }
+
   static RouterArtifact merge(TrainRouter spec, ModelFamily family, List<CacheStepRouter> routers) {
     CacheStepRouter first = routers.get(0);
     float[][] logits = new float[first.logits.length][];
@@ -634,7 +638,7 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
                 + first.dataFingerprint + " vs " + r.dataFingerprint + ")");
       }
       logits[r.cacheStep] = r.logits[r.cacheStep].clone();
-      routerSteps[r.cacheStep] = ((long[]) r.training.get("routerSteps"))[r.cacheStep];
+      routerSteps[r.cacheStep] = adamSteps(r.training.get("routerSteps"), r.cacheStep);
       lossPerStep.put(Integer.toString(r.cacheStep), r.training.get("loss"));
     }
     Map<String, Object> training = new LinkedHashMap<>(first.training);

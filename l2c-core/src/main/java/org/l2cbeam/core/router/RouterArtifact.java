@@ -87,6 +87,22 @@ public final class RouterArtifact {
       this.training = Collections.unmodifiableMap(new TreeMap<>(training == null ? Map.of() : training));
     }
 
+    /** A training map as the artifact's JSON writes it (so a map that went through it reads back the same). */
+    public static String trainingToJson(Map<String, Object> training) {
+      return new GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(training);
+    }
+
+    /**
+     * A training map read back from {@link #trainingToJson}, as an artifact reads its own: integral numbers as
+     * {@code Long}, others as {@code Double}, arrays as lists, objects as maps.
+     */
+    public static Map<String, Object> trainingFromJson(String json) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      com.google.gson.JsonParser.parseString(json).getAsJsonObject().entrySet()
+          .forEach(e -> m.put(e.getKey(), toJava(e.getValue())));
+      return m;
+    }
+
     /** Provenance of a router imported from {@code source} now. */
     public static Provenance imported(Path source, String tool) {
       return new Provenance(
