@@ -46,7 +46,7 @@ import org.l2cbeam.core.runtime.Torch;
  *     samples.apply(ComputeFID.against("builtin:fmnist-test-stats"));             // Fashion-MNIST feature net
  * PCollection<FidResult> fid =
  *     samples.apply(ComputeFID.against("VIRTUAL_imagenet256_labeled.npz")
- *         .withExtractor("inception").withWeights("gs://b/pt_inception-2015-12-05-6726825d.pth"));
+ *         .withExtractor(FidExtractor.INCEPTION).withWeights("gs://b/pt_inception-2015-12-05-6726825d.pth"));
  * }</pre>
  *
  * <ul>
@@ -134,15 +134,22 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     return toBuilder().setLabel(label).build();
   }
 
-  /** {@code fmnist} (default: the bundled Fashion-MNIST net, 128-d) or {@code inception} (pytorch-fid's, 2048-d). */
+  /**
+   * {@link FidExtractor#FMNIST} (default: the bundled Fashion-MNIST net, 128-d) or {@link FidExtractor#INCEPTION}
+   * (pytorch-fid's, 2048-d).
+   */
+  public ComputeFID withExtractor(FidExtractor extractor) {
+    if (extractor == null) throw new IllegalArgumentException("ComputeFID.withExtractor: the extractor is null");
+    return toBuilder().setExtractorKind(extractor.id()).build();
+  }
+
+  /** The extractor by name, {@code fmnist} or {@code inception}, as the pipelines' {@code --extractor} gives it. */
   public ComputeFID withExtractor(String kind) {
-    String k = FeatureExtractorRef.normalizeKind(kind);
     try {
-      FeatureExtractorRef.dimensionOf(k);
+      return withExtractor(FidExtractor.parse(kind));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("ComputeFID.withExtractor: " + e.getMessage(), e);
     }
-    return toBuilder().setExtractorKind(k).build();
   }
 
   /**

@@ -206,9 +206,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
 
   /** Trains routers for the model of {@code model} (from {@link LoadModel}, as a singleton side input). */
   public static TrainRouter using(PCollectionView<ModelRef> model) {
-    if (model == null) {
-      throw new IllegalArgumentException("TrainRouter.using: the model side input is null (use LoadModel)");
-    }
+    checkArgument(model != null,
+        "TrainRouter.using: the model side input is null (use LoadModel)");
     return new AutoValue_TrainRouter.Builder()
         .setModel(model)
         .setSamplingSteps(DEFAULT_SAMPLING_STEPS)
@@ -225,10 +224,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
    * of cache steps (10 at DDIM-20): {@code withIterations(500)} is 5 000 iterations, hours on a CPU.
    */
   public TrainRouter withIterations(long iterations) {
-    if (iterations < 1) {
-      throw new IllegalArgumentException(
-          "TrainRouter.withIterations: training steps per cache step must be >= 1, got " + iterations);
-    }
+    checkArgument(iterations >= 1,
+        "TrainRouter.withIterations: training steps per cache step must be >= 1, got %s", iterations);
     return toBuilder().setIterations(iterations).build();
   }
 
@@ -258,17 +255,15 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
    * for 50 (and 10); U-ViT 0.1.
    */
   public TrainRouter withLambda(double lambda) {
-    if (!(lambda >= 0) || !Double.isFinite(lambda)) {
-      throw new IllegalArgumentException("TrainRouter.withLambda: λ must be finite and >= 0, got " + lambda);
-    }
+    checkArgument(lambda >= 0 && Double.isFinite(lambda),
+        "TrainRouter.withLambda: λ must be finite and >= 0, got %s", lambda);
     return toBuilder().setLambda(lambda).build();
   }
 
   /** AdamW learning rate (default 1e-3; constant, betas 0.9/0.999, eps 1e-8, no weight decay). */
   public TrainRouter withLearningRate(double lr) {
-    if (!(lr > 0) || !Double.isFinite(lr)) {
-      throw new IllegalArgumentException("TrainRouter.withLearningRate: lr must be positive and finite, got " + lr);
-    }
+    checkArgument(lr > 0 && Double.isFinite(lr),
+        "TrainRouter.withLearningRate: lr must be positive and finite, got %s", lr);
     return toBuilder().setLearningRate(lr).build();
   }
 
@@ -304,10 +299,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
 
   /** Iterations between checkpoints (default 100; a checkpoint is also written at the end). */
   public TrainRouter withCheckpointEvery(long iterations) {
-    if (iterations < 1) {
-      throw new IllegalArgumentException(
-          "TrainRouter.withCheckpointEvery: checkpoint interval must be >= 1 iteration, got " + iterations);
-    }
+    checkArgument(iterations >= 1,
+        "TrainRouter.withCheckpointEvery: checkpoint interval must be >= 1 iteration, got %s", iterations);
     return toBuilder().setCheckpointEvery(iterations).build();
   }
 
@@ -316,15 +309,13 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
    * e.g. to split the work over several jobs; the others keep their seeded initial values. Default: all.
    */
   public TrainRouter withCacheSteps(int... cacheSteps) {
-    if (cacheSteps == null || cacheSteps.length == 0) {
-      throw new IllegalArgumentException("TrainRouter.withCacheSteps: give at least one cache step");
-    }
+    checkArgument(cacheSteps != null && cacheSteps.length > 0,
+        "TrainRouter.withCacheSteps: give at least one cache step");
     int[] sorted = cacheSteps.clone();
     Arrays.sort(sorted);
     for (int i = 1; i < sorted.length; i++) {
-      if (sorted[i] == sorted[i - 1]) {
-        throw new IllegalArgumentException("TrainRouter.withCacheSteps: cache step " + sorted[i] + " given twice");
-      }
+      checkArgument(sorted[i] != sorted[i - 1],
+          "TrainRouter.withCacheSteps: cache step %s given twice", sorted[i]);
     }
     return toBuilder().setCacheSteps(sorted).build();
   }
@@ -334,9 +325,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
    * override it.
    */
   public TrainRouter withTheta(double theta) {
-    if (!(theta > 0 && theta < 1)) {
-      throw new IllegalArgumentException("TrainRouter.withTheta: theta must be in (0, 1), got " + theta);
-    }
+    checkArgument(theta > 0 && theta < 1,
+        "TrainRouter.withTheta: theta must be in (0, 1), got %s", theta);
     return toBuilder().setTheta(theta).build();
   }
 
@@ -364,9 +354,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
 
   /** A description of the data recorded in the artifact's provenance (e.g. the directory it was read from). */
   public TrainRouter withDataSource(String source) {
-    if (source == null || source.isBlank()) {
-      throw new IllegalArgumentException("TrainRouter.withDataSource: the description is empty");
-    }
+    checkArgument(source != null && !source.isBlank(),
+        "TrainRouter.withDataSource: the description is empty");
     return toBuilder().setDataSource(source).build();
   }
 

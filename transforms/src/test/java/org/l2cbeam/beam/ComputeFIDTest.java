@@ -196,6 +196,9 @@ public class ComputeFIDTest {
     ComputeFID t = ComputeFID.against(REFERENCE);
     assertThat(assertThrows(IllegalArgumentException.class, () -> t.withExtractor("vgg")).getMessage(),
         containsString("ComputeFID.withExtractor"));
+    assertThat(org.apache.beam.sdk.transforms.display.DisplayData.from(t.withExtractor(FidExtractor.INCEPTION))
+        .toString(), containsString("inception"));
+    assertThat(t.withExtractor("Inception"), org.hamcrest.Matchers.equalTo(t.withExtractor(FidExtractor.INCEPTION)));
     assertThat(assertThrows(IllegalArgumentException.class, () -> t.withBatchSize(0)).getMessage(),
         containsString("ComputeFID.withBatchSize"));
     assertThat(assertThrows(IllegalArgumentException.class, () -> t.withWeights("/no/weights.pth")).getMessage(),
