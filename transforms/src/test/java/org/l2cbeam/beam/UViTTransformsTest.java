@@ -118,7 +118,14 @@ public class UViTTransformsTest {
 
   /** Core's sampling run on one fixed chunk of 8 requests (the default forward batch), padded as BatchSampler pads. */
   private static float[] coreLatents(RouterArtifact router, int request) {
-    org.l2cbeam.core.runtime.Torch.inferenceMode(); // as every sampling thread runs
+    // On the model-call thread, in inference mode, as CachedSample samples; the test thread's grad mode is untouched.
+    return ModelCallGate.run(1, () -> {
+      org.l2cbeam.core.runtime.Torch.inferenceMode();
+      return coreLatentsHere(router, request);
+    });
+  }
+
+  private static float[] coreLatentsHere(RouterArtifact router, int request) {
     DiffusionTransformer m = SharedModels.model(ref);
     long[] seeds = new long[BatchSampler.FORWARD_BATCH];
     long[] labels = new long[BatchSampler.FORWARD_BATCH];
@@ -262,8 +269,9 @@ public class UViTTransformsTest {
     for (int k : new int[] {1, 2}) {
       TrainingSettings settings = spec.settingsFor(ModelFamily.UVIT, k);
       assertEquals("U-ViT's λ", 0.1, settings.lambda(), 0);
-      RouterTrainingState s = RouterTraining.of(m, ref.fingerprint(), settings, UViTRouterObjective.TimeInput.INTEGER)
-          .train(set, 2, null, 0, false, null, 0);
+      RouterTraining core = RouterTraining.of(m, ref.fingerprint(), settings, UViTRouterObjective.TimeInput.INTEGER);
+      // On the model-call thread, as TrainRouter trains (the test thread's libtorch state depends on earlier tests).
+      RouterTrainingState s = ModelCallGate.run(1, () -> core.train(set, 2, null, 0, false, null, 0));
       if (expected == null) expected = s.logits();
       expected[k] = s.logits()[k];
     }
