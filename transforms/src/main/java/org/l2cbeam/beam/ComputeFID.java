@@ -54,8 +54,9 @@ import org.l2cbeam.core.runtime.Torch;
  *       loaded once per worker JVM and shared by all DoFn instances and threads ({@link SharedModels}, keyed by the
  *       weights' fingerprint), grad mode off. 32x32 Fashion-MNIST samples are center-cropped to 28x28 as the model
  *       card says.
- *   <li>Statistics: every bundle folds its features into core's exact mergeable {@link FeatureStats}; the partials
- *       merge through {@link FeatureStatsCombineFn}, so bundling and merge order only change rounding.
+ *   <li>Statistics: every bundle folds its features into core's mergeable {@link FeatureStats}; the partials merge
+ *       through {@link FeatureStatsCombineFn}. Its compensated sums make the FID the same bit for bit however the
+ *       runner bundles and merges (an image's features do not depend on its batch either, see below).
  *   <li>Checked at construction: the reference statistics exist and are a stats file, the extractor kind, the
  *       weights (keys, shapes); at expand: the reference dimension equals the extractor's feature dimension.
  *   <li>Metrics ({@code org.l2cbeam.beam.ComputeFID}): {@code imagesFeaturised}, {@code featurisingMicros}

@@ -10,8 +10,8 @@ import org.apache.beam.sdk.coders.CoderException;
 import org.l2cbeam.core.fid.FeatureStats;
 
 /**
- * Encodes a {@link FeatureStats} (the {@link ComputeFID} accumulator) with its own compact encoding: count, float64
- * mean and the upper triangle of the co-moment matrix, length-prefixed. Deterministic: equal statistics give equal
+ * Encodes a {@link FeatureStats} (the {@link ComputeFID} accumulator) with its own compact encoding: count and the
+ * compensated raw sums (the upper triangle of the second moments), length-prefixed. Deterministic: equal statistics give equal
  * bytes, and a round trip is bit-exact.
  */
 public final class FeatureStatsCoder extends AtomicCoder<FeatureStats> {

@@ -8,8 +8,8 @@ import org.l2cbeam.core.fid.FeatureStats;
 
 /**
  * Merges partial feature statistics into one: the combine behind {@link ComputeFID}. Inputs and the accumulator are
- * core's exact mergeable {@link FeatureStats} (count, mean, centred co-moment; Chan et al.'s pairwise update), so any
- * bundling, any combiner lifting and any merge order give the same mean and covariance to rounding.
+ * core's mergeable {@link FeatureStats} (count and compensated raw sums), so any bundling, any combiner lifting and
+ * any merge order give the same mean and covariance, bit for bit.
  */
 public final class FeatureStatsCombineFn extends Combine.CombineFn<FeatureStats, FeatureStats, FeatureStats> {
   private static final long serialVersionUID = 1L;

@@ -149,6 +149,17 @@ public class ComputeFIDTest {
     assertThat(FeatureExtractorRef.loadsInThisJvm() - loadsBefore, lessThanOrEqualTo(1));
   }
 
+  /** Bundling changes nothing at all: the same samples in one bundle and reshuffled give the same bits. */
+  @Test
+  public void bundlingDoesNotChangeTheFidBitForBit() {
+    runSamples("bits-one", samples(2), false, 50);
+    runSamples("bits-shuffled", samples(2), true, 50);
+    runSamples("bits-shuffled-again", samples(2), true, 50);
+    double one = single("bits-one").fid();
+    assertThat(Double.doubleToLongBits(single("bits-shuffled").fid()), equalTo(Double.doubleToLongBits(one)));
+    assertThat(Double.doubleToLongBits(single("bits-shuffled-again").fid()), equalTo(Double.doubleToLongBits(one)));
+  }
+
   /** Raw images in uneven chunks through onImages(): the same distance. */
   @Test
   public void imageBatchesMatchCore() {

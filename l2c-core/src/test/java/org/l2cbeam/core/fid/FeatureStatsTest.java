@@ -2,6 +2,7 @@ package org.l2cbeam.core.fid;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
@@ -74,17 +75,47 @@ public class FeatureStatsTest {
         }
         FeatureStats merged = partials.get(0);
         assertEquals(all.length, merged.count());
-        Parity.assertClose(parts + " partitions mu", merged.mu(), whole.mu(), 1e-10);
-        Parity.assertClose(parts + " partitions sigma", merged.sigma(), whole.sigma(), 1e-10);
+        // bit for bit: a benchmark's FIDs must not depend on how the runner bundled its images
+        assertArrayEquals(parts + " partitions mu", whole.mu(), merged.mu(), 0);
+        assertArrayEquals(parts + " partitions sigma", whole.sigma(), merged.sigma(), 0);
       }
     }
+  }
+
+  @Test
+  public void aLargeMeanNextToASmallSpreadKeepsItsCovariance() {
+    // Features near 1000 with a spread of about 1e-3: raw sums in plain doubles would lose the covariance to
+    // cancellation (1e6 next to 1e-6); the compensated sums keep it.
+    Random random = new Random(7);
+    float[][] rows = new float[300][3];
+    double[][] centred = new double[300][3];
+    for (int i = 0; i < rows.length; i++) {
+      for (int j = 0; j < 3; j++) {
+        rows[i][j] = 1000f + (float) (1e-3 * random.nextGaussian());
+        centred[i][j] = rows[i][j] - 1000.0;
+      }
+    }
+    FeatureStats big = new FeatureStats(3).add(rows);
+    FeatureStats small = new FeatureStats(3).add(centred);
+    Parity.assertClose("sigma", big.sigma(), small.sigma(), 1e-9);
+    double[] mu = small.mu();
+    for (int j = 0; j < 3; j++) mu[j] += 1000.0;
+    Parity.assertClose("mu", big.mu(), mu, 1e-12);
+  }
+
+  @Test
+  public void anOlderEncodingVersionIsRejectedByName() {
+    byte[] bytes = new FeatureStats(2).add(new float[][] {{1, 2}, {3, 4}}).encode();
+    bytes[7] = 1; // version 1: a mean and a centred co-moment
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FeatureStats.decode(bytes));
+    assertThat(e.getMessage(), containsString("unsupported FeatureStats encoding version 1"));
   }
 
   @Test
   public void encodingRoundTripsExactly() {
     FeatureStats s = new FeatureStats(64).add(rows("feat2"));
     byte[] bytes = s.encode();
-    assertEquals(20 + 8 * (64 + 64 * 65 / 2), bytes.length);
+    assertEquals(20 + 16 * (64 + 64 * 65 / 2), bytes.length);
     assertEquals(s, FeatureStats.decode(bytes));
   }
 
