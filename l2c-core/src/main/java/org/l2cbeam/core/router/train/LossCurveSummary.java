@@ -6,10 +6,13 @@ import java.util.TreeMap;
 
 /**
  * A compact summary of a run's loss curve for the artifact: the mean loss, MSE and L1 over the first and last tenth
- * of the run, the minimum, and the mean MSE of the last tenth per cache step (the high-noise steps reach far lower
- * errors than the low-noise ones, so a single number hides what each router learned).
+ * of the run, the minimum, the mean MSE of the last tenth per cache step (the high-noise steps reach far lower
+ * errors than the low-noise ones, so a single number hides what each router learned), and the curve itself at
+ * {@value #CURVE_POINTS} points (mean MSE and L1 of equal windows), enough to see whether training had converged.
  */
 public final class LossCurveSummary {
+  /** Windows of the stored curve (fewer for shorter runs: one iteration per window). */
+  public static final int CURVE_POINTS = 20;
   private final Map<String, Object> values;
 
   private LossCurveSummary(Map<String, Object> values) {
@@ -40,7 +43,29 @@ public final class LossCurveSummary {
     Map<String, Double> lastMsePerStep = new LinkedHashMap<>();
     perStep.forEach((k, acc) -> lastMsePerStep.put(Integer.toString(k), acc[0] / acc[1]));
     m.put("lastTenthMsePerCacheStep", lastMsePerStep);
+    m.put("curve", curve(mse, l1));
     return new LossCurveSummary(m);
+  }
+
+  /** Mean MSE and L1 over {@link #CURVE_POINTS} equal windows; window w covers iterations [w n / W, (w+1) n / W). */
+  private static Map<String, Object> curve(float[] mse, float[] l1) {
+    int n = mse.length;
+    int points = Math.min(CURVE_POINTS, n);
+    double[] mseMeans = new double[points];
+    double[] l1Means = new double[points];
+    long[] ends = new long[points];
+    for (int w = 0; w < points; w++) {
+      int from = (int) ((long) w * n / points);
+      int to = (int) ((long) (w + 1) * n / points);
+      mseMeans[w] = TrainingHistory.mean(mse, from, to);
+      l1Means[w] = TrainingHistory.mean(l1, from, to);
+      ends[w] = to;
+    }
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("windowEnds", ends);
+    c.put("mse", mseMeans);
+    c.put("l1", l1Means);
+    return c;
   }
 
   private static Map<String, Object> window(float[] loss, float[] mse, float[] l1, int from, int to) {
