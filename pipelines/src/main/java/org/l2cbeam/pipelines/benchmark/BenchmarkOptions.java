@@ -59,13 +59,36 @@ public interface BenchmarkOptions extends ModelKernelOptions {
 
   void setMacsRemoved(String fractions);
 
+  @Description("Cached methods sampled at each MAC budget, comma-separated: l2c (the learned router), same-units (the"
+      + " same units reused at every cache step, cheapest first) and whole-steps (every unit reused at cache steps"
+      + " spread over the run); the last two are not learned and show what learning buys")
+  @Default.String("l2c")
+  String getMethods();
+
+  void setMethods(String methods);
+
+  @Description("Request sets (seed blocks) of --samples-per-setting requests each; every set gets its own FID, and the"
+      + " report gives each FID as mean ± standard error and each cached setting's difference to plain DDIM with the"
+      + " same MACs, set by set")
+  @Default.Integer(1)
+  int getRequestSets();
+
+  void setRequestSets(int sets);
+
+  @Description("report.json files of earlier runs with the same model, reference statistics, CFG scale, requests and"
+      + " conditions, comma-separated: plain settings found there are taken from them instead of being sampled again")
+  String getKnownResults();
+
+  void setKnownResults(String files);
+
   @Description("Extra plain DDIM step counts for the speed/quality frontier, comma-separated (may be empty)")
   @Default.String("")
   String getPlainSteps();
 
   void setPlainSteps(String steps);
 
-  @Description("Requests per setting: label i % classes, seed --seed + i")
+  @Description("Requests per setting and request set: in set j, request i has label i % classes and seed --seed +"
+      + " j * --samples-per-setting + i")
   @Default.Integer(300)
   int getSamplesPerSetting();
 

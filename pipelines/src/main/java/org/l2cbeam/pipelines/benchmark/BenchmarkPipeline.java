@@ -16,6 +16,7 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Partition;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
@@ -46,6 +47,9 @@ import org.l2cbeam.core.model.ModelCheckpoint;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.StepPairing;
+import org.l2cbeam.core.router.UniformSchedule;
+import org.l2cbeam.beam.SharedModels;
+import org.l2cbeam.pipelines.report.Measurement;
 import org.l2cbeam.pipelines.WorkerDeviceOptions;
 
 /**
@@ -68,20 +72,21 @@ public final class BenchmarkPipeline {
   /** Builds the pipeline, rejecting bad options with a message naming the option. */
   public static Pipeline build(BenchmarkOptions o) {
     int[] routed = BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false);
-    double[] fractions = BenchmarkPlan.parseFractions("--macs-removed", o.getMacsRemoved());
-    int[] extra = BenchmarkPlan.parseSteps("--plain-steps", o.getPlainSteps(), true);
-    List<BenchmarkSetting> settings = BenchmarkPlan.settings(routed, fractions, extra);
-    if (o.getSamplesPerSetting() < 1) throw new IllegalArgumentException("--samples-per-setting: must be positive, got " + o.getSamplesPerSetting());
+    List<SettingMethod> methods = SettingMethod.parseCached("--methods", o.getMethods());
+    List<BenchmarkSetting> settings = plan(o);
+    RequestSets requestSets = new RequestSets(o.getSamplesPerSetting(), o.getRequestSets(), o.getSeed());
     if (o.getModelBatch() < 1) {
       throw new IllegalArgumentException("--model-batch: must be positive, got " + o.getModelBatch());
     }
     if (o.getOutput() == null || o.getOutput().isBlank()) throw new IllegalArgumentException("--output: not given");
     try {
-      SeededNoise.checkConsecutive(o.getSeed(), o.getSamplesPerSetting());
-    } catch (IllegalArgumentException e) {
+      SeededNoise.checkConsecutive(o.getSeed(), Math.toIntExact(requestSets.total()));
+    } catch (IllegalArgumentException | ArithmeticException e) {
       throw new IllegalArgumentException("--seed: " + e.getMessage(), e);
     }
-    String[] routerFiles = routerFiles(o, routed.length);
+    boolean learned = methods.contains(SettingMethod.L2C);
+    String[] routerFiles = learned ? routerFiles(o, routed.length) : null;
+    Map<String, KnownResults.Known> known = KnownResults.read(o.getKnownResults(), settings, measurement(o));
 
     Pipeline p = Pipeline.create(o);
     PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel(), o);
@@ -89,7 +94,7 @@ public final class BenchmarkPipeline {
 
     Map<Integer, PCollectionView<RouterArtifact>> routers = new LinkedHashMap<>();
     PCollection<org.l2cbeam.beam.TrainingExample> examples = null;
-    for (int i = 0; i < routed.length; i++) {
+    for (int i = 0; learned && i < routed.length; i++) {
       int steps = routed[i];
       PCollection<RouterArtifact> router;
       if (routerFiles != null) {
@@ -113,43 +118,76 @@ public final class BenchmarkPipeline {
       }
       routers.put(steps, router.apply("RouterView-ddim" + steps, View.asSingleton()));
     }
+    Map<String, PCollectionView<RouterArtifact>> uniform = new LinkedHashMap<>();
+    for (SettingMethod m : methods) {
+      if (m.uniform() == null) continue;
+      for (int steps : routed) {
+        uniform.put(uniformKey(m, steps),
+            p.apply("Uniform-" + uniformKey(m, steps), Create.of(steps).withCoder(VarIntCoder.of()))
+                .apply("UniformRouter-" + uniformKey(m, steps),
+                    ParDo.of(new UniformRouterFn(model, m.uniform())).withSideInputs(model))
+                .setCoder(RouterArtifactCoder.of())
+                .apply("UniformView-" + uniformKey(m, steps), View.asSingleton()));
+      }
+    }
 
     PCollection<SampleRequest> requests =
-        p.apply("RequestCount", Create.of(o.getSamplesPerSetting()).withCoder(VarIntCoder.of()))
-            .apply("Requests", ParDo.of(new MakeRequestsFn(model, o.getSeed())).withSideInputs(model))
+        p.apply("RequestCount", Create.of(0).withCoder(VarIntCoder.of()))
+            .apply("Requests", ParDo.of(new MakeRequestsFn(model, requestSets)).withSideInputs(model))
             .setCoder(SampleRequestCoder.of());
 
     List<PCollection<KV<String, SettingOutcome>>> outcomes = new ArrayList<>();
     List<PCollection<KV<String, GeneratedSample>>> grids = new ArrayList<>();
+    int sets = requestSets.sets();
     for (BenchmarkSetting s : settings) {
-      CachedSample sampler = sampler(model, s, routers, o);
+      if (known.containsKey(s.name())) continue;
+      PCollectionView<RouterArtifact> router =
+          s.method() == SettingMethod.L2C ? routers.get(s.steps())
+              : s.isCached() ? uniform.get(uniformKey(s.method(), s.steps())) : null;
+      CachedSample sampler = sampler(model, s, router, o);
       PCollection<GeneratedSample> samples = requests.apply("Sample-" + s.name(), sampler);
       String name = s.name();
-      outcomes.add(
-          samples
-              .apply("FID-" + s.name(), fid(o))
-              .apply("FidOutcome-" + s.name(), MapElements.into(outcomeType())
-                  .via(r -> KV.of(name, SettingOutcome.fid(name, r.fid()))))
-              .setCoder(outcomeCoder()));
+      PCollectionList<GeneratedSample> perSet =
+          samples.apply("RequestSets-" + name, Partition.of(sets, (g, n) -> requestSets.setOf(g.id())));
+      for (int j = 0; j < sets; j++) {
+        int set = j;
+        String step = sets == 1 ? name : name + "-set" + j;
+        outcomes.add(
+            perSet.get(j)
+                .apply("FID-" + step, fid(o))
+                .apply("FidOutcome-" + step, MapElements.into(outcomeType())
+                    .via(r -> KV.of(name, SettingOutcome.fid(name, set, sets, r.fid()))))
+                .setCoder(outcomeCoder()));
+      }
       outcomes.add(
           samples
               .apply("Time-" + s.name(), MapElements.into(outcomeType())
-                  .via(g -> KV.of(name, SettingOutcome.time(name, 1, g.computeMicros()))))
+                  .via(g -> KV.of(name, SettingOutcome.time(name, sets, 1, g.computeMicros()))))
               .setCoder(outcomeCoder()));
       grids.add(
           samples
               .apply("GridPick-" + s.name(), ParDo.of(new PickGridSamplesFn(model, name)).withSideInputs(model))
               .setCoder(KvCoder.of(StringUtf8Coder.of(), GeneratedSampleCoder.of())));
     }
+    List<KV<String, SettingOutcome>> knownOutcomes = new ArrayList<>();
+    known.forEach((name, k) -> knownOutcomes.add(KV.of(name, k.outcome())));
+    if (!knownOutcomes.isEmpty()) {
+      outcomes.add(p.apply("KnownResults", Create.of(knownOutcomes).withCoder(outcomeCoder())));
+    }
 
-    PCollectionList.of(grids)
-        .apply("AllGrids", Flatten.pCollections())
-        .apply("GridGroups", GroupByKey.create())
-        .apply("WriteGrids", ParDo.of(new WriteSampleGridFn(out, GRID_COLUMNS)));
+    if (!grids.isEmpty()) {
+      PCollectionList.of(grids)
+          .apply("AllGrids", Flatten.pCollections())
+          .apply("GridGroups", GroupByKey.create())
+          .apply("WriteGrids", ParDo.of(new WriteSampleGridFn(out, GRID_COLUMNS)));
+    }
 
-    List<PCollectionView<RouterArtifact>> routerViews = new ArrayList<>(routers.values());
-    List<org.apache.beam.sdk.values.PCollectionView<?>> sideInputs = new ArrayList<>(routerViews);
+    List<org.apache.beam.sdk.values.PCollectionView<?>> sideInputs = new ArrayList<>(routers.values());
     sideInputs.add(model);
+    List<String> notes = new ArrayList<>();
+    known.forEach((name, k) -> notes.add(name + ": not sampled here; FIDs and latency from the earlier run " + k.source()
+        + " (same model, requests and conditions)"));
+    if (learned) notes.add(routerFiles == null ? trainingNote(o) : "routers: " + o.getRouters());
     PCollectionList.of(outcomes)
         .apply("AllOutcomes", Flatten.pCollections())
         .apply("PerSetting", Combine.perKey(SettingOutcome::merge))
@@ -157,19 +195,51 @@ public final class BenchmarkPipeline {
             .withKeyType(TypeDescriptors.voids()))
         .apply("Gather", GroupByKey.create())
         .apply("WriteReport",
-            ParDo.of(new WriteBenchmarkReportFn(out, settings, model, routers, o.getModel(), o.getReferenceStats(),
-                    o.getCfgScale(), o.getSeed(), o.getSamplesPerSetting(), o.getModelBatch(), routerFiles == null ? trainingNote(o) : "routers: " + o.getRouters()))
+            ParDo.of(new WriteBenchmarkReportFn(out, settings, model, routers, measurement(o), requestSets,
+                    o.getModelBatch(), notes))
                 .withSideInputs(sideInputs));
     return p;
   }
 
+  /** The settings the options describe, in report order. */
+  static List<BenchmarkSetting> plan(BenchmarkOptions o) {
+    return BenchmarkPlan.settings(
+        BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false),
+        BenchmarkPlan.parseFractions("--macs-removed", o.getMacsRemoved()),
+        BenchmarkPlan.parseSteps("--plain-steps", o.getPlainSteps(), true),
+        SettingMethod.parseCached("--methods", o.getMethods()));
+  }
+
+  /**
+   * What the run's FIDs depend on besides each setting: equal for two runs whose plain settings may stand in for each
+   * other ({@code --known-results}).
+   */
+  static Measurement measurement(BenchmarkOptions o) {
+    RequestSets sets = new RequestSets(o.getSamplesPerSetting(), o.getRequestSets(), o.getSeed());
+    StringBuilder conditions = new StringBuilder();
+    conditions.append("model batch ").append(o.getModelBatch()).append(", extractor ").append(o.getExtractor());
+    if (o.getWeights() != null && !o.getWeights().isBlank()) conditions.append(" (weights ").append(o.getWeights()).append(')');
+    if (o.getVae() != null && !o.getVae().isBlank()) conditions.append(", VAE ").append(o.getVae());
+    conditions.append(", kernels ").append(o.getKernels()).append(", precision ").append(o.getPrecision());
+    return new Measurement(o.getModel(), o.getReferenceStats(), o.getCfgScale(), sets.describe(), conditions.toString());
+  }
+
+  private static String uniformKey(SettingMethod m, int steps) {
+    return m.id() + "-ddim" + steps;
+  }
+
   /** The settings the options describe, by name, in report order (e.g. for progress totals). */
   public static List<String> settingNames(BenchmarkOptions o) {
-    return BenchmarkPlan.settings(
-            BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false),
-            BenchmarkPlan.parseFractions("--macs-removed", o.getMacsRemoved()),
-            BenchmarkPlan.parseSteps("--plain-steps", o.getPlainSteps(), true))
-        .stream().map(BenchmarkSetting::name).toList();
+    return plan(o).stream().map(BenchmarkSetting::name).toList();
+  }
+
+  /**
+   * The settings the options describe that this run samples (those not taken from {@code --known-results}), by name.
+   */
+  public static List<String> sampledSettingNames(BenchmarkOptions o) {
+    List<BenchmarkSetting> settings = plan(o);
+    Map<String, KnownResults.Known> known = KnownResults.read(o.getKnownResults(), settings, measurement(o));
+    return settings.stream().map(BenchmarkSetting::name).filter(n -> !known.containsKey(n)).toList();
   }
 
   /**
@@ -178,6 +248,7 @@ public final class BenchmarkPipeline {
    */
   public static long trainingIterations(BenchmarkOptions o) {
     if (o.getRouters() != null && !o.getRouters().isBlank()) return 0;
+    if (!SettingMethod.parseCached("--methods", o.getMethods()).contains(SettingMethod.L2C)) return 0;
     ModelCheckpoint.Summary model = ModelOption.localSummary(o.getModel());
     StepPairing pairing = (model == null ? ModelFamily.DIT : model.family).pairing();
     long cacheSteps = 0;
@@ -230,8 +301,7 @@ public final class BenchmarkPipeline {
   }
 
   private static CachedSample sampler(
-      PCollectionView<ModelRef> model, BenchmarkSetting s, Map<Integer, PCollectionView<RouterArtifact>> routers,
-      BenchmarkOptions o) {
+      PCollectionView<ModelRef> model, BenchmarkSetting s, PCollectionView<RouterArtifact> router, BenchmarkOptions o) {
     CachedSample t;
     try {
       t = CachedSample.using(model).withSteps(s.steps()).withCfgScale(o.getCfgScale())
@@ -243,7 +313,7 @@ public final class BenchmarkPipeline {
       throw new IllegalArgumentException(option + m, e);
     }
     if (s.isCached()) {
-      t = t.withRouter(routers.get(s.steps())).withMacsRemoved(s.macsRemoved());
+      t = t.withRouter(router).withMacsRemoved(s.macsRemoved());
     }
     if (o.getVae() != null && !o.getVae().isBlank()) {
       try {
@@ -277,21 +347,44 @@ public final class BenchmarkPipeline {
     return KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SettingOutcome.class));
   }
 
-  /** Requests 0..n-1: label i % classes, seed base + i; made on a worker, where the model's class count is known. */
+  /** Every request of every set ({@link RequestSets}); made on a worker, where the model's class count is known. */
   static final class MakeRequestsFn extends DoFn<Integer, SampleRequest> {
     private final PCollectionView<ModelRef> model;
-    private final long seed;
+    private final RequestSets sets;
 
-    MakeRequestsFn(PCollectionView<ModelRef> model, long seed) {
+    MakeRequestsFn(PCollectionView<ModelRef> model, RequestSets sets) {
       this.model = model;
-      this.seed = seed;
+      this.sets = sets;
     }
 
     @ProcessElement
     public void process(ProcessContext c) {
       int classes = c.sideInput(model).numClasses();
-      for (int i = 0; i < c.element(); i++) c.output(SampleRequest.of(i, i % classes, seed + i));
+      for (int j = 0; j < sets.sets(); j++) {
+        for (int i = 0; i < sets.perSet(); i++) c.output(sets.request(j, i, classes));
+      }
     }
+  }
+
+  /** A non-learned schedule of the model as a router artifact, for {@link CachedSample#withRouter}. */
+  static final class UniformRouterFn extends DoFn<Integer, RouterArtifact> {
+    private final PCollectionView<ModelRef> model;
+    private final UniformSchedule.Kind kind;
+
+    UniformRouterFn(PCollectionView<ModelRef> model, UniformSchedule.Kind kind) {
+      this.model = model;
+      this.kind = kind;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(uniformRouter(c.sideInput(model), kind, c.element()));
+    }
+  }
+
+  /** The same artifact on every worker: a function of the model and the rule alone. */
+  static RouterArtifact uniformRouter(ModelRef ref, UniformSchedule.Kind kind, int steps) {
+    return UniformSchedule.artifact(kind, ref.family(), steps, SharedModels.model(ref).macs(), ref.fingerprint());
   }
 
   /** The first {@link #GRID_COLUMNS} requests of each class (ids below columns × classes), keyed by setting. */
@@ -313,15 +406,17 @@ public final class BenchmarkPipeline {
   }
 
   /**
-   * What a run publishes in {@code --output}: the report (JSON, Markdown, the frontier plot, the router heat map), a
-   * sample grid per setting and, when routers are trained here, each router JSON.
+   * What a run publishes in {@code --output}: the report (JSON, Markdown, the frontier plot, and with the learned router
+   * its heat map), a sample grid per setting sampled here and, when routers are trained here, each router JSON.
    */
   public static PipelineOutputs outputs(BenchmarkOptions o) {
+    boolean learned = SettingMethod.parseCached("--methods", o.getMethods()).contains(SettingMethod.L2C);
     List<String> names =
         new ArrayList<>(List.of(WriteBenchmarkReportFn.JSON, WriteBenchmarkReportFn.MARKDOWN,
-            WriteBenchmarkReportFn.FRONTIER, WriteBenchmarkReportFn.HEATMAP));
-    for (String setting : settingNames(o)) names.add(WriteSampleGridFn.fileName(setting));
-    if (o.getRouters() == null || o.getRouters().isBlank()) {
+            WriteBenchmarkReportFn.FRONTIER));
+    if (learned) names.add(WriteBenchmarkReportFn.HEATMAP);
+    for (String setting : sampledSettingNames(o)) names.add(WriteSampleGridFn.fileName(setting));
+    if (learned && (o.getRouters() == null || o.getRouters().isBlank())) {
       for (int steps : BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false)) {
         names.add(routerFile(steps));
       }

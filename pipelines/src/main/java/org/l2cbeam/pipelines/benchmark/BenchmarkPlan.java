@@ -6,27 +6,42 @@ import java.util.List;
 
 /**
  * Which settings a benchmark samples, from its options. For each routed step count N: plain DDIM-N (the baseline)
- * and DDIM-N with the router at each MAC budget. For the main step count, also plain DDIM with as many fewer steps as
- * each budget saves, round(N·(1 − r)): every step costs about the same (the uncached part is small), so that is the
- * equal-cost comparison the paper makes. Then any extra plain step counts, for the frontier.
+ * and DDIM-N cached by each method (the learned router, the non-learned schedules) at each MAC budget. Then, for each
+ * routed step count and budget, plain DDIM with as many fewer steps as the budget saves, round(N·(1 − r)): every step
+ * costs about the same (the uncached part is small), so that is the equal-cost comparison the paper makes, and it is
+ * each cached setting's partner for the paired difference. Then any extra plain step counts, for the frontier.
  */
 final class BenchmarkPlan {
   private BenchmarkPlan() {}
 
+  /** The plan with the learned router only (the method of the paper). */
   static List<BenchmarkSetting> settings(int[] routedSteps, double[] macsRemoved, int[] extraPlainSteps) {
+    return settings(routedSteps, macsRemoved, extraPlainSteps, List.of(SettingMethod.L2C));
+  }
+
+  static List<BenchmarkSetting> settings(
+      int[] routedSteps, double[] macsRemoved, int[] extraPlainSteps, List<SettingMethod> methods) {
     List<BenchmarkSetting> settings = new ArrayList<>();
     List<Integer> plainSteps = new ArrayList<>();
     for (int steps : routedSteps) {
-      settings.add(BenchmarkSetting.plain(steps, "ddim" + steps));
+      settings.add(BenchmarkSetting.plain(steps, BenchmarkSetting.plainName(steps)));
       plainSteps.add(steps);
-      for (double r : macsRemoved) settings.add(BenchmarkSetting.cached(steps, r));
+      for (SettingMethod method : methods) {
+        for (double r : macsRemoved) settings.add(BenchmarkSetting.cached(method, steps, r));
+      }
     }
-    String mainBaseline = "ddim" + routedSteps[0];
-    List<Integer> extra = new ArrayList<>();
-    for (double r : macsRemoved) extra.add((int) Math.round(routedSteps[0] * (1 - r)));
-    for (int s : extraPlainSteps) extra.add(s);
-    for (int s : extra) {
-      if (s >= 1 && !plainSteps.contains(s)) {
+    for (int steps : routedSteps) {
+      for (double r : macsRemoved) {
+        int s = BenchmarkSetting.equalCostSteps(steps, r);
+        if (!plainSteps.contains(s)) {
+          plainSteps.add(s);
+          settings.add(BenchmarkSetting.plain(s, BenchmarkSetting.plainName(steps)));
+        }
+      }
+    }
+    String mainBaseline = BenchmarkSetting.plainName(routedSteps[0]);
+    for (int s : extraPlainSteps) {
+      if (!plainSteps.contains(s)) {
         plainSteps.add(s);
         settings.add(BenchmarkSetting.plain(s, mainBaseline));
       }

@@ -1,24 +1,42 @@
 package org.l2cbeam.pipelines.benchmark;
 
 import java.io.Serializable;
+import java.util.Arrays;
 
 /**
- * What one setting measured inside the pipeline: its FID and the model time of its samples (the sum of their
- * {@code computeMicros}, each sample's share of its batch's wall time; one model call runs at a time per worker, so
- * no two settings' calls overlap).
+ * What one setting measured inside the pipeline: the FID of each request set and the model time of its samples (the
+ * sum of their {@code computeMicros}, each sample's share of its batch's wall time; one model call runs at a time per
+ * worker, so no two settings' calls overlap). Parts arrive separately (one per set's FID, one per sample's time) and
+ * are merged.
+ *
+ * @param fidPerSet one entry per request set, NaN until that set's FID has arrived
  */
-record SettingOutcome(String name, double fid, long images, long computeMicros) implements Serializable {
-  static SettingOutcome fid(String name, double fid) {
-    return new SettingOutcome(name, fid, 0, 0);
+record SettingOutcome(String name, double[] fidPerSet, long images, long computeMicros) implements Serializable {
+  /** The FID of request set {@code set} of {@code sets}. */
+  static SettingOutcome fid(String name, int set, int sets, double fid) {
+    double[] fids = new double[sets];
+    Arrays.fill(fids, Double.NaN);
+    fids[set] = fid;
+    return new SettingOutcome(name, fids, 0, 0);
   }
 
-  static SettingOutcome time(String name, long images, long micros) {
-    return new SettingOutcome(name, Double.NaN, images, micros);
+  static SettingOutcome time(String name, int sets, long images, long micros) {
+    double[] fids = new double[sets];
+    Arrays.fill(fids, Double.NaN);
+    return new SettingOutcome(name, fids, images, micros);
   }
 
-  /** Joins the FID part and the timing part of one setting. */
+  /** Joins the parts of one setting. */
   SettingOutcome merge(SettingOutcome other) {
-    return new SettingOutcome(
-        name, Double.isNaN(fid) ? other.fid : fid, images + other.images, computeMicros + other.computeMicros);
+    double[] fids = fidPerSet.clone();
+    for (int i = 0; i < fids.length; i++) {
+      if (Double.isNaN(fids[i])) fids[i] = other.fidPerSet[i];
+    }
+    return new SettingOutcome(name, fids, images + other.images, computeMicros + other.computeMicros);
+  }
+
+  /** True when every set's FID has arrived and at least one sample was timed. */
+  boolean isComplete() {
+    return images > 0 && Arrays.stream(fidPerSet).noneMatch(Double::isNaN);
   }
 }

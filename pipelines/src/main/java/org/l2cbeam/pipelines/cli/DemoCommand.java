@@ -63,7 +63,8 @@ final class DemoCommand implements Callable<Integer> {
     List<String> args = size.benchmarkArgs(dir, seed, lambda);
     System.err.println("[demo] l2c pipeline benchmark " + String.join(" ", args));
     BenchmarkOptions options = PipelineLauncher.options("benchmark", args).as(BenchmarkOptions.class);
-    long images = (long) options.getSamplesPerSetting() * BenchmarkPipeline.settingNames(options).size();
+    long images = (long) options.getSamplesPerSetting() * options.getRequestSets()
+        * BenchmarkPipeline.sampledSettingNames(options).size();
     PipelineResult.State state =
         PipelineProgress.to(System.err)
             .summaryTo(System.out)

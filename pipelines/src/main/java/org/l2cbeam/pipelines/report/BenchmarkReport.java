@@ -17,6 +17,9 @@ import java.util.Optional;
  * @param runner the Beam runner, or how the run was executed
  * @param notes free lines shown under the table (router training, θ selection, caveats)
  * @param settings one row per setting, in display order
+ * @param conditions what else the images and FIDs depend on besides the setting and the fields above (the model
+ *     batch, the feature extractor), or {@code null} when not recorded: two reports whose model, reference
+ *     statistics, CFG scale, requests and conditions are equal measured comparable FIDs, set by set
  */
 public record BenchmarkReport(
     String title,
@@ -26,7 +29,8 @@ public record BenchmarkReport(
     String requests,
     String runner,
     List<String> notes,
-    List<SettingResult> settings) {
+    List<SettingResult> settings,
+    String conditions) {
 
   public BenchmarkReport {
     if (title == null || settings == null) {
@@ -58,7 +62,48 @@ public record BenchmarkReport(
         throw new IllegalArgumentException(
             "setting '" + s.name() + "' names baseline '" + base.name() + "', which is not a plain sampler");
       }
+      if (s.requestSets() != settings.get(0).requestSets()) {
+        throw new IllegalArgumentException(
+            "setting '" + s.name() + "' has " + s.requestSets() + " request sets, '" + settings.get(0).name() + "' "
+                + settings.get(0).requestSets() + ": every setting of a report samples the same requests");
+      }
+      if (s.pairedWith() != null) {
+        SettingResult partner =
+            settings.stream().filter(b -> b.name().equals(s.pairedWith())).findFirst().orElseThrow(
+                () -> new IllegalArgumentException(
+                    "setting '" + s.name() + "' is paired with '" + s.pairedWith() + "', which is not in the report"));
+        if (partner.isCached()) {
+          throw new IllegalArgumentException(
+              "setting '" + s.name() + "' is paired with '" + partner.name() + "', which is not a plain sampler");
+        }
+      }
     }
+  }
+
+  /** A report without recorded {@link #conditions} (written before they were). */
+  public BenchmarkReport(
+      String title, String model, String referenceStats, double cfgScale, String requests, String runner,
+      List<String> notes, List<SettingResult> settings) {
+    this(title, model, referenceStats, cfgScale, requests, runner, notes, settings, null);
+  }
+
+  /** Request sets behind every setting's FID. */
+  public int requestSets() {
+    return settings.get(0).requestSets();
+  }
+
+  /**
+   * A cached setting's FID minus its equal-MAC plain partner's, set by set on the same requests; empty for a plain
+   * setting.
+   */
+  public Optional<Estimate> pairedDifference(SettingResult s) {
+    if (s.pairedWith() == null) return Optional.empty();
+    return Optional.of(Estimate.pairedDifference(s.fidPerSet(), setting(s.pairedWith()).fidPerSet()));
+  }
+
+  /** What this report's FIDs depend on besides each setting, to compare with another report's. */
+  public Measurement measurement() {
+    return new Measurement(model, referenceStats, cfgScale, requests, conditions);
   }
 
   public SettingResult setting(String name) {

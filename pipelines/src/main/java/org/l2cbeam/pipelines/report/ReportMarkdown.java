@@ -16,7 +16,23 @@ public final class ReportMarkdown {
     bullet(md, "Requests", report.requests());
     bullet(md, "Run on", report.runner());
     md.append('\n').append(table(report)).append('\n');
-    md.append("Speedup and MACs removed are relative to the setting named in brackets, measured in the same run.\n");
+    md.append("Speedup and MACs removed are relative to the setting named in brackets, measured in the same run.");
+    if (report.requestSets() > 1) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              " FID is the mean over %d request sets ± its standard error; Δ FID is the setting's FID minus that of"
+                  + " plain DDIM with the same MACs (in brackets), set by set on the same requests, ± its standard"
+                  + " error.",
+              report.requestSets()));
+    } else {
+      md.append(" Δ FID is the setting's FID minus that of plain DDIM with the same MACs (in brackets).");
+    }
+    md.append('\n');
+    String paired = equalMacs(report);
+    if (!paired.isEmpty()) {
+      md.append("\n## Cached settings against plain DDIM with the same MACs (paired, same requests)\n\n").append(paired);
+    }
     String verdict = equalLatency(report);
     if (!verdict.isEmpty()) {
       md.append("\n## L2C against plain DDIM at equal latency\n\n").append(verdict);
@@ -30,17 +46,27 @@ public final class ReportMarkdown {
     return md.toString();
   }
 
-  /** The results table alone: setting, NFE, MACs, MACs removed, latency, speedup and FID. */
+  /**
+   * The results table alone: setting, NFE, MACs, MACs removed, latency, speedup, FID (± its standard error over
+   * request sets) and the paired Δ FID against plain DDIM with the same MACs.
+   */
   public static String table(BenchmarkReport report) {
     StringBuilder md = new StringBuilder();
-    md.append("| setting | NFE | MACs / image | MACs removed | latency / image | speedup | FID | samples |\n");
-    md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    md.append(
+        "| setting | NFE | MACs / image | MACs removed | latency / image | speedup | FID | Δ FID vs same-MAC DDIM"
+            + " | samples |\n");
+    md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (SettingResult s : report.settings()) {
       String vs = s.baseline().equals(s.name()) ? "" : " (" + report.setting(s.baseline()).label() + ")";
+      String delta =
+          report.pairedDifference(s)
+              .map(d -> d.format(true) + " (" + report.setting(s.pairedWith()).label() + ")")
+              .orElse("");
+      String samples = s.requestSets() > 1 ? s.requestSets() + " × " + s.samples() : Integer.toString(s.samples());
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %d | %.2f G | %.1f%%%s | %.1f ms | %.2fx%s | %.2f | %d |%n",
+              "| %s | %d | %.2f G | %.1f%%%s | %.1f ms | %.2fx%s | %s | %s | %s |%n",
               s.label(),
               s.steps(),
               s.macsPerImage() / 1e9,
@@ -49,8 +75,43 @@ public final class ReportMarkdown {
               1000 * s.secondsPerImage(),
               report.speedup(s),
               vs,
-              s.fid(),
-              s.samples()));
+              s.fidEstimate().format(false),
+              delta,
+              samples));
+    }
+    return md.toString();
+  }
+
+  /**
+   * One line per cached setting: its FID minus its equal-MAC plain partner's on the same requests, and whether that
+   * is clear of the noise (two standard errors).
+   */
+  static String equalMacs(BenchmarkReport report) {
+    StringBuilder md = new StringBuilder();
+    for (SettingResult s : report.settings()) {
+      if (s.pairedWith() == null) continue;
+      SettingResult partner = report.setting(s.pairedWith());
+      Estimate d = report.pairedDifference(s).orElseThrow();
+      String verdict;
+      if (!d.hasError()) {
+        verdict = "one request set, so no error bar";
+      } else if (d.clearOfZero()) {
+        verdict = d.mean() < 0 ? "better, beyond two standard errors" : "worse, beyond two standard errors";
+      } else {
+        verdict = "within two standard errors of no difference";
+      }
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "- %s (%.1f%% of the MACs removed) against %s (%.1f%%): Δ FID %s over %d request set%s: %s.%n",
+              s.label(),
+              100 * report.macsRemoved(s),
+              partner.label(),
+              100 * (1 - partner.macsPerImage() / report.setting(s.baseline()).macsPerImage()),
+              d.format(true),
+              d.sets(),
+              d.sets() == 1 ? "" : "s",
+              verdict));
     }
     return md.toString();
   }
@@ -77,12 +138,13 @@ public final class ReportMarkdown {
       md.append(
           String.format(
               Locale.ROOT,
-              "- %s: %.1f ms/image, FID %.2f; plain DDIM at that latency (interpolated): FID %.2f. L2C is %s by %.2f"
+              "- %s: %.1f ms/image, FID %.2f; plain DDIM at that latency (interpolated): FID %.2f. %s is %s by %.2f"
                   + " FID.%n",
               s.label(),
               1000 * s.secondsPerImage(),
               s.fid(),
               ddim.get(),
+              s.isLearned() ? "L2C" : "The non-learned schedule",
               delta > 0 ? "better" : "worse",
               Math.abs(delta)));
     }

@@ -29,13 +29,62 @@ public class BenchmarkPlanTest {
     List<BenchmarkSetting> plan = BenchmarkPlan.settings(new int[] {20, 50}, new double[] {0.25, 0.40}, new int[] {10, 15});
     assertEquals(
         List.of("ddim20", "ddim20-l2c25", "ddim20-l2c40", "ddim50", "ddim50-l2c25", "ddim50-l2c40", "ddim15", "ddim12",
-            "ddim10"),
+            "ddim38", "ddim30", "ddim10"),
         plan.stream().map(BenchmarkSetting::name).toList());
     assertNull(plan.get(0).macsRemoved());
     assertEquals("ddim20", plan.get(0).baseline());
     assertEquals(0.40, plan.get(2).macsRemoved(), 0);
     assertEquals("ddim50", plan.get(4).baseline());
-    assertEquals("ddim20", plan.get(8).baseline()); // the frontier is about the main step count
+    // every cached setting is paired with plain DDIM of the same MACs, of its own step count
+    assertEquals("ddim15", plan.get(1).partner());
+    assertEquals("ddim38", plan.get(4).partner());
+    assertNull(plan.get(0).partner());
+    assertEquals("ddim50", plan.get(8).baseline());
+    assertEquals("ddim20", plan.get(10).baseline()); // the extra frontier is about the main step count
+  }
+
+  @Test
+  public void nonLearnedSchedulesComeAtTheSameBudgetsWithTheSamePartners() {
+    List<BenchmarkSetting> plan =
+        BenchmarkPlan.settings(new int[] {20}, new double[] {0.1, 0.5}, new int[0],
+            SettingMethod.parseCached("--methods", "same-units, l2c,whole-steps"));
+    assertEquals(
+        List.of("ddim20", "ddim20-units10", "ddim20-units50", "ddim20-l2c10", "ddim20-l2c50", "ddim20-steps10",
+            "ddim20-steps50", "ddim18", "ddim10"),
+        plan.stream().map(BenchmarkSetting::name).toList());
+    assertEquals(SettingMethod.WHOLE_STEPS, plan.get(6).method());
+    assertEquals("ddim10", plan.get(6).partner());
+    assertEquals("ddim18", plan.get(1).partner());
+  }
+
+  @Test
+  public void badMethodsNameTheOption() {
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> SettingMethod.parseCached("--methods", "l2c,random"))
+            .getMessage(),
+        containsString("--methods: 'random' is not a cached method"));
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> SettingMethod.parseCached("--methods", "ddim"))
+            .getMessage(),
+        containsString("'ddim' is not a cached method"));
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> SettingMethod.parseCached("--methods", "l2c,l2c"))
+            .getMessage(),
+        containsString("given twice"));
+  }
+
+  @Test
+  public void requestSetsAreDisjointSeedBlocksWithTheSameLabels() {
+    RequestSets sets = new RequestSets(30, 3, 100);
+    assertEquals(90, sets.total());
+    assertEquals(org.l2cbeam.beam.SampleRequest.of(0, 0, 100), sets.request(0, 0, 10));
+    assertEquals(org.l2cbeam.beam.SampleRequest.of(67, 7, 167), sets.request(2, 7, 10));
+    assertEquals(2, sets.setOf(67));
+    assertEquals(0, sets.setOf(29));
+    assertThat(sets.describe(), containsString("3 request sets of 30 per setting"));
+    assertThat(new RequestSets(30, 1, 0).describe(), containsString("30 per setting: label i mod"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> new RequestSets(30, 0, 0)).getMessage(),
+        containsString("--request-sets"));
   }
 
   @Test
