@@ -243,6 +243,14 @@ public final class BenchmarkPipeline {
   }
 
   /**
+   * Plain DDIM steps with the MACs of {@code steps} steps less {@code macsRemoved}: the equal-cost partner of a cached
+   * setting ({@code round(N (1 − r))}).
+   */
+  public static int equalCostSteps(int steps, double macsRemoved) {
+    return BenchmarkSetting.equalCostSteps(steps, macsRemoved);
+  }
+
+  /**
    * Router-training iterations the options ask for: per routed step count, one run per cache step of the model
    * family's pairing (DiT at N steps: N/2; U-ViT at NFE N: N/2 − 1). A remote model, not read here, counts as a DiT.
    */

@@ -20,6 +20,17 @@ final class KnownResults {
   /** One plain setting from an earlier report. */
   record Known(String name, double[] fidPerSet, int samples, double secondsPerImage, String source)
       implements Serializable {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Known k && name.equals(k.name) && java.util.Arrays.equals(fidPerSet, k.fidPerSet)
+          && samples == k.samples && secondsPerImage == k.secondsPerImage && source.equals(k.source);
+    }
+
+    @Override
+    public int hashCode() {
+      return name.hashCode() * 31 + java.util.Arrays.hashCode(fidPerSet);
+    }
+
     SettingOutcome outcome() {
       long images = (long) samples * fidPerSet.length;
       return new SettingOutcome(name, fidPerSet.clone(), images, Math.round(secondsPerImage * 1e6 * images));

@@ -35,6 +35,23 @@ record SettingOutcome(String name, double[] fidPerSet, long images, long compute
     return new SettingOutcome(name, fids, images + other.images, computeMicros + other.computeMicros);
   }
 
+  /** Value equality (a record compares arrays by identity): Beam checks that equal encodings decode to equal values. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SettingOutcome other && name.equals(other.name) && Arrays.equals(fidPerSet, other.fidPerSet)
+        && images == other.images && computeMicros == other.computeMicros;
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * (31 * name.hashCode() + Arrays.hashCode(fidPerSet)) + Long.hashCode(images + 31 * computeMicros);
+  }
+
+  @Override
+  public String toString() {
+    return name + Arrays.toString(fidPerSet) + ", " + images + " images, " + computeMicros + " µs";
+  }
+
   /** True when every set's FID has arrived and at least one sample was timed. */
   boolean isComplete() {
     return images > 0 && Arrays.stream(fidPerSet).noneMatch(Double::isNaN);

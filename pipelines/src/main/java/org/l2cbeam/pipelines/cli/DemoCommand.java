@@ -15,6 +15,9 @@ import org.l2cbeam.pipelines.demo.DemoSize;
 import org.l2cbeam.pipelines.report.BenchmarkReport;
 import org.l2cbeam.pipelines.report.ReportJson;
 import org.l2cbeam.pipelines.report.ReportMarkdown;
+import org.l2cbeam.pipelines.study.StudyPlan;
+import org.l2cbeam.pipelines.study.StudyRunner;
+import org.l2cbeam.pipelines.study.StudySize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -53,8 +56,30 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "seed of the requests and the training")
   long seed;
 
+  @Option(names = "--study",
+      description = "run the L2C study instead (about 80 minutes on 2 idle cores; resumable): where L2C beats plain"
+          + " DDIM with fewer steps at the same MACs, over training budget, learning rate, λ, DDIM-20 and DDIM-50,"
+          + " the θ frontier and non-learned schedules, with error bars from repeated request sets; with --quick,"
+          + " the same pieces at toy sizes")
+  boolean study;
+
+  @Option(names = "--max-pieces", paramLabel = "N",
+      description = "with --study: run at most N unfinished pieces, then stop (run again to continue)")
+  Integer maxPieces;
+
   @Override
   public Integer call() throws Exception {
+    if (study) {
+      if (samples != null || trainIterations != null || ddim50 != null || lambda != null || seed != 0) {
+        throw new IllegalArgumentException(
+            "--study: the study's sizes are fixed (see its report); --samples, --train-iterations, --ddim50, --lambda"
+                + " and --seed apply to the demo only");
+      }
+      StudyPlan plan = new StudyPlan(quick ? StudySize.QUICK : StudySize.FULL, out);
+      new StudyRunner(plan, System.err, System.out).run(maxPieces == null ? -1 : maxPieces);
+      return 0;
+    }
+    if (maxPieces != null) throw new IllegalArgumentException("--max-pieces: only with --study");
     DemoSize size = quick ? DemoSize.QUICK : DemoSize.DEFAULT;
     if (samples != null) size = size.withSamples(samples);
     if (trainIterations != null) size = size.withTrainIterations(trainIterations);

@@ -42,10 +42,29 @@ public record Estimate(double mean, double standardError, int sets) {
     return sets > 1;
   }
 
-  /** True when the mean is more than two standard errors away from zero (about 95%, for a difference). */
-  public boolean clearOfZero() {
-    return hasError() && Math.abs(mean) > 2 * standardError;
+  /**
+   * Half-width of the two-sided 95% confidence interval of the mean, {@code t(sets − 1) × standardError}: with 4 sets
+   * Student's t is 3.18, not 1.96, because the standard error itself is estimated from 4 values. NaN for one set.
+   */
+  public double halfWidth95() {
+    return hasError() ? studentT975(sets - 1) * standardError : Double.NaN;
   }
+
+  /** True when zero lies outside the 95% confidence interval of the mean (a difference that is not noise). */
+  public boolean clearOfZero() {
+    return hasError() && Math.abs(mean) > halfWidth95();
+  }
+
+  /** The 0.975 quantile of Student's t with {@code df} degrees of freedom (above 30: 1.96 + 2.4 / df, within 0.1%). */
+  static double studentT975(int df) {
+    if (df < 1) throw new IllegalArgumentException("degrees of freedom must be positive, got " + df);
+    return df <= T975.length ? T975[df - 1] : 1.96 + 2.4 / df;
+  }
+
+  private static final double[] T975 = {
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+    2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042
+  };
 
   /** {@code 21.29 ± 0.45}, or {@code 21.29} for one set; {@code signed} adds a leading sign. */
   public String format(boolean signed) {

@@ -84,7 +84,7 @@ public final class ReportMarkdown {
 
   /**
    * One line per cached setting: its FID minus its equal-MAC plain partner's on the same requests, and whether that
-   * is clear of the noise (two standard errors).
+   * is clear of the noise (zero outside the 95% confidence interval, Student's t over the request sets).
    */
   static String equalMacs(BenchmarkReport report) {
     StringBuilder md = new StringBuilder();
@@ -96,9 +96,11 @@ public final class ReportMarkdown {
       if (!d.hasError()) {
         verdict = "one request set, so no error bar";
       } else if (d.clearOfZero()) {
-        verdict = d.mean() < 0 ? "better, beyond two standard errors" : "worse, beyond two standard errors";
+        verdict = (d.mean() < 0 ? "better" : "worse") + String.format(Locale.ROOT,
+            ", zero outside the 95%% interval (±%.2f)", d.halfWidth95());
       } else {
-        verdict = "within two standard errors of no difference";
+        verdict = String.format(Locale.ROOT, "no clear difference, zero inside the 95%% interval (±%.2f)",
+            d.halfWidth95());
       }
       md.append(
           String.format(

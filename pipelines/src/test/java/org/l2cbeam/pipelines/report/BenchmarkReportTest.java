@@ -139,8 +139,8 @@ public class BenchmarkReportTest {
         List.of(17.0, 18.0, 19.0), null);
     SettingResult ddim15 = new SettingResult("ddim15", "DDIM-15", "ddim", 15, null, 3e9, 0.15, 19.0, 100, "ddim20",
         List.of(18.0, 19.5, 19.5), null);
-    SettingResult l2c = new SettingResult("ddim20-l2c25", "DDIM-20 + L2C θ=0.5", "l2c", 20, 0.5, 3e9, 0.14, 20.0,
-        100, "ddim20", List.of(19.5, 20.0, 20.5), "ddim15");
+    SettingResult l2c = new SettingResult("ddim20-l2c25", "DDIM-20 + L2C θ=0.5", "l2c", 20, 0.5, 3e9, 0.14, 20.6,
+        100, "ddim20", List.of(19.8, 21.0, 21.0), "ddim15");
     SettingResult units = new SettingResult("ddim20-units25", "DDIM-20 + same units 25%", "same-units", 20, null, 3e9,
         0.16, 19.0, 100, "ddim20", List.of(18.0, 19.4, 19.6), "ddim15");
     return new BenchmarkReport("t", "m", "s", 1.5, "r", "direct", List.of(), List.of(ddim20, l2c, units, ddim15), "c");
@@ -152,15 +152,18 @@ public class BenchmarkReportTest {
     Estimate fid = r.setting("ddim20").fidEstimate();
     assertEquals(18.0, fid.mean(), 1e-12);
     assertEquals(Math.sqrt(1.0 / 3), fid.standardError(), 1e-12); // sd 1 over sqrt(3)
-    // L2C − DDIM-15 per set: 1.5, 0.5, 1.0
+    // L2C − DDIM-15 per set: 1.8, 1.5, 1.5
     Estimate d = r.pairedDifference(r.setting("ddim20-l2c25")).orElseThrow();
-    assertEquals(1.0, d.mean(), 1e-12);
-    assertEquals(0.5 / Math.sqrt(3), d.standardError(), 1e-12);
+    assertEquals(1.6, d.mean(), 1e-12);
+    assertEquals(0.1, d.standardError(), 1e-12);
     assertTrue(d.clearOfZero());
     assertTrue(r.pairedDifference(r.setting("ddim20")).isEmpty());
     // the non-learned schedule: 0, -0.1, 0.1, no clear difference
     assertTrue(!r.pairedDifference(r.setting("ddim20-units25")).orElseThrow().clearOfZero());
     assertTrue(Double.isNaN(Estimate.of(List.of(3.0)).standardError()));
+    // 3 sets: Student's t with 2 degrees of freedom, 4.303, not 1.96
+    assertEquals(4.303 * 0.1, d.halfWidth95(), 1e-12);
+    assertEquals(1.96 + 2.4 / 100, Estimate.studentT975(100), 0);
   }
 
   @Test
@@ -168,13 +171,13 @@ public class BenchmarkReportTest {
     BenchmarkReport r = threeSets();
     List<String> lines = ReportMarkdown.table(r).lines().toList();
     assertEquals("| DDIM-20 | 20 | 4.00 G | 0.0% | 200.0 ms | 1.00x | 18.00 ± 0.58 |  | 3 × 100 |", lines.get(2));
-    assertThat(lines.get(3), containsString("| 20.00 ± 0.29 | +1.00 ± 0.29 (DDIM-15) | 3 × 100 |"));
+    assertThat(lines.get(3), containsString("| 20.60 ± 0.40 | +1.60 ± 0.10 (DDIM-15) | 3 × 100 |"));
     String md = ReportMarkdown.render(r);
     assertThat(md, containsString("FID is the mean over 3 request sets ± its standard error"));
     assertThat(md, containsString("- DDIM-20 + L2C θ=0.5 (25.0% of the MACs removed) against DDIM-15 (25.0%): Δ FID"
-        + " +1.00 ± 0.29 over 3 request sets: worse, beyond two standard errors."));
+        + " +1.60 ± 0.10 over 3 request sets: worse, zero outside the 95% interval (±0.43)."));
     assertThat(md, containsString("- DDIM-20 + same units 25% (25.0% of the MACs removed) against DDIM-15 (25.0%):"
-        + " Δ FID +0.00 ± 0.06 over 3 request sets: within two standard errors of no difference."));
+        + " Δ FID +0.00 ± 0.06 over 3 request sets: no clear difference, zero inside the 95% interval (±0.25)."));
     assertThat(md, containsString("The non-learned schedule is"));
   }
 
