@@ -20,17 +20,7 @@ import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import org.l2cbeam.beam.BatchSampler;
-import org.l2cbeam.beam.GeneratedSample;
 import org.l2cbeam.beam.SampleRequest;
-import org.l2cbeam.beam.SamplingSettings;
-import org.l2cbeam.core.assets.BuiltinAssets;
-import org.l2cbeam.core.diffusion.Guidance;
-import org.l2cbeam.core.fid.FeatureStats;
-import org.l2cbeam.core.fid.FidStats;
-import org.l2cbeam.core.fid.FmnistFeatureNet;
-import org.l2cbeam.core.fid.FrechetDistance;
-import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTLoader;
 import org.l2cbeam.core.router.CacheSchedule;
@@ -79,17 +69,7 @@ public class BenchmarkPipelineIT {
   private static double inProcessFid(int steps, CacheSchedule schedule) {
     List<SampleRequest> requests = new ArrayList<>();
     for (int i = 0; i < SAMPLES; i++) requests.add(SampleRequest.of(i, i % 10, 5 + i));
-    List<GeneratedSample> samples =
-        new BatchSampler(dit, SamplingSettings.of("ddim", steps, CFG, Guidance.Channels.ALL), schedule, "bare", BATCH)
-            .sample(requests).samples;
-    byte[] pixels = new byte[SAMPLES * 32 * 32];
-    for (int i = 0; i < SAMPLES; i++) System.arraycopy(samples.get(i).image(), 0, pixels, i * 1024, 1024);
-    FeatureStats stats = new FeatureStats(FmnistFeatureNet.DIM);
-    try (FmnistFeatureNet net = FmnistFeatureNet.builtin()) {
-      stats.add(net.features(new ImageBatch(SAMPLES, 32, 32, 1, pixels)));
-    }
-    return FrechetDistance.compute(
-        stats.toFidStats(), FidStats.read(BuiltinAssets.resolve("builtin:fmnist-test-stats")));
+    return BareSamplerFid.of(dit, steps, CFG, schedule, requests, BATCH);
   }
 
   @Test
