@@ -35,8 +35,6 @@ public final class NativeAllocator {
       "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=536870912"
           + ":glibc.malloc.arena_max=2";
 
-  private static boolean checked;
-
   private NativeAllocator() {}
 
   /** True if {@code environment}'s {@code GLIBC_TUNABLES} sets a malloc mmap threshold or huge pages. */
@@ -52,10 +50,8 @@ public final class NativeAllocator {
         : "tuned";
   }
 
-  /** Logs once per JVM, on Linux, if the process runs with glibc's default malloc settings. */
-  static synchronized void checkOnce() {
-    if (checked) return;
-    checked = true;
+  /** Logs, on Linux, if the process runs with glibc's default malloc settings; {@link Torch}'s initializer calls it. */
+  static void checkOnce() {
     if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) return;
     if (isTuned(System.getenv())) return;
     LOG.info(

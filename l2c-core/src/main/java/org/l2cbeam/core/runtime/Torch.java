@@ -13,12 +13,12 @@ public final class Torch {
   static {
     System.setProperty("ai.djl.offline", "true");
     System.setProperty("OPT_OUT_TRACKING", "true");
+    NativeAllocator.checkOnce(); // here, once per JVM, not on engine(), which every inference scope calls
   }
 
   private Torch() {}
 
   public static Engine engine() {
-    NativeAllocator.checkOnce();
     return Engine.getEngine("PyTorch");
   }
 

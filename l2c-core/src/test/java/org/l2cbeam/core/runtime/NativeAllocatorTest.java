@@ -25,11 +25,11 @@ public class NativeAllocatorTest {
     assertEquals(NativeAllocator.TUNABLES, System.getenv("GLIBC_TUNABLES"));
   }
 
-  /** The launcher and the template image carry the same value as the class that documents it. */
+  /** The launcher and the template images carry the same value as the class that documents it. */
   @Test
   public void launcherAndImageSetTheSameTunables() throws IOException {
     Path root = Path.of(System.getProperty("l2c.repo.root", ".."));
-    for (String file : new String[] {"l2c", "templates/Dockerfile"}) {
+    for (String file : new String[] {"l2c", "templates/Dockerfile", "templates/gpu/Dockerfile"}) {
       String text = Files.readString(root.resolve(file));
       assertTrue(file + " sets another value", text.contains("GLIBC_TUNABLES=" + NativeAllocator.TUNABLES));
     }
