@@ -14,6 +14,7 @@ public final class Torch {
     System.setProperty("ai.djl.offline", "true");
     System.setProperty("OPT_OUT_TRACKING", "true");
     NativeAllocator.checkOnce(); // here, once per JVM, not on engine(), which every inference scope calls
+    MklDispatch.installOnce(); // before the engine loads libtorch, whose first MKL call binds the vendor check
   }
 
   private Torch() {}
