@@ -6,6 +6,7 @@ import static org.l2cbeam.pipelines.cli.BenchMeasures.processCpuSeconds;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.l2cbeam.core.runtime.MklDispatch;
 import org.l2cbeam.core.runtime.NativeAllocator;
 import org.l2cbeam.core.data.FashionMnist;
 import org.l2cbeam.core.fid.FeatureStats;
@@ -42,8 +43,8 @@ final class BenchFidCommand implements Callable<Integer> {
     if (batch <= 0 || rounds <= 0 || size <= 0 || fmnistBatch <= 0) {
       throw new IllegalArgumentException("--batch, --rounds, --size and --fmnist-batch must be positive");
     }
-    System.out.printf(Locale.ROOT, "cores: %d (torch intra-op threads: libtorch default), native allocator: %s%n",
-        Runtime.getRuntime().availableProcessors(), NativeAllocator.describe());
+    System.out.printf(Locale.ROOT, "cores: %d (torch intra-op threads: libtorch default), native allocator: %s, MKL: %s%n",
+        Runtime.getRuntime().availableProcessors(), NativeAllocator.describe(), MklDispatch.describe());
     Random random = new Random(0);
     byte[] px = new byte[batch * size * size * 3];
     random.nextBytes(px);

@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import org.l2cbeam.core.runtime.MklDispatch;
 import org.l2cbeam.core.runtime.NativeAllocator;
 import org.l2cbeam.core.model.ModelExecution;
 import org.l2cbeam.core.model.PackedGemmRate;
@@ -145,6 +146,7 @@ final class BenchMeasures {
     json.put("kernels", execution.kernels().cliName());
     json.put("precision", execution.precision().cliName());
     json.put("allocator", NativeAllocator.describe());
+    json.put("mkl", MklDispatch.describe());
     json.put("forward_ms_median", round(forward[0]));
     json.put("forward_gflops", round(gflops));
     json.put("gemm_gflops", round(gemmGflops));

@@ -24,6 +24,7 @@ import org.l2cbeam.core.router.train.RouterTrainingState;
 import org.l2cbeam.core.router.train.TrainingBatch;
 import org.l2cbeam.core.router.train.TrainingRandom;
 import org.l2cbeam.core.router.train.TrainingSettings;
+import org.l2cbeam.core.runtime.MklDispatch;
 import org.l2cbeam.core.runtime.Torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,9 +70,10 @@ final class BenchRouterCommand implements Callable<Integer> {
     Torch.engine(); // loads libtorch before the thread count is read
     System.out.printf(
         Locale.ROOT, "router training iteration: %s on %dx%dx%d latents, batch %d, DDIM-20, random weights, %d torch"
-            + " threads; ~%.1f GMAC per iteration (5 forward equivalents x %d images x %.2f GMAC)%n",
+            + " threads; ~%.1f GMAC per iteration (5 forward equivalents x %d images x %.2f GMAC); MKL: %s%n",
         arch, config.inChannels, latentSize, latentSize, batch, JniUtils.getNumThreads(),
-        5 * batch * UnitMacs.of(config).fullForward() / 1e9, batch, UnitMacs.of(config).fullForward() / 1e9);
+        5 * batch * UnitMacs.of(config).fullForward() / 1e9, batch, UnitMacs.of(config).fullForward() / 1e9,
+        MklDispatch.describe());
     try (NDManager manager = Torch.newManager()) {
       if (!kernels.equals("both")) {
         ModelExecution execution = ModelExecution.defaults().withKernels(Kernels.parse(kernels, "--kernels"));

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.l2cbeam.core.runtime.Torch;
+import org.l2cbeam.core.runtime.MklDispatch;
 import org.l2cbeam.core.runtime.NativeAllocator;
 import org.l2cbeam.core.vae.AutoencoderKL;
 import org.l2cbeam.core.vae.RandomVaeParameters;
@@ -73,8 +74,9 @@ final class BenchVaeCommand implements Callable<Integer> {
     Arrays.sort(sorted);
     double median = sorted[runs / 2];
     System.out.printf(
-        "vae decode: %d image(s) %dx%d (latent %dx%dx%d), %s, random weights, %d torch threads, native allocator: %s%n",
-        batch, resolution, resolution, config.embedDim(), side, side, config, threads, NativeAllocator.describe());
+        "vae decode: %d image(s) %dx%d (latent %dx%dx%d), %s, random weights, %d torch threads, native allocator: %s, MKL: %s%n",
+        batch, resolution, resolution, config.embedDim(), side, side, config, threads, NativeAllocator.describe(),
+        MklDispatch.describe());
     double[] rounded = Arrays.stream(seconds).map(s -> Math.round(s * 1000) / 1000.0).toArray();
     System.out.printf("  runs (s): %s%n", Arrays.toString(rounded));
     System.out.printf(
