@@ -64,6 +64,9 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
   /** What to output when nothing is published for the key; null: fail. */
   abstract @Nullable PCollectionView<RouterArtifact> fallback();
 
+  /** True: output no element when nothing is published for the key (and no fallback is given). */
+  abstract boolean emptyWhenUnpublished();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -79,6 +82,8 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
     abstract Builder setVersion(int version);
 
     abstract Builder setFallback(@Nullable PCollectionView<RouterArtifact> fallback);
+
+    abstract Builder setEmptyWhenUnpublished(boolean empty);
 
     abstract ResolveRouter build();
   }
@@ -97,6 +102,7 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
         .setSampler("ddim")
         .setSteps(TrainRouter.DEFAULT_SAMPLING_STEPS)
         .setVersion(0)
+        .setEmptyWhenUnpublished(false)
         .build();
   }
 
@@ -135,7 +141,9 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
   /** A fixed version instead of the latest (to reproduce a run, or to try a rollback target). */
   public ResolveRouter withVersion(int version) {
     if (version < 1) throw new IllegalArgumentException("ResolveRouter.withVersion: versions start at 1, got " + version);
-    if (fallback() != null) throw new IllegalArgumentException("ResolveRouter.withVersion: a pinned version has no fallback");
+    if (fallback() != null || emptyWhenUnpublished()) {
+      throw new IllegalArgumentException("ResolveRouter.withVersion: a pinned version has no fallback");
+    }
     return toBuilder().setVersion(version).build();
   }
 
@@ -146,7 +154,16 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
   public ResolveRouter orElse(PCollectionView<RouterArtifact> fallback) {
     if (fallback == null) throw new IllegalArgumentException("ResolveRouter.orElse: the fallback side input is null");
     if (version() != 0) throw new IllegalArgumentException("ResolveRouter.orElse: a pinned version has no fallback");
-    return toBuilder().setFallback(fallback).build();
+    return toBuilder().setFallback(fallback).setEmptyWhenUnpublished(false).build();
+  }
+
+  /**
+   * When nothing is published for the key yet, outputs no element instead of failing: for a consumer to whom "none
+   * yet" means something, such as {@link TrainRouter#withInitialRouter}, which then starts from its seed's routers.
+   */
+  public ResolveRouter orElseNothing() {
+    if (version() != 0) throw new IllegalArgumentException("ResolveRouter.orElseNothing: a pinned version has no fallback");
+    return toBuilder().setFallback(null).setEmptyWhenUnpublished(true).build();
   }
 
   /** The registry version a router was resolved from (3 for {@code v3}), or 0 for a router that did not come from one. */
@@ -168,8 +185,9 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
     return input
         .apply("Registry", Create.of(registry()))
         .apply("ReadRouter", fallback() == null
-            ? ParDo.of(new ResolveFn(model(), sampler(), steps(), version(), null)).withSideInputs(model())
-            : ParDo.of(new ResolveFn(model(), sampler(), steps(), version(), fallback()))
+            ? ParDo.of(new ResolveFn(model(), sampler(), steps(), version(), null, emptyWhenUnpublished()))
+                .withSideInputs(model())
+            : ParDo.of(new ResolveFn(model(), sampler(), steps(), version(), fallback(), false))
                 .withSideInputs(model(), fallback()))
         .setCoder(RouterArtifactCoder.of());
   }
@@ -182,7 +200,9 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
         .add(DisplayData.item("sampler", sampler()).withLabel("Sampler"))
         .add(DisplayData.item("steps", steps()).withLabel("Sampling steps"))
         .add(DisplayData.item("version", version() == 0 ? "latest" : "v" + version()).withLabel("Version"))
-        .add(DisplayData.item("fallback", fallback() != null).withLabel("Fall back when nothing is published"));
+        .add(DisplayData.item("fallback", fallback() != null).withLabel("Fall back when nothing is published"))
+        .add(DisplayData.item("emptyWhenUnpublished", emptyWhenUnpublished())
+            .withLabel("No router when nothing is published"));
   }
 
   static final class ResolveFn extends DoFn<String, RouterArtifact> {
@@ -192,14 +212,16 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
     private final int steps;
     private final int version;
     private final @Nullable PCollectionView<RouterArtifact> fallback;
+    private final boolean emptyWhenUnpublished;
 
     ResolveFn(PCollectionView<ModelRef> model, String sampler, int steps, int version,
-        @Nullable PCollectionView<RouterArtifact> fallback) {
+        @Nullable PCollectionView<RouterArtifact> fallback, boolean emptyWhenUnpublished) {
       this.model = model;
       this.sampler = sampler;
       this.steps = steps;
       this.version = version;
       this.fallback = fallback;
+      this.emptyWhenUnpublished = emptyWhenUnpublished;
     }
 
     @ProcessElement
@@ -219,6 +241,10 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
         if (latest.isEmpty() && fallback != null) {
           LOG.info("ResolveRouter: nothing published in {} for {} yet; using the fallback router", registry.root(), key);
           c.output(c.sideInput(fallback));
+          return;
+        }
+        if (latest.isEmpty() && emptyWhenUnpublished) {
+          LOG.info("ResolveRouter: nothing published in {} for {} yet; no router", registry.root(), key);
           return;
         }
         published = latest.orElseThrow(() -> new IllegalStateException(

@@ -101,10 +101,25 @@ import org.l2cbeam.core.runtime.ComputeDevice;
  * backward on a batch), hours on a CPU for the bundled model. A quick try: {@code withIterations(2)}, or {@link
  * #withCacheSteps}.
  *
+ * <h2>Warm start</h2>
+ * {@link #withInitialRouter} starts every trained router from an earlier router's logits instead of the seed's random
+ * draws, so a scheduled retraining continues from the router in use rather than from scratch:
+ *
+ * <pre>{@code
+ * examples.apply(TrainRouter.using(model).withSteps(20).withIterations(40)
+ *     .withInitialRouter("registry+gs://my-bucket/l2c/routers"));   // the latest router for this model and steps
+ * }</pre>
+ *
+ * Only the logits carry over (the optimiser starts afresh), and every row of the start router that is not trained
+ * ({@link #withCacheSteps}) is kept as it was. The start router must be for the same weights, sampler and step count;
+ * another one fails naming both. The trained router's provenance records it ({@code training.warmStart}: where it came
+ * from, its registry version, its sha256), and the registry's manifest repeats it. A registry with nothing published
+ * for the model yet gives a cold start, byte for byte the router trained without a warm start.
+ *
  * <h2>Resume</h2>
  * Each cache step checkpoints to {@link #withTempLocation} (else the pipeline's local {@code --tempLocation}, else
  * {@code java.io.tmpdir/l2c-USER}, one per user and owner-only) every {@link #withCheckpointEvery} iterations and at
- * the end, under a directory named by a hash of the model, the data and the settings. A retried bundle, or a later
+ * the end, under a directory named by a hash of the model, the data, the settings and the warm start's logits. A retried bundle, or a later
  * run of the same training with as many or more iterations (a notebook's re-run, the same pipeline run again),
  * resumes from there instead of training again, and ends bit-identical to an uninterrupted run. Point {@link
  * #withTempLocation} at an empty directory to train from scratch.
@@ -169,6 +184,12 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
 
   abstract @Nullable ComputeDevice device();
 
+  /** The warm start as a router file or a {@code registry+} location; null: none, or {@link #initialRouterView}. */
+  abstract @Nullable String initialRouterLocation();
+
+  /** The warm start as a side input; null: none, or {@link #initialRouterLocation}. */
+  abstract @Nullable PCollectionView<RouterArtifact> initialRouterView();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -200,6 +221,10 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     abstract Builder setFamily(@Nullable ModelFamily family);
 
     abstract Builder setDevice(@Nullable ComputeDevice device);
+
+    abstract Builder setInitialRouterLocation(@Nullable String location);
+
+    abstract Builder setInitialRouterView(@Nullable PCollectionView<RouterArtifact> view);
 
     abstract TrainRouter build();
   }
@@ -352,6 +377,27 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     return toBuilder().setFamily(family).build();
   }
 
+  /**
+   * Warm start from a router: a router JSON file (local or remote), {@code registry+LOCATION} (the latest router a
+   * {@link org.l2cbeam.registry.RouterRegistry} publishes for this model, sampler and step count, resolved when the
+   * pipeline runs; none published yet: a cold start) or {@code registry+LOCATION#vN} (that version, which must exist).
+   * Every trained router starts from its logits instead of the seed's; see "Warm start" above. A file is read when the
+   * pipeline is built.
+   */
+  public TrainRouter withInitialRouter(String location) {
+    checkArgument(location != null && !location.isBlank(), "TrainRouter.withInitialRouter: the router location is empty");
+    if (ResolveRouter.isRegistryLocation(location)) {
+      ResolveRouter.fromLocation(WarmStart.OPTION, location, model()); // checks the form now
+    }
+    return toBuilder().setInitialRouterLocation(location).setInitialRouterView(null).build();
+  }
+
+  /** Warm start from the router of a singleton side input (for example {@link ResolveRouter}'s); see above. */
+  public TrainRouter withInitialRouter(PCollectionView<RouterArtifact> router) {
+    checkArgument(router != null, "TrainRouter.withInitialRouter: the router side input is null");
+    return toBuilder().setInitialRouterView(router).setInitialRouterLocation(null).build();
+  }
+
   /** A description of the data recorded in the artifact's provenance (e.g. the directory it was read from). */
   public TrainRouter withDataSource(String source) {
     checkArgument(source != null && !source.isBlank(),
@@ -418,6 +464,12 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     settingsFor(ModelFamily.DIT, TrainingSettings.RANDOM_CACHE_STEP); // λ, lr and batch are checked alike for both
     PCollectionView<Iterable<TrainingExample>> data =
         examples.apply("ExamplesView", View.asIterable());
+    @Nullable PCollectionView<Iterable<RouterArtifact>> start =
+        initialRouterLocation() == null && initialRouterView() == null
+            ? null
+            : WarmStart.sideInput(examples.getPipeline(), this);
+    List<PCollectionView<?>> trainerInputs = new ArrayList<>(List.of(model(), data));
+    if (start != null) trainerInputs.add(start);
     PCollection<CacheStepRouter> perStep =
         examples.getPipeline()
             .apply("Start", Create.of(0).withCoder(VarIntCoder.of()))
@@ -428,7 +480,7 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
             .apply("SpreadCacheSteps", Reshuffle.viaRandomKey())
             .apply(
                 "TrainPerCacheStep",
-                ParDo.of(new TrainCacheStepFn(this, data)).withSideInputs(model(), data))
+                ParDo.of(new TrainCacheStepFn(this, data, start)).withSideInputs(trainerInputs))
             .setCoder(CacheStepRouterCoder.of());
     return perStep
         .apply("OneRouter", WithKeys.<String, CacheStepRouter>of("router").withKeyType(TypeDescriptors.strings()))
@@ -478,6 +530,9 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
                 .withLabel("Cache steps trained"))
         .addIfNotNull(DisplayData.item("theta", theta()).withLabel("Threshold θ stored in the artifact"))
         .addIfNotNull(DisplayData.item("family", family() == null ? null : family().id()).withLabel("Model family"))
+        .addIfNotNull(DisplayData.item("initialRouter",
+                initialRouterView() != null ? "(side input)" : initialRouterLocation())
+            .withLabel("Warm start from"))
         .add(DisplayData.item("dataSource", dataSource()).withLabel("Training data"));
   }
 
@@ -489,11 +544,14 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
 
     private final TrainRouter spec;
     private final PCollectionView<Iterable<TrainingExample>> data;
+    private final @Nullable PCollectionView<Iterable<RouterArtifact>> initialRouter;
     private final TrainingCheckpoints checkpoints;
 
-    TrainCacheStepFn(TrainRouter spec, PCollectionView<Iterable<TrainingExample>> data) {
+    TrainCacheStepFn(TrainRouter spec, PCollectionView<Iterable<TrainingExample>> data,
+        @Nullable PCollectionView<Iterable<RouterArtifact>> initialRouter) {
       this.spec = spec;
       this.data = data;
+      this.initialRouter = initialRouter;
       this.checkpoints = new TrainingCheckpoints(spec.tempLocation());
     }
 
@@ -506,16 +564,25 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
       InMemoryExamples set = CanonicalTrainingSet.of(c.sideInput(data), "TrainRouter input (" + spec.dataSource() + ")");
       checkFits(set, ref);
       TrainingSettings settings = spec.settingsFor(family, k);
+      RouterArtifact initial = initialRouter == null ? null : WarmStart.only(c.sideInput(initialRouter));
+      if (initial != null) WarmStart.checkFits(initial, ref, family, spec.samplingSteps());
       Path checkpoint =
           checkpoints.file(
               c.getPipelineOptions().getTempLocation(), ref.fingerprint(), set.fingerprint(),
-              spec.settingsFor(family, TrainingSettings.RANDOM_CACHE_STEP), k);
+              spec.settingsFor(family, TrainingSettings.RANDOM_CACHE_STEP), initial == null ? null
+                  : WarmStart.startPoint(initial), k);
       boolean resume = prepareCheckpoint(checkpoint, spec.iterations());
 
       DiffusionTransformer model = SharedModels.model(ref, ComputeDevice.resolveOrDefault(spec.device()));
       // U-ViT: the cache step's time rounded to an integer for teacher and student, as the original trains.
-      RouterTraining training =
+      RouterTraining cold =
           RouterTraining.of(model, ref.fingerprint(), settings, UViTRouterObjective.TimeInput.INTEGER);
+      RouterTraining training;
+      try {
+        training = initial == null ? cold : cold.startingFrom(initial.scores().logits());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(WarmStart.OPTION + ": " + e.getMessage() + " (model " + ref.uri() + ")", e);
+      }
       String prefix = "cacheStep" + k + ".";
       Counter stepIterations = Metrics.counter(TrainRouter.class, prefix + "iterations");
       org.apache.beam.sdk.metrics.Gauge loss = Metrics.gauge(TrainRouter.class, prefix + "lossE9");
@@ -533,15 +600,18 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
           };
       long before = resume ? RouterCheckpoint.read(checkpoint).state().iteration() : 0;
       reported[0] = before;
-      LOG.info("TrainRouter: training cache step {}: iterations {}..{} of {} on {} examples (checkpoint {})", k,
-          before + 1, spec.iterations(), spec.iterations(), set.size(), checkpoint);
+      LOG.info("TrainRouter: training cache step {}: iterations {}..{} of {} on {} examples from {} (checkpoint {})", k,
+          before + 1, spec.iterations(), spec.iterations(), set.size(),
+          initial == null ? "the seed's routers" : "router " + WarmStart.provenance(initial).get("router"), checkpoint);
       RouterTrainingState state =
           ModelCallGate.run(
               1,
               () ->
                   training.train(
                       set, spec.iterations(), checkpoint, spec.checkpointEvery(), resume, progress, REPORT_EVERY));
-      c.output(new CacheStepRouter(k, state.logits(), training.provenance(state, set.fingerprint()), set.fingerprint()));
+      Map<String, Object> provenance = training.provenance(state, set.fingerprint());
+      if (initial != null) provenance.put(WarmStart.PROVENANCE_KEY, WarmStart.provenance(initial));
+      c.output(new CacheStepRouter(k, state.logits(), provenance, set.fingerprint()));
       cacheStepMillis.update((System.nanoTime() - start) / 1_000_000);
       LOG.info("TrainRouter: cache step {} trained to iteration {} in {} s", k, state.iteration(),
           Logs.seconds(start));

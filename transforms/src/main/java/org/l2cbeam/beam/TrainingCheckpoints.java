@@ -13,7 +13,7 @@ import org.l2cbeam.core.router.train.TrainingSettings;
  * <p>BASE is {@link TrainRouter#withTempLocation}, else the pipeline's {@code --tempLocation} when it is a local
  * directory, else {@code java.io.tmpdir/l2c-USER} (one per user, created readable by its owner only, so that users
  * sharing a machine never resume, or overwrite, each other's training). RUN is a hash of everything that defines the run except its length (model
- * and data fingerprints, the settings without the cache step): a checkpoint found there was made by the same problem,
+ * and data fingerprints, the settings without the cache step, the warm start's logits if there is one): a checkpoint found there was made by the same problem,
  * and the core refuses to resume anything else ({@code RouterCheckpoint.checkResumable}). Checkpoints are
  * memory-mapped safetensors files, hence local directories only.
  */
@@ -69,15 +69,20 @@ final class TrainingCheckpoints implements Serializable {
     return dir;
   }
 
-  /** The checkpoint file of cache step {@code k} of the run identified by the fingerprints and settings. */
+  /**
+   * The checkpoint file of cache step {@code k} of the run identified by the fingerprints, settings and start point
+   * (null: the seed's routers, whose runs keep the directories they had before warm starts existed).
+   */
   Path file(
       @Nullable String pipelineTempLocation,
       String modelFingerprint,
       String dataFingerprint,
       TrainingSettings runSettings,
+      @Nullable String startPoint,
       int cacheStep) {
-    String run =
-        ModelFiles.sha256(modelFingerprint + "|" + dataFingerprint + "|" + runSettings.toJson()).substring(0, 20);
+    String identity = modelFingerprint + "|" + dataFingerprint + "|" + runSettings.toJson()
+        + (startPoint == null ? "" : "|warm-start " + startPoint);
+    String run = ModelFiles.sha256(identity).substring(0, 20);
     return base(pipelineTempLocation).resolve(DIRECTORY).resolve(run).resolve("cache-step-" + cacheStep + ".train.safetensors");
   }
 

@@ -2,8 +2,11 @@ package org.l2cbeam.beam;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
@@ -13,8 +16,10 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.UnaryOperator;
@@ -42,11 +47,13 @@ import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiTConfig;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
+import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.router.train.InMemoryExamples;
 import org.l2cbeam.core.router.train.RouterTraining;
 import org.l2cbeam.core.router.train.RouterTrainingState;
 import org.l2cbeam.core.router.train.TrainingRandom;
 import org.l2cbeam.core.runtime.Torch;
+import org.l2cbeam.registry.RouterRegistry;
 
 /**
  * TrainRouter on DirectRunner with the small DiT of the test vectors (4x8x8 inputs, 4 heads, 10 classes): the result
@@ -211,6 +218,82 @@ public class TrainRouterTest {
     assertTrue(gauge(r, "cacheStep4.itPerSecE3") > 0);
     RouterArtifact a = only("metrics");
     assertArrayEquals(new long[] {0, 0, 4, 0, 4, 0, 0, 0}, toLongs(a.provenance().training.get("routerSteps")));
+  }
+
+  /** A router for the test DiT at {@code steps} whose logits are nothing like the seed's normal draws. */
+  private static RouterArtifact startRouter(String modelFingerprint, int steps) {
+    float[][] logits = new float[steps][];
+    for (int k = 0; k < steps; k++) {
+      logits[k] = new float[dit.config().depth * 2];
+      for (int u = 0; u < logits[k].length; u++) logits[k][u] = 2.5f - 0.25f * u + 0.125f * k;
+    }
+    return new RouterArtifact(modelFingerprint, new RouterScores(ModelFamily.DIT, logits), "ddim", 0.1,
+        new RouterArtifact.Provenance("warm-start test", null, null, "TrainRouterTest", Map.of()));
+  }
+
+  @Test
+  public void aWarmStartBeginsFromTheGivenRouterAndTheArtifactRecordsIt() throws Exception {
+    RouterArtifact start = startRouter(fingerprint, SAMPLING_STEPS);
+    Path file = TMP.newFolder().toPath().resolve("start.json");
+    start.write(file);
+    // Both runs share one checkpoint directory: the warm run must not resume the cold run's checkpoint.
+    Path temp = newTemp();
+    train("cold2", examples, t -> configured(tSpec(t), 2, temp).withCacheSteps(2));
+    train("warm2", examples, t -> configured(tSpec(t), 2, temp).withCacheSteps(2).withInitialRouter(file.toString()));
+    RouterArtifact cold = only("cold2");
+    RouterArtifact warm = only("warm2");
+
+    float[][] begin = start.scores().logits();
+    float[][] got = warm.scores().logits();
+    for (int r = 0; r < SAMPLING_STEPS; r++) {
+      if (r != 2) assertArrayEquals("untrained row " + r + " is the start router's", bits(begin[r]), bits(got[r]));
+    }
+    // Row 2 is core training from the start router's logits, and not where the cold run went.
+    InMemoryExamples set = CanonicalTrainingSet.of(examples, "core");
+    RouterTraining core = new RouterTraining(dit, fingerprint,
+        configured(dummyView(), 2, temp).settingsFor(ModelFamily.DIT, 2)).startingFrom(begin);
+    RouterTrainingState expected = ModelCallGate.run(1, () -> core.train(set, 2, null, 0, false, null, 0));
+    assertArrayEquals(bits(expected.logits()[2]), bits(got[2]));
+    assertThat(Arrays.toString(got[2]), not(equalTo(Arrays.toString(cold.scores().logits()[2]))));
+    assertThat(Arrays.toString(got[2]), not(equalTo(Arrays.toString(begin[2]))));
+
+    Map<?, ?> recorded = (Map<?, ?>) warm.provenance().training.get("warmStart");
+    assertEquals(file.toString(), recorded.get("router"));
+    assertEquals(null, recorded.get("version"));
+    assertEquals(RouterRegistry.routerSha256(start), recorded.get("routerSha256"));
+    assertTrue(warm.toJson().contains("\"warmStart\""));
+    assertFalse("a cold start records no warm start", cold.provenance().training.containsKey("warmStart"));
+  }
+
+  @Test
+  public void aWarmStartFromAnotherModelOrStepCountFailsNamingBoth() throws Exception {
+    Path file = TMP.newFolder().toPath().resolve("four-steps.json");
+    startRouter(fingerprint, 4).write(file);
+    PCollectionView<ModelRef> m = dummyView();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Pipeline.create().apply(Create.of(examples).withCoder(TrainingExampleCoder.of()))
+            .apply(TrainRouter.using(m).withSamplingSteps(SAMPLING_STEPS).withIterations(1)
+                .withInitialRouter(file.toString())));
+    assertThat(e.getMessage(), containsString("withInitialRouter: router " + file + " was trained for ddim-4"));
+    assertThat(e.getMessage(), containsString("8 sampling steps"));
+    assertMessage("registry+LOCATION", () -> TrainRouter.using(m).withInitialRouter("registry+"));
+
+    // Another model's router, as a side input: known only when the pipeline runs.
+    String otherModel = "ab".repeat(32);
+    Pipeline p = pipeline();
+    PCollectionView<ModelRef> model = p.apply(LoadModel.from(modelPath).withNumHeads(4)).apply(View.asSingleton());
+    PCollectionView<RouterArtifact> other =
+        p.apply("Other", Create.of(startRouter(otherModel, SAMPLING_STEPS)).withCoder(RouterArtifactCoder.of()))
+            .apply(View.asSingleton());
+    p.apply(Create.of(examples).withCoder(TrainingExampleCoder.of()))
+        .apply(TrainRouter.using(model).withSamplingSteps(SAMPLING_STEPS).withIterations(1).withBatch(2)
+            .withTempLocation(newTemp().toString()).withInitialRouter(other));
+    Throwable failure = assertThrows(Throwable.class, () -> p.run().waitUntilFinish());
+    StringBuilder all = new StringBuilder();
+    for (Throwable c = failure; c != null; c = c.getCause()) all.append(c.getMessage()).append('\n');
+    assertThat(all.toString(), containsString("TrainRouter.withInitialRouter: router (side input) was trained for"
+        + " model sha256 " + otherModel + ", ddim-8, but this training is for model " + modelPath + " (sha256 "
+        + fingerprint + "), ddim-8"));
   }
 
   @Test

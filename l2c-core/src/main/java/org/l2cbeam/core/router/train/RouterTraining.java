@@ -40,6 +40,8 @@ public final class RouterTraining {
   private final String modelFingerprint;
   private final TrainingSettings settings;
   private final RouterTrainer trainer;
+  /** Null: routers drawn from the seed; else the logits a warm-started run begins from ({@link #startingFrom}). */
+  private final float[][] initialLogits;
 
   public RouterTraining(DiT model, String modelFingerprint, TrainingSettings settings) {
     this(
@@ -56,6 +58,44 @@ public final class RouterTraining {
     this.modelFingerprint = modelFingerprint;
     this.settings = settings;
     this.trainer = new RouterTrainer(objective, settings);
+    this.initialLogits = null;
+  }
+
+  private RouterTraining(RouterTraining cold, float[][] initialLogits) {
+    this.inputShape = cold.inputShape;
+    this.numClasses = cold.numClasses;
+    this.units = cold.units;
+    this.modelFingerprint = cold.modelFingerprint;
+    this.settings = cold.settings;
+    this.trainer = cold.trainer;
+    this.initialLogits = initialLogits;
+  }
+
+  /**
+   * The same training, warm-started: a fresh run begins from {@code logits} (a router trained earlier for this model
+   * and sampler, one row per sampling step) instead of routers drawn from the seed. Only the logits carry over; the
+   * optimiser starts afresh, as a new run of the original would after loading a router. A resumed run continues its
+   * checkpoint whatever this says, so the caller must keep warm and cold runs' checkpoints apart.
+   */
+  public RouterTraining startingFrom(float[][] logits) {
+    if (logits.length != settings.samplingSteps()) {
+      throw new IllegalArgumentException("warm start: the initial router has " + logits.length + " rows, but training"
+          + " for " + settings.samplingSteps() + " sampling steps needs " + settings.samplingSteps());
+    }
+    float[][] copy = new float[logits.length][];
+    for (int k = 0; k < logits.length; k++) {
+      if (logits[k].length != units) {
+        throw new IllegalArgumentException("warm start: row " + k + " of the initial router has " + logits[k].length
+            + " units, but the model has " + units);
+      }
+      for (float v : logits[k]) {
+        if (!Float.isFinite(v)) {
+          throw new IllegalArgumentException("warm start: row " + k + " of the initial router holds " + v);
+        }
+      }
+      copy[k] = logits[k].clone();
+    }
+    return new RouterTraining(this, copy);
   }
 
   /**
@@ -100,9 +140,14 @@ public final class RouterTraining {
     return trainer;
   }
 
-  /** A fresh state: all N routers drawn from N(0,1) with the run's seed. */
+  /**
+   * A fresh state: the warm start's logits ({@link #startingFrom}), else all N routers drawn from N(0,1) with the run's
+   * seed.
+   */
   public RouterTrainingState initialState() {
-    return RouterTrainingState.initial(settings, units);
+    return initialLogits != null
+        ? RouterTrainingState.withLogits(settings, initialLogits)
+        : RouterTrainingState.initial(settings, units);
   }
 
   /**
