@@ -6,12 +6,13 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import org.l2cbeam.core.router.RouterArtifact;
 
 /**
  * What the registry records about one router version, in {@code v<N>/manifest.json} beside {@code v<N>/router.json}.
- * It is written after the router and only if the router was written completely, so a version without a manifest is an
+ * {@code warmStart} is null for a router trained from the seed's routers. It is written after the router and only if the router was written completely, so a version without a manifest is an
  * interrupted publish and is never resolved. The router's sha256 ties the two together: a reader checks it before
  * trusting the router.
  *
@@ -29,6 +30,7 @@ import org.l2cbeam.core.router.RouterArtifact;
  *   "hyperParameters": {"lambda": 5.0E-6, "lr": 0.05, "batch": 16, "seed": 0, "iterations": 40, "theta": 0.1},
  *   "metrics": {"fid": 21.73, "macsRemoved": 0.25},
  *   "parentVersion": 2,
+ *   "warmStart": {"version": 2, "routerSha256": "9af6…", "router": "gs://…/v2/router.json"},
  *   "created": "2026-12-02T10:15:30Z",
  *   "tool": "l2c-beam 0.1.0-SNAPSHOT"
  * }
@@ -48,12 +50,13 @@ public final class VersionManifest {
   private final Map<String, Object> hyperParameters;
   private final Map<String, Object> metrics;
   private final int parentVersion;
+  private final WarmStartOrigin warmStart;
   private final String created;
   private final String tool;
 
   private VersionManifest(int version, RouterKey key, String routerSha256, long routerBytes,
       String trainingDataFingerprint, Map<String, Object> hyperParameters, Map<String, Object> metrics,
-      int parentVersion, String created, String tool) {
+      int parentVersion, WarmStartOrigin warmStart, String created, String tool) {
     this.version = version;
     this.key = key;
     this.routerSha256 = routerSha256;
@@ -62,6 +65,7 @@ public final class VersionManifest {
     this.hyperParameters = Collections.unmodifiableMap(new LinkedHashMap<>(hyperParameters));
     this.metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
     this.parentVersion = parentVersion;
+    this.warmStart = warmStart;
     this.created = created;
     this.tool = tool;
   }
@@ -79,7 +83,7 @@ public final class VersionManifest {
     Object data = training.get("dataFingerprint");
     return new VersionManifest(version, RouterKey.of(router), routerSha256, routerBytes,
         data == null ? null : data.toString(), hyper, new LinkedHashMap<>(metrics), parentVersion,
-        created.toString(), tool);
+        WarmStartOrigin.fromTraining(training), created.toString(), tool);
   }
 
   private static Map<String, String> hyperParameterNames() {
@@ -137,6 +141,14 @@ public final class VersionManifest {
     return parentVersion;
   }
 
+  /**
+   * The router this version's training began from, if it was warm-started (usually the parent version, but not
+   * necessarily: the latest may have moved during training); empty for a router trained from the seed's routers.
+   */
+  public Optional<WarmStartOrigin> warmStart() {
+    return Optional.ofNullable(warmStart);
+  }
+
   /** ISO-8601 time the version was written. */
   public String created() {
     return created;
@@ -161,6 +173,7 @@ public final class VersionManifest {
     m.put("hyperParameters", hyperParameters);
     m.put("metrics", metrics);
     m.put("parentVersion", parentVersion == 0 ? null : parentVersion);
+    m.put("warmStart", warmStart == null ? null : warmStart.toMap());
     m.put("created", created);
     m.put("tool", tool);
     return RegistryJson.bytes(m);
@@ -197,6 +210,7 @@ public final class VersionManifest {
     return new VersionManifest(version, key, sha, json.longInteger("routerBytes"),
         json.isNull("trainingDataFingerprint") ? null : json.string("trainingDataFingerprint"),
         toMap(json.objectOrEmpty("hyperParameters")), toMap(json.objectOrEmpty("metrics")), parent,
+        json.isNull("warmStart") ? null : WarmStartOrigin.parse(json.child("warmStart", json.get("warmStart"))),
         json.string("created"), json.string("tool"));
   }
 

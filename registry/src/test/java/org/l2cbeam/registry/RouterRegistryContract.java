@@ -137,6 +137,25 @@ public abstract class RouterRegistryContract {
   }
 
   @Test
+  public void manifestSaysWhetherAndFromWhichVersionTheCandidateWasWarmStarted() {
+    registry.publish(a(1), RouterRegistry.NONE);
+    PublishedRouter v1 = registry.get(keyA(), 1);
+    // What TrainRouter.withInitialRouter records when it starts from the registry's v1 (as its JSON reads back).
+    RouterArtifact continued = a(2).withTraining(Map.of(WarmStartOrigin.PROVENANCE_KEY,
+        Map.of("router", v1.location(), "version", 1.0, "routerSha256", v1.manifest().routerSha256())));
+    registry.publish(continued, 1);
+
+    assertTrue("v1 was trained from the seed", registry.get(keyA(), 1).manifest().warmStart().isEmpty());
+    assertThat(new String(store.read(keyA().versionObject(1, "manifest.json")).get().bytes(), StandardCharsets.UTF_8),
+        containsString("\"warmStart\": null"));
+    WarmStartOrigin origin = registry.get(keyA(), 2).manifest().warmStart().orElseThrow();
+    assertEquals(1, origin.version());
+    assertEquals(v1.manifest().routerSha256(), origin.routerSha256());
+    assertEquals(v1.location(), origin.router());
+    assertEquals(1, registry.get(keyA(), 2).manifest().parentVersion());
+  }
+
+  @Test
   public void staleExpectationStoresTheCandidateButLeavesLatest() {
     registry.publish(a(1), RouterRegistry.NONE);
     registry.publish(a(2), 1);

@@ -4,7 +4,6 @@ import static org.l2cbeam.beam.ArgumentChecks.checkArgument;
 
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -18,6 +17,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.registry.RouterRegistry;
+import org.l2cbeam.registry.WarmStartOrigin;
 
 /**
  * The router a warm-started {@link TrainRouter} begins from ({@link TrainRouter#withInitialRouter}): how it reaches the
@@ -30,7 +30,7 @@ import org.l2cbeam.registry.RouterRegistry;
  */
 final class WarmStart {
   /** The key of the trained router's {@code provenance.training} that names its start point; absent: the seed's. */
-  static final String PROVENANCE_KEY = "warmStart";
+  static final String PROVENANCE_KEY = WarmStartOrigin.PROVENANCE_KEY;
   static final String OPTION = "TrainRouter.withInitialRouter";
 
   private WarmStart() {}
@@ -99,12 +99,7 @@ final class WarmStart {
    * (null when it did not come from a registry) and the sha256 of its JSON, which the registry's manifest repeats.
    */
   static Map<String, Object> provenance(RouterArtifact router) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("router", source(router));
-    int version = ResolveRouter.registryVersion(router);
-    m.put("version", version == 0 ? null : version);
-    m.put("routerSha256", sha256(router));
-    return m;
+    return new WarmStartOrigin(source(router), ResolveRouter.registryVersion(router), sha256(router)).toMap();
   }
 
   /**
