@@ -14,7 +14,7 @@ public record WarmStartOrigin(String router, int version, String routerSha256) {
   public static final String PROVENANCE_KEY = "warmStart";
 
   /** The warm start a router's training provenance records, or null for a router trained from the seed. */
-  static WarmStartOrigin fromTraining(Map<String, Object> training) {
+  public static WarmStartOrigin fromTraining(Map<String, Object> training) {
     Object recorded = training == null ? null : training.get(PROVENANCE_KEY);
     if (!(recorded instanceof Map<?, ?> m)) return null;
     Object version = m.get("version");

@@ -160,6 +160,8 @@ public class FlexTemplateMetadataTest {
       {"retrain", "registry", "registry+gs://b/routers"},
       {"retrain", "probeMacsRemoved", "1.0"},
       {"retrain", "data", "gs://b/fashion-mnist"},
+      {"retrain", "warmStart", "yes"},
+      {"retrain", "vae", "builtin:sd-vae"},
       {"sample", "sampler", "euler"},
       {"benchmark", "extractor", "clip"},
       {"benchmark", "macsRemoved", "0.25,1.5"},
@@ -180,6 +182,8 @@ public class FlexTemplateMetadataTest {
       {"sample", "router", "registry+gs://b/l2c/routers#v3"},
       {"retrain", "registry", "gs://b"},
       {"retrain", "tolerance", "-0.5"},
+      {"retrain", "warmStart", "true"},
+      {"retrain", "vae", "gs://b/sd-vae-ft-ema.safetensors"},
     };
     for (String[] a : accepted) {
       for (Pattern p : regexes(a[0]).get(a[1])) {

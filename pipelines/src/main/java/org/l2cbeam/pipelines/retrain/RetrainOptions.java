@@ -73,6 +73,19 @@ public interface RetrainOptions extends RouterTrainingOptions {
 
   void setWeights(String weights);
 
+  @Description("Start training from the registry's latest router for this model and sampling steps instead of from the"
+      + " seed's routers (nothing published yet: from the seed); the published manifest records the version")
+  @Default.Boolean(false)
+  boolean getWarmStart();
+
+  void setWarmStart(boolean warmStart);
+
+  @Description("Stable-Diffusion VAE that decodes a latent model's probe samples to images for FID (required for"
+      + " latent models such as DiT-XL/2 and U-ViT-H/2)")
+  String getVae();
+
+  void setVae(String vae);
+
   @Description("Training examples read from --data (0 = all)")
   @Default.Integer(0)
   int getDataLimit();

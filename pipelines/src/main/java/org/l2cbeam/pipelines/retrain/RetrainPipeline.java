@@ -19,6 +19,8 @@ import org.l2cbeam.beam.ResolveRouter;
 import org.l2cbeam.beam.SampleRequest;
 import org.l2cbeam.beam.SampleRequestCoder;
 import org.l2cbeam.beam.TrainRouter;
+import org.l2cbeam.core.diffusion.SamplingRun;
+import org.l2cbeam.core.model.ModelCheckpoint;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.pipelines.ModelOption;
 import org.l2cbeam.pipelines.PipelineLauncher;
@@ -31,12 +33,13 @@ import org.l2cbeam.pipelines.trainrouter.TrainRouterPipeline;
  *
  * <ol>
  *   <li>{@link ReadTrainingExamples} ({@code --data}) → {@link TrainRouter}: the candidate router (resumable from
- *       {@code --checkpoint-dir}, so a killed run picks up where it stopped);
+ *       {@code --checkpoint-dir}, so a killed run picks up where it stopped; with {@code --warm-start} it starts from
+ *       the registry's latest router instead of the seed's, and the published manifest records that version);
  *   <li>{@link ResolveRouter}: the registry's current latest router for this model and step count (the candidate
  *       itself before the first publish);
  *   <li>the same fixed probe requests sampled with each router at the same MAC budget ({@link CachedSample} with
- *       {@code --probe-macs-removed}: θ is chosen per router to remove that fraction), and each set scored by {@link
- *       ComputeFID};
+ *       {@code --probe-macs-removed}: θ is chosen per router to remove that fraction), decoded by {@code --vae} for a
+ *       latent model, and each set scored by {@link ComputeFID};
  *   <li>the gate: the candidate is published to {@code --registry} only if {@code FID(candidate) <= FID(current) +
  *       --tolerance}, with {@code expectedLatest} = the version it was judged against, so a latest that moved
  *       meanwhile is never overwritten;
@@ -44,7 +47,9 @@ import org.l2cbeam.pipelines.trainrouter.TrainRouterPipeline;
  * </ol>
  *
  * <p>Re-running with the same inputs publishes nothing new: training is deterministic and writes no time into the
- * router, so the candidate's bytes equal the published version's and the registry stores nothing. The decision is
+ * router, so the candidate's bytes equal the published version's and the registry stores nothing. With {@code
+ * --warm-start} a re-run after a publish starts from the new version, so it trains a new candidate: each scheduled run
+ * then continues the one before it, and the gate decides as always. The decision is
  * taken in one element; if a runner retries it, the registry's idempotence makes the retry a no-op.
  */
 public final class RetrainPipeline {
@@ -53,11 +58,15 @@ public final class RetrainPipeline {
   /** Builds the pipeline, rejecting bad options with a message naming the option. */
   public static Pipeline build(RetrainOptions o) {
     checkOptions(o);
+    ModelCheckpoint.Summary local = ModelOption.localSummary(o.getModel());
+    if (local != null) checkAgainstModel(o, local);
     Pipeline p = Pipeline.create(o);
     PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel(), o);
     TrainRouter train = TrainRouterPipeline.configure(TrainRouter.using(model), o);
+    if (local != null) train = train.withFamily(local.family); // family-specific options are checked now
     int steps = o.getSamplingSteps();
     try {
+      if (o.getWarmStart()) train = train.withInitialRouter(ResolveRouter.URI_PREFIX + o.getRegistry());
       ReadTrainingExamples read = ReadTrainingExamples.from(o.getData()).forModel(model);
       if (o.getDataLimit() > 0) read = read.withLimit(o.getDataLimit());
       PCollectionView<RouterArtifact> candidate =
@@ -92,10 +101,12 @@ public final class RetrainPipeline {
     ComputeFID fid = ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor()).withLabel(name)
         .withDevice(WorkerDeviceOptions.requestedDevice(o));
     if (o.getWeights() != null && !o.getWeights().isBlank()) fid = fid.withWeights(o.getWeights());
+    CachedSample sample = CachedSample.using(model).withSteps(o.getSamplingSteps())
+        .withCfgScale(o.getProbeCfgScale()).withRouter(router).withMacsRemoved(o.getProbeMacsRemoved())
+        .withDevice(WorkerDeviceOptions.requestedDevice(o));
+    if (o.getVae() != null && !o.getVae().isBlank()) sample = sample.withVae(o.getVae());
     return probes
-        .apply("Sample" + name, CachedSample.using(model).withSteps(o.getSamplingSteps())
-            .withCfgScale(o.getProbeCfgScale()).withRouter(router).withMacsRemoved(o.getProbeMacsRemoved())
-            .withDevice(WorkerDeviceOptions.requestedDevice(o)))
+        .apply("Sample" + name, sample)
         .apply("Fid" + name, fid)
         .apply(name + "FidView", View.asSingleton());
   }
@@ -127,12 +138,28 @@ public final class RetrainPipeline {
     }
   }
 
+  /**
+   * Before any worker starts, when the model can be read here (local or builtin): the probe labels must be its
+   * classes, and a latent model's probes need a VAE to become images that FID can score.
+   */
+  static void checkAgainstModel(RetrainOptions o, ModelCheckpoint.Summary model) {
+    if (o.getProbeClasses() > model.numClasses) {
+      throw new IllegalArgumentException("--probe-classes: " + o.getProbeClasses() + " classes, but model "
+          + o.getModel() + " has " + model.numClasses);
+    }
+    if (!SamplingRun.isPixelSpace(model.inChannels) && (o.getVae() == null || o.getVae().isBlank())) {
+      throw new IllegalArgumentException("--vae: model " + o.getModel() + " samples " + model.inChannels
+          + "-channel latents; give the Stable-Diffusion VAE that decodes the probe samples to images for FID");
+    }
+  }
+
   /** The command-line option behind a transform setter named in a message, e.g. "--probe-macs-removed: ". */
   private static String optionName(String message) {
     String[][] map = {
       {"withMacsRemoved", "--probe-macs-removed"}, {"withCfgScale", "--probe-cfg-scale"}, {"ComputeFID.against",
           "--reference-stats"}, {"withExtractor", "--extractor"}, {"withWeights", "--weights"},
-      {"ResolveRouter", "--registry"}, {"withLimit", "--data-limit"}
+      {"ResolveRouter", "--registry"}, {"withLimit", "--data-limit"}, {"withVae", "--vae"},
+      {"withInitialRouter", "--warm-start"}
     };
     for (String[] m : map) {
       if (message != null && message.contains(m[0])) return m[1] + ": ";

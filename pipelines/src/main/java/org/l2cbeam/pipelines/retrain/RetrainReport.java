@@ -17,6 +17,7 @@ import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.registry.PublishResult;
 import org.l2cbeam.registry.RouterKey;
 import org.l2cbeam.registry.RouterRegistry;
+import org.l2cbeam.registry.WarmStartOrigin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,11 +46,12 @@ final class RetrainReport {
 
   /** The options the report records, captured at construction (workers do not see pipeline options' types). */
   record Settings(String output, double macsRemoved, double tolerance, int probeCount, int probeClasses, long probeSeed,
-      double cfgScale, String referenceStats, String extractor, String data) implements Serializable {
+      double cfgScale, String referenceStats, String extractor, String vae, String data, boolean warmStart)
+      implements Serializable {
     static Settings of(RetrainOptions o) {
       return new Settings(o.getOutput(), o.getProbeMacsRemoved(), o.getTolerance(), o.getProbeCount(),
           o.getProbeClasses(), o.getProbeSeed(), o.getProbeCfgScale(), o.getReferenceStats(), o.getExtractor(),
-          o.getData());
+          o.getVae() == null || o.getVae().isBlank() ? null : o.getVae(), o.getData(), o.getWarmStart());
     }
   }
 
@@ -181,6 +183,9 @@ final class RetrainReport {
           "macsBudget", settings.macsRemoved()));
       Map<String, Object> candidateSide = side(fc);
       candidateSide.put("routerSha256", RouterRegistry.routerSha256(cand));
+      WarmStartOrigin origin = WarmStartOrigin.fromTraining(cand.provenance().training);
+      candidateSide.put("warmStartRequested", settings.warmStart());
+      candidateSide.put("warmStart", origin == null ? null : origin.toMap());
       r.put("candidate", candidateSide);
       Map<String, Object> cur = side(fl);
       cur.put("version", currentVersion == 0 ? null : currentVersion);
@@ -192,6 +197,7 @@ final class RetrainReport {
       probes.put("cfgScale", settings.cfgScale());
       probes.put("referenceStats", settings.referenceStats());
       probes.put("extractor", settings.extractor());
+      probes.put("vae", settings.vae());
       r.put("probes", probes);
       r.put("trainingData", settings.data());
       return r;
@@ -215,7 +221,14 @@ final class RetrainReport {
     md.append("| | FID | θ | MACs removed | schedule |\n|---|---|---|---|---|\n");
     md.append(row("candidate", fc));
     md.append(row(currentVersion == 0 ? "current (none published)" : "current (v" + currentVersion + ")", fl));
-    md.append("\nRegistry: `").append(report.get("registry")).append("`; version: ")
+    Map<?, ?> candidate = (Map<?, ?>) report.get("candidate");
+    Map<?, ?> warm = (Map<?, ?>) candidate.get("warmStart");
+    md.append("\nCandidate trained from ").append(warm == null
+        ? (Boolean.TRUE.equals(candidate.get("warmStartRequested"))
+            ? "the seed's routers (warm start asked for, nothing published yet)" : "the seed's routers")
+        : (warm.get("version") == null ? warm.get("router") : "v" + warm.get("version")) + " (warm start)")
+        .append(".");
+    md.append(" Registry: `").append(report.get("registry")).append("`; version: ")
         .append(report.get("version") == null ? "none written" : "v" + report.get("version"))
         .append("; latest: ").append(report.get("latest") == null ? "none" : "v" + report.get("latest"))
         .append(".\n");
