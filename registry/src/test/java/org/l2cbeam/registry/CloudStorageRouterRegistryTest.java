@@ -141,6 +141,11 @@ public class CloudStorageRouterRegistryTest extends RouterRegistryContract {
     assertThat(e.getMessage(), startsWith(ROOT));
     assertThat(e.getMessage(), containsString("HTTP 401"));
     assertThat(e.getMessage(), containsString("gcloud auth application-default login"));
+    RegistryException write = assertThrows(RegistryException.class,
+        () -> registry.publish(TestRouters.router(TestRouters.MODEL_A, 1), RouterRegistry.NONE));
+    assertThat(write.getMessage(), containsString("HTTP 401"));
+    gcs.requireAuthorization(false);
+    assertTrue("nothing was published", store.list("").isEmpty());
   }
 
   @Test

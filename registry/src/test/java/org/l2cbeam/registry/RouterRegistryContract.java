@@ -293,6 +293,11 @@ public abstract class RouterRegistryContract {
     assertThat(e.getMessage(), startsWith(store.locate(keyB.versionObject(1, RouterRegistry.MANIFEST))));
     assertThat(e.getMessage(), containsString("written for model sha256 " + TestRouters.MODEL_A));
     assertThat(e.getMessage(), containsString("folder is for model sha256 " + TestRouters.MODEL_B));
+    TreeSet<String> before = new TreeSet<>(store.list(""));
+    RegistryException publish = assertThrows(RegistryException.class,
+        () -> registry.publish(TestRouters.router(TestRouters.MODEL_B, 2), 1));
+    assertThat(publish.getMessage(), containsString("written for model sha256 " + TestRouters.MODEL_A));
+    assertEquals("nothing was published", before, new TreeSet<>(store.list("")));
   }
 
   @Test

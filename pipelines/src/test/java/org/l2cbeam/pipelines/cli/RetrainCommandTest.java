@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -11,8 +12,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.Rule;
 import org.junit.Test;
 import org.l2cbeam.pipelines.PipelineLauncher;
@@ -67,6 +71,21 @@ public class RetrainCommandTest {
     assertEquals(v1.routerSha256(), origin.routerSha256());
     assertEquals(1, v2.parentVersion());
     assertNotEquals(v1.routerSha256(), v2.routerSha256());
+
+    // A corrupt pointer stops the next run before anything is published, naming the object.
+    Path pointer = cli.path("routers").resolve(key.folder()).resolve("latest.json");
+    Files.writeString(pointer, "{\"format\": \"l2c-router-lat");
+    List<String> before;
+    try (Stream<Path> files = Files.walk(cli.path("routers"))) {
+      before = files.map(Path::toString).sorted().collect(Collectors.toList());
+    }
+    String[] fourth = retrain("run4", "--warm-start");
+    assertNotEquals("0", fourth[0]);
+    assertThat(fourth[2], containsString(pointer.toString()));
+    try (Stream<Path> files = Files.walk(cli.path("routers"))) {
+      assertEquals(before, files.map(Path::toString).sorted().collect(Collectors.toList()));
+    }
+    assertFalse("no report of a run that failed", Files.exists(cli.path("run4").resolve("retrain-report.json")));
   }
 
   @Test
