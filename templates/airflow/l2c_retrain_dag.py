@@ -42,6 +42,8 @@ with DAG(
                     "probeMacsRemoved": "0.25",
                     "tolerance": "0.5",
                     "probeCount": "1000",
+                    # Each night continues the published router instead of training from the seed's routers.
+                    "warmStart": "true",
                     # One report per run; the registry's manifests keep every published version's metrics.
                     "output": "gs://{{ var.value.l2c_bucket }}/l2c/retrain/{{ ds_nodash }}",
                 },
