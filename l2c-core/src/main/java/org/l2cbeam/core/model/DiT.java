@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +15,6 @@ import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.UnitMacs;
-import org.l2cbeam.core.runtime.Contiguous;
 import org.l2cbeam.core.runtime.SameDevice;
 
 /**
@@ -30,8 +28,7 @@ import org.l2cbeam.core.runtime.SameDevice;
 public final class DiT implements DiffusionTransformer {
   private final DiTConfig config;
   private final NDManager weights;
-  private final NDArray patchW;
-  private final NDArray patchB;
+  private final PatchEmbedding patches;
   private final NDArray posEmbed;
   private final TimestepEmbedder timestepEmbedder;
   private final LabelEmbedder labelEmbedder;
@@ -50,8 +47,7 @@ public final class DiT implements DiffusionTransformer {
     // packed for the rows of one CFG pair: any batch works, this is the common one
     this.kernels = BranchKernels.resolve(execution.on(weights.getDevice()), 2L * config.gridSize() * config.gridSize());
     try {
-      this.patchW = w.load("x_embedder.proj.weight", weights);
-      this.patchB = w.load("x_embedder.proj.bias", weights);
+      this.patches = new PatchEmbedding(w, "x_embedder.proj.", config.patchSize, config.gridSize(), weights);
       this.posEmbed = w.load("pos_embed", weights);
       this.timestepEmbedder = new TimestepEmbedder(w, weights);
       this.labelEmbedder = new LabelEmbedder(w, weights);
@@ -213,13 +209,12 @@ public final class DiT implements DiffusionTransformer {
     NDManager caller = x.getManager();
     try (NDManager scope = caller.newSubManager()) {
       // Inputs belong to the caller: every first op on them is moved into this call's scope.
-      NDArray h = scoped(scope, Conv2d.conv2d(Contiguous.of(x, scope), patchW, patchB, new Shape(config.patchSize, config.patchSize))
-          .singletonOrThrow());
-      h = h.flatten(2, 3).transpose(0, 2, 1);
+      NDArray h = patches.tokens(x, scope);
       if (probe != null) probe.observe("x_embed", h);
       h = h.add(posEmbed);
 
-      NDArray tFreq = timestepEmbedder.frequencies(scoped(scope, t.toType(DataType.FLOAT32, true)));
+      float[] timesteps = scoped(scope, t.toType(DataType.FLOAT32, true)).toFloatArray();
+      NDArray tFreq = timestepEmbedder.frequencies(timesteps, scope);
       if (probe != null) probe.observe("t_freq", tFreq);
       NDArray tEmb = timestepEmbedder.embed(tFreq);
       if (probe != null) probe.observe("t_emb", tEmb);
@@ -239,7 +234,7 @@ public final class DiT implements DiffusionTransformer {
       NDArray fin = Linear.linear(DiTBlock.modulate(blocks.get(0).norm(h), shift, scale), finalW, finalB)
           .singletonOrThrow();
       if (probe != null) probe.observe("final_layer", fin);
-      NDArray out = unpatchify(fin);
+      NDArray out = patches.unpatchify(fin, config.outChannels());
       out.attach(caller);
       return out;
     }
@@ -269,15 +264,6 @@ public final class DiT implements DiffusionTransformer {
 
   public NDArray forwardWithCfg(NDArray x, NDArray t, NDArray y, Guidance guidance) {
     return forwardWithCfg(x, t, y, guidance, UnitPlan.computeAll(units()), null, null);
-  }
-
-  private NDArray unpatchify(NDArray fin) {
-    long n = fin.getShape().get(0);
-    int g = config.gridSize();
-    int p = config.patchSize;
-    int c = config.outChannels();
-    // (N, h, w, p, q, C) -> (N, C, h, p, w, q), torch.einsum("nhwpqc->nchpwq").
-    return fin.reshape(n, g, g, p, p, c).transpose(0, 5, 1, 3, 2, 4).reshape(n, c, (long) g * p, (long) g * p);
   }
 
   private void checkInputs(NDArray x, NDArray t, NDArray y) {

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import java.util.ArrayDeque;
@@ -17,7 +16,6 @@ import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.UnitMacs;
 import org.l2cbeam.core.runtime.Torch;
-import org.l2cbeam.core.runtime.Contiguous;
 import org.l2cbeam.core.runtime.SameDevice;
 
 /**
@@ -39,21 +37,22 @@ public final class UViT implements DiffusionTransformer {
 
   private final UViTConfig config;
   private final NDManager weights;
-  private final NDArray posEmbed, patchW, patchB, labelTable, normW, normB, decoderW, decoderB;
+  private final NDArray posEmbed, labelTable, normW, normB, decoderW, decoderB;
+  private final PatchEmbedding patches;
   private final List<UViTBlock> blocks = new ArrayList<>();
-  private final float[] timeFrequencies;
+  private final SinusoidalTimeFeatures timeToken;
 
   private final BranchKernels kernels;
 
   private UViT(UViTConfig config, ParameterSource w, ModelExecution execution, Device device) {
     this.config = config;
+    this.timeToken = new SinusoidalTimeFeatures(config.hidden, "U-ViT's hidden size (the width of its time token)");
     this.weights = Torch.newManager(device);
     // packed for the rows of one image's tokens (U-ViT runs CFG as two calls): any batch works
     this.kernels = BranchKernels.resolve(execution.on(device), config.tokens());
     try {
       posEmbed = w.load("pos_embed", weights);
-      patchW = w.load("patch_embed.proj.weight", weights);
-      patchB = w.load("patch_embed.proj.bias", weights);
+      patches = new PatchEmbedding(w, "patch_embed.proj.", config.patchSize, config.gridSize(), weights);
       labelTable = w.load("label_emb.weight", weights);
       normW = w.load("norm.weight", weights);
       normB = w.load("norm.bias", weights);
@@ -64,7 +63,6 @@ public final class UViT implements DiffusionTransformer {
       weights.close();
       throw e;
     }
-    this.timeFrequencies = timeFrequencies(config.hidden);
   }
 
   /** Loads a U-ViT state dict strictly (every key, every shape, nothing extra), with the JVM's default kernels. */
@@ -208,9 +206,7 @@ public final class UViT implements DiffusionTransformer {
     checkInputs(x, modelTime, labels);
     NDManager caller = x.getManager();
     try (NDManager scope = caller.newSubManager()) {
-      NDArray in = x.duplicate();
-      in.attach(scope);
-      NDArray out = forwardInScope(in, modelTime, labels, units, listener, scope);
+      NDArray out = forwardInScope(x, modelTime, labels, units, listener, scope);
       out.attach(caller);
       return out;
     }
@@ -219,14 +215,10 @@ public final class UViT implements DiffusionTransformer {
   private NDArray forwardInScope(
       NDArray x, float[] modelTime, long[] labels, UnitExecutor units, LayerListener listener, NDManager scope) {
     int b = (int) x.getShape().get(0);
-    // patch_embed: Conv2d(kernel = stride = p) -> [B, D, h, w] -> [B, L, D]
-    NDArray patches = Conv2d.conv2d(
-            Contiguous.of(x), patchW, patchB, new Shape(config.patchSize, config.patchSize), new Shape(0, 0), new Shape(1, 1))
-        .singletonOrThrow();
-    patches = patches.reshape(b, config.hidden, -1).swapAxes(1, 2);
-    NDArray time = scope.create(timestepEmbedding(modelTime), new Shape(b, 1, config.hidden));
+    NDArray tokens = patches.tokens(x, scope);
+    NDArray time = timeToken.of(modelTime, scope).reshape(b, 1, config.hidden);
     NDArray label = labelEmbedding(labels, scope).reshape(b, 1, config.hidden);
-    NDArray h = NDArrays.concat(new NDList(label, time, patches), 1).add(posEmbed);
+    NDArray h = NDArrays.concat(new NDList(label, time, tokens), 1).add(posEmbed);
 
     Deque<NDArray> skips = new ArrayDeque<>();
     for (int l = 0; l < config.layers(); l++) {
@@ -237,16 +229,7 @@ public final class UViT implements DiffusionTransformer {
     }
     h = LayerNorm.layerNorm(h, new Shape(config.hidden), normW, normB, 1e-5f).singletonOrThrow();
     h = Linear.linear(h, decoderW, decoderB).singletonOrThrow();
-    NDArray tokens = h.get(":, 2:, :");
-    return unpatchify(tokens, b);
-  }
-
-  /** {@code B (h w) (p1 p2 C) -> B C (h p1) (w p2)}. */
-  private NDArray unpatchify(NDArray tokens, int b) {
-    int g = config.gridSize();
-    int p = config.patchSize;
-    int c = config.inChannels;
-    return tokens.reshape(b, g, g, p, p, c).transpose(0, 5, 1, 3, 2, 4).reshape(b, c, g * p, g * p);
+    return patches.unpatchify(h.get(":, 2:, :"), config.inChannels);
   }
 
   private NDArray labelEmbedding(long[] labels, NDManager scope) {
@@ -259,33 +242,9 @@ public final class UViT implements DiffusionTransformer {
     return NDArrays.stack(rows);
   }
 
-  /**
-   * {@code timestep_embedding(t, D)} as the original computes it in float32: {@code freqs_j = exp(−ln(10000)·j /
-   * (D/2))}, {@code args = t·freqs}, laid out {@code [cos(args), sin(args)]}. No time MLP follows.
-   */
+  /** The time token before {@code pos_embed}: the {@link SinusoidalTimeFeatures} of each time at the hidden width. */
   public float[] timestepEmbedding(float[] modelTime) {
-    int half = timeFrequencies.length;
-    float[] out = new float[modelTime.length * config.hidden];
-    for (int i = 0; i < modelTime.length; i++) {
-      int row = i * config.hidden;
-      for (int j = 0; j < half; j++) {
-        float arg = modelTime[i] * timeFrequencies[j];
-        out[row + j] = (float) Math.cos(arg);
-        out[row + half + j] = (float) Math.sin(arg);
-      }
-    }
-    return out;
-  }
-
-  private static float[] timeFrequencies(int dim) {
-    if (dim % 2 != 0) {
-      throw new IllegalArgumentException("U-ViT hidden size must be even for the time token, got " + dim);
-    }
-    int half = dim / 2;
-    float negLogPeriod = (float) -Math.log(10000);
-    float[] f = new float[half];
-    for (int j = 0; j < half; j++) f[j] = (float) Math.exp(negLogPeriod * j / half);
-    return f;
+    return timeToken.of(modelTime);
   }
 
   private void checkInputs(NDArray x, float[] modelTime, long[] labels) {
