@@ -1,5 +1,8 @@
 package org.l2cbeam.beam;
 
+import static org.l2cbeam.beam.ArgumentChecks.checkArgument;
+import static org.l2cbeam.beam.ArgumentChecks.checkNotNull;
+
 import com.google.auto.value.AutoValue;
 import java.io.ByteArrayOutputStream;
 import java.util.HashMap;
@@ -57,8 +60,11 @@ import org.l2cbeam.core.runtime.Torch;
  *   <li>Statistics: every bundle folds its features into core's mergeable {@link FeatureStats}; the partials merge
  *       through {@link FeatureStatsCombineFn}. Its compensated sums make the FID the same bit for bit however the
  *       runner bundles and merges (an image's features do not depend on its batch either, see below).
- *   <li>Checked at construction: the reference statistics exist and are a stats file, the extractor kind, the
- *       weights (keys, shapes); at expand: the reference dimension equals the extractor's feature dimension.
+ *   <li>Checked at construction: the extractor kind and the batch size. Files are read when the pipeline is built
+ *       ({@code expand}), as Beam's file-based transforms validate: the reference statistics exist and are a stats
+ *       file of the extractor's feature dimension, the weights have the extractor's keys and shapes, and the VAE is a
+ *       VAE. {@link #withoutValidation()} leaves all three to the workers (e.g. when the machine that builds the
+ *       pipeline cannot read them); a bad file then fails the run, naming it.
  *   <li>Metrics ({@code org.l2cbeam.beam.ComputeFID}): {@code imagesFeaturised}, {@code featurisingMicros}
  *       (images/s = imagesFeaturised / featurisingMicros × 1e6), {@code imagesPerSecond} (per batch), {@code
  *       batchMillis} and {@code paddingImages} (filler images of short end-of-bundle batches: feed elements of
@@ -76,8 +82,6 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
   abstract String referenceStats();
 
-  abstract int referenceDim();
-
   abstract String extractorKind();
 
   abstract @Nullable String weights();
@@ -90,13 +94,13 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
   abstract @Nullable ComputeDevice device();
 
+  abstract boolean validate();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setReferenceStats(String location);
-
-    abstract Builder setReferenceDim(int dim);
 
     abstract Builder setExtractorKind(String kind);
 
@@ -110,29 +114,32 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
     abstract Builder setDevice(@Nullable ComputeDevice device);
 
+    abstract Builder setValidate(boolean validate);
+
     abstract ComputeFID build();
   }
 
   /**
    * FID against the statistics at {@code referenceStats}: an {@code .npz} with {@code mu} and {@code sigma}
    * (pytorch-fid's, an ADM reference batch, {@code l2c fid stats} output, or {@code builtin:fmnist-test-stats}); a
-   * local path, {@code builtin:NAME} or a Beam {@code FileSystems} URI. Read now, so a bad file fails here.
+   * local path, {@code builtin:NAME} or a Beam {@code FileSystems} URI. Read when the pipeline is built (see {@link
+   * #withoutValidation()}).
    */
   public static ComputeFID against(String referenceStats) {
+    checkArgument(referenceStats != null && !referenceStats.isBlank(), AGAINST + ": no location given");
     return new AutoValue_ComputeFID.Builder()
         .setReferenceStats(referenceStats)
-        .setReferenceDim(referenceDimension(referenceStats))
         .setExtractorKind("fmnist")
         .setWeights(null)
         .setBatchSize(DEFAULT_BATCH_SIZE)
         .setLabel("")
+        .setValidate(true)
         .build();
   }
 
   /** A name for what is measured, e.g. {@code DDIM-20 + L2C 25%}, recorded in the {@link FidResult}. */
   public ComputeFID withLabel(String label) {
-    if (label == null) throw new IllegalArgumentException("ComputeFID.withLabel: the label is null");
-    return toBuilder().setLabel(label).build();
+    return toBuilder().setLabel(checkNotNull(label, "ComputeFID.withLabel: the label is null")).build();
   }
 
   /**
@@ -140,7 +147,7 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
    * (pytorch-fid's, 2048-d).
    */
   public ComputeFID withExtractor(FidExtractor extractor) {
-    if (extractor == null) throw new IllegalArgumentException("ComputeFID.withExtractor: the extractor is null");
+    checkNotNull(extractor, "ComputeFID.withExtractor: the extractor is null");
     return toBuilder().setExtractorKind(extractor.id()).build();
   }
 
@@ -156,15 +163,11 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
   /**
    * The extractor's weights: for {@code inception}, pytorch-fid's {@code pt_inception-2015-12-05-6726825d.pth} (never
    * downloaded) or {@code hash:SEED} (deterministic random weights, for tests and benchmarks); for {@code fmnist},
-   * default {@code builtin:fmnist-features}. The file must exist now; its keys and shapes are checked at expand.
+   * default {@code builtin:fmnist-features}. Read, and its keys and shapes checked, when the pipeline is built (see
+   * {@link #withoutValidation()}).
    */
   public ComputeFID withWeights(String weights) {
-    if (weights == null || weights.isBlank()) {
-      throw new IllegalArgumentException("ComputeFID.withWeights: no weights location given");
-    }
-    if (!weights.startsWith(org.l2cbeam.core.fid.FeatureExtractors.HASH_PREFIX)) {
-      ModelFiles.checkExists("ComputeFID.withWeights", weights);
-    }
+    checkArgument(weights != null && !weights.isBlank(), "ComputeFID.withWeights: no weights location given");
     return toBuilder().setWeights(weights).build();
   }
 
@@ -173,19 +176,17 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
    * depend on bundling). A memory/throughput knob: other sizes change the FID only at float32 rounding (~1e-6).
    */
   public ComputeFID withBatchSize(int batchSize) {
-    if (batchSize <= 0) {
-      throw new IllegalArgumentException("ComputeFID.withBatchSize: must be positive, got " + batchSize);
-    }
+    checkArgument(batchSize > 0, "ComputeFID.withBatchSize: must be positive, got %s", batchSize);
     return toBuilder().setBatchSize(batchSize).build();
   }
 
-  /** The same computation over raw 8-bit images (e.g. from {@link ReadImages}) instead of generated samples. */
   /**
-   * Decodes latent samples with this Stable-Diffusion VAE (read and checked now) before featurising them, for latent
-   * models sampled without {@code CachedSample.withVae}. Image samples pass through.
+   * Decodes latent samples with this Stable-Diffusion VAE before featurising them, for latent models sampled without
+   * {@code CachedSample.withVae}. Image samples pass through. Read and checked when the pipeline is built (see {@link
+   * #withoutValidation()}).
    */
   public ComputeFID withVae(String location) {
-    return toBuilder().setVae(VaeRef.resolve("ComputeFID.withVae", location)).build();
+    return toBuilder().setVae(VaeRef.at("ComputeFID.withVae", location)).build();
   }
 
   /**
@@ -195,10 +196,19 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
    * line naming the device and the engine build. One copy of each network per device and worker JVM.
    */
   public ComputeFID withDevice(ComputeDevice device) {
-    if (device == null) throw new IllegalArgumentException("ComputeFID.withDevice: device must not be null");
-    return toBuilder().setDevice(device).build();
+    return toBuilder().setDevice(checkNotNull(device, "ComputeFID.withDevice: device must not be null")).build();
   }
 
+  /**
+   * Leaves the reference statistics, the extractor weights and the VAE to the workers: nothing is read when the
+   * pipeline is built, and a missing or wrong file fails the pipeline when it runs, naming the file (as Beam's {@code
+   * TextIO.Read.withoutValidation()}).
+   */
+  public ComputeFID withoutValidation() {
+    return toBuilder().setValidate(false).build();
+  }
+
+  /** The same computation over raw 8-bit images (e.g. from {@link ReadImages}) instead of generated samples. */
   public Images onImages() {
     return new Images(this);
   }
@@ -226,8 +236,9 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
   @Override
   public PCollection<FidResult> expand(PCollection<GeneratedSample> samples) {
+    VaeRef vae = vae() != null && validate() ? vae().resolve("ComputeFID.withVae") : vae();
     PCollection<ImageBatch> images =
-        samples.apply("SampleImages", ParDo.of(new SampleToImageFn(vae(), device()))).setCoder(ImageBatchCoder.of());
+        samples.apply("SampleImages", ParDo.of(new SampleToImageFn(vae, device()))).setCoder(ImageBatchCoder.of());
     PCollectionView<List<String>> scheduleIds =
         samples
             .apply("ScheduleIds", MapElements.into(TypeDescriptors.strings()).via(GeneratedSample::scheduleId))
@@ -242,37 +253,41 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
   private PCollection<FidResult> expandImages(
       PCollection<ImageBatch> images, @Nullable PCollectionView<List<String>> scheduleIds) {
-    FeatureExtractorRef extractor = resolveExtractor();
-    if (extractor.dim() != referenceDim()) {
-      throw new IllegalArgumentException(
-          AGAINST + ": " + referenceStats() + " holds " + referenceDim() + "-d statistics, but ComputeFID.withExtractor("
-              + extractorKind() + ") gives " + extractor.dim() + "-d features; use reference statistics computed with "
-              + "the same extractor");
+    FeatureExtractorRef extractor = extractor();
+    if (validate()) {
+      checkReferenceDimension(referenceStats(), referenceDimension(referenceStats()), extractor);
+      extractor = extractor.resolve();
     }
     PCollection<FeatureStats> partials =
         images
             .apply("Featurise", ParDo.of(new FeaturiseFn(extractor, batchSize(), device())))
             .setCoder(FeatureStatsCoder.of());
-    Combine.Globally<FeatureStats, FeatureStats> merge = Combine.globally(new FeatureStatsCombineFn(referenceDim()));
+    Combine.Globally<FeatureStats, FeatureStats> merge = Combine.globally(new FeatureStatsCombineFn(extractor.dim()));
     if (!(images.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
       merge = merge.withoutDefaults(); // no output for an empty non-global window
     }
     return partials
         .apply("MergeStats", merge)
         .setCoder(FeatureStatsCoder.of())
-        .apply("FrechetDistance", frechet(new FrechetFn(referenceStats(), extractor.description(), label(),
-            scheduleIds), scheduleIds))
+        .apply("FrechetDistance", frechet(new FrechetFn(referenceStats(), extractor, label(), scheduleIds),
+            scheduleIds))
         .setCoder(FidResultCoder.of());
   }
 
-  private FeatureExtractorRef resolveExtractor() {
+  /** The extractor as configured, its weights not read yet. */
+  private FeatureExtractorRef extractor() {
     String weights = weights() != null ? weights() : FeatureExtractorRef.defaultWeights(extractorKind());
-    if (weights == null) {
-      throw new IllegalArgumentException(
-          "ComputeFID.withWeights: the " + extractorKind() + " extractor needs weights: pytorch-fid's "
-              + "pt_inception-2015-12-05-6726825d.pth (nothing is downloaded), or hash:SEED for random weights");
-    }
-    return FeatureExtractorRef.resolve("ComputeFID.withWeights", extractorKind(), weights);
+    checkArgument(weights != null, "ComputeFID.withWeights: the %s extractor needs weights: pytorch-fid's "
+        + "pt_inception-2015-12-05-6726825d.pth (nothing is downloaded), or hash:SEED for random weights",
+        extractorKind());
+    return FeatureExtractorRef.at("ComputeFID.withWeights", extractorKind(), weights);
+  }
+
+  /** Fails naming the reference file unless its statistics have the extractor's feature dimension. */
+  static void checkReferenceDimension(String referenceStats, int referenceDim, FeatureExtractorRef extractor) {
+    checkArgument(referenceDim == extractor.dim(), "%s: %s holds %s-d statistics, but ComputeFID.withExtractor(%s) "
+        + "gives %s-d features; use reference statistics computed with the same extractor", AGAINST, referenceStats,
+        referenceDim, extractor.kind(), extractor.dim());
   }
 
   @Override
@@ -280,20 +295,20 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     super.populateDisplayData(builder);
     builder
         .add(DisplayData.item("referenceStats", referenceStats()).withLabel("Reference statistics"))
-        .add(DisplayData.item("featureDimension", referenceDim()).withLabel("Feature dimension"))
+        .add(DisplayData.item("featureDimension", FeatureExtractorRef.dimensionOf(extractorKind()))
+            .withLabel("Feature dimension"))
         .add(DisplayData.item("extractor", extractorKind()).withLabel("Feature extractor"))
         .addIfNotNull(DisplayData.item("weights", weights()).withLabel("Extractor weights"))
         .add(DisplayData.item("batchSize", batchSize()).withLabel("Images per feature-network call"))
         .addIfNotNull(DisplayData.item("vae", vae() == null ? null : vae().location()).withLabel("VAE decoder"))
         .addIfNotDefault(DisplayData.item("label", label()).withLabel("Label of the result"), "")
-        .addIfNotNull(DisplayData.item("device", device() == null ? null : device().toString()).withLabel("Device"));
+        .addIfNotNull(DisplayData.item("device", device() == null ? null : device().toString()).withLabel("Device"))
+        .addIfNotDefault(DisplayData.item("validate", validate()).withLabel("Read files when the pipeline is built"),
+            true);
   }
 
   /** The feature dimension of a stats npz, from the header of {@code mu} only (the covariance is not read here). */
   static int referenceDimension(String location) {
-    if (location == null || location.isBlank()) {
-      throw new IllegalArgumentException(AGAINST + ": no location given");
-    }
     ModelFiles.checkExists(AGAINST, location);
     try (NpzFile npz = NpzFile.open(ModelFiles.localCopy(location))) {
       if (!npz.contains("mu") || !npz.contains("sigma")) {
@@ -320,8 +335,10 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
 
   /** One generated sample as a one-image batch; a latent cannot be featurised. */
   static final class SampleToImageFn extends DoFn<GeneratedSample, ImageBatch> {
+    /** As configured: read on the worker if the pipeline was built without validation. */
     private final @Nullable VaeRef vae;
     private final @Nullable ComputeDevice device;
+    private transient @Nullable VaeRef resolvedVae;
 
     SampleToImageFn(@Nullable VaeRef vae) {
       this(vae, null);
@@ -332,12 +349,17 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
       this.device = device;
     }
 
+    @Setup
+    public void setup() {
+      resolvedVae = vae == null ? null : vae.resolve("ComputeFID.withVae");
+    }
+
     @ProcessElement
     public void process(@Element GeneratedSample sample, OutputReceiver<ImageBatch> out) {
       GeneratedSample s = sample;
-      if (!s.isImage() && vae != null) {
+      if (!s.isImage() && resolvedVae != null) {
         // DiT's rounding: a latent sample does not say its family (CachedSample.withVae rounds by the model's).
-        s = vae.decode(java.util.List.of(s), org.l2cbeam.core.image.SampleQuantization.DIT,
+        s = resolvedVae.decode(java.util.List.of(s), org.l2cbeam.core.image.SampleQuantization.DIT,
             ComputeDevice.resolveOrDefault(device)).get(0);
       }
       if (!s.isImage()) {
@@ -362,14 +384,16 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
     private final Distribution imagesPerSecond = Metrics.distribution(ComputeFID.class, "imagesPerSecond");
     private final Distribution batchMillis = Metrics.distribution(ComputeFID.class, "batchMillis");
 
-    private final FeatureExtractorRef extractorRef;
+    /** As configured: its weights are read on the worker if the pipeline was built without validation. */
+    private final FeatureExtractorRef configuredExtractor;
     private final int batchSize;
     private final @Nullable ComputeDevice device;
 
+    private transient FeatureExtractorRef extractorRef;
     private transient Map<BoundedWindow, Partial> partials;
 
     FeaturiseFn(FeatureExtractorRef extractorRef, int batchSize, @Nullable ComputeDevice device) {
-      this.extractorRef = extractorRef;
+      this.configuredExtractor = extractorRef;
       this.batchSize = batchSize;
       this.device = device;
     }
@@ -405,6 +429,11 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
         count = 0;
         return all;
       }
+    }
+
+    @Setup
+    public void setup() {
+      extractorRef = configuredExtractor.resolve();
     }
 
     @StartBundle
@@ -499,11 +528,11 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
   static final class FrechetFn extends DoFn<FeatureStats, FidResult> {
     private static final Logger LOG = LoggerFactory.getLogger(ComputeFID.class);
     private final String referenceStats;
-    private final String extractor;
+    private final FeatureExtractorRef extractor;
     private final String label;
     private final @Nullable PCollectionView<List<String>> scheduleIds;
 
-    FrechetFn(String referenceStats, String extractor, String label,
+    FrechetFn(String referenceStats, FeatureExtractorRef extractor, String label,
         @Nullable PCollectionView<List<String>> scheduleIds) {
       this.referenceStats = referenceStats;
       this.extractor = extractor;
@@ -520,6 +549,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
       }
       LOG.info("ComputeFID: Fréchet distance of {} images against {}", stats.count(), referenceStats);
       long start = System.nanoTime();
+      // Checked again here: without validation, this is the first time anything reads the reference.
+      checkReferenceDimension(referenceStats, referenceDimension(referenceStats), extractor);
       FidStats reference = FidStats.read(ModelFiles.localCopy(referenceStats));
       double fid;
       try {
@@ -531,7 +562,8 @@ public abstract class ComputeFID extends PTransform<PCollection<GeneratedSample>
           Logs.seconds(start));
       String schedule =
           scheduleIds == null ? "" : c.sideInput(scheduleIds).stream().sorted().collect(Collectors.joining(","));
-      c.output(FidResult.of(fid, stats.count(), stats.dim(), extractor, referenceStats, label, schedule));
+      c.output(FidResult.of(fid, stats.count(), stats.dim(), extractor.description(), referenceStats, label,
+          schedule));
     }
   }
 }

@@ -5,6 +5,7 @@ import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.l2cbeam.core.fid.FeatureExtractor;
 import org.l2cbeam.core.fid.FeatureExtractors;
 import org.l2cbeam.core.fid.FmnistFeatureNet;
@@ -14,9 +15,11 @@ import org.l2cbeam.core.runtime.ComputeDevice;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * A validated FID feature extractor, small enough to travel with a DoFn: its kind, weights location and the weights'
- * fingerprint. {@link #shared()} gives the network itself, loaded once per worker JVM (keyed by the fingerprint in
- * {@link SharedModels}) and shared by every DoFn instance and thread.
+ * An FID feature extractor, small enough to travel with a DoFn: its kind, weights location and, once {@link
+ * #resolve()}d (its weights read and checked), the weights' fingerprint. A transform resolves it when the pipeline is
+ * built, or leaves that to the workers ({@code ComputeFID.withoutValidation()}). {@link #shared()} gives the network
+ * itself, loaded once per worker JVM (keyed by the fingerprint in {@link SharedModels}) and shared by every DoFn
+ * instance and thread.
  */
 final class FeatureExtractorRef implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -24,11 +27,15 @@ final class FeatureExtractorRef implements Serializable {
   /** Loads done by this JVM, so tests can prove one load serves every DoFn instance. */
   private static final AtomicInteger LOADS = new AtomicInteger();
 
+  /** The setter errors name, e.g. {@code ComputeFID.withWeights}. */
+  private final String option;
   private final String kind;
   private final String weights;
-  private final String fingerprint;
+  /** Null until resolved. */
+  private final @Nullable String fingerprint;
 
-  private FeatureExtractorRef(String kind, String weights, String fingerprint) {
+  private FeatureExtractorRef(String option, String kind, String weights, @Nullable String fingerprint) {
+    this.option = option;
     this.kind = kind;
     this.weights = weights;
     this.fingerprint = fingerprint;
@@ -56,11 +63,29 @@ final class FeatureExtractorRef implements Serializable {
   }
 
   /**
-   * Reads and checks the weights now (keys and shapes, strictly) and records their fingerprint. {@code option} names
-   * the setter in error messages.
+   * The extractor of {@code kind} with the weights at {@code weights}, not read yet. {@code option} names the setter
+   * in error messages.
    */
-  static FeatureExtractorRef resolve(String option, String kind, String weights) {
+  static FeatureExtractorRef at(String option, String kind, String weights) {
     dimensionOf(kind);
+    return new FeatureExtractorRef(option, kind, weights, null);
+  }
+
+  /** Reads and checks the weights at {@code weights} now: {@link #at} then {@link #resolve()}. */
+  static FeatureExtractorRef resolve(String option, String kind, String weights) {
+    return at(option, kind, weights).resolve();
+  }
+
+  boolean isResolved() {
+    return fingerprint != null;
+  }
+
+  /**
+   * This extractor with its weights read and checked (keys and shapes, strictly) and their fingerprint recorded;
+   * errors name the setter and the file.
+   */
+  FeatureExtractorRef resolve() {
+    if (isResolved()) return this;
     if (weights.startsWith(FeatureExtractors.HASH_PREFIX)) {
       if (!"inception".equals(kind)) {
         throw new IllegalArgumentException(option + ": hash:SEED weights exist only for the inception extractor");
@@ -70,13 +95,13 @@ final class FeatureExtractorRef implements Serializable {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
       }
-      return new FeatureExtractorRef(kind, weights, weights);
+      return new FeatureExtractorRef(option, kind, weights, weights);
     }
     ModelFiles.checkExists(option, weights);
     try {
       WeightMap w = WeightMap.open(ModelFiles.localCopy(weights));
       w.checkStrict(expectedShapes(kind));
-      return new FeatureExtractorRef(kind, weights, w.fingerprint());
+      return new FeatureExtractorRef(option, kind, weights, w.fingerprint());
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(option + ": " + weights + " is not " + kind + " extractor weights: "
           + e.getMessage(), e);
@@ -96,6 +121,13 @@ final class FeatureExtractorRef implements Serializable {
   }
 
   String fingerprint() {
+    return checkResolved();
+  }
+
+  private String checkResolved() {
+    if (fingerprint == null) {
+      throw new IllegalStateException("extractor weights " + weights + " were not read before use");
+    }
     return fingerprint;
   }
 
@@ -115,13 +147,13 @@ final class FeatureExtractorRef implements Serializable {
 
   /** {@link #shared()} with the network on {@code device} (one copy per device). */
   FeatureExtractor shared(Device device) {
-    return SharedModels.get(SHARED_KIND, kind + "/" + fingerprint + ComputeDevice.cacheKeySuffix(device),
+    return SharedModels.get(SHARED_KIND, kind + "/" + checkResolved() + ComputeDevice.cacheKeySuffix(device),
         FeatureExtractor.class, () -> load(device));
   }
 
   /** True if this JVM holds the network already. */
   boolean isLoaded() {
-    return SharedModels.isLoaded(SHARED_KIND, kind + "/" + fingerprint);
+    return SharedModels.isLoaded(SHARED_KIND, kind + "/" + checkResolved());
   }
 
   static int loadsInThisJvm() {
@@ -146,6 +178,8 @@ final class FeatureExtractorRef implements Serializable {
 
   @Override
   public String toString() {
-    return description() + " (" + fingerprint.substring(0, Math.min(12, fingerprint.length())) + ")";
+    return fingerprint == null
+        ? description() + " (not read yet)"
+        : description() + " (" + fingerprint.substring(0, Math.min(12, fingerprint.length())) + ")";
   }
 }

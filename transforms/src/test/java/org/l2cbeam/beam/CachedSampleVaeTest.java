@@ -143,9 +143,10 @@ public class CachedSampleVaeTest {
         assertThrows(IllegalArgumentException.class, () -> in.apply(CachedSample.using(ref).withVae(model)));
     assertThat(e.getMessage(), containsString("CachedSample.withVae"));
     assertThat(e.getMessage(), containsString("dit_model.safetensors"));
+    PCollection<GeneratedSample> samples = in.apply("Plain", CachedSample.using(ref).withSteps(2));
+    ComputeFID fidWithMissingVae = ComputeFID.against("builtin:fmnist-test-stats").withVae("/no/such/vae.safetensors");
     IllegalArgumentException missing =
-        assertThrows(IllegalArgumentException.class, () -> ComputeFID.against("builtin:fmnist-test-stats")
-            .withVae("/no/such/vae.safetensors"));
+        assertThrows(IllegalArgumentException.class, () -> samples.apply("Fid", fidWithMissingVae));
     assertThat(missing.getMessage(), containsString("ComputeFID.withVae"));
     assertThat(missing.getMessage(), containsString("/no/such/vae.safetensors"));
   }

@@ -198,12 +198,18 @@ public class ComputeFIDTest {
 
   @Test
   public void badOptionsAreRejectedNamingTheOption() throws Exception {
-    assertThat(assertThrows(IllegalArgumentException.class, () -> ComputeFID.against("/no/such/stats.npz"))
+    Pipeline files = newPipeline();
+    PCollection<GeneratedSample> samples = files.apply(Create.of(samples(0).subList(0, 2)));
+    ComputeFID missing = ComputeFID.against("/no/such/stats.npz");
+    assertThat(assertThrows(IllegalArgumentException.class, () -> samples.apply("missing", missing))
         .getMessage(), allOf(containsString("ComputeFID.against"), containsString("/no/such/stats.npz")));
     Path notStats = TMP.getRoot().toPath().resolve("images.npz");
     SampleNpz.write(notStats, images.slice(0, 2));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> ComputeFID.against(notStats.toString()))
+    ComputeFID imagesNotStats = ComputeFID.against(notStats.toString());
+    assertThat(assertThrows(IllegalArgumentException.class, () -> samples.apply("notStats", imagesNotStats))
         .getMessage(), allOf(containsString("ComputeFID.against"), containsString("'mu' and 'sigma'")));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> ComputeFID.against(" ")).getMessage(),
+        containsString("ComputeFID.against"));
     ComputeFID t = ComputeFID.against(REFERENCE);
     assertThat(assertThrows(IllegalArgumentException.class, () -> t.withExtractor("vgg")).getMessage(),
         containsString("ComputeFID.withExtractor"));
@@ -212,7 +218,8 @@ public class ComputeFIDTest {
     assertThat(t.withExtractor("Inception"), org.hamcrest.Matchers.equalTo(t.withExtractor(FidExtractor.INCEPTION)));
     assertThat(assertThrows(IllegalArgumentException.class, () -> t.withBatchSize(0)).getMessage(),
         containsString("ComputeFID.withBatchSize"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> t.withWeights("/no/weights.pth")).getMessage(),
+    ComputeFID noWeightsFile = t.withWeights("/no/weights.pth");
+    assertThat(assertThrows(IllegalArgumentException.class, () -> samples.apply("noFile", noWeightsFile)).getMessage(),
         allOf(containsString("ComputeFID.withWeights"), containsString("/no/weights.pth")));
 
     Pipeline p = newPipeline();
@@ -223,6 +230,52 @@ public class ComputeFIDTest {
     assertThat(assertThrows(IllegalArgumentException.class,
             () -> in.apply("wrongWeights", t.withWeights("builtin:fmnist-dit"))).getMessage(),
         allOf(containsString("ComputeFID.withWeights"), containsString("builtin:fmnist-dit")));
+  }
+
+  @Test
+  public void filesAreReadWhenThePipelineIsBuiltNotWhenTheTransformIsConfigured() {
+    // Construction reads nothing: a missing reference, weights file or VAE is fine until expand.
+    ComputeFID t = ComputeFID.against("/no/such/stats.npz").withWeights("/no/such/weights.pth")
+        .withVae("/no/such/vae.safetensors");
+    Pipeline p = newPipeline();
+    PCollection<GeneratedSample> in = p.apply(Create.of(samples(0).subList(0, 2)));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> in.apply("stats", t));
+    assertThat(e.getMessage(), allOf(containsString("ComputeFID.withVae"), containsString("/no/such/vae.safetensors")));
+    ComputeFID noVae = ComputeFID.against("/no/such/stats.npz").withWeights("/no/such/weights.pth");
+    e = assertThrows(IllegalArgumentException.class, () -> in.apply("noVae", noVae));
+    assertThat(e.getMessage(), allOf(containsString("ComputeFID.against"), containsString("/no/such/stats.npz")));
+    ComputeFID goodStats = ComputeFID.against(REFERENCE).withWeights("/no/such/weights.pth");
+    e = assertThrows(IllegalArgumentException.class, () -> in.apply("goodStats", goodStats));
+    assertThat(e.getMessage(), allOf(containsString("ComputeFID.withWeights"), containsString("/no/such/weights.pth")));
+  }
+
+  @Test
+  public void withoutValidationTheWorkersReadTheFilesAndARunFailsNamingTheMissingOne() {
+    Pipeline p = newPipeline();
+    p.apply(Create.of(samples(0).subList(0, 4)))
+        .apply(ComputeFID.against("/no/such/stats.npz").withoutValidation()); // expand reads nothing: no throw
+    Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
+    assertThat(messages(e), allOf(containsString("ComputeFID.against"), containsString("/no/such/stats.npz")));
+
+    Pipeline weights = newPipeline();
+    weights.apply(Create.of(samples(0).subList(0, 4)))
+        .apply(ComputeFID.against(REFERENCE).withWeights("/no/such/weights.pth").withoutValidation());
+    e = assertThrows(Exception.class, () -> weights.run().waitUntilFinish());
+    assertThat(messages(e), allOf(containsString("ComputeFID.withWeights"), containsString("/no/such/weights.pth")));
+
+    assertThat(org.apache.beam.sdk.transforms.display.DisplayData.from(
+            ComputeFID.against(REFERENCE).withoutValidation()).toString(),
+        containsString("validate"));
+  }
+
+  @Test
+  public void withoutValidationComputesTheSameFid() {
+    Pipeline p = newPipeline();
+    p.apply(Create.of(samples(0)))
+        .apply(ComputeFID.against(REFERENCE).withBatchSize(50).withoutValidation())
+        .apply(ParDo.of(new Collect("withoutValidation")));
+    p.run().waitUntilFinish();
+    assertThat(single("withoutValidation").fid(), closeTo(expected, 1e-9));
   }
 
   @Test

@@ -8,6 +8,7 @@ import static org.junit.Assert.assertThrows;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
@@ -21,6 +22,12 @@ public class RemoteLocationErrorsTest {
     FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
   }
 
+  /** ComputeFID against {@code location} applied to an empty input: the reference is read at expand. */
+  private static void fidAgainst(String location) {
+    Pipeline p = Pipeline.create();
+    p.apply(Create.empty(GeneratedSampleCoder.of())).apply(ComputeFID.against(location));
+  }
+
   @Test
   public void gsWithoutTheGcpExtensionNamesTheTransformTheFileAndTheFix() {
     Pipeline p = Pipeline.create();
@@ -31,7 +38,7 @@ public class RemoteLocationErrorsTest {
     assertThat(e.getMessage(), containsString("beam-sdks-java-extensions-google-cloud-platform-core"));
     assertThat(e.getMessage(), containsString("Pipeline.create(options)"));
 
-    e = assertThrows(IllegalArgumentException.class, () -> ComputeFID.against("s3://bucket/stats.npz"));
+    e = assertThrows(IllegalArgumentException.class, () -> fidAgainst("s3://bucket/stats.npz"));
     assertThat(e.getMessage(), containsString("ComputeFID.against (reference stats): no file system for s3://"));
     assertThat(e.getMessage(), containsString("Pipeline.create(options)"));
   }
@@ -40,13 +47,13 @@ public class RemoteLocationErrorsTest {
   public void aMatchErrorReportsItsCauseNotNoSuchFile() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class,
-            () -> ComputeFID.against(UnreachableFileSystem.SCHEME + "://offline/stats.npz"));
+            () -> fidAgainst(UnreachableFileSystem.SCHEME + "://offline/stats.npz"));
     assertThat(e.getMessage(), containsString("ComputeFID.against (reference stats): cannot check "
         + UnreachableFileSystem.SCHEME + "://offline/stats.npz"));
     assertThat(e.getMessage(), containsString("caused by java.net.UnknownHostException: oauth2.googleapis.com"));
 
     e = assertThrows(IllegalArgumentException.class,
-        () -> ComputeFID.against(UnreachableFileSystem.SCHEME + "://missing/stats.npz"));
+        () -> fidAgainst(UnreachableFileSystem.SCHEME + "://missing/stats.npz"));
     assertThat(e.getMessage(), containsString("no such file: " + UnreachableFileSystem.SCHEME + "://missing/"));
   }
 
