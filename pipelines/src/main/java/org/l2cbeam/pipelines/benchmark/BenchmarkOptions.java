@@ -7,13 +7,15 @@ import org.apache.beam.sdk.options.Validation;
 
 /** Options of the {@code benchmark} pipeline ({@code l2c pipeline benchmark}; {@code l2c demo} presets them). */
 public interface BenchmarkOptions extends ModelKernelOptions {
-  @Description("DiT checkpoint: a local path, gs://..., or builtin:fmnist-dit")
+  @Description("DiT or U-ViT checkpoint: a local path, gs://..., or builtin:fmnist-dit (a remote one is planned as a"
+      + " DiT: DDIM)")
   @Default.String("builtin:fmnist-dit")
   String getModel();
 
   void setModel(String model);
 
-  @Description("DDIM step counts that get a router, comma-separated (e.g. 20 or 20,50); the first is the main one")
+  @Description("Step counts that get a router (DDIM steps for a DiT, DPM-Solver NFE for a U-ViT), comma-separated"
+      + " (e.g. 20 or 20,50); the first is the main one")
   @Default.String("20")
   String getStepCounts();
 
@@ -68,8 +70,8 @@ public interface BenchmarkOptions extends ModelKernelOptions {
   void setMethods(String methods);
 
   @Description("Request sets (seed blocks) of --samples-per-setting requests each; every set gets its own FID, and the"
-      + " report gives each FID as mean ± standard error and each cached setting's difference to plain DDIM with the"
-      + " same MACs, set by set")
+      + " report gives each FID as mean ± standard error and each cached setting's difference to the plain sampler"
+      + " with the same MACs, set by set")
   @Default.Integer(1)
   int getRequestSets();
 
@@ -81,7 +83,8 @@ public interface BenchmarkOptions extends ModelKernelOptions {
 
   void setKnownResults(String files);
 
-  @Description("Extra plain DDIM step counts for the speed/quality frontier, comma-separated (may be empty)")
+  @Description("Extra plain step counts (DDIM or DPM-Solver NFE) for the speed/quality frontier, comma-separated"
+      + " (may be empty)")
   @Default.String("")
   String getPlainSteps();
 

@@ -27,6 +27,7 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.l2cbeam.beam.CachedSample;
 import org.l2cbeam.beam.ComputeFID;
+import org.l2cbeam.beam.FidResult;
 import org.l2cbeam.beam.GeneratedSample;
 import org.l2cbeam.beam.GeneratedSampleCoder;
 import org.l2cbeam.beam.LoadModel;
@@ -73,7 +74,9 @@ public final class BenchmarkPipeline {
   public static Pipeline build(BenchmarkOptions o) {
     int[] routed = BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false);
     List<SettingMethod> methods = SettingMethod.parseCached("--methods", o.getMethods());
-    List<BenchmarkSetting> settings = plan(o);
+    ModelFamily family = plannedFamily(o);
+    String samplerTag = BenchmarkSetting.samplerTag(family);
+    List<BenchmarkSetting> settings = plan(o, family);
     RequestSets requestSets = new RequestSets(o.getSamplesPerSetting(), o.getRequestSets(), o.getSeed());
     if (o.getModelBatch() < 1) {
       throw new IllegalArgumentException("--model-batch: must be positive, got " + o.getModelBatch());
@@ -104,7 +107,7 @@ public final class BenchmarkPipeline {
               "--routers: " + routerFiles[i] + " is for " + artifact.steps() + " steps, but --step-counts entry " + (i + 1)
                   + " is " + steps);
         }
-        router = p.apply("Router-ddim" + steps, Create.of(artifact).withCoder(RouterArtifactCoder.of()));
+        router = p.apply("Router-" + samplerTag + steps, Create.of(artifact).withCoder(RouterArtifactCoder.of()));
       } else {
         if (examples == null) {
           try {
@@ -113,21 +116,21 @@ public final class BenchmarkPipeline {
             throw new IllegalArgumentException("--train-data: " + e.getMessage(), e);
           }
         }
-        router = examples.apply("TrainRouter-ddim" + steps, trainer(model, steps, o));
-        router.apply("WriteRouter-ddim" + steps, WriteRouter.to(out.file(routerFile(steps))));
+        router = examples.apply("TrainRouter-" + samplerTag + steps, trainer(model, steps, o));
+        router.apply("WriteRouter-" + samplerTag + steps, WriteRouter.to(out.file(routerFile(family, steps))));
       }
-      routers.put(steps, router.apply("RouterView-ddim" + steps, View.asSingleton()));
+      routers.put(steps, router.apply("RouterView-" + samplerTag + steps, View.asSingleton()));
     }
     Map<String, PCollectionView<RouterArtifact>> uniform = new LinkedHashMap<>();
     for (SettingMethod m : methods) {
       if (m.uniform() == null) continue;
       for (int steps : routed) {
-        uniform.put(uniformKey(m, steps),
-            p.apply("Uniform-" + uniformKey(m, steps), Create.of(steps).withCoder(VarIntCoder.of()))
-                .apply("UniformRouter-" + uniformKey(m, steps),
+        uniform.put(uniformKey(m, samplerTag, steps),
+            p.apply("Uniform-" + uniformKey(m, samplerTag, steps), Create.of(steps).withCoder(VarIntCoder.of()))
+                .apply("UniformRouter-" + uniformKey(m, samplerTag, steps),
                     ParDo.of(new UniformRouterFn(model, m.uniform())).withSideInputs(model))
                 .setCoder(RouterArtifactCoder.of())
-                .apply("UniformView-" + uniformKey(m, steps), View.asSingleton()));
+                .apply("UniformView-" + uniformKey(m, samplerTag, steps), View.asSingleton()));
       }
     }
 
@@ -143,7 +146,7 @@ public final class BenchmarkPipeline {
       if (known.containsKey(s.name())) continue;
       PCollectionView<RouterArtifact> router =
           s.method() == SettingMethod.L2C ? routers.get(s.steps())
-              : s.isCached() ? uniform.get(uniformKey(s.method(), s.steps())) : null;
+              : s.isCached() ? uniform.get(uniformKey(s.method(), samplerTag, s.steps())) : null;
       CachedSample sampler = sampler(model, s, router, o);
       PCollection<GeneratedSample> samples = requests.apply("Sample-" + s.name(), sampler);
       String name = s.name();
@@ -153,8 +156,7 @@ public final class BenchmarkPipeline {
         int set = j;
         String step = sets == 1 ? name : name + "-set" + j;
         outcomes.add(
-            perSet.get(j)
-                .apply("FID-" + step, fid(o))
+            fid(perSet.get(j), "FID-" + step, o)
                 .apply("FidOutcome-" + step, MapElements.into(outcomeType())
                     .via(r -> KV.of(name, SettingOutcome.fid(name, set, sets, r.fid()))))
                 .setCoder(outcomeCoder()));
@@ -203,7 +205,11 @@ public final class BenchmarkPipeline {
 
   /** The settings the options describe, in report order. */
   static List<BenchmarkSetting> plan(BenchmarkOptions o) {
-    return BenchmarkPlan.settings(
+    return plan(o, plannedFamily(o));
+  }
+
+  private static List<BenchmarkSetting> plan(BenchmarkOptions o, ModelFamily family) {
+    return BenchmarkPlan.settings(family,
         BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false),
         BenchmarkPlan.parseFractions("--macs-removed", o.getMacsRemoved()),
         BenchmarkPlan.parseSteps("--plain-steps", o.getPlainSteps(), true),
@@ -224,8 +230,17 @@ public final class BenchmarkPipeline {
     return new Measurement(o.getModel(), o.getReferenceStats(), o.getCfgScale(), sets.describe(), conditions.toString());
   }
 
-  private static String uniformKey(SettingMethod m, int steps) {
-    return m.id() + "-ddim" + steps;
+  private static String uniformKey(SettingMethod m, String sampler, int steps) {
+    return m.id() + "-" + sampler + steps;
+  }
+
+  /**
+   * The family whose sampler the settings are planned and named for: the checkpoint's, read here when {@code --model}
+   * is local or builtin. A remote model is not read while the pipeline is built, so it is planned as a DiT (DDIM).
+   */
+  static ModelFamily plannedFamily(BenchmarkOptions o) {
+    ModelCheckpoint.Summary model = ModelOption.localSummary(o.getModel());
+    return model == null ? ModelFamily.DIT : model.family;
   }
 
   /** The settings the options describe, by name, in report order (e.g. for progress totals). */
@@ -257,8 +272,7 @@ public final class BenchmarkPipeline {
   public static long trainingIterations(BenchmarkOptions o) {
     if (o.getRouters() != null && !o.getRouters().isBlank()) return 0;
     if (!SettingMethod.parseCached("--methods", o.getMethods()).contains(SettingMethod.L2C)) return 0;
-    ModelCheckpoint.Summary model = ModelOption.localSummary(o.getModel());
-    StepPairing pairing = (model == null ? ModelFamily.DIT : model.family).pairing();
+    StepPairing pairing = plannedFamily(o).pairing();
     long cacheSteps = 0;
     for (int n : BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false)) {
       int rows = pairing.scheduleRows(n);
@@ -280,8 +294,9 @@ public final class BenchmarkPipeline {
 
   private static TrainRouter trainer(PCollectionView<ModelRef> model, int steps, BenchmarkOptions o) {
     try {
-      TrainRouter t = TrainRouter.using(model).withSamplingSteps(steps).withIterations(o.getTrainIterations())
-          .withLearningRate(o.getTrainLr()).withBatch(o.getTrainBatch()).withSeed(o.getSeed()).withDataSource(o.getTrainData())
+      TrainRouter t = TrainRouter.using(model).withSteps(steps).withIterations(o.getTrainIterations())
+          .withLearningRate(o.getTrainLr()).withBatchSize(o.getTrainBatch()).withSeed(o.getSeed())
+          .withDataSource(o.getTrainData())
           .withDevice(WorkerDeviceOptions.requestedDevice(o));
       return o.getLambda() != null ? t.withLambda(o.getLambda()) : t;
     } catch (IllegalArgumentException e) {
@@ -293,9 +308,9 @@ public final class BenchmarkPipeline {
     if (message == null) return "";
     if (message.contains("withIterations")) return "--train-iterations: ";
     if (message.contains("withLearningRate")) return "--train-lr: ";
-    if (message.contains("withBatch")) return "--train-batch: ";
+    if (message.contains("withBatchSize")) return "--train-batch: ";
     if (message.contains("withLambda")) return "--lambda: ";
-    if (message.contains("withSamplingSteps")) return "--step-counts: ";
+    if (message.contains("withSteps")) return "--step-counts: ";
     return "";
   }
 
@@ -333,12 +348,17 @@ public final class BenchmarkPipeline {
     return t;
   }
 
-  private static ComputeFID fid(BenchmarkOptions o) {
+  /**
+   * The FID of {@code samples} as the options say. The reference statistics and weights are read when the transform
+   * expands, so its errors, like the setters', are reported naming the option.
+   */
+  private static PCollection<FidResult> fid(PCollection<GeneratedSample> samples, String name, BenchmarkOptions o) {
     try {
       ComputeFID t =
           ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor()).withBatchSize(o.getModelBatch())
               .withDevice(WorkerDeviceOptions.requestedDevice(o));
-      return o.getWeights() == null || o.getWeights().isBlank() ? t : t.withWeights(o.getWeights());
+      boolean weights = o.getWeights() != null && !o.getWeights().isBlank();
+      return samples.apply(name, weights ? t.withWeights(o.getWeights()) : t);
     } catch (IllegalArgumentException e) {
       String m = e.getMessage();
       String option =
@@ -419,6 +439,7 @@ public final class BenchmarkPipeline {
    */
   public static PipelineOutputs outputs(BenchmarkOptions o) {
     boolean learned = SettingMethod.parseCached("--methods", o.getMethods()).contains(SettingMethod.L2C);
+    ModelFamily family = plannedFamily(o);
     List<String> names =
         new ArrayList<>(List.of(WriteBenchmarkReportFn.JSON, WriteBenchmarkReportFn.MARKDOWN,
             WriteBenchmarkReportFn.FRONTIER));
@@ -426,14 +447,14 @@ public final class BenchmarkPipeline {
     for (String setting : sampledSettingNames(o)) names.add(WriteSampleGridFn.fileName(setting));
     if (learned && (o.getRouters() == null || o.getRouters().isBlank())) {
       for (int steps : BenchmarkPlan.parseSteps("--step-counts", o.getStepCounts(), false)) {
-        names.add(routerFile(steps));
+        names.add(routerFile(family, steps));
       }
     }
     return PipelineOutputs.inFolder("benchmark", "--output", o.getOutput(), names);
   }
 
-  private static String routerFile(int steps) {
-    return "router-ddim" + steps + ".json";
+  private static String routerFile(ModelFamily family, int steps) {
+    return "router-" + BenchmarkSetting.plainName(family, steps) + ".json";
   }
 
   public static void main(String[] args) {

@@ -3,47 +3,50 @@ package org.l2cbeam.pipelines.benchmark;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.l2cbeam.core.router.ModelFamily;
 
 /**
- * Which settings a benchmark samples, from its options. For each routed step count N: plain DDIM-N (the baseline)
- * and DDIM-N cached by each method (the learned router, the non-learned schedules) at each MAC budget. Then, for each
- * routed step count and budget, plain DDIM with as many fewer steps as the budget saves, round(N·(1 − r)): every step
- * costs about the same (the uncached part is small), so that is the equal-cost comparison the paper makes, and it is
- * each cached setting's partner for the paired difference. Then any extra plain step counts, for the frontier.
+ * Which settings a benchmark samples, from its options. The sampler is the model family's (DDIM for a DiT,
+ * DPM-Solver++(2S) for a U-ViT), and setting names say which ({@code ddim20}, {@code dpm20}). For each routed step
+ * count N: the plain sampler at N (the baseline) and cached by each method (the learned router, the non-learned
+ * schedules) at each MAC budget. Then, for each routed step count and budget, the plain sampler with as many fewer
+ * steps as the budget saves, round(N·(1 − r)) (for DPM-Solver, to an even count): every step costs about the same
+ * (the uncached part is small), so that is the equal-cost comparison the paper makes, and it is each cached setting's
+ * partner for the paired difference. Then any extra plain step counts, for the frontier.
  */
 final class BenchmarkPlan {
   private BenchmarkPlan() {}
 
-  /** The plan with the learned router only (the method of the paper). */
+  /** A DiT's plan with the learned router only (the method of the paper). */
   static List<BenchmarkSetting> settings(int[] routedSteps, double[] macsRemoved, int[] extraPlainSteps) {
-    return settings(routedSteps, macsRemoved, extraPlainSteps, List.of(SettingMethod.L2C));
+    return settings(ModelFamily.DIT, routedSteps, macsRemoved, extraPlainSteps, List.of(SettingMethod.L2C));
   }
 
-  static List<BenchmarkSetting> settings(
+  static List<BenchmarkSetting> settings(ModelFamily family,
       int[] routedSteps, double[] macsRemoved, int[] extraPlainSteps, List<SettingMethod> methods) {
     List<BenchmarkSetting> settings = new ArrayList<>();
     List<Integer> plainSteps = new ArrayList<>();
     for (int steps : routedSteps) {
-      settings.add(BenchmarkSetting.plain(steps, BenchmarkSetting.plainName(steps)));
+      settings.add(BenchmarkSetting.plain(family, steps, BenchmarkSetting.plainName(family, steps)));
       plainSteps.add(steps);
       for (SettingMethod method : methods) {
-        for (double r : macsRemoved) settings.add(BenchmarkSetting.cached(method, steps, r));
+        for (double r : macsRemoved) settings.add(BenchmarkSetting.cached(family, method, steps, r));
       }
     }
     for (int steps : routedSteps) {
       for (double r : macsRemoved) {
-        int s = BenchmarkSetting.equalCostSteps(steps, r);
+        int s = BenchmarkSetting.equalCostSteps(family, steps, r);
         if (!plainSteps.contains(s)) {
           plainSteps.add(s);
-          settings.add(BenchmarkSetting.plain(s, BenchmarkSetting.plainName(steps)));
+          settings.add(BenchmarkSetting.plain(family, s, BenchmarkSetting.plainName(family, steps)));
         }
       }
     }
-    String mainBaseline = BenchmarkSetting.plainName(routedSteps[0]);
+    String mainBaseline = BenchmarkSetting.plainName(family, routedSteps[0]);
     for (int s : extraPlainSteps) {
       if (!plainSteps.contains(s)) {
         plainSteps.add(s);
-        settings.add(BenchmarkSetting.plain(s, mainBaseline));
+        settings.add(BenchmarkSetting.plain(family, s, mainBaseline));
       }
     }
     return settings;

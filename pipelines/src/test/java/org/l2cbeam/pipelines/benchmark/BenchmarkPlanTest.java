@@ -12,6 +12,7 @@ import static org.junit.Assert.assertThrows;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.Test;
+import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.router.ThetaSearch;
 import org.l2cbeam.core.router.UnitMacs;
@@ -46,7 +47,7 @@ public class BenchmarkPlanTest {
   @Test
   public void nonLearnedSchedulesComeAtTheSameBudgetsWithTheSamePartners() {
     List<BenchmarkSetting> plan =
-        BenchmarkPlan.settings(new int[] {20}, new double[] {0.1, 0.5}, new int[0],
+        BenchmarkPlan.settings(ModelFamily.DIT, new int[] {20}, new double[] {0.1, 0.5}, new int[0],
             SettingMethod.parseCached("--methods", "same-units, l2c,whole-steps"));
     assertEquals(
         List.of("ddim20", "ddim20-units10", "ddim20-units50", "ddim20-l2c10", "ddim20-l2c50", "ddim20-steps10",
@@ -55,6 +56,21 @@ public class BenchmarkPlanTest {
     assertEquals(SettingMethod.WHOLE_STEPS, plan.get(6).method());
     assertEquals("ddim10", plan.get(6).partner());
     assertEquals("ddim18", plan.get(1).partner());
+  }
+
+  @Test
+  public void aUViTPlanIsNamedByDpmSolverWithEvenEqualCostEvaluations() {
+    List<BenchmarkSetting> plan =
+        BenchmarkPlan.settings(ModelFamily.UVIT, new int[] {20}, new double[] {0.25, 0.3}, new int[] {6},
+            List.of(SettingMethod.L2C));
+    // NFE 20 less 25% is 15 evaluations, an odd count DPM-Solver++(2S) cannot run: the partner is the nearest even, 16
+    // (round(7.5) = 8 outer steps); less 30% is 14.
+    assertEquals(List.of("dpm20", "dpm20-l2c25", "dpm20-l2c30", "dpm16", "dpm14", "dpm6"),
+        plan.stream().map(BenchmarkSetting::name).toList());
+    assertEquals("dpm16", plan.get(1).partner());
+    assertEquals("dpm14", plan.get(2).partner());
+    assertEquals("dpm20", plan.get(5).baseline());
+    for (BenchmarkSetting s : plan) assertEquals(s.name(), 0, s.steps() % 2);
   }
 
   @Test
