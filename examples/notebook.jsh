@@ -61,8 +61,8 @@ Run runOnce() throws Exception {
   PCollectionView<ModelRef> model = p.apply(LoadModel.from("builtin:fmnist-dit")).apply("Model", View.asSingleton());
   PCollectionView<RouterArtifact> router =
       p.apply(ReadTrainingExamples.from("builtin:fashion-mnist").withLimit(examples).forModel(model))
-          .apply(TrainRouter.using(model).withSamplingSteps(20).withIterations(iterations).withLearningRate(5e-2)
-              .withBatch(16).withTempLocation(out.resolve("checkpoints").toString()))
+          .apply(TrainRouter.using(model).withSteps(20).withIterations(iterations).withLearningRate(5e-2)
+              .withBatchSize(16).withTempLocation(out.resolve("checkpoints").toString()))
           .apply("Router", View.asSingleton());
   List<SampleRequest> requests = new ArrayList<>();
   for (int i = 0; i < samples; i++) requests.add(SampleRequest.of(i, i % 10, 1000 + i));

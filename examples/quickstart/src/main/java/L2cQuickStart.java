@@ -41,8 +41,8 @@ public class L2cQuickStart {
     // java.io.tmpdir/l2c-USER (TrainRouter.withTempLocation to change it): a re-run resumes instead of retraining.
     PCollectionView<RouterArtifact> router =
         p.apply(ReadTrainingExamples.from("builtin:fashion-mnist").withLimit(2000).forModel(model))
-            .apply(TrainRouter.using(model).withSamplingSteps(20).withIterations(iterations)
-                .withLearningRate(5e-2).withBatch(16))
+            .apply(TrainRouter.using(model).withSteps(20).withIterations(iterations)
+                .withLearningRate(5e-2).withBatchSize(16))
             .apply("Router", View.asSingleton());
 
     List<SampleRequest> requests = new ArrayList<>();

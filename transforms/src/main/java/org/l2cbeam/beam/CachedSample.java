@@ -178,23 +178,6 @@ public abstract class CachedSample extends PTransform<PCollection<SampleRequest>
         .build();
   }
 
-  /**
-   * The sampler by name ({@code ddim}, {@code ddpm} or {@code dpm-solver}).
-   *
-   * @deprecated use {@link #withSampler(SamplerKind)}
-   */
-  @Deprecated
-  public CachedSample withSampler(String sampler) {
-    SamplerKind kind;
-    try {
-      kind = SamplerKind.parse(sampler);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "CachedSample.withSampler: must be ddim, ddpm or dpm-solver, got '" + sampler + "'", e);
-    }
-    return withSampler(kind);
-  }
-
   /** Classifier-free guidance scale; 1 (default) is no guidance. */
   public CachedSample withCfgScale(double scale) {
     checkArgument(scale >= 1.0 && !Double.isInfinite(scale),

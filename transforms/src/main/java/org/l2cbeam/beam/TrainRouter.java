@@ -260,19 +260,9 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
    */
   public TrainRouter withSteps(int steps) {
     checkArgument(steps >= 2 && steps % 2 == 0,
-        "TrainRouter.withSamplingSteps: sampling steps must be even and >= 2 (DiT pairs full step 2j+1 with cache"
+        "TrainRouter.withSteps: sampling steps must be even and >= 2 (DiT pairs full step 2j+1 with cache"
             + " step 2j; U-ViT's DPM-Solver-2 evaluates twice per outer step), got %s", steps);
     return toBuilder().setSamplingSteps(steps).build();
-  }
-
-  /**
-   * Same as {@link #withSteps}.
-   *
-   * @deprecated use {@link #withSteps}, the name {@link CachedSample} uses too
-   */
-  @Deprecated
-  public TrainRouter withSamplingSteps(int samplingSteps) {
-    return withSteps(samplingSteps);
   }
 
   /**
@@ -294,18 +284,8 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
 
   /** Examples per iteration (default 8). */
   public TrainRouter withBatchSize(int batchSize) {
-    checkArgument(batchSize >= 1, "TrainRouter.withBatch: batch must be >= 1, got %s", batchSize);
+    checkArgument(batchSize >= 1, "TrainRouter.withBatchSize: batch must be >= 1, got %s", batchSize);
     return toBuilder().setBatch(batchSize).build();
-  }
-
-  /**
-   * Same as {@link #withBatchSize}.
-   *
-   * @deprecated use {@link #withBatchSize}, the name {@link CachedSample} and {@link ComputeFID} use too
-   */
-  @Deprecated
-  public TrainRouter withBatch(int batch) {
-    return withBatchSize(batch);
   }
 
   /** The seed of every random draw: initial routers, example order, noise, label dropout (default 0). */
@@ -424,7 +404,7 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
     if (cacheSteps() == null) return all;
     for (int k : cacheSteps()) {
       checkArgument(Arrays.stream(all).anyMatch(r -> r == k),
-          "TrainRouter.withCacheSteps: %s is not a cache step of %s sampling steps (withSamplingSteps) for a %s;"
+          "TrainRouter.withCacheSteps: %s is not a cache step of %s sampling steps (withSteps) for a %s;"
               + " the cache steps are %s", k, samplingSteps(), family.id(), cacheStepRule(family));
     }
     return cacheSteps().clone();
@@ -446,7 +426,7 @@ public abstract class TrainRouter extends PTransform<PCollection<TrainingExample
       boolean dit = k >= 0 && k % 2 == 0 && k <= samplingSteps() - 2;
       boolean uvit = k >= 1 && k <= samplingSteps() / 2 - 1;
       checkArgument(dit || uvit,
-          "TrainRouter.withCacheSteps: %s is not a cache step of %s sampling steps (withSamplingSteps); the cache"
+          "TrainRouter.withCacheSteps: %s is not a cache step of %s sampling steps (withSteps); the cache"
               + " steps are %s for a DiT, %s for a U-ViT", k, samplingSteps(), cacheStepRule(ModelFamily.DIT),
           cacheStepRule(ModelFamily.UVIT));
     }

@@ -11,7 +11,7 @@
  * PCollectionView<ModelRef> model = p.apply(LoadModel.from("builtin:fmnist-dit")).apply("Model", View.asSingleton());
  * PCollectionView<RouterArtifact> router =                // 10 iterations x 10 cache steps at DDIM-20: minutes
  *     p.apply(ReadTrainingExamples.from("builtin:fashion-mnist").withLimit(2000).forModel(model))
- *         .apply(TrainRouter.using(model).withSamplingSteps(20).withIterations(10).withLearningRate(5e-2).withBatch(16))
+ *         .apply(TrainRouter.using(model).withSteps(20).withIterations(10).withLearningRate(5e-2).withBatchSize(16))
  *         .apply("Router", View.asSingleton());
  * PCollection<SampleRequest> requests = p.apply(Create.of(SampleRequest.of(0, 3, 1000), SampleRequest.of(1, 7, 1001)));
  * requests

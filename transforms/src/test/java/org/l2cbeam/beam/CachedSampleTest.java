@@ -248,7 +248,7 @@ public class CachedSampleTest {
         containsString("withSteps"));
     assertThat(assertThrows(IllegalArgumentException.class, () -> t.withBatchSize(0)).getMessage(),
         containsString("withBatchSize"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> t.withSampler("euler")).getMessage(),
+    assertThat(assertThrows(IllegalArgumentException.class, () -> t.withSampler(null)).getMessage(),
         containsString("withSampler"));
     assertThat(assertThrows(IllegalArgumentException.class, () -> t.withCfgScale(0.5)).getMessage(),
         containsString("withCfgScale"));

@@ -113,10 +113,10 @@ public class TrainRouterTest {
 
   private static TrainRouter configured(PCollectionView<ModelRef> model, long iterations, Path temp) {
     return TrainRouter.using(model)
-        .withSamplingSteps(SAMPLING_STEPS)
+        .withSteps(SAMPLING_STEPS)
         .withIterations(iterations)
         .withLearningRate(1e-2)
-        .withBatch(2)
+        .withBatchSize(2)
         .withSeed(SEED)
         .withCheckpointEvery(1)
         .withTempLocation(temp.toString());
@@ -301,13 +301,13 @@ public class TrainRouterTest {
     PCollectionView<ModelRef> m = dummyView();
     assertMessage("model", () -> TrainRouter.using(null));
     assertMessage("withIterations", () -> TrainRouter.using(m).withIterations(0));
-    assertMessage("withSamplingSteps", () -> TrainRouter.using(m).withSamplingSteps(7));
-    assertMessage("withSamplingSteps", () -> TrainRouter.using(m).withSamplingSteps(0));
+    assertMessage("withSteps", () -> TrainRouter.using(m).withSteps(7));
+    assertMessage("withSteps", () -> TrainRouter.using(m).withSteps(0));
     assertMessage("λ", () -> TrainRouter.using(m).withLambda(-1e-6));
     assertMessage("withLambda", () -> TrainRouter.using(m).withLambda(Double.NaN));
     assertMessage("lr", () -> TrainRouter.using(m).withLearningRate(0));
     assertMessage("withLearningRate", () -> TrainRouter.using(m).withLearningRate(Double.POSITIVE_INFINITY));
-    assertMessage("withBatch", () -> TrainRouter.using(m).withBatch(0));
+    assertMessage("withBatchSize", () -> TrainRouter.using(m).withBatchSize(0));
     assertMessage("checkpoint dir", () -> TrainRouter.using(m).withTempLocation("gs://bucket/tmp"));
     assertMessage("checkpoint dir", () -> TrainRouter.using(m).withTempLocation(" "));
     assertMessage("withCheckpointEvery", () -> TrainRouter.using(m).withCheckpointEvery(0));
@@ -323,9 +323,9 @@ public class TrainRouterTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> in.apply("mismatch", TrainRouter.using(model).withSamplingSteps(8).withIterations(1).withCacheSteps(8)));
+            () -> in.apply("mismatch", TrainRouter.using(model).withSteps(8).withIterations(1).withCacheSteps(8)));
     assertThat(e.getMessage(), containsString("withCacheSteps: 8 is not a cache step of 8 sampling steps"));
-    assertThat(e.getMessage(), containsString("withSamplingSteps"));
+    assertThat(e.getMessage(), containsString("withSteps"));
     e = assertThrows(IllegalArgumentException.class, () -> in.apply("odd", TrainRouter.using(model).withCacheSteps(21).withIterations(1)));
     assertThat(e.getMessage(), containsString("21 is not a cache step of 20"));
     e = assertThrows(IllegalArgumentException.class, () -> in.apply("noIterations", TrainRouter.using(model)));
@@ -369,7 +369,7 @@ public class TrainRouterTest {
     Pipeline p = pipeline();
     PCollectionView<ModelRef> model = p.apply(LoadModel.from(modelPath).withNumHeads(4)).apply(View.asSingleton());
     p.apply(Create.of(input).withCoder(TrainingExampleCoder.of()))
-        .apply(TrainRouter.using(model).withSamplingSteps(4).withIterations(1).withBatch(batch)
+        .apply(TrainRouter.using(model).withSteps(4).withIterations(1).withBatchSize(batch)
             .withTempLocation(temp.toString()));
     Throwable e = assertThrows(Throwable.class, () -> p.run().waitUntilFinish());
     StringBuilder all = new StringBuilder();

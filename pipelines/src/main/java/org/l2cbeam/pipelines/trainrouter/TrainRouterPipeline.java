@@ -79,8 +79,8 @@ public final class TrainRouterPipeline {
   /** The command-line option behind the transform setter a message starts with (the first one named), e.g. "--lr: ". */
   public static String optionName(String message) {
     String[][] map = {
-      {"withIterations", "--iterations"}, {"withSamplingSteps", "--sampling-steps"}, {"withLambda", "--lambda"},
-      {"withLearningRate", "--lr"}, {"withBatch", "--batch"}, {"withTheta", "--theta"},
+      {"withIterations", "--iterations"}, {"withSteps", "--sampling-steps"}, {"withLambda", "--lambda"},
+      {"withLearningRate", "--lr"}, {"withBatchSize", "--batch"}, {"withTheta", "--theta"},
       {"withTempLocation", "--checkpoint-dir"}, {"withCheckpointEvery", "--checkpoint-every"},
       {"withCacheSteps", "--cache-steps"}, {"ReadTrainingExamples", "--data"}, {"WriteRouter", "--output"},
       {"withFamily", "--model"}
