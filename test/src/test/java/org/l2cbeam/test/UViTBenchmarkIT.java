@@ -44,13 +44,18 @@ import org.l2cbeam.pipelines.report.ReportJson;
 import org.l2cbeam.pipelines.report.SettingResult;
 
 /**
- * The {@code benchmark} pipeline on a U-ViT, on the build's runner: the small U-ViT of the test vectors (4x8x8
- * latents, decoded to 16x16 RGB by the small test VAE) with the official-format U-ViT router, FID on Inception
- * features of random {@code hash:} weights against a reference written here. Settings are named by the family's
- * sampler, DPM-Solver++(2S) ({@code dpm10}, {@code dpm10-l2c30}, and the equal-cost plain {@code dpm8}: an NFE is
- * even), and each FID equals the FID of the same samples computed in this process without Beam.
+ * The {@code benchmark} pipeline on a U-ViT, on DirectRunner: the small U-ViT of the test vectors (4x8x8 latents,
+ * decoded to 16x16 RGB by the small test VAE) with the official-format U-ViT router, FID on Inception features of
+ * random {@code hash:} weights against a reference written here. Settings are named by the family's sampler,
+ * DPM-Solver++(2S) ({@code dpm10}, {@code dpm10-l2c10}; the equal-cost partner of 10% removed is NFE 10 itself, as
+ * an NFE is even: {@code BenchmarkPlanTest} covers the rounding), and the cached FID equals that of the same samples
+ * computed in this process without Beam.
+ *
+ * <p>Not a {@code *PipelineIT}, so the Flink pass of {@code ./test-all} leaves it out: each FID here is a Fréchet
+ * distance in Inception's 2048 dimensions of a covariance of rank 3, whose eigen-decompositions take most of this
+ * test's time, and the Flink pass holds the runner-independent parts of the pipeline already on the DiT.
  */
-public class UViTBenchmarkPipelineIT {
+public class UViTBenchmarkIT {
   private static final Path VECTORS = Path.of("../l2c-core/src/test/resources/vectors");
   private static final String ROUTER = VECTORS.resolve("uvit_router_ckpt.pth").toAbsolutePath().toString();
   private static final String VAE =
@@ -60,7 +65,7 @@ public class UViTBenchmarkPipelineIT {
   private static final int SAMPLES = 4;
   private static final long SEED = 7;
   private static final double CFG = 1.4;
-  private static final double REMOVE = 0.3;
+  private static final double REMOVE = 0.1;
 
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
   private static Path out;
@@ -129,11 +134,11 @@ public class UViTBenchmarkPipelineIT {
   }
 
   @Test
-  public void settingsAreNamedByTheFamilysSamplerWithAnEvenEqualCostNfe() throws Exception {
+  public void settingsAreNamedByTheFamilysSampler() throws Exception {
     List<String> names = report.settings().stream().map(SettingResult::name).toList();
-    assertThat(names, equalTo(List.of("dpm10", "dpm10-l2c30", "dpm8")));
+    assertThat(names, equalTo(List.of("dpm10", "dpm10-l2c10")));
     assertThat(report.setting("dpm10").label(), equalTo("DPM-Solver-10"));
-    assertThat(report.setting("dpm10-l2c30").pairedWith(), equalTo("dpm8"));
+    assertThat(report.setting("dpm10-l2c10").pairedWith(), equalTo("dpm10"));
     for (SettingResult s : report.settings()) {
       assertThat(s.samples(), equalTo(SAMPLES));
       assertTrue(s.name() + " FID " + s.fid(), Double.isFinite(s.fid()) && s.fid() > 0);
@@ -144,18 +149,14 @@ public class UViTBenchmarkPipelineIT {
   }
 
   @Test
-  public void plainAndCachedFidsEqualTheSamplesComputedInThisProcess() {
-    double plain = inProcessFid(NFE, null);
-    assertThat(report.setting("dpm10").fid(), closeTo(plain, 1e-6 * plain));
-    double equalCost = inProcessFid(8, null);
-    assertThat(report.setting("dpm8").fid(), closeTo(equalCost, 1e-6 * equalCost));
-
+  public void theCachedFidEqualsTheSamplesComputedInThisProcess() {
     ThetaSearch.Choice choice = Routers.choose(Routers.read("test", ROUTER), uvit.macs(), null, REMOVE);
-    SettingResult cached = report.setting("dpm10-l2c30");
+    SettingResult cached = report.setting("dpm10-l2c10");
     assertThat(cached.theta(), closeTo(choice.theta(), 1e-12));
     double expected = inProcessFid(NFE, choice.schedule());
     System.out.printf(java.util.Locale.ROOT, "%s U-ViT benchmark FIDs: plain %.9f, cached %.9f (in-process %.9f)%n",
         TestRunner.name(), report.setting("dpm10").fid(), cached.fid(), expected);
+    assertTrue("the schedule reuses units", choice.removedFraction() > 0);
     assertThat(cached.fid(), closeTo(expected, 1e-6 * expected));
   }
 }
