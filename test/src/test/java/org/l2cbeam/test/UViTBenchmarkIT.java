@@ -56,10 +56,9 @@ import org.l2cbeam.pipelines.report.SettingResult;
  * test's time, and the Flink pass holds the runner-independent parts of the pipeline already on the DiT.
  */
 public class UViTBenchmarkIT {
-  private static final Path VECTORS = Path.of("../l2c-core/src/test/resources/vectors");
-  private static final String ROUTER = VECTORS.resolve("uvit_router_ckpt.pth").toAbsolutePath().toString();
-  private static final String VAE =
-      VECTORS.resolve("vae-wide/vae_diffusers_layout.safetensors").toAbsolutePath().toString();
+  private static final Path VECTORS = UViTPipelineIT.VECTORS;
+  private static final String ROUTER = UViTPipelineIT.ROUTER;
+  private static final String VAE = UViTPipelineIT.VAE;
   private static final String WEIGHTS = "hash:3";
   private static final int NFE = 10;
   private static final int SAMPLES = 4;

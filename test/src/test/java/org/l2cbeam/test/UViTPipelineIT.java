@@ -43,9 +43,9 @@ import org.l2cbeam.pipelines.cli.L2c;
  * train --cache-step k}'s, bit for bit, for every cache step.
  */
 public class UViTPipelineIT {
-  private static final Path VECTORS = Path.of("../l2c-core/src/test/resources/vectors");
-  private static final String ROUTER = VECTORS.resolve("uvit_router_ckpt.pth").toAbsolutePath().toString();
-  private static final String VAE =
+  static final Path VECTORS = Path.of("../l2c-core/src/test/resources/vectors");
+  static final String ROUTER = VECTORS.resolve("uvit_router_ckpt.pth").toAbsolutePath().toString();
+  static final String VAE =
       VECTORS.resolve("vae-wide/vae_diffusers_layout.safetensors").toAbsolutePath().toString();
   /** One forward batch of the pipeline (8 requests), so the CLI's single batch has the same shape. */
   private static final String LABELS = "9,2,0,7,3,3,5,1";
