@@ -272,7 +272,7 @@ public class TrainRouterTest {
     PCollectionView<ModelRef> m = dummyView();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Pipeline.create().apply(Create.of(examples).withCoder(TrainingExampleCoder.of()))
-            .apply(TrainRouter.using(m).withSamplingSteps(SAMPLING_STEPS).withIterations(1)
+            .apply(TrainRouter.using(m).withSteps(SAMPLING_STEPS).withIterations(1)
                 .withInitialRouter(file.toString())));
     assertThat(e.getMessage(), containsString("withInitialRouter: router " + file + " was trained for ddim-4"));
     assertThat(e.getMessage(), containsString("8 sampling steps"));
@@ -286,7 +286,7 @@ public class TrainRouterTest {
         p.apply("Other", Create.of(startRouter(otherModel, SAMPLING_STEPS)).withCoder(RouterArtifactCoder.of()))
             .apply(View.asSingleton());
     p.apply(Create.of(examples).withCoder(TrainingExampleCoder.of()))
-        .apply(TrainRouter.using(model).withSamplingSteps(SAMPLING_STEPS).withIterations(1).withBatch(2)
+        .apply(TrainRouter.using(model).withSteps(SAMPLING_STEPS).withIterations(1).withBatchSize(2)
             .withTempLocation(newTemp().toString()).withInitialRouter(other));
     Throwable failure = assertThrows(Throwable.class, () -> p.run().waitUntilFinish());
     StringBuilder all = new StringBuilder();
