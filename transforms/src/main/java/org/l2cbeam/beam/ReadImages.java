@@ -31,7 +31,8 @@ import org.l2cbeam.core.image.ImageSources;
  *
  * <p>One worker streams the file (reading is cheap next to featurising) and the chunks are reshuffled so the
  * featurising after it spreads over workers. Remote locations (Beam {@code FileSystems}) must be {@code .npz} files.
- * The location is checked at construction.
+ * The location is checked when the pipeline is built ({@code expand}), as Beam's file-based transforms do; {@link
+ * #withoutValidation()} leaves it to the worker that reads it.
  */
 @AutoValue
 public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBatch>> {
@@ -46,6 +47,8 @@ public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBat
 
   abstract int chunkSize();
 
+  abstract boolean validate();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -58,16 +61,22 @@ public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBat
 
     abstract Builder setChunkSize(int chunkSize);
 
+    abstract Builder setValidate(boolean validate);
+
     abstract ReadImages build();
   }
 
+  /** The images at {@code location}; read, and checked, when the pipeline is built (see {@link #withoutValidation()}). */
   public static ReadImages from(String location) {
-    checkReadable(location);
+    if (location == null || location.isBlank()) {
+      throw new IllegalArgumentException("ReadImages.from: no image location given");
+    }
     return new AutoValue_ReadImages.Builder()
         .setLocation(location)
         .setChannels(1)
         .setSplit(FashionMnist.Split.TEST.prefix())
         .setChunkSize(DEFAULT_CHUNK_SIZE)
+        .setValidate(true)
         .build();
   }
 
@@ -98,8 +107,17 @@ public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBat
     return toBuilder().setChunkSize(chunkSize).build();
   }
 
+  /**
+   * Leaves the location to the worker that reads it: nothing is checked when the pipeline is built, and a missing
+   * file fails the run, naming it (as Beam's {@code TextIO.Read.withoutValidation()}).
+   */
+  public ReadImages withoutValidation() {
+    return toBuilder().setValidate(false).build();
+  }
+
   @Override
   public PCollection<ImageBatch> expand(PBegin input) {
+    if (validate()) checkReadable(location());
     return input
         .apply("Location", Create.of(location()))
         .apply("Read", ParDo.of(new ReadFn(channels(), split(), chunkSize())))
@@ -114,7 +132,9 @@ public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBat
         .add(DisplayData.item("location", location()).withLabel("Images"))
         .add(DisplayData.item("channels", channels()).withLabel("Folder image channels"))
         .add(DisplayData.item("split", split()).withLabel("Fashion-MNIST split"))
-        .add(DisplayData.item("chunkSize", chunkSize()).withLabel("Images per element"));
+        .add(DisplayData.item("chunkSize", chunkSize()).withLabel("Images per element"))
+        .addIfNotDefault(
+            DisplayData.item("validate", validate()).withLabel("Check the location when the pipeline is built"), true);
   }
 
   private static void checkReadable(String location) {
@@ -155,6 +175,7 @@ public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBat
 
     @ProcessElement
     public void process(@Element String location, OutputReceiver<ImageBatch> out) {
+      checkReadable(location); // again here: without validation, this is the first look at the location
       String readable =
           ModelFiles.isRemote(location) ? ModelFiles.localCopy(location).toString() : location;
       try (ImageSource source = ImageSources.open(readable, channels, FashionMnist.Split.parse(split))) {
