@@ -6,13 +6,15 @@ import picocli.CommandLine.Command;
 /** {@code l2c router ...}: inspect and convert L2C routers (official checkpoints or our JSON artifact). */
 @Command(
     name = "router",
-    description = "Inspect, convert, train and tune L2C routers, and list or roll back a router registry.",
+    description = "Inspect, convert, train and tune L2C routers, list or roll back a router registry, and measure the"
+        + " redundancy between paired steps that routers exploit.",
     subcommands = {
       RouterShowCommand.class,
       RouterConvertCommand.class,
       RouterTrainCommand.class,
       RouterThetaCommand.class,
-      RouterRegistryCommand.class
+      RouterRegistryCommand.class,
+      RouterRedundancyCommand.class
     })
 final class RouterCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,5 +1,7 @@
 package org.l2cbeam.pipelines.study;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -83,6 +85,8 @@ final class StudyMarkdown {
         .append(" training, one line per cache step):\n\n");
     md.append("![router loss curves](").append(StudyReport.LOSS_CURVES).append(")\n\n");
 
+    md.append(redundancy(r));
+
     md.append("## Every setting\n\n");
     md.append("| piece | setting | GMACs / image | FID | Δ vs same-MAC DDIM | |\n| --- | --- | ---: | ---: | ---: | --- |\n");
     for (StudyResults.Entry e : r.entries()) {
@@ -109,6 +113,115 @@ final class StudyMarkdown {
         .append(" the FID statistics do not depend on how the runner bundled the images). Latency is measured by the")
         .append(" pieces' own reports and the demo, not here: timings on a shared machine are not reproducible.\n");
     return md.toString();
+  }
+
+  /**
+   * The "why" section: per step count the mean relative change of the attention units, the MLP units and the guided
+   * ε between paired steps, over all cache steps and over each half of them; per cache step with the router's β; per
+   * block.
+   */
+  private static String redundancy(StudyResults r) {
+    StringBuilder md = new StringBuilder("## Why: redundancy between paired steps\n\n");
+    Map<Integer, JsonObject> all = r.redundancy();
+    JsonObject first = all.values().iterator().next();
+    md.append(String.format(Locale.ROOT,
+        "How much each cache unit's output changes between a full step and the cache step that would reuse it, on the"
+            + " plain sampler's trajectory: ‖o(cache step) − o(full step)‖ / ‖o(cache step)‖ per model row, the mean"
+            + " over %d requests and their unconditional twins (`l2c router redundancy`). Reusing a unit replaces its"
+            + " output by one that is off by about this fraction of its size, so a unit that changes little is what a"
+            + " cache schedule can remove cheaply, and one that changes a lot costs quality whatever the router"
+            + " learns. The guided ε is the same statistic for the whole model's output. \"First half\" is the"
+            + " noisier half of the cache steps (sampled first).%n%n",
+        first.get("requests").getAsInt()));
+    md.append("| run | cache steps | attention | MLP | guided ε |\n| --- | --- | ---: | ---: | ---: |\n");
+    for (Map.Entry<Integer, JsonObject> e : all.entrySet()) {
+      JsonArray steps = e.getValue().getAsJsonArray("cacheSteps");
+      int n = steps.size();
+      int half = (n + 1) / 2;
+      for (int[] range : new int[][] {{0, n}, {0, half}, {half, n}}) {
+        String which = range[1] - range[0] == n ? "all " + n : range[0] == 0 ? "first " + half : "last " + (n - half);
+        md.append(String.format(Locale.ROOT, "| DDIM-%d | %s | %s | %s | %s |%n", e.getKey(), which,
+            percent(meanOf(steps, "attentionMean", range)), percent(meanOf(steps, "mlpMean", range)),
+            percent(meanOf(steps, "output", range))));
+      }
+    }
+    for (Map.Entry<Integer, JsonObject> e : all.entrySet()) {
+      int stepCount = e.getKey();
+      JsonObject result = e.getValue();
+      var router = r.routerFor(stepCount);
+      double[][] beta = router.scores().betaPerRow();
+      JsonArray units = result.getAsJsonArray("units");
+      md.append(String.format(Locale.ROOT,
+          "%n### DDIM-%d, per cache step%n%nβ: the mean β = sigmoid(p_k) of the attention / MLP units that the router"
+              + " of %s learned for that cache step (reused when β ≤ θ).%n%n",
+          stepCount, stepCount == size(r).mainSteps() ? "the best configuration" : "the DDIM-" + stepCount + " piece"));
+      md.append("| cache step k | timestep full → cache | guided ε | attention | MLP | least change | most change |")
+          .append(" router β attention / MLP |\n| ---: | --- | ---: | ---: | ---: | --- | --- | ---: |\n");
+      for (var element : result.getAsJsonArray("cacheSteps")) {
+        JsonObject step = element.getAsJsonObject();
+        JsonArray change = step.getAsJsonArray("units");
+        int least = 0;
+        int most = 0;
+        for (int u = 1; u < change.size(); u++) {
+          if (change.get(u).getAsDouble() < change.get(least).getAsDouble()) least = u;
+          if (change.get(u).getAsDouble() > change.get(most).getAsDouble()) most = u;
+        }
+        int row = step.get("row").getAsInt();
+        md.append(String.format(Locale.ROOT, "| %d | %s → %s | %s | %s | %s | %s %s | %s %s | %.2f / %.2f |%n", row,
+            time(step.get("fullStepTime").getAsDouble()), time(step.get("cacheStepTime").getAsDouble()),
+            percent(step.get("output").getAsDouble()), percent(step.get("attentionMean").getAsDouble()),
+            percent(step.get("mlpMean").getAsDouble()), unitName(units, least),
+            percent(change.get(least).getAsDouble()), unitName(units, most), percent(change.get(most).getAsDouble()),
+            kindMean(beta[row], 0), kindMean(beta[row], 1)));
+      }
+    }
+    md.append("\n### Per block, mean over the cache steps\n\n| block |");
+    for (int steps : all.keySet()) md.append(" DDIM-").append(steps).append(" attention | DDIM-").append(steps).append(" MLP |");
+    md.append("\n| --- |");
+    for (int i = 0; i < all.size(); i++) md.append(" ---: | ---: |");
+    md.append('\n');
+    int blocks = first.getAsJsonArray("units").size() / 2;
+    for (int b = 0; b < blocks; b++) {
+      md.append("| ").append(b).append(" |");
+      for (JsonObject result : all.values()) {
+        JsonArray steps = result.getAsJsonArray("cacheSteps");
+        for (int u = 2 * b; u <= 2 * b + 1; u++) {
+          double s = 0;
+          for (var step : steps) s += step.getAsJsonObject().getAsJsonArray("units").get(u).getAsDouble();
+          md.append(' ').append(percent(s / steps.size())).append(" |");
+        }
+      }
+      md.append('\n');
+    }
+    return md.append('\n').toString();
+  }
+
+  private static StudySize size(StudyResults r) {
+    return r.plan().size();
+  }
+
+  private static double meanOf(JsonArray steps, String field, int[] range) {
+    double s = 0;
+    for (int i = range[0]; i < range[1]; i++) s += steps.get(i).getAsJsonObject().get(field).getAsDouble();
+    return s / (range[1] - range[0]);
+  }
+
+  private static double kindMean(double[] beta, int kind) {
+    double s = 0;
+    for (int u = kind; u < beta.length; u += 2) s += beta[u];
+    return s / (beta.length / 2);
+  }
+
+  private static String unitName(JsonArray units, int u) {
+    return units.get(u).getAsJsonObject().get("name").getAsString();
+  }
+
+  private static String percent(double fraction) {
+    return String.format(Locale.ROOT, "%.1f%%", 100 * fraction);
+  }
+
+  private static String time(double t) {
+    return t == Math.rint(t) ? Long.toString((long) t) : String.format(Locale.ROOT, "%.1f", t);
   }
 
   /** One sentence per budget row. */

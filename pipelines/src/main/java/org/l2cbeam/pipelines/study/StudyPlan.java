@@ -17,6 +17,10 @@ import org.l2cbeam.pipelines.benchmark.BenchmarkPipeline;
 public final class StudyPlan {
   static final String PIECES = "pieces";
   static final String CHECKPOINTS = "checkpoints";
+  /** The model every piece samples. */
+  static final String MODEL = "builtin:fmnist-dit";
+  /** The guidance weight of every piece. */
+  static final double CFG_SCALE = 1.5;
 
   private final StudySize size;
   private final Path out;
@@ -98,12 +102,12 @@ public final class StudyPlan {
     return new ArrayList<>(
         List.of(
             "--runner=DirectRunner",
-            "--model=builtin:fmnist-dit",
+            "--model=" + MODEL,
             "--stepCounts=" + steps,
             "--requestSets=" + size.requestSets(),
             "--samplesPerSetting=" + size.perSet(),
             "--seed=0",
-            "--cfgScale=1.5",
+            "--cfgScale=" + CFG_SCALE,
             "--modelBatch=" + size.modelBatch(),
             "--referenceStats=builtin:fmnist-test-stats",
             "--extractor=fmnist",

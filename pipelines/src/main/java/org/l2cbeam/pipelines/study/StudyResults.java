@@ -1,5 +1,6 @@
 package org.l2cbeam.pipelines.study;
 
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,6 +76,7 @@ final class StudyResults {
   private final List<Entry> entries = new ArrayList<>();
   private final StudyPiece best;
   private final Measurement measurement;
+  private final Map<Integer, JsonObject> redundancy;
 
   private StudyResults(StudyPlan plan, List<StudyPiece> pieces, StudyPiece best) throws IOException {
     this.plan = plan;
@@ -117,6 +119,7 @@ final class StudyResults {
       }
     }
     this.measurement = first;
+    this.redundancy = new StudyRedundancy(plan).load();
   }
 
   static StudyResults load(StudyPlan plan, List<StudyPiece> pieces) throws IOException {
@@ -150,6 +153,23 @@ final class StudyResults {
 
   BenchmarkReport report(String piece) {
     return reports.get(piece);
+  }
+
+  /** The redundancy between paired steps by step count, as {@link StudyRedundancy} stored it. */
+  Map<Integer, JsonObject> redundancy() {
+    return redundancy;
+  }
+
+  /**
+   * The router whose β the redundancy of {@code steps} steps is shown with: the best configuration's at the main step
+   * count, the long run's router otherwise.
+   */
+  RouterArtifact routerFor(int steps) {
+    if (steps == plan.size().mainSteps()) return routers.get(best.id());
+    for (StudyPiece p : pieces) {
+      if (p.role() == StudyPiece.Role.ROUTER && p.steps() == steps) return routers.get(p.id());
+    }
+    throw new IllegalStateException("the study has no router at DDIM-" + steps);
   }
 
   /** The trained router of a router piece. */

@@ -23,9 +23,10 @@ import org.l2cbeam.pipelines.report.ReportJson;
 
 /**
  * Runs a {@link StudyPlan}: every piece that has not finished with the same options, then the frontier of the best
- * router, then the report. Resumable: a piece whose folder holds the success marker of a run with the same options
- * ({@code pieces/<id>.args}) is not run again, so an interrupted study continues where it stopped, and {@code
- * maxPieces} lets a caller run it in slices (e.g. between measurements on a shared machine).
+ * router, then the redundancy between paired steps ({@link StudyRedundancy}), then the report. Resumable: a piece
+ * whose folder holds the success marker of a run with the same options ({@code pieces/<id>.args}) is not run again,
+ * so an interrupted study continues where it stopped, and {@code maxPieces} lets a caller run it in slices (e.g.
+ * between measurements on a shared machine).
  */
 public final class StudyRunner {
   private final StudyPlan plan;
@@ -57,6 +58,7 @@ public final class StudyRunner {
     }
     List<StudyPiece> all = new ArrayList<>(screening);
     all.add(frontier);
+    new StudyRedundancy(plan).measureMissing(summary);
     StudyReport.write(plan, all);
     summary.println("l2c demo --study: report in " + plan.out().resolve(StudyReport.MARKDOWN));
     return true;
