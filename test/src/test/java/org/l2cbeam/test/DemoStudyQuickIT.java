@@ -77,6 +77,8 @@ public class DemoStudyQuickIT {
     assertThat(firstSlice, containsString("stopped after the requested pieces"));
     assertEquals(2, firstSlice.lines().filter(l -> l.startsWith("[study] piece ") && l.contains(" done in ")).count());
     assertThat(lastRun, not(containsString("[study] piece")));
+    assertThat(firstSlice, not(containsString("[study] redundancy"))); // measured with the report, once
+    assertThat(lastRun, not(containsString("[study] redundancy")));
     assertThat(lastRun, containsString("report in " + out.resolve("study.md")));
   }
 
@@ -93,6 +95,29 @@ public class DemoStudyQuickIT {
       assertNotNull(png, img);
       assertThat(img.getWidth(), greaterThan(500));
     }
+  }
+
+  @Test
+  public void theReportExplainsWithTheRedundancyBetweenPairedStepsAtBothStepCounts() throws Exception {
+    String md = new String(markdown, StandardCharsets.UTF_8);
+    assertThat(md, containsString("## Why: redundancy between paired steps"));
+    assertThat(md, containsString("### DDIM-6, per cache step"));
+    assertThat(md, containsString("### DDIM-10, per cache step"));
+    JsonObject redundancy = study.getAsJsonObject("redundancy");
+    // DDIM-6 pairs 5 → 4, 3 → 2, 1 → 0; DDIM-10 five such pairs
+    JsonArray ddim6 = redundancy.getAsJsonObject("ddim6").getAsJsonArray("cacheSteps");
+    assertEquals(3, ddim6.size());
+    assertEquals(5, redundancy.getAsJsonObject("ddim10").getAsJsonArray("cacheSteps").size());
+    assertEquals(4, redundancy.getAsJsonObject("ddim6").get("requests").getAsInt());
+    for (JsonElement step : ddim6) {
+      for (JsonElement u : step.getAsJsonObject().getAsJsonArray("units")) {
+        assertTrue(u.getAsDouble() > 0 && u.getAsDouble() < 10);
+      }
+    }
+    // the report holds what the stored measurement holds
+    JsonObject stored = JsonParser.parseString(Files.readString(out.resolve("redundancy/ddim6.json")))
+        .getAsJsonObject().getAsJsonObject("result");
+    assertEquals(stored, redundancy.getAsJsonObject("ddim6"));
   }
 
   @Test

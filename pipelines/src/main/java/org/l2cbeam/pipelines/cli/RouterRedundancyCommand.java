@@ -71,6 +71,11 @@ final class RouterRedundancyCommand implements Callable<Integer> {
           .guidedChannels(checkpoint.guidedChannels());
       if (cfgScale != null) b.cfgScale(cfgScale);
       UnitRedundancy measure = b.build();
+      if (scores != null && (scores.nfe() != steps || scores.units() != model.units())) {
+        throw new IllegalArgumentException(
+            router + ": the router has " + scores.nfe() + " steps x " + scores.units() + " units, but --steps is "
+                + steps + " and the model has " + model.units() + " cache units");
+      }
       System.err.printf(Locale.ROOT, "%s: %s, %d cache units, %d steps, %d requests from seed %d%n",
           checkpoint.model, family.id(), model.units(), steps, samples, seed);
       r = measure.measure(seed, labels);

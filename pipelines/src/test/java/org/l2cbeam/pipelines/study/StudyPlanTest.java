@@ -9,6 +9,7 @@ import static org.junit.Assert.assertNull;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.Test;
 
 public class StudyPlanTest {
@@ -52,6 +53,20 @@ public class StudyPlanTest {
     assertThat(frontier.args(), hasItems("--macsRemoved=0.1,0.3,0.49",
         "--routers=/srv/study/pieces/l2c-ddim20-it200-lr0.05/router-ddim20.json",
         "--knownResults=/srv/study/pieces/baselines-ddim20/report.json"));
+  }
+
+  @Test
+  public void theRedundancyIsMeasuredWithThePiecesModelAndGuidanceAtBothStepCounts() {
+    StudyPlan plan = new StudyPlan(StudySize.FULL, OUT);
+    StudyRedundancy redundancy = new StudyRedundancy(plan);
+    assertEquals(List.of(20, 50), redundancy.stepCounts());
+    assertEquals(Path.of("/srv/study/redundancy/ddim50.json"), redundancy.file(50));
+    Map<String, Object> options = redundancy.options(20);
+    assertEquals(64, options.get("requests"));
+    assertEquals(20, options.get("steps"));
+    for (StudyPiece p : plan.screening()) {
+      assertThat(p.args(), hasItems("--model=" + options.get("model"), "--cfgScale=" + options.get("cfgScale")));
+    }
   }
 
   @Test
