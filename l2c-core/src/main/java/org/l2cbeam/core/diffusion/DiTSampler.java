@@ -112,7 +112,7 @@ public final class DiTSampler {
     NDArray out = forward(x, t, y, plan, cache, null);
     unitsComputed += plan.computedUnits();
     unitsTotal += plan.units();
-    if (!isFinite(out)) {
+    if (!NonFiniteOutputException.allFinite(out)) {
       throw diagnose(x, t, y, k, timestep, plan, cache);
     }
     if (cache != null && !plan.records()) {
@@ -132,26 +132,18 @@ public final class DiTSampler {
         : dit.forwardWithCfg(x, t, y, guidance, plan, cache, probe);
   }
 
-  private static boolean isFinite(NDArray a) {
-    try (NDArray nan = a.isNaN();
-        NDArray inf = a.isInfinite();
-        NDArray bad = nan.logicalOr(inf);
-        NDArray any = bad.any()) {
-      return !any.getBoolean();
-    }
-  }
 
   private NonFiniteOutputException diagnose(
       NDArray x, NDArray t, NDArray y, int k, int timestep, UnitPlan plan, LayerCache cache) {
     String where = "sampling step k=" + k + " (timestep " + timestep + ")";
-    if (!isFinite(x)) {
+    if (!NonFiniteOutputException.allFinite(x)) {
       return new NonFiniteOutputException("non-finite input latent at " + where, k, -1);
     }
     int[] first = {-1};
     String[] firstName = {null};
     ForwardProbe probe =
         (name, value) -> {
-          if (firstName[0] == null && !isFinite(value)) {
+          if (firstName[0] == null && !NonFiniteOutputException.allFinite(value)) {
             firstName[0] = name;
             first[0] = ForwardProbe.unitOf(name);
           }

@@ -288,8 +288,18 @@ public final class SamplingRun {
     return family == ModelFamily.DIT ? SamplerKind.DDIM : SamplerKind.DPM_SOLVER;
   }
 
+  /** The model the run samples from. */
+  public DiffusionTransformer model() {
+    return model;
+  }
+
   public SamplerKind sampler() {
     return sampler;
+  }
+
+  /** The static cache schedule, or null for the plain sampler. */
+  public CacheSchedule schedule() {
+    return schedule;
   }
 
   public int steps() {

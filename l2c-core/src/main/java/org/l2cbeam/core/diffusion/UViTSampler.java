@@ -101,24 +101,17 @@ public final class UViTSampler {
     return (x, modelTime, ev) -> {
       Evaluation e = evaluate(x, modelTime, ev, labels, caches);
       NDArray eps = e.uncond == null ? e.cond : guidance.combine(e.cond, e.uncond, model.config().inChannels);
-      if (!isFinite(eps)) {
+      if (!NonFiniteOutputException.allFinite(eps)) {
         throw new NonFiniteOutputException(
             "NaN/Inf in the U-ViT output at " + ev + " (evaluation " + ev.index() + " of " + solver.nfe()
-                + ", network time " + modelTime + ")" + (isFinite(x) ? "" : ": the input latent is already non-finite"),
+                + ", network time " + modelTime + ")"
+                + (NonFiniteOutputException.allFinite(x) ? "" : ": the input latent is already non-finite"),
             ev.outerStep(), -1);
       }
       return eps;
     };
   }
 
-  private static boolean isFinite(NDArray a) {
-    try (NDArray nan = a.isNaN();
-        NDArray inf = a.isInfinite();
-        NDArray bad = nan.logicalOr(inf);
-        NDArray any = bad.any()) {
-      return !any.getBoolean();
-    }
-  }
 
   /** The per-call state of a run: the cond and uncond caches. */
   public final class Caches implements AutoCloseable {

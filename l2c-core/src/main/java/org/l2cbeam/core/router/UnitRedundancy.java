@@ -39,7 +39,8 @@ import org.l2cbeam.core.runtime.Torch;
  *
  * <pre>{@code
  * try (DiffusionTransformer model = ModelCheckpoint.open("builtin:fmnist-dit").load()) {
- *   UnitRedundancy.Result r = UnitRedundancy.of(model).steps(20).cfgScale(1.5).build().measure(0, labels);
+ *   SamplingRun ddim20 = SamplingRun.of(model).steps(20).cfgScale(1.5).build();
+ *   UnitRedundancy.Result r = UnitRedundancy.of(ddim20).measure(0, labels);
  *   System.out.println(r.attentionMean() + " " + r.mlpMean() + "\n" + r.toJson());
  * }
  * }</pre>
@@ -50,7 +51,7 @@ import org.l2cbeam.core.runtime.Torch;
  * the unit outputs L2C would reuse, so recording the cache step too gives the other side of the comparison.
  */
 public final class UnitRedundancy {
-  /** Requests per model call by default: bounds the memory of the two recorded caches, not the result. */
+  /** Requests per model call by default: bounds the memory of the two recorded caches; the result hardly moves. */
   public static final int DEFAULT_BATCH = 16;
 
   private final DiffusionTransformer model;
@@ -72,66 +73,42 @@ public final class UnitRedundancy {
     this.reuseAll = new CacheSchedule(new boolean[rows][model.units()]);
   }
 
-  /** A measurement on {@code model}; set what differs from the defaults, then {@link Builder#build()}. */
-  public static Builder of(DiffusionTransformer model) {
-    return new Builder(model);
+  /**
+   * A measurement on the trajectory of {@code run}, which must be a plain run of the sampler L2C pairs steps for
+   * (DDIM for a DiT, DPM-Solver++(2S) for a U-ViT) with at least one cache step; its steps and guidance are used.
+   */
+  public static UnitRedundancy of(SamplingRun run) {
+    DiffusionTransformer model = run.model();
+    ModelFamily family = model.family();
+    if (run.sampler() != SamplingRun.defaultSampler(family)) {
+      throw new IllegalArgumentException(
+          "--sampler " + run.sampler().cliName() + ": L2C pairs the steps of " + family.id() + "'s "
+              + SamplingRun.defaultSampler(family).cliName() + " sampler only");
+    }
+    if (run.schedule() != null) {
+      throw new IllegalArgumentException(
+          "--router: the redundancy is measured on the plain sampler, which computes every unit at every step");
+    }
+    StepPairing pairing = family.pairing();
+    int rows = pairing.scheduleRows(run.steps());
+    boolean anyCacheRow = false;
+    for (int r = 0; r < rows; r++) anyCacheRow |= pairing.isCacheRow(r, rows);
+    if (!anyCacheRow) {
+      throw new IllegalArgumentException(
+          "--steps " + run.steps() + " has no cache step to measure (" + pairing.describe() + ")");
+    }
+    return new UnitRedundancy(model, run, DEFAULT_BATCH);
   }
 
-  /** The sampler settings; {@link #build()} checks them against the model, naming the CLI option at fault. */
-  public static final class Builder {
-    private final DiffusionTransformer model;
-    private int steps = 20;
-    private Double cfgScale;
-    private Guidance.Channels guidedChannels;
-    private int batch = DEFAULT_BATCH;
-
-    private Builder(DiffusionTransformer model) {
-      this.model = model;
-    }
-
-    /** DDIM steps (DiT) or network evaluations (U-ViT), as {@code l2c sample --steps}. Default 20. */
-    public Builder steps(int steps) {
-      this.steps = steps;
-      return this;
-    }
-
-    /** The guidance weight; default the family's (1.5 for DiT, 1.4 for U-ViT). */
-    public Builder cfgScale(double cfgScale) {
-      this.cfgScale = cfgScale;
-      return this;
-    }
-
-    /** DiT's guided channels; null (the default) is the original's rule. */
-    public Builder guidedChannels(Guidance.Channels channels) {
-      this.guidedChannels = channels;
-      return this;
-    }
-
-    /** Requests per model call (default {@value #DEFAULT_BATCH}); the result does not depend on it beyond rounding. */
-    public Builder batch(int batch) {
-      if (batch < 1) throw new IllegalArgumentException("--batch must be positive, got " + batch);
-      this.batch = batch;
-      return this;
-    }
-
-    public UnitRedundancy build() {
-      double scale = cfgScale == null ? model.family().defaultCfgScale() : cfgScale;
-      SamplingRun run = SamplingRun.of(model).steps(steps).cfgScale(scale).guidedChannels(guidedChannels).build();
-      StepPairing pairing = model.family().pairing();
-      int rows = pairing.scheduleRows(steps);
-      boolean anyCacheRow = false;
-      for (int r = 0; r < rows; r++) anyCacheRow |= pairing.isCacheRow(r, rows);
-      if (!anyCacheRow) {
-        throw new IllegalArgumentException(
-            "--steps " + steps + " has no cache step to measure (" + pairing.describe() + ")");
-      }
-      return new UnitRedundancy(model, run, batch);
-    }
+  /** This measurement with {@code batch} requests per model call; the result does not depend on it beyond rounding. */
+  public UnitRedundancy withBatch(int batch) {
+    if (batch < 1) throw new IllegalArgumentException("--batch must be positive, got " + batch);
+    return new UnitRedundancy(model, run, batch);
   }
 
   /**
    * Measures requests {@code labels}, request i from the seeded noise stream {@code seed + i} (the requests of {@code
-   * l2c sample --seed}), {@link Builder#batch} requests per model call.
+   * l2c sample --seed}), {@link #withBatch} requests per model call.
    */
   public Result measure(long seed, long[] labels) {
     if (labels.length == 0) throw new IllegalArgumentException("--samples must be positive: no requests to measure");
@@ -221,7 +198,7 @@ public final class UnitRedundancy {
       NDArray eps = guidedOutput(x, time, labels, plan, caches);
       String where = "schedule row " + row + (pairing.evaluationsPerRow() > 1 ? ", evaluation " + evaluation : "")
           + " (network time " + time + ")";
-      if (!isFinite(eps)) {
+      if (!NonFiniteOutputException.allFinite(eps)) {
         throw new NonFiniteOutputException("NaN/Inf in the model output at " + where, row, -1);
       }
       if (records) {
@@ -342,14 +319,6 @@ public final class UnitRedundancy {
     return a;
   }
 
-  private static boolean isFinite(NDArray a) {
-    try (NDArray nan = a.isNaN();
-        NDArray inf = a.isInfinite();
-        NDArray bad = nan.logicalOr(inf);
-        NDArray any = bad.any()) {
-      return !any.getBoolean();
-    }
-  }
 
   /** Per-row sums over the batches of a measurement, in pair order; the means come out in {@link #result()}. */
   private final class Sums {

@@ -25,6 +25,7 @@ import org.l2cbeam.core.diffusion.DpmSolver2S;
 import org.l2cbeam.core.diffusion.Guidance;
 import org.l2cbeam.core.diffusion.NoiseSchedule;
 import org.l2cbeam.core.diffusion.NonFiniteOutputException;
+import org.l2cbeam.core.diffusion.SamplerKind;
 import org.l2cbeam.core.diffusion.SamplingRun;
 import org.l2cbeam.core.diffusion.SeededNoise;
 import org.l2cbeam.core.diffusion.UViTSampler;
@@ -53,7 +54,7 @@ public class UnitRedundancyTest {
   @Test
   public void ditValuesAreTheRelativeChangesOfTheProbedUnitOutputsOnTheSamplersTrajectory() {
     DiT dit = DIT.model();
-    UnitRedundancy.Result r = UnitRedundancy.of(dit).steps(STEPS).cfgScale(1.5).build().measure(0, LABELS);
+    UnitRedundancy.Result r = guided(dit, STEPS).measure(0, LABELS);
     assertEquals(2, r.rowsPerRequest());
     assertEquals(3, r.requests());
     // DDIM-6 pairs (5 → 4), (3 → 2), (1 → 0), visited from the noisiest.
@@ -94,7 +95,7 @@ public class UnitRedundancyTest {
   public void uvitValuesAreTheRelativeChangesOfTheCapturedUnitOutputsAtTheSolversOwnInputs() {
     UViT uvit = UVIT.model();
     int nfe = 6;
-    UnitRedundancy.Result r = UnitRedundancy.of(uvit).steps(nfe).cfgScale(1.4).build().measure(0, LABELS);
+    UnitRedundancy.Result r = guided(uvit, nfe).measure(0, LABELS);
     // DPM-Solver-2 with 3 outer steps: outer steps 1 and 2 start with a cache evaluation.
     assertEquals(2, r.cacheSteps());
     assertEquals(1, r.row(0));
@@ -141,9 +142,9 @@ public class UnitRedundancyTest {
   public void pairedStepsWithTheSameInputsHaveNotChangedAtAll() {
     // The real DiT with its input pinned: every step sees the same latent and timestep, so paired outputs agree.
     UnitRedundancy.Result same =
-        UnitRedundancy.of(new PinnedInput(DIT.model(), true)).steps(STEPS).cfgScale(1.5).build().measure(0, LABELS);
+        guided(new PinnedInput(DIT.model(), true), STEPS).measure(0, LABELS);
     UnitRedundancy.Result timeMoves =
-        UnitRedundancy.of(new PinnedInput(DIT.model(), false)).steps(STEPS).cfgScale(1.5).build().measure(0, LABELS);
+        guided(new PinnedInput(DIT.model(), false), STEPS).measure(0, LABELS);
     for (int i = 0; i < same.cacheSteps(); i++) {
       for (int u = 0; u < same.units(); u++) {
         assertEquals(0.0, same.unitChange(i, u), 0);
@@ -161,7 +162,7 @@ public class UnitRedundancyTest {
       float[] values = z.toFloatArray();
       values[5] = Float.NaN;
       NDArray poisoned = m.create(values, z.getShape());
-      UnitRedundancy measure = UnitRedundancy.of(DIT.model()).steps(STEPS).cfgScale(1.5).build();
+      UnitRedundancy measure = guided(DIT.model(), STEPS);
       NonFiniteOutputException e =
           assertThrows(NonFiniteOutputException.class, () -> measure.measure(poisoned, new long[] {1, 2}));
       assertThat(e.getMessage(), containsString("NaN/Inf"));
@@ -174,12 +175,12 @@ public class UnitRedundancyTest {
     NDManager root = DIT.manager();
     int before = root.getManagedArrays().size();
     long[] labels = {0, 1, 2};
-    UnitRedundancy.Result oneCall = UnitRedundancy.of(DIT.model()).steps(STEPS).batch(3).build().measure(7, labels);
-    UnitRedundancy.Result inPieces = UnitRedundancy.of(DIT.model()).steps(STEPS).batch(2).build().measure(7, labels);
+    UnitRedundancy.Result oneCall = guided(DIT.model(), STEPS).withBatch(3).measure(7, labels);
+    UnitRedundancy.Result inPieces = guided(DIT.model(), STEPS).withBatch(2).measure(7, labels);
     assertEquals(before, root.getManagedArrays().size());
     try (NDManager call = root.newSubManager()) {
       NDArray z = SeededNoise.consecutive(7, 3).initial(call, 4, DIT.model().inputSize(), DIT.model().inputSize());
-      UnitRedundancy.Result direct = UnitRedundancy.of(DIT.model()).steps(STEPS).build().measure(z, labels);
+      UnitRedundancy.Result direct = guided(DIT.model(), STEPS).measure(z, labels);
       assertEquals("only the caller's z is left", 1, call.getManagedArrays().size());
       assertEquals(oneCall.unitChange(1, 3), direct.unitChange(1, 3), 0);
     }
@@ -196,7 +197,7 @@ public class UnitRedundancyTest {
   @Test
   public void theJsonHoldsEveryValueAndTheRoutersBeta() {
     DiT dit = DIT.model();
-    UnitRedundancy.Result r = UnitRedundancy.of(dit).steps(STEPS).cfgScale(1.5).build().measure(0, LABELS);
+    UnitRedundancy.Result r = guided(dit, STEPS).measure(0, LABELS);
     float[][] logits = new float[STEPS][dit.units()];
     for (int k = 0; k < STEPS; k++) for (int u = 0; u < dit.units(); u++) logits[k][u] = 0.25f * (u - k);
     UnitRedundancy.Result withRouter = r.withRouter(new RouterScores(ModelFamily.DIT, logits));
@@ -223,17 +224,28 @@ public class UnitRedundancyTest {
 
   @Test
   public void badSettingsAreRefusedNamingTheOption() {
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> UnitRedundancy.of(DIT.model()).steps(1).build());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> UnitRedundancy.of(SamplingRun.of(DIT.model()).steps(1).build()));
     assertThat(e.getMessage(), containsString("--steps 1 has no cache step"));
-    e = assertThrows(IllegalArgumentException.class, () -> UnitRedundancy.of(UVIT.model()).steps(7).build());
+    e = assertThrows(IllegalArgumentException.class, () -> guided(UVIT.model(), 7));
     assertThat(e.getMessage(), containsString("--steps 7"));
-    UnitRedundancy.Result r = UnitRedundancy.of(DIT.model()).steps(4).build().measure(0, new long[] {1});
+    e = assertThrows(IllegalArgumentException.class,
+        () -> UnitRedundancy.of(SamplingRun.of(DIT.model()).steps(4).sampler(SamplerKind.DDPM).build()));
+    assertThat(e.getMessage(), containsString("--sampler ddpm"));
+    e = assertThrows(IllegalArgumentException.class,
+        () -> UnitRedundancy.of(SamplingRun.of(DIT.model()).steps(4).schedule(CacheSchedule.allCompute(4, DIT.model().units())).build()));
+    assertThat(e.getMessage(), containsString("--router"));
+    UnitRedundancy.Result r = guided(DIT.model(), 4).measure(0, new long[] {1});
     e = assertThrows(IllegalArgumentException.class,
         () -> r.withRouter(new RouterScores(ModelFamily.DIT, new float[6][DIT.model().units()])));
     assertThat(e.getMessage(), containsString("--router"));
-    e = assertThrows(IllegalArgumentException.class, () -> UnitRedundancy.of(DIT.model()).build().measure(0, new long[0]));
+    e = assertThrows(IllegalArgumentException.class, () -> guided(DIT.model(), STEPS).measure(0, new long[0]));
     assertThat(e.getMessage(), containsString("--samples"));
+  }
+
+  /** A measurement on the family's sampler with its default guidance (DiT 1.5, U-ViT 1.4). */
+  private static UnitRedundancy guided(DiffusionTransformer model, int steps) {
+    return UnitRedundancy.of(SamplingRun.of(model).steps(steps).cfgScale(model.family().defaultCfgScale()).build());
   }
 
   /** The input of DDIM step k: z for the first step, else the sample after step k+1 (trajectory in run order). */

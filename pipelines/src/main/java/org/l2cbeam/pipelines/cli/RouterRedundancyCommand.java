@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.l2cbeam.core.diffusion.SamplingRun;
 import org.l2cbeam.core.model.DiffusionTransformer;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterScores;
@@ -67,10 +68,10 @@ final class RouterRedundancyCommand implements Callable<Integer> {
     try (DiffusionTransformer model = checkpoint.load()) {
       long[] labels = new long[samples];
       for (int i = 0; i < samples; i++) labels[i] = i % model.numClasses();
-      UnitRedundancy.Builder b = UnitRedundancy.of(model).steps(steps).batch(batch)
-          .guidedChannels(checkpoint.guidedChannels());
-      if (cfgScale != null) b.cfgScale(cfgScale);
-      UnitRedundancy measure = b.build();
+      SamplingRun run = SamplingRun.of(model).steps(steps)
+          .cfgScale(cfgScale == null ? family.defaultCfgScale() : cfgScale)
+          .guidedChannels(checkpoint.guidedChannels()).build();
+      UnitRedundancy measure = UnitRedundancy.of(run).withBatch(batch);
       if (scores != null && (scores.nfe() != steps || scores.units() != model.units())) {
         throw new IllegalArgumentException(
             router + ": the router has " + scores.nfe() + " steps x " + scores.units() + " units, but --steps is "

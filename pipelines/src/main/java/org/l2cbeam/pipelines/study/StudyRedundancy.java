@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.l2cbeam.core.diffusion.SamplingRun;
 import org.l2cbeam.core.io.AtomicFile;
 import org.l2cbeam.core.io.JsonText;
 import org.l2cbeam.core.model.DiffusionTransformer;
@@ -74,9 +75,8 @@ final class StudyRedundancy {
         int n = plan.size().redundancySamples();
         long[] labels = new long[n];
         for (int i = 0; i < n; i++) labels[i] = i % model.numClasses();
-        UnitRedundancy.Result r =
-            UnitRedundancy.of(model).steps(steps).cfgScale(StudyPlan.CFG_SCALE).batch(UnitRedundancy.DEFAULT_BATCH)
-                .build().measure(0, labels);
+        SamplingRun run = SamplingRun.of(model).steps(steps).cfgScale(StudyPlan.CFG_SCALE).build();
+        UnitRedundancy.Result r = UnitRedundancy.of(run).withBatch(UnitRedundancy.DEFAULT_BATCH).measure(0, labels);
         Map<String, Object> file = new LinkedHashMap<>();
         file.put("options", options(steps));
         file.put("result", r.toMap());
