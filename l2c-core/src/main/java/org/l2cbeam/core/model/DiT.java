@@ -2,11 +2,9 @@ package org.l2cbeam.core.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -33,10 +31,7 @@ public final class DiT implements DiffusionTransformer {
   private final TimestepEmbedder timestepEmbedder;
   private final LabelEmbedder labelEmbedder;
   private final List<DiTBlock> blocks;
-  private final NDArray finalAdaW;
-  private final NDArray finalAdaB;
-  private final NDArray finalW;
-  private final NDArray finalB;
+  private final FinalLayer finalLayer;
   private final NDArray lnOnes;
   private final NDArray lnZeros;
   private final BranchKernels kernels;
@@ -58,10 +53,7 @@ public final class DiT implements DiffusionTransformer {
         b.add(new DiTBlock(w, i, config, lnOnes, lnZeros, kernels, weights));
       }
       this.blocks = Collections.unmodifiableList(b);
-      this.finalAdaW = w.load("final_layer.adaLN_modulation.1.weight", weights);
-      this.finalAdaB = w.load("final_layer.adaLN_modulation.1.bias", weights);
-      this.finalW = w.load("final_layer.linear.weight", weights);
-      this.finalB = w.load("final_layer.linear.bias", weights);
+      this.finalLayer = new FinalLayer(w, config.hiddenSize, lnOnes, lnZeros, weights);
     } catch (RuntimeException e) {
       weights.close();
       throw e;
@@ -228,11 +220,7 @@ public final class DiT implements DiffusionTransformer {
         h = forwardInOwnScope(block, h, siluC, units, probe, scope);
       }
 
-      NDList mod = Linear.linear(siluC, finalAdaW, finalAdaB).singletonOrThrow().split(2, 1);
-      NDArray shift = mod.get(0).expandDims(1);
-      NDArray scale = mod.get(1).expandDims(1);
-      NDArray fin = Linear.linear(DiTBlock.modulate(blocks.get(0).norm(h), shift, scale), finalW, finalB)
-          .singletonOrThrow();
+      NDArray fin = finalLayer.forward(h, siluC);
       if (probe != null) probe.observe("final_layer", fin);
       NDArray out = patches.unpatchify(fin, config.outChannels());
       out.attach(caller);
