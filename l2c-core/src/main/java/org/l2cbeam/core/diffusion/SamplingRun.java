@@ -383,8 +383,8 @@ public final class SamplingRun {
 
   /**
    * Decodes latents {@code [n, C, h, w]} to float images with {@code vae}, {@link #DECODE_BATCH} latents per call so
-   * that one call's activations bound the memory; every decoder layer acts per sample, so the chunking does not
-   * change the values. The result lives in {@code latents}' manager.
+   * that one call's activations bound the memory; {@link AutoencoderKL#decode} decodes one latent at a time, so the
+   * chunking does not change the values. The result lives in {@code latents}' manager.
    */
   public static NDArray decode(AutoencoderKL vae, NDArray latents) {
     long n = latents.getShape().get(0);

@@ -1,5 +1,6 @@
 package org.l2cbeam.core.vae;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -99,6 +100,21 @@ public class VaeParityTest {
       }
       vectors.assertClose(weights, "decode", images);
       assertEquals("result lives in the caller's manager", m, images.getManager());
+    }
+  }
+
+  /** An image does not depend on which other latents shared its call: decoded in a batch or alone, bit for bit. */
+  @Test
+  public void aLatentDecodesToTheSameBitsInABatchAndAlone() {
+    try (NDManager m = Torch.newManager()) {
+      NDArray z = vectors.get("input.z").toNDArray(m);
+      NDArray pair = z.concat(z.flip(0).mul(0.5f), 0); // a batch of at least 2 distinct latents
+      float[] batched = model().decode(pair).toFloatArray();
+      int per = batched.length / (int) pair.getShape().get(0);
+      for (long i = 0; i < pair.getShape().get(0); i++) {
+        float[] alone = model().decode(pair.get(i + ":" + (i + 1))).toFloatArray();
+        assertArrayEquals("latent " + i, alone, java.util.Arrays.copyOfRange(batched, (int) i * per, (int) (i + 1) * per), 0f);
+      }
     }
   }
 }
