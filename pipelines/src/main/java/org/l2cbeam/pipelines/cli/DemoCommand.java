@@ -43,14 +43,15 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--samples", paramLabel = "N", description = "requests per setting, a multiple of 10 (default 300; --quick 20)")
   Integer samples;
 
-  @Option(names = "--train-iterations", paramLabel = "N", description = "router training iterations per cache step (default 40; --quick 2)")
+  @Option(names = "--train-iterations", paramLabel = "N", description = "router training iterations per cache step (default 200, the study's best; --quick 2)")
   Integer trainIterations;
 
   @Option(names = "--ddim50", negatable = true, description = "also train and sample DDIM-50 (plain and cached)")
   Boolean ddim50;
 
   @Option(names = "--lambda", paramLabel = "L",
-      description = "router L1 weight λ (default: the authors' value per step count, 5e-6 for DDIM-20, 1e-6 for DDIM-50)")
+      description = "router L1 weight λ (default 5e-5, the study's best at DDIM-20; with --ddim50 or --quick the authors'"
+          + " value per step count, 5e-6 for DDIM-20, 1e-6 for DDIM-50)")
   Double lambda;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "seed of the requests and the training")
@@ -84,8 +85,9 @@ final class DemoCommand implements Callable<Integer> {
     if (samples != null) size = size.withSamples(samples);
     if (trainIterations != null) size = size.withTrainIterations(trainIterations);
     if (ddim50 != null) size = size.withDdim50(ddim50);
+    if (lambda != null) size = size.withLambda(lambda);
     Path dir = out.toAbsolutePath().normalize();
-    List<String> args = size.benchmarkArgs(dir, seed, lambda);
+    List<String> args = size.benchmarkArgs(dir, seed);
     System.err.println("[demo] l2c pipeline benchmark " + String.join(" ", args));
     BenchmarkOptions options = PipelineLauncher.options("benchmark", args).as(BenchmarkOptions.class);
     long images = (long) options.getSamplesPerSetting() * options.getRequestSets()
