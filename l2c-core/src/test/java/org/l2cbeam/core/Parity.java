@@ -7,14 +7,18 @@ import ai.djl.ndarray.NDArray;
 import org.l2cbeam.core.io.TensorData;
 
 /**
- * Reference-vector comparisons: max-abs-error relative to max|reference|, the manifest's tolerance rule. Every
- * comparison here fails on a NaN or an infinity on either side, whatever the tolerance: {@code max(worst, NaN)} and
- * {@code NaN > tol} are both false in Java, so a plain max-and-compare would let a NaN through.
+ * Reference-vector comparisons: max-abs-error relative to max|reference|, the manifest's tolerance
+ * rule. Every comparison here fails on a NaN or an infinity on either side, whatever the tolerance:
+ * {@code max(worst, NaN)} and {@code NaN > tol} are both false in Java, so a plain max-and-compare
+ * would let a NaN through.
  */
 public final class Parity {
   /** Single forwards: an independent float64 recomputation agrees to 0.5-1.3e-5 of max|ref|. */
   public static final double FORWARD = 3e-5;
-  /** Along sampling trajectories, with values up to ~1e3 under random weights; checked step by step. */
+
+  /**
+   * Along sampling trajectories, with values up to ~1e3 under random weights; checked step by step.
+   */
   public static final double TRAJECTORY = 1e-4;
 
   private Parity() {}
@@ -31,7 +35,10 @@ public final class Parity {
     return relativeError(what, widen(actual), widen(expected));
   }
 
-  /** max|a − b|; an {@link AssertionError} naming the element if either side holds a NaN or an infinity. */
+  /**
+   * max|a − b|; an {@link AssertionError} naming the element if either side holds a NaN or an
+   * infinity.
+   */
   public static double maxAbsDifference(String what, double[] a, double[] b) {
     if (a.length != b.length) {
       throw new AssertionError(what + ": length " + a.length + " != expected " + b.length);
@@ -50,17 +57,22 @@ public final class Parity {
     return maxAbsDifference(what, widen(a), widen(b));
   }
 
-  public static double assertClose(String what, NDArray actual, TensorData expected, double tolerance) {
+  public static double assertClose(
+      String what, NDArray actual, TensorData expected, double tolerance) {
     assertArrayEquals(what + " shape", expected.shape(), actual.getShape().getShape());
     return assertClose(what, actual.toFloatArray(), expected.toFloatArray(), tolerance);
   }
 
-  public static double assertClose(String what, float[] actual, float[] expected, double tolerance) {
+  public static double assertClose(
+      String what, float[] actual, float[] expected, double tolerance) {
     return assertClose(what, widen(actual), widen(expected), tolerance);
   }
 
-  /** Asserts {@link #relativeError} ≤ {@code tolerance}, printing it so that a run shows its margin. */
-  public static double assertClose(String what, double[] actual, double[] expected, double tolerance) {
+  /**
+   * Asserts {@link #relativeError} ≤ {@code tolerance}, printing it so that a run shows its margin.
+   */
+  public static double assertClose(
+      String what, double[] actual, double[] expected, double tolerance) {
     double rel = relativeError(what, actual, expected);
     System.out.printf("parity %-44s rel.err %.3e%n", what, rel);
     assertTrue(what + ": relative max error " + rel + " > " + tolerance, rel <= tolerance);
@@ -68,20 +80,31 @@ public final class Parity {
   }
 
   /**
-   * A trajectory stacked as {@code steps} equal rows, compared row by row, each relative to its own max|reference|:
-   * the max over all rows would let the small early steps of a sampler err by the scale of the late ones. Returns the
-   * worst row's relative error.
+   * A trajectory stacked as {@code steps} equal rows, compared row by row, each relative to its own
+   * max|reference|: the max over all rows would let the small early steps of a sampler err by the
+   * scale of the late ones. Returns the worst row's relative error.
    */
-  public static double assertStepsClose(String what, float[] actual, float[] expected, int steps, double tolerance) {
+  public static double assertStepsClose(
+      String what, float[] actual, float[] expected, int steps, double tolerance) {
     if (actual.length != expected.length || expected.length % steps != 0) {
-      throw new AssertionError(what + ": lengths " + actual.length + " and " + expected.length + " are not "
-          + steps + " equal steps");
+      throw new AssertionError(
+          what
+              + ": lengths "
+              + actual.length
+              + " and "
+              + expected.length
+              + " are not "
+              + steps
+              + " equal steps");
     }
     int per = expected.length / steps;
     double worst = 0;
     for (int s = 0; s < steps; s++) {
-      worst = Math.max(worst, assertClose(what + " step " + s, slice(actual, s, per), slice(expected, s, per),
-          tolerance));
+      worst =
+          Math.max(
+              worst,
+              assertClose(
+                  what + " step " + s, slice(actual, s, per), slice(expected, s, per), tolerance));
     }
     return worst;
   }

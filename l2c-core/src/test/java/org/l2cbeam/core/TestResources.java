@@ -4,7 +4,10 @@ import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Path;
 
-/** Locates files under src/test/resources (copied from ../shared so that a fresh clone is self-contained). */
+/**
+ * Locates files under src/test/resources (copied from ../shared so that a fresh clone is
+ * self-contained).
+ */
 public final class TestResources {
   private TestResources() {}
 

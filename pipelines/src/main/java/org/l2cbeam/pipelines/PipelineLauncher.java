@@ -21,19 +21,26 @@ import org.l2cbeam.pipelines.trainrouter.TrainRouterOptions;
 import org.l2cbeam.pipelines.trainrouter.TrainRouterPipeline;
 
 /**
- * The runnable pipelines by name, each with its options interface and builder: what {@code l2c pipeline NAME} and
- * the Flex Templates launch. Arguments are Beam's {@code --name=value}; the CLI's kebab-case spelling
- * ({@code --cfg-scale 1.5}) is accepted too.
+ * The runnable pipelines by name, each with its options interface and builder: what {@code l2c
+ * pipeline NAME} and the Flex Templates launch. Arguments are Beam's {@code --name=value}; the
+ * CLI's kebab-case spelling ({@code --cfg-scale 1.5}) is accepted too.
  */
 public final class PipelineLauncher {
-  /** One pipeline: its options type, how to build it from parsed options, and the files it publishes. */
+  /**
+   * One pipeline: its options type, how to build it from parsed options, and the files it
+   * publishes.
+   */
   public static final class Entry<T extends PipelineOptions> {
     public final String name;
     public final Class<T> options;
     private final Function<T, Pipeline> builder;
     private final Function<T, PipelineOutputs> outputs;
 
-    Entry(String name, Class<T> options, Function<T, Pipeline> builder, Function<T, PipelineOutputs> outputs) {
+    Entry(
+        String name,
+        Class<T> options,
+        Function<T, Pipeline> builder,
+        Function<T, PipelineOutputs> outputs) {
       this.name = name;
       this.options = options;
       this.builder = builder;
@@ -52,13 +59,26 @@ public final class PipelineLauncher {
   private static final Map<String, Entry<?>> PIPELINES = new LinkedHashMap<>();
 
   static {
-    register(new Entry<>("sample", SampleOptions.class, SamplePipeline::build, SamplePipeline::outputs));
-    register(new Entry<>("evaluate", EvaluateOptions.class, EvaluatePipeline::build, EvaluatePipeline::outputs));
+    register(
+        new Entry<>("sample", SampleOptions.class, SamplePipeline::build, SamplePipeline::outputs));
     register(
         new Entry<>(
-            "train-router", TrainRouterOptions.class, TrainRouterPipeline::build, TrainRouterPipeline::outputs));
-    register(new Entry<>("benchmark", BenchmarkOptions.class, BenchmarkPipeline::build, BenchmarkPipeline::outputs));
-    register(new Entry<>("retrain", RetrainOptions.class, RetrainPipeline::build, RetrainPipeline::outputs));
+            "evaluate", EvaluateOptions.class, EvaluatePipeline::build, EvaluatePipeline::outputs));
+    register(
+        new Entry<>(
+            "train-router",
+            TrainRouterOptions.class,
+            TrainRouterPipeline::build,
+            TrainRouterPipeline::outputs));
+    register(
+        new Entry<>(
+            "benchmark",
+            BenchmarkOptions.class,
+            BenchmarkPipeline::build,
+            BenchmarkPipeline::outputs));
+    register(
+        new Entry<>(
+            "retrain", RetrainOptions.class, RetrainPipeline::build, RetrainPipeline::outputs));
   }
 
   private static void register(Entry<?> e) {
@@ -74,12 +94,15 @@ public final class PipelineLauncher {
   public static Entry<?> entry(String name) {
     Entry<?> e = PIPELINES.get(name);
     if (e == null) {
-      throw new IllegalArgumentException("unknown pipeline '" + name + "'; known: " + PIPELINES.keySet());
+      throw new IllegalArgumentException(
+          "unknown pipeline '" + name + "'; known: " + PIPELINES.keySet());
     }
     return e;
   }
 
-  /** Parses {@code args} for pipeline {@code name} (DirectRunner unless --runner says otherwise). */
+  /**
+   * Parses {@code args} for pipeline {@code name} (DirectRunner unless --runner says otherwise).
+   */
   public static PipelineOptions options(String name, List<String> args) {
     Entry<?> e = entry(name);
     List<String> beamArgs = beamStyle(args);
@@ -90,16 +113,21 @@ public final class PipelineLauncher {
                 + " Beam 2.62.0 only, so build with the flink profile: L2C_MAVEN_ARGS=-Pflink ./l2c pipeline ...");
       }
     }
-    // Not PipelineOptionsFactory.register: that is JVM-global, and Beam then demands consistent annotations across
+    // Not PipelineOptionsFactory.register: that is JVM-global, and Beam then demands consistent
+    // annotations across
     // all registered interfaces (sample's --batchSize defaults to 8, evaluate's to 50).
-    PipelineOptions o = PipelineOptionsFactory.fromArgs(beamArgs.toArray(new String[0])).withValidation().as(e.options);
+    PipelineOptions o =
+        PipelineOptionsFactory.fromArgs(beamArgs.toArray(new String[0]))
+            .withValidation()
+            .as(e.options);
     checkFinite(o.as(e.options), e.options);
     return o;
   }
 
   /**
-   * Runs pipeline {@code name} to the end: options and outputs checked first, the success marker written last (see
-   * {@link PipelineOutputs}); a failed run leaves no marker and none of its files.
+   * Runs pipeline {@code name} to the end: options and outputs checked first, the success marker
+   * written last (see {@link PipelineOutputs}); a failed run leaves no marker and none of its
+   * files.
    */
   public static PipelineResult run(String name, List<String> args) {
     PipelineResult result = launch(name, args);
@@ -108,14 +136,18 @@ public final class PipelineLauncher {
   }
 
   /**
-   * Builds and starts pipeline {@code name} without waiting for it (DirectRunner gets {@code --blockOnRun=false}), for
-   * callers that watch its progress; the success marker is written (or the run's files removed) when a
-   * {@code waitUntilFinish} of the returned result sees the run end.
+   * Builds and starts pipeline {@code name} without waiting for it (DirectRunner gets {@code
+   * --blockOnRun=false}), for callers that watch its progress; the success marker is written (or
+   * the run's files removed) when a {@code waitUntilFinish} of the returned result sees the run
+   * end.
    */
   public static PipelineResult start(String name, List<String> args) {
     List<String> all = new ArrayList<>(args);
-    boolean direct = all.stream().noneMatch(a -> a.startsWith("--runner=")) || all.contains("--runner=DirectRunner");
-    if (direct && all.stream().noneMatch(a -> a.startsWith("--blockOnRun"))) all.add("--blockOnRun=false");
+    boolean direct =
+        all.stream().noneMatch(a -> a.startsWith("--runner="))
+            || all.contains("--runner=DirectRunner");
+    if (direct && all.stream().noneMatch(a -> a.startsWith("--blockOnRun")))
+      all.add("--blockOnRun=false");
     return launch(name, all);
   }
 
@@ -129,8 +161,8 @@ public final class PipelineLauncher {
   }
 
   /**
-   * The finite-value rule for pipeline options: every {@code double} option is a finite number, whatever transform
-   * reads it; the error names the option as the command line spells it.
+   * The finite-value rule for pipeline options: every {@code double} option is a finite number,
+   * whatever transform reads it; the error names the option as the command line spells it.
    */
   private static void checkFinite(PipelineOptions o, Class<? extends PipelineOptions> type) {
     for (java.lang.reflect.Method m : type.getMethods()) {
@@ -145,7 +177,10 @@ public final class PipelineLauncher {
       if (v != null && !Double.isFinite((Double) v)) {
         String option = m.getName().substring(3);
         throw new IllegalArgumentException(
-            "--" + kebab(Character.toLowerCase(option.charAt(0)) + option.substring(1)) + ": " + v
+            "--"
+                + kebab(Character.toLowerCase(option.charAt(0)) + option.substring(1))
+                + ": "
+                + v
                 + " is not a finite number");
       }
     }
@@ -155,7 +190,10 @@ public final class PipelineLauncher {
     return camel.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
   }
 
-  /** The option names {@code args} set, in Beam's spelling ({@code --cfg-scale 1.5} gives {@code cfgScale}). */
+  /**
+   * The option names {@code args} set, in Beam's spelling ({@code --cfg-scale 1.5} gives {@code
+   * cfgScale}).
+   */
   public static List<String> optionNames(List<String> args) {
     List<String> names = new ArrayList<>();
     for (String a : beamStyle(args)) {
@@ -171,7 +209,8 @@ public final class PipelineLauncher {
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       if (!a.startsWith("--")) {
-        throw new IllegalArgumentException("unexpected argument '" + a + "' (options are --name=value)");
+        throw new IllegalArgumentException(
+            "unexpected argument '" + a + "' (options are --name=value)");
       }
       String name = a.substring(2);
       String value = null;

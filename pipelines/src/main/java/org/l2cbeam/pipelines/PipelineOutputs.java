@@ -25,15 +25,16 @@ import org.l2cbeam.beam.ArtifactFile;
 import org.l2cbeam.core.io.OutputFile;
 
 /**
- * The files a pipeline run publishes, and its success marker. Before the run: the output location is checked
- * (a writable folder, named by {@code --output}), the marker of an earlier run is removed, and so are hidden
- * {@code .partial} files that killed runs left. After a successful run the marker is written last: a JSON manifest
- * ({@code pipeline}, {@code finished}, and {@code files} with each file's name, bytes and sha256). A failed run writes
- * no marker and deletes the files it had already published, so a finished run is exactly one whose marker exists.
+ * The files a pipeline run publishes, and its success marker. Before the run: the output location
+ * is checked (a writable folder, named by {@code --output}), the marker of an earlier run is
+ * removed, and so are hidden {@code .partial} files that killed runs left. After a successful run
+ * the marker is written last: a JSON manifest ({@code pipeline}, {@code finished}, and {@code
+ * files} with each file's name, bytes and sha256). A failed run writes no marker and deletes the
+ * files it had already published, so a finished run is exactly one whose marker exists.
  *
- * <p>The marker is {@code _SUCCESS} inside a folder output ({@code sample}, {@code benchmark}, {@code evaluate} into
- * a folder) and {@code FILE._SUCCESS} beside a single-file output ({@code train-router}, {@code evaluate} to
- * {@code .json}).
+ * <p>The marker is {@code _SUCCESS} inside a folder output ({@code sample}, {@code benchmark},
+ * {@code evaluate} into a folder) and {@code FILE._SUCCESS} beside a single-file output ({@code
+ * train-router}, {@code evaluate} to {@code .json}).
  */
 public final class PipelineOutputs {
   public static final String MARKER = "_SUCCESS";
@@ -44,7 +45,8 @@ public final class PipelineOutputs {
   private final List<String> files;
   private final String marker;
 
-  private PipelineOutputs(String pipeline, String option, String folder, List<String> files, String marker) {
+  private PipelineOutputs(
+      String pipeline, String option, String folder, List<String> files, String marker) {
     this.pipeline = pipeline;
     this.option = option;
     this.folder = folder;
@@ -53,7 +55,8 @@ public final class PipelineOutputs {
   }
 
   /** Files {@code names} in output folder {@code folder}; the marker is {@code folder/_SUCCESS}. */
-  public static PipelineOutputs inFolder(String pipeline, String option, String folder, List<String> names) {
+  public static PipelineOutputs inFolder(
+      String pipeline, String option, String folder, List<String> names) {
     List<String> files = new ArrayList<>();
     for (String n : names) files.add(ArtifactFile.join(folder, n));
     return new PipelineOutputs(pipeline, option, folder, files, ArtifactFile.join(folder, MARKER));
@@ -76,8 +79,9 @@ public final class PipelineOutputs {
   }
 
   /**
-   * Before any work: the output can be written (local outputs; a remote one is checked by its first write), and no
-   * marker or {@code .partial} file of an earlier run is left to be mistaken for this run's.
+   * Before any work: the output can be written (local outputs; a remote one is checked by its first
+   * write), and no marker or {@code .partial} file of an earlier run is left to be mistaken for
+   * this run's.
    */
   public void prepare() {
     if (!ArtifactFile.isRemote(folder)) {
@@ -87,7 +91,12 @@ public final class PipelineOutputs {
         Path p = ArtifactFile.localPath(f);
         if (java.nio.file.Files.isDirectory(p)) {
           throw new IllegalArgumentException(
-              option + ": " + p + " is a directory; the " + pipeline + " pipeline writes a file there");
+              option
+                  + ": "
+                  + p
+                  + " is a directory; the "
+                  + pipeline
+                  + " pipeline writes a file there");
         }
         OutputFile.removeStalePartials(p);
       }
@@ -102,7 +111,11 @@ public final class PipelineOutputs {
       MatchResult.Metadata m = metadata(f);
       if (m == null) {
         throw new IllegalStateException(
-            "the " + pipeline + " pipeline finished but did not write " + f + "; no success marker written");
+            "the "
+                + pipeline
+                + " pipeline finished but did not write "
+                + f
+                + "; no success marker written");
       }
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("name", m.resourceId().getFilename());
@@ -115,17 +128,22 @@ public final class PipelineOutputs {
     manifest.put("finished", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     manifest.put("files", listed);
     byte[] json =
-        (new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(manifest) + "\n")
+        (new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(manifest)
+                + "\n")
             .getBytes(StandardCharsets.UTF_8);
     ArtifactFile.write(marker, o -> o.write(json));
   }
 
-  /** After a failed run: deletes the files this run published (written at or after {@code startMillis}). */
+  /**
+   * After a failed run: deletes the files this run published (written at or after {@code
+   * startMillis}).
+   */
   public void rollback(long startMillis) {
     List<String> published = new ArrayList<>();
     for (String f : files) {
       MatchResult.Metadata m = metadata(f);
-      if (m != null && (m.lastModifiedMillis() == 0 || m.lastModifiedMillis() >= startMillis)) published.add(f);
+      if (m != null && (m.lastModifiedMillis() == 0 || m.lastModifiedMillis() >= startMillis))
+        published.add(f);
     }
     delete(published);
   }
@@ -151,7 +169,8 @@ public final class PipelineOutputs {
   }
 
   private static String sha256(String location) {
-    try (InputStream in = Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(location, false)))) {
+    try (InputStream in =
+        Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(location, false)))) {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 16];
       try (DigestInputStream d = new DigestInputStream(in, md)) {
@@ -161,7 +180,8 @@ public final class PipelineOutputs {
       }
       return HexFormat.of().formatHex(md.digest());
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read back " + location + " for the success marker: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read back " + location + " for the success marker: " + e.getMessage(), e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

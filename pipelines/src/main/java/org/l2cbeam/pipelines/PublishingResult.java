@@ -7,9 +7,9 @@ import org.apache.beam.sdk.metrics.MetricResults;
 import org.joda.time.Duration;
 
 /**
- * A running pipeline whose end is acted on once, whoever waits for it: a run that ends {@code DONE} gets its success
- * marker ({@link PipelineOutputs#commit}); any other end, or a failure thrown by the runner, removes what the run
- * published ({@link PipelineOutputs#rollback}).
+ * A running pipeline whose end is acted on once, whoever waits for it: a run that ends {@code DONE}
+ * gets its success marker ({@link PipelineOutputs#commit}); any other end, or a failure thrown by
+ * the runner, removes what the run published ({@link PipelineOutputs#rollback}).
  */
 final class PublishingResult implements PipelineResult {
   private final PipelineResult delegate;
@@ -23,9 +23,13 @@ final class PublishingResult implements PipelineResult {
     this.startMillis = startMillis;
   }
 
-  /** Runs {@code p}; a runner that fails at once (the DirectRunner when it blocks) has its files removed too. */
+  /**
+   * Runs {@code p}; a runner that fails at once (the DirectRunner when it blocks) has its files
+   * removed too.
+   */
   static PipelineResult run(Pipeline p, PipelineOutputs outputs) {
-    // File times have a coarse grain on some file systems: count anything from the last second as this run's.
+    // File times have a coarse grain on some file systems: count anything from the last second as
+    // this run's.
     long start = System.currentTimeMillis() - 1000;
     PipelineResult r;
     try {

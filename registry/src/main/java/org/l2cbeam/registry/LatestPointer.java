@@ -8,10 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one mutable object of a registry key: {@code latest.json}, naming the version readers use, with the history of
- * every pointer change (publishes and rollbacks). It is only ever replaced by compare-and-swap on its generation, so
- * of two writers that read the same pointer exactly one can replace it; its {@code sequence} grows by one with every
- * write, so no two pointers ever have the same bytes.
+ * The one mutable object of a registry key: {@code latest.json}, naming the version readers use,
+ * with the history of every pointer change (publishes and rollbacks). It is only ever replaced by
+ * compare-and-swap on its generation, so of two writers that read the same pointer exactly one can
+ * replace it; its {@code sequence} grows by one with every write, so no two pointers ever have the
+ * same bytes.
  *
  * <pre>{@code
  * {
@@ -92,7 +93,8 @@ public final class LatestPointer {
   }
 
   static LatestPointer parse(String location, byte[] bytes) {
-    RegistryJson json = RegistryJson.parse(location, bytes, "latest pointer", FORMAT, FORMAT_VERSION);
+    RegistryJson json =
+        RegistryJson.parse(location, bytes, "latest pointer", FORMAT, FORMAT_VERSION);
     int version = json.integer("version");
     long sequence = json.longInteger("sequence");
     JsonElement h = json.get("history");
@@ -100,12 +102,21 @@ public final class LatestPointer {
     List<Change> history = new ArrayList<>();
     for (JsonElement e : h.getAsJsonArray()) {
       RegistryJson c = json.child("history", e);
-      history.add(new Change(c.longInteger("sequence"), c.integer("version"), c.string("action"), c.string("at")));
+      history.add(
+          new Change(
+              c.longInteger("sequence"), c.integer("version"), c.string("action"), c.string("at")));
     }
-    if (version < 1 || history.isEmpty() || history.get(history.size() - 1).version() != version
+    if (version < 1
+        || history.isEmpty()
+        || history.get(history.size() - 1).version() != version
         || history.get(history.size() - 1).sequence() != sequence) {
-      throw new RegistryException(location, "version " + version + " and sequence " + sequence
-          + " do not match the last entry of 'history'");
+      throw new RegistryException(
+          location,
+          "version "
+              + version
+              + " and sequence "
+              + sequence
+              + " do not match the last entry of 'history'");
     }
     return new LatestPointer(version, sequence, history);
   }

@@ -9,8 +9,8 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -21,25 +21,32 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.l2cbeam.core.io.IoErrorReason;
 
 /**
- * {@link RegistryStore} on a local (or mounted) directory, with Cloud Storage's guarantees rebuilt from POSIX ones:
+ * {@link RegistryStore} on a local (or mounted) directory, with Cloud Storage's guarantees rebuilt
+ * from POSIX ones:
  *
  * <ul>
- *   <li>A write goes to a hidden temporary file beside its target first, so an interrupted write never shows under the
- *       target's name.
- *   <li>{@link #createIfAbsent} publishes that file with a hard link, which the kernel refuses atomically if the
- *       target exists, so of two processes creating the same key exactly one succeeds.
- *   <li>{@link #replaceIfGeneration} compares and renames while holding an exclusive lock on a hidden lock file beside
- *       the target ({@link FileChannel#lock}, which also excludes other processes; threads of this JVM are serialised
- *       first, because the JVM reports a second lock of its own as an error instead of waiting). The rename is
- *       atomic, so readers, who take no lock, see the old or the new bytes.
+ *   <li>A write goes to a hidden temporary file beside its target first, so an interrupted write
+ *       never shows under the target's name.
+ *   <li>{@link #createIfAbsent} publishes that file with a hard link, which the kernel refuses
+ *       atomically if the target exists, so of two processes creating the same key exactly one
+ *       succeeds.
+ *   <li>{@link #replaceIfGeneration} compares and renames while holding an exclusive lock on a
+ *       hidden lock file beside the target ({@link FileChannel#lock}, which also excludes other
+ *       processes; threads of this JVM are serialised first, because the JVM reports a second lock
+ *       of its own as an error instead of waiting). The rename is atomic, so readers, who take no
+ *       lock, see the old or the new bytes.
  * </ul>
  *
- * <p>A local file has no generation number, so its generation is the sha256 of its bytes. That is as strong as a
- * generation for the registry: the only object it replaces is the latest pointer, whose bytes carry a sequence number
- * that grows with every write, so the same bytes never come back.
+ * <p>A local file has no generation number, so its generation is the sha256 of its bytes. That is
+ * as strong as a generation for the registry: the only object it replaces is the latest pointer,
+ * whose bytes carry a sequence number that grows with every write, so the same bytes never come
+ * back.
  */
 public final class LocalDirectoryStore implements RegistryStore {
-  /** One monitor per lock file: the JVM's file locks are per process, so its threads must queue before locking. */
+  /**
+   * One monitor per lock file: the JVM's file locks are per process, so its threads must queue
+   * before locking.
+   */
   private static final ConcurrentHashMap<Path, Object> LOCAL_LOCKS = new ConcurrentHashMap<>();
 
   private final Path root;
@@ -89,15 +96,20 @@ public final class LocalDirectoryStore implements RegistryStore {
           FileLock ignored = channel.lock()) {
         Optional<Stored> current = read(key);
         if (current.isEmpty()) {
-          throw new PreconditionFailedException(target.toString(), "does not exist (expected generation "
-              + expectedGeneration + ")");
+          throw new PreconditionFailedException(
+              target.toString(), "does not exist (expected generation " + expectedGeneration + ")");
         }
         if (!current.get().generation().equals(expectedGeneration)) {
-          throw new PreconditionFailedException(target.toString(), "generation is " + current.get().generation()
-              + ", not the expected " + expectedGeneration);
+          throw new PreconditionFailedException(
+              target.toString(),
+              "generation is "
+                  + current.get().generation()
+                  + ", not the expected "
+                  + expectedGeneration);
         }
         tmp = writeTemporary(target, bytes);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+            tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         tmp = null;
         return contentGeneration(bytes);
       } catch (IOException e) {
@@ -115,24 +127,30 @@ public final class LocalDirectoryStore implements RegistryStore {
     if (!Files.isDirectory(start)) return List.of();
     List<String> keys = new ArrayList<>();
     try {
-      Files.walkFileTree(start, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path f, BasicFileAttributes attributes) {
-          String key = root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), "/");
-          if (attributes.isRegularFile() && !f.getFileName().toString().startsWith(".") && key.startsWith(prefix)) {
-            keys.add(key);
-          }
-          return FileVisitResult.CONTINUE;
-        }
+      Files.walkFileTree(
+          start,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attributes) {
+              String key =
+                  root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), "/");
+              if (attributes.isRegularFile()
+                  && !f.getFileName().toString().startsWith(".")
+                  && key.startsWith(prefix)) {
+                keys.add(key);
+              }
+              return FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
-          // Another process's temporary file, renamed or deleted between reading the directory and reading its
-          // attributes: it was never an object.
-          if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
-          throw e;
-        }
-      });
+            @Override
+            public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+              // Another process's temporary file, renamed or deleted between reading the directory
+              // and reading its
+              // attributes: it was never an object.
+              if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
+              throw e;
+            }
+          });
     } catch (IOException e) {
       throw new RegistryException(start.toString(), "cannot list: " + IoErrorReason.of(e), e);
     }
@@ -152,15 +170,20 @@ public final class LocalDirectoryStore implements RegistryStore {
   private Path file(String key) {
     Path file = root.resolve(key).normalize();
     if (!file.startsWith(root)) {
-      throw new IllegalArgumentException(root + ": key '" + key + "' leaves the registry directory");
+      throw new IllegalArgumentException(
+          root + ": key '" + key + "' leaves the registry directory");
     }
     return file;
   }
 
-  /** The bytes in a hidden, complete and synced file beside {@code target}, with an ordinary file's permissions. */
+  /**
+   * The bytes in a hidden, complete and synced file beside {@code target}, with an ordinary file's
+   * permissions.
+   */
   private static Path writeTemporary(Path target, byte[] bytes) throws IOException {
     Files.createDirectories(target.getParent());
-    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".partial");
+    Path tmp =
+        Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".partial");
     try {
       try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
@@ -182,7 +205,8 @@ public final class LocalDirectoryStore implements RegistryStore {
     try {
       Files.deleteIfExists(tmp);
     } catch (IOException ignored) {
-      // A leftover hidden .partial file is never read as an object; the next write of the key makes its own.
+      // A leftover hidden .partial file is never read as an object; the next write of the key makes
+      // its own.
     }
   }
 

@@ -1,8 +1,9 @@
 package org.l2cbeam.registry;
 
 /**
- * A conditional write lost: the object already existed ({@link RegistryStore#createIfAbsent}) or had moved on from
- * the expected generation ({@link RegistryStore#replaceIfGeneration}). Cloud Storage reports this as HTTP 412.
+ * A conditional write lost: the object already existed ({@link RegistryStore#createIfAbsent}) or
+ * had moved on from the expected generation ({@link RegistryStore#replaceIfGeneration}). Cloud
+ * Storage reports this as HTTP 412.
  */
 public final class PreconditionFailedException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -17,9 +17,10 @@ public record PublishResult(Outcome outcome, int version, int expectedLatest, in
     /** Identical bytes were already stored as {@link #version()}: nothing was written. */
     ALREADY_STORED,
     /**
-     * The candidate was stored as a new version, but the latest pointer had moved on from {@link #expectedLatest()}
-     * (another publisher won), so it was left alone: the candidate was judged against a version that is no longer the
-     * latest. The version stays {@link RegistryEntry.Status#UNPUBLISHED}.
+     * The candidate was stored as a new version, but the latest pointer had moved on from {@link
+     * #expectedLatest()} (another publisher won), so it was left alone: the candidate was judged
+     * against a version that is no longer the latest. The version stays {@link
+     * RegistryEntry.Status#UNPUBLISHED}.
      */
     CONFLICT
   }
@@ -32,14 +33,24 @@ public record PublishResult(Outcome outcome, int version, int expectedLatest, in
   public String describe() {
     switch (outcome) {
       case PUBLISHED:
-        return "published v" + version + (expectedLatest == 0 ? " (the first version)" : " (was v" + expectedLatest + ")");
+        return "published v"
+            + version
+            + (expectedLatest == 0 ? " (the first version)" : " (was v" + expectedLatest + ")");
       case ALREADY_STORED:
-        return "nothing written: identical to the stored v" + version
-            + (latest == version ? ", already the latest" : ", which is not the latest (v" + latest + "); roll back to"
-                + " it to use it");
+        return "nothing written: identical to the stored v"
+            + version
+            + (latest == version
+                ? ", already the latest"
+                : ", which is not the latest (v" + latest + "); roll back to" + " it to use it");
       default:
-        return "latest moved from " + name(expectedLatest) + " to " + name(latest) + " while publishing; the candidate"
-            + " is stored as v" + version + " but not published";
+        return "latest moved from "
+            + name(expectedLatest)
+            + " to "
+            + name(latest)
+            + " while publishing; the candidate"
+            + " is stored as v"
+            + version
+            + " but not published";
     }
   }
 

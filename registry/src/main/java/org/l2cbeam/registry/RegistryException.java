@@ -1,8 +1,9 @@
 package org.l2cbeam.registry;
 
 /**
- * The registry cannot be used as asked: a missing bucket or directory, missing credentials, a corrupt manifest, a
- * version of another model. The message always starts with the object or location concerned.
+ * The registry cannot be used as asked: a missing bucket or directory, missing credentials, a
+ * corrupt manifest, a version of another model. The message always starts with the object or
+ * location concerned.
  */
 public final class RegistryException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -11,10 +11,11 @@ import java.util.OptionalDouble;
 import org.l2cbeam.core.router.RouterArtifact;
 
 /**
- * What the registry records about one router version, in {@code v<N>/manifest.json} beside {@code v<N>/router.json}.
- * {@code warmStart} is null for a router trained from the seed's routers. It is written after the router and only if the router was written completely, so a version without a manifest is an
- * interrupted publish and is never resolved. The router's sha256 ties the two together: a reader checks it before
- * trusting the router.
+ * What the registry records about one router version, in {@code v<N>/manifest.json} beside {@code
+ * v<N>/router.json}. {@code warmStart} is null for a router trained from the seed's routers. It is
+ * written after the router and only if the router was written completely, so a version without a
+ * manifest is an interrupted publish and is never resolved. The router's sha256 ties the two
+ * together: a reader checks it before trusting the router.
  *
  * <pre>{@code
  * {
@@ -39,7 +40,10 @@ import org.l2cbeam.core.router.RouterArtifact;
 public final class VersionManifest {
   static final String FORMAT = "l2c-router-manifest";
   static final int FORMAT_VERSION = 1;
-  /** The training settings copied from the router's provenance, under the names a person looks for. */
+
+  /**
+   * The training settings copied from the router's provenance, under the names a person looks for.
+   */
   private static final Map<String, String> HYPER_PARAMETERS = hyperParameterNames();
 
   private final int version;
@@ -54,9 +58,18 @@ public final class VersionManifest {
   private final String created;
   private final String tool;
 
-  private VersionManifest(int version, RouterKey key, String routerSha256, long routerBytes,
-      String trainingDataFingerprint, Map<String, Object> hyperParameters, Map<String, Object> metrics,
-      int parentVersion, WarmStartOrigin warmStart, String created, String tool) {
+  private VersionManifest(
+      int version,
+      RouterKey key,
+      String routerSha256,
+      long routerBytes,
+      String trainingDataFingerprint,
+      Map<String, Object> hyperParameters,
+      Map<String, Object> metrics,
+      int parentVersion,
+      WarmStartOrigin warmStart,
+      String created,
+      String tool) {
     this.version = version;
     this.key = key;
     this.routerSha256 = routerSha256;
@@ -71,19 +84,36 @@ public final class VersionManifest {
   }
 
   /** The manifest of {@code router} stored as {@code version}. */
-  static VersionManifest of(int version, RouterArtifact router, String routerSha256, long routerBytes,
-      Map<String, ?> metrics, int parentVersion, Instant created, String tool) {
+  static VersionManifest of(
+      int version,
+      RouterArtifact router,
+      String routerSha256,
+      long routerBytes,
+      Map<String, ?> metrics,
+      int parentVersion,
+      Instant created,
+      String tool) {
     Map<String, Object> training = router.provenance().training;
     Map<String, Object> hyper = new LinkedHashMap<>();
-    HYPER_PARAMETERS.forEach((name, provenanceKey) -> {
-      Object value = training.get(provenanceKey);
-      if (value != null) hyper.put(name, value);
-    });
+    HYPER_PARAMETERS.forEach(
+        (name, provenanceKey) -> {
+          Object value = training.get(provenanceKey);
+          if (value != null) hyper.put(name, value);
+        });
     hyper.put("theta", router.theta());
     Object data = training.get("dataFingerprint");
-    return new VersionManifest(version, RouterKey.of(router), routerSha256, routerBytes,
-        data == null ? null : data.toString(), hyper, new LinkedHashMap<>(metrics), parentVersion,
-        WarmStartOrigin.fromTraining(training), created.toString(), tool);
+    return new VersionManifest(
+        version,
+        RouterKey.of(router),
+        routerSha256,
+        routerBytes,
+        data == null ? null : data.toString(),
+        hyper,
+        new LinkedHashMap<>(metrics),
+        parentVersion,
+        WarmStartOrigin.fromTraining(training),
+        created.toString(),
+        tool);
   }
 
   private static Map<String, String> hyperParameterNames() {
@@ -125,7 +155,10 @@ public final class VersionManifest {
     return hyperParameters;
   }
 
-  /** What the publisher measured (e.g. {@code fid}, {@code macsRemoved}); empty if nothing was given. */
+  /**
+   * What the publisher measured (e.g. {@code fid}, {@code macsRemoved}); empty if nothing was
+   * given.
+   */
   public Map<String, Object> metrics() {
     return metrics;
   }
@@ -133,7 +166,9 @@ public final class VersionManifest {
   /** A numeric metric, if recorded. */
   public OptionalDouble metric(String name) {
     Object v = metrics.get(name);
-    return v instanceof Number ? OptionalDouble.of(((Number) v).doubleValue()) : OptionalDouble.empty();
+    return v instanceof Number
+        ? OptionalDouble.of(((Number) v).doubleValue())
+        : OptionalDouble.empty();
   }
 
   /** The version that was latest when this one was published (0: none). */
@@ -142,8 +177,9 @@ public final class VersionManifest {
   }
 
   /**
-   * The router this version's training began from, if it was warm-started (usually the parent version, but not
-   * necessarily: the latest may have moved during training); empty for a router trained from the seed's routers.
+   * The router this version's training began from, if it was warm-started (usually the parent
+   * version, but not necessarily: the latest may have moved during training); empty for a router
+   * trained from the seed's routers.
    */
   public Optional<WarmStartOrigin> warmStart() {
     return Optional.ofNullable(warmStart);
@@ -180,41 +216,66 @@ public final class VersionManifest {
   }
 
   /**
-   * Reads the manifest stored at {@code location} as version {@code version} of {@code key}; fails, naming the object,
-   * if it is malformed or belongs to another version, model, sampler or step count (a folder copied to the wrong
-   * place).
+   * Reads the manifest stored at {@code location} as version {@code version} of {@code key}; fails,
+   * naming the object, if it is malformed or belongs to another version, model, sampler or step
+   * count (a folder copied to the wrong place).
    */
   static VersionManifest parse(String location, byte[] bytes, RouterKey key, int version) {
-    RegistryJson json = RegistryJson.parse(location, bytes, "router manifest", FORMAT, FORMAT_VERSION);
+    RegistryJson json =
+        RegistryJson.parse(location, bytes, "router manifest", FORMAT, FORMAT_VERSION);
     int recorded = json.integer("version");
     if (recorded != version) {
-      throw new RegistryException(location, "key 'version' is " + recorded + ", but the manifest is stored as v"
-          + version);
+      throw new RegistryException(
+          location, "key 'version' is " + recorded + ", but the manifest is stored as v" + version);
     }
     String model = json.string("modelSha256");
     if (!model.equals(key.modelSha256())) {
-      throw new RegistryException(location, "written for model sha256 " + model + ", but this registry folder is for"
-          + " model sha256 " + key.modelSha256() + " (a version copied into another model's folder?)");
+      throw new RegistryException(
+          location,
+          "written for model sha256 "
+              + model
+              + ", but this registry folder is for"
+              + " model sha256 "
+              + key.modelSha256()
+              + " (a version copied into another model's folder?)");
     }
     String sampler = json.string("sampler");
     int steps = json.integer("steps");
     if (!sampler.equals(key.sampler()) || steps != key.steps()) {
-      throw new RegistryException(location, "written for " + sampler + "-" + steps + ", but this registry folder is for "
-          + key.sampler() + "-" + key.steps());
+      throw new RegistryException(
+          location,
+          "written for "
+              + sampler
+              + "-"
+              + steps
+              + ", but this registry folder is for "
+              + key.sampler()
+              + "-"
+              + key.steps());
     }
     String sha = json.string("routerSha256");
     if (!sha.matches("[0-9a-f]{64}")) {
       throw new RegistryException(location, "key 'routerSha256' is not a sha256: '" + sha + "'");
     }
     int parent = json.isNull("parentVersion") ? 0 : json.integer("parentVersion");
-    return new VersionManifest(version, key, sha, json.longInteger("routerBytes"),
+    return new VersionManifest(
+        version,
+        key,
+        sha,
+        json.longInteger("routerBytes"),
         json.isNull("trainingDataFingerprint") ? null : json.string("trainingDataFingerprint"),
-        toMap(json.objectOrEmpty("hyperParameters")), toMap(json.objectOrEmpty("metrics")), parent,
-        json.isNull("warmStart") ? null : WarmStartOrigin.parse(json.child("warmStart", json.get("warmStart"))),
-        json.string("created"), json.string("tool"));
+        toMap(json.objectOrEmpty("hyperParameters")),
+        toMap(json.objectOrEmpty("metrics")),
+        parent,
+        json.isNull("warmStart")
+            ? null
+            : WarmStartOrigin.parse(json.child("warmStart", json.get("warmStart"))),
+        json.string("created"),
+        json.string("tool"));
   }
 
   private static Map<String, Object> toMap(JsonObject o) {
-    return RegistryJson.GSON.fromJson(o, new TypeToken<LinkedHashMap<String, Object>>() {}.getType());
+    return RegistryJson.GSON.fromJson(
+        o, new TypeToken<LinkedHashMap<String, Object>>() {}.getType());
   }
 }

@@ -38,42 +38,50 @@ import java.util.zip.CRC32C;
 import java.util.zip.GZIPInputStream;
 
 /**
- * An in-process stand-in for the Cloud Storage JSON API, on the loopback interface, that the real {@code
- * google-cloud-storage} client talks to over HTTP ({@link #client()}: {@code StorageOptions.setHost} and {@link
- * NoCredentials}). It implements the subset the client uses for the registry, with Cloud Storage's documented
- * semantics where the registry relies on them:
+ * An in-process stand-in for the Cloud Storage JSON API, on the loopback interface, that the real
+ * {@code google-cloud-storage} client talks to over HTTP ({@link #client()}: {@code
+ * StorageOptions.setHost} and {@link NoCredentials}). It implements the subset the client uses for
+ * the registry, with Cloud Storage's documented semantics where the registry relies on them:
  *
  * <ul>
  *   <li>objects with generation numbers (a new, larger one for every write) and metagenerations;
- *   <li>the preconditions {@code ifGenerationMatch} (0 = does not exist), {@code ifGenerationNotMatch}, {@code
- *       ifMetagenerationMatch} on uploads, and {@code generation} on reads, answered with Cloud Storage's HTTP 412
- *       and 404 error bodies;
- *   <li>atomic uploads: an object becomes visible only once its whole multipart body arrived, and an upload whose
- *       {@code md5Hash} or {@code crc32c} does not match its bytes is refused with HTTP 400;
+ *   <li>the preconditions {@code ifGenerationMatch} (0 = does not exist), {@code
+ *       ifGenerationNotMatch}, {@code ifMetagenerationMatch} on uploads, and {@code generation} on
+ *       reads, answered with Cloud Storage's HTTP 412 and 404 error bodies;
+ *   <li>atomic uploads: an object becomes visible only once its whole multipart body arrived, and
+ *       an upload whose {@code md5Hash} or {@code crc32c} does not match its bytes is refused with
+ *       HTTP 400;
  *   <li>strongly consistent, lexicographically ordered, paginated listing by prefix;
- *   <li>HTTP 404 "The specified bucket does not exist." for unknown buckets, and HTTP 401 for requests without an
- *       {@code Authorization} header when {@link #requireAuthorization} is set.
+ *   <li>HTTP 404 "The specified bucket does not exist." for unknown buckets, and HTTP 401 for
+ *       requests without an {@code Authorization} header when {@link #requireAuthorization} is set.
  * </ul>
  *
- * <p>Faults can be injected per request ({@link #inject}): a connection cut half-way through the upload body (nothing
- * is stored), a 503 (nothing is stored), or the response lost after the object was stored.
+ * <p>Faults can be injected per request ({@link #inject}): a connection cut half-way through the
+ * upload body (nothing is stored), a 503 (nothing is stored), or the response lost after the object
+ * was stored.
  *
- * <p>It does not check: IAM (any bearer token is accepted), object versioning, soft delete, holds and retention,
- * the per-object write rate limit (one write per second), resumable and XML API uploads, the gRPC transport,
- * customer-supplied encryption keys, or request fields the registry never sends.
+ * <p>It does not check: IAM (any bearer token is accepted), object versioning, soft delete, holds
+ * and retention, the per-object write rate limit (one write per second), resumable and XML API
+ * uploads, the gRPC transport, customer-supplied encryption keys, or request fields the registry
+ * never sends.
  */
 final class CloudStorageStandIn implements AutoCloseable {
   /** What an injected fault does to a matching request. */
   enum Fault {
-    /** Reads half the request body, then closes the connection without an answer; nothing is stored. */
+    /**
+     * Reads half the request body, then closes the connection without an answer; nothing is stored.
+     */
     CUT_UPLOAD_HALFWAY,
     /** Answers 503 Service Unavailable; nothing is stored. */
     UNAVAILABLE,
-    /** Stores the object, then closes the connection without an answer, as a lost response would. */
+    /**
+     * Stores the object, then closes the connection without an answer, as a lost response would.
+     */
     LOSE_RESPONSE
   }
 
-  private record StoredObject(byte[] bytes, long generation, long metageneration, String contentType, Instant created) {}
+  private record StoredObject(
+      byte[] bytes, long generation, long metageneration, String contentType, Instant created) {}
 
   private record Injection(Predicate<String> objectName, Fault fault, AtomicInteger remaining) {}
 
@@ -88,18 +96,22 @@ final class CloudStorageStandIn implements AutoCloseable {
   private volatile boolean requireAuthorization;
 
   static {
-    // Without TCP_NODELAY, small responses wait for the client's delayed ACK (about 40 ms per request).
+    // Without TCP_NODELAY, small responses wait for the client's delayed ACK (about 40 ms per
+    // request).
     System.setProperty("sun.net.httpserver.nodelay", "true");
   }
 
   CloudStorageStandIn() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
-    server.setExecutor(Executors.newFixedThreadPool(8, r -> {
-      Thread t = new Thread(r, "gcs-stand-in");
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newFixedThreadPool(
+            8,
+            r -> {
+              Thread t = new Thread(r, "gcs-stand-in");
+              t.setDaemon(true);
+              return t;
+            }));
     server.start();
   }
 
@@ -130,8 +142,8 @@ final class CloudStorageStandIn implements AutoCloseable {
   }
 
   /**
-   * The real client, pointed at this stand-in, without credentials, with the client's own retry logic but short
-   * delays so that tests of persistent faults end quickly.
+   * The real client, pointed at this stand-in, without credentials, with the client's own retry
+   * logic but short delays so that tests of persistent faults end quickly.
    */
   Storage client() {
     return StorageOptions.newBuilder()
@@ -158,11 +170,12 @@ final class CloudStorageStandIn implements AutoCloseable {
     server.stop(0);
   }
 
-  // ---------------------------------------------------------------------------------------------- HTTP
+  // ----------------------------------------------------------------------------------------------
+  // HTTP
 
   /**
-   * Answers one request. A handler that throws (an injected cut or lost response) leaves the exchange open, so the
-   * server drops the connection without an answer.
+   * Answers one request. A handler that throws (an injected cut or lost response) leaves the
+   * exchange open, so the server drops the connection without an answer.
    */
   private void handle(HttpExchange ex) throws IOException {
     answer(ex);
@@ -171,7 +184,10 @@ final class CloudStorageStandIn implements AutoCloseable {
 
   private void answer(HttpExchange ex) throws IOException {
     if (requireAuthorization && ex.getRequestHeaders().getFirst("Authorization") == null) {
-      error(ex, 401, "Anonymous caller does not have storage.objects.get access to the Google Cloud Storage object.",
+      error(
+          ex,
+          401,
+          "Anonymous caller does not have storage.objects.get access to the Google Cloud Storage object.",
           "required");
       return;
     }
@@ -203,7 +219,10 @@ final class CloudStorageStandIn implements AutoCloseable {
     return bucket.isEmpty() || bucket.contains("/") ? null : new String[] {decode(bucket)};
   }
 
-  /** {bucket, object} of {@code /storage/v1/b/B/o/NAME} or {@code /download/storage/v1/b/B/o/NAME}, else null. */
+  /**
+   * {bucket, object} of {@code /storage/v1/b/B/o/NAME} or {@code /download/storage/v1/b/B/o/NAME},
+   * else null.
+   */
   private static String[] objectPath(String path) {
     String p = path.startsWith("/download") ? path.substring("/download".length()) : path;
     if (!p.startsWith("/storage/v1/b/")) return null;
@@ -213,10 +232,14 @@ final class CloudStorageStandIn implements AutoCloseable {
     return new String[] {decode(rest.substring(0, o)), decode(rest.substring(o + 3))};
   }
 
-  private void upload(HttpExchange ex, String bucket, Map<String, String> query) throws IOException {
+  private void upload(HttpExchange ex, String bucket, Map<String, String> query)
+      throws IOException {
     uploads.incrementAndGet();
     if (!"multipart".equals(query.get("uploadType"))) {
-      error(ex, 501, "The stand-in implements multipart uploads only, not " + query.get("uploadType"),
+      error(
+          ex,
+          501,
+          "The stand-in implements multipart uploads only, not " + query.get("uploadType"),
           "notImplemented");
       return;
     }
@@ -229,9 +252,12 @@ final class CloudStorageStandIn implements AutoCloseable {
     String boundary = contentType.substring(b + "boundary=".length()).replace("\"", "");
     InputStream in = ex.getRequestBody();
     if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
-      in = new GZIPInputStream(in); // the client compresses request bodies, which Cloud Storage accepts
+      in =
+          new GZIPInputStream(
+              in); // the client compresses request bodies, which Cloud Storage accepts
     }
-    // Read only until the metadata part (with the object's name) has arrived: a cut upload stops there, with the rest
+    // Read only until the metadata part (with the object's name) has arrived: a cut upload stops
+    // there, with the rest
     // of the body unread, as a network failure half-way through the transfer would.
     ByteArrayOutputStream whole = new ByteArrayOutputStream();
     byte[] buffer = new byte[256];
@@ -247,11 +273,16 @@ final class CloudStorageStandIn implements AutoCloseable {
     in.transferTo(whole);
     List<byte[]> parts = multipartParts(whole.toByteArray(), boundary);
     if (parts.size() != 2) {
-      error(ex, 400, "A multipart upload needs metadata and media parts, got " + parts.size(), "invalid");
+      error(
+          ex,
+          400,
+          "A multipart upload needs metadata and media parts, got " + parts.size(),
+          "invalid");
       return;
     }
     JsonObject metadata =
-        JsonParser.parseString(new String(partBytes(parts.get(0)), StandardCharsets.UTF_8)).getAsJsonObject();
+        JsonParser.parseString(new String(partBytes(parts.get(0)), StandardCharsets.UTF_8))
+            .getAsJsonObject();
     byte[] media = partBytes(parts.get(1));
     if (!metadata.has("name")) {
       error(ex, 400, "Required object name", "required");
@@ -263,16 +294,33 @@ final class CloudStorageStandIn implements AutoCloseable {
       return;
     }
     if (metadata.has("md5Hash") && !metadata.get("md5Hash").getAsString().equals(md5(media))) {
-      error(ex, 400, "Provided MD5 hash \"" + metadata.get("md5Hash").getAsString()
-          + "\" doesn't match calculated MD5 hash \"" + md5(media) + "\".", "invalid");
+      error(
+          ex,
+          400,
+          "Provided MD5 hash \""
+              + metadata.get("md5Hash").getAsString()
+              + "\" doesn't match calculated MD5 hash \""
+              + md5(media)
+              + "\".",
+          "invalid");
       return;
     }
     if (metadata.has("crc32c") && !metadata.get("crc32c").getAsString().equals(crc32c(media))) {
-      error(ex, 400, "Provided CRC32C \"" + metadata.get("crc32c").getAsString()
-          + "\" doesn't match calculated CRC32C \"" + crc32c(media) + "\".", "invalid");
+      error(
+          ex,
+          400,
+          "Provided CRC32C \""
+              + metadata.get("crc32c").getAsString()
+              + "\" doesn't match calculated CRC32C \""
+              + crc32c(media)
+              + "\".",
+          "invalid");
       return;
     }
-    String type = metadata.has("contentType") ? metadata.get("contentType").getAsString() : "application/octet-stream";
+    String type =
+        metadata.has("contentType")
+            ? metadata.get("contentType").getAsString()
+            : "application/octet-stream";
     StoredObject stored;
     synchronized (objects) {
       TreeMap<String, StoredObject> inBucket = objects.get(bucket);
@@ -283,39 +331,56 @@ final class CloudStorageStandIn implements AutoCloseable {
       StoredObject current = inBucket.get(name);
       String failed = preconditionFailure(current, query);
       if (failed != null) {
-        error(ex, 412, "At least one of the pre-conditions you specified did not hold.", "conditionNotMet");
+        error(
+            ex,
+            412,
+            "At least one of the pre-conditions you specified did not hold.",
+            "conditionNotMet");
         return;
       }
-      stored = new StoredObject(media, nextGeneration.addAndGet(1 + (long) (Math.random() * 1000)), 1, type,
-          Instant.now());
+      stored =
+          new StoredObject(
+              media,
+              nextGeneration.addAndGet(1 + (long) (Math.random() * 1000)),
+              1,
+              type,
+              Instant.now());
       inBucket.put(name, stored);
     }
     if (injection != null && injection.fault() == Fault.LOSE_RESPONSE) {
-      throw new IOException("stand-in: response to the upload of " + name + " lost after storing it");
+      throw new IOException(
+          "stand-in: response to the upload of " + name + " lost after storing it");
     }
     json(ex, 200, resource(bucket, name, stored));
   }
 
-  /** Null if {@code query}'s preconditions hold for {@code current} (null: no live object), else which failed. */
+  /**
+   * Null if {@code query}'s preconditions hold for {@code current} (null: no live object), else
+   * which failed.
+   */
   private static String preconditionFailure(StoredObject current, Map<String, String> query) {
     String match = query.get("ifGenerationMatch");
     if (match != null) {
       long g = Long.parseLong(match);
-      if (g == 0 ? current != null : current == null || current.generation() != g) return "ifGenerationMatch";
+      if (g == 0 ? current != null : current == null || current.generation() != g)
+        return "ifGenerationMatch";
     }
     String notMatch = query.get("ifGenerationNotMatch");
     if (notMatch != null) {
       long g = Long.parseLong(notMatch);
-      if (g == 0 ? current == null : current != null && current.generation() == g) return "ifGenerationNotMatch";
+      if (g == 0 ? current == null : current != null && current.generation() == g)
+        return "ifGenerationNotMatch";
     }
     String metaMatch = query.get("ifMetagenerationMatch");
-    if (metaMatch != null && (current == null || current.metageneration() != Long.parseLong(metaMatch))) {
+    if (metaMatch != null
+        && (current == null || current.metageneration() != Long.parseLong(metaMatch))) {
       return "ifMetagenerationMatch";
     }
     return null;
   }
 
-  private void get(HttpExchange ex, String bucket, String name, Map<String, String> query) throws IOException {
+  private void get(HttpExchange ex, String bucket, String name, Map<String, String> query)
+      throws IOException {
     StoredObject o;
     synchronized (objects) {
       TreeMap<String, StoredObject> inBucket = objects.get(bucket);
@@ -325,21 +390,30 @@ final class CloudStorageStandIn implements AutoCloseable {
       }
       o = inBucket.get(name);
     }
-    // Without object versioning only the live generation exists: asking for another one is "not found".
-    if (o == null || (query.containsKey("generation") && Long.parseLong(query.get("generation")) != o.generation())) {
+    // Without object versioning only the live generation exists: asking for another one is "not
+    // found".
+    if (o == null
+        || (query.containsKey("generation")
+            && Long.parseLong(query.get("generation")) != o.generation())) {
       error(ex, 404, "No such object: " + bucket + "/" + name, "notFound");
       return;
     }
     if (preconditionFailure(o, query) != null) {
-      error(ex, 412, "At least one of the pre-conditions you specified did not hold.", "conditionNotMet");
+      error(
+          ex,
+          412,
+          "At least one of the pre-conditions you specified did not hold.",
+          "conditionNotMet");
       return;
     }
     if ("media".equals(query.get("alt"))) {
       ex.getResponseHeaders().set("Content-Type", o.contentType());
       ex.getResponseHeaders().set("x-goog-generation", Long.toString(o.generation()));
       ex.getResponseHeaders().set("x-goog-metageneration", Long.toString(o.metageneration()));
-      ex.getResponseHeaders().set("x-goog-hash", "crc32c=" + crc32c(o.bytes()) + ",md5=" + md5(o.bytes()));
-      ex.getResponseHeaders().set("x-goog-stored-content-length", Integer.toString(o.bytes().length));
+      ex.getResponseHeaders()
+          .set("x-goog-hash", "crc32c=" + crc32c(o.bytes()) + ",md5=" + md5(o.bytes()));
+      ex.getResponseHeaders()
+          .set("x-goog-stored-content-length", Integer.toString(o.bytes().length));
       ex.sendResponseHeaders(200, o.bytes().length == 0 ? -1 : o.bytes().length);
       try (OutputStream out = ex.getResponseBody()) {
         out.write(o.bytes());
@@ -361,7 +435,8 @@ final class CloudStorageStandIn implements AutoCloseable {
         error(ex, 404, "The specified bucket does not exist.", "notFound");
         return;
       }
-      for (Map.Entry<String, StoredObject> e : inBucket.tailMap(token == null ? prefix : token, true).entrySet()) {
+      for (Map.Entry<String, StoredObject> e :
+          inBucket.tailMap(token == null ? prefix : token, true).entrySet()) {
         if (!e.getKey().startsWith(prefix)) break;
         if (items.size() == max) {
           next = e.getKey();
@@ -396,7 +471,8 @@ final class CloudStorageStandIn implements AutoCloseable {
     return r;
   }
 
-  private static void error(HttpExchange ex, int code, String message, String reason) throws IOException {
+  private static void error(HttpExchange ex, int code, String message, String reason)
+      throws IOException {
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("message", message);
     detail.put("domain", "global");
@@ -417,7 +493,8 @@ final class CloudStorageStandIn implements AutoCloseable {
     }
   }
 
-  // ---------------------------------------------------------------------------------------------- parsing
+  // ----------------------------------------------------------------------------------------------
+  // parsing
 
   private static byte[] readBody(InputStream in) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -451,7 +528,8 @@ final class CloudStorageStandIn implements AutoCloseable {
     for (int k = 0; k + 1 < at.size(); k++) {
       int start = at.get(k) + delimiter.length;
       int end = at.get(k + 1);
-      // Each part starts after the delimiter's CRLF and ends before the CRLF that precedes the next delimiter.
+      // Each part starts after the delimiter's CRLF and ends before the CRLF that precedes the next
+      // delimiter.
       if (start + 2 <= end && body[start] == '\r' && body[start + 1] == '\n') start += 2;
       if (end - 2 >= start && body[end - 2] == '\r' && body[end - 1] == '\n') end -= 2;
       byte[] part = new byte[end - start];
@@ -472,7 +550,8 @@ final class CloudStorageStandIn implements AutoCloseable {
     throw new IllegalArgumentException("multipart part without a header/body separator");
   }
 
-  private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("\"name\"\\s*:\\s*\"([^\"]*)\"");
+  private static final java.util.regex.Pattern NAME =
+      java.util.regex.Pattern.compile("\"name\"\\s*:\\s*\"([^\"]*)\"");
 
   /** The object name in the (partial) metadata part of an upload, or "" if it is not there. */
   private static String nameIn(byte[] head) {
@@ -499,6 +578,7 @@ final class CloudStorageStandIn implements AutoCloseable {
   static String crc32c(byte[] bytes) {
     CRC32C crc = new CRC32C();
     crc.update(bytes);
-    return Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    return Base64.getEncoder()
+        .encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
   }
 }

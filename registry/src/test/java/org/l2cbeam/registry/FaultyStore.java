@@ -5,12 +5,15 @@ import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
- * A store that passes every call to a real one, except that writes of keys matching a rule fail (as a network
- * failure or a full disk would) or end the JVM at once (as a killed publisher would): fault injection for the
- * registry's protocol, whatever the backend.
+ * A store that passes every call to a real one, except that writes of keys matching a rule fail (as
+ * a network failure or a full disk would) or end the JVM at once (as a killed publisher would):
+ * fault injection for the registry's protocol, whatever the backend.
  */
 final class FaultyStore implements RegistryStore {
-  enum Fault { FAIL, HALT }
+  enum Fault {
+    FAIL,
+    HALT
+  }
 
   private final RegistryStore real;
   private final Predicate<String> failing;

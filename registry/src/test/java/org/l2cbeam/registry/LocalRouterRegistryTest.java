@@ -6,7 +6,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,10 +33,17 @@ public class LocalRouterRegistryTest extends RouterRegistryContract {
   @Test
   public void openTakesAPathOrAFileUri() {
     registry.publish(TestRouters.router(TestRouters.MODEL_A, 1), RouterRegistry.NONE);
-    assertEquals(1, RouterRegistry.open(dir.toString()).latest(TestRouters.keyA()).orElseThrow().version());
-    assertEquals(1, RouterRegistry.open(dir.toUri().toString()).latest(TestRouters.keyA()).orElseThrow().version());
+    assertEquals(
+        1, RouterRegistry.open(dir.toString()).latest(TestRouters.keyA()).orElseThrow().version());
+    assertEquals(
+        1,
+        RouterRegistry.open(dir.toUri().toString())
+            .latest(TestRouters.keyA())
+            .orElseThrow()
+            .version());
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> RouterRegistry.open("s3://bucket/routers"));
+        assertThrows(
+            IllegalArgumentException.class, () -> RouterRegistry.open("s3://bucket/routers"));
     assertThat(e.getMessage(), containsString("s3://bucket/routers"));
   }
 
@@ -46,8 +52,11 @@ public class LocalRouterRegistryTest extends RouterRegistryContract {
     registry.publish(TestRouters.router(TestRouters.MODEL_A, 1), RouterRegistry.NONE);
     registry.publish(TestRouters.router(TestRouters.MODEL_A, 2), 1);
     try (Stream<Path> files = Files.walk(dir)) {
-      List<String> partial = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".partial"))
-          .collect(Collectors.toList());
+      List<String> partial =
+          files
+              .map(p -> p.getFileName().toString())
+              .filter(n -> n.endsWith(".partial"))
+              .collect(Collectors.toList());
       assertEquals(List.of(), partial);
     }
     assertTrue(store.list("").stream().noneMatch(k -> k.contains("/.")));
@@ -68,7 +77,8 @@ public class LocalRouterRegistryTest extends RouterRegistryContract {
     long won = results.stream().filter(r -> r.startsWith("RESULT PUBLISHED")).count();
     assertEquals("exactly one process wins: " + results, 1, won);
     int winner = registry.latest(TestRouters.keyA()).orElseThrow().version();
-    String loser = results.stream().filter(r -> !r.startsWith("RESULT PUBLISHED")).findFirst().orElseThrow();
+    String loser =
+        results.stream().filter(r -> !r.startsWith("RESULT PUBLISHED")).findFirst().orElseThrow();
     assertThat(loser, containsString("RESULT CONFLICT"));
     assertThat(loser, containsString("latest moved from v1 to v" + winner));
     assertEquals(3, registry.list(TestRouters.keyA()).size());
@@ -85,16 +95,26 @@ public class LocalRouterRegistryTest extends RouterRegistryContract {
     assertEquals(1, registry.latest(TestRouters.keyA()).orElseThrow().version());
     List<RegistryEntry> entries = registry.list(TestRouters.keyA());
     assertEquals(RegistryEntry.Status.UNPUBLISHED, entries.get(1).status());
-    assertEquals(TestRouters.router(TestRouters.MODEL_A, 31).toJson(),
+    assertEquals(
+        TestRouters.router(TestRouters.MODEL_A, 31).toJson(),
         registry.get(TestRouters.keyA(), 2).router().toJson());
     assertEquals(3, registry.publish(TestRouters.router(TestRouters.MODEL_A, 32), 1).version());
   }
 
   private Process publisher(int variant, int expected, Path go, boolean halt) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        RegistryPublisherProcess.class.getName(), dir.toString(), Integer.toString(variant),
-        Integer.toString(expected), go.toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                RegistryPublisherProcess.class.getName(),
+                dir.toString(),
+                Integer.toString(variant),
+                Integer.toString(expected),
+                go.toString()));
     if (halt) command.add("halt");
     return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
   }

@@ -23,27 +23,39 @@ import org.apache.beam.sdk.util.ReleaseInfo;
 import org.junit.Test;
 
 /**
- * The GPU Flex Templates as far as they can be checked without docker, a GPU or a GCP project: the image's bases and
- * contents, the build script's pipelines, main classes and metadata files, and the run commands of
- * templates/README.md (every worker option, and only parameters the template's metadata declares).
+ * The GPU Flex Templates as far as they can be checked without docker, a GPU or a GCP project: the
+ * image's bases and contents, the build script's pipelines, main classes and metadata files, and
+ * the run commands of templates/README.md (every worker option, and only parameters the template's
+ * metadata declares).
  */
 public class GpuTemplateTest {
-  /** The pipelines with a GPU template: the model-running ones ({@code evaluate} scores images on CPU workers). */
+  /**
+   * The pipelines with a GPU template: the model-running ones ({@code evaluate} scores images on
+   * CPU workers).
+   */
   private static final Set<String> GPU_TEMPLATES = Set.of("sample", "train-router", "benchmark");
 
-  private static final String ACCELERATOR = "worker_accelerator=type:nvidia-l4;count:1;install-nvidia-driver";
+  private static final String ACCELERATOR =
+      "worker_accelerator=type:nvidia-l4;count:1;install-nvidia-driver";
 
   @Test
   public void imageIsCuda124WithJava17TheBeamHarnessAndTheLauncher() throws Exception {
     String docker = Files.readString(Path.of("gpu/Dockerfile"));
-    assertThat(docker, containsString("ARG BEAM_VERSION=" + ReleaseInfo.getReleaseInfo().getVersion() + "\n"));
+    assertThat(
+        docker,
+        containsString("ARG BEAM_VERSION=" + ReleaseInfo.getReleaseInfo().getVersion() + "\n"));
     assertThat(docker, containsString("FROM apache/beam_java17_sdk:${BEAM_VERSION} AS beam"));
-    assertThat(docker, containsString("FROM gcr.io/dataflow-templates-base/java17-template-launcher-base:latest AS launcher"));
+    assertThat(
+        docker,
+        containsString(
+            "FROM gcr.io/dataflow-templates-base/java17-template-launcher-base:latest AS launcher"));
     assertThat(docker, containsString("\nFROM nvidia/cuda:12.4.1-runtime-ubuntu22.04\n"));
     assertThat(docker, containsString("openjdk-17-jre-headless"));
     assertThat(docker, containsString("COPY --from=beam /opt/apache/beam /opt/apache/beam"));
-    assertThat(docker, containsString(
-        "COPY --from=launcher /opt/google/dataflow/java_template_launcher /opt/google/dataflow/java_template_launcher"));
+    assertThat(
+        docker,
+        containsString(
+            "COPY --from=launcher /opt/google/dataflow/java_template_launcher /opt/google/dataflow/java_template_launcher"));
     assertThat(docker, containsString("COPY target/lib-cuda/ /template/lib/"));
     assertThat(docker, containsString("ENV FLEX_TEMPLATE_JAVA_CLASSPATH=/template/lib/*"));
     assertThat(docker, containsString("DJL_OFFLINE=true OPT_OUT_TRACKING=true"));
@@ -53,13 +65,18 @@ public class GpuTemplateTest {
   @Test
   public void buildScriptPackagesTheCudaBuildForEachGpuPipeline() throws Exception {
     String script = Files.readString(Path.of("build-gpu-templates.sh"));
-    assertThat(script, containsString("mvn -B -q -Pcuda,dataflow -DskipTests -pl pipelines -am package"));
+    assertThat(
+        script, containsString("mvn -B -q -Pcuda,dataflow -DskipTests -pl pipelines -am package"));
     assertThat(script, containsString("-DoutputDirectory=\"$PWD/templates/target/lib-cuda\""));
     assertThat(script, containsString("docker build -f gpu/Dockerfile"));
-    assertThat(script, containsString("--metadata-file \"src/main/resources/org/l2cbeam/templates/${name}/metadata.json\""));
+    assertThat(
+        script,
+        containsString(
+            "--metadata-file \"src/main/resources/org/l2cbeam/templates/${name}/metadata.json\""));
     Map<String, String> gpuMains = mains(script);
     assertThat(gpuMains.keySet(), equalTo(new TreeSet<>(GPU_TEMPLATES)));
-    // The same main classes as the CPU templates, which FlexTemplateMetadataTest checks against the pipelines.
+    // The same main classes as the CPU templates, which FlexTemplateMetadataTest checks against the
+    // pipelines.
     Map<String, String> cpuMains = mains(Files.readString(Path.of("build-templates.sh")));
     for (Map.Entry<String, String> e : gpuMains.entrySet()) {
       assertThat(e.getKey() + " main class", e.getValue(), equalTo(cpuMains.get(e.getKey())));
@@ -71,7 +88,9 @@ public class GpuTemplateTest {
   public void runCommandsCarryTheWorkerOptionsAndOnlyDeclaredParameters() throws Exception {
     String readme = Files.readString(Path.of("README.md"));
     String gpu = readme.substring(readme.indexOf("## GPU templates"));
-    Matcher commands = Pattern.compile("gcloud dataflow flex-template run (?:[^\\n]*\\\\\\n)*[^\\n]*\\n").matcher(gpu);
+    Matcher commands =
+        Pattern.compile("gcloud dataflow flex-template run (?:[^\\n]*\\\\\\n)*[^\\n]*\\n")
+            .matcher(gpu);
     Set<String> seen = new TreeSet<>();
     while (commands.find()) {
       String command = commands.group();
@@ -80,9 +99,15 @@ public class GpuTemplateTest {
       String name = template.group(1);
       seen.add(name);
       assertThat(command, containsString("--worker-machine-type=g2-standard-8"));
-      assertThat(command, containsString("--additional-experiments=use_runner_v2,\"" + ACCELERATOR + "\""));
-      assertThat(command, containsString("--additional-pipeline-options=sdkContainerImage=$IMAGE,diskSizeGb=50"));
-      assertThat(gpu, containsString("IMAGE=$REGION-docker.pkg.dev/$PROJECT/l2c/l2c-" + name + "-gpu:latest"));
+      assertThat(
+          command,
+          containsString("--additional-experiments=use_runner_v2,\"" + ACCELERATOR + "\""));
+      assertThat(
+          command,
+          containsString("--additional-pipeline-options=sdkContainerImage=$IMAGE,diskSizeGb=50"));
+      assertThat(
+          gpu,
+          containsString("IMAGE=$REGION-docker.pkg.dev/$PROJECT/l2c/l2c-" + name + "-gpu:latest"));
       Set<String> declared = new TreeSet<>();
       JsonObject metadata = metadata(name);
       for (JsonElement p : metadata.getAsJsonArray("parameters")) {
@@ -91,11 +116,15 @@ public class GpuTemplateTest {
       }
       List<String> given = parameterNames(command);
       assertThat(name + " gives parameters", given.isEmpty(), equalTo(false));
-      for (String p : given) assertThat(name + ": parameter " + p + " is in its metadata", declared.contains(p), equalTo(true));
+      for (String p : given)
+        assertThat(
+            name + ": parameter " + p + " is in its metadata", declared.contains(p), equalTo(true));
       for (JsonElement p : metadata.getAsJsonArray("parameters")) {
         JsonObject param = p.getAsJsonObject();
         if (!param.get("isOptional").getAsBoolean()) {
-          assertThat(name + " gives required " + param.get("name"), given.contains(param.get("name").getAsString()),
+          assertThat(
+              name + " gives required " + param.get("name"),
+              given.contains(param.get("name").getAsString()),
               equalTo(true));
         }
       }
@@ -103,7 +132,10 @@ public class GpuTemplateTest {
     assertThat("a run command per GPU template", seen, equalTo(new TreeSet<>(GPU_TEMPLATES)));
   }
 
-  /** The keys of every {@code --parameters=k=v,k=v} and {@code --parameters=^~^k=v~k=v} flag of a command. */
+  /**
+   * The keys of every {@code --parameters=k=v,k=v} and {@code --parameters=^~^k=v~k=v} flag of a
+   * command.
+   */
   private static List<String> parameterNames(String command) {
     List<String> names = new ArrayList<>();
     Matcher flag = Pattern.compile("--parameters=(\\^(.)\\^)?(\\S+)").matcher(command);
@@ -128,7 +160,8 @@ public class GpuTemplateTest {
     String path = "org/l2cbeam/templates/" + pipeline + "/metadata.json";
     try (InputStream in = GpuTemplateTest.class.getClassLoader().getResourceAsStream(path)) {
       if (in == null) throw new AssertionError("missing resource " + path);
-      return JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
+      return JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+          .getAsJsonObject();
     }
   }
 }

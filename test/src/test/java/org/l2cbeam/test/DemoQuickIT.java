@@ -24,8 +24,9 @@ import org.l2cbeam.pipelines.report.ReportJson;
 import org.l2cbeam.pipelines.report.SettingResult;
 
 /**
- * The README's main job in its smoke-test size: {@code l2c demo --quick} on the bundled Fashion-MNIST DiT, end to
- * end (router training, sampling under every setting, FID, timing, pictures). Checks every promised output.
+ * The README's main job in its smoke-test size: {@code l2c demo --quick} on the bundled
+ * Fashion-MNIST DiT, end to end (router training, sampling under every setting, FID, timing,
+ * pictures). Checks every promised output.
  */
 public class DemoQuickIT {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -35,8 +36,10 @@ public class DemoQuickIT {
     Path out = tmp.getRoot().toPath().resolve("demo-out");
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     PrintStream saved = System.out;
-    // TrainRouter's default checkpoints live under java.io.tmpdir: a fresh one, so the routers are trained here
-    // rather than resumed from an earlier run's finished checkpoints (and the training metrics below exist).
+    // TrainRouter's default checkpoints live under java.io.tmpdir: a fresh one, so the routers are
+    // trained here
+    // rather than resumed from an earlier run's finished checkpoints (and the training metrics
+    // below exist).
     String savedTmp = System.getProperty("java.io.tmpdir");
     System.setProperty("java.io.tmpdir", tmp.newFolder("tmpdir").toString());
     int code;
@@ -53,7 +56,8 @@ public class DemoQuickIT {
 
     BenchmarkReport report = ReportJson.read(out.resolve("report.json"));
     List<SettingResult> settings = report.settings();
-    assertTrue("a plain DDIM-20 baseline", settings.stream().anyMatch(s -> s.name().equals("ddim20")));
+    assertTrue(
+        "a plain DDIM-20 baseline", settings.stream().anyMatch(s -> s.name().equals("ddim20")));
     assertThat(settings.stream().filter(SettingResult::isCached).count(), greaterThan(1L));
     assertThat(settings.stream().filter(s -> !s.isCached()).count(), greaterThan(1L));
     String md = Files.readString(out.resolve("report.md"));
@@ -67,7 +71,8 @@ public class DemoQuickIT {
     // The end of the run says where the outputs went and shows the table.
     assertThat(printed, containsString(out.toString()));
     assertThat(printed, containsString("| setting | NFE |"));
-    // ... and the pipeline's final metrics: counters, router loss and it/s per cache step, distributions.
+    // ... and the pipeline's final metrics: counters, router loss and it/s per cache step,
+    // distributions.
     assertThat(printed, containsString("[demo] pipeline DONE after"));
     assertThat(printed, containsString("  TrainRouter.iterations = "));
     assertThat(printed, containsString("  TrainRouter.cacheStep0.loss = "));

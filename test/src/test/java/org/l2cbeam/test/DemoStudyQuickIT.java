@@ -32,9 +32,9 @@ import org.l2cbeam.pipelines.cli.L2c;
 
 /**
  * {@code l2c demo --study --quick}: the study's pieces at toy sizes, end to end, run in two slices
- * ({@code --max-pieces}) and then once more with nothing left to run. Checks that the slices add up, that the report's
- * numbers follow from the per-set FIDs it lists, that the best configuration is the one the rule picks, and that the
- * report is rewritten byte for byte.
+ * ({@code --max-pieces}) and then once more with nothing left to run. Checks that the slices add
+ * up, that the report's numbers follow from the per-set FIDs it lists, that the best configuration
+ * is the one the rule picks, and that the report is rewritten byte for byte.
  */
 public class DemoStudyQuickIT {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
@@ -75,9 +75,15 @@ public class DemoStudyQuickIT {
   @Test
   public void slicesRunTheRequestedPiecesAndAFinishedStudyRunsNone() {
     assertThat(firstSlice, containsString("stopped after the requested pieces"));
-    assertEquals(2, firstSlice.lines().filter(l -> l.startsWith("[study] piece ") && l.contains(" done in ")).count());
+    assertEquals(
+        2,
+        firstSlice
+            .lines()
+            .filter(l -> l.startsWith("[study] piece ") && l.contains(" done in "))
+            .count());
     assertThat(lastRun, not(containsString("[study] piece")));
-    assertThat(firstSlice, not(containsString("[study] redundancy"))); // measured with the report, once
+    assertThat(
+        firstSlice, not(containsString("[study] redundancy"))); // measured with the report, once
     assertThat(lastRun, not(containsString("[study] redundancy")));
     assertThat(lastRun, containsString("report in " + out.resolve("study.md")));
   }
@@ -89,7 +95,11 @@ public class DemoStudyQuickIT {
     String md = new String(markdown, StandardCharsets.UTF_8);
     assertThat(md, containsString("## Per MAC budget: the best of each kind"));
     assertThat(md, containsString("`./l2c demo --study --quick`"));
-    assertThat(md, not(containsString(out.toString()))); // options are written with OUT, not this machine's path
+    assertThat(
+        md,
+        not(
+            containsString(
+                out.toString()))); // options are written with OUT, not this machine's path
     for (String png : List.of("study-frontier.png", "study-loss-curves.png")) {
       BufferedImage img = ImageIO.read(out.resolve(png).toFile());
       assertNotNull(png, img);
@@ -98,7 +108,8 @@ public class DemoStudyQuickIT {
   }
 
   @Test
-  public void theReportExplainsWithTheRedundancyBetweenPairedStepsAtBothStepCounts() throws Exception {
+  public void theReportExplainsWithTheRedundancyBetweenPairedStepsAtBothStepCounts()
+      throws Exception {
     String md = new String(markdown, StandardCharsets.UTF_8);
     assertThat(md, containsString("## Why: redundancy between paired steps"));
     assertThat(md, containsString("### DDIM-6, per cache step"));
@@ -115,8 +126,10 @@ public class DemoStudyQuickIT {
       }
     }
     // the report holds what the stored measurement holds
-    JsonObject stored = JsonParser.parseString(Files.readString(out.resolve("redundancy/ddim6.json")))
-        .getAsJsonObject().getAsJsonObject("result");
+    JsonObject stored =
+        JsonParser.parseString(Files.readString(out.resolve("redundancy/ddim6.json")))
+            .getAsJsonObject()
+            .getAsJsonObject("result");
     assertEquals(stored, redundancy.getAsJsonObject("ddim6"));
   }
 
@@ -143,8 +156,12 @@ public class DemoStudyQuickIT {
       assertEquals(mean, row.getAsJsonObject("deltaL2cVsPlain").get("mean").getAsDouble(), 1e-12);
       // the best of each kind spends no more than the budget
       double budget = row.get("macsPerImage").getAsDouble();
-      assertTrue(byId.get(row.get("bestL2c").getAsString()).get("macsPerImage").getAsDouble() <= budget * (1 + 1e-9));
-      assertTrue(byId.get(row.get("bestPlain").getAsString()).get("macsPerImage").getAsDouble() <= budget * (1 + 1e-9));
+      assertTrue(
+          byId.get(row.get("bestL2c").getAsString()).get("macsPerImage").getAsDouble()
+              <= budget * (1 + 1e-9));
+      assertTrue(
+          byId.get(row.get("bestPlain").getAsString()).get("macsPerImage").getAsDouble()
+              <= budget * (1 + 1e-9));
     }
   }
 
@@ -155,13 +172,17 @@ public class DemoStudyQuickIT {
       JsonObject s = e.getAsJsonObject();
       String piece = s.get("piece").getAsString();
       if (!piece.startsWith("l2c-ddim6-")) continue; // the screened routers of the main step count
-      double[] acc = sumAndCount.computeIfAbsent(s.getAsJsonObject("configuration").get("id").getAsString(),
-          k -> new double[2]);
+      double[] acc =
+          sumAndCount.computeIfAbsent(
+              s.getAsJsonObject("configuration").get("id").getAsString(), k -> new double[2]);
       acc[0] += s.getAsJsonObject("deltaVsPairedWith").get("mean").getAsDouble();
       acc[1]++;
     }
-    String best = sumAndCount.entrySet().stream()
-        .min(java.util.Comparator.comparingDouble(en -> en.getValue()[0] / en.getValue()[1])).orElseThrow().getKey();
+    String best =
+        sumAndCount.entrySet().stream()
+            .min(java.util.Comparator.comparingDouble(en -> en.getValue()[0] / en.getValue()[1]))
+            .orElseThrow()
+            .getKey();
     assertEquals(best, study.get("bestConfiguration").getAsString());
     assertTrue(Files.isRegularFile(out.resolve("pieces/frontier-ddim6/report.json")));
   }

@@ -14,7 +14,10 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.Test;
 
-/** The build really runs the pipeline tests on the runner it claims (DirectRunner, or embedded Flink under -Pflink). */
+/**
+ * The build really runs the pipeline tests on the runner it claims (DirectRunner, or embedded Flink
+ * under -Pflink).
+ */
 public class RunnerSelectionPipelineIT {
   @Test
   public void pipelineRunsOnTheSelectedRunner() {

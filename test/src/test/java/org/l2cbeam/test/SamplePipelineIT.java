@@ -42,9 +42,10 @@ import org.l2cbeam.pipelines.PipelineLauncher;
 import org.l2cbeam.pipelines.sample.SampleRequests;
 
 /**
- * The {@code sample} pipeline end to end on the build's runner (DirectRunner, or embedded Flink with parallelism 2
- * under -Pflink): its {@code samples.npz} must equal, byte for byte, the bare sampler run in this process on the same
- * requests in one batch. Both runners are held to the same in-process truth, so they give identical samples.
+ * The {@code sample} pipeline end to end on the build's runner (DirectRunner, or embedded Flink
+ * with parallelism 2 under -Pflink): its {@code samples.npz} must equal, byte for byte, the bare
+ * sampler run in this process on the same requests in one batch. Both runners are held to the same
+ * in-process truth, so they give identical samples.
  */
 public class SamplePipelineIT {
   private static final String MODEL = "builtin:fmnist-dit";
@@ -64,10 +65,16 @@ public class SamplePipelineIT {
     requests = SampleRequests.parse(LABELS, Long.toString(SEED));
     Random r = new Random(11);
     float[][] logits = new float[STEPS][dit.units()];
-    for (float[] row : logits) for (int u = 0; u < row.length; u++) row[u] = (float) r.nextGaussian() * 2f;
-    RouterArtifact artifact = new RouterArtifact(
-        RouterArtifact.UNKNOWN_FINGERPRINT, new RouterScores(ModelFamily.DIT, logits), "ddim", 0.5,
-        new RouterArtifact.Provenance("SamplePipelineIT", "none", "2026-01-01T00:00:00Z", "test", Map.of()));
+    for (float[] row : logits)
+      for (int u = 0; u < row.length; u++) row[u] = (float) r.nextGaussian() * 2f;
+    RouterArtifact artifact =
+        new RouterArtifact(
+            RouterArtifact.UNKNOWN_FINGERPRINT,
+            new RouterScores(ModelFamily.DIT, logits),
+            "ddim",
+            0.5,
+            new RouterArtifact.Provenance(
+                "SamplePipelineIT", "none", "2026-01-01T00:00:00Z", "test", Map.of()));
     router = TMP.getRoot().toPath().resolve("router.json");
     artifact.write(router);
   }
@@ -75,8 +82,14 @@ public class SamplePipelineIT {
   private static byte[] runPipeline(String name, String... extra) throws Exception {
     Path out = TMP.getRoot().toPath().resolve(name);
     List<String> args = new ArrayList<>(TestRunner.args());
-    args.addAll(List.of("--model=" + MODEL, "--labels=" + LABELS, "--seeds=" + SEED, "--steps=" + STEPS,
-        "--cfg-scale=" + CFG, "--output=" + out));
+    args.addAll(
+        List.of(
+            "--model=" + MODEL,
+            "--labels=" + LABELS,
+            "--seeds=" + SEED,
+            "--steps=" + STEPS,
+            "--cfg-scale=" + CFG,
+            "--output=" + out));
     args.addAll(List.of(extra));
     PipelineResult result = PipelineLauncher.run("sample", args);
     assertThat(result.getState(), equalTo(PipelineResult.State.DONE));
@@ -93,9 +106,12 @@ public class SamplePipelineIT {
 
   private static byte[] bare(CacheSchedule schedule) {
     List<GeneratedSample> samples =
-        new BatchSampler(dit, SamplingSettings.of("ddim", STEPS, CFG, null), schedule, "bare").sample(requests).samples;
+        new BatchSampler(dit, SamplingSettings.of("ddim", STEPS, CFG, null), schedule, "bare")
+            .sample(requests)
+            .samples;
     byte[] all = new byte[samples.size() * 32 * 32];
-    for (int i = 0; i < samples.size(); i++) System.arraycopy(samples.get(i).image(), 0, all, i * 1024, 1024);
+    for (int i = 0; i < samples.size(); i++)
+      System.arraycopy(samples.get(i).image(), 0, all, i * 1024, 1024);
     return all;
   }
 
@@ -119,8 +135,11 @@ public class SamplePipelineIT {
     Path npz = TMP.getRoot().toPath().resolve("for-fid").resolve("samples.npz");
     Path json = TMP.getRoot().toPath().resolve("fid.json");
     List<String> args = new ArrayList<>(TestRunner.args());
-    args.addAll(List.of("--samples=" + npz, "--referenceStats=builtin:fmnist-test-stats", "--output=" + json));
-    assertThat(PipelineLauncher.run("evaluate", args).getState(), equalTo(PipelineResult.State.DONE));
+    args.addAll(
+        List.of(
+            "--samples=" + npz, "--referenceStats=builtin:fmnist-test-stats", "--output=" + json));
+    assertThat(
+        PipelineLauncher.run("evaluate", args).getState(), equalTo(PipelineResult.State.DONE));
     com.google.gson.JsonObject result =
         com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject();
     double fid = result.get("fid").getAsDouble();
@@ -131,11 +150,17 @@ public class SamplePipelineIT {
     try (FmnistFeatureNet net = FmnistFeatureNet.builtin()) {
       stats.add(net.features(new ImageBatch(requests.size(), 32, 32, 1, pixels)));
     }
-    double expected = FrechetDistance.compute(
-        stats.toFidStats(), FidStats.read(BuiltinAssets.resolve("builtin:fmnist-test-stats")));
-    System.out.printf(java.util.Locale.ROOT, "%s evaluate FID %.12f (in-process %.12f)%n", TestRunner.name(), fid,
+    double expected =
+        FrechetDistance.compute(
+            stats.toFidStats(), FidStats.read(BuiltinAssets.resolve("builtin:fmnist-test-stats")));
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "%s evaluate FID %.12f (in-process %.12f)%n",
+        TestRunner.name(),
+        fid,
         expected);
-    // Feature batches of another size round differently in float32; the FID agrees far below its printed digits.
+    // Feature batches of another size round differently in float32; the FID agrees far below its
+    // printed digits.
     assertThat(Math.abs(fid - expected) <= 1e-6 * Math.abs(expected), equalTo(true));
   }
 
@@ -152,6 +177,8 @@ public class SamplePipelineIT {
   @Test
   public void theRunnerIsTheOneTheBuildSelected() {
     Pipeline p = Pipeline.create(TestRunner.options());
-    assertThat(p.getOptions().getRunner().getSimpleName(), startsWith(TestRunner.isFlink() ? "Flink" : "Direct"));
+    assertThat(
+        p.getOptions().getRunner().getSimpleName(),
+        startsWith(TestRunner.isFlink() ? "Flink" : "Direct"));
   }
 }

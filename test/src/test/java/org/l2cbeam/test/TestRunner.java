@@ -6,9 +6,10 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
- * The runner the end-to-end pipeline tests use, chosen by the {@code l2c.test.runner} system property that the
- * Maven build sets: DirectRunner by default, FlinkRunner (embedded local cluster, parallelism 2) under -Pflink. The
- * tests never name a runner class, so the same test source runs on both.
+ * The runner the end-to-end pipeline tests use, chosen by the {@code l2c.test.runner} system
+ * property that the Maven build sets: DirectRunner by default, FlinkRunner (embedded local cluster,
+ * parallelism 2) under -Pflink. The tests never name a runner class, so the same test source runs
+ * on both.
  */
 public final class TestRunner {
   public static final String PROPERTY = "l2c.test.runner";

@@ -35,20 +35,25 @@ import org.l2cbeam.pipelines.PipelineLauncher;
 import org.l2cbeam.pipelines.cli.L2c;
 
 /**
- * The {@code sample} and {@code train-router} pipelines on a U-ViT, end to end on the build's runner (DirectRunner,
- * or embedded Flink with parallelism 2 under -Pflink), held to the CLI: the small U-ViT of the test vectors (4x8x8
- * latents, 4 heads from a config.json beside it, 10 cache units) with the small test VAE. {@code samples.npz} must
- * equal, byte for byte, the {@code images_uint8} of {@code l2c sample} for the same labels and seeds, plain and with
- * the official-format U-ViT router, whatever the batch size; the trained router's logits must equal {@code l2c router
- * train --cache-step k}'s, bit for bit, for every cache step.
+ * The {@code sample} and {@code train-router} pipelines on a U-ViT, end to end on the build's
+ * runner (DirectRunner, or embedded Flink with parallelism 2 under -Pflink), held to the CLI: the
+ * small U-ViT of the test vectors (4x8x8 latents, 4 heads from a config.json beside it, 10 cache
+ * units) with the small test VAE. {@code samples.npz} must equal, byte for byte, the {@code
+ * images_uint8} of {@code l2c sample} for the same labels and seeds, plain and with the
+ * official-format U-ViT router, whatever the batch size; the trained router's logits must equal
+ * {@code l2c router train --cache-step k}'s, bit for bit, for every cache step.
  */
 public class UViTPipelineIT {
   static final Path VECTORS = Path.of("../l2c-core/src/test/resources/vectors");
   static final String ROUTER = VECTORS.resolve("uvit_router_ckpt.pth").toAbsolutePath().toString();
   static final String VAE =
       VECTORS.resolve("vae-wide/vae_diffusers_layout.safetensors").toAbsolutePath().toString();
-  /** One forward batch of the pipeline (8 requests), so the CLI's single batch has the same shape. */
+
+  /**
+   * One forward batch of the pipeline (8 requests), so the CLI's single batch has the same shape.
+   */
   private static final String LABELS = "9,2,0,7,3,3,5,1";
+
   private static final long SEED = 31;
   private static final int NFE = 10;
 
@@ -74,8 +79,22 @@ public class UViTPipelineIT {
 
   private static byte[] cliImages(String name, String... extra) {
     Path out = path(name + ".safetensors");
-    List<String> args = new ArrayList<>(List.of("sample", "--model", model.toString(), "--steps", "" + NFE,
-        "--labels", LABELS, "--seed", "" + SEED, "--vae", VAE, "--output", out.toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "sample",
+                "--model",
+                model.toString(),
+                "--steps",
+                "" + NFE,
+                "--labels",
+                LABELS,
+                "--seed",
+                "" + SEED,
+                "--vae",
+                VAE,
+                "--output",
+                out.toString()));
     args.addAll(List.of(extra));
     cli(args.toArray(new String[0]));
     return bytes(WeightMap.open(out).get("images_uint8"));
@@ -84,8 +103,15 @@ public class UViTPipelineIT {
   private static byte[] pipelineImages(String name, String... extra) throws Exception {
     Path out = path(name);
     List<String> args = new ArrayList<>(TestRunner.args());
-    args.addAll(List.of("--model=" + model, "--labels=" + LABELS, "--seeds=" + SEED, "--steps=" + NFE,
-        "--cfg-scale=1.4", "--vae=" + VAE, "--output=" + out));
+    args.addAll(
+        List.of(
+            "--model=" + model,
+            "--labels=" + LABELS,
+            "--seeds=" + SEED,
+            "--steps=" + NFE,
+            "--cfg-scale=1.4",
+            "--vae=" + VAE,
+            "--output=" + out));
     args.addAll(List.of(extra));
     PipelineResult result = PipelineLauncher.run("sample", args);
     assertThat(result.getState(), equalTo(PipelineResult.State.DONE));
@@ -115,7 +141,10 @@ public class UViTPipelineIT {
     assertThat(sha256(got), not(equalTo(sha256(cliImages("cli-plain-again")))));
   }
 
-  /** Six random latents with labels, written in the order TrainRouter sorts examples (by their coder bytes' hash). */
+  /**
+   * Six random latents with labels, written in the order TrainRouter sorts examples (by their coder
+   * bytes' hash).
+   */
   private static Path latents() throws Exception {
     Random r = new Random(17);
     List<TrainingExample> examples = new ArrayList<>();
@@ -155,23 +184,48 @@ public class UViTPipelineIT {
     int samplingSteps = 6; // DPM-Solver-2 at NFE 6: cache steps 1 and 2
     Path out = path("uvit-router.json");
     List<String> args = new ArrayList<>(TestRunner.args());
-    args.addAll(List.of("--model=" + model, "--data=" + data, "--sampling-steps=" + samplingSteps,
-        "--iterations=2", "--batch=2", "--seed=4", "--output=" + out,
-        "--checkpoint-dir=" + TMP.newFolder("ck").toPath()));
-    assertThat(PipelineLauncher.run("train-router", args).getState(), equalTo(PipelineResult.State.DONE));
+    args.addAll(
+        List.of(
+            "--model=" + model,
+            "--data=" + data,
+            "--sampling-steps=" + samplingSteps,
+            "--iterations=2",
+            "--batch=2",
+            "--seed=4",
+            "--output=" + out,
+            "--checkpoint-dir=" + TMP.newFolder("ck").toPath()));
+    assertThat(
+        PipelineLauncher.run("train-router", args).getState(), equalTo(PipelineResult.State.DONE));
     RouterArtifact pipeline = RouterArtifact.read(out);
     assertEquals(ModelFamily.UVIT, pipeline.family());
     assertEquals(samplingSteps, pipeline.steps());
 
     for (int k : new int[] {1, 2}) {
       Path cliOut = path("cli-router-" + k + ".json");
-      cli("router", "train", "--model", model.toString(), "--data", data.toString(), "--steps", "2",
-          "--sampling-steps", "" + samplingSteps, "--batch", "2", "--seed", "4", "--cache-step", "" + k,
-          "--out", cliOut.toString());
+      cli(
+          "router",
+          "train",
+          "--model",
+          model.toString(),
+          "--data",
+          data.toString(),
+          "--steps",
+          "2",
+          "--sampling-steps",
+          "" + samplingSteps,
+          "--batch",
+          "2",
+          "--seed",
+          "4",
+          "--cache-step",
+          "" + k,
+          "--out",
+          cliOut.toString());
       float[][] expected = RouterArtifact.read(cliOut).scores().logits();
       float[][] got = pipeline.scores().logits();
       assertArrayEquals("cache step " + k + ": the trained row", bits(expected[k]), bits(got[k]));
-      assertArrayEquals("row 0 (never trained): the seed's initial router", bits(expected[0]), bits(got[0]));
+      assertArrayEquals(
+          "row 0 (never trained): the seed's initial router", bits(expected[0]), bits(got[0]));
     }
   }
 

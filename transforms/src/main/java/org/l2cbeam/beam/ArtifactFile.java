@@ -16,8 +16,9 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 import org.l2cbeam.core.io.AtomicFile;
 
 /**
- * Writes one output file of a pipeline, local or at any Beam {@code FileSystems} location ({@code gs://...}), so that
- * it appears complete or not at all: the content goes to a temporary sibling first and is then renamed into place.
+ * Writes one output file of a pipeline, local or at any Beam {@code FileSystems} location ({@code
+ * gs://...}), so that it appears complete or not at all: the content goes to a temporary sibling
+ * first and is then renamed into place.
  */
 public final class ArtifactFile {
   private ArtifactFile() {}
@@ -27,8 +28,9 @@ public final class ArtifactFile {
   }
 
   /**
-   * Writes several files of one output so that a failure while writing any of them publishes none: all contents go
-   * to temporary siblings first, then all are renamed (see {@link AtomicFile#writeAll}).
+   * Writes several files of one output so that a failure while writing any of them publishes none:
+   * all contents go to temporary siblings first, then all are renamed (see {@link
+   * AtomicFile#writeAll}).
    */
   public static void writeAll(Map<String, AtomicFile.Writer> contents) {
     String location = contents.keySet().iterator().next();
@@ -45,9 +47,12 @@ public final class ArtifactFile {
         location = c.getKey();
         ResourceId target = FileSystems.matchNewResource(location, false);
         ResourceId tmp =
-            target.getCurrentDirectory()
-                .resolve("." + target.getFilename() + ".partial", StandardResolveOptions.RESOLVE_FILE);
-        try (OutputStream o = Channels.newOutputStream(FileSystems.create(tmp, "application/octet-stream"))) {
+            target
+                .getCurrentDirectory()
+                .resolve(
+                    "." + target.getFilename() + ".partial", StandardResolveOptions.RESOLVE_FILE);
+        try (OutputStream o =
+            Channels.newOutputStream(FileSystems.create(tmp, "application/octet-stream"))) {
           c.getValue().write(o);
         }
         temporaries.add(tmp);
@@ -57,7 +62,9 @@ public final class ArtifactFile {
     } catch (IOException e) {
       throw new UncheckedIOException(
           e.getMessage() != null && e.getMessage().startsWith("cannot write ")
-              ? e.getMessage() : "cannot write " + location + ": " + e.getMessage(), e);
+              ? e.getMessage()
+              : "cannot write " + location + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -73,6 +80,8 @@ public final class ArtifactFile {
 
   /** The local path of a location that is not remote (a path or a {@code file://} URI). */
   public static Path localPath(String location) {
-    return location.startsWith("file://") ? Path.of(java.net.URI.create(location)) : Path.of(location);
+    return location.startsWith("file://")
+        ? Path.of(java.net.URI.create(location))
+        : Path.of(location);
   }
 }

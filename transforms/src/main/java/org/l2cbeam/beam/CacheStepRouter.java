@@ -3,10 +3,10 @@ package org.l2cbeam.beam;
 import java.util.Map;
 
 /**
- * What training one cache step's router produces inside {@link TrainRouter}: the full logit matrix of that run (only
- * row {@link #cacheStep} moved; the other rows are the seed's initial routers, clamped), the provenance map core
- * router training records for it, and the data fingerprint, so the merge can check every step saw the same data.
- * Encoded by {@link CacheStepRouterCoder}.
+ * What training one cache step's router produces inside {@link TrainRouter}: the full logit matrix
+ * of that run (only row {@link #cacheStep} moved; the other rows are the seed's initial routers,
+ * clamped), the provenance map core router training records for it, and the data fingerprint, so
+ * the merge can check every step saw the same data. Encoded by {@link CacheStepRouterCoder}.
  */
 final class CacheStepRouter {
   final int cacheStep;
@@ -14,7 +14,8 @@ final class CacheStepRouter {
   final Map<String, Object> training;
   final String dataFingerprint;
 
-  CacheStepRouter(int cacheStep, float[][] logits, Map<String, Object> training, String dataFingerprint) {
+  CacheStepRouter(
+      int cacheStep, float[][] logits, Map<String, Object> training, String dataFingerprint) {
     this.cacheStep = cacheStep;
     this.logits = logits;
     this.training = training;
@@ -26,7 +27,8 @@ final class CacheStepRouter {
   public boolean equals(Object o) {
     if (!(o instanceof CacheStepRouter)) return false;
     CacheStepRouter r = (CacheStepRouter) o;
-    return cacheStep == r.cacheStep && dataFingerprint.equals(r.dataFingerprint)
+    return cacheStep == r.cacheStep
+        && dataFingerprint.equals(r.dataFingerprint)
         && java.util.Arrays.deepEquals(logits, r.logits);
   }
 

@@ -9,9 +9,9 @@ import org.apache.beam.sdk.coders.AtomicCoder;
 import org.l2cbeam.core.router.RouterArtifact;
 
 /**
- * Encodes a {@link CacheStepRouter} field by field: the cache step, the logits bit for bit (row count, row length, raw
- * float bits), the data fingerprint, and the training provenance as the router JSON writes it, so it reads back as the
- * merged artifact would read it anyway.
+ * Encodes a {@link CacheStepRouter} field by field: the cache step, the logits bit for bit (row
+ * count, row length, raw float bits), the data fingerprint, and the training provenance as the
+ * router JSON writes it, so it reads back as the merged artifact would read it anyway.
  */
 final class CacheStepRouterCoder extends AtomicCoder<CacheStepRouter> {
   private static final CacheStepRouterCoder INSTANCE = new CacheStepRouterCoder();
@@ -49,8 +49,11 @@ final class CacheStepRouterCoder extends AtomicCoder<CacheStepRouter> {
       for (int u = 0; u < units; u++) logits[k][u] = Float.intBitsToFloat(data.readInt());
     }
     String dataFingerprint = ModelRefCoder.readString(data);
-    return new CacheStepRouter(cacheStep, logits,
-        RouterArtifact.Provenance.trainingFromJson(ModelRefCoder.readString(data)), dataFingerprint);
+    return new CacheStepRouter(
+        cacheStep,
+        logits,
+        RouterArtifact.Provenance.trainingFromJson(ModelRefCoder.readString(data)),
+        dataFingerprint);
   }
 
   @Override

@@ -12,21 +12,23 @@ import java.util.List;
 import org.l2cbeam.core.router.train.InMemoryExamples;
 
 /**
- * The examples of a {@code PCollection<TrainingExample>} as one core training set in a canonical order: sorted by the
- * SHA-256 of each example's {@link TrainingExampleCoder} encoding (label, shape and float bits).
+ * The examples of a {@code PCollection<TrainingExample>} as one core training set in a canonical
+ * order: sorted by the SHA-256 of each example's {@link TrainingExampleCoder} encoding (label,
+ * shape and float bits).
  *
- * <p>Why: a PCollection has no order, and the order a runner delivers elements in depends on bundling and
- * parallelism. Router training shuffles the set per epoch from the seed ({@code ShuffledBatches}), so the result is
- * a function of (set order, seed). Sorting by content first makes it a function of the set's content and the seed
- * only: the same router on any runner, at any parallelism. Equal examples have equal keys, and swapping two equal
- * examples changes nothing, so the order is total on what matters.
+ * <p>Why: a PCollection has no order, and the order a runner delivers elements in depends on
+ * bundling and parallelism. Router training shuffles the set per epoch from the seed ({@code
+ * ShuffledBatches}), so the result is a function of (set order, seed). Sorting by content first
+ * makes it a function of the set's content and the seed only: the same router on any runner, at any
+ * parallelism. Equal examples have equal keys, and swapping two equal examples changes nothing, so
+ * the order is total on what matters.
  */
 final class CanonicalTrainingSet {
   private CanonicalTrainingSet() {}
 
   /**
-   * The examples, canonically ordered, as {@link InMemoryExamples} named {@code source} (its fingerprint is then
-   * independent of arrival order too).
+   * The examples, canonically ordered, as {@link InMemoryExamples} named {@code source} (its
+   * fingerprint is then independent of arrival order too).
    *
    * @throws IllegalArgumentException if the examples do not all have the same shape
    */
@@ -46,8 +48,22 @@ final class CanonicalTrainingSet {
       TrainingExample e = keyed.get(i).example;
       if (e.channels() != shape[0] || e.height() != shape[1] || e.width() != shape[2]) {
         throw new IllegalArgumentException(
-            source + ": examples have different shapes, " + shape[0] + "x" + shape[1] + "x" + shape[2] + " and "
-                + e.channels() + "x" + e.height() + "x" + e.width() + " (label " + e.label() + ")");
+            source
+                + ": examples have different shapes, "
+                + shape[0]
+                + "x"
+                + shape[1]
+                + "x"
+                + shape[2]
+                + " and "
+                + e.channels()
+                + "x"
+                + e.height()
+                + "x"
+                + e.width()
+                + " (label "
+                + e.label()
+                + ")");
       }
       System.arraycopy(e.values(), 0, values, i * n, n);
       labels[i] = e.label();
@@ -60,7 +76,8 @@ final class CanonicalTrainingSet {
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + 4 * e.values().length);
       TrainingExampleCoder.of().encode(e, bytes);
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
     } catch (IOException ex) {
       throw new UncheckedIOException(ex);
     } catch (NoSuchAlgorithmException ex) {

@@ -15,33 +15,41 @@ import org.l2cbeam.core.runtime.ComputeDevice;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * An FID feature extractor, small enough to travel with a DoFn: its kind, weights location and, once {@link
- * #resolve()}d (its weights read and checked), the weights' fingerprint. A transform resolves it when the pipeline is
- * built, or leaves that to the workers ({@code ComputeFID.withoutValidation()}). {@link #shared()} gives the network
- * itself, loaded once per worker JVM (keyed by the fingerprint in {@link SharedModels}) and shared by every DoFn
- * instance and thread.
+ * An FID feature extractor, small enough to travel with a DoFn: its kind, weights location and,
+ * once {@link #resolve()}d (its weights read and checked), the weights' fingerprint. A transform
+ * resolves it when the pipeline is built, or leaves that to the workers ({@code
+ * ComputeFID.withoutValidation()}). {@link #shared()} gives the network itself, loaded once per
+ * worker JVM (keyed by the fingerprint in {@link SharedModels}) and shared by every DoFn instance
+ * and thread.
  */
 final class FeatureExtractorRef implements Serializable {
   private static final long serialVersionUID = 1L;
   static final String SHARED_KIND = "fid-extractor";
+
   /** Loads done by this JVM, so tests can prove one load serves every DoFn instance. */
   private static final AtomicInteger LOADS = new AtomicInteger();
 
   /** The setter errors name, e.g. {@code ComputeFID.withWeights}. */
   private final String option;
+
   private final String kind;
   private final String weights;
+
   /** Null until resolved. */
   private final @Nullable String fingerprint;
 
-  private FeatureExtractorRef(String option, String kind, String weights, @Nullable String fingerprint) {
+  private FeatureExtractorRef(
+      String option, String kind, String weights, @Nullable String fingerprint) {
     this.option = option;
     this.kind = kind;
     this.weights = weights;
     this.fingerprint = fingerprint;
   }
 
-  /** Known kinds and their feature dimensions (fixed by the architecture, so known before any weights are read). */
+  /**
+   * Known kinds and their feature dimensions (fixed by the architecture, so known before any
+   * weights are read).
+   */
   static int dimensionOf(String kind) {
     switch (kind) {
       case "fmnist":
@@ -49,7 +57,8 @@ final class FeatureExtractorRef implements Serializable {
       case "inception":
         return InceptionV3Fid.DIM;
       default:
-        throw new IllegalArgumentException("unknown extractor '" + kind + "' (fmnist or inception)");
+        throw new IllegalArgumentException(
+            "unknown extractor '" + kind + "' (fmnist or inception)");
     }
   }
 
@@ -57,14 +66,17 @@ final class FeatureExtractorRef implements Serializable {
     return kind == null ? "" : kind.trim().toLowerCase(Locale.ROOT);
   }
 
-  /** The default weights of {@code kind}, or null when the user must give them (inception: nothing is downloaded). */
+  /**
+   * The default weights of {@code kind}, or null when the user must give them (inception: nothing
+   * is downloaded).
+   */
   static String defaultWeights(String kind) {
     return "fmnist".equals(kind) ? FmnistFeatureNet.BUILTIN : null;
   }
 
   /**
-   * The extractor of {@code kind} with the weights at {@code weights}, not read yet. {@code option} names the setter
-   * in error messages.
+   * The extractor of {@code kind} with the weights at {@code weights}, not read yet. {@code option}
+   * names the setter in error messages.
    */
   static FeatureExtractorRef at(String option, String kind, String weights) {
     dimensionOf(kind);
@@ -81,14 +93,15 @@ final class FeatureExtractorRef implements Serializable {
   }
 
   /**
-   * This extractor with its weights read and checked (keys and shapes, strictly) and their fingerprint recorded;
-   * errors name the setter and the file.
+   * This extractor with its weights read and checked (keys and shapes, strictly) and their
+   * fingerprint recorded; errors name the setter and the file.
    */
   FeatureExtractorRef resolve() {
     if (isResolved()) return this;
     if (weights.startsWith(FeatureExtractors.HASH_PREFIX)) {
       if (!"inception".equals(kind)) {
-        throw new IllegalArgumentException(option + ": hash:SEED weights exist only for the inception extractor");
+        throw new IllegalArgumentException(
+            option + ": hash:SEED weights exist only for the inception extractor");
       }
       try (FeatureExtractor probe = FeatureExtractors.create(kind, weights)) {
         // parses the seed; the random network itself is cheap to rebuild on workers
@@ -103,13 +116,15 @@ final class FeatureExtractorRef implements Serializable {
       w.checkStrict(expectedShapes(kind));
       return new FeatureExtractorRef(option, kind, weights, w.fingerprint());
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException(option + ": " + weights + " is not " + kind + " extractor weights: "
-          + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          option + ": " + weights + " is not " + kind + " extractor weights: " + e.getMessage(), e);
     }
   }
 
   private static java.util.Map<String, long[]> expectedShapes(String kind) {
-    return "fmnist".equals(kind) ? FmnistFeatureNet.expectedShapes() : InceptionV3Fid.expectedShapes();
+    return "fmnist".equals(kind)
+        ? FmnistFeatureNet.expectedShapes()
+        : InceptionV3Fid.expectedShapes();
   }
 
   String kind() {
@@ -135,7 +150,10 @@ final class FeatureExtractorRef implements Serializable {
     return dimensionOf(kind);
   }
 
-  /** What FID results name as their extractor: the weights for fmnist, {@code inception:WEIGHTS} otherwise. */
+  /**
+   * What FID results name as their extractor: the weights for fmnist, {@code inception:WEIGHTS}
+   * otherwise.
+   */
   String description() {
     return "fmnist".equals(kind) ? weights : kind + ":" + weights;
   }
@@ -147,8 +165,11 @@ final class FeatureExtractorRef implements Serializable {
 
   /** {@link #shared()} with the network on {@code device} (one copy per device). */
   FeatureExtractor shared(Device device) {
-    return SharedModels.get(SHARED_KIND, kind + "/" + checkResolved() + ComputeDevice.cacheKeySuffix(device),
-        FeatureExtractor.class, () -> load(device));
+    return SharedModels.get(
+        SHARED_KIND,
+        kind + "/" + checkResolved() + ComputeDevice.cacheKeySuffix(device),
+        FeatureExtractor.class,
+        () -> load(device));
   }
 
   /** True if this JVM holds the network already. */
@@ -170,10 +191,16 @@ final class FeatureExtractorRef implements Serializable {
     String actual = w.fingerprint();
     if (!actual.equals(fingerprint)) {
       throw new IllegalStateException(
-          "extractor weights " + weights + " changed since ComputeFID checked them: fingerprint " + actual
-              + ", expected " + fingerprint);
+          "extractor weights "
+              + weights
+              + " changed since ComputeFID checked them: fingerprint "
+              + actual
+              + ", expected "
+              + fingerprint);
     }
-    return "fmnist".equals(kind) ? FmnistFeatureNet.fromWeights(w, device) : InceptionV3Fid.fromWeights(w, device);
+    return "fmnist".equals(kind)
+        ? FmnistFeatureNet.fromWeights(w, device)
+        : InceptionV3Fid.fromWeights(w, device);
   }
 
   @Override

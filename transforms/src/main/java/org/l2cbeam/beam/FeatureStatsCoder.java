@@ -10,9 +10,9 @@ import org.apache.beam.sdk.coders.CoderException;
 import org.l2cbeam.core.fid.FeatureStats;
 
 /**
- * Encodes a {@link FeatureStats} (the {@link ComputeFID} accumulator) with its own compact encoding: count and the
- * compensated raw sums (the upper triangle of the second moments), length-prefixed. Deterministic: equal statistics give equal
- * bytes, and a round trip is bit-exact.
+ * Encodes a {@link FeatureStats} (the {@link ComputeFID} accumulator) with its own compact
+ * encoding: count and the compensated raw sums (the upper triangle of the second moments),
+ * length-prefixed. Deterministic: equal statistics give equal bytes, and a round trip is bit-exact.
  */
 public final class FeatureStatsCoder extends AtomicCoder<FeatureStats> {
   private static final FeatureStatsCoder INSTANCE = new FeatureStatsCoder();

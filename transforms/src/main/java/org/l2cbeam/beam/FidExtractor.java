@@ -4,9 +4,15 @@ import java.util.Locale;
 
 /** The feature networks {@link ComputeFID} can compute FID with. */
 public enum FidExtractor {
-  /** The bundled Fashion-MNIST classifier's 128-d features (for the bundled DiT's 32×32 grey samples). */
+  /**
+   * The bundled Fashion-MNIST classifier's 128-d features (for the bundled DiT's 32×32 grey
+   * samples).
+   */
   FMNIST("fmnist"),
-  /** pytorch-fid's InceptionV3 pool features, 2048-d: the standard FID, for ImageNet DiT and U-ViT samples. */
+  /**
+   * pytorch-fid's InceptionV3 pool features, 2048-d: the standard FID, for ImageNet DiT and U-ViT
+   * samples.
+   */
   INCEPTION("inception");
 
   private final String id;

@@ -33,8 +33,13 @@ public final class FidResultCoder extends AtomicCoder<FidResult> {
   public FidResult decode(InputStream in) throws IOException {
     DataInputStream data = new DataInputStream(in);
     return FidResult.of(
-        data.readDouble(), data.readLong(), data.readInt(), ModelRefCoder.readString(data),
-        ModelRefCoder.readString(data), ModelRefCoder.readString(data), ModelRefCoder.readString(data));
+        data.readDouble(),
+        data.readLong(),
+        data.readInt(),
+        ModelRefCoder.readString(data),
+        ModelRefCoder.readString(data),
+        ModelRefCoder.readString(data),
+        ModelRefCoder.readString(data));
   }
 
   @Override

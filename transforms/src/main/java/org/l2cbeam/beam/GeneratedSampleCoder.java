@@ -10,8 +10,9 @@ import java.nio.ByteOrder;
 import org.apache.beam.sdk.coders.AtomicCoder;
 
 /**
- * Encodes a {@link GeneratedSample}: the request fields, the shape, the uint8 image and float32 latent as
- * length-prefixed blocks (floats bit-exact, little-endian), the schedule id and the compute time.
+ * Encodes a {@link GeneratedSample}: the request fields, the shape, the uint8 image and float32
+ * latent as length-prefixed blocks (floats bit-exact, little-endian), the schedule id and the
+ * compute time.
  */
 public final class GeneratedSampleCoder extends AtomicCoder<GeneratedSample> {
   private static final GeneratedSampleCoder INSTANCE = new GeneratedSampleCoder();

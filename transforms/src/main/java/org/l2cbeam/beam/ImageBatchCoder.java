@@ -39,7 +39,15 @@ public final class ImageBatchCoder extends AtomicCoder<ImageBatch> {
     long size = (long) count * height * width * channels;
     if (count < 0 || height <= 0 || width <= 0 || channels <= 0 || size > Integer.MAX_VALUE) {
       throw new CoderException(
-          "corrupt ImageBatch: shape [" + count + ", " + height + ", " + width + ", " + channels + "]");
+          "corrupt ImageBatch: shape ["
+              + count
+              + ", "
+              + height
+              + ", "
+              + width
+              + ", "
+              + channels
+              + "]");
     }
     byte[] pixels = new byte[(int) size];
     data.readFully(pixels);

@@ -9,9 +9,10 @@ import org.apache.beam.sdk.coders.CoderProviderRegistrar;
 import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
- * Registers our coders with every pipeline's coder registry (found through {@code META-INF/services}), so
- * {@code Create.of(SampleRequest.of(...))} and user DoFns producing our types need no {@code setCoder}. It matches
- * subclasses too: AutoValue's generated {@code AutoValue_SampleRequest} is what {@code Create} sees.
+ * Registers our coders with every pipeline's coder registry (found through {@code
+ * META-INF/services}), so {@code Create.of(SampleRequest.of(...))} and user DoFns producing our
+ * types need no {@code setCoder}. It matches subclasses too: AutoValue's generated {@code
+ * AutoValue_SampleRequest} is what {@code Create} sees.
  */
 public final class L2cCoderProviderRegistrar implements CoderProviderRegistrar {
   private static final Map<Class<?>, Coder<?>> CODERS =

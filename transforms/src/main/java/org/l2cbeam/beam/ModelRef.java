@@ -6,9 +6,10 @@ import org.l2cbeam.core.model.ModelExecution;
 import org.l2cbeam.core.router.ModelFamily;
 
 /**
- * A validated model checkpoint, small enough to be a side input: where it lives, the fingerprint of its weights
- * (sha256, the key of the per-JVM {@link SharedModels} cache and of router artifacts) and its inferred configuration.
- * Workers load the weights from {@link #uri()} once per JVM, on first use.
+ * A validated model checkpoint, small enough to be a side input: where it lives, the fingerprint of
+ * its weights (sha256, the key of the per-JVM {@link SharedModels} cache and of router artifacts)
+ * and its inferred configuration. Workers load the weights from {@link #uri()} once per JVM, on
+ * first use.
  */
 @AutoValue
 public abstract class ModelRef implements Serializable {
@@ -33,31 +34,50 @@ public abstract class ModelRef implements Serializable {
 
   public abstract int inChannels();
 
-  /** Number of real classes; labels are {@code 0..numClasses-1} (the null label for CFG is extra). */
+  /**
+   * Number of real classes; labels are {@code 0..numClasses-1} (the null label for CFG is extra).
+   */
   public abstract int numClasses();
 
-  /** Number of L2C cache units: two per block (attention, MLP); a U-ViT counts its mid-block too. */
+  /**
+   * Number of L2C cache units: two per block (attention, MLP); a U-ViT counts its mid-block too.
+   */
   public abstract int cacheUnits();
 
-  /** Attention heads (shapes do not determine them; from config.json or the released models' table). */
+  /**
+   * Attention heads (shapes do not determine them; from config.json or the released models' table).
+   */
   public abstract int numHeads();
 
   /** The inferred configuration as JSON, for display and provenance. */
   public abstract String configJson();
 
   /**
-   * The kernels and precision workers load the model with, as {@code ModelExecution.toString()} gives them ({@code
-   * onednn/fp32}), or empty for each worker JVM's default ({@code ModelExecution.defaults()}).
+   * The kernels and precision workers load the model with, as {@code ModelExecution.toString()}
+   * gives them ({@code onednn/fp32}), or empty for each worker JVM's default ({@code
+   * ModelExecution.defaults()}).
    */
   public abstract String execution();
 
   /** This model run with {@code execution} (see {@link LoadModel#withPrecision}). */
   public ModelRef withExecution(ModelExecution execution) {
-    return new AutoValue_ModelRef(uri(), fingerprint(), architecture(), inputSize(), inChannels(), numClasses(),
-        cacheUnits(), numHeads(), configJson(), execution.toString());
+    return new AutoValue_ModelRef(
+        uri(),
+        fingerprint(),
+        architecture(),
+        inputSize(),
+        inChannels(),
+        numClasses(),
+        cacheUnits(),
+        numHeads(),
+        configJson(),
+        execution.toString());
   }
 
-  /** What a worker loads the model with: {@link #execution()}, or the JVM's default if that is empty. */
+  /**
+   * What a worker loads the model with: {@link #execution()}, or the JVM's default if that is
+   * empty.
+   */
   public ModelExecution resolvedExecution() {
     return execution().isEmpty() ? ModelExecution.defaults() : ModelExecution.parse(execution());
   }
@@ -73,15 +93,35 @@ public abstract class ModelRef implements Serializable {
       int numHeads,
       String configJson) {
     return new AutoValue_ModelRef(
-        uri, fingerprint, architecture, inputSize, inChannels, numClasses, cacheUnits, numHeads, configJson, "");
+        uri,
+        fingerprint,
+        architecture,
+        inputSize,
+        inChannels,
+        numClasses,
+        cacheUnits,
+        numHeads,
+        configJson,
+        "");
   }
 
-  /** Fails, naming the request and the model, unless {@code label} is one of the model's classes. */
+  /**
+   * Fails, naming the request and the model, unless {@code label} is one of the model's classes.
+   */
   public void checkLabel(long requestId, int label) {
     if (label < 0 || label >= numClasses()) {
       throw new IllegalArgumentException(
-          "sample request " + requestId + " has label " + label + ", but model " + uri() + " has " + numClasses()
-              + " classes (0.." + (numClasses() - 1) + ")");
+          "sample request "
+              + requestId
+              + " has label "
+              + label
+              + ", but model "
+              + uri()
+              + " has "
+              + numClasses()
+              + " classes (0.."
+              + (numClasses() - 1)
+              + ")");
     }
   }
 }

@@ -3,13 +3,16 @@ package org.l2cbeam.beam;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import org.l2cbeam.core.model.ModelExecution;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.coders.AtomicCoder;
+import org.l2cbeam.core.model.ModelExecution;
 
-/** Encodes a {@link ModelRef} field by field (strings as length-prefixed UTF-8, so long configs fit). */
+/**
+ * Encodes a {@link ModelRef} field by field (strings as length-prefixed UTF-8, so long configs
+ * fit).
+ */
 public final class ModelRefCoder extends AtomicCoder<ModelRef> {
   private static final ModelRefCoder INSTANCE = new ModelRefCoder();
 
@@ -37,16 +40,17 @@ public final class ModelRefCoder extends AtomicCoder<ModelRef> {
   @Override
   public ModelRef decode(InputStream in) throws IOException {
     DataInputStream data = new DataInputStream(in);
-    ModelRef ref = ModelRef.of(
-        readString(data),
-        readString(data),
-        readString(data),
-        data.readInt(),
-        data.readInt(),
-        data.readInt(),
-        data.readInt(),
-        data.readInt(),
-        readString(data));
+    ModelRef ref =
+        ModelRef.of(
+            readString(data),
+            readString(data),
+            readString(data),
+            data.readInt(),
+            data.readInt(),
+            data.readInt(),
+            data.readInt(),
+            data.readInt(),
+            readString(data));
     String execution = readString(data);
     return execution.isEmpty() ? ref : ref.withExecution(ModelExecution.parse(execution));
   }

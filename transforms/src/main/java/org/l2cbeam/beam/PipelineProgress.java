@@ -15,23 +15,25 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
- * Shows a running pipeline's progress from the transforms' Beam metrics, then its final metrics: what a user of a
- * long local run, a notebook or a CLI wants to see, read the same way on every runner. One line attaches it:
+ * Shows a running pipeline's progress from the transforms' Beam metrics, then its final metrics:
+ * what a user of a long local run, a notebook or a CLI wants to see, read the same way on every
+ * runner. One line attaches it:
  *
  * <pre>{@code
  * PipelineResult.State state = PipelineProgress.watch(p.run());   // progress on stderr every 10 s, then the metrics
  * }</pre>
  *
- * <p>While the pipeline runs it prints, whenever it changed, one line of the l2c counters (router iterations, images
- * sampled, images scored; against a total where {@link #expect} gave one) and the latest router training figures
- * (cache step, loss, iterations per second). When the pipeline ends it prints every l2c metric: counters, the gauges
- * decoded (TrainRouter's {@code cacheStepK.lossE9} as {@code cacheStepK.loss}, {@code itPerSecE3} as {@code
- * itPerSec}) and the distributions (count, mean, min, max; e.g. {@code batchMillis}, {@code imagesPerSecond}).
- * A runner that reports no metrics while running (some do only at the end) gets a line that says so.
+ * <p>While the pipeline runs it prints, whenever it changed, one line of the l2c counters (router
+ * iterations, images sampled, images scored; against a total where {@link #expect} gave one) and
+ * the latest router training figures (cache step, loss, iterations per second). When the pipeline
+ * ends it prints every l2c metric: counters, the gauges decoded (TrainRouter's {@code
+ * cacheStepK.lossE9} as {@code cacheStepK.loss}, {@code itPerSecE3} as {@code itPerSec}) and the
+ * distributions (count, mean, min, max; e.g. {@code batchMillis}, {@code imagesPerSecond}). A
+ * runner that reports no metrics while running (some do only at the end) gets a line that says so.
  *
  * <p>On the DirectRunner, run the pipeline with {@code --blockOnRun=false} (or {@code
- * options.as(DirectOptions.class).setBlockOnRun(false)}), else {@code p.run()} returns only when it is over and only
- * the final metrics are left to show.
+ * options.as(DirectOptions.class).setBlockOnRun(false)}), else {@code p.run()} returns only when it
+ * is over and only the final metrics are left to show.
  */
 public final class PipelineProgress {
   /** Where the l2c transforms' metrics live. */
@@ -47,7 +49,11 @@ public final class PipelineProgress {
   private final List<Followed> followed;
 
   private PipelineProgress(
-      PrintStream out, PrintStream summaryOut, Duration every, String tag, List<Followed> followed) {
+      PrintStream out,
+      PrintStream summaryOut,
+      Duration every,
+      String tag,
+      List<Followed> followed) {
     this.out = out;
     this.summaryOut = summaryOut;
     this.every = every;
@@ -56,16 +62,17 @@ public final class PipelineProgress {
   }
 
   /**
-   * Prints {@code result}'s progress to stderr every 10 seconds until it ends, then its final metrics; returns the
-   * terminal state (a failed pipeline throws, as {@code waitUntilFinish} does).
+   * Prints {@code result}'s progress to stderr every 10 seconds until it ends, then its final
+   * metrics; returns the terminal state (a failed pipeline throws, as {@code waitUntilFinish}
+   * does).
    */
   public static PipelineResult.State watch(PipelineResult result) {
     return to(System.err).watchUntilFinish(result);
   }
 
   /**
-   * A reporter printing to {@code out}, every 10 seconds, following the usual counters: router iterations, images
-   * sampled, images scored.
+   * A reporter printing to {@code out}, every 10 seconds, following the usual counters: router
+   * iterations, images sampled, images scored.
    */
   public static PipelineProgress to(PrintStream out) {
     if (out == null) throw new IllegalArgumentException("PipelineProgress.to: the stream is null");
@@ -80,7 +87,8 @@ public final class PipelineProgress {
   /** Prints at most this often (default 10 s); a line is printed only when it changed. */
   public PipelineProgress every(Duration interval) {
     if (interval == null || interval.isNegative() || interval.isZero()) {
-      throw new IllegalArgumentException("PipelineProgress.every: the interval must be positive, got " + interval);
+      throw new IllegalArgumentException(
+          "PipelineProgress.every: the interval must be positive, got " + interval);
     }
     return new PipelineProgress(out, summaryOut, interval, tag, followed);
   }
@@ -90,19 +98,25 @@ public final class PipelineProgress {
     return new PipelineProgress(out, summaryOut, every, prefix == null ? "" : prefix, followed);
   }
 
-  /** Prints the final state and metrics to {@code stream} instead (e.g. progress on stderr, results on stdout). */
+  /**
+   * Prints the final state and metrics to {@code stream} instead (e.g. progress on stderr, results
+   * on stdout).
+   */
   public PipelineProgress summaryTo(PrintStream stream) {
-    if (stream == null) throw new IllegalArgumentException("PipelineProgress.summaryTo: the stream is null");
+    if (stream == null)
+      throw new IllegalArgumentException("PipelineProgress.summaryTo: the stream is null");
     return new PipelineProgress(out, stream, every, tag, followed);
   }
 
   /**
-   * Shows counter {@code name} of {@code transform} (summed over every step that applied it) as {@code label}
-   * against {@code total}, e.g. {@code expect(CachedSample.class, "images", "images sampled", 300)}. A counter that
-   * is already followed gets the new label and total.
+   * Shows counter {@code name} of {@code transform} (summed over every step that applied it) as
+   * {@code label} against {@code total}, e.g. {@code expect(CachedSample.class, "images", "images
+   * sampled", 300)}. A counter that is already followed gets the new label and total.
    */
   public PipelineProgress expect(Class<?> transform, String name, String label, long total) {
-    if (total < 0) throw new IllegalArgumentException("PipelineProgress.expect: total must be >= 0, got " + total);
+    if (total < 0)
+      throw new IllegalArgumentException(
+          "PipelineProgress.expect: total must be >= 0, got " + total);
     List<Followed> next = new ArrayList<>();
     Followed added = new Followed(transform.getName(), name, label, total);
     boolean replaced = false;
@@ -116,14 +130,15 @@ public final class PipelineProgress {
   }
 
   /**
-   * Polls {@code result} until it is in a terminal state, printing a progress line whenever it changed, then prints
-   * the final metrics ({@link #summary}); returns the terminal state.
+   * Polls {@code result} until it is in a terminal state, printing a progress line whenever it
+   * changed, then prints the final metrics ({@link #summary}); returns the terminal state.
    */
   public PipelineResult.State watchUntilFinish(PipelineResult result) {
     long start = System.nanoTime();
     String last = "";
     while (true) {
-      PipelineResult.State state = result.waitUntilFinish(org.joda.time.Duration.millis(every.toMillis()));
+      PipelineResult.State state =
+          result.waitUntilFinish(org.joda.time.Duration.millis(every.toMillis()));
       boolean done = state != null && state.isTerminal();
       String line = progressLine(result);
       if (done || !line.equals(last)) {
@@ -131,7 +146,11 @@ public final class PipelineProgress {
         last = line;
       }
       if (done) {
-        summaryOut.printf(Locale.ROOT, "%s pipeline %s after %.1f s%n", tag, state,
+        summaryOut.printf(
+            Locale.ROOT,
+            "%s pipeline %s after %.1f s%n",
+            tag,
+            state,
             (System.nanoTime() - start) / 1e9);
         summaryOut.print(summary(result));
         return state;
@@ -152,13 +171,16 @@ public final class PipelineProgress {
       long done = 0;
       boolean seen = false;
       for (MetricResult<Long> c : metrics.getCounters()) {
-        if (c.getName().getNamespace().equals(f.namespace()) && c.getName().getName().equals(f.name())) {
+        if (c.getName().getNamespace().equals(f.namespace())
+            && c.getName().getName().equals(f.name())) {
           done += c.getAttempted();
           seen = true;
         }
       }
       if (f.total() > 0) {
-        parts.add(String.format(Locale.ROOT, "%s %d/%d", f.label(), Math.min(done, f.total()), f.total()));
+        parts.add(
+            String.format(
+                Locale.ROOT, "%s %d/%d", f.label(), Math.min(done, f.total()), f.total()));
       } else if (seen) {
         parts.add(String.format(Locale.ROOT, "%s %d", f.label(), done));
       }
@@ -188,14 +210,20 @@ public final class PipelineProgress {
         speed = g.getAttempted().getValue() / 1e3;
       }
     }
-    return "router " + step.replace("cacheStep", "step ") + " loss " + decimal(latestLoss.getAttempted().getValue() / 1e9)
-        + ", " + (Double.isNaN(speed) ? "?" : decimal(speed)) + " it/s";
+    return "router "
+        + step.replace("cacheStep", "step ")
+        + " loss "
+        + decimal(latestLoss.getAttempted().getValue() / 1e9)
+        + ", "
+        + (Double.isNaN(speed) ? "?" : decimal(speed))
+        + " it/s";
   }
 
   /**
-   * Every l2c metric of {@code result}, one per line: counters ({@code Transform.name = value}), gauges decoded
-   * ({@code lossE9} → {@code loss}, {@code itPerSecE3} → {@code itPerSec}) and distributions ({@code count, mean,
-   * min, max}). Empty, or one line saying so, if the runner reports none.
+   * Every l2c metric of {@code result}, one per line: counters ({@code Transform.name = value}),
+   * gauges decoded ({@code lossE9} → {@code loss}, {@code itPerSecE3} → {@code itPerSec}) and
+   * distributions ({@code count, mean, min, max}). Empty, or one line saying so, if the runner
+   * reports none.
    */
   public static String summary(PipelineResult result) {
     MetricQueryResults metrics;
@@ -207,32 +235,46 @@ public final class PipelineProgress {
     TreeMap<String, String> lines = new TreeMap<>(NATURAL);
     for (MetricResult<Long> c : metrics.getCounters()) {
       if (!ours(c)) continue;
-      lines.merge(key(c), Long.toString(c.getAttempted()),
+      lines.merge(
+          key(c),
+          Long.toString(c.getAttempted()),
           (a, b) -> Long.toString(Long.parseLong(a) + Long.parseLong(b)));
     }
     for (MetricResult<GaugeResult> g : metrics.getGauges()) {
       if (!ours(g)) continue;
       String name = key(g);
       double scale = scale(name);
-      lines.put(name.substring(0, name.length() - (scale == 1 ? 0 : 2)),
+      lines.put(
+          name.substring(0, name.length() - (scale == 1 ? 0 : 2)),
           decimal(g.getAttempted().getValue() / scale));
     }
     for (MetricResult<DistributionResult> d : metrics.getDistributions()) {
       if (!ours(d)) continue;
       DistributionResult r = d.getAttempted();
       if (r.getCount() == 0) continue;
-      lines.put(key(d), String.format(Locale.ROOT, "count %d, mean %.1f, min %d, max %d", r.getCount(), r.getMean(),
-          r.getMin(), r.getMax()));
+      lines.put(
+          key(d),
+          String.format(
+              Locale.ROOT,
+              "count %d, mean %.1f, min %d, max %d",
+              r.getCount(),
+              r.getMean(),
+              r.getMin(),
+              r.getMax()));
     }
     StringBuilder sb = new StringBuilder();
-    lines.forEach((name, value) -> sb.append("  ").append(name).append(" = ").append(value).append('\n'));
+    lines.forEach(
+        (name, value) -> sb.append("  ").append(name).append(" = ").append(value).append('\n'));
     return sb.toString();
   }
 
   /** Six significant digits, no exponent, no trailing zeros: 0.309622, 1.743, 12. */
   static String decimal(double v) {
     if (!Double.isFinite(v)) return Double.toString(v);
-    return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
+    return new java.math.BigDecimal(v)
+        .round(new java.math.MathContext(6))
+        .stripTrailingZeros()
+        .toPlainString();
   }
 
   private static boolean ours(MetricResult<?> m) {
@@ -267,7 +309,8 @@ public final class PipelineProgress {
             while (j2 < b.length() && Character.isDigit(b.charAt(j2))) j2++;
             String m = a.substring(i, i2).replaceFirst("^0+(?=.)", "");
             String n = b.substring(j, j2).replaceFirst("^0+(?=.)", "");
-            int c = m.length() != n.length() ? Integer.compare(m.length(), n.length()) : m.compareTo(n);
+            int c =
+                m.length() != n.length() ? Integer.compare(m.length(), n.length()) : m.compareTo(n);
             if (c != 0) return c;
             i = i2;
             j = j2;

@@ -21,18 +21,20 @@ import org.l2cbeam.core.image.ImageSource;
 import org.l2cbeam.core.image.ImageSources;
 
 /**
- * Reads an image set as {@code PCollection<ImageBatch>} chunks, e.g. for {@link ComputeFID#onImages()}: a sample
- * {@code .npz} ({@code arr_0}, uint8 NHWC: ours, DiT's or ADM's), a folder of image files, an IDX file, a
- * Fashion-MNIST directory or {@code builtin:fashion-mnist} (one split of it).
+ * Reads an image set as {@code PCollection<ImageBatch>} chunks, e.g. for {@link
+ * ComputeFID#onImages()}: a sample {@code .npz} ({@code arr_0}, uint8 NHWC: ours, DiT's or ADM's),
+ * a folder of image files, an IDX file, a Fashion-MNIST directory or {@code builtin:fashion-mnist}
+ * (one split of it).
  *
  * <pre>{@code
  * PCollection<ImageBatch> images = p.apply(ReadImages.from("gs://b/samples.npz"));
  * }</pre>
  *
- * <p>One worker streams the file (reading is cheap next to featurising) and the chunks are reshuffled so the
- * featurising after it spreads over workers. Remote locations (Beam {@code FileSystems}) must be {@code .npz} files.
- * The location is checked when the pipeline is built ({@code expand}), as Beam's file-based transforms do; {@link
- * #withoutValidation()} leaves it to the worker that reads it.
+ * <p>One worker streams the file (reading is cheap next to featurising) and the chunks are
+ * reshuffled so the featurising after it spreads over workers. Remote locations (Beam {@code
+ * FileSystems}) must be {@code .npz} files. The location is checked when the pipeline is built
+ * ({@code expand}), as Beam's file-based transforms do; {@link #withoutValidation()} leaves it to
+ * the worker that reads it.
  */
 @AutoValue
 public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBatch>> {
@@ -66,7 +68,10 @@ public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBat
     abstract ReadImages build();
   }
 
-  /** The images at {@code location}; read, and checked, when the pipeline is built (see {@link #withoutValidation()}). */
+  /**
+   * The images at {@code location}; read, and checked, when the pipeline is built (see {@link
+   * #withoutValidation()}).
+   */
   public static ReadImages from(String location) {
     if (location == null || location.isBlank()) {
       throw new IllegalArgumentException("ReadImages.from: no image location given");
@@ -80,15 +85,22 @@ public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBat
         .build();
   }
 
-  /** Channels folder images are converted to: 1 (grey, default) or 3 (RGB); other sources keep their own. */
+  /**
+   * Channels folder images are converted to: 1 (grey, default) or 3 (RGB); other sources keep their
+   * own.
+   */
   public ReadImages withChannels(int channels) {
     if (channels != 1 && channels != 3) {
-      throw new IllegalArgumentException("ReadImages.withChannels: must be 1 or 3, got " + channels);
+      throw new IllegalArgumentException(
+          "ReadImages.withChannels: must be 1 or 3, got " + channels);
     }
     return toBuilder().setChannels(channels).build();
   }
 
-  /** The split of a Fashion-MNIST directory or {@code builtin:fashion-mnist}: {@code t10k} (default) or {@code train}. */
+  /**
+   * The split of a Fashion-MNIST directory or {@code builtin:fashion-mnist}: {@code t10k} (default)
+   * or {@code train}.
+   */
   public ReadImages withSplit(String split) {
     FashionMnist.Split s;
     try {
@@ -102,14 +114,16 @@ public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBat
   /** Images per output element (default 64). */
   public ReadImages withChunkSize(int chunkSize) {
     if (chunkSize <= 0) {
-      throw new IllegalArgumentException("ReadImages.withChunkSize: must be positive, got " + chunkSize);
+      throw new IllegalArgumentException(
+          "ReadImages.withChunkSize: must be positive, got " + chunkSize);
     }
     return toBuilder().setChunkSize(chunkSize).build();
   }
 
   /**
-   * Leaves the location to the worker that reads it: nothing is checked when the pipeline is built, and a missing
-   * file fails the run, naming it (as Beam's {@code TextIO.Read.withoutValidation()}).
+   * Leaves the location to the worker that reads it: nothing is checked when the pipeline is built,
+   * and a missing file fails the run, naming it (as Beam's {@code
+   * TextIO.Read.withoutValidation()}).
    */
   public ReadImages withoutValidation() {
     return toBuilder().setValidate(false).build();
@@ -134,7 +148,9 @@ public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBat
         .add(DisplayData.item("split", split()).withLabel("Fashion-MNIST split"))
         .add(DisplayData.item("chunkSize", chunkSize()).withLabel("Images per element"))
         .addIfNotDefault(
-            DisplayData.item("validate", validate()).withLabel("Check the location when the pipeline is built"), true);
+            DisplayData.item("validate", validate())
+                .withLabel("Check the location when the pipeline is built"),
+            true);
   }
 
   private static void checkReadable(String location) {
@@ -149,7 +165,10 @@ public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBat
     if (ModelFiles.isRemote(location)) {
       if (!location.toLowerCase(Locale.ROOT).endsWith(".npz")) {
         throw new IllegalArgumentException(
-            option + ": " + location + ": remote image sets must be one .npz file (arr_0, uint8 NHWC)");
+            option
+                + ": "
+                + location
+                + ": remote image sets must be one .npz file (arr_0, uint8 NHWC)");
       }
       ModelFiles.checkExists(option, location);
       return;
@@ -175,10 +194,12 @@ public abstract class ReadImages extends PTransform<PBegin, PCollection<ImageBat
 
     @ProcessElement
     public void process(@Element String location, OutputReceiver<ImageBatch> out) {
-      checkReadable(location); // again here: without validation, this is the first look at the location
+      checkReadable(
+          location); // again here: without validation, this is the first look at the location
       String readable =
           ModelFiles.isRemote(location) ? ModelFiles.localCopy(location).toString() : location;
-      try (ImageSource source = ImageSources.open(readable, channels, FashionMnist.Split.parse(split))) {
+      try (ImageSource source =
+          ImageSources.open(readable, channels, FashionMnist.Split.parse(split))) {
         for (ImageBatch b = source.next(chunkSize); b != null; b = source.next(chunkSize)) {
           out.output(b);
           imagesRead.inc(b.count());

@@ -19,12 +19,12 @@ import org.l2cbeam.core.router.train.TrainingData;
 import org.l2cbeam.core.router.train.TrainingExamples;
 
 /**
- * Reads router-training data as {@link TrainingExample}s in the model's input space, for {@link TrainRouter}: a
- * directory of (Fashion-)MNIST IDX files (the train split; {@code u8/127.5 − 1}, padded 28→32 with −1 for a 32×32
- * model such as the bundled Fashion-MNIST DiT), {@code builtin:fashion-mnist}, or a {@code .safetensors} file with
- * {@code x [N, C, H, W]} (e.g. VAE latents × 0.18215) and {@code y [N]}. The conversion is core's
- * {@code TrainingData}, the same as {@code l2c router train}; it needs the model's input shape, hence the model side
- * input.
+ * Reads router-training data as {@link TrainingExample}s in the model's input space, for {@link
+ * TrainRouter}: a directory of (Fashion-)MNIST IDX files (the train split; {@code u8/127.5 − 1},
+ * padded 28→32 with −1 for a 32×32 model such as the bundled Fashion-MNIST DiT), {@code
+ * builtin:fashion-mnist}, or a {@code .safetensors} file with {@code x [N, C, H, W]} (e.g. VAE
+ * latents × 0.18215) and {@code y [N]}. The conversion is core's {@code TrainingData}, the same as
+ * {@code l2c router train}; it needs the model's input shape, hence the model side input.
  *
  * <pre>{@code
  * PCollection<TrainingExample> examples =
@@ -32,7 +32,8 @@ import org.l2cbeam.core.router.train.TrainingExamples;
  * }</pre>
  */
 @AutoValue
-public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollection<TrainingExample>> {
+public abstract class ReadTrainingExamples
+    extends PTransform<PBegin, PCollection<TrainingExample>> {
   private static final long serialVersionUID = 1L;
 
   abstract String location();
@@ -55,34 +56,45 @@ public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollectio
     abstract ReadTrainingExamples build();
   }
 
-  /** Data at {@code location}: a local IDX directory, {@code builtin:fashion-mnist}, or a latents .safetensors file. */
+  /**
+   * Data at {@code location}: a local IDX directory, {@code builtin:fashion-mnist}, or a latents
+   * .safetensors file.
+   */
   public static ReadTrainingExamples from(String location) {
     if (location == null || location.isBlank()) {
-      throw new IllegalArgumentException("ReadTrainingExamples.from (data): the data location is empty");
+      throw new IllegalArgumentException(
+          "ReadTrainingExamples.from (data): the data location is empty");
     }
     if (ModelFiles.isRemote(location)) {
       throw new IllegalArgumentException(
-          "ReadTrainingExamples.from (data): " + location + " must be local or builtin (IDX and safetensors files are"
+          "ReadTrainingExamples.from (data): "
+              + location
+              + " must be local or builtin (IDX and safetensors files are"
               + " memory-mapped)");
     }
     return new AutoValue_ReadTrainingExamples.Builder().setLocation(location).setLimit(0).build();
   }
 
-  /** The model whose input shape and classes the examples must fit (from {@link LoadModel}); required. */
+  /**
+   * The model whose input shape and classes the examples must fit (from {@link LoadModel});
+   * required.
+   */
   public ReadTrainingExamples forModel(PCollectionView<ModelRef> model) {
     if (model == null) {
-      throw new IllegalArgumentException("ReadTrainingExamples.forModel: the model side input is null (use LoadModel)");
+      throw new IllegalArgumentException(
+          "ReadTrainingExamples.forModel: the model side input is null (use LoadModel)");
     }
     return toBuilder().setModel(model).build();
   }
 
   /**
-   * Reads only the first {@code examples} examples of the data (in file order), e.g. a small training set for a quick
-   * run in a notebook. Default: all.
+   * Reads only the first {@code examples} examples of the data (in file order), e.g. a small
+   * training set for a quick run in a notebook. Default: all.
    */
   public ReadTrainingExamples withLimit(int examples) {
     if (examples < 1) {
-      throw new IllegalArgumentException("ReadTrainingExamples.withLimit: must be >= 1 example, got " + examples);
+      throw new IllegalArgumentException(
+          "ReadTrainingExamples.withLimit: must be >= 1 example, got " + examples);
     }
     return toBuilder().setLimit(examples).build();
   }
@@ -94,7 +106,8 @@ public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollectio
     }
     Path local = localPath(location());
     if (!Files.exists(local)) {
-      throw new IllegalArgumentException("ReadTrainingExamples.from (data): no such file or directory: " + local);
+      throw new IllegalArgumentException(
+          "ReadTrainingExamples.from (data): no such file or directory: " + local);
     }
     return input
         .apply("DataLocation", Create.of(location()))
@@ -105,7 +118,8 @@ public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollectio
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("location", location()).withLabel("Training data"))
+    builder
+        .add(DisplayData.item("location", location()).withLabel("Training data"))
         .addIfNotDefault(DisplayData.item("limit", limit()).withLabel("First examples read"), 0);
   }
 
@@ -114,10 +128,13 @@ public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollectio
       try {
         return BuiltinAssets.resolve(location);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("ReadTrainingExamples.from (data): " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "ReadTrainingExamples.from (data): " + e.getMessage(), e);
       }
     }
-    return location.startsWith("file://") ? Path.of(java.net.URI.create(location)) : Path.of(location);
+    return location.startsWith("file://")
+        ? Path.of(java.net.URI.create(location))
+        : Path.of(location);
   }
 
   static final class ReadFn extends DoFn<String, TrainingExample> {
@@ -135,9 +152,12 @@ public abstract class ReadTrainingExamples extends PTransform<PBegin, PCollectio
       ModelRef m = c.sideInput(modelView);
       TrainingExamples data;
       try {
-        data = TrainingData.open(localPath(c.element()), m.inChannels(), m.inputSize(), m.numClasses());
+        data =
+            TrainingData.open(
+                localPath(c.element()), m.inChannels(), m.inputSize(), m.numClasses());
       } catch (RuntimeException e) {
-        throw new IllegalArgumentException("ReadTrainingExamples.from (data): " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "ReadTrainingExamples.from (data): " + e.getMessage(), e);
       }
       int[] s = data.exampleShape();
       int n = s[0] * s[1] * s[2];

@@ -20,33 +20,45 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the router a {@link RouterRegistry} publishes for the model of a {@link LoadModel} side input: one {@link
- * RouterArtifact}, for {@link CachedSample#withRouter(PCollectionView)}. {@link CachedSample#withRouter(String)}
- * builds this itself for a location of the form {@code registry+LOCATION} ({@code registry+gs://bucket/routers},
- * {@code registry+/srv/routers}), or {@code registry+LOCATION#v3} for a fixed version.
+ * Reads the router a {@link RouterRegistry} publishes for the model of a {@link LoadModel} side
+ * input: one {@link RouterArtifact}, for {@link CachedSample#withRouter(PCollectionView)}. {@link
+ * CachedSample#withRouter(String)} builds this itself for a location of the form {@code
+ * registry+LOCATION} ({@code registry+gs://bucket/routers}, {@code registry+/srv/routers}), or
+ * {@code registry+LOCATION#v3} for a fixed version.
  *
  * <pre>{@code
  * PCollectionView<RouterArtifact> router =
  *     p.apply(ResolveRouter.latest("gs://my-bucket/l2c/routers", model).withSteps(20)).apply(View.asSingleton());
  * }</pre>
  *
- * <p>The registry keys routers by the model's weights (their sha256), the sampler and the step count, and only the
- * weights' fingerprint is known once {@link LoadModel} has validated the checkpoint; so the router is resolved when the
- * pipeline runs, once, as a single element: every worker samples with the same version, even if a retraining job
- * publishes a new one during the run. The version read is recorded in the artifact's provenance ({@code source} is
- * the version's {@code router.json}, {@code sourceSha256} its sha256), and {@link CachedSample} appends it to every
- * sample's schedule id ({@code ddim20-l2c-theta0.1-macs0.252-3f9a02c1@v3}), so results say which version made them.
+ * <p>The registry keys routers by the model's weights (their sha256), the sampler and the step
+ * count, and only the weights' fingerprint is known once {@link LoadModel} has validated the
+ * checkpoint; so the router is resolved when the pipeline runs, once, as a single element: every
+ * worker samples with the same version, even if a retraining job publishes a new one during the
+ * run. The version read is recorded in the artifact's provenance ({@code source} is the version's
+ * {@code router.json}, {@code sourceSha256} its sha256), and {@link CachedSample} appends it to
+ * every sample's schedule id ({@code ddim20-l2c-theta0.1-macs0.252-3f9a02c1@v3}), so results say
+ * which version made them.
  *
- * <p>Workers read a {@code gs://} registry with Application Default Credentials (on Dataflow, the workers' service
- * account). A key with nothing published fails the run, naming the registry and the key.
+ * <p>Workers read a {@code gs://} registry with Application Default Credentials (on Dataflow, the
+ * workers' service account). A key with nothing published fails the run, naming the registry and
+ * the key.
  */
 @AutoValue
 public abstract class ResolveRouter extends PTransform<PBegin, PCollection<RouterArtifact>> {
   private static final long serialVersionUID = 1L;
-  /** The prefix that makes a router location a registry: {@code registry+gs://bucket/prefix[#vN]}. */
+
+  /**
+   * The prefix that makes a router location a registry: {@code registry+gs://bucket/prefix[#vN]}.
+   */
   public static final String URI_PREFIX = "registry+";
-  /** {@link #withSampler} value meaning "the sampler the model's family trains its routers for", read on the worker. */
+
+  /**
+   * {@link #withSampler} value meaning "the sampler the model's family trains its routers for",
+   * read on the worker.
+   */
   public static final String FAMILY_SAMPLER = "family";
+
   private static final Pattern PINNED = Pattern.compile("(.*)#v([1-9][0-9]*)");
   private static final Pattern VERSION_SOURCE = Pattern.compile(".*/v([1-9][0-9]*)/router\\.json");
 
@@ -88,13 +100,17 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
     abstract ResolveRouter build();
   }
 
-  /** The latest router of {@code registry} (a local directory or {@code gs://BUCKET/PREFIX}) for {@code model}. */
+  /**
+   * The latest router of {@code registry} (a local directory or {@code gs://BUCKET/PREFIX}) for
+   * {@code model}.
+   */
   public static ResolveRouter latest(String registry, PCollectionView<ModelRef> model) {
     if (registry == null || registry.isBlank()) {
       throw new IllegalArgumentException("ResolveRouter.latest: the registry location is empty");
     }
     if (model == null) {
-      throw new IllegalArgumentException("ResolveRouter.latest: the model side input is null (use LoadModel)");
+      throw new IllegalArgumentException(
+          "ResolveRouter.latest: the model side input is null (use LoadModel)");
     }
     return new AutoValue_ResolveRouter.Builder()
         .setRegistry(registry)
@@ -111,14 +127,18 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
     return location != null && location.startsWith(URI_PREFIX);
   }
 
-  /** The transform a {@code registry+LOCATION[#vN]} router location stands for; errors name {@code option}. */
-  static ResolveRouter fromLocation(String option, String location, PCollectionView<ModelRef> model) {
+  /**
+   * The transform a {@code registry+LOCATION[#vN]} router location stands for; errors name {@code
+   * option}.
+   */
+  static ResolveRouter fromLocation(
+      String option, String location, PCollectionView<ModelRef> model) {
     String rest = location.substring(URI_PREFIX.length());
     Matcher pinned = PINNED.matcher(rest);
     String registry = pinned.matches() ? pinned.group(1) : rest;
     if (registry.isBlank() || registry.contains("#")) {
-      throw new IllegalArgumentException(option + ": '" + location + "' is not registry+LOCATION or"
-          + " registry+LOCATION#vN");
+      throw new IllegalArgumentException(
+          option + ": '" + location + "' is not registry+LOCATION or" + " registry+LOCATION#vN");
     }
     ResolveRouter t = latest(registry, model);
     return pinned.matches() ? t.withVersion(Integer.parseInt(pinned.group(2))) : t;
@@ -134,39 +154,52 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
 
   /** The sampling step count the router must be trained for (default 20). */
   public ResolveRouter withSteps(int steps) {
-    if (steps <= 0) throw new IllegalArgumentException("ResolveRouter.withSteps: must be positive, got " + steps);
+    if (steps <= 0)
+      throw new IllegalArgumentException("ResolveRouter.withSteps: must be positive, got " + steps);
     return toBuilder().setSteps(steps).build();
   }
 
   /** A fixed version instead of the latest (to reproduce a run, or to try a rollback target). */
   public ResolveRouter withVersion(int version) {
-    if (version < 1) throw new IllegalArgumentException("ResolveRouter.withVersion: versions start at 1, got " + version);
+    if (version < 1)
+      throw new IllegalArgumentException(
+          "ResolveRouter.withVersion: versions start at 1, got " + version);
     if (fallback() != null || emptyWhenUnpublished()) {
-      throw new IllegalArgumentException("ResolveRouter.withVersion: a pinned version has no fallback");
+      throw new IllegalArgumentException(
+          "ResolveRouter.withVersion: a pinned version has no fallback");
     }
     return toBuilder().setVersion(version).build();
   }
 
   /**
-   * When nothing is published for the key yet, outputs {@code fallback}'s router instead of failing: a retraining
-   * pipeline judges its candidate against the latest, or against itself before the first publish.
+   * When nothing is published for the key yet, outputs {@code fallback}'s router instead of
+   * failing: a retraining pipeline judges its candidate against the latest, or against itself
+   * before the first publish.
    */
   public ResolveRouter orElse(PCollectionView<RouterArtifact> fallback) {
-    if (fallback == null) throw new IllegalArgumentException("ResolveRouter.orElse: the fallback side input is null");
-    if (version() != 0) throw new IllegalArgumentException("ResolveRouter.orElse: a pinned version has no fallback");
+    if (fallback == null)
+      throw new IllegalArgumentException("ResolveRouter.orElse: the fallback side input is null");
+    if (version() != 0)
+      throw new IllegalArgumentException("ResolveRouter.orElse: a pinned version has no fallback");
     return toBuilder().setFallback(fallback).setEmptyWhenUnpublished(false).build();
   }
 
   /**
-   * When nothing is published for the key yet, outputs no element instead of failing: for a consumer to whom "none
-   * yet" means something, such as {@link TrainRouter#withInitialRouter}, which then starts from its seed's routers.
+   * When nothing is published for the key yet, outputs no element instead of failing: for a
+   * consumer to whom "none yet" means something, such as {@link TrainRouter#withInitialRouter},
+   * which then starts from its seed's routers.
    */
   public ResolveRouter orElseNothing() {
-    if (version() != 0) throw new IllegalArgumentException("ResolveRouter.orElseNothing: a pinned version has no fallback");
+    if (version() != 0)
+      throw new IllegalArgumentException(
+          "ResolveRouter.orElseNothing: a pinned version has no fallback");
     return toBuilder().setFallback(null).setEmptyWhenUnpublished(true).build();
   }
 
-  /** The registry version a router was resolved from (3 for {@code v3}), or 0 for a router that did not come from one. */
+  /**
+   * The registry version a router was resolved from (3 for {@code v3}), or 0 for a router that did
+   * not come from one.
+   */
   public static int registryVersion(RouterArtifact router) {
     RouterArtifact.Provenance p = router.provenance();
     if (p == null || p.source == null || p.sourceSha256 == null) return 0;
@@ -184,11 +217,15 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
   public PCollection<RouterArtifact> expand(PBegin input) {
     return input
         .apply("Registry", Create.of(registry()))
-        .apply("ReadRouter", fallback() == null
-            ? ParDo.of(new ResolveFn(model(), sampler(), steps(), version(), null, emptyWhenUnpublished()))
-                .withSideInputs(model())
-            : ParDo.of(new ResolveFn(model(), sampler(), steps(), version(), fallback(), false))
-                .withSideInputs(model(), fallback()))
+        .apply(
+            "ReadRouter",
+            fallback() == null
+                ? ParDo.of(
+                        new ResolveFn(
+                            model(), sampler(), steps(), version(), null, emptyWhenUnpublished()))
+                    .withSideInputs(model())
+                : ParDo.of(new ResolveFn(model(), sampler(), steps(), version(), fallback(), false))
+                    .withSideInputs(model(), fallback()))
         .setCoder(RouterArtifactCoder.of());
   }
 
@@ -199,10 +236,15 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
         .add(DisplayData.item("registry", registry()).withLabel("Router registry"))
         .add(DisplayData.item("sampler", sampler()).withLabel("Sampler"))
         .add(DisplayData.item("steps", steps()).withLabel("Sampling steps"))
-        .add(DisplayData.item("version", version() == 0 ? "latest" : "v" + version()).withLabel("Version"))
-        .add(DisplayData.item("fallback", fallback() != null).withLabel("Fall back when nothing is published"))
-        .add(DisplayData.item("emptyWhenUnpublished", emptyWhenUnpublished())
-            .withLabel("No router when nothing is published"));
+        .add(
+            DisplayData.item("version", version() == 0 ? "latest" : "v" + version())
+                .withLabel("Version"))
+        .add(
+            DisplayData.item("fallback", fallback() != null)
+                .withLabel("Fall back when nothing is published"))
+        .add(
+            DisplayData.item("emptyWhenUnpublished", emptyWhenUnpublished())
+                .withLabel("No router when nothing is published"));
   }
 
   static final class ResolveFn extends DoFn<String, RouterArtifact> {
@@ -214,8 +256,13 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
     private final @Nullable PCollectionView<RouterArtifact> fallback;
     private final boolean emptyWhenUnpublished;
 
-    ResolveFn(PCollectionView<ModelRef> model, String sampler, int steps, int version,
-        @Nullable PCollectionView<RouterArtifact> fallback, boolean emptyWhenUnpublished) {
+    ResolveFn(
+        PCollectionView<ModelRef> model,
+        String sampler,
+        int steps,
+        int version,
+        @Nullable PCollectionView<RouterArtifact> fallback,
+        boolean emptyWhenUnpublished) {
       this.model = model;
       this.sampler = sampler;
       this.steps = steps;
@@ -228,9 +275,11 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
     public void process(ProcessContext c) {
       String registryLocation = c.element();
       ModelRef ref = c.sideInput(model);
-      // Router artifacts record the sampler in lower case ("ddim", "dpm-solver++(2s)"); FAMILY_SAMPLER is the model's.
+      // Router artifacts record the sampler in lower case ("ddim", "dpm-solver++(2s)");
+      // FAMILY_SAMPLER is the model's.
       String samplerKey =
-          (FAMILY_SAMPLER.equals(sampler) ? ref.family().sampler() : sampler).toLowerCase(java.util.Locale.ROOT);
+          (FAMILY_SAMPLER.equals(sampler) ? ref.family().sampler() : sampler)
+              .toLowerCase(java.util.Locale.ROOT);
       RouterKey key = new RouterKey(ref.fingerprint(), samplerKey, steps);
       RouterRegistry registry = RouterRegistry.open(registryLocation);
       PublishedRouter published;
@@ -239,25 +288,56 @@ public abstract class ResolveRouter extends PTransform<PBegin, PCollection<Route
       } else {
         java.util.Optional<PublishedRouter> latest = registry.latest(key);
         if (latest.isEmpty() && fallback != null) {
-          LOG.info("ResolveRouter: nothing published in {} for {} yet; using the fallback router", registry.root(), key);
+          LOG.info(
+              "ResolveRouter: nothing published in {} for {} yet; using the fallback router",
+              registry.root(),
+              key);
           c.output(c.sideInput(fallback));
           return;
         }
         if (latest.isEmpty() && emptyWhenUnpublished) {
-          LOG.info("ResolveRouter: nothing published in {} for {} yet; no router", registry.root(), key);
+          LOG.info(
+              "ResolveRouter: nothing published in {} for {} yet; no router", registry.root(), key);
           return;
         }
-        published = latest.orElseThrow(() -> new IllegalStateException(
-            "ResolveRouter: registry " + registry.root() + " has no router published for model " + ref.uri()
-                + " (sha256 " + ref.fingerprint() + "), " + samplerKey + "-" + steps + ": nothing under "
-                + key.folder() + "; publish one with `l2c retrain` or the retrain pipeline"));
+        published =
+            latest.orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "ResolveRouter: registry "
+                            + registry.root()
+                            + " has no router published for model "
+                            + ref.uri()
+                            + " (sha256 "
+                            + ref.fingerprint()
+                            + "), "
+                            + samplerKey
+                            + "-"
+                            + steps
+                            + ": nothing under "
+                            + key.folder()
+                            + "; publish one with `l2c retrain` or the retrain pipeline"));
       }
       RouterArtifact router = published.router();
-      LOG.info("ResolveRouter: {} {} of {} ({}), published {}", published.versionName(),
-          version == 0 ? "(latest)" : "(pinned)", registry.root(), key, published.manifest().created());
-      c.output(new RouterArtifact(router.modelFingerprint(), router.scores(), router.sampler(), router.theta(),
-          new RouterArtifact.Provenance(published.location(), published.manifest().routerSha256(),
-              router.provenance().created, router.provenance().tool, router.provenance().training)));
+      LOG.info(
+          "ResolveRouter: {} {} of {} ({}), published {}",
+          published.versionName(),
+          version == 0 ? "(latest)" : "(pinned)",
+          registry.root(),
+          key,
+          published.manifest().created());
+      c.output(
+          new RouterArtifact(
+              router.modelFingerprint(),
+              router.scores(),
+              router.sampler(),
+              router.theta(),
+              new RouterArtifact.Provenance(
+                  published.location(),
+                  published.manifest().routerSha256(),
+                  router.provenance().created,
+                  router.provenance().tool,
+                  router.provenance().training)));
     }
   }
 }

@@ -11,8 +11,9 @@ import org.apache.beam.sdk.coders.AtomicCoder;
 import org.l2cbeam.core.router.RouterArtifact;
 
 /**
- * Encodes a {@link RouterArtifact} as its JSON document, which round-trips exactly (logits are written as the
- * shortest decimal that parses back to the same float). Decoding goes through the artifact's own validating reader.
+ * Encodes a {@link RouterArtifact} as its JSON document, which round-trips exactly (logits are
+ * written as the shortest decimal that parses back to the same float). Decoding goes through the
+ * artifact's own validating reader.
  */
 public final class RouterArtifactCoder extends AtomicCoder<RouterArtifact> {
   private static final RouterArtifactCoder INSTANCE = new RouterArtifactCoder();
@@ -36,7 +37,8 @@ public final class RouterArtifactCoder extends AtomicCoder<RouterArtifact> {
     DataInputStream data = new DataInputStream(in);
     byte[] json = new byte[data.readInt()];
     data.readFully(json);
-    return RouterArtifact.parse(new String(json, StandardCharsets.UTF_8), Path.of("RouterArtifactCoder"));
+    return RouterArtifact.parse(
+        new String(json, StandardCharsets.UTF_8), Path.of("RouterArtifactCoder"));
   }
 
   @Override

@@ -32,12 +32,29 @@ public final class SampleImages {
     for (int i = 0; i < samples.size(); i++) {
       GeneratedSample s = samples.get(i);
       if (!s.isImage()) {
-        throw new IllegalArgumentException("sample " + s.id() + " is a latent, not an image: decode it first");
-      }
-      if (s.channels() != first.channels() || s.height() != first.height() || s.width() != first.width()) {
         throw new IllegalArgumentException(
-            "sample " + s.id() + " is " + s.channels() + "x" + s.height() + "x" + s.width() + ", sample "
-                + first.id() + " is " + first.channels() + "x" + first.height() + "x" + first.width());
+            "sample " + s.id() + " is a latent, not an image: decode it first");
+      }
+      if (s.channels() != first.channels()
+          || s.height() != first.height()
+          || s.width() != first.width()) {
+        throw new IllegalArgumentException(
+            "sample "
+                + s.id()
+                + " is "
+                + s.channels()
+                + "x"
+                + s.height()
+                + "x"
+                + s.width()
+                + ", sample "
+                + first.id()
+                + " is "
+                + first.channels()
+                + "x"
+                + first.height()
+                + "x"
+                + first.width());
       }
       System.arraycopy(s.image(), 0, all, i * per, per);
     }
@@ -57,7 +74,10 @@ public final class SampleImages {
     return new ImageBatch(count, height, width, channels, nhwc);
   }
 
-  /** A grid, {@code columns} images per row, 2 px black padding ({@code PngGrid}), as PNG bytes on {@code out}. */
+  /**
+   * A grid, {@code columns} images per row, 2 px black padding ({@code PngGrid}), as PNG bytes on
+   * {@code out}.
+   */
   void writePngGrid(java.io.OutputStream out, int columns) throws IOException {
     int cols = Math.min(columns, count);
     PngGrid.write(batch(), (count + cols - 1) / cols, cols, 2, out);

@@ -9,8 +9,9 @@ import org.l2cbeam.core.diffusion.SamplingRun;
 import org.l2cbeam.core.router.ModelFamily;
 
 /**
- * How {@link CachedSample} samples: the sampler, its step count and classifier-free guidance. The sampler may be left
- * to the model's family (it is only known once the model is read), as may DiT's guided channels. Serializable.
+ * How {@link CachedSample} samples: the sampler, its step count and classifier-free guidance. The
+ * sampler may be left to the model's family (it is only known once the model is read), as may DiT's
+ * guided channels. Serializable.
  */
 @AutoValue
 public abstract class SamplingSettings implements Serializable {
@@ -22,19 +23,32 @@ public abstract class SamplingSettings implements Serializable {
   /** DDIM/DDPM steps, or DPM-Solver's network evaluations (NFE). */
   public abstract int steps();
 
-  /** Guidance scale; 1 means no guidance (one forward per step instead of a doubled batch or a second call). */
+  /**
+   * Guidance scale; 1 means no guidance (one forward per step instead of a doubled batch or a
+   * second call).
+   */
   public abstract double cfgScale();
 
-  /** Which channels DiT's guidance applies to; null means the original's rule ({@link Guidance#defaultFor}). */
+  /**
+   * Which channels DiT's guidance applies to; null means the original's rule ({@link
+   * Guidance#defaultFor}).
+   */
   public abstract Guidance.@Nullable Channels guidedChannels();
 
   public static SamplingSettings of(
-      @Nullable SamplerKind sampler, int steps, double cfgScale, Guidance.@Nullable Channels channels) {
+      @Nullable SamplerKind sampler,
+      int steps,
+      double cfgScale,
+      Guidance.@Nullable Channels channels) {
     return new AutoValue_SamplingSettings(sampler, steps, cfgScale, channels);
   }
 
-  /** As {@link #of(SamplerKind, int, double, Guidance.Channels)} with the sampler by name ({@code ddim}, ...). */
-  public static SamplingSettings of(String sampler, int steps, double cfgScale, Guidance.@Nullable Channels channels) {
+  /**
+   * As {@link #of(SamplerKind, int, double, Guidance.Channels)} with the sampler by name ({@code
+   * ddim}, ...).
+   */
+  public static SamplingSettings of(
+      String sampler, int steps, double cfgScale, Guidance.@Nullable Channels channels) {
     return of(SamplerKind.parse(sampler), steps, cfgScale, channels);
   }
 
@@ -43,7 +57,9 @@ public abstract class SamplingSettings implements Serializable {
     return sampler() != null ? sampler() : SamplingRun.defaultSampler(family);
   }
 
-  /** "ddim20" or "dpm-solver20": the schedule id of the plain sampler for a model of {@code family}. */
+  /**
+   * "ddim20" or "dpm-solver20": the schedule id of the plain sampler for a model of {@code family}.
+   */
   public String plainScheduleId(ModelFamily family) {
     return samplerFor(family).cliName() + steps();
   }

@@ -5,18 +5,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The id every {@link GeneratedSample} carries for the schedule that made it, which {@link FidResult} reads back:
- * {@code ddim20} for the plain sampler, {@code ddim20-l2c-theta0.754-macs0.252-3f9a02c1} for a cached one (θ, the
- * fraction of the sampling run's MACs the schedule removes, and a hash of the mask itself), followed by {@code @v3}
- * when the router was resolved from a registry, so that results name the router version that made them.
+ * The id every {@link GeneratedSample} carries for the schedule that made it, which {@link
+ * FidResult} reads back: {@code ddim20} for the plain sampler, {@code
+ * ddim20-l2c-theta0.754-macs0.252-3f9a02c1} for a cached one (θ, the fraction of the sampling run's
+ * MACs the schedule removes, and a hash of the mask itself), followed by {@code @v3} when the
+ * router was resolved from a registry, so that results name the router version that made them.
  */
 final class ScheduleId {
-  private static final Pattern CACHED = Pattern.compile("-l2c-theta([^-]+)-macs([0-9.]+)-[0-9a-f]+(@v[0-9]+)?$");
+  private static final Pattern CACHED =
+      Pattern.compile("-l2c-theta([^-]+)-macs([0-9.]+)-[0-9a-f]+(@v[0-9]+)?$");
 
   private ScheduleId() {}
 
   static String cached(String plainId, double theta, double macsRemoved, String maskHash) {
-    return String.format(Locale.ROOT, "%s-l2c-theta%s-macs%.3f-%s", plainId, theta, macsRemoved, maskHash);
+    return String.format(
+        Locale.ROOT, "%s-l2c-theta%s-macs%.3f-%s", plainId, theta, macsRemoved, maskHash);
   }
 
   /** {@code cachedId} of a router resolved from a registry as {@code version} ({@code v3}). */

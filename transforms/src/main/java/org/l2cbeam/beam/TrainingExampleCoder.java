@@ -9,7 +9,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.apache.beam.sdk.coders.AtomicCoder;
 
-/** Encodes a {@link TrainingExample}: label, shape, then the float32 values bit-exact (little-endian). */
+/**
+ * Encodes a {@link TrainingExample}: label, shape, then the float32 values bit-exact
+ * (little-endian).
+ */
 public final class TrainingExampleCoder extends AtomicCoder<TrainingExample> {
   private static final TrainingExampleCoder INSTANCE = new TrainingExampleCoder();
 

@@ -15,13 +15,15 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Writes a {@link FidResult} as a JSON file ({@code fid}, {@code imageCount}, {@code featureDimension}, {@code
- * extractor}, {@code reference}): under a temporary name, then renamed, so a failed run leaves no partial file and a
- * re-run rewrites the same bytes. The target is a local path or any Beam {@code FileSystems} location. Meant for the
- * single result of {@link ComputeFID} in the global window; outputs the file written.
+ * Writes a {@link FidResult} as a JSON file ({@code fid}, {@code imageCount}, {@code
+ * featureDimension}, {@code extractor}, {@code reference}): under a temporary name, then renamed,
+ * so a failed run leaves no partial file and a re-run rewrites the same bytes. The target is a
+ * local path or any Beam {@code FileSystems} location. Meant for the single result of {@link
+ * ComputeFID} in the global window; outputs the file written.
  */
 @AutoValue
-public abstract class WriteFidResult extends PTransform<PCollection<FidResult>, PCollection<String>> {
+public abstract class WriteFidResult
+    extends PTransform<PCollection<FidResult>, PCollection<String>> {
   private static final long serialVersionUID = 1L;
 
   abstract String target();
@@ -35,7 +37,9 @@ public abstract class WriteFidResult extends PTransform<PCollection<FidResult>, 
 
   @Override
   public PCollection<String> expand(PCollection<FidResult> results) {
-    return results.apply("WriteJson", ParDo.of(new WriteFn(target()))).setCoder(StringUtf8Coder.of());
+    return results
+        .apply("WriteJson", ParDo.of(new WriteFn(target())))
+        .setCoder(StringUtf8Coder.of());
   }
 
   @Override
@@ -44,7 +48,10 @@ public abstract class WriteFidResult extends PTransform<PCollection<FidResult>, 
     builder.add(DisplayData.item("target", target()).withLabel("FID result (JSON)"));
   }
 
-  /** The JSON text of {@code r}; the distance is printed with all its digits (Java's shortest round-trip form). */
+  /**
+   * The JSON text of {@code r}; the distance is printed with all its digits (Java's shortest
+   * round-trip form).
+   */
   public static String toJson(FidResult r) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("fid", r.fid());
@@ -56,24 +63,36 @@ public abstract class WriteFidResult extends PTransform<PCollection<FidResult>, 
     m.put("scheduleId", r.scheduleId());
     m.put("theta", r.theta());
     m.put("macsRemoved", r.macsRemoved());
-    return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(m) + "\n";
+    return new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeSpecialFloatingPointValues()
+            .create()
+            .toJson(m)
+        + "\n";
   }
 
   /**
-   * The {@link FidResult} in a file {@link WriteFidResult} wrote (local), e.g. to print it after the pipeline ran.
-   * Files of earlier versions, without label and schedule, read with both empty.
+   * The {@link FidResult} in a file {@link WriteFidResult} wrote (local), e.g. to print it after
+   * the pipeline ran. Files of earlier versions, without label and schedule, read with both empty.
    */
   public static FidResult read(String file) throws IOException {
     Path p = file.startsWith("file://") ? Path.of(java.net.URI.create(file)) : Path.of(file);
     com.google.gson.JsonObject o;
     try {
-      o = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(p)).getAsJsonObject();
-      return FidResult.of(o.get("fid").getAsDouble(), o.get("imageCount").getAsLong(),
-          o.get("featureDimension").getAsInt(), o.get("extractor").getAsString(), o.get("reference").getAsString(),
+      o =
+          com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(p))
+              .getAsJsonObject();
+      return FidResult.of(
+          o.get("fid").getAsDouble(),
+          o.get("imageCount").getAsLong(),
+          o.get("featureDimension").getAsInt(),
+          o.get("extractor").getAsString(),
+          o.get("reference").getAsString(),
           o.has("label") ? o.get("label").getAsString() : "",
           o.has("scheduleId") ? o.get("scheduleId").getAsString() : "");
     } catch (RuntimeException e) {
-      throw new IOException(file + " is not a FID result written by WriteFidResult: " + e.getMessage(), e);
+      throw new IOException(
+          file + " is not a FID result written by WriteFidResult: " + e.getMessage(), e);
     }
   }
 

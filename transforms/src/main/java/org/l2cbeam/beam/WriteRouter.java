@@ -2,17 +2,8 @@ package org.l2cbeam.beam;
 
 import com.google.auto.value.AutoValue;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions;
-import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
-import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -21,13 +12,14 @@ import org.apache.beam.sdk.values.PCollection;
 import org.l2cbeam.core.router.RouterArtifact;
 
 /**
- * Writes {@link TrainRouter}'s artifact as router JSON to one file, local or any Beam {@code FileSystems} location
- * ({@code gs://...}): first under a temporary name beside it, then renamed, so a failed run never leaves a
- * half-written router and a scheduled re-run replaces the file in one step. Outputs the name written. The input must
- * hold exactly one artifact.
+ * Writes {@link TrainRouter}'s artifact as router JSON to one file, local or any Beam {@code
+ * FileSystems} location ({@code gs://...}): first under a temporary name beside it, then renamed,
+ * so a failed run never leaves a half-written router and a scheduled re-run replaces the file in
+ * one step. Outputs the name written. The input must hold exactly one artifact.
  */
 @AutoValue
-public abstract class WriteRouter extends PTransform<PCollection<RouterArtifact>, PCollection<String>> {
+public abstract class WriteRouter
+    extends PTransform<PCollection<RouterArtifact>, PCollection<String>> {
   private static final long serialVersionUID = 1L;
 
   abstract String location();
@@ -37,14 +29,17 @@ public abstract class WriteRouter extends PTransform<PCollection<RouterArtifact>
       throw new IllegalArgumentException("WriteRouter.to (output): the router file name is empty");
     }
     if (location.endsWith("/")) {
-      throw new IllegalArgumentException("WriteRouter.to (output): " + location + " names a directory, not a file");
+      throw new IllegalArgumentException(
+          "WriteRouter.to (output): " + location + " names a directory, not a file");
     }
     return new AutoValue_WriteRouter(location);
   }
 
   @Override
   public PCollection<String> expand(PCollection<RouterArtifact> routers) {
-    return routers.apply("WriteRouterJson", ParDo.of(new WriteFn(location()))).setCoder(StringUtf8Coder.of());
+    return routers
+        .apply("WriteRouterJson", ParDo.of(new WriteFn(location())))
+        .setCoder(StringUtf8Coder.of());
   }
 
   @Override
@@ -67,9 +62,11 @@ public abstract class WriteRouter extends PTransform<PCollection<RouterArtifact>
     }
 
     @ProcessElement
-    public void process(@Element RouterArtifact router, OutputReceiver<String> out) throws IOException {
+    public void process(@Element RouterArtifact router, OutputReceiver<String> out)
+        throws IOException {
       if (++written > 1) {
-        throw new IllegalStateException("WriteRouter.to(" + location + "): more than one router to write");
+        throw new IllegalStateException(
+            "WriteRouter.to(" + location + "): more than one router to write");
       }
       String json = router.toJson();
       ArtifactFile.write(location, o -> o.write(json.getBytes(StandardCharsets.UTF_8)));

@@ -2,12 +2,6 @@ package org.l2cbeam.beam;
 
 import com.google.auto.value.AutoValue;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -15,10 +9,6 @@ import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VoidCoder;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions;
-import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
-import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -33,14 +23,16 @@ import org.l2cbeam.core.io.NpzWriter;
 import org.l2cbeam.core.io.TensorData;
 
 /**
- * Writes generated images as one sample file set: {@code DIR/samples.npz} ({@code arr_0}: uint8 NHWC in request-id
- * order, the format ADM's evaluator reads) and {@code DIR/samples.png} (a grid). Both are written under a temporary
- * name and renamed, so a failed run never leaves a half-written file, and a re-run with the same requests rewrites
- * the same bytes. {@code DIR} is a local directory or any Beam {@code FileSystems} location ({@code gs://...}).
- * Outputs the names of the files written.
+ * Writes generated images as one sample file set: {@code DIR/samples.npz} ({@code arr_0}: uint8
+ * NHWC in request-id order, the format ADM's evaluator reads) and {@code DIR/samples.png} (a grid).
+ * Both are written under a temporary name and renamed, so a failed run never leaves a half-written
+ * file, and a re-run with the same requests rewrites the same bytes. {@code DIR} is a local
+ * directory or any Beam {@code FileSystems} location ({@code gs://...}). Outputs the names of the
+ * files written.
  */
 @AutoValue
-public abstract class WriteSamples extends PTransform<PCollection<GeneratedSample>, PCollection<String>> {
+public abstract class WriteSamples
+    extends PTransform<PCollection<GeneratedSample>, PCollection<String>> {
   private static final long serialVersionUID = 1L;
   public static final String NPZ = "samples.npz";
   public static final String PNG = "samples.png";
@@ -70,7 +62,8 @@ public abstract class WriteSamples extends PTransform<PCollection<GeneratedSampl
   /** Images per row of the PNG grid (default 8). */
   public WriteSamples withGridColumns(int columns) {
     if (columns <= 0) {
-      throw new IllegalArgumentException("WriteSamples.withGridColumns: must be positive, got " + columns);
+      throw new IllegalArgumentException(
+          "WriteSamples.withGridColumns: must be positive, got " + columns);
     }
     return toBuilder().setGridColumns(columns).build();
   }
@@ -78,7 +71,9 @@ public abstract class WriteSamples extends PTransform<PCollection<GeneratedSampl
   @Override
   public PCollection<String> expand(PCollection<GeneratedSample> samples) {
     return samples
-        .apply("OneGroup", WithKeys.<Void, GeneratedSample>of((Void) null).withKeyType(TypeDescriptors.voids()))
+        .apply(
+            "OneGroup",
+            WithKeys.<Void, GeneratedSample>of((Void) null).withKeyType(TypeDescriptors.voids()))
         .setCoder(KvCoder.of(VoidCoder.of(), GeneratedSampleCoder.of()))
         .apply("Gather", GroupByKey.create())
         .apply("Write", ParDo.of(new WriteFn(directory(), gridColumns())))
@@ -101,17 +96,21 @@ public abstract class WriteSamples extends PTransform<PCollection<GeneratedSampl
     }
 
     @ProcessElement
-    public void process(@Element KV<Void, Iterable<GeneratedSample>> all, OutputReceiver<String> out)
+    public void process(
+        @Element KV<Void, Iterable<GeneratedSample>> all, OutputReceiver<String> out)
         throws IOException {
       List<GeneratedSample> samples = new ArrayList<>();
       for (GeneratedSample s : all.getValue()) samples.add(s);
       samples.sort(Comparator.comparingLong(GeneratedSample::id));
       SampleImages images = SampleImages.of(samples);
-      // Both or neither: a failure writing the grid (a full disk) must not leave samples.npz looking finished.
+      // Both or neither: a failure writing the grid (a full disk) must not leave samples.npz
+      // looking finished.
       Map<String, AtomicFile.Writer> files = new java.util.LinkedHashMap<>();
       files.put(
           ArtifactFile.join(directory, NPZ),
-          o -> NpzWriter.write(o, Map.of("arr_0", TensorData.ofBytes(images.nhwcShape(), images.nhwc()))));
+          o ->
+              NpzWriter.write(
+                  o, Map.of("arr_0", TensorData.ofBytes(images.nhwcShape(), images.nhwc()))));
       files.put(ArtifactFile.join(directory, PNG), o -> images.writePngGrid(o, columns));
       ArtifactFile.writeAll(files);
       out.output(ArtifactFile.join(directory, NPZ));

@@ -1,8 +1,9 @@
 /**
- * Learning-to-Cache for diffusion transformers as Apache Beam transforms, shaped like Beam's {@code TextIO}: {@link
- * org.l2cbeam.beam.LoadModel}, {@link org.l2cbeam.beam.TrainRouter}, {@link org.l2cbeam.beam.CachedSample} and
- * {@link org.l2cbeam.beam.ComputeFID}, with readers and writers for their inputs and outputs, and {@link
- * org.l2cbeam.beam.PipelineProgress} to watch a run. End to end, on the bundled Fashion-MNIST DiT:
+ * Learning-to-Cache for diffusion transformers as Apache Beam transforms, shaped like Beam's {@code
+ * TextIO}: {@link org.l2cbeam.beam.LoadModel}, {@link org.l2cbeam.beam.TrainRouter}, {@link
+ * org.l2cbeam.beam.CachedSample} and {@link org.l2cbeam.beam.ComputeFID}, with readers and writers
+ * for their inputs and outputs, and {@link org.l2cbeam.beam.PipelineProgress} to watch a run. End
+ * to end, on the bundled Fashion-MNIST DiT:
  *
  * <pre>{@code
  * DirectOptions options = PipelineOptionsFactory.create().as(DirectOptions.class);
@@ -23,9 +24,10 @@
  * FidResult fid = WriteFidResult.read("fid.json");      // FID, images, θ, MACs removed, schedule id
  * }</pre>
  *
- * <p>Models are loaded once per JVM ({@link org.l2cbeam.beam.SharedModels}; release them between runs in a
- * notebook), every model call of a JVM runs on one thread at a time ({@link org.l2cbeam.beam.ModelCallGate}), and
- * elements are plain Java values with coders: no DJL array ever enters a {@code PCollection}. The README's "Use
- * l2c-beam from your own project" has the complete program, with its imports and pom.
+ * <p>Models are loaded once per JVM ({@link org.l2cbeam.beam.SharedModels}; release them between
+ * runs in a notebook), every model call of a JVM runs on one thread at a time ({@link
+ * org.l2cbeam.beam.ModelCallGate}), and elements are plain Java values with coders: no DJL array
+ * ever enters a {@code PCollection}. The README's "Use l2c-beam from your own project" has the
+ * complete program, with its imports and pom.
  */
 package org.l2cbeam.beam;

@@ -42,7 +42,9 @@ public class CachedSampleTest {
   private static final int STEPS = 6;
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
-  /** Outputs collected from pipelines, by run name (DoFn copies are serialized, so this is static). */
+  /**
+   * Outputs collected from pipelines, by run name (DoFn copies are serialized, so this is static).
+   */
   static final ConcurrentMap<String, List<GeneratedSample>> COLLECTED = new ConcurrentHashMap<>();
 
   static List<SampleRequest> requests;
@@ -64,7 +66,9 @@ public class CachedSampleTest {
 
     @ProcessElement
     public void process(@Element GeneratedSample s) {
-      COLLECTED.computeIfAbsent(run, k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(s);
+      COLLECTED
+          .computeIfAbsent(run, k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+          .add(s);
     }
   }
 
@@ -112,7 +116,8 @@ public class CachedSampleTest {
     DiffusionTransformer dit = SharedModels.model(ref);
     List<GeneratedSample> bare =
         new BatchSampler(dit, SamplingSettings.of("ddim", STEPS, 1.5, null), null, "ddim" + STEPS)
-            .sample(requests).samples;
+            .sample(requests)
+            .samples;
     for (int i = 0; i < requests.size(); i++) {
       assertThat(b1.get(i).request(), equalTo(requests.get(i)));
       assertThat("request " + i + " batch 3 vs 1", b3.get(i).image(), equalTo(b1.get(i).image()));
@@ -123,15 +128,17 @@ public class CachedSampleTest {
     }
     // different seeds give different images
     assertThat(b1.get(0).image(), not(equalTo(b1.get(1).image())));
-    // DirectRunner applies metric updates asynchronously, so only bounds are certain right after the run.
+    // DirectRunner applies metric updates asynchronously, so only bounds are certain right after
+    // the run.
     assertThat(counter(r, "images"), greaterThan(0L));
     assertThat(counter(r, "unitsReused"), equalTo(0L));
     assertThat(counter(r, "unitsComputed"), greaterThan(0L));
   }
 
   /**
-   * Explicit cpu and auto (here the CPU) give the bytes of the worker default, and the display data names the device;
-   * a GPU the worker's engine does not see fails the pipeline with one message naming the device and the engine.
+   * Explicit cpu and auto (here the CPU) give the bytes of the worker default, and the display data
+   * names the device; a GPU the worker's engine does not see fails the pipeline with one message
+   * naming the device and the engine.
    */
   @Test
   public void theDeviceIsResolvedOnTheWorkerAndAMissingGpuFailsClearly() {
@@ -147,12 +154,21 @@ public class CachedSampleTest {
     }
     Pipeline p = Pipeline.create();
     PCollectionView<ModelRef> model = p.apply(LoadModel.from(MODEL)).apply(View.asSingleton());
-    CachedSample onGpu = CachedSample.using(model).withDevice(ComputeDevice.gpu(ComputeDevice.visibleGpus()));
-    assertThat(org.apache.beam.sdk.transforms.display.DisplayData.from(onGpu).toString(),
+    CachedSample onGpu =
+        CachedSample.using(model).withDevice(ComputeDevice.gpu(ComputeDevice.visibleGpus()));
+    assertThat(
+        org.apache.beam.sdk.transforms.display.DisplayData.from(onGpu).toString(),
         containsString("device=gpu:" + ComputeDevice.visibleGpus()));
     String missing = "gpu:" + ComputeDevice.visibleGpus();
-    Throwable e = assertThrows(Throwable.class, () -> sample("device-missing",
-        t -> t.withBatchSize(4).withDevice(ComputeDevice.gpu(ComputeDevice.visibleGpus()))));
+    Throwable e =
+        assertThrows(
+            Throwable.class,
+            () ->
+                sample(
+                    "device-missing",
+                    t ->
+                        t.withBatchSize(4)
+                            .withDevice(ComputeDevice.gpu(ComputeDevice.visibleGpus()))));
     while (e.getCause() != null && !(e instanceof IllegalStateException)) e = e.getCause();
     assertThat(e.getMessage(), containsString("device " + missing + " was asked for"));
     assertThat(e.getMessage(), containsString("via DJL"));
@@ -161,32 +177,40 @@ public class CachedSampleTest {
 
   @Test
   public void aRouterReusesUnitsAndIsNamedInTheScheduleId() throws Exception {
-    Path router = TestRouters.write(TestRouters.random(STEPS, 16, 0.5, 7), TMP.getRoot().toPath(), "r.json");
-    PipelineResult r = sample("router", t -> t.withRouter(router.toString()).withTheta(0.5).withBatchSize(4));
+    Path router =
+        TestRouters.write(TestRouters.random(STEPS, 16, 0.5, 7), TMP.getRoot().toPath(), "r.json");
+    PipelineResult r =
+        sample("router", t -> t.withRouter(router.toString()).withTheta(0.5).withBatchSize(4));
     List<GeneratedSample> out = sorted("router");
     assertThat(out.size(), equalTo(requests.size()));
     assertThat(out.get(0).scheduleId(), startsWith("ddim" + STEPS + "-l2c-theta0.5-"));
     assertThat(counter(r, "unitsReused"), greaterThan(0L));
-    assertThat(counter(r, "unitsComputed") + counter(r, "unitsReused"),
+    assertThat(
+        counter(r, "unitsComputed") + counter(r, "unitsReused"),
         lessThanOrEqualTo((long) requests.size() * STEPS * 16));
   }
 
   private static long counter(PipelineResult r, String name) {
     MetricQueryResults q =
-        r.metrics().queryMetrics(
-            MetricsFilter.builder().addNameFilter(MetricNameFilter.named(CachedSample.class, name)).build());
+        r.metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(CachedSample.class, name))
+                    .build());
     long total = 0;
     for (MetricResult<Long> c : q.getCounters()) total += c.getAttempted();
     return total;
   }
 
-  // ---------------------------------------------------------------------------------------------- bad input
+  // ----------------------------------------------------------------------------------------------
+  // bad input
 
   @Test
   public void missingModelIsRejectedAtConstruction() {
     Pipeline p = Pipeline.create();
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> p.apply(LoadModel.from("/no/such/model.pt")));
+        assertThrows(
+            IllegalArgumentException.class, () -> p.apply(LoadModel.from("/no/such/model.pt")));
     assertThat(e.getMessage(), containsString("LoadModel.from"));
     assertThat(e.getMessage(), containsString("/no/such/model.pt"));
   }
@@ -197,14 +221,16 @@ public class CachedSampleTest {
     PCollectionView<ModelRef> model = p.apply(LoadModel.from(MODEL)).apply(View.asSingleton());
     for (double bad : new double[] {0.0, 1.0, -0.1, 1.5, Double.NaN}) {
       IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> CachedSample.using(model).withTheta(bad));
+          assertThrows(
+              IllegalArgumentException.class, () -> CachedSample.using(model).withTheta(bad));
       assertThat(e.getMessage(), containsString("withTheta"));
     }
   }
 
   @Test
   public void routerStepsMustMatchTheSamplerSteps() throws Exception {
-    Path router = TestRouters.write(TestRouters.random(20, 16, 0.5, 1), TMP.getRoot().toPath(), "r20.json");
+    Path router =
+        TestRouters.write(TestRouters.random(20, 16, 0.5, 1), TMP.getRoot().toPath(), "r20.json");
     Pipeline p = Pipeline.create();
     PCollectionView<ModelRef> model = p.apply(LoadModel.from(MODEL)).apply(View.asSingleton());
     PCollection<SampleRequest> in = p.apply(Create.of(requests));
@@ -223,7 +249,9 @@ public class CachedSampleTest {
     PCollectionView<ModelRef> model = p.apply(LoadModel.from(MODEL)).apply(View.asSingleton());
     PCollection<SampleRequest> in = p.apply(Create.of(requests));
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> in.apply(CachedSample.using(model).withTheta(0.2)));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> in.apply(CachedSample.using(model).withTheta(0.2)));
     assertThat(e.getMessage(), containsString("withTheta"));
   }
 
@@ -234,7 +262,8 @@ public class CachedSampleTest {
     p.apply(Create.of(SampleRequest.of(42, 10, 1))).apply(CachedSample.using(model).withSteps(2));
     Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
     Throwable root = e;
-    while (root.getCause() != null && !(root instanceof IllegalArgumentException)) root = root.getCause();
+    while (root.getCause() != null && !(root instanceof IllegalArgumentException))
+      root = root.getCause();
     assertThat(root.getMessage(), containsString("sample request 42 has label 10"));
     assertThat(root.getMessage(), containsString("10 classes"));
   }
@@ -244,17 +273,25 @@ public class CachedSampleTest {
     Pipeline p = Pipeline.create();
     PCollectionView<ModelRef> model = p.apply(LoadModel.from(MODEL)).apply(View.asSingleton());
     CachedSample t = CachedSample.using(model);
-    assertThat(assertThrows(IllegalArgumentException.class, () -> t.withSteps(0)).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> t.withSteps(0)).getMessage(),
         containsString("withSteps"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> t.withBatchSize(0)).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> t.withBatchSize(0)).getMessage(),
         containsString("withBatchSize"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> t.withSampler(null)).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> t.withSampler(null)).getMessage(),
         containsString("withSampler"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> t.withCfgScale(0.5)).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> t.withCfgScale(0.5)).getMessage(),
         containsString("withCfgScale"));
-    // A router file is read when the pipeline is built (expand), as Beam's IOs validate their files.
+    // A router file is read when the pipeline is built (expand), as Beam's IOs validate their
+    // files.
     PCollection<SampleRequest> in = p.apply(Create.of(requests));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> in.apply(t.withRouter("/no/router.json")))
-        .getMessage(), containsString("withRouter"));
+    assertThat(
+        assertThrows(
+                IllegalArgumentException.class, () -> in.apply(t.withRouter("/no/router.json")))
+            .getMessage(),
+        containsString("withRouter"));
   }
 }

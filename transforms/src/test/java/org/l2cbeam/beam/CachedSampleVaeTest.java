@@ -31,9 +31,10 @@ import org.l2cbeam.core.runtime.Torch;
 import org.l2cbeam.core.vae.AutoencoderKL;
 
 /**
- * A latent DiT (the test vectors' 4×8×8 model) with a VAE (the vectors' small AutoencoderKL): without a VAE CachedSample
- * gives float latents; with {@code withVae} it gives exactly those latents decoded and quantised as DiT does, with the
- * sampling time unchanged in kind (decode outside it); ComputeFID's {@code withVae} decodes the same way.
+ * A latent DiT (the test vectors' 4×8×8 model) with a VAE (the vectors' small AutoencoderKL):
+ * without a VAE CachedSample gives float latents; with {@code withVae} it gives exactly those
+ * latents decoded and quantised as DiT does, with the sampling time unchanged in kind (decode
+ * outside it); ComputeFID's {@code withVae} decodes the same way.
  */
 public class CachedSampleVaeTest {
   static final ConcurrentMap<String, List<GeneratedSample>> COLLECTED = new ConcurrentHashMap<>();
@@ -43,8 +44,10 @@ public class CachedSampleVaeTest {
 
   @BeforeClass
   public static void setUp() throws Exception {
-    model = Path.of(CachedSampleVaeTest.class.getResource("/dit_model.safetensors").toURI()).toString();
-    vae = Path.of(CachedSampleVaeTest.class.getResource("/vae_model.safetensors").toURI()).toString();
+    model =
+        Path.of(CachedSampleVaeTest.class.getResource("/dit_model.safetensors").toURI()).toString();
+    vae =
+        Path.of(CachedSampleVaeTest.class.getResource("/vae_model.safetensors").toURI()).toString();
     requests = new ArrayList<>();
     for (int i = 0; i < 5; i++) requests.add(SampleRequest.of(i, i % 10, 300 + i));
   }
@@ -64,7 +67,8 @@ public class CachedSampleVaeTest {
 
   private static List<GeneratedSample> sample(String run, boolean withVae) {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
-    PCollectionView<ModelRef> ref = p.apply(LoadModel.from(model).withNumHeads(4)).apply(View.asSingleton());
+    PCollectionView<ModelRef> ref =
+        p.apply(LoadModel.from(model).withNumHeads(4)).apply(View.asSingleton());
     CachedSample t = CachedSample.using(ref).withSteps(4).withCfgScale(1.5).withBatchSize(2);
     if (withVae) t = t.withVae(vae);
     p.apply(Create.of(requests)).apply(t).apply(ParDo.of(new Collect(run)));
@@ -79,7 +83,11 @@ public class CachedSampleVaeTest {
         NDManager m = Torch.newManager()) {
       Torch.inferenceMode();
       float[] images =
-          decoder.decode(m.create(latent.latent(), new Shape(1, latent.channels(), latent.height(), latent.width())))
+          decoder
+              .decode(
+                  m.create(
+                      latent.latent(),
+                      new Shape(1, latent.channels(), latent.height(), latent.width())))
               .toFloatArray();
       int side = latent.height() * decoder.config().downsamplingFactor();
       return SampleQuantization.DIT.toNhwc(images, new long[] {1, 3, side, side});
@@ -136,15 +144,18 @@ public class CachedSampleVaeTest {
   @Test
   public void aFileThatIsNotAVaeIsRejectedAtConstructionNamingOptionAndFile() {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
-    PCollectionView<ModelRef> ref = p.apply(LoadModel.from(model).withNumHeads(4)).apply(View.asSingleton());
+    PCollectionView<ModelRef> ref =
+        p.apply(LoadModel.from(model).withNumHeads(4)).apply(View.asSingleton());
     // Read when the pipeline is built (expand), as Beam's IOs validate their files.
     PCollection<SampleRequest> in = p.apply(Create.of(requests));
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> in.apply(CachedSample.using(ref).withVae(model)));
+        assertThrows(
+            IllegalArgumentException.class, () -> in.apply(CachedSample.using(ref).withVae(model)));
     assertThat(e.getMessage(), containsString("CachedSample.withVae"));
     assertThat(e.getMessage(), containsString("dit_model.safetensors"));
     PCollection<GeneratedSample> samples = in.apply("Plain", CachedSample.using(ref).withSteps(2));
-    ComputeFID fidWithMissingVae = ComputeFID.against("builtin:fmnist-test-stats").withVae("/no/such/vae.safetensors");
+    ComputeFID fidWithMissingVae =
+        ComputeFID.against("builtin:fmnist-test-stats").withVae("/no/such/vae.safetensors");
     IllegalArgumentException missing =
         assertThrows(IllegalArgumentException.class, () -> samples.apply("Fid", fidWithMissingVae));
     assertThat(missing.getMessage(), containsString("ComputeFID.withVae"));
@@ -154,7 +165,8 @@ public class CachedSampleVaeTest {
   @Test
   public void aVaeForAnotherChannelCountFailsThePipelineNamingIt() {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
-    PCollectionView<ModelRef> ref = p.apply(LoadModel.from("builtin:fmnist-dit")).apply(View.asSingleton());
+    PCollectionView<ModelRef> ref =
+        p.apply(LoadModel.from("builtin:fmnist-dit")).apply(View.asSingleton());
     p.apply(Create.of(requests)).apply(CachedSample.using(ref).withSteps(2).withVae(vae));
     Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
     Throwable root = e;

@@ -18,13 +18,16 @@ import org.junit.Test;
 import org.l2cbeam.core.fid.FeatureStats;
 import org.l2cbeam.core.image.ImageBatch;
 
-/** The ComputeFID accumulator: its coder and the combine's independence of sharding and merge order. */
+/**
+ * The ComputeFID accumulator: its coder and the combine's independence of sharding and merge order.
+ */
 public class FeatureStatsCombineFnTest {
   static final int DIM = 5;
 
   static FeatureStats batch(Random r, int n, double offset) {
     float[][] rows = new float[n][DIM];
-    for (float[] row : rows) for (int j = 0; j < DIM; j++) row[j] = (float) (offset + r.nextGaussian() * (j + 1));
+    for (float[] row : rows)
+      for (int j = 0; j < DIM; j++) row[j] = (float) (offset + r.nextGaussian() * (j + 1));
     return new FeatureStats(DIM).add(rows);
   }
 
@@ -44,20 +47,24 @@ public class FeatureStatsCombineFnTest {
   public void corruptBytesAreACoderException() {
     byte[] junk = {0, 0, 0, 4, 1, 2, 3, 4};
     CoderException e =
-        assertThrows(CoderException.class, () -> FeatureStatsCoder.of().decode(new ByteArrayInputStream(junk)));
+        assertThrows(
+            CoderException.class,
+            () -> FeatureStatsCoder.of().decode(new ByteArrayInputStream(junk)));
     assertThat(e.getMessage(), containsString("FeatureStats"));
   }
 
   @Test
   public void imageBatchCoderRoundTrip() throws Exception {
-    ImageBatch b = new ImageBatch(2, 3, 2, 1, new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, (byte) 255});
+    ImageBatch b =
+        new ImageBatch(2, 3, 2, 1, new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, (byte) 255});
     CoderProperties.coderDecodeEncodeEqual(ImageBatchCoder.of(), b);
     CoderProperties.coderDeterministic(ImageBatchCoder.of(), b, b.slice(0, 2));
   }
 
   /**
-   * max|actual − expected| / max|expected|. A NaN or an infinity on either side is an {@link AssertionError}, not a
-   * number: {@code NaN > tol} is false, so a plain comparison would let it match.
+   * max|actual − expected| / max|expected|. A NaN or an infinity on either side is an {@link
+   * AssertionError}, not a number: {@code NaN > tol} is false, so a plain comparison would let it
+   * match.
    */
   static double relativeError(String what, double[] actual, double[] expected) {
     assertThat(what + " length", actual.length, equalTo(expected.length));
@@ -65,7 +72,8 @@ public class FeatureStatsCombineFnTest {
     double maxDiff = 0;
     for (int i = 0; i < expected.length; i++) {
       if (!Double.isFinite(actual[i]) || !Double.isFinite(expected[i])) {
-        throw new AssertionError(what + "[" + i + "]: " + actual[i] + " vs " + expected[i] + " is not finite");
+        throw new AssertionError(
+            what + "[" + i + "]: " + actual[i] + " vs " + expected[i] + " is not finite");
       }
       maxRef = Math.max(maxRef, Math.abs(expected[i]));
       maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
@@ -77,11 +85,13 @@ public class FeatureStatsCombineFnTest {
   public void relativeErrorFailsOnNaNAndInfinityOnEitherSide() {
     double[] ref = {100, -3, 0.5};
     assertThat(relativeError("x", new double[] {100, -3, 0.75}, ref), equalTo(0.25 / 100));
-    for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+    for (double bad :
+        new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
       for (int at = 0; at < ref.length; at++) {
         double[] broken = ref.clone();
         broken[at] = bad;
-        AssertionError e = assertThrows(AssertionError.class, () -> relativeError("x", broken, ref));
+        AssertionError e =
+            assertThrows(AssertionError.class, () -> relativeError("x", broken, ref));
         assertThat(e.getMessage(), containsString("x[" + at + "]"));
         assertThrows(AssertionError.class, () -> relativeError("x", ref, broken));
       }
@@ -89,8 +99,8 @@ public class FeatureStatsCombineFnTest {
   }
 
   /**
-   * Beam's tester folds the inputs in many shardings and merge orders; all agree with one pass to 1e-12 (means) and
-   * 1e-10 (covariances) of the largest value.
+   * Beam's tester folds the inputs in many shardings and merge orders; all agree with one pass to
+   * 1e-12 (means) and 1e-10 (covariances) of the largest value.
    */
   @Test
   public void anyShardingGivesTheSameStatistics() {
@@ -103,27 +113,32 @@ public class FeatureStatsCombineFnTest {
       all.merge(b);
     }
     FeatureStats expected = all;
-    CombineFnTester.testCombineFn(new FeatureStatsCombineFn(DIM), inputs, new BaseMatcher<FeatureStats>() {
-      @Override
-      public boolean matches(Object item) {
-        FeatureStats s = (FeatureStats) item;
-        return s.count() == expected.count()
-            && relativeError("mu", s.mu(), expected.mu()) <= 1e-12
-            && relativeError("sigma", s.sigma(), expected.sigma()) <= 1e-10;
-      }
+    CombineFnTester.testCombineFn(
+        new FeatureStatsCombineFn(DIM),
+        inputs,
+        new BaseMatcher<FeatureStats>() {
+          @Override
+          public boolean matches(Object item) {
+            FeatureStats s = (FeatureStats) item;
+            return s.count() == expected.count()
+                && relativeError("mu", s.mu(), expected.mu()) <= 1e-12
+                && relativeError("sigma", s.sigma(), expected.sigma()) <= 1e-10;
+          }
 
-      @Override
-      public void describeTo(Description d) {
-        d.appendText("statistics equal to the single pass " + expected);
-      }
-    });
+          @Override
+          public void describeTo(Description d) {
+            d.appendText("statistics equal to the single pass " + expected);
+          }
+        });
   }
 
   @Test
   public void mismatchedDimensionsAreRejected() {
     FeatureStatsCombineFn fn = new FeatureStatsCombineFn(DIM);
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> fn.addInput(fn.createAccumulator(), new FeatureStats(3)));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> fn.addInput(fn.createAccumulator(), new FeatureStats(3)));
     assertThat(e.getMessage(), containsString("dimension"));
     assertThrows(IllegalArgumentException.class, () -> new FeatureStatsCombineFn(0));
   }

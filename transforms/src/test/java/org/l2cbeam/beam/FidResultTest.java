@@ -20,7 +20,10 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** A FidResult says what it measured: the label, the samples' schedule, θ and the MACs the schedule removed. */
+/**
+ * A FidResult says what it measured: the label, the samples' schedule, θ and the MACs the schedule
+ * removed.
+ */
 public class FidResultTest {
   private static final int STEPS = 6;
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -39,18 +42,25 @@ public class FidResultTest {
 
   @Test
   public void plainAndCachedResultsNameTheirSetting() throws Exception {
-    Path router = TestRouters.write(TestRouters.random(STEPS, 16, 0.5, 7), tmp.getRoot().toPath(), "r.json");
+    Path router =
+        TestRouters.write(TestRouters.random(STEPS, 16, 0.5, 7), tmp.getRoot().toPath(), "r.json");
     List<SampleRequest> requests = new ArrayList<>();
     for (int i = 0; i < 4; i++) requests.add(SampleRequest.of(i, i % 10, 1000 + i));
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
-    PCollectionView<ModelRef> model = p.apply(LoadModel.from("builtin:fmnist-dit")).apply(View.asSingleton());
+    PCollectionView<ModelRef> model =
+        p.apply(LoadModel.from("builtin:fmnist-dit")).apply(View.asSingleton());
     PCollection<SampleRequest> req = p.apply(Create.of(requests));
     String plainFile = tmp.getRoot().toPath().resolve("plain.json").toString();
     String cachedFile = tmp.getRoot().toPath().resolve("cached.json").toString();
     req.apply("Plain", CachedSample.using(model).withSteps(STEPS))
         .apply("FidPlain", ComputeFID.against("builtin:fmnist-test-stats").withLabel("plain"))
         .apply("WritePlain", WriteFidResult.to(plainFile));
-    req.apply("Cached", CachedSample.using(model).withSteps(STEPS).withRouter(router.toString()).withMacsRemoved(0.2))
+    req.apply(
+            "Cached",
+            CachedSample.using(model)
+                .withSteps(STEPS)
+                .withRouter(router.toString())
+                .withMacsRemoved(0.2))
         .apply("FidCached", ComputeFID.against("builtin:fmnist-test-stats").withLabel("L2C 20%"))
         .apply("WriteCached", WriteFidResult.to(cachedFile));
     p.run().waitUntilFinish();

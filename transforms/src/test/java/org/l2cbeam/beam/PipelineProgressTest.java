@@ -20,8 +20,9 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.junit.Test;
 
 /**
- * The progress reporter on a real DirectRunner pipeline whose DoFn sets the metrics the transforms set (TrainRouter's
- * scaled gauges, CachedSample's counter and distribution): the running line and the final summary show them decoded.
+ * The progress reporter on a real DirectRunner pipeline whose DoFn sets the metrics the transforms
+ * set (TrainRouter's scaled gauges, CachedSample's counter and distribution): the running line and
+ * the final summary show them decoded.
  */
 public class PipelineProgressTest {
   /** Sets what a TrainRouter and a CachedSample would, for cache steps 2 and 10. */
@@ -61,7 +62,9 @@ public class PipelineProgressTest {
     assertThat(printed, containsString("  TrainRouter.cacheStep10.loss = 0.12345\n"));
     assertThat(printed, containsString("  TrainRouter.cacheStep10.itPerSec = 1.5\n"));
     assertThat(printed, containsString("  CachedSample.images = 16\n"));
-    assertThat(printed, containsString("  CachedSample.batchMillis = count 2, mean 600.0, min 200, max 1000\n"));
+    assertThat(
+        printed,
+        containsString("  CachedSample.batchMillis = count 2, mean 600.0, min 200, max 1000\n"));
     // Natural order: cache step 2 before cache step 10.
     assertThat(printed.indexOf("cacheStep2.loss"), lessThan(printed.indexOf("cacheStep10.loss")));
   }

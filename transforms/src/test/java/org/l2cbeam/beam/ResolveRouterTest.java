@@ -23,7 +23,10 @@ import org.junit.rules.TemporaryFolder;
 import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.registry.RouterRegistry;
 
-/** CachedSample with routers resolved from a local RouterRegistry, on DirectRunner and the bundled DiT. */
+/**
+ * CachedSample with routers resolved from a local RouterRegistry, on DirectRunner and the bundled
+ * DiT.
+ */
 public class ResolveRouterTest {
   private static final String MODEL = "builtin:fmnist-dit";
   private static final int STEPS = 6;
@@ -33,7 +36,8 @@ public class ResolveRouterTest {
   private static RouterArtifact v1;
   private static RouterArtifact v2;
   private static final List<SampleRequest> REQUESTS =
-      List.of(SampleRequest.of(0, 1, 500), SampleRequest.of(1, 4, 501), SampleRequest.of(2, 8, 502));
+      List.of(
+          SampleRequest.of(0, 1, 500), SampleRequest.of(1, 4, 501), SampleRequest.of(2, 8, 502));
 
   @BeforeClass
   public static void publishTwoVersions() throws Exception {
@@ -54,7 +58,12 @@ public class ResolveRouterTest {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
     PCollectionView<ModelRef> model = p.apply(LoadModel.from(MODEL)).apply(View.asSingleton());
     p.apply(Create.of(REQUESTS))
-        .apply(CachedSample.using(model).withSteps(STEPS).withRouter(router).withTheta(0.5).withBatchSize(4))
+        .apply(
+            CachedSample.using(model)
+                .withSteps(STEPS)
+                .withRouter(router)
+                .withTheta(0.5)
+                .withBatchSize(4))
         .apply(ParDo.of(new CachedSampleTest.Collect(run)));
     p.run().waitUntilFinish();
     List<GeneratedSample> out = new ArrayList<>(CachedSampleTest.COLLECTED.get(run));
@@ -85,7 +94,8 @@ public class ResolveRouterTest {
   @Test
   public void aKeyWithNothingPublishedFailsTheRunNamingTheRegistry() throws Exception {
     Path empty = TMP.newFolder("empty-registry").toPath();
-    RuntimeException e = assertThrows(RuntimeException.class, () -> sample("none", "registry+" + empty));
+    RuntimeException e =
+        assertThrows(RuntimeException.class, () -> sample("none", "registry+" + empty));
     Throwable root = e;
     while (root.getCause() != null) root = root.getCause();
     assertThat(root.getMessage(), containsString("registry " + empty + " has no router published"));
@@ -98,7 +108,8 @@ public class ResolveRouterTest {
     PCollectionView<ModelRef> model = p.apply(LoadModel.from(MODEL)).apply(View.asSingleton());
     for (String bad : new String[] {"registry+", "registry+#v2", "registry+/a#b#v2"}) {
       IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> CachedSample.using(model).withRouter(bad));
+          assertThrows(
+              IllegalArgumentException.class, () -> CachedSample.using(model).withRouter(bad));
       assertThat(e.getMessage(), containsString("CachedSample.withRouter"));
     }
   }

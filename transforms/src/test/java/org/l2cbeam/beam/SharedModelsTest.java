@@ -28,7 +28,11 @@ public class SharedModelsTest {
   /** Loads per fingerprint, counted; static because DoFns are serialized copies. */
   static final java.util.concurrent.ConcurrentMap<String, AtomicInteger> LOADS =
       new java.util.concurrent.ConcurrentHashMap<>();
-  /** The DoFn instances (by identity: DoFn keeps Object's equals) that called SharedModels, per fingerprint. */
+
+  /**
+   * The DoFn instances (by identity: DoFn keeps Object's equals) that called SharedModels, per
+   * fingerprint.
+   */
   static final java.util.concurrent.ConcurrentMap<String, java.util.Set<DoFn<?, ?>>> USERS =
       new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -46,7 +50,8 @@ public class SharedModelsTest {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     List<Future<Object>> results = new ArrayList<>();
     for (int i = 0; i < 32; i++) {
-      results.add(pool.submit(() -> SharedModels.get("test", fp, Object.class, countingLoader(fp))));
+      results.add(
+          pool.submit(() -> SharedModels.get("test", fp, Object.class, countingLoader(fp))));
     }
     Object first = results.get(0).get();
     for (Future<Object> f : results) assertThat(f.get() == first, equalTo(true));
@@ -61,9 +66,14 @@ public class SharedModelsTest {
     IllegalStateException e =
         assertThrows(
             IllegalStateException.class,
-            () -> SharedModels.get("test", fp, Object.class, () -> {
-              throw new java.io.IOException("disk on fire");
-            }));
+            () ->
+                SharedModels.get(
+                    "test",
+                    fp,
+                    Object.class,
+                    () -> {
+                      throw new java.io.IOException("disk on fire");
+                    }));
     assertThat(e.getMessage(), containsString("disk on fire"));
     assertThat(SharedModels.isLoaded("test", fp), equalTo(false));
     assertThat(SharedModels.get("test", fp, String.class, () -> "ok"), equalTo("ok"));
@@ -78,7 +88,9 @@ public class SharedModelsTest {
 
     @ProcessElement
     public void process(@Element Integer x, OutputReceiver<Integer> out) {
-      USERS.computeIfAbsent(fingerprint, k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(this);
+      USERS
+          .computeIfAbsent(fingerprint, k -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+          .add(this);
       SharedModels.get("test", fingerprint, Object.class, countingLoader(fingerprint));
       out.output(x);
     }
@@ -91,12 +103,17 @@ public class SharedModelsTest {
     List<Integer> xs = new ArrayList<>();
     for (int i = 0; i < 48; i++) xs.add(i);
     PCollection<Integer> out =
-        p.apply(Create.of(xs)).apply(Reshuffle.viaRandomKey()).apply(ParDo.of(new UsesSharedModel(fp)));
+        p.apply(Create.of(xs))
+            .apply(Reshuffle.viaRandomKey())
+            .apply(ParDo.of(new UsesSharedModel(fp)));
     PAssert.that(out).containsInAnyOrder(xs);
     p.run().waitUntilFinish();
     int instances = USERS.get(fp).size();
     System.out.println("DoFn instances that used the shared model: " + instances);
-    assertThat("several DoFn instances (one per DirectRunner thread) used the model", instances, greaterThan(1));
+    assertThat(
+        "several DoFn instances (one per DirectRunner thread) used the model",
+        instances,
+        greaterThan(1));
     assertThat(LOADS.get(fp).get(), equalTo(1));
   }
 
@@ -114,10 +131,11 @@ public class SharedModelsTest {
   public void releaseClosesTheModelAndTheNextUseLoadsItAgain() {
     String fp = UUID.randomUUID().toString();
     AtomicInteger loads = new AtomicInteger();
-    Callable<Closeable> loader = () -> {
-      loads.incrementAndGet();
-      return new Closeable();
-    };
+    Callable<Closeable> loader =
+        () -> {
+          loads.incrementAndGet();
+          return new Closeable();
+        };
     Closeable first = SharedModels.get("release-test", fp, Closeable.class, loader);
     Closeable other = SharedModels.get("release-other", fp, Closeable.class, Closeable::new);
     assertThat(SharedModels.loaded().contains("release-test/" + fp), equalTo(true));
@@ -133,8 +151,10 @@ public class SharedModelsTest {
     assertThat(second != first, equalTo(true));
     assertThat(loads.get(), equalTo(2));
 
-    // A model keyed by its weights and a variant (a DiT's kernels) goes with a release of its weights.
-    Closeable variant = SharedModels.get("release-test", fp + "/onednn-fp32", Closeable.class, Closeable::new);
+    // A model keyed by its weights and a variant (a DiT's kernels) goes with a release of its
+    // weights.
+    Closeable variant =
+        SharedModels.get("release-test", fp + "/onednn-fp32", Closeable.class, Closeable::new);
     assertThat(SharedModels.release("release-test", fp), equalTo(true));
     assertThat(variant.closed.get(), equalTo(1));
     assertThat(second.closed.get(), equalTo(1));

@@ -15,9 +15,13 @@ final class TestRouters {
   static RouterArtifact random(int steps, int units, double theta, long seed) {
     Random r = new Random(seed);
     float[][] logits = new float[steps][units];
-    for (float[] row : logits) for (int u = 0; u < units; u++) row[u] = (float) r.nextGaussian() * 2f;
+    for (float[] row : logits)
+      for (int u = 0; u < units; u++) row[u] = (float) r.nextGaussian() * 2f;
     return new RouterArtifact(
-        RouterArtifact.UNKNOWN_FINGERPRINT, new RouterScores(ModelFamily.DIT, logits), "ddim", theta,
+        RouterArtifact.UNKNOWN_FINGERPRINT,
+        new RouterScores(ModelFamily.DIT, logits),
+        "ddim",
+        theta,
         new RouterArtifact.Provenance("test", "none", "2026-01-01T00:00:00Z", "test", Map.of()));
   }
 

@@ -56,9 +56,10 @@ import org.l2cbeam.core.runtime.Torch;
 import org.l2cbeam.registry.RouterRegistry;
 
 /**
- * TrainRouter on DirectRunner with the small DiT of the test vectors (4x8x8 inputs, 4 heads, 10 classes): the result
- * equals core per-step training bit for bit, whatever the input order; a resumed run equals an uninterrupted one;
- * bad settings and bad data are rejected naming the option or the problem.
+ * TrainRouter on DirectRunner with the small DiT of the test vectors (4x8x8 inputs, 4 heads, 10
+ * classes): the result equals core per-step training bit for bit, whatever the input order; a
+ * resumed run equals an uninterrupted one; bad settings and bad data are rejected naming the option
+ * or the problem.
  */
 public class TrainRouterTest {
   private static final int SAMPLING_STEPS = 8;
@@ -67,7 +68,9 @@ public class TrainRouterTest {
 
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
-  /** Outputs collected from pipelines, by run name (DoFn copies are serialized, so this is static). */
+  /**
+   * Outputs collected from pipelines, by run name (DoFn copies are serialized, so this is static).
+   */
   static final ConcurrentMap<String, List<RouterArtifact>> COLLECTED = new ConcurrentHashMap<>();
 
   static String modelPath;
@@ -78,8 +81,10 @@ public class TrainRouterTest {
 
   @BeforeClass
   public static void setUp() throws URISyntaxException {
-    modelPath = Path.of(TrainRouterTest.class.getResource("/dit_model.safetensors").toURI()).toString();
-    float[] x = TrainingRandom.stream(99, TrainingRandom.Purpose.NOISE, 0).gaussians(10 * 4 * 8 * 8);
+    modelPath =
+        Path.of(TrainRouterTest.class.getResource("/dit_model.safetensors").toURI()).toString();
+    float[] x =
+        TrainingRandom.stream(99, TrainingRandom.Purpose.NOISE, 0).gaussians(10 * 4 * 8 * 8);
     examples = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       float[] v = new float[4 * 8 * 8];
@@ -111,7 +116,8 @@ public class TrainRouterTest {
     }
   }
 
-  private static TrainRouter configured(PCollectionView<ModelRef> model, long iterations, Path temp) {
+  private static TrainRouter configured(
+      PCollectionView<ModelRef> model, long iterations, Path temp) {
     return TrainRouter.using(model)
         .withSteps(SAMPLING_STEPS)
         .withIterations(iterations)
@@ -160,15 +166,19 @@ public class TrainRouterTest {
     train("reversed", reversed, t -> configured(tSpec(t), ITERATIONS, t2));
     RouterArtifact a = only("forward");
 
-    // The core's per-cache-step trainer, called directly on the same content with the same seed, on the model-call
-    // thread as TrainRouter trains: the libtorch state of the test thread depends on which tests ran before it in this
+    // The core's per-cache-step trainer, called directly on the same content with the same seed, on
+    // the model-call
+    // thread as TrainRouter trains: the libtorch state of the test thread depends on which tests
+    // ran before it in this
     // JVM, and moved a logit by one ulp when another pipeline test ran first.
     InMemoryExamples set = CanonicalTrainingSet.of(examples, "core");
     TrainRouter spec = configured(dummyView(), ITERATIONS, t1);
     float[][] expected = null;
     for (int k = 0; k < SAMPLING_STEPS - 1; k += 2) {
-      RouterTraining core = new RouterTraining(dit, fingerprint, spec.settingsFor(ModelFamily.DIT, k));
-      RouterTrainingState s = ModelCallGate.run(1, () -> core.train(set, ITERATIONS, null, 0, false, null, 0));
+      RouterTraining core =
+          new RouterTraining(dit, fingerprint, spec.settingsFor(ModelFamily.DIT, k));
+      RouterTrainingState s =
+          ModelCallGate.run(1, () -> core.train(set, ITERATIONS, null, 0, false, null, 0));
       assertEquals(ITERATIONS, s.iteration());
       if (expected == null) expected = s.logits();
       expected[k] = s.logits()[k];
@@ -190,7 +200,8 @@ public class TrainRouterTest {
     Path fresh = newTemp();
     train("uninterrupted", examples, t -> configured(tSpec(t), ITERATIONS, fresh));
 
-    // A first attempt stops after 2 of the 4 iterations: its per-step checkpoints stay in the temp location.
+    // A first attempt stops after 2 of the 4 iterations: its per-step checkpoints stay in the temp
+    // location.
     Path shared = newTemp();
     train("partial", examples, t -> configured(tSpec(t), 2, shared));
     long checkpoints;
@@ -198,10 +209,14 @@ public class TrainRouterTest {
       checkpoints = files.filter(f -> f.toString().endsWith(".train.safetensors")).count();
     }
     assertEquals("one checkpoint per cache step", SAMPLING_STEPS / 2, checkpoints);
-    PipelineResult resumed = train("resumed", examples, t -> configured(tSpec(t), ITERATIONS, shared));
+    PipelineResult resumed =
+        train("resumed", examples, t -> configured(tSpec(t), ITERATIONS, shared));
 
     for (int k = 0; k < SAMPLING_STEPS - 1; k += 2) {
-      assertEquals("cache step " + k + " ran only the 2 missing iterations", 2L, counter(resumed, "cacheStep" + k + ".iterations"));
+      assertEquals(
+          "cache step " + k + " ran only the 2 missing iterations",
+          2L,
+          counter(resumed, "cacheStep" + k + ".iterations"));
     }
     assertNotEquals(only("partial").toJson(), only("resumed").toJson());
     assertEquals(only("uninterrupted").toJson(), only("resumed").toJson());
@@ -210,24 +225,34 @@ public class TrainRouterTest {
   @Test
   public void reportsIterationsLossAndSpeedPerCacheStep() throws Exception {
     Path temp = newTemp();
-    PipelineResult r = train("metrics", examples, t -> configured(tSpec(t), ITERATIONS, temp).withCacheSteps(2, 4));
+    PipelineResult r =
+        train(
+            "metrics", examples, t -> configured(tSpec(t), ITERATIONS, temp).withCacheSteps(2, 4));
     assertEquals(ITERATIONS, counter(r, "cacheStep2.iterations"));
     assertEquals(ITERATIONS, counter(r, "cacheStep4.iterations"));
     assertEquals(2 * ITERATIONS, counter(r, "iterations"));
     assertTrue(gauge(r, "cacheStep2.lossE9") > 0);
     assertTrue(gauge(r, "cacheStep4.itPerSecE3") > 0);
     RouterArtifact a = only("metrics");
-    assertArrayEquals(new long[] {0, 0, 4, 0, 4, 0, 0, 0}, toLongs(a.provenance().training.get("routerSteps")));
+    assertArrayEquals(
+        new long[] {0, 0, 4, 0, 4, 0, 0, 0}, toLongs(a.provenance().training.get("routerSteps")));
   }
 
-  /** A router for the test DiT at {@code steps} whose logits are nothing like the seed's normal draws. */
+  /**
+   * A router for the test DiT at {@code steps} whose logits are nothing like the seed's normal
+   * draws.
+   */
   private static RouterArtifact startRouter(String modelFingerprint, int steps) {
     float[][] logits = new float[steps][];
     for (int k = 0; k < steps; k++) {
       logits[k] = new float[dit.config().depth * 2];
       for (int u = 0; u < logits[k].length; u++) logits[k][u] = 2.5f - 0.25f * u + 0.125f * k;
     }
-    return new RouterArtifact(modelFingerprint, new RouterScores(ModelFamily.DIT, logits), "ddim", 0.1,
+    return new RouterArtifact(
+        modelFingerprint,
+        new RouterScores(ModelFamily.DIT, logits),
+        "ddim",
+        0.1,
         new RouterArtifact.Provenance("warm-start test", null, null, "TrainRouterTest", Map.of()));
   }
 
@@ -236,23 +261,32 @@ public class TrainRouterTest {
     RouterArtifact start = startRouter(fingerprint, SAMPLING_STEPS);
     Path file = TMP.newFolder().toPath().resolve("start.json");
     start.write(file);
-    // Both runs share one checkpoint directory: the warm run must not resume the cold run's checkpoint.
+    // Both runs share one checkpoint directory: the warm run must not resume the cold run's
+    // checkpoint.
     Path temp = newTemp();
     train("cold2", examples, t -> configured(tSpec(t), 2, temp).withCacheSteps(2));
-    train("warm2", examples, t -> configured(tSpec(t), 2, temp).withCacheSteps(2).withInitialRouter(file.toString()));
+    train(
+        "warm2",
+        examples,
+        t -> configured(tSpec(t), 2, temp).withCacheSteps(2).withInitialRouter(file.toString()));
     RouterArtifact cold = only("cold2");
     RouterArtifact warm = only("warm2");
 
     float[][] begin = start.scores().logits();
     float[][] got = warm.scores().logits();
     for (int r = 0; r < SAMPLING_STEPS; r++) {
-      if (r != 2) assertArrayEquals("untrained row " + r + " is the start router's", bits(begin[r]), bits(got[r]));
+      if (r != 2)
+        assertArrayEquals(
+            "untrained row " + r + " is the start router's", bits(begin[r]), bits(got[r]));
     }
     // Row 2 is core training from the start router's logits, and not where the cold run went.
     InMemoryExamples set = CanonicalTrainingSet.of(examples, "core");
-    RouterTraining core = new RouterTraining(dit, fingerprint,
-        configured(dummyView(), 2, temp).settingsFor(ModelFamily.DIT, 2)).startingFrom(begin);
-    RouterTrainingState expected = ModelCallGate.run(1, () -> core.train(set, 2, null, 0, false, null, 0));
+    RouterTraining core =
+        new RouterTraining(
+                dit, fingerprint, configured(dummyView(), 2, temp).settingsFor(ModelFamily.DIT, 2))
+            .startingFrom(begin);
+    RouterTrainingState expected =
+        ModelCallGate.run(1, () -> core.train(set, 2, null, 0, false, null, 0));
     assertArrayEquals(bits(expected.logits()[2]), bits(got[2]));
     assertThat(Arrays.toString(got[2]), not(equalTo(Arrays.toString(cold.scores().logits()[2]))));
     assertThat(Arrays.toString(got[2]), not(equalTo(Arrays.toString(begin[2]))));
@@ -262,7 +296,8 @@ public class TrainRouterTest {
     assertEquals(null, recorded.get("version"));
     assertEquals(RouterRegistry.routerSha256(start), recorded.get("routerSha256"));
     assertTrue(warm.toJson().contains("\"warmStart\""));
-    assertFalse("a cold start records no warm start", cold.provenance().training.containsKey("warmStart"));
+    assertFalse(
+        "a cold start records no warm start", cold.provenance().training.containsKey("warmStart"));
   }
 
   @Test
@@ -270,30 +305,57 @@ public class TrainRouterTest {
     Path file = TMP.newFolder().toPath().resolve("four-steps.json");
     startRouter(fingerprint, 4).write(file);
     PCollectionView<ModelRef> m = dummyView();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Pipeline.create().apply(Create.of(examples).withCoder(TrainingExampleCoder.of()))
-            .apply(TrainRouter.using(m).withSteps(SAMPLING_STEPS).withIterations(1)
-                .withInitialRouter(file.toString())));
-    assertThat(e.getMessage(), containsString("withInitialRouter: router " + file + " was trained for ddim-4"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Pipeline.create()
+                    .apply(Create.of(examples).withCoder(TrainingExampleCoder.of()))
+                    .apply(
+                        TrainRouter.using(m)
+                            .withSteps(SAMPLING_STEPS)
+                            .withIterations(1)
+                            .withInitialRouter(file.toString())));
+    assertThat(
+        e.getMessage(),
+        containsString("withInitialRouter: router " + file + " was trained for ddim-4"));
     assertThat(e.getMessage(), containsString("8 sampling steps"));
     assertMessage("registry+LOCATION", () -> TrainRouter.using(m).withInitialRouter("registry+"));
 
     // Another model's router, as a side input: known only when the pipeline runs.
     String otherModel = "ab".repeat(32);
     Pipeline p = pipeline();
-    PCollectionView<ModelRef> model = p.apply(LoadModel.from(modelPath).withNumHeads(4)).apply(View.asSingleton());
+    PCollectionView<ModelRef> model =
+        p.apply(LoadModel.from(modelPath).withNumHeads(4)).apply(View.asSingleton());
     PCollectionView<RouterArtifact> other =
-        p.apply("Other", Create.of(startRouter(otherModel, SAMPLING_STEPS)).withCoder(RouterArtifactCoder.of()))
+        p.apply(
+                "Other",
+                Create.of(startRouter(otherModel, SAMPLING_STEPS))
+                    .withCoder(RouterArtifactCoder.of()))
             .apply(View.asSingleton());
     p.apply(Create.of(examples).withCoder(TrainingExampleCoder.of()))
-        .apply(TrainRouter.using(model).withSteps(SAMPLING_STEPS).withIterations(1).withBatchSize(2)
-            .withTempLocation(newTemp().toString()).withInitialRouter(other));
+        .apply(
+            TrainRouter.using(model)
+                .withSteps(SAMPLING_STEPS)
+                .withIterations(1)
+                .withBatchSize(2)
+                .withTempLocation(newTemp().toString())
+                .withInitialRouter(other));
     Throwable failure = assertThrows(Throwable.class, () -> p.run().waitUntilFinish());
     StringBuilder all = new StringBuilder();
-    for (Throwable c = failure; c != null; c = c.getCause()) all.append(c.getMessage()).append('\n');
-    assertThat(all.toString(), containsString("TrainRouter.withInitialRouter: router (side input) was trained for"
-        + " model sha256 " + otherModel + ", ddim-8, but this training is for model " + modelPath + " (sha256 "
-        + fingerprint + "), ddim-8"));
+    for (Throwable c = failure; c != null; c = c.getCause())
+      all.append(c.getMessage()).append('\n');
+    assertThat(
+        all.toString(),
+        containsString(
+            "TrainRouter.withInitialRouter: router (side input) was trained for"
+                + " model sha256 "
+                + otherModel
+                + ", ddim-8, but this training is for model "
+                + modelPath
+                + " (sha256 "
+                + fingerprint
+                + "), ddim-8"));
   }
 
   @Test
@@ -306,7 +368,8 @@ public class TrainRouterTest {
     assertMessage("λ", () -> TrainRouter.using(m).withLambda(-1e-6));
     assertMessage("withLambda", () -> TrainRouter.using(m).withLambda(Double.NaN));
     assertMessage("lr", () -> TrainRouter.using(m).withLearningRate(0));
-    assertMessage("withLearningRate", () -> TrainRouter.using(m).withLearningRate(Double.POSITIVE_INFINITY));
+    assertMessage(
+        "withLearningRate", () -> TrainRouter.using(m).withLearningRate(Double.POSITIVE_INFINITY));
     assertMessage("withBatchSize", () -> TrainRouter.using(m).withBatchSize(0));
     assertMessage("checkpoint dir", () -> TrainRouter.using(m).withTempLocation("gs://bucket/tmp"));
     assertMessage("checkpoint dir", () -> TrainRouter.using(m).withTempLocation(" "));
@@ -318,17 +381,30 @@ public class TrainRouterTest {
   @Test
   public void expandRejectsASamplingStepsMismatchAndMissingIterations() {
     Pipeline p = pipeline();
-    PCollectionView<ModelRef> model = p.apply(LoadModel.from(modelPath).withNumHeads(4)).apply(View.asSingleton());
-    PCollection<TrainingExample> in = p.apply(Create.of(examples).withCoder(TrainingExampleCoder.of()));
+    PCollectionView<ModelRef> model =
+        p.apply(LoadModel.from(modelPath).withNumHeads(4)).apply(View.asSingleton());
+    PCollection<TrainingExample> in =
+        p.apply(Create.of(examples).withCoder(TrainingExampleCoder.of()));
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> in.apply("mismatch", TrainRouter.using(model).withSteps(8).withIterations(1).withCacheSteps(8)));
-    assertThat(e.getMessage(), containsString("withCacheSteps: 8 is not a cache step of 8 sampling steps"));
+            () ->
+                in.apply(
+                    "mismatch",
+                    TrainRouter.using(model).withSteps(8).withIterations(1).withCacheSteps(8)));
+    assertThat(
+        e.getMessage(),
+        containsString("withCacheSteps: 8 is not a cache step of 8 sampling steps"));
     assertThat(e.getMessage(), containsString("withSteps"));
-    e = assertThrows(IllegalArgumentException.class, () -> in.apply("odd", TrainRouter.using(model).withCacheSteps(21).withIterations(1)));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> in.apply("odd", TrainRouter.using(model).withCacheSteps(21).withIterations(1)));
     assertThat(e.getMessage(), containsString("21 is not a cache step of 20"));
-    e = assertThrows(IllegalArgumentException.class, () -> in.apply("noIterations", TrainRouter.using(model)));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> in.apply("noIterations", TrainRouter.using(model)));
     assertThat(e.getMessage(), containsString("withIterations"));
   }
 
@@ -336,7 +412,9 @@ public class TrainRouterTest {
   public void aMissingModelIsRejectedAtExpand() {
     Pipeline p = pipeline();
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> p.apply(LoadModel.from("/no/such/dit.safetensors")));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> p.apply(LoadModel.from("/no/such/dit.safetensors")));
     assertThat(e.getMessage(), containsString("model"));
     assertThat(e.getMessage(), containsString("/no/such/dit.safetensors"));
   }
@@ -351,13 +429,15 @@ public class TrainRouterTest {
     List<TrainingExample> badLabel = new ArrayList<>(examples);
     badLabel.add(TrainingExample.of(10, 4, 8, 8, new float[256]));
     assertRunFails("label 10, outside the model's 10 classes", badLabel, temp, 2);
-    assertRunFails("withBatch: batch 16 is larger than the 10 training examples", examples, temp, 16);
+    assertRunFails(
+        "withBatch: batch 16 is larger than the 10 training examples", examples, temp, 16);
   }
 
   @Test
   public void displayDataShowsTheSettings() {
     DisplayData d =
-        DisplayData.from(TrainRouter.using(dummyView()).withIterations(500).withLambda(1e-6).withSeed(7));
+        DisplayData.from(
+            TrainRouter.using(dummyView()).withIterations(500).withLambda(1e-6).withSeed(7));
     String s = d.items().toString();
     assertThat(s, containsString("iterations=500"));
     assertThat(s, containsString("lambda=1.0E-6"));
@@ -367,10 +447,15 @@ public class TrainRouterTest {
 
   private void assertRunFails(String message, List<TrainingExample> input, Path temp, int batch) {
     Pipeline p = pipeline();
-    PCollectionView<ModelRef> model = p.apply(LoadModel.from(modelPath).withNumHeads(4)).apply(View.asSingleton());
+    PCollectionView<ModelRef> model =
+        p.apply(LoadModel.from(modelPath).withNumHeads(4)).apply(View.asSingleton());
     p.apply(Create.of(input).withCoder(TrainingExampleCoder.of()))
-        .apply(TrainRouter.using(model).withSteps(4).withIterations(1).withBatchSize(batch)
-            .withTempLocation(temp.toString()));
+        .apply(
+            TrainRouter.using(model)
+                .withSteps(4)
+                .withIterations(1)
+                .withBatchSize(batch)
+                .withTempLocation(temp.toString()));
     Throwable e = assertThrows(Throwable.class, () -> p.run().waitUntilFinish());
     StringBuilder all = new StringBuilder();
     for (Throwable c = e; c != null; c = c.getCause()) all.append(c.getMessage()).append('\n');
@@ -386,9 +471,11 @@ public class TrainRouterTest {
   /** A model view for transforms that are only configured, never expanded. */
   private static PCollectionView<ModelRef> dummyView() {
     Pipeline p = pipeline();
-    return p.apply(Create.of("x")).apply(org.apache.beam.sdk.transforms.MapElements.into(
-            org.apache.beam.sdk.values.TypeDescriptor.of(ModelRef.class))
-        .via(s -> ModelRef.of(s, "f", "dit", 8, 4, 10, 4, 4, "{}")))
+    return p.apply(Create.of("x"))
+        .apply(
+            org.apache.beam.sdk.transforms.MapElements.into(
+                    org.apache.beam.sdk.values.TypeDescriptor.of(ModelRef.class))
+                .via(s -> ModelRef.of(s, "f", "dit", 8, 4, 10, 4, 4, "{}")))
         .setCoder(ModelRefCoder.of())
         .apply(View.asSingleton());
   }
@@ -401,7 +488,11 @@ public class TrainRouterTest {
   private static long counter(PipelineResult r, String name) {
     long sum = 0;
     for (MetricResult<Long> c :
-        r.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named(TrainRouter.class, name)).build())
+        r.metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(TrainRouter.class, name))
+                    .build())
             .getCounters()) {
       sum += c.getAttempted();
     }
@@ -410,7 +501,11 @@ public class TrainRouterTest {
 
   private static long gauge(PipelineResult r, String name) {
     for (var g :
-        r.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named(TrainRouter.class, name)).build())
+        r.metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(TrainRouter.class, name))
+                    .build())
             .getGauges()) {
       return g.getAttempted().getValue();
     }

@@ -45,10 +45,11 @@ import org.l2cbeam.core.router.train.TrainingSettings;
 import org.l2cbeam.core.router.train.UViTRouterObjective;
 
 /**
- * LoadModel, CachedSample and TrainRouter on the small U-ViT of the test vectors (4x8x8 latents, 4 heads, 10 classes,
- * 10 cache units), on DirectRunner: the transforms detect the family, sample with DPM-Solver++(2S) and its two caches,
- * and train U-ViT routers; the bytes equal core's sampling run and router training; a router, sampler or option of
- * the other family is refused naming both sides.
+ * LoadModel, CachedSample and TrainRouter on the small U-ViT of the test vectors (4x8x8 latents, 4
+ * heads, 10 classes, 10 cache units), on DirectRunner: the transforms detect the family, sample
+ * with DPM-Solver++(2S) and its two caches, and train U-ViT routers; the bytes equal core's
+ * sampling run and router training; a router, sampler or option of the other family is refused
+ * naming both sides.
  */
 public class UViTTransformsTest {
   private static final Path VECTORS = Path.of("../l2c-core/src/test/resources/vectors");
@@ -116,13 +117,19 @@ public class UViTTransformsTest {
     return out;
   }
 
-  /** Core's sampling run on one fixed chunk of 8 requests (the default forward batch), padded as BatchSampler pads. */
+  /**
+   * Core's sampling run on one fixed chunk of 8 requests (the default forward batch), padded as
+   * BatchSampler pads.
+   */
   private static float[] coreLatents(RouterArtifact router, int request) {
-    // On the model-call thread, in inference mode, as CachedSample samples; the test thread's grad mode is untouched.
-    return ModelCallGate.run(1, () -> {
-      org.l2cbeam.core.runtime.Torch.inferenceMode();
-      return coreLatentsHere(router, request);
-    });
+    // On the model-call thread, in inference mode, as CachedSample samples; the test thread's grad
+    // mode is untouched.
+    return ModelCallGate.run(
+        1,
+        () -> {
+          org.l2cbeam.core.runtime.Torch.inferenceMode();
+          return coreLatentsHere(router, request);
+        });
   }
 
   private static float[] coreLatentsHere(RouterArtifact router, int request) {
@@ -134,8 +141,12 @@ public class UViTTransformsTest {
       seeds[i] = r.seed();
       labels[i] = r.label();
     }
-    SamplingRun run = SamplingRun.of(m).steps(NFE).cfgScale(1.4)
-        .schedule(router == null ? null : router.scores().schedule(router.theta())).build();
+    SamplingRun run =
+        SamplingRun.of(m)
+            .steps(NFE)
+            .cfgScale(1.4)
+            .schedule(router == null ? null : router.scores().schedule(router.theta()))
+            .build();
     float[] all = run.sample(new SeededNoise(seeds), labels).samples();
     int per = 4 * 8 * 8;
     return java.util.Arrays.copyOfRange(all, request * per, (request + 1) * per);
@@ -168,7 +179,8 @@ public class UViTTransformsTest {
   public void anOfficialUViTRouterReusesUnitsWithTheSameBytesAsCore() {
     RouterArtifact official = Routers.read("test", OFFICIAL_ROUTER);
     assertEquals(ModelFamily.UVIT, official.family());
-    List<GeneratedSample> routed = sample("routed", t -> t.withRouter(OFFICIAL_ROUTER).withBatchSize(3));
+    List<GeneratedSample> routed =
+        sample("routed", t -> t.withRouter(OFFICIAL_ROUTER).withBatchSize(3));
     List<GeneratedSample> plain = sample("plain-for-router", t -> t);
     for (int i = 0; i < requests.size(); i++) {
       assertThat(routed.get(i).scheduleId(), startsWith("dpm-solver" + NFE + "-l2c-theta0.9-"));
@@ -179,16 +191,19 @@ public class UViTTransformsTest {
 
   @Test
   public void aMacBudgetPicksThetaFromAUViTRouter() {
-    List<GeneratedSample> out = sample("budget", t -> t.withRouter(OFFICIAL_ROUTER).withMacsRemoved(0.05));
+    List<GeneratedSample> out =
+        sample("budget", t -> t.withRouter(OFFICIAL_ROUTER).withMacsRemoved(0.05));
     double removed = ScheduleId.macsRemoved(out.get(0).scheduleId());
     assertThat(removed >= 0.05, equalTo(true));
   }
 
   @Test
   public void aDiTRouterOnAUViTFailsNamingBoth() throws Exception {
-    Path ditRouter = TestRouters.write(TestRouters.random(NFE, 10, 0.5, 3), TMP.getRoot().toPath(), "dit.json");
+    Path ditRouter =
+        TestRouters.write(TestRouters.random(NFE, 10, 0.5, 3), TMP.getRoot().toPath(), "dit.json");
     Pipeline p = pipeline();
-    p.apply(Create.of(requests)).apply(CachedSample.using(model(p)).withSteps(NFE).withRouter(ditRouter.toString()));
+    p.apply(Create.of(requests))
+        .apply(CachedSample.using(model(p)).withSteps(NFE).withRouter(ditRouter.toString()));
     String all = failure(p);
     assertThat(all, containsString("CachedSample.withRouter: the router is a dit router (ddim)"));
     assertThat(all, containsString("is a uvit model"));
@@ -198,31 +213,46 @@ public class UViTTransformsTest {
   public void aUViTRouterWithADiTSamplerFailsWhenThePipelineIsBuilt() {
     Pipeline p = pipeline();
     PCollection<SampleRequest> in = p.apply(Create.of(requests));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> in.apply(
-        CachedSample.using(model(p)).withSteps(NFE).withSampler(SamplerKind.DDIM).withRouter(OFFICIAL_ROUTER)));
-    assertThat(e.getMessage(), containsString("is a uvit router (dpm-solver++(2S)), but withSampler is ddim, a dit"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                in.apply(
+                    CachedSample.using(model(p))
+                        .withSteps(NFE)
+                        .withSampler(SamplerKind.DDIM)
+                        .withRouter(OFFICIAL_ROUTER)));
+    assertThat(
+        e.getMessage(),
+        containsString("is a uvit router (dpm-solver++(2S)), but withSampler is ddim, a dit"));
   }
 
   @Test
   public void ditOnlySettingsFailOnAUViTNamingTheSetter() {
-    assertThat(failure("ddim", t -> t.withSampler(SamplerKind.DDIM)), containsString("CachedSample.withSampler ddim"));
+    assertThat(
+        failure("ddim", t -> t.withSampler(SamplerKind.DDIM)),
+        containsString("CachedSample.withSampler ddim"));
     assertThat(failure("odd", t -> t.withSteps(9)), containsString("CachedSample.withSteps 9"));
-    assertThat(failure("channels", t -> t.withGuidedChannels(Guidance.Channels.FIRST_THREE)),
+    assertThat(
+        failure("channels", t -> t.withGuidedChannels(Guidance.Channels.FIRST_THREE)),
         containsString("CachedSample.withGuidedChannels 3 is a DiT option"));
   }
 
   @Test
   public void loadModelWithTheOtherFamilyFailsWhenThePipelineIsBuilt() {
     Pipeline p = pipeline();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> p.apply(LoadModel.from(MODEL).withFamily(ModelFamily.DIT)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> p.apply(LoadModel.from(MODEL).withFamily(ModelFamily.DIT)));
     assertThat(e.getMessage(), containsString("LoadModel.withFamily(dit)"));
     assertThat(e.getMessage(), containsString("holds a uvit model"));
   }
 
   private static String failure(String name, UnaryOperator<CachedSample> configure) {
     Pipeline p = pipeline();
-    p.apply(Create.of(requests)).apply(configure.apply(CachedSample.using(model(p)).withSteps(NFE)));
+    p.apply(Create.of(requests))
+        .apply(configure.apply(CachedSample.using(model(p)).withSteps(NFE)));
     return failure(p);
   }
 
@@ -233,7 +263,8 @@ public class UViTTransformsTest {
     return all.toString();
   }
 
-  // ------------------------------------------------------------------------------------------- router training
+  // -------------------------------------------------------------------------------------------
+  // router training
 
   private static List<TrainingExample> latents() {
     float[] x = TrainingRandom.stream(5, TrainingRandom.Purpose.NOISE, 0).gaussians(6 * 4 * 8 * 8);
@@ -251,8 +282,14 @@ public class UViTTransformsTest {
     Path temp = TMP.newFolder().toPath();
     Pipeline p = pipeline();
     PCollectionView<ModelRef> view = model(p);
-    TrainRouter spec = TrainRouter.using(view).withSteps(nfe).withIterations(2).withBatchSize(2).withSeed(3)
-        .withLearningRate(1e-2).withTempLocation(temp.toString());
+    TrainRouter spec =
+        TrainRouter.using(view)
+            .withSteps(nfe)
+            .withIterations(2)
+            .withBatchSize(2)
+            .withSeed(3)
+            .withLearningRate(1e-2)
+            .withTempLocation(temp.toString());
     p.apply(Create.of(latents()).withCoder(TrainingExampleCoder.of()))
         .apply(spec)
         .apply(ParDo.of(new CollectRouters("uvit")));
@@ -269,16 +306,26 @@ public class UViTTransformsTest {
     for (int k : new int[] {1, 2}) {
       TrainingSettings settings = spec.settingsFor(ModelFamily.UVIT, k);
       assertEquals("U-ViT's λ", 0.1, settings.lambda(), 0);
-      RouterTraining core = RouterTraining.of(m, ref.fingerprint(), settings, UViTRouterObjective.TimeInput.INTEGER);
-      // On the model-call thread, as TrainRouter trains (the test thread's libtorch state depends on earlier tests).
-      RouterTrainingState s = ModelCallGate.run(1, () -> core.train(set, 2, null, 0, false, null, 0));
+      RouterTraining core =
+          RouterTraining.of(m, ref.fingerprint(), settings, UViTRouterObjective.TimeInput.INTEGER);
+      // On the model-call thread, as TrainRouter trains (the test thread's libtorch state depends
+      // on earlier tests).
+      RouterTrainingState s =
+          ModelCallGate.run(1, () -> core.train(set, 2, null, 0, false, null, 0));
       if (expected == null) expected = s.logits();
       expected[k] = s.logits()[k];
     }
     float[][] got = a.scores().logits();
-    for (int r = 0; r < got.length; r++) assertArrayEquals("router row " + r, expected[r], got[r], 0f);
-    float[] initial = RouterTraining.of(m, ref.fingerprint(), spec.settingsFor(ModelFamily.UVIT, 1),
-        UViTRouterObjective.TimeInput.INTEGER).initialState().logits()[1];
+    for (int r = 0; r < got.length; r++)
+      assertArrayEquals("router row " + r, expected[r], got[r], 0f);
+    float[] initial =
+        RouterTraining.of(
+                m,
+                ref.fingerprint(),
+                spec.settingsFor(ModelFamily.UVIT, 1),
+                UViTRouterObjective.TimeInput.INTEGER)
+            .initialState()
+            .logits()[1];
     assertThat("cache step 1 was trained", got[1], not(equalTo(initial)));
   }
 
@@ -286,9 +333,16 @@ public class UViTTransformsTest {
   public void aCacheStepOfTheOtherFamilyFailsTheTraining() {
     Pipeline p = pipeline();
     p.apply(Create.of(latents()).withCoder(TrainingExampleCoder.of()))
-        .apply(TrainRouter.using(model(p)).withSteps(6).withIterations(1).withBatchSize(2).withCacheSteps(0));
+        .apply(
+            TrainRouter.using(model(p))
+                .withSteps(6)
+                .withIterations(1)
+                .withBatchSize(2)
+                .withCacheSteps(0));
     String all = failure(p);
-    assertThat(all, containsString("TrainRouter.withCacheSteps: 0 is not a cache step of 6 sampling steps"));
+    assertThat(
+        all,
+        containsString("TrainRouter.withCacheSteps: 0 is not a cache step of 6 sampling steps"));
     assertThat(all, containsString("for a uvit; the cache steps are the outer steps 1..2"));
   }
 }

@@ -17,9 +17,10 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * A remote file system as seen from a machine without network, for the tests of remote-location errors: scheme
- * {@code l2cunreachable}; host {@code offline} answers every match with an error caused by an UnknownHostException
- * (what GCS's client gives without DNS), host {@code slow} never answers, host {@code missing} has no files.
+ * A remote file system as seen from a machine without network, for the tests of remote-location
+ * errors: scheme {@code l2cunreachable}; host {@code offline} answers every match with an error
+ * caused by an UnknownHostException (what GCS's client gives without DNS), host {@code slow} never
+ * answers, host {@code missing} has no files.
  */
 public final class UnreachableFileSystem extends FileSystem<UnreachableFileSystem.Id> {
   static final String SCHEME = "l2cunreachable";
@@ -78,9 +79,12 @@ public final class UnreachableFileSystem extends FileSystem<UnreachableFileSyste
       String host = spec.substring((SCHEME + "://").length()).split("/")[0];
       switch (host) {
         case "offline":
-          out.add(MatchResult.create(MatchResult.Status.ERROR,
-              new IOException("Error getting access token for service account",
-                  new UnknownHostException("oauth2.googleapis.com"))));
+          out.add(
+              MatchResult.create(
+                  MatchResult.Status.ERROR,
+                  new IOException(
+                      "Error getting access token for service account",
+                      new UnknownHostException("oauth2.googleapis.com"))));
           break;
         case "slow":
           try {
@@ -98,7 +102,8 @@ public final class UnreachableFileSystem extends FileSystem<UnreachableFileSyste
   }
 
   @Override
-  protected WritableByteChannel create(Id resourceId, CreateOptions createOptions) throws IOException {
+  protected WritableByteChannel create(Id resourceId, CreateOptions createOptions)
+      throws IOException {
     throw new IOException("unreachable");
   }
 
@@ -113,7 +118,8 @@ public final class UnreachableFileSystem extends FileSystem<UnreachableFileSyste
   }
 
   @Override
-  protected void rename(List<Id> srcResourceIds, List<Id> destResourceIds, MoveOptions... moveOptions)
+  protected void rename(
+      List<Id> srcResourceIds, List<Id> destResourceIds, MoveOptions... moveOptions)
       throws IOException {
     throw new IOException("unreachable");
   }

@@ -17,21 +17,26 @@ import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.PCollection;
 import org.junit.Test;
 
-/** Every value type round-trips through its coder (in both nested and outer contexts) and is found by inference. */
+/**
+ * Every value type round-trips through its coder (in both nested and outer contexts) and is found
+ * by inference.
+ */
 public class ValueTypeCodersTest {
   private static final SampleRequest REQUEST = SampleRequest.of(7, 3, -1234567890123L);
 
   @Test
   public void sampleRequestRoundTrips() throws Exception {
     CoderProperties.coderDecodeEncodeEqual(SampleRequestCoder.of(), REQUEST);
-    CoderProperties.coderDeterministic(SampleRequestCoder.of(), REQUEST, SampleRequest.of(7, 3, -1234567890123L));
+    CoderProperties.coderDeterministic(
+        SampleRequestCoder.of(), REQUEST, SampleRequest.of(7, 3, -1234567890123L));
     CoderProperties.coderSerializable(SampleRequestCoder.of());
   }
 
   @Test
   public void imageSampleRoundTripsBitExact() throws Exception {
     byte[] hwc = new byte[2 * 3 * 1];
-    for (int i = 0; i < hwc.length; i++) hwc[i] = (byte) (250 + i); // values above 127 survive as uint8
+    for (int i = 0; i < hwc.length; i++)
+      hwc[i] = (byte) (250 + i); // values above 127 survive as uint8
     GeneratedSample s = GeneratedSample.ofImage(REQUEST, 1, 2, 3, hwc, "ddim20-theta0.1", 4321);
     CoderProperties.coderDecodeEncodeEqual(GeneratedSampleCoder.of(), s);
     GeneratedSample back = CoderUtils.clone(GeneratedSampleCoder.of(), s);
@@ -46,7 +51,8 @@ public class ValueTypeCodersTest {
     GeneratedSample s = GeneratedSample.ofLatent(REQUEST, 2, 2, 2, chw, "plain", 10);
     GeneratedSample back = CoderUtils.clone(GeneratedSampleCoder.of(), s);
     for (int i = 0; i < chw.length; i++) {
-      assertThat(Float.floatToRawIntBits(back.latent()[i]), equalTo(Float.floatToRawIntBits(chw[i])));
+      assertThat(
+          Float.floatToRawIntBits(back.latent()[i]), equalTo(Float.floatToRawIntBits(chw[i])));
     }
     assertThat(back.isImage(), equalTo(false));
   }
@@ -57,14 +63,16 @@ public class ValueTypeCodersTest {
         TrainingExampleCoder.of(), TrainingExample.of(9, 1, 2, 2, new float[] {-1f, 0f, 0.5f, 1f}));
     CoderProperties.coderDecodeEncodeEqual(
         ModelRefCoder.of(),
-        ModelRef.of("builtin:fmnist-dit", "ab12", "dit", 32, 1, 10, 16, 4, "{\"depth\":8,\"name\":\"é\"}"));
+        ModelRef.of(
+            "builtin:fmnist-dit", "ab12", "dit", 32, 1, 10, 16, 4, "{\"depth\":8,\"name\":\"é\"}"));
     CoderProperties.coderDecodeEncodeEqual(
-        FidResultCoder.of(), FidResult.of(12.345678901234, 80, 128, "builtin:fmnist-features", "ref.npz"));
+        FidResultCoder.of(),
+        FidResult.of(12.345678901234, 80, 128, "builtin:fmnist-features", "ref.npz"));
   }
 
   /**
-   * A cache step's router keeps its logits bit for bit (a NaN payload and -0 too) and its training map as the router
-   * JSON reads it back: integral numbers as Long, arrays as lists.
+   * A cache step's router keeps its logits bit for bit (a NaN payload and -0 too) and its training
+   * map as the router JSON reads it back: integral numbers as Long, arrays as lists.
    */
   @Test
   public void cacheStepRouterRoundTripsExactly() throws Exception {
@@ -79,7 +87,8 @@ public class ValueTypeCodersTest {
     CacheStepRouter back = org.apache.beam.sdk.util.CoderUtils.clone(CacheStepRouterCoder.of(), r);
     for (int k = 0; k < logits.length; k++) {
       for (int u = 0; u < logits[k].length; u++) {
-        org.junit.Assert.assertEquals(Float.floatToRawIntBits(logits[k][u]), Float.floatToRawIntBits(back.logits[k][u]));
+        org.junit.Assert.assertEquals(
+            Float.floatToRawIntBits(logits[k][u]), Float.floatToRawIntBits(back.logits[k][u]));
       }
     }
     org.junit.Assert.assertEquals(training, back.training);
@@ -90,7 +99,8 @@ public class ValueTypeCodersTest {
   public void sizesAreCheckedWhenBuilt() {
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> GeneratedSample.ofImage(REQUEST, 1, 2, 2, new byte[3], "plain", 0));
+            IllegalArgumentException.class,
+            () -> GeneratedSample.ofImage(REQUEST, 1, 2, 2, new byte[3], "plain", 0));
     assertThat(e.getMessage(), containsString("sample 7"));
     e = assertThrows(IllegalArgumentException.class, () -> SampleRequest.of(1, -1, 0));
     assertThat(e.getMessage(), containsString("label"));
@@ -99,9 +109,13 @@ public class ValueTypeCodersTest {
   @Test
   public void coderRegistryFindsOurCodersForAutoValueSubclasses() throws Exception {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
-    assertThat(p.getCoderRegistry().getCoder(SampleRequest.class), sameInstance(SampleRequestCoder.of()));
-    assertThat(p.getCoderRegistry().getCoder(REQUEST.getClass()), sameInstance(SampleRequestCoder.of()));
-    assertThat(p.getCoderRegistry().getCoder(GeneratedSample.class), sameInstance(GeneratedSampleCoder.of()));
+    assertThat(
+        p.getCoderRegistry().getCoder(SampleRequest.class), sameInstance(SampleRequestCoder.of()));
+    assertThat(
+        p.getCoderRegistry().getCoder(REQUEST.getClass()), sameInstance(SampleRequestCoder.of()));
+    assertThat(
+        p.getCoderRegistry().getCoder(GeneratedSample.class),
+        sameInstance(GeneratedSampleCoder.of()));
     assertThat(p.getCoderRegistry().getCoder(FidResult.class), sameInstance(FidResultCoder.of()));
   }
 

@@ -9,10 +9,11 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
- * Files shipped inside the jar (the Fashion-MNIST DiT, its FID feature network and reference statistics, and a
- * Fashion-MNIST subset as a directory of IDX files, {@code builtin:fashion-mnist}), addressed as {@code builtin:NAME}.
- * Readers memory-map files, so a resource is copied once to a cache directory ({@code $L2C_CACHE_DIR}, default
- * {@code ~/.cache/l2c-beam}) and used from there.
+ * Files shipped inside the jar (the Fashion-MNIST DiT, its FID feature network and reference
+ * statistics, and a Fashion-MNIST subset as a directory of IDX files, {@code
+ * builtin:fashion-mnist}), addressed as {@code builtin:NAME}. Readers memory-map files, so a
+ * resource is copied once to a cache directory ({@code $L2C_CACHE_DIR}, default {@code
+ * ~/.cache/l2c-beam}) and used from there.
  */
 public final class BuiltinAssets {
   public static final String SCHEME = "builtin:";
@@ -40,7 +41,10 @@ public final class BuiltinAssets {
     return location.startsWith(SCHEME);
   }
 
-  /** A local path for {@code location}: a builtin name is materialised, anything else is a plain path. */
+  /**
+   * A local path for {@code location}: a builtin name is materialised, anything else is a plain
+   * path.
+   */
   public static Path resolve(String location) {
     if (!isBuiltin(location)) {
       return Path.of(location);
@@ -81,8 +85,12 @@ public final class BuiltinAssets {
     }
   }
 
-  /** Copies several resources into one directory, named by the builtin and a digest of all their bytes. */
-  private static synchronized Path materialiseDirectory(String name, java.util.List<String> resources) {
+  /**
+   * Copies several resources into one directory, named by the builtin and a digest of all their
+   * bytes.
+   */
+  private static synchronized Path materialiseDirectory(
+      String name, java.util.List<String> resources) {
     try {
       java.util.List<byte[]> contents = new java.util.ArrayList<>();
       int digest = 1;
@@ -90,7 +98,8 @@ public final class BuiltinAssets {
       for (String resource : resources) {
         try (InputStream in = BuiltinAssets.class.getClassLoader().getResourceAsStream(resource)) {
           if (in == null) {
-            throw new IllegalStateException("builtin resource missing from the classpath: " + resource);
+            throw new IllegalStateException(
+                "builtin resource missing from the classpath: " + resource);
           }
           byte[] bytes = in.readAllBytes();
           contents.add(bytes);
@@ -108,7 +117,8 @@ public final class BuiltinAssets {
         }
         Path tmp = Files.createTempFile(dir, ".asset", ".partial");
         Files.write(tmp, bytes);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+            tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       }
       return dir;
     } catch (IOException e) {

@@ -8,10 +8,11 @@ import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.io.CheckpointFormatException;
 
 /**
- * Fashion-MNIST from a directory of IDX files named as upstream ({@code train-images-idx3-ubyte.gz}, {@code
- * t10k-labels-idx1-ubyte}, ...; gzipped or raw). {@link #defaultDirectory()} prefers the system dataset (Debian's
- * {@code dataset-fashion-mnist}: all 60 000 training images) and falls back to the jar's {@code builtin:fashion-mnist}
- * (all 10 000 test images, the first 10 000 training images).
+ * Fashion-MNIST from a directory of IDX files named as upstream ({@code
+ * train-images-idx3-ubyte.gz}, {@code t10k-labels-idx1-ubyte}, ...; gzipped or raw). {@link
+ * #defaultDirectory()} prefers the system dataset (Debian's {@code dataset-fashion-mnist}: all 60
+ * 000 training images) and falls back to the jar's {@code builtin:fashion-mnist} (all 10 000 test
+ * images, the first 10 000 training images).
  */
 public final class FashionMnist {
   public static final Path SYSTEM_DIRECTORY = Path.of("/usr/share/datasets/fashion-mnist");
@@ -38,7 +39,8 @@ public final class FashionMnist {
       String n = name.toLowerCase(java.util.Locale.ROOT);
       if (n.equals("train")) return TRAIN;
       if (n.equals("t10k") || n.equals("test")) return TEST;
-      throw new IllegalArgumentException("unknown Fashion-MNIST split '" + name + "' (train or t10k)");
+      throw new IllegalArgumentException(
+          "unknown Fashion-MNIST split '" + name + "' (train or t10k)");
     }
   }
 
@@ -48,7 +50,10 @@ public final class FashionMnist {
     this.directory = directory;
   }
 
-  /** A directory holding {@code <split>-images-idx3-ubyte[.gz]} and {@code <split>-labels-idx1-ubyte[.gz]}. */
+  /**
+   * A directory holding {@code <split>-images-idx3-ubyte[.gz]} and {@code
+   * <split>-labels-idx1-ubyte[.gz]}.
+   */
   public static FashionMnist open(Path directory) {
     if (!Files.isDirectory(directory)) {
       throw new CheckpointFormatException(directory, "no such Fashion-MNIST directory");
@@ -81,7 +86,8 @@ public final class FashionMnist {
   public byte[] labels(Split split) {
     IdxFile idx = IdxFile.read(file(split, "labels-idx1-ubyte"));
     if (idx.dims().length != 1) {
-      throw new CheckpointFormatException(idx.path(), "labels must be 1-d, got " + Arrays.toString(idx.dims()));
+      throw new CheckpointFormatException(
+          idx.path(), "labels must be 1-d, got " + Arrays.toString(idx.dims()));
     }
     return idx.data();
   }
@@ -91,7 +97,8 @@ public final class FashionMnist {
     IdxFile idx = IdxFile.read(idxFile);
     int[] d = idx.dims();
     if (d.length != 3) {
-      throw new CheckpointFormatException(idxFile, "IDX images must be [N, H, W], got " + Arrays.toString(d));
+      throw new CheckpointFormatException(
+          idxFile, "IDX images must be [N, H, W], got " + Arrays.toString(d));
     }
     return new ImageBatch(d[0], d[1], d[2], 1, idx.data());
   }
@@ -110,7 +117,8 @@ public final class FashionMnist {
     for (Split s : Split.values()) {
       for (String kind : new String[] {"images-idx3-ubyte", "labels-idx1-ubyte"}) {
         String base = s.prefix() + "-" + kind;
-        if (!Files.isRegularFile(dir.resolve(base)) && !Files.isRegularFile(dir.resolve(base + ".gz"))) return false;
+        if (!Files.isRegularFile(dir.resolve(base))
+            && !Files.isRegularFile(dir.resolve(base + ".gz"))) return false;
       }
     }
     return true;

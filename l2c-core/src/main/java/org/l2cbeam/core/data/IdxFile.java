@@ -14,9 +14,9 @@ import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.io.InputFile;
 
 /**
- * An IDX file (the (Fashion-)MNIST format), raw or gzip-compressed (detected from the first bytes): a big-endian
- * header {@code 0, 0, type, ndims}, the dimensions as u32, then the data. Only unsigned-byte data (type 0x08) is
- * used by MNIST-like sets, and only it is accepted.
+ * An IDX file (the (Fashion-)MNIST format), raw or gzip-compressed (detected from the first bytes):
+ * a big-endian header {@code 0, 0, type, ndims}, the dimensions as u32, then the data. Only
+ * unsigned-byte data (type 0x08) is used by MNIST-like sets, and only it is accepted.
  */
 public final class IdxFile {
   private static final int UNSIGNED_BYTE = 0x08;
@@ -49,29 +49,43 @@ public final class IdxFile {
       }
       if (type != UNSIGNED_BYTE) {
         throw new CheckpointFormatException(
-            path, String.format("unsupported IDX element type 0x%02X (only unsigned bytes, 0x08)", type));
+            path,
+            String.format("unsupported IDX element type 0x%02X (only unsigned bytes, 0x08)", type));
       }
       int[] dims = new int[ndims];
       long n = 1;
       for (int i = 0; i < ndims; i++) {
         long dim = d.readInt() & 0xffffffffL; // IDX dimensions are unsigned 32-bit
-        if (dim > Integer.MAX_VALUE) throw new CheckpointFormatException(path, "IDX dimension " + dim + " is too large");
+        if (dim > Integer.MAX_VALUE)
+          throw new CheckpointFormatException(path, "IDX dimension " + dim + " is too large");
         dims[i] = (int) dim;
         n = Math.multiplyExact(n, dim);
         if (n > Integer.MAX_VALUE - 16) {
-          throw new CheckpointFormatException(path, "IDX data too large: dimensions " + Arrays.toString(dims));
+          throw new CheckpointFormatException(
+              path, "IDX data too large: dimensions " + Arrays.toString(dims));
         }
       }
-      // Deflate expands at most ~1032:1, so a header declaring more than that is not this file's data (a bomb or a
+      // Deflate expands at most ~1032:1, so a header declaring more than that is not this file's
+      // data (a bomb or a
       // corrupt header): refused before the buffer is allocated.
       long fileSize = Files.size(path);
       long most = gzip ? fileSize * 1100 : fileSize;
       if (n > most) {
         throw new CheckpointFormatException(
-            path, gzip
-                ? "IDX header declares " + n + " data bytes (shape " + Arrays.toString(dims) + "), more than this "
-                    + fileSize + "-byte gzip file can hold (corrupt, or a decompression bomb)"
-                : "IDX data truncated: shape " + Arrays.toString(dims) + " needs " + n + " bytes, the file has "
+            path,
+            gzip
+                ? "IDX header declares "
+                    + n
+                    + " data bytes (shape "
+                    + Arrays.toString(dims)
+                    + "), more than this "
+                    + fileSize
+                    + "-byte gzip file can hold (corrupt, or a decompression bomb)"
+                : "IDX data truncated: shape "
+                    + Arrays.toString(dims)
+                    + " needs "
+                    + n
+                    + " bytes, the file has "
                     + fileSize);
       }
       byte[] data = new byte[(int) n];
@@ -79,7 +93,9 @@ public final class IdxFile {
         d.readFully(data);
       } catch (EOFException e) {
         throw new CheckpointFormatException(
-            path, "IDX data truncated: shape " + Arrays.toString(dims) + " needs " + n + " bytes", e);
+            path,
+            "IDX data truncated: shape " + Arrays.toString(dims) + " needs " + n + " bytes",
+            e);
       }
       return new IdxFile(path, dims, data);
     } catch (ZipException e) {

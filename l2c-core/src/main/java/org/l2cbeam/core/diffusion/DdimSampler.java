@@ -4,9 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 /**
- * DDIM with eta = 0 and {@code clip_denoised=False}, as guided-diffusion's {@code ddim_sample} (the sampler of every
- * L2C DiT result): {@code x0 = sqrt(1/ᾱ) x - sqrt(1/ᾱ-1) eps}, eps re-derived from x0, then
- * {@code x_prev = x0 sqrt(ᾱ_prev) + sqrt(1-ᾱ_prev) eps}. Only the first C output channels (eps) are used.
+ * DDIM with eta = 0 and {@code clip_denoised=False}, as guided-diffusion's {@code ddim_sample} (the
+ * sampler of every L2C DiT result): {@code x0 = sqrt(1/ᾱ) x - sqrt(1/ᾱ-1) eps}, eps re-derived from
+ * x0, then {@code x_prev = x0 sqrt(ᾱ_prev) + sqrt(1-ᾱ_prev) eps}. Only the first C output channels
+ * (eps) are used.
  */
 public final class DdimSampler extends SpacedStepSampler {
   public DdimSampler(NoiseSchedule schedule) {
@@ -19,8 +20,8 @@ public final class DdimSampler extends SpacedStepSampler {
   }
 
   /**
-   * One DDIM step from spaced step k: returns {@code [x_{k-1}, pred_x0]} in {@code x}'s manager (router training
-   * uses this to go from the full step to its cache step).
+   * One DDIM step from spaced step k: returns {@code [x_{k-1}, pred_x0]} in {@code x}'s manager
+   * (router training uses this to go from the full step to its cache step).
    */
   public NDArray[] step(NDArray x, NDArray modelOut, int k) {
     NDManager m = x.getManager();
@@ -29,7 +30,8 @@ public final class DdimSampler extends SpacedStepSampler {
     NDArray predXStart = schedule.predictXStart(x, eps, k);
     NDArray epsFromX0 = schedule.predictEps(x, predXStart, k);
     float alphaBarPrev = (float) schedule.alphaCumprodPrev(k);
-    // th.sqrt on the float32 tensors: the float of the double square root of a float is the float32 square root.
+    // th.sqrt on the float32 tensors: the float of the double square root of a float is the float32
+    // square root.
     float sqrtPrev = (float) Math.sqrt(alphaBarPrev);
     float sqrtOneMinusPrev = (float) Math.sqrt(1f - alphaBarPrev);
     NDArray mean =

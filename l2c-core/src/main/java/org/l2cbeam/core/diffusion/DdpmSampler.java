@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 /**
- * Ancestral DDPM ({@code p_sample}, {@code clip_denoised=False}) with DiT's learned-range variance: the variance
- * channels {@code v} give {@code log σ² = f·log β + (1-f)·log β̃} with {@code f = (v+1)/2}; the sample is
- * {@code μ + exp(½ log σ²)·z}, with no noise at the last step.
+ * Ancestral DDPM ({@code p_sample}, {@code clip_denoised=False}) with DiT's learned-range variance:
+ * the variance channels {@code v} give {@code log σ² = f·log β + (1-f)·log β̃} with {@code f =
+ * (v+1)/2}; the sample is {@code μ + exp(½ log σ²)·z}, with no noise at the last step.
  */
 public final class DdpmSampler extends SpacedStepSampler {
   private final NoiseSource noise;
@@ -27,7 +27,9 @@ public final class DdpmSampler extends SpacedStepSampler {
     long c = x.getShape().get(1);
     if (modelOut.getShape().get(1) != 2 * c) {
       throw new IllegalArgumentException(
-          "DDPM with learned-range variance needs a learn_sigma model (" + (2 * c) + " output channels), got "
+          "DDPM with learned-range variance needs a learn_sigma model ("
+              + (2 * c)
+              + " output channels), got "
               + modelOut.getShape());
     }
     NDArray eps = modelOut.get(":, 0:" + c);

@@ -1,19 +1,25 @@
 package org.l2cbeam.core.diffusion;
 
 /**
- * The discrete variance-preserving noise schedule of DPM-Solver ({@code NoiseScheduleVP('discrete')}), as U-ViT
- * samples with it: {@code log α(t)} is the piecewise-linear interpolation of {@code 0.5·cumsum(log(1−β))} at the
- * knots {@code t_j = linspace(1/N, 1, N)}; {@code σ = sqrt(1−α²)}; {@code λ = log α − log σ}.
+ * The discrete variance-preserving noise schedule of DPM-Solver ({@code
+ * NoiseScheduleVP('discrete')}), as U-ViT samples with it: {@code log α(t)} is the piecewise-linear
+ * interpolation of {@code 0.5·cumsum(log(1−β))} at the knots {@code t_j = linspace(1/N, 1, N)};
+ * {@code σ = sqrt(1−α²)}; {@code λ = log α − log σ}.
  *
- * <p>Every value is computed in float32, in the original's operation order, because the original runs the schedule
- * as float32 torch tensors (it is handed float32 betas) and DPM-Solver trajectories amplify rounding differences.
- * The one float64 step is the cumulative sum, which torch accumulates in double on the CPU.
+ * <p>Every value is computed in float32, in the original's operation order, because the original
+ * runs the schedule as float32 torch tensors (it is handed float32 betas) and DPM-Solver
+ * trajectories amplify rounding differences. The one float64 step is the cumulative sum, which
+ * torch accumulates in double on the CPU.
  */
 public final class DiscreteVpSchedule {
   private final float[] tKnots;
   private final float[] logAlphaKnots;
-  /** The same knots, flipped so that log α increases: the table {@link #inverseLambda} interpolates. */
+
+  /**
+   * The same knots, flipped so that log α increases: the table {@link #inverseLambda} interpolates.
+   */
   private final float[] logAlphaAscending;
+
   private final float[] tDescending;
 
   private DiscreteVpSchedule(float[] tKnots, float[] logAlphaKnots) {
@@ -29,8 +35,9 @@ public final class DiscreteVpSchedule {
   }
 
   /**
-   * U-ViT's schedule: the "stable diffusion" betas {@code linspace(sqrt(0.00085), sqrt(0.012), 1000)^2} computed in
-   * float64 and handed to the schedule as float32, as {@code sample_ldm_discrete.py} does.
+   * U-ViT's schedule: the "stable diffusion" betas {@code linspace(sqrt(0.00085), sqrt(0.012),
+   * 1000)^2} computed in float64 and handed to the schedule as float32, as {@code
+   * sample_ldm_discrete.py} does.
    */
   public static DiscreteVpSchedule stableDiffusion() {
     double[] betas = stableDiffusionBetas();
@@ -39,7 +46,10 @@ public final class DiscreteVpSchedule {
     return fromBetas(f);
   }
 
-  /** {@code stable_diffusion_beta_schedule()}: float64 {@code linspace(sqrt(0.00085), sqrt(0.012), 1000)**2}. */
+  /**
+   * {@code stable_diffusion_beta_schedule()}: float64 {@code linspace(sqrt(0.00085), sqrt(0.012),
+   * 1000)**2}.
+   */
   public static double[] stableDiffusionBetas() {
     double[] s = TorchLinspace.float64(Math.sqrt(0.00085), Math.sqrt(0.012), 1000);
     double[] betas = new double[s.length];
@@ -92,7 +102,10 @@ public final class DiscreteVpSchedule {
     return logMean - logStd;
   }
 
-  /** The t whose λ is {@code lambda}: {@code log α = −0.5·logaddexp(0, −2λ)}, then the flipped table. */
+  /**
+   * The t whose λ is {@code lambda}: {@code log α = −0.5·logaddexp(0, −2λ)}, then the flipped
+   * table.
+   */
   public float inverseLambda(float lambda) {
     float logAlpha = -0.5f * logAddExp(0f, -2f * lambda);
     return interpolate(logAlpha, logAlphaAscending, tDescending);
@@ -106,8 +119,8 @@ public final class DiscreteVpSchedule {
   }
 
   /**
-   * DPM-Solver's {@code interpolate_fn} for one point: linear on the knot segment that holds x, and the outermost
-   * segments extended to the whole axis. Knots {@code xp} must be ascending.
+   * DPM-Solver's {@code interpolate_fn} for one point: linear on the knot segment that holds x, and
+   * the outermost segments extended to the whole axis. Knots {@code xp} must be ascending.
    */
   static float interpolate(float x, float[] xp, float[] yp) {
     int k = xp.length;

@@ -7,14 +7,15 @@ import org.l2cbeam.core.router.CacheSchedule;
 import org.l2cbeam.core.router.ModelFamily;
 
 /**
- * DPM-Solver++ singlestep, order 2 ({@code DPM_Solver(predict_x0=True).sample(method='singlestep', order=2,
- * solver_type='dpm_solver', skip_type='time_uniform')}), as U-ViT samples: {@code K = NFE/2} outer steps on the
- * time grid {@code linspace(T=1, eps=1e-3, K+1)}, each with two network evaluations, at {@code s = t_k} and at the
- * midpoint {@code s1 = λ⁻¹(λ_s + h/2)}; no final denoising step.
+ * DPM-Solver++ singlestep, order 2 ({@code DPM_Solver(predict_x0=True).sample(method='singlestep',
+ * order=2, solver_type='dpm_solver', skip_type='time_uniform')}), as U-ViT samples: {@code K =
+ * NFE/2} outer steps on the time grid {@code linspace(T=1, eps=1e-3, K+1)}, each with two network
+ * evaluations, at {@code s = t_k} and at the midpoint {@code s1 = λ⁻¹(λ_s + h/2)}; no final
+ * denoising step.
  *
- * <p>Evaluations are identified by their outer step and position ({@link Evaluation}), never by the (rounded,
- * float) time: that is what the L2C cache pairing and the router index need, and the original's lookup by
- * {@code round(t·1000)} is fragile.
+ * <p>Evaluations are identified by their outer step and position ({@link Evaluation}), never by the
+ * (rounded, float) time: that is what the L2C cache pairing and the router index need, and the
+ * original's lookup by {@code round(t·1000)} is fragile.
  */
 public final class DpmSolver2S {
   /** Where in the solver a network evaluation happens. */
@@ -52,7 +53,8 @@ public final class DpmSolver2S {
   @FunctionalInterface
   public interface NoisePredictor {
     /**
-     * @param x latents in the caller's scope; the result must live in {@code x}'s manager or a parent of it
+     * @param x latents in the caller's scope; the result must live in {@code x}'s manager or a
+     *     parent of it
      * @param modelTime the value the network receives: continuous time × 1000, as float32
      */
     NDArray predict(NDArray x, float modelTime, Evaluation evaluation);
@@ -79,7 +81,9 @@ public final class DpmSolver2S {
   public DpmSolver2S(DiscreteVpSchedule schedule, int nfe) {
     if (nfe < 2 || nfe % 2 != 0) {
       throw new IllegalArgumentException(
-          "--steps " + nfe + ": DPM-Solver-2 (singlestep, order 2) needs an even number of network evaluations"
+          "--steps "
+              + nfe
+              + ": DPM-Solver-2 (singlestep, order 2) needs an even number of network evaluations"
               + " >= 2 (each outer step evaluates twice), e.g. 20 or 50");
     }
     this.schedule = schedule;
@@ -110,19 +114,23 @@ public final class DpmSolver2S {
 
   /**
    * The plan of one evaluation under L2C's step pairing for this solver (U-ViT's rule in {@link
-   * org.l2cbeam.core.router.StepPairing#plan}): the midpoint evaluation of outer step k records the cache for the
-   * first evaluation of step k + 1, which reuses those features for the units row k + 1 of {@code schedule} does not
-   * compute; the first evaluation of step 0 has no cache. A null schedule (or one that reuses nothing) computes
-   * everything and records nothing.
+   * org.l2cbeam.core.router.StepPairing#plan}): the midpoint evaluation of outer step k records the
+   * cache for the first evaluation of step k + 1, which reuses those features for the units row k +
+   * 1 of {@code schedule} does not compute; the first evaluation of step 0 has no cache. A null
+   * schedule (or one that reuses nothing) computes everything and records nothing.
    */
   public UnitPlan cachePlan(Evaluation evaluation, CacheSchedule schedule, int units) {
     if (schedule != null) {
       schedule.checkFits(outerSteps(), units);
     }
-    return ModelFamily.UVIT.pairing().plan(evaluation.outerStep(), evaluation.midpoint() ? 1 : 0, schedule, units);
+    return ModelFamily.UVIT
+        .pairing()
+        .plan(evaluation.outerStep(), evaluation.midpoint() ? 1 : 0, schedule, units);
   }
 
-  /** Runs all K outer steps from {@code z} at t = 1; the result is attached to {@code z}'s manager. */
+  /**
+   * Runs all K outer steps from {@code z} at t = 1; the result is attached to {@code z}'s manager.
+   */
   public NDArray sample(NDArray z, NoisePredictor eps, StepListener listener) {
     NDManager owner = z.getManager();
     NDArray x = z;
@@ -141,13 +149,14 @@ public final class DpmSolver2S {
   }
 
   /**
-   * One outer step, {@code dpm_solver_second_update} with {@code predict_x0=True}, r1 = 0.5, from {@code t_k} to
-   * {@code t_{k+1}} (router training runs exactly this as its no-grad pre-step). The result lands in {@code x}'s
-   * manager.
+   * One outer step, {@code dpm_solver_second_update} with {@code predict_x0=True}, r1 = 0.5, from
+   * {@code t_k} to {@code t_{k+1}} (router training runs exactly this as its no-grad pre-step). The
+   * result lands in {@code x}'s manager.
    */
   public NDArray step(NDArray x, int k, NoisePredictor eps) {
     if (k < 0 || k >= outerSteps()) {
-      throw new IllegalArgumentException("outer step " + k + " is outside 0.." + (outerSteps() - 1));
+      throw new IllegalArgumentException(
+          "outer step " + k + " is outside 0.." + (outerSteps() - 1));
     }
     float s = grid[k];
     float t = grid[k + 1];

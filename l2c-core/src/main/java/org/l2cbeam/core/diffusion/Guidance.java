@@ -4,13 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Classifier-free guidance as DiT's {@code forward_with_cfg} combines the doubled batch {@code [cond; uncond]}:
- * {@code eps = uncond + s * (cond - uncond)} on the guided channels, copied into both halves; the other channels (and
- * the learned-variance channels) keep each half's raw output.
+ * Classifier-free guidance as DiT's {@code forward_with_cfg} combines the doubled batch {@code
+ * [cond; uncond]}: {@code eps = uncond + s * (cond - uncond)} on the guided channels, copied into
+ * both halves; the other channels (and the learned-variance channels) keep each half's raw output.
  *
- * <p>The original guides channels 0..2 only ({@link Channels#FIRST_THREE}), which leaves latent channel 3 of an SD-VAE
- * latent unguided; official checkpoints need it to give official numbers. {@link Channels#ALL} guides all
- * {@code in_channels} (the standard rule, and the only correct one for models with fewer than 3 channels).
+ * <p>The original guides channels 0..2 only ({@link Channels#FIRST_THREE}), which leaves latent
+ * channel 3 of an SD-VAE latent unguided; official checkpoints need it to give official numbers.
+ * {@link Channels#ALL} guides all {@code in_channels} (the standard rule, and the only correct one
+ * for models with fewer than 3 channels).
  */
 public final class Guidance {
   public enum Channels {
@@ -32,8 +33,8 @@ public final class Guidance {
   }
 
   /**
-   * The original's rule where it is meaningful: the first 3 channels for models with at least 3 latent channels
-   * (official DiTs), all channels otherwise.
+   * The original's rule where it is meaningful: the first 3 channels for models with at least 3
+   * latent channels (official DiTs), all channels otherwise.
    */
   public static Guidance defaultFor(double scale, int inChannels) {
     return new Guidance(scale, inChannels >= 3 ? Channels.FIRST_THREE : Channels.ALL);
@@ -59,7 +60,10 @@ public final class Guidance {
     return channels;
   }
 
-  /** Number of leading output channels that are guided, for a model with {@code inChannels} latent channels. */
+  /**
+   * Number of leading output channels that are guided, for a model with {@code inChannels} latent
+   * channels.
+   */
   public int guidedChannels(int inChannels) {
     if (channels == Channels.ALL) {
       return inChannels;
@@ -67,12 +71,16 @@ public final class Guidance {
     if (inChannels < 3) {
       throw new IllegalArgumentException(
           "--guided-channels 3 (the original DiT quirk) needs a model with at least 3 latent channels; this model has "
-              + inChannels + ", use --guided-channels all");
+              + inChannels
+              + ", use --guided-channels all");
     }
     return 3;
   }
 
-  /** Combines a doubled-batch model output {@code [2n, outC, H, W]} into the guided output of the same shape. */
+  /**
+   * Combines a doubled-batch model output {@code [2n, outC, H, W]} into the guided output of the
+   * same shape.
+   */
   public NDArray combine(NDArray modelOut, int inChannels) {
     int k = guidedChannels(inChannels);
     long n2 = modelOut.getShape().get(0);
@@ -88,8 +96,9 @@ public final class Guidance {
   }
 
   /**
-   * Combines the outputs of two separate forward calls (U-ViT's CFG: cond then uncond, each {@code [n, C, H, W]})
-   * with the same rule: {@code uncond + s·(cond − uncond)} on the guided channels, the conditional output elsewhere.
+   * Combines the outputs of two separate forward calls (U-ViT's CFG: cond then uncond, each {@code
+   * [n, C, H, W]}) with the same rule: {@code uncond + s·(cond − uncond)} on the guided channels,
+   * the conditional output elsewhere.
    */
   public NDArray combine(NDArray cond, NDArray uncond, int inChannels) {
     int k = guidedChannels(inChannels);
@@ -105,6 +114,9 @@ public final class Guidance {
 
   @Override
   public String toString() {
-    return "cfg " + scale + " on " + (channels == Channels.FIRST_THREE ? "channels 0..2" : "all channels");
+    return "cfg "
+        + scale
+        + " on "
+        + (channels == Channels.FIRST_THREE ? "channels 0..2" : "all channels");
   }
 }

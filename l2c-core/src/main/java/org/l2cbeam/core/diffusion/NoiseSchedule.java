@@ -5,11 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * The arrays of guided-diffusion's {@code GaussianDiffusion} for a (possibly respaced) beta schedule, in float64 as
- * numpy computes them, plus the map from spaced step k to the original timestep the model is called with.
+ * The arrays of guided-diffusion's {@code GaussianDiffusion} for a (possibly respaced) beta
+ * schedule, in float64 as numpy computes them, plus the map from spaced step k to the original
+ * timestep the model is called with.
  *
- * <p>Samplers extract per-step coefficients the way {@code _extract_into_tensor} does: the float64 value rounded to
- * float32 ({@link #f32}).
+ * <p>Samplers extract per-step coefficients the way {@code _extract_into_tensor} does: the float64
+ * value rounded to float32 ({@link #f32}).
  */
 public final class NoiseSchedule {
   public static final int DEFAULT_TIMESTEPS = 1000;
@@ -64,9 +65,11 @@ public final class NoiseSchedule {
       posteriorMeanCoef2[i] = (1.0 - acp) * Math.sqrt(1.0 - betas[i]) / (1.0 - ac);
       logBetas[i] = Math.log(betas[i]);
     }
-    // log(append(posterior_variance[1], posterior_variance[1:])): the first entry (0) is clipped to the second.
+    // log(append(posterior_variance[1], posterior_variance[1:])): the first entry (0) is clipped to
+    // the second.
     for (int i = 0; i < n; i++) {
-      posteriorLogVarianceClipped[i] = Math.log(n > 1 && i == 0 ? posteriorVariance[1] : posteriorVariance[i]);
+      posteriorLogVarianceClipped[i] =
+          Math.log(n > 1 && i == 0 ? posteriorVariance[1] : posteriorVariance[i]);
     }
   }
 
@@ -85,8 +88,9 @@ public final class NoiseSchedule {
   }
 
   /**
-   * guided-diffusion's {@code SpacedDiffusion}: new betas {@code 1 - ᾱ[τ_k]/ᾱ[τ_{k-1}]} over the kept timesteps, so
-   * that the respaced process has {@code ᾱ'_k = ᾱ[τ_k]} (up to float64 rounding).
+   * guided-diffusion's {@code SpacedDiffusion}: new betas {@code 1 - ᾱ[τ_k]/ᾱ[τ_{k-1}]} over the
+   * kept timesteps, so that the respaced process has {@code ᾱ'_k = ᾱ[τ_k]} (up to float64
+   * rounding).
    */
   public NoiseSchedule respace(String spec) {
     int[] kept = Respacing.timesteps(betas.length, spec);
@@ -105,7 +109,10 @@ public final class NoiseSchedule {
     return new NoiseSchedule(newBetas, map);
   }
 
-  /** DiT's {@code create_diffusion(str(steps))}: linear betas over 1000 steps respaced to {@code steps}. */
+  /**
+   * DiT's {@code create_diffusion(str(steps))}: linear betas over 1000 steps respaced to {@code
+   * steps}.
+   */
   public static NoiseSchedule dit(int steps) {
     return linear(DEFAULT_TIMESTEPS).respace(Integer.toString(steps));
   }
@@ -184,26 +191,37 @@ public final class NoiseSchedule {
   }
 
   /**
-   * {@code x_0 = sqrt(1/ᾱ_k) x_t - sqrt(1/ᾱ_k - 1) eps} ({@code _predict_xstart_from_eps}), float32 coefficients.
+   * {@code x_0 = sqrt(1/ᾱ_k) x_t - sqrt(1/ᾱ_k - 1) eps} ({@code _predict_xstart_from_eps}), float32
+   * coefficients.
    */
   public NDArray predictXStart(NDArray x, NDArray eps, int k) {
     NDManager m = x.getManager();
-    return x.mul(f32(m, sqrtRecipAlphasCumprod[k])).sub(eps.mul(f32(m, sqrtRecipm1AlphasCumprod[k])));
+    return x.mul(f32(m, sqrtRecipAlphasCumprod[k]))
+        .sub(eps.mul(f32(m, sqrtRecipm1AlphasCumprod[k])));
   }
 
   /** {@code eps = (sqrt(1/ᾱ_k) x_t - x_0) / sqrt(1/ᾱ_k - 1)} ({@code _predict_eps_from_xstart}). */
   public NDArray predictEps(NDArray x, NDArray xStart, int k) {
     NDManager m = x.getManager();
-    return x.mul(f32(m, sqrtRecipAlphasCumprod[k])).sub(xStart).div(f32(m, sqrtRecipm1AlphasCumprod[k]));
+    return x.mul(f32(m, sqrtRecipAlphasCumprod[k]))
+        .sub(xStart)
+        .div(f32(m, sqrtRecipm1AlphasCumprod[k]));
   }
 
-  /** {@code q_sample}: {@code sqrt(ᾱ_k) x_0 + sqrt(1-ᾱ_k) noise}, float32 coefficients (router training's x_t). */
+  /**
+   * {@code q_sample}: {@code sqrt(ᾱ_k) x_0 + sqrt(1-ᾱ_k) noise}, float32 coefficients (router
+   * training's x_t).
+   */
   public NDArray qSample(NDArray x0, NDArray noise, int k) {
     NDManager m = x0.getManager();
-    return x0.mul(f32(m, sqrtAlphasCumprod[k])).add(noise.mul(f32(m, sqrtOneMinusAlphasCumprod[k])));
+    return x0.mul(f32(m, sqrtAlphasCumprod[k]))
+        .add(noise.mul(f32(m, sqrtOneMinusAlphasCumprod[k])));
   }
 
-  /** A float32 scalar tensor of {@code value} (torch-owned, so safe under autograd), as {@code _extract_into_tensor}. */
+  /**
+   * A float32 scalar tensor of {@code value} (torch-owned, so safe under autograd), as {@code
+   * _extract_into_tensor}.
+   */
   static NDArray f32(NDManager m, double value) {
     return m.full(new Shape(), (float) value);
   }

@@ -7,6 +7,9 @@ import ai.djl.ndarray.types.Shape;
 /** Where a stochastic sampler's per-step Gaussian noise comes from. */
 @FunctionalInterface
 public interface NoiseSource {
-  /** Standard normal noise of {@code shape} (the sampler's batch) for spaced step {@code k}, created in {@code m}. */
+  /**
+   * Standard normal noise of {@code shape} (the sampler's batch) for spaced step {@code k}, created
+   * in {@code m}.
+   */
   NDArray stepNoise(NDManager m, int k, Shape shape);
 }

@@ -2,7 +2,10 @@ package org.l2cbeam.core.diffusion;
 
 import ai.djl.ndarray.NDArray;
 
-/** The model produced NaN or Inf during sampling; the message names the step and, when known, the cache unit. */
+/**
+ * The model produced NaN or Inf during sampling; the message names the step and, when known, the
+ * cache unit.
+ */
 public final class NonFiniteOutputException extends RuntimeException {
   private final int step;
   private final int unit;
@@ -13,7 +16,10 @@ public final class NonFiniteOutputException extends RuntimeException {
     this.unit = unit;
   }
 
-  /** True unless {@code a} holds a NaN or an infinity: the check before a sampler steps with a model output. */
+  /**
+   * True unless {@code a} holds a NaN or an infinity: the check before a sampler steps with a model
+   * output.
+   */
   public static boolean allFinite(NDArray a) {
     try (NDArray nan = a.isNaN();
         NDArray inf = a.isInfinite();

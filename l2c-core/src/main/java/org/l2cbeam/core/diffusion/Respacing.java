@@ -5,13 +5,16 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * guided-diffusion's {@code space_timesteps}: which of the original timesteps a respaced sampler keeps.
+ * guided-diffusion's {@code space_timesteps}: which of the original timesteps a respaced sampler
+ * keeps.
  *
  * <ul>
- *   <li>{@code "N"} (or {@code "N1,N2,..."}): equal sections, each taking its count with a fractional stride
- *       {@code (size-1)/(count-1)} rounded half-to-even, as Python's {@code round}. DiT's {@code create_diffusion(str(N))}
- *       uses this: N=20 keeps 0, 53, 105, ..., 946, 999.
- *   <li>{@code "ddimN"}: the integer stride {@code i} for which {@code range(0, T, i)} has exactly N elements.
+ *   <li>{@code "N"} (or {@code "N1,N2,..."}): equal sections, each taking its count with a
+ *       fractional stride {@code (size-1)/(count-1)} rounded half-to-even, as Python's {@code
+ *       round}. DiT's {@code create_diffusion(str(N))} uses this: N=20 keeps 0, 53, 105, ..., 946,
+ *       999.
+ *   <li>{@code "ddimN"}: the integer stride {@code i} for which {@code range(0, T, i)} has exactly
+ *       N elements.
  * </ul>
  */
 public final class Respacing {
@@ -31,8 +34,13 @@ public final class Respacing {
         }
       }
       throw new IllegalArgumentException(
-          "cannot create exactly " + desired + " steps with an integer stride from " + numTimesteps + " (respacing '"
-              + spec + "')");
+          "cannot create exactly "
+              + desired
+              + " steps with an integer stride from "
+              + numTimesteps
+              + " (respacing '"
+              + spec
+              + "')");
     }
     String[] parts = s.split(",");
     int sections = parts.length;
@@ -45,7 +53,13 @@ public final class Respacing {
       int size = sizePer + (i < extra ? 1 : 0);
       if (size < count) {
         throw new IllegalArgumentException(
-            "cannot divide a section of " + size + " timesteps into " + count + " steps (respacing '" + spec + "')");
+            "cannot divide a section of "
+                + size
+                + " timesteps into "
+                + count
+                + " steps (respacing '"
+                + spec
+                + "')");
       }
       double fracStride = count <= 1 ? 1 : (double) (size - 1) / (count - 1);
       double cur = 0.0;
@@ -68,7 +82,9 @@ public final class Respacing {
       return n;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "invalid respacing '" + spec + "': expected a positive step count such as \"20\", \"10,10\" or \"ddim20\"");
+          "invalid respacing '"
+              + spec
+              + "': expected a positive step count such as \"20\", \"10,10\" or \"ddim20\"");
     }
   }
 }

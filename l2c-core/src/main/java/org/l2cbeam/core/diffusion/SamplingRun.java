@@ -15,10 +15,11 @@ import org.l2cbeam.core.runtime.Torch;
 import org.l2cbeam.core.vae.AutoencoderKL;
 
 /**
- * One sampling run of either model family, from noise to bytes: initial noise, the family's sampler with an optional
- * static cache schedule, an optional VAE decode, and the family's rounding to uint8. The CLI's {@code l2c sample},
- * the Beam transform {@code CachedSample} and the benchmarks all sample through it, so a request gives the same
- * bytes whichever of them runs it (for the same batch shape).
+ * One sampling run of either model family, from noise to bytes: initial noise, the family's sampler
+ * with an optional static cache schedule, an optional VAE decode, and the family's rounding to
+ * uint8. The CLI's {@code l2c sample}, the Beam transform {@code CachedSample} and the benchmarks
+ * all sample through it, so a request gives the same bytes whichever of them runs it (for the same
+ * batch shape).
  *
  * <pre>{@code
  * SamplingRun run = SamplingRun.of(model).steps(20).cfgScale(1.5).schedule(router.schedule(0.1)).build();
@@ -28,23 +29,30 @@ import org.l2cbeam.core.vae.AutoencoderKL;
  * <p>What differs by family, all from the original code:
  *
  * <ul>
- *   <li>DiT samples with DDIM (or DDPM) over its respaced linear schedule; classifier-free guidance is one forward on
- *       a doubled batch (one layer cache), guiding the first three channels of a model with three or more (the
- *       original's quirk) unless told otherwise. A scale of 1 or less means no guidance.
- *   <li>U-ViT samples with DPM-Solver++(2S) over its discrete schedule; guidance is two forwards per evaluation
- *       (conditional, then the null label), each with its own layer cache, combined on every channel. A scale of
- *       exactly 1 means no guidance.
+ *   <li>DiT samples with DDIM (or DDPM) over its respaced linear schedule; classifier-free guidance
+ *       is one forward on a doubled batch (one layer cache), guiding the first three channels of a
+ *       model with three or more (the original's quirk) unless told otherwise. A scale of 1 or less
+ *       means no guidance.
+ *   <li>U-ViT samples with DPM-Solver++(2S) over its discrete schedule; guidance is two forwards
+ *       per evaluation (conditional, then the null label), each with its own layer cache, combined
+ *       on every channel. A scale of exactly 1 means no guidance.
  *   <li>Which evaluations record, reuse or compute comes from the family's {@link StepPairing}.
  * </ul>
  *
- * <p>Timings: {@link Result#samplingNanos()} covers the sampler alone; the VAE decode is timed apart, as the original
- * reports its speedups for the diffusion model.
+ * <p>Timings: {@link Result#samplingNanos()} covers the sampler alone; the VAE decode is timed
+ * apart, as the original reports its speedups for the diffusion model.
  */
 public final class SamplingRun {
-  /** Latents decoded per VAE call: bounds the decoder's activation memory, independent of the run's size. */
+  /**
+   * Latents decoded per VAE call: bounds the decoder's activation memory, independent of the run's
+   * size.
+   */
   public static final int DECODE_BATCH = 4;
 
-  /** The option names errors use: the CLI's flags by default, a transform's setters for the Beam transforms. */
+  /**
+   * The option names errors use: the CLI's flags by default, a transform's setters for the Beam
+   * transforms.
+   */
   public static final class OptionNames {
     final String sampler;
     final String steps;
@@ -52,7 +60,8 @@ public final class SamplingRun {
     final String router;
     final String vae;
 
-    private OptionNames(String sampler, String steps, String guidedChannels, String router, String vae) {
+    private OptionNames(
+        String sampler, String steps, String guidedChannels, String router, String vae) {
       this.sampler = sampler;
       this.steps = steps;
       this.guidedChannels = guidedChannels;
@@ -60,7 +69,10 @@ public final class SamplingRun {
       this.vae = vae;
     }
 
-    /** {@code --sampler}, {@code --steps}, {@code --guided-channels}, {@code --router}, {@code --vae}. */
+    /**
+     * {@code --sampler}, {@code --steps}, {@code --guided-channels}, {@code --router}, {@code
+     * --vae}.
+     */
     public static OptionNames cli() {
       return new OptionNames("--sampler", "--steps", "--guided-channels", "--router", "--vae");
     }
@@ -68,8 +80,11 @@ public final class SamplingRun {
     /** {@code T.withSampler}, {@code T.withSteps}, ... for transform {@code T}. */
     public static OptionNames transform(String transform) {
       return new OptionNames(
-          transform + ".withSampler", transform + ".withSteps", transform + ".withGuidedChannels",
-          transform + ".withRouter", transform + ".withVae");
+          transform + ".withSampler",
+          transform + ".withSteps",
+          transform + ".withGuidedChannels",
+          transform + ".withRouter",
+          transform + ".withVae");
     }
   }
 
@@ -85,8 +100,15 @@ public final class SamplingRun {
     private final long samplingNanos;
     private final long decodeNanos;
 
-    Result(float[] samples, long[] sampleShape, float[] images, long[] imageShape,
-        byte[] pixels, float[] trajectory, double computedFraction, long samplingNanos,
+    Result(
+        float[] samples,
+        long[] sampleShape,
+        float[] images,
+        long[] imageShape,
+        byte[] pixels,
+        float[] trajectory,
+        double computedFraction,
+        long samplingNanos,
         long decodeNanos) {
       this.samples = samples;
       this.sampleShape = sampleShape;
@@ -99,7 +121,10 @@ public final class SamplingRun {
       this.decodeNanos = decodeNanos;
     }
 
-    /** The sampler's output {@code [n, C, H, W]}: latents for a latent model, images in [-1, 1] otherwise. */
+    /**
+     * The sampler's output {@code [n, C, H, W]}: latents for a latent model, images in [-1, 1]
+     * otherwise.
+     */
     public float[] samples() {
       return samples;
     }
@@ -118,14 +143,17 @@ public final class SamplingRun {
     }
 
     /**
-     * uint8 pixels {@code [n, H, W, C]} by the family's rounding: of the decoded images with a VAE, of the samples of
-     * a pixel-space model (1 or 3 channels); null for a latent model's samples without a VAE.
+     * uint8 pixels {@code [n, H, W, C]} by the family's rounding: of the decoded images with a VAE,
+     * of the samples of a pixel-space model (1 or 3 channels); null for a latent model's samples
+     * without a VAE.
      */
     public byte[] pixels() {
       return pixels;
     }
 
-    /** The samples after each sampler step, {@code [steps, n, C, H, W]}, or null unless asked for. */
+    /**
+     * The samples after each sampler step, {@code [steps, n, C, H, W]}, or null unless asked for.
+     */
     public float[] trajectory() {
       return trajectory;
     }
@@ -161,7 +189,9 @@ public final class SamplingRun {
       this.model = model;
     }
 
-    /** The sampler; null (the default) is the family's: DDIM for DiT, DPM-Solver++(2S) for U-ViT. */
+    /**
+     * The sampler; null (the default) is the family's: DDIM for DiT, DPM-Solver++(2S) for U-ViT.
+     */
     public Builder sampler(SamplerKind sampler) {
       this.sampler = sampler;
       return this;
@@ -180,21 +210,26 @@ public final class SamplingRun {
     }
 
     /**
-     * Which channels DiT's guidance covers; null (the default) is the original's rule. U-ViT always guides every
-     * channel, so it takes {@code ALL} (or null) only.
+     * Which channels DiT's guidance covers; null (the default) is the original's rule. U-ViT always
+     * guides every channel, so it takes {@code ALL} (or null) only.
      */
     public Builder guidedChannels(Guidance.Channels channels) {
       this.guidedChannels = channels;
       return this;
     }
 
-    /** The static L2C schedule in the family's row layout, or null (the default) for the plain sampler. */
+    /**
+     * The static L2C schedule in the family's row layout, or null (the default) for the plain
+     * sampler.
+     */
     public Builder schedule(CacheSchedule schedule) {
       this.schedule = schedule;
       return this;
     }
 
-    /** Decodes the samples with this VAE (not closed by the run), or null (the default) for none. */
+    /**
+     * Decodes the samples with this VAE (not closed by the run), or null (the default) for none.
+     */
     public Builder vae(AutoencoderKL vae) {
       this.vae = vae;
       return this;
@@ -224,22 +259,40 @@ public final class SamplingRun {
       if (guidedChannels == Guidance.Channels.FIRST_THREE
           && family.guidanceLayout() == ModelFamily.GuidanceLayout.SEPARATE_CALLS) {
         throw new IllegalArgumentException(
-            names.guidedChannels + " 3 is a DiT option: U-ViT's guidance always covers every latent channel");
+            names.guidedChannels
+                + " 3 is a DiT option: U-ViT's guidance always covers every latent channel");
       }
       if (schedule != null) {
         StepPairing pairing = family.pairing();
         int rows = pairing.scheduleRows(steps);
         if (schedule.steps() != rows || schedule.units() != model.units()) {
           throw new IllegalArgumentException(
-              names.router + ": the cache schedule has " + schedule.steps() + " rows x " + schedule.units()
-                  + " units, but " + names.steps + " " + steps + " needs " + rows + " rows and the model has "
-                  + model.units() + " cache units");
+              names.router
+                  + ": the cache schedule has "
+                  + schedule.steps()
+                  + " rows x "
+                  + schedule.units()
+                  + " units, but "
+                  + names.steps
+                  + " "
+                  + steps
+                  + " needs "
+                  + rows
+                  + " rows and the model has "
+                  + model.units()
+                  + " cache units");
         }
       }
       if (vae != null && vae.config().embedDim() != model.inChannels()) {
         throw new IllegalArgumentException(
-            names.vae + " decodes " + vae.config().embedDim() + "-channel latents but the " + family.id()
-                + " model samples " + model.inChannels() + " channels");
+            names.vae
+                + " decodes "
+                + vae.config().embedDim()
+                + "-channel latents but the "
+                + family.id()
+                + " model samples "
+                + model.inChannels()
+                + " channels");
       }
       Guidance guidance = guidance(family, kind);
       return new SamplingRun(this, kind, guidance);
@@ -250,10 +303,12 @@ public final class SamplingRun {
         return cfgScale == 1.0 ? null : new Guidance(cfgScale, Guidance.Channels.ALL);
       }
       if (cfgScale <= 1.0) return null;
-      Guidance g = guidedChannels == null
-          ? Guidance.defaultFor(cfgScale, model.inChannels())
-          : new Guidance(cfgScale, guidedChannels);
-      g.guidedChannels(model.inChannels()); // 3-channel guidance of a smaller model fails here, not mid-run
+      Guidance g =
+          guidedChannels == null
+              ? Guidance.defaultFor(cfgScale, model.inChannels())
+              : new Guidance(cfgScale, guidedChannels);
+      g.guidedChannels(
+          model.inChannels()); // 3-channel guidance of a smaller model fails here, not mid-run
       return g;
     }
   }
@@ -316,7 +371,10 @@ public final class SamplingRun {
     return sampler == SamplerKind.DPM_SOLVER ? steps / 2 : steps;
   }
 
-  /** Samples {@code labels} from each one's seeded noise stream ({@code noise} has one stream per label). */
+  /**
+   * Samples {@code labels} from each one's seeded noise stream ({@code noise} has one stream per
+   * label).
+   */
   public Result sample(SeededNoise noise, long[] labels) {
     try (NDManager m = Torch.newManager(model.device())) {
       NDArray z = noise.initial(m, model.inChannels(), model.inputSize(), model.inputSize());
@@ -325,15 +383,20 @@ public final class SamplingRun {
   }
 
   /**
-   * Samples {@code labels} from the given initial latents {@code z [n, C, H, W]}; {@code noise} supplies DDPM's step
-   * noise (one stream per label; unused by the deterministic samplers).
+   * Samples {@code labels} from the given initial latents {@code z [n, C, H, W]}; {@code noise}
+   * supplies DDPM's step noise (one stream per label; unused by the deterministic samplers).
    */
   public Result sample(NDArray z, SeededNoise noise, long[] labels) {
     int n = labels.length;
     Shape expected = new Shape(n, model.inChannels(), model.inputSize(), model.inputSize());
     if (!z.getShape().equals(expected)) {
       throw new IllegalArgumentException(
-          "initial noise z has shape " + z.getShape() + " but " + n + " labels and the model need " + expected);
+          "initial noise z has shape "
+              + z.getShape()
+              + " but "
+              + n
+              + " labels and the model need "
+              + expected);
     }
     model.checkLabels(labels);
     int per = Math.toIntExact(expected.size());
@@ -344,19 +407,33 @@ public final class SamplingRun {
     if (model.family() == ModelFamily.DIT) {
       DiTSampler s = new DiTSampler((DiT) model, ditSampler(noise), guidance, schedule);
       int[] row = {0};
-      NDArray out = s.sample(z, labels, (k, x, x0, eps) -> {
-        if (traj != null) System.arraycopy(x.toFloatArray(), 0, traj, row[0] * per, per); // conditional rows first
-        row[0]++;
-      });
+      NDArray out =
+          s.sample(
+              z,
+              labels,
+              (k, x, x0, eps) -> {
+                if (traj != null)
+                  System.arraycopy(
+                      x.toFloatArray(), 0, traj, row[0] * per, per); // conditional rows first
+                row[0]++;
+              });
       samples = out.toFloatArray();
       out.close();
       fraction = s.computedFraction();
     } else {
-      UViTSampler s = new UViTSampler(
-          (UViT) model, new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), steps), cfgScale, schedule);
-      NDArray out = s.sample(z, labels, (k, x) -> {
-        if (traj != null) System.arraycopy(x.toFloatArray(), 0, traj, k * per, per);
-      });
+      UViTSampler s =
+          new UViTSampler(
+              (UViT) model,
+              new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), steps),
+              cfgScale,
+              schedule);
+      NDArray out =
+          s.sample(
+              z,
+              labels,
+              (k, x) -> {
+                if (traj != null) System.arraycopy(x.toFloatArray(), 0, traj, k * per, per);
+              });
       samples = out.toFloatArray();
       out.close();
       fraction = s.computedFraction();
@@ -378,13 +455,22 @@ public final class SamplingRun {
     }
     byte[] pixels = rounding.toNhwc(images, imageShape);
     return new Result(
-        samples, shape, images, imageShape, pixels, traj, fraction, samplingNanos, System.nanoTime() - decodeStart);
+        samples,
+        shape,
+        images,
+        imageShape,
+        pixels,
+        traj,
+        fraction,
+        samplingNanos,
+        System.nanoTime() - decodeStart);
   }
 
   /**
-   * Decodes latents {@code [n, C, h, w]} to float images with {@code vae}, {@link #DECODE_BATCH} latents per call so
-   * that one call's activations bound the memory; {@link AutoencoderKL#decode} decodes one latent at a time, so the
-   * chunking does not change the values. The result lives in {@code latents}' manager.
+   * Decodes latents {@code [n, C, h, w]} to float images with {@code vae}, {@link #DECODE_BATCH}
+   * latents per call so that one call's activations bound the memory; {@link AutoencoderKL#decode}
+   * decodes one latent at a time, so the chunking does not change the values. The result lives in
+   * {@code latents}' manager.
    */
   public static NDArray decode(AutoencoderKL vae, NDArray latents) {
     long n = latents.getShape().get(0);
@@ -406,8 +492,8 @@ public final class SamplingRun {
   }
 
   /**
-   * Whether a model's samples are images (1 or 3 channels, rounded to uint8) rather than latents for a VAE, e.g. the
-   * 4-channel latents of the official DiT and U-ViT models.
+   * Whether a model's samples are images (1 or 3 channels, rounded to uint8) rather than latents
+   * for a VAE, e.g. the 4-channel latents of the official DiT and U-ViT models.
    */
   public static boolean isPixelSpace(int channels) {
     return channels == 1 || channels == 3;
@@ -420,7 +506,12 @@ public final class SamplingRun {
 
   @Override
   public String toString() {
-    return model.family().id() + " " + sampler.cliName() + steps + (guidance == null ? "" : ", " + guidance)
-        + (schedule == null ? "" : ", cache schedule") + (vae == null ? "" : ", VAE decode");
+    return model.family().id()
+        + " "
+        + sampler.cliName()
+        + steps
+        + (guidance == null ? "" : ", " + guidance)
+        + (schedule == null ? "" : ", cache schedule")
+        + (vae == null ? "" : ", VAE decode");
   }
 }

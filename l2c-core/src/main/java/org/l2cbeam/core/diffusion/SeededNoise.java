@@ -6,14 +6,16 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 
 /**
- * Per-sample seeded Gaussian streams: sample i draws its initial latent and then each step's noise from its own
- * stream, seeded by {@code sampleSeeds[i]}. A sample therefore does not depend on the batch it is in or its position,
- * so a pipeline can split and batch work freely. With CFG the batch is doubled; row {@code r} uses stream
- * {@code r mod n}, i.e. both halves of a sample see the same noise (the unconditional half is discarded anyway).
+ * Per-sample seeded Gaussian streams: sample i draws its initial latent and then each step's noise
+ * from its own stream, seeded by {@code sampleSeeds[i]}. A sample therefore does not depend on the
+ * batch it is in or its position, so a pipeline can split and batch work freely. With CFG the batch
+ * is doubled; row {@code r} uses stream {@code r mod n}, i.e. both halves of a sample see the same
+ * noise (the unconditional half is discarded anyway).
  *
- * <p>The generator is {@link java.util.Random#nextGaussian()}, whose algorithm the JDK specifies, seeded with a
- * splitmix64 hash of the sample seed, so streams are reproducible across JVMs and uncorrelated for adjacent seeds.
- * Not stateless: create one per sampling run, and call {@link #initial} before any step noise.
+ * <p>The generator is {@link java.util.Random#nextGaussian()}, whose algorithm the JDK specifies,
+ * seeded with a splitmix64 hash of the sample seed, so streams are reproducible across JVMs and
+ * uncorrelated for adjacent seeds. Not stateless: create one per sampling run, and call {@link
+ * #initial} before any step noise.
  */
 public final class SeededNoise implements NoiseSource {
   private final long[] seeds;
@@ -26,8 +28,9 @@ public final class SeededNoise implements NoiseSource {
   }
 
   /**
-   * Seeds {@code base + i} for samples {@code i = 0..n-1}: the CLI's {@code --seed K} for a list of labels. The seeds
-   * must not run past {@link Long#MAX_VALUE}: wrapping around would give these samples other seeds' noise.
+   * Seeds {@code base + i} for samples {@code i = 0..n-1}: the CLI's {@code --seed K} for a list of
+   * labels. The seeds must not run past {@link Long#MAX_VALUE}: wrapping around would give these
+   * samples other seeds' noise.
    */
   public static SeededNoise consecutive(long base, int n) {
     checkConsecutive(base, n);
@@ -36,12 +39,22 @@ public final class SeededNoise implements NoiseSource {
     return new SeededNoise(s);
   }
 
-  /** Throws unless seeds {@code base .. base + n - 1} are all representable (no wrap-around past 2^63 - 1). */
+  /**
+   * Throws unless seeds {@code base .. base + n - 1} are all representable (no wrap-around past
+   * 2^63 - 1).
+   */
   public static void checkConsecutive(long base, long n) {
     if (n > 0 && base > Long.MAX_VALUE - (n - 1)) {
       throw new IllegalArgumentException(
-          "seed " + base + " + " + (n - 1) + " runs past the largest seed " + Long.MAX_VALUE + " (it would wrap around"
-              + " to other seeds' noise); use a seed at most " + (Long.MAX_VALUE - (n - 1)));
+          "seed "
+              + base
+              + " + "
+              + (n - 1)
+              + " runs past the largest seed "
+              + Long.MAX_VALUE
+              + " (it would wrap around"
+              + " to other seeds' noise); use a seed at most "
+              + (Long.MAX_VALUE - (n - 1)));
     }
   }
 
@@ -62,7 +75,11 @@ public final class SeededNoise implements NoiseSource {
     long rows = shape.get(0);
     if (rows != seeds.length && rows != 2L * seeds.length) {
       throw new IllegalArgumentException(
-          "noise for a batch of " + rows + " rows, but " + seeds.length + " sample streams (expected n or 2n rows)");
+          "noise for a batch of "
+              + rows
+              + " rows, but "
+              + seeds.length
+              + " sample streams (expected n or 2n rows)");
     }
     int per = Math.toIntExact(shape.size() / rows);
     float[] sampleNoise = new float[per * seeds.length];

@@ -1,12 +1,13 @@
 package org.l2cbeam.core.diffusion;
 
 /**
- * {@code torch.linspace} bit for bit as the reference machine's CPU kernel (AVX2 build, FMA contraction) computes
- * it. The kernel fills SIMD chunks of 4 doubles / 8 floats, two chunks per iteration: each chunk starts at
- * {@code fma(step, i, start)} (first half) or {@code fma(−step, n−1−i, end)} (second half, decided by the chunk's
- * first index), and its lanes add {@code j·step}; the tail that does not fill two chunks is computed element by
- * element with the same two formulas. Time grids and schedule knots built any other way differ in the last bit,
- * and verified against the reference vectors, those bits matter along DPM-Solver trajectories.
+ * {@code torch.linspace} bit for bit as the reference machine's CPU kernel (AVX2 build, FMA
+ * contraction) computes it. The kernel fills SIMD chunks of 4 doubles / 8 floats, two chunks per
+ * iteration: each chunk starts at {@code fma(step, i, start)} (first half) or {@code fma(−step,
+ * n−1−i, end)} (second half, decided by the chunk's first index), and its lanes add {@code j·step};
+ * the tail that does not fill two chunks is computed element by element with the same two formulas.
+ * Time grids and schedule knots built any other way differ in the last bit, and verified against
+ * the reference vectors, those bits matter along DPM-Solver trajectories.
  */
 final class TorchLinspace {
   private static final int FLOAT_LANES = 8;

@@ -3,9 +3,9 @@ package org.l2cbeam.core.fid;
 import org.l2cbeam.core.image.ImageBatch;
 
 /**
- * A network whose activations FID compares: images in, one {@code dim()}-d float32 feature vector per image out.
- * Implementations hold their weights once and are safe to share between threads (each call scopes its own native
- * memory); {@link #close()} frees the weights.
+ * A network whose activations FID compares: images in, one {@code dim()}-d float32 feature vector
+ * per image out. Implementations hold their weights once and are safe to share between threads
+ * (each call scopes its own native memory); {@link #close()} frees the weights.
  */
 public interface FeatureExtractor extends AutoCloseable {
   /** Short name used on the command line and in stats metadata, e.g. {@code "inception"}. */

@@ -6,9 +6,10 @@ import org.l2cbeam.core.assets.BuiltinAssets;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * Builds a {@link FeatureExtractor} from command-line style names: {@code inception} (weights: the user's {@code
- * pt_inception-2015-12-05-6726825d.pth}, or {@code hash:SEED} for the deterministic random network used by tests and
- * benchmarks) and {@code fmnist} (weights default to {@code builtin:fmnist-features}).
+ * Builds a {@link FeatureExtractor} from command-line style names: {@code inception} (weights: the
+ * user's {@code pt_inception-2015-12-05-6726825d.pth}, or {@code hash:SEED} for the deterministic
+ * random network used by tests and benchmarks) and {@code fmnist} (weights default to {@code
+ * builtin:fmnist-features}).
  */
 public final class FeatureExtractors {
   public static final String HASH_PREFIX = "hash:";
@@ -36,7 +37,8 @@ public final class FeatureExtractors {
         String file = weights == null || weights.isBlank() ? FmnistFeatureNet.BUILTIN : weights;
         return FmnistFeatureNet.load(BuiltinAssets.resolve(file), device);
       default:
-        throw new IllegalArgumentException("unknown --extractor '" + kind + "' (inception or fmnist)");
+        throw new IllegalArgumentException(
+            "unknown --extractor '" + kind + "' (inception or fmnist)");
     }
   }
 
@@ -44,7 +46,8 @@ public final class FeatureExtractors {
     try {
       return Long.parseLong(weights.substring(HASH_PREFIX.length()));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--weights " + weights + ": hash:SEED needs an integer seed");
+      throw new IllegalArgumentException(
+          "--weights " + weights + ": hash:SEED needs an integer seed");
     }
   }
 }

@@ -6,41 +6,54 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * A mergeable accumulator of feature statistics whose result does not depend on how the features were split or in
- * which order the parts were merged: the count, and the raw sums {@code S1 = sum x} and {@code S2 = sum x x^T}, each
- * kept as a compensated pair of doubles (a value and its running rounding error, about 106 bits together).
+ * A mergeable accumulator of feature statistics whose result does not depend on how the features
+ * were split or in which order the parts were merged: the count, and the raw sums {@code S1 = sum
+ * x} and {@code S2 = sum x x^T}, each kept as a compensated pair of doubles (a value and its
+ * running rounding error, about 106 bits together).
  *
- * <p>Why raw sums rather than a running mean and centred co-moment (Chan et al.'s update): every update of a running
- * mean rounds differently depending on what was folded in before, so two Beam runs that bundle the same images
- * differently gave FIDs differing in the 11th digit, and a benchmark could not be reproduced bit for bit. Here the
- * product of two float32 features is exact in a double, and the compensated sums carry the rest to about 2^-100
- * relative, so any partitioning and merge order reach the same pair up to that error, and the mean and covariance
- * (rounded once from it to a double) come out identical unless a value falls within about 2^-100 of a rounding
- * boundary. The extra bits also cover what centring was for: {@code S2 - S1 S1^T / n} is formed in the same
- * double-double arithmetic, so the cancellation when the mean is large next to the spread costs nothing visible.
- * (For float64 features, {@link #add(double[][])}, the products round once each: still deterministic for a fixed
- * split, and order-independent only to about 1e-16 relative.)
+ * <p>Why raw sums rather than a running mean and centred co-moment (Chan et al.'s update): every
+ * update of a running mean rounds differently depending on what was folded in before, so two Beam
+ * runs that bundle the same images differently gave FIDs differing in the 11th digit, and a
+ * benchmark could not be reproduced bit for bit. Here the product of two float32 features is exact
+ * in a double, and the compensated sums carry the rest to about 2^-100 relative, so any
+ * partitioning and merge order reach the same pair up to that error, and the mean and covariance
+ * (rounded once from it to a double) come out identical unless a value falls within about 2^-100 of
+ * a rounding boundary. The extra bits also cover what centring was for: {@code S2 - S1 S1^T / n} is
+ * formed in the same double-double arithmetic, so the cancellation when the mean is large next to
+ * the spread costs nothing visible. (For float64 features, {@link #add(double[][])}, the products
+ * round once each: still deterministic for a fixed split, and order-independent only to about 1e-16
+ * relative.)
  *
- * <p>This is the accumulator of Beam's {@code ComputeFID} combine: {@link #merge}, and {@link #encode}/{@link
- * #decode} for a compact coder (it is also {@link Serializable}). Not thread-safe: one instance per thread or bundle.
+ * <p>This is the accumulator of Beam's {@code ComputeFID} combine: {@link #merge}, and {@link
+ * #encode}/{@link #decode} for a compact coder (it is also {@link Serializable}). Not thread-safe:
+ * one instance per thread or bundle.
  */
 public final class FeatureStats implements Serializable {
   private static final long serialVersionUID = 2L;
   private static final int MAGIC = 0x4c324653; // "L2FS"
+
   /** Version 2: compensated raw sums (version 1 held a mean and a centred co-moment). */
   private static final int VERSION = 2;
 
   private final int dim;
   private long count;
+
   /** {@code S1} as value + error, per feature. */
   private final double[] sumHi;
+
   private final double[] sumLo;
-  /** {@code S2} as value + error, row-major dim x dim; only the upper triangle (c >= r) is kept up to date. */
+
+  /**
+   * {@code S2} as value + error, row-major dim x dim; only the upper triangle (c >= r) is kept up
+   * to date.
+   */
   private final double[] productHi;
+
   private final double[] productLo;
 
   public FeatureStats(int dim) {
-    if (dim <= 0) throw new IllegalArgumentException("feature dimension must be positive, got " + dim);
+    if (dim <= 0)
+      throw new IllegalArgumentException("feature dimension must be positive, got " + dim);
     this.dim = dim;
     this.sumHi = new double[dim];
     this.sumLo = new double[dim];
@@ -56,7 +69,10 @@ public final class FeatureStats implements Serializable {
     return count;
   }
 
-  /** Adds one batch of float32 features (as pytorch-fid, which widens float32 activations to float64). */
+  /**
+   * Adds one batch of float32 features (as pytorch-fid, which widens float32 activations to
+   * float64).
+   */
   public FeatureStats add(float[][] features) {
     int n = features.length;
     if (n == 0) return this;
@@ -83,14 +99,19 @@ public final class FeatureStats implements Serializable {
   private void checkWidth(int width, int row) {
     if (width != dim) {
       throw new IllegalArgumentException(
-          "feature row " + row + " has " + width + " values, these statistics have dimension " + dim);
+          "feature row "
+              + row
+              + " has "
+              + width
+              + " values, these statistics have dimension "
+              + dim);
     }
   }
 
   /**
-   * Folds each row into the sums. The upper triangle of {@code x x^T} is added row by row, reading the row
-   * contiguously (the inner loop is plain array arithmetic, which the JIT vectorises); zero features (ReLU outputs)
-   * add nothing and are skipped.
+   * Folds each row into the sums. The upper triangle of {@code x x^T} is added row by row, reading
+   * the row contiguously (the inner loop is plain array arithmetic, which the JIT vectorises); zero
+   * features (ReLU outputs) add nothing and are skipped.
    */
   private FeatureStats addRows(double[] rows, int n) {
     for (int i = 0; i < n; i++) {
@@ -109,7 +130,10 @@ public final class FeatureStats implements Serializable {
     return this;
   }
 
-  /** {@code hi[k] + lo[k] += v}: Knuth's TwoSum gives the exact rounding error of the addition, kept in lo. */
+  /**
+   * {@code hi[k] + lo[k] += v}: Knuth's TwoSum gives the exact rounding error of the addition, kept
+   * in lo.
+   */
   private static void accumulate(double[] hi, double[] lo, int k, double v) {
     double a = hi[k];
     double s = a + v;
@@ -155,7 +179,8 @@ public final class FeatureStats implements Serializable {
     double n = count;
     for (int r = 0; r < dim; r++) {
       for (int c = r; c < dim; c++) {
-        // S1[r] S1[c] as value + error: the product of the high parts exactly (fma), plus the cross terms.
+        // S1[r] S1[c] as value + error: the product of the high parts exactly (fma), plus the cross
+        // terms.
         double p = sumHi[r] * sumHi[c];
         double pLo = Math.fma(sumHi[r], sumHi[c], -p) + sumHi[r] * sumLo[c] + sumLo[r] * sumHi[c];
         // ... divided by n, the remainder of the high part exact (fma) ...
@@ -180,7 +205,10 @@ public final class FeatureStats implements Serializable {
     return q + (Math.fma(-q, n, hi) + lo) / n;
   }
 
-  /** The mean and covariance, ready for {@link FrechetDistance} or to be saved as a stats {@code .npz}. */
+  /**
+   * The mean and covariance, ready for {@link FrechetDistance} or to be saved as a stats {@code
+   * .npz}.
+   */
   public FidStats toFidStats() {
     return new FidStats(mu(), sigma());
   }
@@ -188,13 +216,17 @@ public final class FeatureStats implements Serializable {
   private void requireAtLeast(long needed) {
     if (count < needed) {
       throw new IllegalStateException(
-          "FID statistics need at least " + needed + " images (a covariance needs 2), got " + count);
+          "FID statistics need at least "
+              + needed
+              + " images (a covariance needs 2), got "
+              + count);
     }
   }
 
   /**
-   * Compact big-endian encoding: magic, version, dim, count, then {@code S1} (values, errors) and the upper triangle
-   * of {@code S2} (values, errors), i.e. {@code 20 + 16 * (dim + dim*(dim+1)/2)} bytes (33.6 MB for Inception's 2048).
+   * Compact big-endian encoding: magic, version, dim, count, then {@code S1} (values, errors) and
+   * the upper triangle of {@code S2} (values, errors), i.e. {@code 20 + 16 * (dim + dim*(dim+1)/2)}
+   * bytes (33.6 MB for Inception's 2048).
    */
   public byte[] encode() {
     int tri = dim * (dim + 1) / 2;
@@ -202,7 +234,8 @@ public final class FeatureStats implements Serializable {
     b.putInt(MAGIC).putInt(VERSION).putInt(dim).putLong(count);
     for (int j = 0; j < dim; j++) b.putDouble(sumHi[j]).putDouble(sumLo[j]);
     for (int r = 0; r < dim; r++) {
-      for (int c = r; c < dim; c++) b.putDouble(productHi[r * dim + c]).putDouble(productLo[r * dim + c]);
+      for (int c = r; c < dim; c++)
+        b.putDouble(productHi[r * dim + c]).putDouble(productLo[r * dim + c]);
     }
     return b.array();
   }
@@ -211,22 +244,33 @@ public final class FeatureStats implements Serializable {
   public static FeatureStats decode(byte[] bytes) {
     ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN);
     if (bytes.length < 20 || b.getInt() != MAGIC) {
-      throw new IllegalArgumentException("not an encoded FeatureStats (bad magic or too short: " + bytes.length + " bytes)");
+      throw new IllegalArgumentException(
+          "not an encoded FeatureStats (bad magic or too short: " + bytes.length + " bytes)");
     }
     int version = b.getInt();
     if (version != VERSION) {
       throw new IllegalArgumentException(
-          "unsupported FeatureStats encoding version " + version + " (this build reads version " + VERSION + ")");
+          "unsupported FeatureStats encoding version "
+              + version
+              + " (this build reads version "
+              + VERSION
+              + ")");
     }
     int dim = b.getInt();
     long count = b.getLong();
     if (dim <= 0 || count < 0) {
-      throw new IllegalArgumentException("corrupt FeatureStats encoding: dim " + dim + ", count " + count);
+      throw new IllegalArgumentException(
+          "corrupt FeatureStats encoding: dim " + dim + ", count " + count);
     }
     long expected = 20 + 16L * (dim + (long) dim * (dim + 1) / 2);
     if (bytes.length != expected) {
       throw new IllegalArgumentException(
-          "corrupt FeatureStats encoding: " + bytes.length + " bytes, dimension " + dim + " needs " + expected);
+          "corrupt FeatureStats encoding: "
+              + bytes.length
+              + " bytes, dimension "
+              + dim
+              + " needs "
+              + expected);
     }
     FeatureStats s = new FeatureStats(dim);
     s.count = count;
@@ -247,14 +291,19 @@ public final class FeatureStats implements Serializable {
   public boolean equals(Object o) {
     if (!(o instanceof FeatureStats)) return false;
     FeatureStats s = (FeatureStats) o;
-    return dim == s.dim && count == s.count && Arrays.equals(sumHi, s.sumHi) && Arrays.equals(sumLo, s.sumLo)
-        && upperEquals(productHi, s.productHi) && upperEquals(productLo, s.productLo);
+    return dim == s.dim
+        && count == s.count
+        && Arrays.equals(sumHi, s.sumHi)
+        && Arrays.equals(sumLo, s.sumLo)
+        && upperEquals(productHi, s.productHi)
+        && upperEquals(productLo, s.productLo);
   }
 
   /** Equality of the kept upper triangles (the lower one is not maintained). */
   private boolean upperEquals(double[] a, double[] b) {
     for (int r = 0; r < dim; r++) {
-      if (!Arrays.equals(a, r * dim + r, r * dim + dim, b, r * dim + r, r * dim + dim)) return false;
+      if (!Arrays.equals(a, r * dim + r, r * dim + dim, b, r * dim + r, r * dim + dim))
+        return false;
     }
     return true;
   }

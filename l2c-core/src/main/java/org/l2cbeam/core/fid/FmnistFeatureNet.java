@@ -16,15 +16,15 @@ import org.l2cbeam.core.assets.BuiltinAssets;
 import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.image.ImageConversions;
 import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.runtime.Contiguous;
 import org.l2cbeam.core.runtime.SameDevice;
 import org.l2cbeam.core.runtime.Torch;
-import org.l2cbeam.core.runtime.Contiguous;
 
 /**
- * The Fashion-MNIST FID feature network ({@code builtin:fmnist-features}): three 3x3 conv + ReLU stages (max pool 2
- * after the first two), then a global average pool, giving 128-d features; the classifier head {@code fc} is unused.
- * Input: 28x28 grey images as {@code u8/127.5 - 1}; 32x32 samples of the Fashion-MNIST DiT are center-cropped to
- * rows and columns 2..29 first.
+ * The Fashion-MNIST FID feature network ({@code builtin:fmnist-features}): three 3x3 conv + ReLU
+ * stages (max pool 2 after the first two), then a global average pool, giving 128-d features; the
+ * classifier head {@code fc} is unused. Input: 28x28 grey images as {@code u8/127.5 - 1}; 32x32
+ * samples of the Fashion-MNIST DiT are center-cropped to rows and columns 2..29 first.
  */
 public final class FmnistFeatureNet implements FeatureExtractor {
   public static final String BUILTIN = "builtin:fmnist-features";
@@ -60,7 +60,10 @@ public final class FmnistFeatureNet implements FeatureExtractor {
     return fromWeights(w, Torch.defaultDevice());
   }
 
-  /** The network with its weights on {@code device}; {@link #features} copies its images there and its features back. */
+  /**
+   * The network with its weights on {@code device}; {@link #features} copies its images there and
+   * its features back.
+   */
   public static FmnistFeatureNet fromWeights(WeightMap w, Device device) {
     w.checkStrict(expectedShapes());
     NDManager manager = Torch.newManager(device);
@@ -100,7 +103,9 @@ public final class FmnistFeatureNet implements FeatureExtractor {
     return 1;
   }
 
-  /** Where the network's weights live; {@link #forward} takes inputs from a manager on this device. */
+  /**
+   * Where the network's weights live; {@link #forward} takes inputs from a manager on this device.
+   */
   public Device device() {
     return manager.getDevice();
   }
@@ -109,19 +114,25 @@ public final class FmnistFeatureNet implements FeatureExtractor {
   public float[][] features(ImageBatch images) {
     if (images.channels() != 1) {
       throw new IllegalArgumentException(
-          "Fashion-MNIST features need grey images (1 channel), got " + images.shapeString() + " (NHWC)");
+          "Fashion-MNIST features need grey images (1 channel), got "
+              + images.shapeString()
+              + " (NHWC)");
     }
     if (images.height() == 32 && images.width() == 32) {
       images = ImageConversions.centerCrop(images, SIZE);
     }
     if (images.height() != SIZE || images.width() != SIZE) {
       throw new IllegalArgumentException(
-          "Fashion-MNIST features need 28x28 images (or 32x32 samples, center-cropped), got " + images.shapeString());
+          "Fashion-MNIST features need 28x28 images (or 32x32 samples, center-cropped), got "
+              + images.shapeString());
     }
     Torch.inferenceMode();
     try (NDManager scope = manager.newSubManager()) {
       NDArray u8 =
-          scope.create(ByteBuffer.wrap(images.pixels()), new Shape(images.count(), 1, SIZE, SIZE), DataType.UINT8);
+          scope.create(
+              ByteBuffer.wrap(images.pixels()),
+              new Shape(images.count(), 1, SIZE, SIZE),
+              DataType.UINT8);
       NDArray x = u8.toType(DataType.FLOAT32, false).div(127.5f).sub(1f);
       return InceptionV3Fid.toRows(forward(x), images.count());
     }
@@ -132,8 +143,16 @@ public final class FmnistFeatureNet implements FeatureExtractor {
     SameDevice.check("images", x, device(), "the Fashion-MNIST feature network");
     Torch.inferenceMode();
     for (int i = 0; i < 3; i++) {
-      x = Conv2d.conv2d(Contiguous.of(x), weights[i], biases[i], new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1)
-          .singletonOrThrow();
+      x =
+          Conv2d.conv2d(
+                  Contiguous.of(x),
+                  weights[i],
+                  biases[i],
+                  new Shape(1, 1),
+                  new Shape(1, 1),
+                  new Shape(1, 1),
+                  1)
+              .singletonOrThrow();
       x = Activation.relu(x);
       if (i < 2) {
         x = Pool.maxPool2d(x, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);

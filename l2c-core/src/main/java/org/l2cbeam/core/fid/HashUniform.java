@@ -3,9 +3,10 @@ package org.l2cbeam.core.fid;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Bit-reproducible uniform values in [-1, 1), the rule the reference vectors use for their deterministic Inception
- * weights and inputs (manifest {@code fid.inception.hash_uniform}): a splitmix64 stream keyed by FNV-1a of a name
- * and a seed. Every value is a multiple of 2^-23, so float32 and float64 agree exactly.
+ * Bit-reproducible uniform values in [-1, 1), the rule the reference vectors use for their
+ * deterministic Inception weights and inputs (manifest {@code fid.inception.hash_uniform}): a
+ * splitmix64 stream keyed by FNV-1a of a name and a seed. Every value is a multiple of 2^-23, so
+ * float32 and float64 agree exactly.
  */
 public final class HashUniform {
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;

@@ -17,22 +17,24 @@ import java.util.Map;
 import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.runtime.Contiguous;
 import org.l2cbeam.core.runtime.SameDevice;
 import org.l2cbeam.core.runtime.Torch;
-import org.l2cbeam.core.runtime.Contiguous;
 
 /**
- * pytorch-fid's FID Inception-v3 ({@code pytorch_fid.inception.InceptionV3([3])}): the TF 2015-12-05 Inception graph
- * ported to PyTorch, with its {@code FIDInceptionA/C/E_1/E_2} quirks (average pools that do not count padding, and a
- * max pool in the last block), returning the 2048-d pool3 features.
+ * pytorch-fid's FID Inception-v3 ({@code pytorch_fid.inception.InceptionV3([3])}): the TF
+ * 2015-12-05 Inception graph ported to PyTorch, with its {@code FIDInceptionA/C/E_1/E_2} quirks
+ * (average pools that do not count padding, and a max pool in the last block), returning the 2048-d
+ * pool3 features.
  *
- * <p>Input: float images in [0, 1], NCHW, any size; they are resized to 299x299 (bilinear, align_corners=False, as
- * {@code F.interpolate}) and scaled to [-1, 1]. 8-bit images go through {@link #features(ImageBatch)} ({@code u8/255},
- * pytorch-fid's {@code ToTensor}).
+ * <p>Input: float images in [0, 1], NCHW, any size; they are resized to 299x299 (bilinear,
+ * align_corners=False, as {@code F.interpolate}) and scaled to [-1, 1]. 8-bit images go through
+ * {@link #features(ImageBatch)} ({@code u8/255}, pytorch-fid's {@code ToTensor}).
  *
- * <p>Weights: the user's {@code pt_inception-2015-12-05-6726825d.pth} (torchvision {@code Inception3} names such as
- * {@code Mixed_5b.branch1x1.conv.weight}; {@code fc.*} is ignored), or a state dict of {@code InceptionV3} itself
- * ({@code blocks.2.0.branch1x1.conv.weight}). Batch norm runs in eval mode (eps 0.001).
+ * <p>Weights: the user's {@code pt_inception-2015-12-05-6726825d.pth} (torchvision {@code
+ * Inception3} names such as {@code Mixed_5b.branch1x1.conv.weight}; {@code fc.*} is ignored), or a
+ * state dict of {@code InceptionV3} itself ({@code blocks.2.0.branch1x1.conv.weight}). Batch norm
+ * runs in eval mode (eps 0.001).
  */
 public final class InceptionV3Fid implements FeatureExtractor {
   public static final int DIM = 2048;
@@ -41,11 +43,22 @@ public final class InceptionV3Fid implements FeatureExtractor {
 
   /** torchvision module names -> InceptionV3 block names, in forward order. */
   private static final String[][] MODULES = {
-    {"Conv2d_1a_3x3", "blocks.0.0"}, {"Conv2d_2a_3x3", "blocks.0.1"}, {"Conv2d_2b_3x3", "blocks.0.2"},
-    {"Conv2d_3b_1x1", "blocks.1.0"}, {"Conv2d_4a_3x3", "blocks.1.1"},
-    {"Mixed_5b", "blocks.2.0"}, {"Mixed_5c", "blocks.2.1"}, {"Mixed_5d", "blocks.2.2"}, {"Mixed_6a", "blocks.2.3"},
-    {"Mixed_6b", "blocks.2.4"}, {"Mixed_6c", "blocks.2.5"}, {"Mixed_6d", "blocks.2.6"}, {"Mixed_6e", "blocks.2.7"},
-    {"Mixed_7a", "blocks.3.0"}, {"Mixed_7b", "blocks.3.1"}, {"Mixed_7c", "blocks.3.2"},
+    {"Conv2d_1a_3x3", "blocks.0.0"},
+    {"Conv2d_2a_3x3", "blocks.0.1"},
+    {"Conv2d_2b_3x3", "blocks.0.2"},
+    {"Conv2d_3b_1x1", "blocks.1.0"},
+    {"Conv2d_4a_3x3", "blocks.1.1"},
+    {"Mixed_5b", "blocks.2.0"},
+    {"Mixed_5c", "blocks.2.1"},
+    {"Mixed_5d", "blocks.2.2"},
+    {"Mixed_6a", "blocks.2.3"},
+    {"Mixed_6b", "blocks.2.4"},
+    {"Mixed_6c", "blocks.2.5"},
+    {"Mixed_6d", "blocks.2.6"},
+    {"Mixed_6e", "blocks.2.7"},
+    {"Mixed_7a", "blocks.3.0"},
+    {"Mixed_7b", "blocks.3.1"},
+    {"Mixed_7c", "blocks.3.2"},
   };
 
   private final NDManager manager;
@@ -56,8 +69,8 @@ public final class InceptionV3Fid implements FeatureExtractor {
   }
 
   /**
-   * Loads a {@code .pth}/{@code .pt}/{@code .safetensors} state dict (torchvision or InceptionV3 names), on the JVM's
-   * default device.
+   * Loads a {@code .pth}/{@code .pt}/{@code .safetensors} state dict (torchvision or InceptionV3
+   * names), on the JVM's default device.
    */
   public static InceptionV3Fid load(Path weights) {
     return load(weights, Torch.defaultDevice());
@@ -68,7 +81,10 @@ public final class InceptionV3Fid implements FeatureExtractor {
     return fromWeights(WeightMap.open(weights), device);
   }
 
-  /** The deterministic random network of the reference vectors (manifest {@code fid.inception.weight_rules}). */
+  /**
+   * The deterministic random network of the reference vectors (manifest {@code
+   * fid.inception.weight_rules}).
+   */
   public static InceptionV3Fid withHashWeights(long seed) {
     return withHashWeights(seed, Torch.defaultDevice());
   }
@@ -91,7 +107,8 @@ public final class InceptionV3Fid implements FeatureExtractor {
         for (String[] m : MODULES) {
           if (name.startsWith(m[0] + ".")) mapped = m[1] + name.substring(m[0].length());
         }
-        if (mapped == null) continue; // fc.*, AuxLogits.*: the classifier is not part of the FID network
+        if (mapped == null)
+          continue; // fc.*, AuxLogits.*: the classifier is not part of the FID network
       }
       canonical.put(mapped, weights.get(name));
     }
@@ -99,7 +116,8 @@ public final class InceptionV3Fid implements FeatureExtractor {
     return fromTensors(canonical, weights.source(), device);
   }
 
-  private static InceptionV3Fid fromTensors(Map<String, TensorData> tensors, Path source, Device device) {
+  private static InceptionV3Fid fromTensors(
+      Map<String, TensorData> tensors, Path source, Device device) {
     if (source == null) {
       new WeightMap(Path.of("hash-weights"), tensors, Map.of()).checkStrict(expectedShapes());
     }
@@ -116,7 +134,10 @@ public final class InceptionV3Fid implements FeatureExtractor {
     return net;
   }
 
-  /** Where the network's weights live; {@link #features} copies its images there and its features back. */
+  /**
+   * Where the network's weights live; {@link #features} copies its images there and its features
+   * back.
+   */
   public Device device() {
     return manager.getDevice();
   }
@@ -140,33 +161,47 @@ public final class InceptionV3Fid implements FeatureExtractor {
   public float[][] features(ImageBatch images) {
     if (images.channels() != 3) {
       throw new IllegalArgumentException(
-          "Inception FID features need RGB images (3 channels), got " + images.shapeString() + " (NHWC)");
+          "Inception FID features need RGB images (3 channels), got "
+              + images.shapeString()
+              + " (NHWC)");
     }
     Torch.inferenceMode();
     try (NDManager scope = manager.newSubManager()) {
       NDArray u8 =
-          scope.create(java.nio.ByteBuffer.wrap(images.pixels()),
-              new Shape(images.count(), images.height(), images.width(), 3), DataType.UINT8);
+          scope.create(
+              java.nio.ByteBuffer.wrap(images.pixels()),
+              new Shape(images.count(), images.height(), images.width(), 3),
+              DataType.UINT8);
       NDArray x = Contiguous.of(u8.toType(DataType.FLOAT32, false).div(255f).transpose(0, 3, 1, 2));
       return toRows(forward(x), images.count());
     }
   }
 
-  /** pool3 features [N, 2048] of float images in [0, 1], NCHW; intermediates live in {@code x}'s manager. */
+  /**
+   * pool3 features [N, 2048] of float images in [0, 1], NCHW; intermediates live in {@code x}'s
+   * manager.
+   */
   public NDArray forward(NDArray x) {
     SameDevice.check("images", x, device(), "the Inception FID network");
     Torch.inferenceMode();
     long[] s = x.getShape().getShape();
     if (s.length != 4 || s[1] != 3) {
-      throw new IllegalArgumentException("Inception input must be [N, 3, H, W], got " + x.getShape());
+      throw new IllegalArgumentException(
+          "Inception input must be [N, 3, H, W], got " + x.getShape());
     }
     boolean resized = s[2] != INPUT_SIZE || s[3] != INPUT_SIZE;
     if (resized) {
-      x = x.getNDArrayInternal().interpolation(new long[] {INPUT_SIZE, INPUT_SIZE}, 1 /* bilinear */, false);
+      x =
+          x.getNDArrayInternal()
+              .interpolation(new long[] {INPUT_SIZE, INPUT_SIZE}, 1 /* bilinear */, false);
     }
     x = stage(x, resized, t -> t.mul(2f).sub(1f));
     // block 0
-    x = stage(x, true, t -> maxPool(conv("blocks.0.2", conv("blocks.0.1", conv("blocks.0.0", t))), 3, 2, 0));
+    x =
+        stage(
+            x,
+            true,
+            t -> maxPool(conv("blocks.0.2", conv("blocks.0.1", conv("blocks.0.0", t))), 3, 2, 0));
     // block 1
     x = stage(x, true, t -> maxPool(conv("blocks.1.1", conv("blocks.1.0", t)), 3, 2, 0));
     // block 2: Mixed_5b..5d (FIDInceptionA), 6a (InceptionB), 6b..6e (FIDInceptionC)
@@ -178,7 +213,8 @@ public final class InceptionV3Fid implements FeatureExtractor {
       String name = "blocks.2." + i;
       x = stage(x, true, t -> inceptionC(name, t));
     }
-    // block 3: Mixed_7a (InceptionD), 7b (FIDInceptionE_1), 7c (FIDInceptionE_2), adaptive average pool
+    // block 3: Mixed_7a (InceptionD), 7b (FIDInceptionE_1), 7c (FIDInceptionE_2), adaptive average
+    // pool
     x = stage(x, true, t -> inceptionD("blocks.3.0", t));
     x = stage(x, true, t -> inceptionE("blocks.3.1", t, false));
     x = stage(x, true, t -> inceptionE("blocks.3.2", t, true));
@@ -192,11 +228,13 @@ public final class InceptionV3Fid implements FeatureExtractor {
   }
 
   /**
-   * Runs one stage with its intermediates in a sub-manager that is closed right after, keeping only the stage's
-   * output (in {@code x}'s manager), so peak memory is one stage's activations rather than the whole network's.
-   * {@code freeInput} closes {@code x} too (never the caller's own input).
+   * Runs one stage with its intermediates in a sub-manager that is closed right after, keeping only
+   * the stage's output (in {@code x}'s manager), so peak memory is one stage's activations rather
+   * than the whole network's. {@code freeInput} closes {@code x} too (never the caller's own
+   * input).
    */
-  private static NDArray stage(NDArray x, boolean freeInput, java.util.function.UnaryOperator<NDArray> body) {
+  private static NDArray stage(
+      NDArray x, boolean freeInput, java.util.function.UnaryOperator<NDArray> body) {
     NDManager parent = x.getManager();
     NDArray out;
     try (NDManager scope = parent.newSubManager()) {
@@ -213,7 +251,8 @@ public final class InceptionV3Fid implements FeatureExtractor {
   private NDArray inceptionA(String p, NDArray x) {
     NDArray b1 = conv(p + ".branch1x1", x);
     NDArray b5 = conv(p + ".branch5x5_2", conv(p + ".branch5x5_1", x));
-    NDArray b3 = conv(p + ".branch3x3dbl_3", conv(p + ".branch3x3dbl_2", conv(p + ".branch3x3dbl_1", x)));
+    NDArray b3 =
+        conv(p + ".branch3x3dbl_3", conv(p + ".branch3x3dbl_2", conv(p + ".branch3x3dbl_1", x)));
     // FID patch: TF's average pool ignores the zero padding
     NDArray pool = conv(p + ".branch_pool", avgPoolExcludingPad(x));
     return NDArrays.concat(new NDList(b1, b5, b3, pool), 1);
@@ -221,7 +260,8 @@ public final class InceptionV3Fid implements FeatureExtractor {
 
   private NDArray inceptionB(String p, NDArray x) {
     NDArray b3 = conv(p + ".branch3x3", x);
-    NDArray b3d = conv(p + ".branch3x3dbl_3", conv(p + ".branch3x3dbl_2", conv(p + ".branch3x3dbl_1", x)));
+    NDArray b3d =
+        conv(p + ".branch3x3dbl_3", conv(p + ".branch3x3dbl_2", conv(p + ".branch3x3dbl_1", x)));
     NDArray pool = maxPool(x, 3, 2, 0);
     return NDArrays.concat(new NDList(b3, b3d, pool), 1);
   }
@@ -243,13 +283,20 @@ public final class InceptionV3Fid implements FeatureExtractor {
     return NDArrays.concat(new NDList(b3, b7, pool), 1);
   }
 
-  /** FIDInceptionE_1 ({@code maxPoolBranch} false) and FIDInceptionE_2 (true: the FID graph's max pool). */
+  /**
+   * FIDInceptionE_1 ({@code maxPoolBranch} false) and FIDInceptionE_2 (true: the FID graph's max
+   * pool).
+   */
   private NDArray inceptionE(String p, NDArray x, boolean maxPoolBranch) {
     NDArray b1 = conv(p + ".branch1x1", x);
     NDArray b3 = conv(p + ".branch3x3_1", x);
-    b3 = NDArrays.concat(new NDList(conv(p + ".branch3x3_2a", b3), conv(p + ".branch3x3_2b", b3)), 1);
+    b3 =
+        NDArrays.concat(
+            new NDList(conv(p + ".branch3x3_2a", b3), conv(p + ".branch3x3_2b", b3)), 1);
     NDArray b3d = conv(p + ".branch3x3dbl_2", conv(p + ".branch3x3dbl_1", x));
-    b3d = NDArrays.concat(new NDList(conv(p + ".branch3x3dbl_3a", b3d), conv(p + ".branch3x3dbl_3b", b3d)), 1);
+    b3d =
+        NDArrays.concat(
+            new NDList(conv(p + ".branch3x3dbl_3a", b3d), conv(p + ".branch3x3dbl_3b", b3d)), 1);
     NDArray pooled = maxPoolBranch ? maxPool(x, 3, 1, 1) : avgPoolExcludingPad(x);
     NDArray pool = conv(p + ".branch_pool", pooled);
     return NDArrays.concat(new NDList(b1, b3, b3d, pool), 1);
@@ -260,13 +307,15 @@ public final class InceptionV3Fid implements FeatureExtractor {
   }
 
   private static NDArray maxPool(NDArray x, int kernel, int stride, int pad) {
-    return Pool.maxPool2d(x, new Shape(kernel, kernel), new Shape(stride, stride), new Shape(pad, pad), false);
+    return Pool.maxPool2d(
+        x, new Shape(kernel, kernel), new Shape(stride, stride), new Shape(pad, pad), false);
   }
 
   /**
-   * {@code F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)}. DJL 0.36's avgPool2d ignores its
-   * countIncludePad flag (it always divides by 9), so the padded average is rescaled by 9 / (window cells inside the
-   * image): 9/4 at corners, 9/6 on edges, 1 inside, all exact in float32.
+   * {@code F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)}. DJL 0.36's avgPool2d
+   * ignores its countIncludePad flag (it always divides by 9), so the padded average is rescaled by
+   * 9 / (window cells inside the image): 9/4 at corners, 9/6 on edges, 1 inside, all exact in
+   * float32.
    */
   private static NDArray avgPoolExcludingPad(NDArray x) {
     long[] s = x.getShape().getShape();
@@ -280,7 +329,8 @@ public final class InceptionV3Fid implements FeatureExtractor {
         factor[y * w + c] = 9f / (rows * cols);
       }
     }
-    NDArray padded = Pool.avgPool2d(x, new Shape(3, 3), new Shape(1, 1), new Shape(1, 1), false, true);
+    NDArray padded =
+        Pool.avgPool2d(x, new Shape(3, 3), new Shape(1, 1), new Shape(1, 1), false, true);
     return padded.mul(x.getManager().create(factor, new Shape(1, 1, h, w)));
   }
 
@@ -297,7 +347,8 @@ public final class InceptionV3Fid implements FeatureExtractor {
     manager.close();
   }
 
-  // ---- architecture table -------------------------------------------------------------------------------------
+  // ---- architecture table
+  // -------------------------------------------------------------------------------------
 
   /** One BasicConv2d: conv (no bias) + batch norm + ReLU. */
   static final class ConvSpec {
@@ -389,11 +440,22 @@ public final class InceptionV3Fid implements FeatureExtractor {
   }
 
   private static void add(
-      Map<String, ConvSpec> m, String name, int in, int out, int kh, int kw, int stride, int padH, int padW) {
+      Map<String, ConvSpec> m,
+      String name,
+      int in,
+      int out,
+      int kh,
+      int kw,
+      int stride,
+      int padH,
+      int padW) {
     m.put(name, new ConvSpec(name, in, out, kh, kw, stride, padH, padW));
   }
 
-  /** Every state-dict entry of {@code InceptionV3([3])} with its shape, as {@code load_state_dict(strict=True)}. */
+  /**
+   * Every state-dict entry of {@code InceptionV3([3])} with its shape, as {@code
+   * load_state_dict(strict=True)}.
+   */
   public static Map<String, long[]> expectedShapes() {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     for (ConvSpec s : convSpecs().values()) {
@@ -407,8 +469,9 @@ public final class InceptionV3Fid implements FeatureExtractor {
   }
 
   /**
-   * The manifest's deterministic weights: {@code u = HashUniform(name, seed)}; conv weights {@code u*sqrt(6/fan_in)},
-   * bn weight {@code 1+0.1u}, bias and running mean {@code 0.1u}, running var {@code 1+0.25u}; float64, then float32.
+   * The manifest's deterministic weights: {@code u = HashUniform(name, seed)}; conv weights {@code
+   * u*sqrt(6/fan_in)}, bn weight {@code 1+0.1u}, bias and running mean {@code 0.1u}, running var
+   * {@code 1+0.25u}; float64, then float32.
    */
   public static Map<String, TensorData> hashWeights(long seed) {
     Map<String, TensorData> out = new LinkedHashMap<>();
@@ -438,9 +501,9 @@ public final class InceptionV3Fid implements FeatureExtractor {
   }
 
   /**
-   * A BasicConv2d: bias-free conv, eval-mode batch norm (eps 0.001), ReLU. The norm is libtorch's own {@code
-   * batch_norm}, the very op sequence pytorch-fid runs, rather than folded into the weights, which would round
-   * differently.
+   * A BasicConv2d: bias-free conv, eval-mode batch norm (eps 0.001), ReLU. The norm is libtorch's
+   * own {@code batch_norm}, the very op sequence pytorch-fid runs, rather than folded into the
+   * weights, which would round differently.
    */
   static final class ConvBn {
     private final NDArray weight;
@@ -451,7 +514,14 @@ public final class InceptionV3Fid implements FeatureExtractor {
     private final Shape stride;
     private final Shape padding;
 
-    private ConvBn(NDArray weight, NDArray gamma, NDArray beta, NDArray mean, NDArray var, Shape stride, Shape padding) {
+    private ConvBn(
+        NDArray weight,
+        NDArray gamma,
+        NDArray beta,
+        NDArray mean,
+        NDArray var,
+        Shape stride,
+        Shape padding) {
       this.weight = weight;
       this.gamma = gamma;
       this.beta = beta;
@@ -462,17 +532,24 @@ public final class InceptionV3Fid implements FeatureExtractor {
     }
 
     static ConvBn fold(ConvSpec s, Map<String, TensorData> t, NDManager manager) {
-      NDArray weight = manager.create(t.get(s.name + ".conv.weight").toFloatArray(), new Shape(s.out, s.in, s.kh, s.kw));
+      NDArray weight =
+          manager.create(
+              t.get(s.name + ".conv.weight").toFloatArray(), new Shape(s.out, s.in, s.kh, s.kw));
       NDArray gamma = manager.create(t.get(s.name + ".bn.weight").toFloatArray());
       NDArray beta = manager.create(t.get(s.name + ".bn.bias").toFloatArray());
       NDArray mean = manager.create(t.get(s.name + ".bn.running_mean").toFloatArray());
       NDArray var = manager.create(t.get(s.name + ".bn.running_var").toFloatArray());
-      return new ConvBn(weight, gamma, beta, mean, var, new Shape(s.stride, s.stride), new Shape(s.padH, s.padW));
+      return new ConvBn(
+          weight, gamma, beta, mean, var, new Shape(s.stride, s.stride), new Shape(s.padH, s.padW));
     }
 
     NDArray forward(NDArray x) {
-      NDArray y = Conv2d.conv2d(Contiguous.of(x), weight, null, stride, padding, new Shape(1, 1), 1).singletonOrThrow();
-      y = BatchNorm.batchNorm(y, mean, var, gamma, beta, 1, 0.1f, (float) BN_EPS, false).singletonOrThrow();
+      NDArray y =
+          Conv2d.conv2d(Contiguous.of(x), weight, null, stride, padding, new Shape(1, 1), 1)
+              .singletonOrThrow();
+      y =
+          BatchNorm.batchNorm(y, mean, var, gamma, beta, 1, 0.1f, (float) BN_EPS, false)
+              .singletonOrThrow();
       return Activation.relu(y);
     }
   }

@@ -13,8 +13,10 @@ public final class StatsFromImages {
 
   private StatsFromImages() {}
 
-  public static FeatureStats compute(FeatureExtractor extractor, ImageSource images, int batchSize, Progress progress) {
-    if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+  public static FeatureStats compute(
+      FeatureExtractor extractor, ImageSource images, int batchSize, Progress progress) {
+    if (batchSize <= 0)
+      throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
     FeatureStats stats = new FeatureStats(extractor.dim());
     long done = 0;
     for (ImageBatch batch = images.next(batchSize); batch != null; batch = images.next(batchSize)) {

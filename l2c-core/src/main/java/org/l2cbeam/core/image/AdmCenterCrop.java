@@ -1,8 +1,9 @@
 package org.l2cbeam.core.image;
 
 /**
- * ADM's {@code center_crop_arr} (guided-diffusion {@code image_datasets.py}), which DiT's {@code train.py}, L2C's
- * {@code train_router.py} and U-ViT's ImageNet dataset apply to every training image:
+ * ADM's {@code center_crop_arr} (guided-diffusion {@code image_datasets.py}), which DiT's {@code
+ * train.py}, L2C's {@code train_router.py} and U-ViT's ImageNet dataset apply to every training
+ * image:
  *
  * <pre>
  * while min(w, h) >= 2*size:  image = image.resize((w // 2, h // 2), BOX)      # halve, averaging 2x2 blocks
@@ -10,13 +11,17 @@ package org.l2cbeam.core.image;
  * crop the size x size square at ((h' - size) // 2, (w' - size) // 2)
  * </pre>
  *
- * So the short side becomes {@code size}, and images smaller than that are scaled up (ImageNet has some). The resizes
- * are Pillow's, bit for bit ({@link PilResample}); {@code round} is Python's, which rounds half to even.
+ * So the short side becomes {@code size}, and images smaller than that are scaled up (ImageNet has
+ * some). The resizes are Pillow's, bit for bit ({@link PilResample}); {@code round} is Python's,
+ * which rounds half to even.
  */
 public final class AdmCenterCrop {
   private AdmCenterCrop() {}
 
-  /** The {@code size × size} center crop of the single image in {@code image} ({@code [1, H, W, C]}). */
+  /**
+   * The {@code size × size} center crop of the single image in {@code image} ({@code [1, H, W,
+   * C]}).
+   */
   public static ImageBatch apply(ImageBatch image, int size) {
     if (image.count() != 1) {
       throw new IllegalArgumentException("center crop takes one image, got " + image.shapeString());

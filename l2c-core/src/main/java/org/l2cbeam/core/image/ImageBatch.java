@@ -4,8 +4,8 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * A batch of 8-bit images, NHWC, the layout of ADM's {@code arr_0} sample files and of decoded PNGs. Plain Java (no
- * DJL arrays), so it can travel as a pipeline element.
+ * A batch of 8-bit images, NHWC, the layout of ADM's {@code arr_0} sample files and of decoded
+ * PNGs. Plain Java (no DJL arrays), so it can travel as a pipeline element.
  */
 public final class ImageBatch implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -24,8 +24,18 @@ public final class ImageBatch implements Serializable {
     long expected = (long) count * height * width * channels;
     if (pixels.length != expected) {
       throw new IllegalArgumentException(
-          "image batch [" + count + ", " + height + ", " + width + ", " + channels + "] needs " + expected
-              + " bytes, got " + pixels.length);
+          "image batch ["
+              + count
+              + ", "
+              + height
+              + ", "
+              + width
+              + ", "
+              + channels
+              + "] needs "
+              + expected
+              + " bytes, got "
+              + pixels.length);
     }
     this.count = count;
     this.height = height;
@@ -67,10 +77,12 @@ public final class ImageBatch implements Serializable {
   /** Images {@code from} (inclusive) to {@code to} (exclusive). */
   public ImageBatch slice(int from, int to) {
     if (from < 0 || to > count || from > to) {
-      throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of " + count + " images");
+      throw new IndexOutOfBoundsException(
+          "slice [" + from + ", " + to + ") of " + count + " images");
     }
     int n = imageBytes();
-    return new ImageBatch(to - from, height, width, channels, Arrays.copyOfRange(pixels, from * n, to * n));
+    return new ImageBatch(
+        to - from, height, width, channels, Arrays.copyOfRange(pixels, from * n, to * n));
   }
 
   /** "[N, H, W, C]" for messages. */
@@ -82,7 +94,10 @@ public final class ImageBatch implements Serializable {
   public boolean equals(Object o) {
     if (!(o instanceof ImageBatch)) return false;
     ImageBatch b = (ImageBatch) o;
-    return count == b.count && height == b.height && width == b.width && channels == b.channels
+    return count == b.count
+        && height == b.height
+        && width == b.width
+        && channels == b.channels
         && Arrays.equals(pixels, b.pixels);
   }
 

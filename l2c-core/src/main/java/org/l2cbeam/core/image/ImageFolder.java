@@ -16,12 +16,13 @@ import java.util.stream.Stream;
 import org.l2cbeam.core.io.CheckpointFormatException;
 
 /**
- * Class-labelled image files laid out as torchvision's {@code ImageFolder} reads them (the original router training's
- * data set, e.g. ImageNet's {@code train/}): every subfolder of the root is a class, labelled by its position among
- * the sorted subfolder names, and holds that class's image files, searched recursively and taken in sorted order
- * (folder path, then file name, as {@code sorted(os.walk(...))} does). A folder of image files without subfolders is
- * one class with label 0. Files with other extensions are skipped; image files that cannot be decoded fail, named,
- * when read.
+ * Class-labelled image files laid out as torchvision's {@code ImageFolder} reads them (the original
+ * router training's data set, e.g. ImageNet's {@code train/}): every subfolder of the root is a
+ * class, labelled by its position among the sorted subfolder names, and holds that class's image
+ * files, searched recursively and taken in sorted order (folder path, then file name, as {@code
+ * sorted(os.walk(...))} does). A folder of image files without subfolders is one class with label
+ * 0. Files with other extensions are skipped; image files that cannot be decoded fail, named, when
+ * read.
  */
 public final class ImageFolder {
   private final Path root;
@@ -44,9 +45,12 @@ public final class ImageFolder {
     List<Path> subfolders;
     List<Path> topLevelImages;
     try (Stream<Path> list = Files.list(root)) {
-      List<Path> entries = list.sorted(Comparator.comparing(p -> p.getFileName().toString())).collect(Collectors.toList());
+      List<Path> entries =
+          list.sorted(Comparator.comparing(p -> p.getFileName().toString()))
+              .collect(Collectors.toList());
       subfolders = entries.stream().filter(Files::isDirectory).collect(Collectors.toList());
-      topLevelImages = entries.stream().filter(ImageFolder::isImageFile).collect(Collectors.toList());
+      topLevelImages =
+          entries.stream().filter(ImageFolder::isImageFile).collect(Collectors.toList());
     } catch (IOException e) {
       throw new CheckpointFormatException(root, "cannot list: " + e.getMessage(), e);
     }
@@ -63,7 +67,10 @@ public final class ImageFolder {
     if (!anyClassImages) {
       if (topLevelImages.isEmpty()) {
         throw new CheckpointFormatException(
-            root, "no image files (" + String.join(", ", ImageSources.EXTENSIONS) + ") in this folder or its"
+            root,
+            "no image files ("
+                + String.join(", ", ImageSources.EXTENSIONS)
+                + ") in this folder or its"
                 + " subfolders");
       }
       classes.add(root.getFileName() == null ? root.toString() : root.getFileName().toString());
@@ -72,14 +79,21 @@ public final class ImageFolder {
     } else {
       if (!topLevelImages.isEmpty()) {
         throw new CheckpointFormatException(
-            root, "mixes image files (" + topLevelImages.get(0).getFileName() + ", ...) with class subfolders: keep"
+            root,
+            "mixes image files ("
+                + topLevelImages.get(0).getFileName()
+                + ", ...) with class subfolders: keep"
                 + " either one class per subfolder (ImageFolder layout) or a flat folder of images");
       }
       for (int c = 0; c < subfolders.size(); c++) {
         if (perClass.get(c).isEmpty()) {
           throw new CheckpointFormatException(
-              subfolders.get(c), "class folder holds no image files (" + String.join(", ", ImageSources.EXTENSIONS)
-                  + "); every subfolder of " + root + " is a class");
+              subfolders.get(c),
+              "class folder holds no image files ("
+                  + String.join(", ", ImageSources.EXTENSIONS)
+                  + "); every subfolder of "
+                  + root
+                  + " is a class");
         }
         classes.add(subfolders.get(c).getFileName().toString());
         for (Path f : perClass.get(c)) {
@@ -88,7 +102,8 @@ public final class ImageFolder {
         }
       }
     }
-    return new ImageFolder(root, classes, files, labels.stream().mapToInt(Integer::intValue).toArray());
+    return new ImageFolder(
+        root, classes, files, labels.stream().mapToInt(Integer::intValue).toArray());
   }
 
   /** Whether {@code dir} or any folder below it holds an image file (stops at the first one). */
@@ -103,20 +118,23 @@ public final class ImageFolder {
   private static List<Path> imagesUnder(Path dir) {
     try (Stream<Path> walk = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
       return walk.filter(ImageFolder::isImageFile)
-          .sorted(Comparator.comparing((Path p) -> p.getParent().toString())
-              .thenComparing(p -> p.getFileName().toString()))
+          .sorted(
+              Comparator.comparing((Path p) -> p.getParent().toString())
+                  .thenComparing(p -> p.getFileName().toString()))
           .collect(Collectors.toList());
     } catch (IOException e) {
       throw new CheckpointFormatException(dir, "cannot list: " + e.getMessage(), e);
     } catch (UncheckedIOException e) {
-      throw new CheckpointFormatException(dir, "cannot list: " + e.getCause().getMessage(), e.getCause());
+      throw new CheckpointFormatException(
+          dir, "cannot list: " + e.getCause().getMessage(), e.getCause());
     }
   }
 
   private static boolean isImageFile(Path p) {
     String n = p.getFileName().toString();
     int dot = n.lastIndexOf('.');
-    return dot > 0 && ImageSources.EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT))
+    return dot > 0
+        && ImageSources.EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT))
         && Files.isRegularFile(p);
   }
 
@@ -129,7 +147,10 @@ public final class ImageFolder {
     return files.size();
   }
 
-  /** The class names in label order: the sorted subfolder names, or the folder's own name for a flat folder. */
+  /**
+   * The class names in label order: the sorted subfolder names, or the folder's own name for a flat
+   * folder.
+   */
   public List<String> classes() {
     return classes;
   }
@@ -142,7 +163,9 @@ public final class ImageFolder {
     return labels[index];
   }
 
-  /** Image {@code index} as {@code [1, H, W, 3]} bytes, converted like PIL's {@code convert('RGB')}. */
+  /**
+   * Image {@code index} as {@code [1, H, W, 3]} bytes, converted like PIL's {@code convert('RGB')}.
+   */
   public ImageBatch readRgb(int index) {
     Path f = files.get(index);
     BufferedImage img = ImageSources.decode(f);

@@ -17,13 +17,14 @@ import org.l2cbeam.core.io.NpyHeader;
 import org.l2cbeam.core.io.NpzFile;
 
 /**
- * Opens the image sets FID is computed on: a folder of image files (as pytorch-fid), an {@code .npz} sample batch
- * with {@code arr_0} NHWC uint8 (DiT/ADM, U-ViT), an IDX image file, or a Fashion-MNIST directory (a split of it).
+ * Opens the image sets FID is computed on: a folder of image files (as pytorch-fid), an {@code
+ * .npz} sample batch with {@code arr_0} NHWC uint8 (DiT/ADM, U-ViT), an IDX image file, or a
+ * Fashion-MNIST directory (a split of it).
  */
 public final class ImageSources {
   /**
-   * The extensions pytorch-fid lists (torchvision's ImageFolder lists the same); the ones Java's ImageIO cannot decode
-   * fail with the file named.
+   * The extensions pytorch-fid lists (torchvision's ImageFolder lists the same); the ones Java's
+   * ImageIO cannot decode fail with the file named.
    */
   static final List<String> EXTENSIONS =
       List.of("bmp", "jpg", "jpeg", "pgm", "png", "ppm", "tif", "tiff", "webp");
@@ -31,9 +32,10 @@ public final class ImageSources {
   private ImageSources() {}
 
   /**
-   * Opens {@code location}: {@code builtin:fashion-mnist} or a directory of IDX files (then {@code split} is used), a
-   * directory of images, an {@code .npz}, or an IDX file ({@code *-ubyte} or {@code *-ubyte.gz}). Folder images are
-   * converted to {@code channels} (3: RGB like PIL's {@code convert('RGB')}; 1: PIL's {@code convert('L')}).
+   * Opens {@code location}: {@code builtin:fashion-mnist} or a directory of IDX files (then {@code
+   * split} is used), a directory of images, an {@code .npz}, or an IDX file ({@code *-ubyte} or
+   * {@code *-ubyte.gz}). Folder images are converted to {@code channels} (3: RGB like PIL's {@code
+   * convert('RGB')}; 1: PIL's {@code convert('L')}).
    */
   public static ImageSource open(String location, int channels, FashionMnist.Split split) {
     if (location.equals(FashionMnist.BUILTIN)) {
@@ -55,11 +57,15 @@ public final class ImageSources {
     if (name.endsWith(".npz")) {
       return npz(path);
     }
-    if (name.endsWith("-ubyte") || name.endsWith("-ubyte.gz") || name.endsWith(".idx") || name.endsWith(".idx.gz")) {
+    if (name.endsWith("-ubyte")
+        || name.endsWith("-ubyte.gz")
+        || name.endsWith(".idx")
+        || name.endsWith(".idx.gz")) {
       return of(path.toString(), FashionMnist.readImages(path));
     }
     throw new CheckpointFormatException(
-        path, "not an image source: expected a directory, an .npz (arr_0) or an IDX file (*-ubyte[.gz])");
+        path,
+        "not an image source: expected a directory, an .npz (arr_0) or an IDX file (*-ubyte[.gz])");
   }
 
   /** Images already in memory. */
@@ -96,12 +102,15 @@ public final class ImageSources {
     NpzFile npz = NpzFile.open(file);
     try {
       if (!npz.contains("arr_0")) {
-        throw new CheckpointFormatException(file, "no image array 'arr_0' (arrays: " + npz.names() + ")");
+        throw new CheckpointFormatException(
+            file, "no image array 'arr_0' (arrays: " + npz.names() + ")");
       }
       NpzFile.ArrayStream stream = npz.openArray("arr_0");
       NpyHeader h = stream.header();
       long[] s = h.shape();
-      if (h.dtype() != org.l2cbeam.core.io.DType.U8 || (s.length != 4 && s.length != 3) || h.fortranOrder()) {
+      if (h.dtype() != org.l2cbeam.core.io.DType.U8
+          || (s.length != 4 && s.length != 3)
+          || h.fortranOrder()) {
         stream.close();
         throw new CheckpointFormatException(
             file, "'arr_0' must be C-order uint8 [N, H, W, C] or [N, H, W] images, got " + h);
@@ -147,7 +156,8 @@ public final class ImageSources {
   /** Every image file in {@code dir} (sorted by name, not recursive), all of one size. */
   public static ImageSource folder(Path dir, int channels) {
     if (channels != 1 && channels != 3) {
-      throw new IllegalArgumentException("folder images convert to 1 or 3 channels, not " + channels);
+      throw new IllegalArgumentException(
+          "folder images convert to 1 or 3 channels, not " + channels);
     }
     List<Path> files;
     try (Stream<Path> list = Files.list(dir)) {
@@ -156,7 +166,8 @@ public final class ImageSources {
                   p -> {
                     String n = p.getFileName().toString();
                     int dot = n.lastIndexOf('.');
-                    return dot > 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
+                    return dot > 0
+                        && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
                   })
               .sorted()
               .collect(Collectors.toList());
@@ -164,7 +175,8 @@ public final class ImageSources {
       throw new CheckpointFormatException(dir, "cannot list: " + e.getMessage(), e);
     }
     if (files.isEmpty()) {
-      throw new CheckpointFormatException(dir, "no image files (" + EXTENSIONS + ") in this directory");
+      throw new CheckpointFormatException(
+          dir, "no image files (" + EXTENSIONS + ") in this directory");
     }
     return new ImageSource() {
       private int at;
@@ -194,7 +206,15 @@ public final class ImageSources {
             width = img.getWidth();
           } else if (img.getHeight() != height || img.getWidth() != width) {
             throw new CheckpointFormatException(
-                f, "is " + img.getWidth() + "x" + img.getHeight() + ", the folder's images are " + width + "x" + height);
+                f,
+                "is "
+                    + img.getWidth()
+                    + "x"
+                    + img.getHeight()
+                    + ", the folder's images are "
+                    + width
+                    + "x"
+                    + height);
           }
           if (out == null) out = new byte[k * height * width * channels];
           writePixels(img, channels, out, i * height * width * channels);
@@ -212,7 +232,8 @@ public final class ImageSources {
     try {
       BufferedImage img = ImageIO.read(f.toFile());
       if (img == null) {
-        throw new CheckpointFormatException(f, "cannot decode this image format (ImageIO: png, jpeg, bmp, gif)");
+        throw new CheckpointFormatException(
+            f, "cannot decode this image format (ImageIO: png, jpeg, bmp, gif)");
       }
       return img;
     } catch (IOException e) {

@@ -1,11 +1,12 @@
 package org.l2cbeam.core.image;
 
 /**
- * Pillow's {@code Image.resize} of an 8-bit image (libImaging {@code Resample.c}), for the two filters ADM's center
- * crop uses. It is a separable convolution, horizontal pass first, then vertical. Each pass rounds to uint8 through
- * 22-bit fixed-point weights. The filter is stretched by the downscaling factor, so downscaling averages (antialiases)
- * instead of skipping pixels. The original trains on exactly these pixels, so this follows Pillow's arithmetic step by
- * step, rounding included. Tested against Pillow 9.4 ({@code AdmCenterCropTest}).
+ * Pillow's {@code Image.resize} of an 8-bit image (libImaging {@code Resample.c}), for the two
+ * filters ADM's center crop uses. It is a separable convolution, horizontal pass first, then
+ * vertical. Each pass rounds to uint8 through 22-bit fixed-point weights. The filter is stretched
+ * by the downscaling factor, so downscaling averages (antialiases) instead of skipping pixels. The
+ * original trains on exactly these pixels, so this follows Pillow's arithmetic step by step,
+ * rounding included. Tested against Pillow 9.4 ({@code AdmCenterCropTest}).
  */
 final class PilResample {
   /** The filter kernel and its support radius in input pixels at scale 1. */
@@ -33,16 +34,21 @@ final class PilResample {
     }
   }
 
-  /** 8 bits for the result; weights can be negative or sum above 1, hence two bits of headroom in an int. */
+  /**
+   * 8 bits for the result; weights can be negative or sum above 1, hence two bits of headroom in an
+   * int.
+   */
   private static final int PRECISION_BITS = 32 - 8 - 2;
 
   private PilResample() {}
 
   /**
-   * {@code image.resize((outWidth, outHeight), resample=filter)} of an HWC uint8 image. Like Pillow, an axis whose
-   * size does not change is not filtered, and an unchanged size returns a copy.
+   * {@code image.resize((outWidth, outHeight), resample=filter)} of an HWC uint8 image. Like
+   * Pillow, an axis whose size does not change is not filtered, and an unchanged size returns a
+   * copy.
    */
-  static byte[] resize(byte[] hwc, int width, int height, int channels, int outWidth, int outHeight, Filter filter) {
+  static byte[] resize(
+      byte[] hwc, int width, int height, int channels, int outWidth, int outHeight, Filter filter) {
     if (outWidth < 1 || outHeight < 1) {
       throw new IllegalArgumentException("cannot resize to " + outWidth + "x" + outHeight);
     }

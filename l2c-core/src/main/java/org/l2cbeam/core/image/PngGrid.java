@@ -8,9 +8,9 @@ import javax.imageio.ImageIO;
 import org.l2cbeam.core.io.AtomicFile;
 
 /**
- * Writes a batch as one PNG: {@code rows x cols} cells in row-major order, {@code padding} black pixels between and
- * around them (torchvision's {@code make_grid} layout, default padding 2). Grey batches give a grey PNG, RGB batches an
- * RGB PNG. Written atomically.
+ * Writes a batch as one PNG: {@code rows x cols} cells in row-major order, {@code padding} black
+ * pixels between and around them (torchvision's {@code make_grid} layout, default padding 2). Grey
+ * batches give a grey PNG, RGB batches an RGB PNG. Written atomically.
  */
 public final class PngGrid {
   private PngGrid() {}
@@ -19,12 +19,14 @@ public final class PngGrid {
     write(images, rows, cols, 2, target);
   }
 
-  public static void write(ImageBatch images, int rows, int cols, int padding, Path target) throws IOException {
+  public static void write(ImageBatch images, int rows, int cols, int padding, Path target)
+      throws IOException {
     AtomicFile.write(target, out -> write(images, rows, cols, padding, out));
   }
 
   /** The grid as PNG bytes on {@code out} (not closed). */
-  public static void write(ImageBatch images, int rows, int cols, int padding, java.io.OutputStream out)
+  public static void write(
+      ImageBatch images, int rows, int cols, int padding, java.io.OutputStream out)
       throws IOException {
     if (!ImageIO.write(render(images, rows, cols, padding), "png", out)) {
       throw new IOException("no PNG writer available");
@@ -33,7 +35,8 @@ public final class PngGrid {
 
   public static BufferedImage render(ImageBatch images, int rows, int cols, int padding) {
     if (rows <= 0 || cols <= 0 || padding < 0) {
-      throw new IllegalArgumentException("bad grid " + rows + "x" + cols + " with padding " + padding);
+      throw new IllegalArgumentException(
+          "bad grid " + rows + "x" + cols + " with padding " + padding);
     }
     if (images.count() > rows * cols) {
       throw new IllegalArgumentException(
@@ -41,13 +44,16 @@ public final class PngGrid {
     }
     int c = images.channels();
     if (c != 1 && c != 3) {
-      throw new IllegalArgumentException("PNG grids take grey (1) or RGB (3) images, got " + images.shapeString());
+      throw new IllegalArgumentException(
+          "PNG grids take grey (1) or RGB (3) images, got " + images.shapeString());
     }
     int h = images.height();
     int w = images.width();
     int gw = cols * (w + padding) + padding;
     int gh = rows * (h + padding) + padding;
-    BufferedImage grid = new BufferedImage(gw, gh, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+    BufferedImage grid =
+        new BufferedImage(
+            gw, gh, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
     WritableRaster raster = grid.getRaster();
     int[] pixel = new int[c];
     for (int i = 0; i < images.count(); i++) {

@@ -8,8 +8,9 @@ import org.l2cbeam.core.io.NpzWriter;
 import org.l2cbeam.core.io.TensorData;
 
 /**
- * Sample batches as DiT's {@code sample_ddp.py} saves them and ADM's evaluator reads them: one {@code .npz} whose
- * {@code arr_0} is [N, H, W, C] uint8. Read them back with {@link ImageSources#npz}.
+ * Sample batches as DiT's {@code sample_ddp.py} saves them and ADM's evaluator reads them: one
+ * {@code .npz} whose {@code arr_0} is [N, H, W, C] uint8. Read them back with {@link
+ * ImageSources#npz}.
  */
 public final class SampleNpz {
   private SampleNpz() {}
@@ -21,15 +22,17 @@ public final class SampleNpz {
         Map.of(
             "arr_0",
             TensorData.ofBytes(
-                new long[] {images.count(), images.height(), images.width(), images.channels()}, images.pixels())));
+                new long[] {images.count(), images.height(), images.width(), images.channels()},
+                images.pixels())));
   }
 
   /**
-   * Starts a file of {@code count} images of {@code height x width x channels}, appended batch by batch with
-   * {@code write(batch.pixels())} and finished with {@code commit()} (which checks the count and renames into place).
+   * Starts a file of {@code count} images of {@code height x width x channels}, appended batch by
+   * batch with {@code write(batch.pixels())} and finished with {@code commit()} (which checks the
+   * count and renames into place).
    */
-  public static NpzWriter.StreamingArray stream(Path target, long count, int height, int width, int channels)
-      throws IOException {
+  public static NpzWriter.StreamingArray stream(
+      Path target, long count, int height, int width, int channels) throws IOException {
     return NpzWriter.stream(target, "arr_0", DType.U8, new long[] {count, height, width, channels});
   }
 }

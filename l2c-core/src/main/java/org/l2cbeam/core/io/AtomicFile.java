@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Writes a file under a temporary name in the same directory and renames it into place only when the write
- * succeeded, so a failed run never leaves a half-written artifact under the final name.
+ * Writes a file under a temporary name in the same directory and renames it into place only when
+ * the write succeeded, so a failed run never leaves a half-written artifact under the final name.
  */
 public final class AtomicFile {
   private AtomicFile() {}
@@ -20,17 +20,19 @@ public final class AtomicFile {
   }
 
   /**
-   * Writes {@code target} atomically. An I/O error names {@code target} and its cause ("No space left on device",
-   * "permission denied"), never only the temporary name, and leaves nothing behind.
+   * Writes {@code target} atomically. An I/O error names {@code target} and its cause ("No space
+   * left on device", "permission denied"), never only the temporary name, and leaves nothing
+   * behind.
    */
   public static void write(Path target, Writer writer) throws IOException {
     writeAll(java.util.Map.of(target, writer));
   }
 
   /**
-   * Writes several files as one publication: every content goes to its temporary file first, and only when all are
-   * complete are they renamed into place, so a failure while writing (a full disk at the last file) publishes none
-   * of them. If a rename itself fails, the files already renamed are removed again.
+   * Writes several files as one publication: every content goes to its temporary file first, and
+   * only when all are complete are they renamed into place, so a failure while writing (a full disk
+   * at the last file) publishes none of them. If a rename itself fails, the files already renamed
+   * are removed again.
    */
   public static void writeAll(java.util.Map<Path, Writer> files) throws IOException {
     java.util.Map<Path, Path> temporaries = new java.util.LinkedHashMap<>();
@@ -54,7 +56,11 @@ public final class AtomicFile {
       for (java.util.Map.Entry<Path, Path> t : temporaries.entrySet()) {
         current = t.getKey();
         try {
-          Files.move(t.getValue(), current, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+          Files.move(
+              t.getValue(),
+              current,
+              StandardCopyOption.REPLACE_EXISTING,
+              StandardCopyOption.ATOMIC_MOVE);
         } catch (java.nio.file.AtomicMoveNotSupportedException e) {
           Files.move(t.getValue(), current, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -72,8 +78,8 @@ public final class AtomicFile {
   }
 
   /**
-   * Temp files are created owner-only (0600); an artifact is an ordinary file, so it gets the permissions of the file
-   * it replaces, or rw-r--r--.
+   * Temp files are created owner-only (0600); an artifact is an ordinary file, so it gets the
+   * permissions of the file it replaces, or rw-r--r--.
    */
   private static void giveOrdinaryPermissions(Path tmp, Path target) throws IOException {
     if (!tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {

@@ -30,8 +30,9 @@ public enum DType {
   }
 
   /**
-   * True for the dtypes a model may take its weights and float inputs in: F32, and F16/BF16, which are widened to
-   * float32 on load. F64 is not: it would reach libtorch as double and fail inside the first matmul.
+   * True for the dtypes a model may take its weights and float inputs in: F32, and F16/BF16, which
+   * are widened to float32 on load. F64 is not: it would reach libtorch as double and fail inside
+   * the first matmul.
    */
   public boolean widensToFloat32() {
     return this == F32 || this == F16 || this == BF16;

@@ -9,9 +9,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * What a file is, told from its first bytes (never from its name): readers pick their parser by content, and a file
- * that is none of the formats a command reads is reported as what it is ("a gzip file", "a PNG image", "text") instead
- * of failing inside the wrong parser with that parser's wording.
+ * What a file is, told from its first bytes (never from its name): readers pick their parser by
+ * content, and a file that is none of the formats a command reads is reported as what it is ("a
+ * gzip file", "a PNG image", "text") instead of failing inside the wrong parser with that parser's
+ * wording.
  */
 public enum FileFormat {
   TORCH_ZIP("a zip archive (torch.save checkpoint)"),
@@ -55,7 +56,8 @@ public enum FileFormat {
   static FileFormat detect(byte[] b, int n) {
     if (n == 0) return EMPTY;
     if (starts(b, n, 'P', 'K', 3, 4) || starts(b, n, 'P', 'K', 5, 6)) return TORCH_ZIP;
-    // Safetensors first: its header length may begin with the bytes of a pickle's PROTO opcode (0x80 0x03...).
+    // Safetensors first: its header length may begin with the bytes of a pickle's PROTO opcode
+    // (0x80 0x03...).
     if (n >= 9 && b[8] == '{') {
       long headerLength = ByteBuffer.wrap(b, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
       if (headerLength >= 2) return SAFETENSORS;
@@ -74,8 +76,8 @@ public enum FileFormat {
   }
 
   /**
-   * What {@code file} of this format is, for an error about a file of the wrong kind: "it is a gzip file", or for an
-   * unrecognised one "its first bytes (07 01 02 03) are not a known format".
+   * What {@code file} of this format is, for an error about a file of the wrong kind: "it is a gzip
+   * file", or for an unrecognised one "its first bytes (07 01 02 03) are not a known format".
    */
   public String whatItIs(Path file) {
     return this == UNKNOWN
@@ -89,7 +91,8 @@ public enum FileFormat {
     try (InputStream in = Files.newInputStream(file)) {
       int n = in.readNBytes(head, 0, head.length);
       StringBuilder sb = new StringBuilder();
-      for (int i = 0; i < n; i++) sb.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%02x", head[i]));
+      for (int i = 0; i < n; i++)
+        sb.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%02x", head[i]));
       return sb.toString();
     } catch (IOException e) {
       return "?";

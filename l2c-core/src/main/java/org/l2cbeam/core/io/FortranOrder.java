@@ -2,7 +2,10 @@ package org.l2cbeam.core.io;
 
 import java.nio.ByteBuffer;
 
-/** Re-lays a column-major (Fortran-order) array in row-major (C) order, which is what every reader here expects. */
+/**
+ * Re-lays a column-major (Fortran-order) array in row-major (C) order, which is what every reader
+ * here expects.
+ */
 final class FortranOrder {
   private FortranOrder() {}
 

@@ -5,9 +5,10 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 
 /**
- * The system's reason for an I/O error, in words and without file names ("permission denied", "No space left on
- * device", "Read-only file system"): taken from the innermost cause, since writers wrap it ("I/O error writing PNG
- * file!"), so that messages can name the file the user gave instead of a temporary one.
+ * The system's reason for an I/O error, in words and without file names ("permission denied", "No
+ * space left on device", "Read-only file system"): taken from the innermost cause, since writers
+ * wrap it ("I/O error writing PNG file!"), so that messages can name the file the user gave instead
+ * of a temporary one.
  */
 public final class IoErrorReason {
   private IoErrorReason() {}

@@ -6,9 +6,10 @@ import com.google.gson.JsonParser;
 import java.nio.file.Path;
 
 /**
- * Parses JSON that came from a file, with errors a user can act on: Gson's messages carry its exception class names
- * and a troubleshooting URL, and its type errors echo the whole document; here the error names the file and says
- * where the JSON is broken ("Unterminated object at line 1 column 12 path $.a") or what the top level is instead.
+ * Parses JSON that came from a file, with errors a user can act on: Gson's messages carry its
+ * exception class names and a troubleshooting URL, and its type errors echo the whole document;
+ * here the error names the file and says where the JSON is broken ("Unterminated object at line 1
+ * column 12 path $.a") or what the top level is instead.
  */
 public final class JsonText {
   private JsonText() {}
@@ -22,7 +23,8 @@ public final class JsonText {
       throw new CheckpointFormatException(file, what + " is not valid JSON: " + problem(e), e);
     }
     if (!root.isJsonObject()) {
-      throw new CheckpointFormatException(file, what + " must be a JSON object, but the top level is " + kind(root));
+      throw new CheckpointFormatException(
+          file, what + " must be a JSON object, but the top level is " + kind(root));
     }
     return root.getAsJsonObject();
   }
@@ -38,8 +40,8 @@ public final class JsonText {
   }
 
   /**
-   * Gson's message without its troubleshooting link: that of the innermost cause (the wrappers' messages repeat it
-   * behind an exception class name).
+   * Gson's message without its troubleshooting link: that of the innermost cause (the wrappers'
+   * messages repeat it behind an exception class name).
    */
   public static String problem(Throwable e) {
     Throwable t = e;

@@ -13,8 +13,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The header of one {@code .npy} array (NumPy format versions 1.0 to 3.0): element type, byte order, memory order and
- * shape. Only plain numeric dtypes are accepted; object arrays (pickles) are refused, so reading never executes code.
+ * The header of one {@code .npy} array (NumPy format versions 1.0 to 3.0): element type, byte
+ * order, memory order and shape. Only plain numeric dtypes are accepted; object arrays (pickles)
+ * are refused, so reading never executes code.
  */
 public final class NpyHeader {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -59,8 +60,8 @@ public final class NpyHeader {
   }
 
   /**
-   * Reads the header from the start of an npy stream, leaving {@code in} at the first data byte. {@code what} names
-   * the array in errors (e.g. {@code "stats.npz: mu.npy"}).
+   * Reads the header from the start of an npy stream, leaving {@code in} at the first data byte.
+   * {@code what} names the array in errors (e.g. {@code "stats.npz: mu.npy"}).
    */
   public static NpyHeader read(InputStream in, String what) throws IOException {
     byte[] magic = in.readNBytes(8);
@@ -76,7 +77,8 @@ public final class NpyHeader {
     } else if (major == 2 || major == 3) {
       byte[] l = in.readNBytes(4);
       if (l.length < 4) throw new IOException(what + ": truncated .npy header");
-      headerLen = ByteBuffer.wrap(l).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL; // unsigned
+      headerLen =
+          ByteBuffer.wrap(l).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL; // unsigned
     } else {
       throw new IOException(what + ": unsupported .npy format version " + major);
     }
@@ -103,18 +105,39 @@ public final class NpyHeader {
     ByteOrder byteOrder = order == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
     DType dtype;
     switch (kind) {
-      case "f8": dtype = DType.F64; break;
-      case "f4": dtype = DType.F32; break;
-      case "f2": dtype = DType.F16; break;
-      case "i8": dtype = DType.I64; break;
-      case "i4": dtype = DType.I32; break;
-      case "i2": dtype = DType.I16; break;
-      case "i1": dtype = DType.I8; break;
-      case "u1": dtype = DType.U8; break;
-      case "b1": dtype = DType.BOOL; break;
+      case "f8":
+        dtype = DType.F64;
+        break;
+      case "f4":
+        dtype = DType.F32;
+        break;
+      case "f2":
+        dtype = DType.F16;
+        break;
+      case "i8":
+        dtype = DType.I64;
+        break;
+      case "i4":
+        dtype = DType.I32;
+        break;
+      case "i2":
+        dtype = DType.I16;
+        break;
+      case "i1":
+        dtype = DType.I8;
+        break;
+      case "u1":
+        dtype = DType.U8;
+        break;
+      case "b1":
+        dtype = DType.BOOL;
+        break;
       default:
         throw new IOException(
-            what + ": unsupported dtype '" + descr + "' (numeric float64/float32/float16/int/uint8/bool only)");
+            what
+                + ": unsupported dtype '"
+                + descr
+                + "' (numeric float64/float32/float16/int/uint8/bool only)");
     }
     if (order != '<' && order != '>' && order != '|' && order != '=') {
       throw new IOException(what + ": unsupported byte order in dtype '" + descr + "'");
@@ -135,11 +158,17 @@ public final class NpyHeader {
     return new NpyHeader(dtype, byteOrder, f.group(1).equals("True"), shape);
   }
 
-  /** The serialized header (format 1.0, or 2.0 if it does not fit), padded so data starts 64-byte aligned. */
+  /**
+   * The serialized header (format 1.0, or 2.0 if it does not fit), padded so data starts 64-byte
+   * aligned.
+   */
   public byte[] encode() {
     StringBuilder sb = new StringBuilder();
-    sb.append("{'descr': '").append(descrString()).append("', 'fortran_order': ")
-        .append(fortranOrder ? "True" : "False").append(", 'shape': (");
+    sb.append("{'descr': '")
+        .append(descrString())
+        .append("', 'fortran_order': ")
+        .append(fortranOrder ? "True" : "False")
+        .append(", 'shape': (");
     for (int i = 0; i < shape.length; i++) {
       sb.append(shape[i]);
       if (shape.length == 1 || i < shape.length - 1) sb.append(shape.length == 1 ? "," : ", ");
@@ -158,7 +187,8 @@ public final class NpyHeader {
     ByteBuffer out = ByteBuffer.allocate(padded).order(ByteOrder.LITTLE_ENDIAN);
     out.put(MAGIC).put((byte) version).put((byte) 0);
     int headerLen = padded - prefix;
-    if (version == 1) out.putShort((short) headerLen); else out.putInt(headerLen);
+    if (version == 1) out.putShort((short) headerLen);
+    else out.putInt(headerLen);
     out.put(dict);
     while (out.position() < padded - 1) out.put((byte) ' ');
     out.put((byte) '\n');
@@ -167,21 +197,33 @@ public final class NpyHeader {
 
   private String descrString() {
     switch (dtype) {
-      case F64: return "<f8";
-      case F32: return "<f4";
-      case F16: return "<f2";
-      case I64: return "<i8";
-      case I32: return "<i4";
-      case I16: return "<i2";
-      case I8: return "|i1";
-      case U8: return "|u1";
-      case BOOL: return "|b1";
-      default: throw new IllegalArgumentException("no numpy dtype for " + dtype);
+      case F64:
+        return "<f8";
+      case F32:
+        return "<f4";
+      case F16:
+        return "<f2";
+      case I64:
+        return "<i8";
+      case I32:
+        return "<i4";
+      case I16:
+        return "<i2";
+      case I8:
+        return "|i1";
+      case U8:
+        return "|u1";
+      case BOOL:
+        return "|b1";
+      default:
+        throw new IllegalArgumentException("no numpy dtype for " + dtype);
     }
   }
 
   @Override
   public String toString() {
-    return dtype.name().toLowerCase(Locale.ROOT) + Arrays.toString(shape) + (fortranOrder ? " (Fortran order)" : "");
+    return dtype.name().toLowerCase(Locale.ROOT)
+        + Arrays.toString(shape)
+        + (fortranOrder ? " (Fortran order)" : "");
   }
 }

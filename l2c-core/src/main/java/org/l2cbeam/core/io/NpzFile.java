@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,10 +17,10 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
- * A NumPy {@code .npz} archive (what {@code np.savez} and {@code np.savez_compressed} write): a zip of {@code .npy}
- * arrays, stored or deflated, zip64 included. Small arrays are read whole as {@link TensorData} (C order,
- * little-endian, whatever the file used); large ones, such as ADM's 10 000-image reference batch, are streamed.
- * Every error names the file and the array.
+ * A NumPy {@code .npz} archive (what {@code np.savez} and {@code np.savez_compressed} write): a zip
+ * of {@code .npy} arrays, stored or deflated, zip64 included. Small arrays are read whole as {@link
+ * TensorData} (C order, little-endian, whatever the file used); large ones, such as ADM's 10
+ * 000-image reference batch, are streamed. Every error names the file and the array.
  */
 public final class NpzFile implements Closeable {
   private final Path path;
@@ -36,12 +35,14 @@ public final class NpzFile implements Closeable {
     InputFile.checkReadable(path);
     FileFormat format = FileFormat.detect(path);
     if (format != FileFormat.TORCH_ZIP && format != FileFormat.UNKNOWN) {
-      throw new CheckpointFormatException(path, "not a readable .npz (zip) archive: " + format.whatItIs(path));
+      throw new CheckpointFormatException(
+          path, "not a readable .npz (zip) archive: " + format.whatItIs(path));
     }
     try {
       return new NpzFile(path, new ZipFile(path.toFile()));
     } catch (ZipException e) {
-      throw new CheckpointFormatException(path, "not a readable .npz (zip) archive: " + e.getMessage(), e);
+      throw new CheckpointFormatException(
+          path, "not a readable .npz (zip) archive: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new CheckpointFormatException(path, InputFile.readProblem(e), e);
     }
@@ -51,7 +52,9 @@ public final class NpzFile implements Closeable {
     return path;
   }
 
-  /** Array names in archive order, without the {@code .npy} suffix (as {@code np.load(f).files}). */
+  /**
+   * Array names in archive order, without the {@code .npy} suffix (as {@code np.load(f).files}).
+   */
   public List<String> names() {
     List<String> names = new ArrayList<>();
     Enumeration<? extends ZipEntry> entries = zip.entries();
@@ -72,12 +75,16 @@ public final class NpzFile implements Closeable {
     }
   }
 
-  /** An array's header and a stream positioned at its first data byte, for arrays too large to hold at once. */
+  /**
+   * An array's header and a stream positioned at its first data byte, for arrays too large to hold
+   * at once.
+   */
   public ArrayStream openArray(String name) {
     ZipEntry entry = zip.getEntry(name + ".npy");
     if (entry == null) entry = zip.getEntry(name);
     if (entry == null) {
-      throw new CheckpointFormatException(path, "no array '" + name + "' (arrays: " + names() + ")");
+      throw new CheckpointFormatException(
+          path, "no array '" + name + "' (arrays: " + names() + ")");
     }
     InputStream in = null;
     try {
@@ -90,20 +97,37 @@ public final class NpzFile implements Closeable {
     }
   }
 
-  /** Reads a whole array as C-order little-endian data; Fortran-order arrays are transposed into C order. */
+  /**
+   * Reads a whole array as C-order little-endian data; Fortran-order arrays are transposed into C
+   * order.
+   */
   public TensorData read(String name) {
     try (ArrayStream s = openArray(name)) {
       NpyHeader h = s.header();
       long n = h.dataBytes();
       if (s.entrySize >= 0 && n > s.entrySize) {
-        // Checked before reading: the zip entry (whatever it inflates to) cannot hold what the header declares.
+        // Checked before reading: the zip entry (whatever it inflates to) cannot hold what the
+        // header declares.
         throw new CheckpointFormatException(
-            path, "array '" + name + "' " + h + " declares " + n + " data bytes, but its .npz entry holds "
-                + s.entrySize + " bytes");
+            path,
+            "array '"
+                + name
+                + "' "
+                + h
+                + " declares "
+                + n
+                + " data bytes, but its .npz entry holds "
+                + s.entrySize
+                + " bytes");
       }
       if (n > Integer.MAX_VALUE - 16) {
         throw new CheckpointFormatException(
-            path, "array '" + name + "' " + h + " is too large to read at once; stream it with openArray()");
+            path,
+            "array '"
+                + name
+                + "' "
+                + h
+                + " is too large to read at once; stream it with openArray()");
       }
       byte[] data = s.readBytes((int) n);
       ByteBuffer buf = ByteBuffer.wrap(data).order(h.byteOrder());
@@ -165,19 +189,30 @@ public final class NpzFile implements Closeable {
       return header;
     }
 
-    /** Reads exactly {@code n} further data bytes; the error names the file and array if the entry ends early. */
+    /**
+     * Reads exactly {@code n} further data bytes; the error names the file and array if the entry
+     * ends early.
+     */
     public byte[] readBytes(int n) {
       try {
         byte[] b = in.readNBytes(n);
         consumed += b.length;
         if (b.length < n) {
           throw new CheckpointFormatException(
-              path, "array '" + name + "' is truncated: " + header + " needs " + header.dataBytes()
-                  + " data bytes, the entry ends after " + consumed);
+              path,
+              "array '"
+                  + name
+                  + "' is truncated: "
+                  + header
+                  + " needs "
+                  + header.dataBytes()
+                  + " data bytes, the entry ends after "
+                  + consumed);
         }
         return b;
       } catch (ZipException e) {
-        throw new CheckpointFormatException(path, "array '" + name + "' is corrupt: " + e.getMessage(), e);
+        throw new CheckpointFormatException(
+            path, "array '" + name + "' is corrupt: " + e.getMessage(), e);
       } catch (IOException e) {
         throw new CheckpointFormatException(path, "array '" + name + "': " + e.getMessage(), e);
       }

@@ -12,16 +12,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A pickle (protocol 0-4) interpreter that builds only plain data: {@code None}, booleans, ints ({@link Long} or
- * {@link BigInteger}), floats ({@link Double}), strings, bytes, lists, tuples ({@link Tuple}), dicts
- * ({@link LinkedHashMap}) and whatever the allow-listed globals return.
+ * A pickle (protocol 0-4) interpreter that builds only plain data: {@code None}, booleans, ints
+ * ({@link Long} or {@link BigInteger}), floats ({@link Double}), strings, bytes, lists, tuples
+ * ({@link Tuple}), dicts ({@link LinkedHashMap}) and whatever the allow-listed globals return.
  *
- * <p>Why not a general unpickler: pickle is a program, and {@code GLOBAL}/{@code REDUCE} can call any Python
- * callable (the classic {@code os.system}). Here a global is resolved only through {@link Globals}; anything else
- * stops the load with an error naming the global, before any later opcode runs. Calling ({@code REDUCE},
- * {@code NEWOBJ}, {@code INST}, {@code OBJ}) is allowed only on a {@link Callable} that the allow-list returned, so an
- * allowed type marker (say {@code torch.FloatStorage}) still cannot be invoked. Nothing is ever executed: the
- * "callables" are small Java functions that build data.
+ * <p>Why not a general unpickler: pickle is a program, and {@code GLOBAL}/{@code REDUCE} can call
+ * any Python callable (the classic {@code os.system}). Here a global is resolved only through
+ * {@link Globals}; anything else stops the load with an error naming the global, before any later
+ * opcode runs. Calling ({@code REDUCE}, {@code NEWOBJ}, {@code INST}, {@code OBJ}) is allowed only
+ * on a {@link Callable} that the allow-list returned, so an allowed type marker (say {@code
+ * torch.FloatStorage}) still cannot be invoked. Nothing is ever executed: the "callables" are small
+ * Java functions that build data.
  */
 public final class RestrictedUnpickler {
   /** Resolves what a pickle may reference; everything else is a {@link PickleException}. */
@@ -39,7 +40,10 @@ public final class RestrictedUnpickler {
     Object call(List<Object> args);
   }
 
-  /** An allow-listed class that pickle instantiates with {@code NEWOBJ} and fills with {@code BUILD}. */
+  /**
+   * An allow-listed class that pickle instantiates with {@code NEWOBJ} and fills with {@code
+   * BUILD}.
+   */
   public interface ClassFactory {
     Object newInstance(List<Object> args);
   }
@@ -63,7 +67,10 @@ public final class RestrictedUnpickler {
     }
   }
 
-  /** A Python object of an allow-listed class with its attributes, e.g. an {@code argparse.Namespace}. */
+  /**
+   * A Python object of an allow-listed class with its attributes, e.g. an {@code
+   * argparse.Namespace}.
+   */
   public static final class PyObject {
     public final String className;
     public final Map<String, Object> attributes = new LinkedHashMap<>();
@@ -85,12 +92,13 @@ public final class RestrictedUnpickler {
     }
   }
 
-  private static final Object MARK = new Object() {
-    @Override
-    public String toString() {
-      return "MARK";
-    }
-  };
+  private static final Object MARK =
+      new Object() {
+        @Override
+        public String toString() {
+          return "MARK";
+        }
+      };
 
   private final byte[] data;
   private final Globals globals;
@@ -99,13 +107,15 @@ public final class RestrictedUnpickler {
   private int[] marks = new int[16];
   private int markCount;
   private final Map<Long, Object> memo = new HashMap<>();
+
   /** Values built plus memo entries so far; see {@link #MAX_VALUES}. */
   private long built;
 
   /**
-   * How many values (and memo entries) one pickle may build. Each opcode is a byte or a few, but builds an object of
-   * tens of bytes: without a cap a few MB of {@code EMPTY_DICT} or {@code MEMOIZE} opcodes fill any heap. Real
-   * checkpoints build some thousands (a DiT-XL/2 training checkpoint about 20 000).
+   * How many values (and memo entries) one pickle may build. Each opcode is a byte or a few, but
+   * builds an object of tens of bytes: without a cap a few MB of {@code EMPTY_DICT} or {@code
+   * MEMOIZE} opcodes fill any heap. Real checkpoints build some thousands (a DiT-XL/2 training
+   * checkpoint about 20 000).
    */
   static final long MAX_VALUES = 2_000_000;
 
@@ -135,7 +145,8 @@ public final class RestrictedUnpickler {
           break;
         case '.': // STOP
           if (stack.size() != 1 || markCount > 0) {
-            throw new PickleException("malformed pickle: STOP with " + stack.size() + " values on the stack");
+            throw new PickleException(
+                "malformed pickle: STOP with " + stack.size() + " values on the stack");
           }
           return stack.get(0);
         case '(':
@@ -161,19 +172,21 @@ public final class RestrictedUnpickler {
         case 0x89:
           pushShared(Boolean.FALSE);
           break;
-        case 'I': { // INT (text); "01"/"00" are True/False in protocol 0
-          String s = line();
-          if (s.equals("01")) push(Boolean.TRUE);
-          else if (s.equals("00")) push(Boolean.FALSE);
-          else push(parseInt(s));
-          break;
-        }
-        case 'L': { // LONG (text)
-          String s = line();
-          if (s.endsWith("L")) s = s.substring(0, s.length() - 1);
-          push(parseInt(s));
-          break;
-        }
+        case 'I':
+          { // INT (text); "01"/"00" are True/False in protocol 0
+            String s = line();
+            if (s.equals("01")) push(Boolean.TRUE);
+            else if (s.equals("00")) push(Boolean.FALSE);
+            else push(parseInt(s));
+            break;
+          }
+        case 'L':
+          { // LONG (text)
+            String s = line();
+            if (s.endsWith("L")) s = s.substring(0, s.length() - 1);
+            push(parseInt(s));
+            break;
+          }
         case 'J': // BININT
           push((long) le(4).getInt());
           break;
@@ -232,67 +245,76 @@ public final class RestrictedUnpickler {
         case 't':
           push(new Tuple(popMark().toArray()));
           break;
-        case 0x85: {
-          Object a = pop();
-          push(new Tuple(a));
-          break;
-        }
-        case 0x86: {
-          Object b = pop();
-          Object a = pop();
-          push(new Tuple(a, b));
-          break;
-        }
-        case 0x87: {
-          Object c = pop();
-          Object b = pop();
-          Object a = pop();
-          push(new Tuple(a, b, c));
-          break;
-        }
+        case 0x85:
+          {
+            Object a = pop();
+            push(new Tuple(a));
+            break;
+          }
+        case 0x86:
+          {
+            Object b = pop();
+            Object a = pop();
+            push(new Tuple(a, b));
+            break;
+          }
+        case 0x87:
+          {
+            Object c = pop();
+            Object b = pop();
+            Object a = pop();
+            push(new Tuple(a, b, c));
+            break;
+          }
         case ']':
           push(new ArrayList<>());
           break;
         case 'l':
           push(new ArrayList<>(popMark()));
           break;
-        case 'a': { // APPEND
-          Object v = pop();
-          asList(peek(), "APPEND").add(v);
-          break;
-        }
-        case 'e': { // APPENDS
-          List<Object> items = popMark();
-          asList(peek(), "APPENDS").addAll(items);
-          break;
-        }
+        case 'a':
+          { // APPEND
+            Object v = pop();
+            asList(peek(), "APPEND").add(v);
+            break;
+          }
+        case 'e':
+          { // APPENDS
+            List<Object> items = popMark();
+            asList(peek(), "APPENDS").addAll(items);
+            break;
+          }
         case '}':
           push(new LinkedHashMap<>());
           break;
-        case 'd': {
-          List<Object> items = popMark();
-          push(putAll(new LinkedHashMap<>(), items));
-          break;
-        }
-        case 's': { // SETITEM
-          Object v = pop();
-          Object k = pop();
-          asMap(peek(), "SETITEM").put(checkKey(k, 0), v);
-          break;
-        }
-        case 'u': { // SETITEMS
-          List<Object> items = popMark();
-          putAll(asMap(peek(), "SETITEMS"), items);
-          break;
-        }
+        case 'd':
+          {
+            List<Object> items = popMark();
+            push(putAll(new LinkedHashMap<>(), items));
+            break;
+          }
+        case 's':
+          { // SETITEM
+            Object v = pop();
+            Object k = pop();
+            asMap(peek(), "SETITEM").put(checkKey(k, 0), v);
+            break;
+          }
+        case 'u':
+          { // SETITEMS
+            List<Object> items = popMark();
+            putAll(asMap(peek(), "SETITEMS"), items);
+            break;
+          }
         case 0x8f: // EMPTY_SET, kept as a list
           push(new ArrayList<>());
           break;
-        case 0x90: { // ADDITEMS
-          List<Object> items = popMark();
-          asList(peek(), "ADDITEMS").addAll(items);
-          break;
-        }
+        case 0x90:
+          { // ADDITEMS
+            List<Object> items = popMark();
+            asList(peek(), "ADDITEMS").addAll(items);
+            break;
+          }
         case 0x91: // FROZENSET
           push(new ArrayList<>(popMark()));
           break;
@@ -317,63 +339,71 @@ public final class RestrictedUnpickler {
         case 0x94: // MEMOIZE
           memoPut(memo.size(), peek());
           break;
-        case 'c': { // GLOBAL
-          String module = line();
-          String name = line();
-          push(globals.resolve(module, name));
-          break;
-        }
-        case 0x93: { // STACK_GLOBAL
-          Object name = pop();
-          Object module = pop();
-          if (!(module instanceof String) || !(name instanceof String)) {
-            throw new PickleException("malformed STACK_GLOBAL: module and name must be strings");
+        case 'c':
+          { // GLOBAL
+            String module = line();
+            String name = line();
+            push(globals.resolve(module, name));
+            break;
           }
-          push(globals.resolve((String) module, (String) name));
-          break;
-        }
-        case 'R': { // REDUCE
-          Object args = pop();
-          Object callable = pop();
-          push(call(callable, args, "REDUCE"));
-          break;
-        }
-        case 'i': { // INST: a global, called with the items since the mark
-          String module = line();
-          String name = line();
-          Object cls = globals.resolve(module, name);
-          push(call(cls, new Tuple(popMark().toArray()), "INST"));
-          break;
-        }
-        case 'o': { // OBJ: the class is the first item after the mark
-          List<Object> items = popMark();
-          if (items.isEmpty()) {
-            throw new PickleException("malformed OBJ: no class");
+        case 0x93:
+          { // STACK_GLOBAL
+            Object name = pop();
+            Object module = pop();
+            if (!(module instanceof String) || !(name instanceof String)) {
+              throw new PickleException("malformed STACK_GLOBAL: module and name must be strings");
+            }
+            push(globals.resolve((String) module, (String) name));
+            break;
           }
-          push(call(items.get(0), new Tuple(items.subList(1, items.size()).toArray()), "OBJ"));
-          break;
-        }
-        case 0x81: { // NEWOBJ
-          Object args = pop();
-          Object cls = pop();
-          push(newObject(cls, args));
-          break;
-        }
-        case 0x92: { // NEWOBJ_EX
-          Object kwargs = pop();
-          Object args = pop();
-          Object cls = pop();
-          if (!(kwargs instanceof Map) || !((Map<?, ?>) kwargs).isEmpty()) {
-            throw new PickleException("NEWOBJ_EX with keyword arguments is not supported");
+        case 'R':
+          { // REDUCE
+            Object args = pop();
+            Object callable = pop();
+            push(call(callable, args, "REDUCE"));
+            break;
           }
-          push(newObject(cls, args));
-          break;
-        }
-        case 'b': { // BUILD
-          Object state = pop();
-          build(peek(), state);
-          break;
-        }
+        case 'i':
+          { // INST: a global, called with the items since the mark
+            String module = line();
+            String name = line();
+            Object cls = globals.resolve(module, name);
+            push(call(cls, new Tuple(popMark().toArray()), "INST"));
+            break;
+          }
+        case 'o':
+          { // OBJ: the class is the first item after the mark
+            List<Object> items = popMark();
+            if (items.isEmpty()) {
+              throw new PickleException("malformed OBJ: no class");
+            }
+            push(call(items.get(0), new Tuple(items.subList(1, items.size()).toArray()), "OBJ"));
+            break;
+          }
+        case 0x81:
+          { // NEWOBJ
+            Object args = pop();
+            Object cls = pop();
+            push(newObject(cls, args));
+            break;
+          }
+        case 0x92:
+          { // NEWOBJ_EX
+            Object kwargs = pop();
+            Object args = pop();
+            Object cls = pop();
+            if (!(kwargs instanceof Map) || !((Map<?, ?>) kwargs).isEmpty()) {
+              throw new PickleException("NEWOBJ_EX with keyword arguments is not supported");
+            }
+            push(newObject(cls, args));
+            break;
+          }
+        case 'b':
+          { // BUILD
+            Object state = pop();
+            build(peek(), state);
+            break;
+          }
         case 'Q': // BINPERSID
           push(globals.persistentLoad(pop()));
           break;
@@ -382,8 +412,9 @@ public final class RestrictedUnpickler {
           break;
         default:
           throw new PickleException(
-              String.format("unsupported pickle opcode 0x%02x at byte %d (only plain-data opcodes are allowed)", op,
-                  opPos));
+              String.format(
+                  "unsupported pickle opcode 0x%02x at byte %d (only plain-data opcodes are allowed)",
+                  op, opPos));
       }
     }
   }
@@ -392,14 +423,16 @@ public final class RestrictedUnpickler {
     if (callable instanceof Callable) {
       return ((Callable) callable).call(asTuple(args, opcode));
     }
-    throw new PickleException(opcode + " on forbidden callable " + describe(callable) + " (not on the allow-list)");
+    throw new PickleException(
+        opcode + " on forbidden callable " + describe(callable) + " (not on the allow-list)");
   }
 
   private Object newObject(Object cls, Object args) {
     if (cls instanceof ClassFactory) {
       return ((ClassFactory) cls).newInstance(asTuple(args, "NEWOBJ"));
     }
-    throw new PickleException("NEWOBJ on forbidden class " + describe(cls) + " (not on the allow-list)");
+    throw new PickleException(
+        "NEWOBJ on forbidden class " + describe(cls) + " (not on the allow-list)");
   }
 
   private void build(Object target, Object state) {
@@ -418,10 +451,12 @@ public final class RestrictedUnpickler {
       if (dict == null) {
         return;
       }
-      throw new PickleException("BUILD on " + obj.className + " with a " + describe(state) + " state");
+      throw new PickleException(
+          "BUILD on " + obj.className + " with a " + describe(state) + " state");
     }
     if (target instanceof Map) {
-      // An OrderedDict state dict carries its instance __dict__ (torch's "_metadata" versions): not weights.
+      // An OrderedDict state dict carries its instance __dict__ (torch's "_metadata" versions): not
+      // weights.
       return;
     }
     throw new PickleException("BUILD on " + describe(target) + " is not allowed");
@@ -472,25 +507,33 @@ public final class RestrictedUnpickler {
   }
 
   /**
-   * Dict keys must be hashable plain values (as in Python): strings, numbers, booleans, None, or tuples of those. A
-   * list key could be made to contain itself, and hashing it would never end.
+   * Dict keys must be hashable plain values (as in Python): strings, numbers, booleans, None, or
+   * tuples of those. A list key could be made to contain itself, and hashing it would never end.
    */
   static Object checkKey(Object key, int depth) {
-    if (key == null || key instanceof String || key instanceof Long || key instanceof BigInteger
-        || key instanceof Double || key instanceof Boolean) {
+    if (key == null
+        || key instanceof String
+        || key instanceof Long
+        || key instanceof BigInteger
+        || key instanceof Double
+        || key instanceof Boolean) {
       return key;
     }
     if (key instanceof Tuple && depth < 8) {
       for (Object item : (Tuple) key) checkKey(item, depth + 1);
       return key;
     }
-    throw new PickleException("unsupported dict key of type " + describe(key) + " (only str, int, float, bool, None"
-        + " and tuples of them)");
+    throw new PickleException(
+        "unsupported dict key of type "
+            + describe(key)
+            + " (only str, int, float, bool, None"
+            + " and tuples of them)");
   }
 
   private Object memoGet(long index) {
     if (!memo.containsKey(index)) {
-      throw new PickleException("malformed pickle: memo entry " + index + " read before it was written");
+      throw new PickleException(
+          "malformed pickle: memo entry " + index + " read before it was written");
     }
     return memo.get(index);
   }
@@ -501,7 +544,10 @@ public final class RestrictedUnpickler {
     stack.add(o);
   }
 
-  /** Pushes a value that already exists (DUP, a memo entry, None, True, False): costs one stack slot only. */
+  /**
+   * Pushes a value that already exists (DUP, a memo entry, None, True, False): costs one stack slot
+   * only.
+   */
   private void pushShared(Object o) {
     stack.add(o);
   }
@@ -514,7 +560,13 @@ public final class RestrictedUnpickler {
   private void count() {
     if (++built > MAX_VALUES) {
       throw new PickleException(
-          "pickle builds more than " + MAX_VALUES + " values (at byte " + pos + " of " + data.length + "): not a"
+          "pickle builds more than "
+              + MAX_VALUES
+              + " values (at byte "
+              + pos
+              + " of "
+              + data.length
+              + "): not a"
               + " state dict's object graph");
     }
   }
@@ -561,7 +613,12 @@ public final class RestrictedUnpickler {
   private int length(long n) {
     if (n < 0 || n > data.length - pos) {
       throw new PickleException(
-          "pickle data ends unexpectedly: a " + n + "-byte item at byte " + pos + " runs past its end (" + data.length
+          "pickle data ends unexpectedly: a "
+              + n
+              + "-byte item at byte "
+              + pos
+              + " runs past its end ("
+              + data.length
               + " bytes; truncated?)");
     }
     return (int) n;
@@ -591,7 +648,8 @@ public final class RestrictedUnpickler {
     int start = pos;
     while (pos < data.length && data[pos] != '\n') pos++;
     if (pos >= data.length) {
-      throw new PickleException("pickle data ends unexpectedly inside a text argument (truncated?)");
+      throw new PickleException(
+          "pickle data ends unexpectedly inside a text argument (truncated?)");
     }
     byte[] b = Arrays.copyOfRange(data, start, pos);
     pos++;
@@ -605,7 +663,8 @@ public final class RestrictedUnpickler {
       char c = s.charAt(i);
       if (c == '\\' && i + 1 < s.length() && (s.charAt(i + 1) == 'u' || s.charAt(i + 1) == 'U')) {
         int digits = s.charAt(i + 1) == 'u' ? 4 : 8;
-        if (i + 2 + digits > s.length()) throw new PickleException("malformed \\u escape in UNICODE");
+        if (i + 2 + digits > s.length())
+          throw new PickleException("malformed \\u escape in UNICODE");
         try {
           out.appendCodePoint(Integer.parseInt(s.substring(i + 2, i + 2 + digits), 16));
         } catch (IllegalArgumentException e) {

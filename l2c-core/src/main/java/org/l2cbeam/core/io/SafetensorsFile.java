@@ -18,8 +18,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a safetensors file by memory-mapping each tensor, so files over 2 GiB work (DJL's decoder parses offsets as
- * int and buffers the whole file). The header is validated completely before any tensor is handed out.
+ * Reads a safetensors file by memory-mapping each tensor, so files over 2 GiB work (DJL's decoder
+ * parses offsets as int and buffers the whole file). The header is validated completely before any
+ * tensor is handed out.
  */
 public final class SafetensorsFile {
   private static final long MAX_HEADER_BYTES = 100L << 20;
@@ -41,7 +42,8 @@ public final class SafetensorsFile {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size < 8) {
-        throw new CheckpointFormatException(file, "truncated safetensors file: " + size + " bytes, no header length");
+        throw new CheckpointFormatException(
+            file, "truncated safetensors file: " + size + " bytes, no header length");
       }
       ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
       readFully(ch, lenBuf, 0);
@@ -49,12 +51,17 @@ public final class SafetensorsFile {
       if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES) {
         // The length is an unsigned 64-bit count: print it as one.
         throw new CheckpointFormatException(
-            file, "invalid safetensors header length " + Long.toUnsignedString(headerLen) + " (at most "
-                + MAX_HEADER_BYTES + " bytes)");
+            file,
+            "invalid safetensors header length "
+                + Long.toUnsignedString(headerLen)
+                + " (at most "
+                + MAX_HEADER_BYTES
+                + " bytes)");
       }
       if (8 + headerLen > size) {
         throw new CheckpointFormatException(
-            file, "header length " + headerLen + " runs past the end of the file (" + size + " bytes)");
+            file,
+            "header length " + headerLen + " runs past the end of the file (" + size + " bytes)");
       }
       ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
       readFully(ch, headerBuf, 8);
@@ -63,7 +70,8 @@ public final class SafetensorsFile {
       try {
         header = JsonParser.parseString(json).getAsJsonObject();
       } catch (RuntimeException e) {
-        throw new CheckpointFormatException(file, "safetensors header is not a JSON object: " + JsonText.problem(e), e);
+        throw new CheckpointFormatException(
+            file, "safetensors header is not a JSON object: " + JsonText.problem(e), e);
       }
       long dataStart = 8 + headerLen;
       long dataLen = size - dataStart;
@@ -90,7 +98,8 @@ public final class SafetensorsFile {
           try {
             dtype = DType.fromSafetensors(dtypeName);
           } catch (IllegalArgumentException bad) {
-            throw new CheckpointFormatException(file, "tensor '" + name + "': unknown dtype '" + dtypeName + "'");
+            throw new CheckpointFormatException(
+                file, "tensor '" + name + "': unknown dtype '" + dtypeName + "'");
           }
           var shapeJson = spec.get("shape").getAsJsonArray();
           shape = new long[shapeJson.size()];
@@ -103,25 +112,44 @@ public final class SafetensorsFile {
         } catch (CheckpointFormatException c) {
           throw c;
         } catch (RuntimeException bad) {
-          throw new CheckpointFormatException(file, "tensor '" + name + "': malformed header entry " + e.getValue());
+          throw new CheckpointFormatException(
+              file, "tensor '" + name + "': malformed header entry " + e.getValue());
         }
         if (begin < 0 || end < begin || end > dataLen) {
           throw new CheckpointFormatException(
               file,
-              "tensor '" + name + "': data_offsets [" + begin + ", " + end + "] outside the data section of "
-                  + dataLen + " bytes" + (end > dataLen && begin >= 0 && end >= begin ? " (file truncated?)" : ""));
+              "tensor '"
+                  + name
+                  + "': data_offsets ["
+                  + begin
+                  + ", "
+                  + end
+                  + "] outside the data section of "
+                  + dataLen
+                  + " bytes"
+                  + (end > dataLen && begin >= 0 && end >= begin ? " (file truncated?)" : ""));
         }
         long expected;
         try {
           expected = TensorData.numel(shape) * dtype.bytes();
         } catch (RuntimeException bad) {
-          throw new CheckpointFormatException(file, "tensor '" + name + "': invalid shape " + bad.getMessage());
+          throw new CheckpointFormatException(
+              file, "tensor '" + name + "': invalid shape " + bad.getMessage());
         }
         if (end - begin != expected) {
           throw new CheckpointFormatException(
               file,
-              "tensor '" + name + "': " + (end - begin) + " bytes for shape " + java.util.Arrays.toString(shape)
-                  + " x " + dtype + " (expected " + expected + ")");
+              "tensor '"
+                  + name
+                  + "': "
+                  + (end - begin)
+                  + " bytes for shape "
+                  + java.util.Arrays.toString(shape)
+                  + " x "
+                  + dtype
+                  + " (expected "
+                  + expected
+                  + ")");
         }
         ranges.add(new long[] {begin, end});
         rangeNames.add(name);
@@ -137,7 +165,8 @@ public final class SafetensorsFile {
         if (end == begin) {
           data = ByteBuffer.allocate(0);
         } else {
-          MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, end - begin);
+          MappedByteBuffer mapped =
+              ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, end - begin);
           data = mapped;
         }
         tensors.put(e.getKey(), new TensorData((DType) s[0], (long[]) s[1], data));
@@ -158,7 +187,11 @@ public final class SafetensorsFile {
       if (cur[0] < prev[1] && cur[1] > cur[0] && prev[1] > prev[0]) {
         throw new CheckpointFormatException(
             file,
-            "tensors '" + names.get(order[i - 1]) + "' and '" + names.get(order[i]) + "' overlap in the data section");
+            "tensors '"
+                + names.get(order[i - 1])
+                + "' and '"
+                + names.get(order[i])
+                + "' overlap in the data section");
       }
     }
   }

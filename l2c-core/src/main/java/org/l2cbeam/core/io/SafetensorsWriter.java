@@ -59,7 +59,8 @@ public final class SafetensorsWriter {
         });
   }
 
-  private static void writeData(OutputStream out, Map<String, TensorData> tensors) throws IOException {
+  private static void writeData(OutputStream out, Map<String, TensorData> tensors)
+      throws IOException {
     WritableByteChannel ch = Channels.newChannel(out);
     for (TensorData t : tensors.values()) {
       ByteBuffer b = t.bytes();

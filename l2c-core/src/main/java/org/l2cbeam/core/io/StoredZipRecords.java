@@ -9,10 +9,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Where the bytes of each uncompressed (STORED) record of a zip file start, so that torch storages can be
- * memory-mapped instead of copied onto the heap (torch writes records uncompressed and 64-byte aligned for exactly
- * this). {@link java.util.zip.ZipFile} validates the archive and reads compressed records; it just does not expose
- * data offsets, hence this small reader of the central directory (zip64 included).
+ * Where the bytes of each uncompressed (STORED) record of a zip file start, so that torch storages
+ * can be memory-mapped instead of copied onto the heap (torch writes records uncompressed and
+ * 64-byte aligned for exactly this). {@link java.util.zip.ZipFile} validates the archive and reads
+ * compressed records; it just does not expose data offsets, hence this small reader of the central
+ * directory (zip64 included).
  */
 final class StoredZipRecords {
   private static final int EOCD = 0x06054b50;
@@ -36,8 +37,9 @@ final class StoredZipRecords {
   private StoredZipRecords() {}
 
   /**
-   * STORED records by name. Returns an empty map rather than failing when the layout is not understood: callers
-   * then fall back to {@link java.util.zip.ZipFile} streams, which report real corruption.
+   * STORED records by name. Returns an empty map rather than failing when the layout is not
+   * understood: callers then fall back to {@link java.util.zip.ZipFile} streams, which report real
+   * corruption.
    */
   static Map<String, Record> index(FileChannel ch) {
     try {
@@ -62,7 +64,9 @@ final class StoredZipRecords {
     long entries = end.getShort(eocd + 10) & 0xffff;
     long cdSize = end.getInt(eocd + 12) & U32;
     long cdOffset = end.getInt(eocd + 16) & U32;
-    if ((entries == 0xffff || cdSize == U32 || cdOffset == U32) && eocd >= 20 && end.getInt(eocd - 20) == ZIP64_LOCATOR) {
+    if ((entries == 0xffff || cdSize == U32 || cdOffset == U32)
+        && eocd >= 20
+        && end.getInt(eocd - 20) == ZIP64_LOCATOR) {
       long zip64Eocd = end.getLong(eocd - 20 + 8);
       ByteBuffer z = read(ch, zip64Eocd, 56);
       if (z.getInt(0) != ZIP64_EOCD) return Map.of();

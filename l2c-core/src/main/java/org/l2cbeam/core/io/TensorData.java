@@ -9,8 +9,8 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * A tensor held on the Java side: dtype, shape and little-endian row-major bytes. The bytes may be a slice of a
- * memory-mapped file, so a reader never copies weights it does not use.
+ * A tensor held on the Java side: dtype, shape and little-endian row-major bytes. The bytes may be
+ * a slice of a memory-mapped file, so a reader never copies weights it does not use.
  */
 public final class TensorData {
   private final DType dtype;
@@ -24,8 +24,14 @@ public final class TensorData {
     long expected = numel(shape) * dtype.bytes();
     if (this.bytes.remaining() != expected) {
       throw new IllegalArgumentException(
-          "byte count " + this.bytes.remaining() + " does not match shape " + Arrays.toString(shape) + " x "
-              + dtype + " = " + expected);
+          "byte count "
+              + this.bytes.remaining()
+              + " does not match shape "
+              + Arrays.toString(shape)
+              + " x "
+              + dtype
+              + " = "
+              + expected);
     }
   }
 
@@ -61,12 +67,13 @@ public final class TensorData {
         return ofDoubles(shape, array.toDoubleArray());
       case INT64:
         return ofLongs(shape, array.toLongArray());
-      case INT32: {
-        int[] v = array.toIntArray();
-        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asIntBuffer().put(v);
-        return new TensorData(DType.I32, shape, b);
-      }
+      case INT32:
+        {
+          int[] v = array.toIntArray();
+          ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+          b.asIntBuffer().put(v);
+          return new TensorData(DType.I32, shape, b);
+        }
       case UINT8:
         return ofBytes(shape, array.toByteArray());
       default:
@@ -102,7 +109,10 @@ public final class TensorData {
     return bytes.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
   }
 
-  /** Values widened to float32; BF16 and F16 are widened in Java because DJL's BF16 path aborts the JVM. */
+  /**
+   * Values widened to float32; BF16 and F16 are widened in Java because DJL's BF16 path aborts the
+   * JVM.
+   */
   public float[] toFloatArray() {
     int n = Math.toIntExact(numel());
     float[] out = new float[n];
@@ -118,7 +128,8 @@ public final class TensorData {
         for (int i = 0; i < n; i++) out[i] = halfToFloat(b.getShort(i * 2));
         break;
       case BF16:
-        for (int i = 0; i < n; i++) out[i] = Float.intBitsToFloat((b.getShort(i * 2) & 0xffff) << 16);
+        for (int i = 0; i < n; i++)
+          out[i] = Float.intBitsToFloat((b.getShort(i * 2) & 0xffff) << 16);
         break;
       default:
         long[] l = toLongArray();
@@ -242,22 +253,24 @@ public final class TensorData {
   }
 
   /**
-   * Creates a torch-owned copy in {@code manager}: floating tensors become FLOAT32 (F64 stays FLOAT64), integral
-   * tensors INT64.
+   * Creates a torch-owned copy in {@code manager}: floating tensors become FLOAT32 (F64 stays
+   * FLOAT64), integral tensors INT64.
    */
   public NDArray toNDArray(NDManager manager) {
     Shape s = new Shape(shape);
     switch (dtype) {
-      case F32: {
-        ByteBuffer b = bytes();
-        if (!b.isDirect()) {
-          return manager.create(toFloatArray(), s);
+      case F32:
+        {
+          ByteBuffer b = bytes();
+          if (!b.isDirect()) {
+            return manager.create(toFloatArray(), s);
+          }
+          // Zero-copy view of the (usually memory-mapped) bytes, then a torch-owned copy: the
+          // mapping may go away.
+          try (NDArray view = manager.create(b, s, DataType.FLOAT32)) {
+            return view.duplicate();
+          }
         }
-        // Zero-copy view of the (usually memory-mapped) bytes, then a torch-owned copy: the mapping may go away.
-        try (NDArray view = manager.create(b, s, DataType.FLOAT32)) {
-          return view.duplicate();
-        }
-      }
       case F64:
         return manager.create(toDoubleArray(), s);
       case F16:

@@ -25,26 +25,29 @@ import org.l2cbeam.core.io.RestrictedUnpickler.PyObject;
 /**
  * Reads {@code torch.save} zip checkpoints (PyTorch >= 1.6) without Python.
  *
- * <p>The archive holds {@code <prefix>/data.pkl} (the object graph, a pickle) and {@code <prefix>/data/<key>} (raw
- * little-endian storages); the prefix is whatever directory name torch chose ({@code archive/}, {@code 0020000/},
- * {@code nnet/}, ...). {@code data.pkl} is run through {@link RestrictedUnpickler} with the
- * {@link TorchPickleGlobals} allow-list, so a checkpoint can only describe data, never run code.
+ * <p>The archive holds {@code <prefix>/data.pkl} (the object graph, a pickle) and {@code
+ * <prefix>/data/<key>} (raw little-endian storages); the prefix is whatever directory name torch
+ * chose ({@code archive/}, {@code 0020000/}, {@code nnet/}, ...). {@code data.pkl} is run through
+ * {@link RestrictedUnpickler} with the {@link TorchPickleGlobals} allow-list, so a checkpoint can
+ * only describe data, never run code.
  *
- * <p>Storages are memory-mapped straight from the file when stored uncompressed (as torch writes them), so a
- * contiguous tensor costs no heap; strided views are gathered into a contiguous copy.
+ * <p>Storages are memory-mapped straight from the file when stored uncompressed (as torch writes
+ * them), so a contiguous tensor costs no heap; strided views are gathered into a contiguous copy.
  *
- * <p>Nested containers are flattened with dots, as PyTorch names state-dict entries: {@code {"ema": {"blocks.0.w":
- * t}}} gives tensor {@code ema.blocks.0.w}. A sub-tree without tensors (an argparse {@code args}, optimizer
- * hyper-parameters, a step counter) becomes one metadata entry under its dotted path, as plain Java values
- * (Map/List/String/Long/Double/Boolean/null).
+ * <p>Nested containers are flattened with dots, as PyTorch names state-dict entries: {@code {"ema":
+ * {"blocks.0.w": t}}} gives tensor {@code ema.blocks.0.w}. A sub-tree without tensors (an argparse
+ * {@code args}, optimizer hyper-parameters, a step counter) becomes one metadata entry under its
+ * dotted path, as plain Java values (Map/List/String/Long/Double/Boolean/null).
  */
 public final class TorchCheckpoint {
   private static final int MAX_DEPTH = 64;
+
   /**
-   * Real {@code data.pkl} records are kilobytes (DiT-XL/2 with its optimizer state: about 100 KB); a larger one is
-   * not a state dict's, and the pickle is held in memory while it runs.
+   * Real {@code data.pkl} records are kilobytes (DiT-XL/2 with its optimizer state: about 100 KB);
+   * a larger one is not a state dict's, and the pickle is held in memory while it runs.
    */
   static final long MAX_PICKLE_BYTES = 16L << 20;
+
   /** Records are read into one Java array when they cannot be memory-mapped. */
   private static final long MAX_RECORD_BYTES = Integer.MAX_VALUE - 8;
 
@@ -71,9 +74,9 @@ public final class TorchCheckpoint {
   }
 
   /**
-   * As {@link #read(Path)}; with {@code verifyAll}, the CRC-32 of every memory-mapped (stored) storage is checked too,
-   * which reads every byte of the file ({@code l2c inspect} does). Deflated records are always checked, as they are
-   * inflated.
+   * As {@link #read(Path)}; with {@code verifyAll}, the CRC-32 of every memory-mapped (stored)
+   * storage is checked too, which reads every byte of the file ({@code l2c inspect} does). Deflated
+   * records are always checked, as they are inflated.
    */
   public static Contents read(Path file, boolean verifyAll) {
     Flattener f = new Flattener(file);
@@ -101,9 +104,14 @@ public final class TorchCheckpoint {
       String prefix = findPrefix(file, zip);
       ZipEntry byteorder = zip.getEntry(prefix + "byteorder");
       if (byteorder != null) {
-        String order = new String(readEntry(file, byteorder.getName(), zip, byteorder, 64), StandardCharsets.US_ASCII).trim();
+        String order =
+            new String(
+                    readEntry(file, byteorder.getName(), zip, byteorder, 64),
+                    StandardCharsets.US_ASCII)
+                .trim();
         if (!order.equals("little")) {
-          throw new CheckpointFormatException(file, "byteorder '" + order + "' is not supported (only little)");
+          throw new CheckpointFormatException(
+              file, "byteorder '" + order + "' is not supported (only little)");
         }
       }
       ZipEntry pickleEntry = zip.getEntry(prefix + "data.pkl");
@@ -115,14 +123,24 @@ public final class TorchCheckpoint {
                 String name = prefix + "data/" + key;
                 ZipEntry e = zip.getEntry(name);
                 if (e == null) {
-                  throw new PickleException("storage '" + name + "' referenced by data.pkl is missing from the zip");
+                  throw new PickleException(
+                      "storage '" + name + "' referenced by data.pkl is missing from the zip");
                 }
-                // The declared size is checked before a byte is read or inflated: a record cannot make us read more
+                // The declared size is checked before a byte is read or inflated: a record cannot
+                // make us read more
                 // than data.pkl says the tensor needs.
                 if (e.getSize() != expectedBytes) {
                   throw new PickleException(
-                      "storage data/" + key + " holds " + Long.toUnsignedString(e.getSize()) + " bytes, but data.pkl"
-                          + " declares " + description + " = " + expectedBytes + " bytes");
+                      "storage data/"
+                          + key
+                          + " holds "
+                          + Long.toUnsignedString(e.getSize())
+                          + " bytes, but data.pkl"
+                          + " declares "
+                          + description
+                          + " = "
+                          + expectedBytes
+                          + " bytes");
                 }
                 StoredZipRecords.Record r = stored.get(name);
                 if (r != null && r.size == e.getSize()) {
@@ -140,18 +158,22 @@ public final class TorchCheckpoint {
       } catch (CheckpointFormatException e) {
         throw e;
       } catch (RuntimeException e) {
-        // e.g. an arithmetic overflow from absurd sizes: still an error about this file, never a bare exception
-        throw new CheckpointFormatException(file, prefix + "data.pkl: malformed (" + e.getMessage() + ")", e);
+        // e.g. an arithmetic overflow from absurd sizes: still an error about this file, never a
+        // bare exception
+        throw new CheckpointFormatException(
+            file, prefix + "data.pkl: malformed (" + e.getMessage() + ")", e);
       }
     } catch (IOException e) {
       throw new CheckpointFormatException(file, InputFile.readProblem(e), e);
     }
   }
 
-  private static ByteBuffer map(Path file, FileChannel channel, String name, StoredZipRecords.Record r) {
+  private static ByteBuffer map(
+      Path file, FileChannel channel, String name, StoredZipRecords.Record r) {
     if (r.size > Integer.MAX_VALUE) {
       throw new CheckpointFormatException(
-          file, "zip record " + name + " is " + r.size + " bytes; storages over 2 GiB are not supported");
+          file,
+          "zip record " + name + " is " + r.size + " bytes; storages over 2 GiB are not supported");
     }
     if (r.size == 0) {
       return ByteBuffer.allocate(0);
@@ -159,7 +181,8 @@ public final class TorchCheckpoint {
     try {
       return channel.map(FileChannel.MapMode.READ_ONLY, r.offset, r.size);
     } catch (IOException e) {
-      throw new CheckpointFormatException(file, "cannot map zip record " + name + ": " + e.getMessage(), e);
+      throw new CheckpointFormatException(
+          file, "cannot map zip record " + name + ": " + e.getMessage(), e);
     }
   }
 
@@ -170,45 +193,68 @@ public final class TorchCheckpoint {
     Enumeration<? extends ZipEntry> entries = zip.entries();
     while (entries.hasMoreElements()) {
       String name = entries.nextElement().getName();
-      if (name.equals("data.pkl") || (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - 9)) {
+      if (name.equals("data.pkl")
+          || (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - 9)) {
         candidates.add(name.substring(0, name.length() - "data.pkl".length()));
       }
       npy |= name.endsWith(".npy");
     }
     if (candidates.isEmpty()) {
       throw new CheckpointFormatException(
-          file, "zip archive has no data.pkl: not a torch.save checkpoint ("
-              + (npy ? "it holds .npy arrays: a NumPy .npz archive" : "TorchScript archives and plain zips are not"
-                  + " state dicts") + ")");
+          file,
+          "zip archive has no data.pkl: not a torch.save checkpoint ("
+              + (npy
+                  ? "it holds .npy arrays: a NumPy .npz archive"
+                  : "TorchScript archives and plain zips are not" + " state dicts")
+              + ")");
     }
     if (candidates.size() > 1) {
-      throw new CheckpointFormatException(file, "zip archive has several data.pkl records: " + candidates);
+      throw new CheckpointFormatException(
+          file, "zip archive has several data.pkl records: " + candidates);
     }
     return candidates.get(0);
   }
 
   /**
-   * The bytes of one record, never more than its declared size (a deflated stream that inflates past it is refused,
-   * so a few KB cannot expand to gigabytes) nor more than {@code limit}; the CRC-32 of what was read must match the
-   * zip's, so a flipped byte is an error rather than a silently different tensor.
+   * The bytes of one record, never more than its declared size (a deflated stream that inflates
+   * past it is refused, so a few KB cannot expand to gigabytes) nor more than {@code limit}; the
+   * CRC-32 of what was read must match the zip's, so a flipped byte is an error rather than a
+   * silently different tensor.
    */
   private static byte[] readEntry(Path file, String name, ZipFile zip, ZipEntry entry, long limit) {
     long size = entry.getSize();
     if (size < 0) {
-      throw new CheckpointFormatException(file, "zip record " + name + " does not declare its size");
+      throw new CheckpointFormatException(
+          file, "zip record " + name + " does not declare its size");
     }
     if (size > limit) {
       throw new CheckpointFormatException(
-          file, "zip record " + name + " declares " + size + " bytes, over the " + limit + "-byte limit for "
-              + (limit == MAX_PICKLE_BYTES ? "data.pkl (a pickle that large is not a state dict's)" : "a record"));
+          file,
+          "zip record "
+              + name
+              + " declares "
+              + size
+              + " bytes, over the "
+              + limit
+              + "-byte limit for "
+              + (limit == MAX_PICKLE_BYTES
+                  ? "data.pkl (a pickle that large is not a state dict's)"
+                  : "a record"));
     }
     byte[] b;
     try {
       b = new byte[(int) size];
     } catch (OutOfMemoryError e) {
       throw new CheckpointFormatException(
-          file, "zip record " + name + " is deflated and needs " + size + " bytes of heap, more than this JVM has"
-              + " (max heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): raise -Xmx, or re-save the"
+          file,
+          "zip record "
+              + name
+              + " is deflated and needs "
+              + size
+              + " bytes of heap, more than this JVM has"
+              + " (max heap "
+              + (Runtime.getRuntime().maxMemory() >> 20)
+              + " MiB): raise -Xmx, or re-save the"
               + " checkpoint with torch.save, whose uncompressed records are memory-mapped instead");
     }
     try (InputStream in = zip.getInputStream(entry)) {
@@ -219,12 +265,19 @@ public final class TorchCheckpoint {
       }
       if (in.read() >= 0) {
         throw new CheckpointFormatException(
-            file, "zip record " + name + " inflates to more than the " + size + " bytes it declares (a decompression"
+            file,
+            "zip record "
+                + name
+                + " inflates to more than the "
+                + size
+                + " bytes it declares (a decompression"
                 + " bomb or a corrupt archive); refusing to read further");
       }
     } catch (IOException e) {
       throw new CheckpointFormatException(
-          file, "zip record " + name + " cannot be read (truncated or corrupt: " + e.getMessage() + ")", e);
+          file,
+          "zip record " + name + " cannot be read (truncated or corrupt: " + e.getMessage() + ")",
+          e);
     }
     CRC32 crc = new CRC32();
     crc.update(b);
@@ -241,14 +294,17 @@ public final class TorchCheckpoint {
   private static void checkCrc(Path file, String name, ZipEntry entry, long actual) {
     if (entry.getCrc() != -1 && entry.getCrc() != actual) {
       throw new CheckpointFormatException(
-          file, String.format(
-              "zip record %s is corrupt: its CRC-32 is %08x, the zip says %08x", name, actual, entry.getCrc()));
+          file,
+          String.format(
+              "zip record %s is corrupt: its CRC-32 is %08x, the zip says %08x",
+              name, actual, entry.getCrc()));
     }
   }
 
   /**
-   * Walks the unpickled graph once. Pickle's memo lets a few bytes describe a graph whose tree expansion is huge or
-   * cyclic, so depth and the number of visited nodes are capped: a hostile file gets an error, not an endless walk.
+   * Walks the unpickled graph once. Pickle's memo lets a few bytes describe a graph whose tree
+   * expansion is huge or cyclic, so depth and the number of visited nodes are capped: a hostile
+   * file gets an error, not an endless walk.
    */
   private static final class Flattener {
     private static final long MAX_NODES = 10_000_000;
@@ -275,7 +331,8 @@ public final class TorchCheckpoint {
       for (Map.Entry<String, Object> child : children(value).entrySet()) {
         String childName = name.isEmpty() ? child.getKey() : name + "." + child.getKey();
         if (tensors.containsKey(childName) || metadata.containsKey(childName)) {
-          throw new CheckpointFormatException(file, "two entries flatten to the same name '" + childName + "'");
+          throw new CheckpointFormatException(
+              file, "two entries flatten to the same name '" + childName + "'");
         }
         flatten(childName, child.getValue(), depth + 1);
       }
@@ -284,17 +341,26 @@ public final class TorchCheckpoint {
     private void visit(String name, int depth) {
       if (depth > MAX_DEPTH) {
         throw new CheckpointFormatException(
-            file, "containers nested deeper than " + MAX_DEPTH + " levels at '" + name + "' (recursive?)");
+            file,
+            "containers nested deeper than "
+                + MAX_DEPTH
+                + " levels at '"
+                + name
+                + "' (recursive?)");
       }
       if (--nodesLeft < 0) {
         throw new CheckpointFormatException(
-            file, "object graph too large: over " + MAX_NODES + " nodes when expanded (shared sub-objects repeated?)");
+            file,
+            "object graph too large: over "
+                + MAX_NODES
+                + " nodes when expanded (shared sub-objects repeated?)");
       }
     }
 
     private boolean containsTensor(Object value, Set<Object> seen, String name, int depth) {
       if (value instanceof TensorData) return true;
-      if (!(value instanceof Map || value instanceof List || value instanceof PyObject) || !seen.add(value)) {
+      if (!(value instanceof Map || value instanceof List || value instanceof PyObject)
+          || !seen.add(value)) {
         return false;
       }
       visit(name, depth);
@@ -320,7 +386,10 @@ public final class TorchCheckpoint {
       if (value instanceof byte[]) {
         return new String((byte[]) value, StandardCharsets.ISO_8859_1);
       }
-      if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
+      if (value == null
+          || value instanceof String
+          || value instanceof Number
+          || value instanceof Boolean) {
         return value;
       }
       if (value instanceof RestrictedUnpickler.Named) {

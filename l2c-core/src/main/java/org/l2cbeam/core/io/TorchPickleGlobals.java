@@ -19,15 +19,16 @@ import org.l2cbeam.core.io.RestrictedUnpickler.PyObject;
 import org.l2cbeam.core.io.RestrictedUnpickler.Tuple;
 
 /**
- * The allow-list of pickle globals a {@code torch.save} checkpoint may use, and what each one builds. These are the
- * globals real state dicts, DiT/L2C training checkpoints and optimizer states contain; any other global is refused
- * by name. Tensors are rebuilt as contiguous {@link TensorData} from the zip's raw storages.
+ * The allow-list of pickle globals a {@code torch.save} checkpoint may use, and what each one
+ * builds. These are the globals real state dicts, DiT/L2C training checkpoints and optimizer states
+ * contain; any other global is refused by name. Tensors are rebuilt as contiguous {@link
+ * TensorData} from the zip's raw storages.
  */
 final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
   /**
-   * Reads the raw bytes of storage {@code data/<key>} from the archive, after checking that the record holds exactly
-   * {@code expectedBytes} (what data.pkl declares, {@code description}, e.g. "10 x torch.FloatStorage"): a mismatch
-   * is an error before anything is read.
+   * Reads the raw bytes of storage {@code data/<key>} from the archive, after checking that the
+   * record holds exactly {@code expectedBytes} (what data.pkl declares, {@code description}, e.g.
+   * "10 x torch.FloatStorage"): a mismatch is an error before anything is read.
    */
   interface StorageSource {
     ByteBuffer read(String key, long expectedBytes, String description);
@@ -85,7 +86,10 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
     }
   }
 
-  /** A global that may be referenced but neither called nor instantiated (e.g. {@code torch.Tensor}). */
+  /**
+   * A global that may be referenced but neither called nor instantiated (e.g. {@code
+   * torch.Tensor}).
+   */
   private static final class Marker implements Named {
     final String name;
 
@@ -138,8 +142,22 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
 
   private static final List<String> TORCH_DTYPE_NAMES =
       List.of(
-          "float32", "float", "float64", "double", "float16", "half", "bfloat16", "int64", "long", "int32", "int",
-          "int16", "short", "int8", "uint8", "bool");
+          "float32",
+          "float",
+          "float64",
+          "double",
+          "float16",
+          "half",
+          "bfloat16",
+          "int64",
+          "long",
+          "int32",
+          "int",
+          "int16",
+          "short",
+          "int8",
+          "uint8",
+          "bool");
 
   private final Map<String, Object> allowed = new HashMap<>();
   private final StorageSource storages;
@@ -147,13 +165,16 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
 
   TorchPickleGlobals(StorageSource storages) {
     this.storages = storages;
-    STORAGE_DTYPES.forEach((name, dtype) -> allowed.put("torch." + name, new StorageType(name, dtype)));
+    STORAGE_DTYPES.forEach(
+        (name, dtype) -> allowed.put("torch." + name, new StorageType(name, dtype)));
     allow("collections.OrderedDict", TorchPickleGlobals::orderedDict);
     allow("torch._utils._rebuild_tensor_v2", this::rebuildTensor);
     allow("torch._utils._rebuild_parameter", args -> args.get(0));
     allow("torch._utils._rebuild_parameter_with_state", args -> args.get(0));
     allow("torch._tensor._rebuild_from_type_v2", TorchPickleGlobals::rebuildFromType);
-    allow("torch.device", args -> args.size() == 1 ? String.valueOf(args.get(0)) : args.get(0) + ":" + args.get(1));
+    allow(
+        "torch.device",
+        args -> args.size() == 1 ? String.valueOf(args.get(0)) : args.get(0) + ":" + args.get(1));
     // Pure data builders that protocol-2 pickles use for sets and bytes.
     allow("builtins.set", TorchPickleGlobals::firstAsList);
     allow("builtins.frozenset", TorchPickleGlobals::firstAsList);
@@ -170,7 +191,8 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
 
   /** Every allow-listed global, for documentation and error messages. */
   static Set<String> allowList() {
-    return Collections.unmodifiableSet(new TreeSet<>(new TorchPickleGlobals((key, bytes, what) -> null).allowed.keySet()));
+    return Collections.unmodifiableSet(
+        new TreeSet<>(new TorchPickleGlobals((key, bytes, what) -> null).allowed.keySet()));
   }
 
   private void allow(String name, Callable body) {
@@ -183,7 +205,9 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
     Object v = allowed.get(qualified);
     if (v == null) {
       throw new PickleException(
-          "pickle global '" + qualified + "' is not on the allow-list of torch checkpoint globals; refusing to load"
+          "pickle global '"
+              + qualified
+              + "' is not on the allow-list of torch checkpoint globals; refusing to load"
               + " (nothing was executed)");
     }
     if (v instanceof Marker && TORCH_DTYPE_NAMES.contains(name)) {
@@ -194,8 +218,13 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
 
   @Override
   public Object persistentLoad(Object pid) {
-    if (!(pid instanceof Tuple) || ((Tuple) pid).size() != 5 || !"storage".equals(((Tuple) pid).get(0))) {
-      throw new PickleException("unsupported persistent id " + pid + " (expected ('storage', type, key, location, numel))");
+    if (!(pid instanceof Tuple)
+        || ((Tuple) pid).size() != 5
+        || !"storage".equals(((Tuple) pid).get(0))) {
+      throw new PickleException(
+          "unsupported persistent id "
+              + pid
+              + " (expected ('storage', type, key, location, numel))");
     }
     Tuple t = (Tuple) pid;
     if (!(t.get(1) instanceof StorageType)) {
@@ -207,7 +236,8 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
     Storage s = loaded.get(key);
     if (s != null) {
       if (s.dtype != type.dtype) {
-        throw new PickleException("storage data/" + key + " is used as both " + s.dtype + " and " + type.dtype);
+        throw new PickleException(
+            "storage data/" + key + " is used as both " + s.dtype + " and " + type.dtype);
       }
       return s;
     }
@@ -224,8 +254,15 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
     ByteBuffer bytes = storages.read(key, expected, description).order(ByteOrder.LITTLE_ENDIAN);
     if (bytes.remaining() != expected) {
       throw new PickleException(
-          "storage data/" + key + " holds " + bytes.remaining() + " bytes, but data.pkl declares " + description
-              + " = " + expected + " bytes");
+          "storage data/"
+              + key
+              + " holds "
+              + bytes.remaining()
+              + " bytes, but data.pkl declares "
+              + description
+              + " = "
+              + expected
+              + " bytes");
     }
     s = new Storage(key, type.dtype, numel, bytes);
     loaded.put(key, s);
@@ -246,12 +283,15 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
   }
 
   private static Object firstAsList(List<Object> args) {
-    return args.isEmpty() ? new java.util.ArrayList<>() : new java.util.ArrayList<>((List<?>) args.get(0));
+    return args.isEmpty()
+        ? new java.util.ArrayList<>()
+        : new java.util.ArrayList<>((List<?>) args.get(0));
   }
 
   private static Object codecsEncode(List<Object> args) {
     if (args.size() != 2 || !(args.get(0) instanceof String) || !"latin1".equals(args.get(1))) {
-      throw new PickleException("_codecs.encode is allowed only as protocol 2's (str, 'latin1') bytes encoding");
+      throw new PickleException(
+          "_codecs.encode is allowed only as protocol 2's (str, 'latin1') bytes encoding");
     }
     return ((String) args.get(0)).getBytes(StandardCharsets.ISO_8859_1);
   }
@@ -259,16 +299,19 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
   /** {@code _rebuild_from_type_v2(func, type, args, state)}: plain tensors and parameters only. */
   private static Object rebuildFromType(List<Object> args) {
     if (args.size() < 3 || !(args.get(0) instanceof Callable) || !(args.get(1) instanceof Marker)) {
-      throw new PickleException("_rebuild_from_type_v2 is allowed only for torch.Tensor and Parameter");
+      throw new PickleException(
+          "_rebuild_from_type_v2 is allowed only for torch.Tensor and Parameter");
     }
     Object inner = args.get(2);
-    return ((Callable) args.get(0)).call(inner instanceof List ? new Tuple(((List<?>) inner).toArray()) : new Tuple(inner));
+    return ((Callable) args.get(0))
+        .call(inner instanceof List ? new Tuple(((List<?>) inner).toArray()) : new Tuple(inner));
   }
 
   /**
-   * {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}: the
-   * view is materialised as a contiguous tensor. A contiguous view shares the storage's bytes (no copy); a strided one
-   * (e.g. a saved transpose) is gathered element by element.
+   * {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad,
+   * backward_hooks[, metadata])}: the view is materialised as a contiguous tensor. A contiguous
+   * view shares the storage's bytes (no copy); a strided one (e.g. a saved transpose) is gathered
+   * element by element.
    */
   private Object rebuildTensor(List<Object> args) {
     if (args.size() < 4 || !(args.get(0) instanceof Storage)) {
@@ -279,14 +322,21 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
     long[] size = asLongs(args.get(2), "size");
     long[] stride = asLongs(args.get(3), "stride");
     if (size.length != stride.length) {
-      throw new PickleException("tensor on storage data/" + storage.key + ": size " + Arrays.toString(size)
-          + " and stride " + Arrays.toString(stride) + " differ in rank");
+      throw new PickleException(
+          "tensor on storage data/"
+              + storage.key
+              + ": size "
+              + Arrays.toString(size)
+              + " and stride "
+              + Arrays.toString(stride)
+              + " differ in rank");
     }
     long numel;
     try {
       numel = TensorData.numel(size);
     } catch (RuntimeException e) {
-      throw new PickleException("tensor on storage data/" + storage.key + ": invalid size " + Arrays.toString(size));
+      throw new PickleException(
+          "tensor on storage data/" + storage.key + ": invalid size " + Arrays.toString(size));
     }
     int width = storage.dtype.bytes();
     if (numel == 0) {
@@ -295,15 +345,29 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
     long last = offset;
     for (int i = 0; i < size.length; i++) {
       if (stride[i] < 0) {
-        throw new PickleException("tensor on storage data/" + storage.key + ": negative stride " + Arrays.toString(stride));
+        throw new PickleException(
+            "tensor on storage data/"
+                + storage.key
+                + ": negative stride "
+                + Arrays.toString(stride));
       }
       last += (size[i] - 1) * stride[i];
     }
     if (offset < 0 || last >= storage.numel) {
       throw new PickleException(
-          "tensor view out of range: offset " + offset + ", size " + Arrays.toString(size) + ", stride "
-              + Arrays.toString(stride) + " reaches element " + last + " of storage data/" + storage.key + " with "
-              + storage.numel + " elements");
+          "tensor view out of range: offset "
+              + offset
+              + ", size "
+              + Arrays.toString(size)
+              + ", stride "
+              + Arrays.toString(stride)
+              + " reaches element "
+              + last
+              + " of storage data/"
+              + storage.key
+              + " with "
+              + storage.numel
+              + " elements");
     }
     if (isContiguous(size, stride)) {
       ByteBuffer view = storage.bytes.duplicate();
@@ -311,7 +375,8 @@ final class TorchPickleGlobals implements RestrictedUnpickler.Globals {
       view.limit(Math.toIntExact((offset + numel) * width));
       return new TensorData(storage.dtype, size, view.slice());
     }
-    ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(numel * width)).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer out =
+        ByteBuffer.allocate(Math.toIntExact(numel * width)).order(ByteOrder.LITTLE_ENDIAN);
     long[] index = new long[size.length];
     ByteBuffer src = storage.bytes;
     for (long n = 0; n < numel; n++) {

@@ -16,9 +16,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Named tensors from one checkpoint, whatever its format (safetensors or a torch.save zip). Nested containers are
- * flattened with dots, as PyTorch names state-dict entries: a DiT training checkpoint yields {@code ema.blocks.0...}
- * and {@code model.blocks.0...}; {@link #withPrefix} unwraps one of them.
+ * Named tensors from one checkpoint, whatever its format (safetensors or a torch.save zip). Nested
+ * containers are flattened with dots, as PyTorch names state-dict entries: a DiT training
+ * checkpoint yields {@code ema.blocks.0...} and {@code model.blocks.0...}; {@link #withPrefix}
+ * unwraps one of them.
  */
 public final class WeightMap {
   private final Path source;
@@ -38,8 +39,9 @@ public final class WeightMap {
   }
 
   /**
-   * As {@link #open}, also verifying the zip CRC-32 of every memory-mapped storage of a {@code .pt} file (deflated
-   * records are always verified): reads every byte, so it is for tools that do anyway, like {@code l2c inspect}.
+   * As {@link #open}, also verifying the zip CRC-32 of every memory-mapped storage of a {@code .pt}
+   * file (deflated records are always verified): reads every byte, so it is for tools that do
+   * anyway, like {@code l2c inspect}.
    */
   public static WeightMap openVerified(Path file) {
     return open(file, true);
@@ -49,13 +51,15 @@ public final class WeightMap {
     InputFile.checkReadable(file);
     FileFormat format = FileFormat.detect(file);
     switch (format) {
-      case TORCH_ZIP: {
-        TorchCheckpoint.Contents c = TorchCheckpoint.read(file, verifyAll);
-        return new WeightMap(file, c.tensors, c.metadata);
-      }
+      case TORCH_ZIP:
+        {
+          TorchCheckpoint.Contents c = TorchCheckpoint.read(file, verifyAll);
+          return new WeightMap(file, c.tensors, c.metadata);
+        }
       case TORCH_LEGACY:
         throw new CheckpointFormatException(
-            file, "unsupported legacy format: a pre-zip torch.save pickle; re-save it with PyTorch >= 1.6");
+            file,
+            "unsupported legacy format: a pre-zip torch.save pickle; re-save it with PyTorch >= 1.6");
       case SAFETENSORS:
         return safetensors(file);
       default:
@@ -73,7 +77,9 @@ public final class WeightMap {
 
   /** "not a tensor file: ..." naming what the file is instead. */
   private static String notWeights(Path file, FileFormat format) {
-    return "not a tensor file: " + format.whatItIs(file) + "; expected a torch.save checkpoint (.pt, .pth) or"
+    return "not a tensor file: "
+        + format.whatItIs(file)
+        + "; expected a torch.save checkpoint (.pt, .pth) or"
         + " .safetensors";
   }
 
@@ -106,7 +112,10 @@ public final class WeightMap {
     return get(name).shape();
   }
 
-  /** Container metadata, e.g. a training checkpoint's {@code args} or safetensors {@code __metadata__}. */
+  /**
+   * Container metadata, e.g. a training checkpoint's {@code args} or safetensors {@code
+   * __metadata__}.
+   */
   public Map<String, Object> metadata() {
     return metadata;
   }
@@ -132,8 +141,8 @@ public final class WeightMap {
   }
 
   /**
-   * {@code load_state_dict(strict=True)}: every expected key present with its shape and a dtype the models compute
-   * with, and nothing else. All problems are listed in one error.
+   * {@code load_state_dict(strict=True)}: every expected key present with its shape and a dtype the
+   * models compute with, and nothing else. All problems are listed in one error.
    */
   public void checkStrict(Map<String, long[]> expected) {
     List<String> missing = new ArrayList<>();
@@ -145,8 +154,13 @@ public final class WeightMap {
         missing.add(e.getKey());
       } else if (!Arrays.equals(t.shape(), e.getValue())) {
         misShaped.add(
-            e.getKey() + " (checkpoint " + Arrays.toString(t.shape()) + ", model " + Arrays.toString(e.getValue())
-                + (isPermutation(t.shape(), e.getValue()) ? ": transposed?" : "") + ")");
+            e.getKey()
+                + " (checkpoint "
+                + Arrays.toString(t.shape())
+                + ", model "
+                + Arrays.toString(e.getValue())
+                + (isPermutation(t.shape(), e.getValue()) ? ": transposed?" : "")
+                + ")");
       } else if (!isModelDtype(e.getKey(), t.dtype())) {
         badDtypes.add(e.getKey() + " is " + t.dtype());
       }
@@ -161,15 +175,18 @@ public final class WeightMap {
     if (!unexpected.isEmpty()) sb.append("\n  unexpected keys: ").append(firstFew(unexpected));
     if (!misShaped.isEmpty()) sb.append("\n  wrong shapes: ").append(firstFew(misShaped));
     if (!badDtypes.isEmpty()) {
-      sb.append("\n  wrong dtypes: ").append(firstFew(badDtypes))
-          .append(" (weights must be F32, F16 or BF16: the models compute in float32, F16/BF16 are widened on load)");
+      sb.append("\n  wrong dtypes: ")
+          .append(firstFew(badDtypes))
+          .append(
+              " (weights must be F32, F16 or BF16: the models compute in float32, F16/BF16 are widened on load)");
     }
     throw new CheckpointFormatException(source, sb.toString());
   }
 
   /**
-   * Weights the models can use: floating point that becomes float32 on load (F64 would reach libtorch as double and
-   * fail inside a matmul). PyTorch's BatchNorm step counter {@code num_batches_tracked} is an integer by design.
+   * Weights the models can use: floating point that becomes float32 on load (F64 would reach
+   * libtorch as double and fail inside a matmul). PyTorch's BatchNorm step counter {@code
+   * num_batches_tracked} is an integer by design.
    */
   private static boolean isModelDtype(String name, DType dtype) {
     if (name.endsWith(".num_batches_tracked")) return !dtype.isFloating();
@@ -184,7 +201,9 @@ public final class WeightMap {
     return a.length > 1 && Arrays.equals(x, y);
   }
 
-  /** A list for an error message: all of a short one, the first few of a long one and how many more. */
+  /**
+   * A list for an error message: all of a short one, the first few of a long one and how many more.
+   */
   private static String firstFew(List<String> items) {
     int shown = 8;
     if (items.size() <= shown) return items.toString();
@@ -192,8 +211,8 @@ public final class WeightMap {
   }
 
   /**
-   * SHA-256 over the sorted tensor names, dtypes, shapes and bytes: the same weights give the same fingerprint
-   * whether they come from a {@code .pt} or a {@code .safetensors} file.
+   * SHA-256 over the sorted tensor names, dtypes, shapes and bytes: the same weights give the same
+   * fingerprint whether they come from a {@code .pt} or a {@code .safetensors} file.
    */
   public String fingerprint() {
     String f = fingerprint;
@@ -202,7 +221,9 @@ public final class WeightMap {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         for (String name : new TreeSet<>(tensors.keySet())) {
           TensorData t = tensors.get(name);
-          md.update((name + "|" + t.dtype() + "|" + Arrays.toString(t.shape()) + "\n").getBytes(StandardCharsets.UTF_8));
+          md.update(
+              (name + "|" + t.dtype() + "|" + Arrays.toString(t.shape()) + "\n")
+                  .getBytes(StandardCharsets.UTF_8));
           ByteBuffer b = t.bytes();
           md.update(b);
         }

@@ -8,11 +8,11 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.core.Linear;
 
 /**
- * A DiT block's adaLN-Zero modulation, {@code Linear_{D→6D}(SiLU(c)).chunk(6)} = (shift_msa, scale_msa, gate_msa,
- * shift_mlp, scale_mlp, gate_mlp), held as the row blocks of that one Linear so that each part can be computed on its
- * own. An L2C cache step still needs every branch's gate (the reused contribution is {@code gate(c_now) * cached}),
- * but a reused branch needs neither its shift nor its scale: skipping them saves a third of the block's largest
- * always-paid weight read.
+ * A DiT block's adaLN-Zero modulation, {@code Linear_{D→6D}(SiLU(c)).chunk(6)} = (shift_msa,
+ * scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp), held as the row blocks of that one Linear
+ * so that each part can be computed on its own. An L2C cache step still needs every branch's gate
+ * (the reused contribution is {@code gate(c_now) * cached}), but a reused branch needs neither its
+ * shift nor its scale: skipping them saves a third of the block's largest always-paid weight read.
  */
 final class AdaLnModulation {
   /** The attention branch (chunks 0..2) and the MLP branch (chunks 3..5). */
@@ -26,7 +26,10 @@ final class AdaLnModulation {
   private final NDArray[] gateW = new NDArray[2];
   private final NDArray[] gateB = new NDArray[2];
 
-  /** Splits {@code weight [6D, D]} and {@code bias [6D]} (adaLN_modulation.1) into per-branch row blocks. */
+  /**
+   * Splits {@code weight [6D, D]} and {@code bias [6D]} (adaLN_modulation.1) into per-branch row
+   * blocks.
+   */
   AdaLnModulation(NDArray weight, NDArray bias, int hidden, NDManager weights) {
     for (Branch branch : Branch.values()) {
       int first = 3 * hidden * branch.ordinal();
@@ -51,7 +54,8 @@ final class AdaLnModulation {
   /** {@code (shift, scale)} of {@code branch}, each {@code [N, 1, D]} (broadcast over tokens). */
   NDList shiftScale(NDArray siluC, Branch branch) {
     int i = branch.ordinal();
-    NDList parts = Linear.linear(siluC, shiftScaleW[i], shiftScaleB[i]).singletonOrThrow().split(2, 1);
+    NDList parts =
+        Linear.linear(siluC, shiftScaleW[i], shiftScaleB[i]).singletonOrThrow().split(2, 1);
     return new NDList(parts.get(0).expandDims(1), parts.get(1).expandDims(1));
   }
 
@@ -61,7 +65,10 @@ final class AdaLnModulation {
     return Linear.linear(siluC, gateW[i], gateB[i]).singletonOrThrow().expandDims(1);
   }
 
-  /** The whole modulation {@code [N, 6D]} in the original chunk order (for probes only: it computes every part). */
+  /**
+   * The whole modulation {@code [N, 6D]} in the original chunk order (for probes only: it computes
+   * every part).
+   */
   NDArray all(NDArray siluC) {
     NDList parts = new NDList();
     for (Branch branch : Branch.values()) {

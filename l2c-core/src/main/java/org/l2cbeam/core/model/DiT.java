@@ -16,12 +16,14 @@ import org.l2cbeam.core.router.UnitMacs;
 import org.l2cbeam.core.runtime.SameDevice;
 
 /**
- * A DiT (facebookresearch/DiT {@code models.DiT}) whose blocks expose L2C's cache units. Weights live in one
- * sub-manager owned by the model. Every call works in its own scope: intermediates are freed before returning, and
- * the result is attached to the manager of the input {@code x} (recorded unit outputs go to the {@link LayerCache}).
+ * A DiT (facebookresearch/DiT {@code models.DiT}) whose blocks expose L2C's cache units. Weights
+ * live in one sub-manager owned by the model. Every call works in its own scope: intermediates are
+ * freed before returning, and the result is attached to the manager of the input {@code x}
+ * (recorded unit outputs go to the {@link LayerCache}).
  *
- * <p>Thread-safety: forward calls only read the weights, so one model may serve several threads; each thread needs its
- * own {@link LayerCache} and must have set its grad mode (see {@code Torch.inferenceMode()}).
+ * <p>Thread-safety: forward calls only read the weights, so one model may serve several threads;
+ * each thread needs its own {@link LayerCache} and must have set its grad mode (see {@code
+ * Torch.inferenceMode()}).
  */
 public final class DiT implements DiffusionTransformer {
   private final DiTConfig config;
@@ -40,9 +42,12 @@ public final class DiT implements DiffusionTransformer {
     this.config = config;
     this.weights = parent.newSubManager();
     // packed for the rows of one CFG pair: any batch works, this is the common one
-    this.kernels = BranchKernels.resolve(execution.on(weights.getDevice()), 2L * config.gridSize() * config.gridSize());
+    this.kernels =
+        BranchKernels.resolve(
+            execution.on(weights.getDevice()), 2L * config.gridSize() * config.gridSize());
     try {
-      this.patches = new PatchEmbedding(w, "x_embedder.proj.", config.patchSize, config.gridSize(), weights);
+      this.patches =
+          new PatchEmbedding(w, "x_embedder.proj.", config.patchSize, config.gridSize(), weights);
       this.posEmbed = w.load("pos_embed", weights);
       this.timestepEmbedder = new TimestepEmbedder(w, weights);
       this.labelEmbedder = new LabelEmbedder(w, weights);
@@ -61,26 +66,31 @@ public final class DiT implements DiffusionTransformer {
   }
 
   /**
-   * Loads a state dict (already unwrapped, see {@link DiTLoader}) after a strict shape check against the config, with
-   * the JVM's default kernels ({@link ModelExecution#defaults()}).
+   * Loads a state dict (already unwrapped, see {@link DiTLoader}) after a strict shape check
+   * against the config, with the JVM's default kernels ({@link ModelExecution#defaults()}).
    */
   public static DiT load(WeightMap stateDict, DiTConfig config, NDManager parent) {
     return load(stateDict, config, parent, ModelExecution.defaults());
   }
 
   /** {@link #load(WeightMap, DiTConfig, NDManager)} with the given kernels and precision. */
-  public static DiT load(WeightMap stateDict, DiTConfig config, NDManager parent, ModelExecution execution) {
+  public static DiT load(
+      WeightMap stateDict, DiTConfig config, NDManager parent, ModelExecution execution) {
     stateDict.checkStrict(config.expectedShapes());
     return new DiT(config, ParameterSource.of(stateDict), parent, execution);
   }
 
-  /** A model with random N(0, 0.02) weights of {@code config}'s shapes: for speed and memory benchmarks only. */
+  /**
+   * A model with random N(0, 0.02) weights of {@code config}'s shapes: for speed and memory
+   * benchmarks only.
+   */
   public static DiT random(DiTConfig config, NDManager parent) {
     return random(config, parent, ModelExecution.defaults());
   }
 
   public static DiT random(DiTConfig config, NDManager parent, ModelExecution execution) {
-    return new DiT(config, ParameterSource.random(config.expectedShapes(), 0.02f), parent, execution);
+    return new DiT(
+        config, ParameterSource.random(config.expectedShapes(), 0.02f), parent, execution);
   }
 
   /** The kernels and precision this model runs with (what was asked for, or its fallback). */
@@ -127,7 +137,10 @@ public final class DiT implements DiffusionTransformer {
     return config.numClasses;
   }
 
-  /** DiT's label embedder has one extra row, {@code num_classes}, for the dropped (unconditional) label. */
+  /**
+   * DiT's label embedder has one extra row, {@code num_classes}, for the dropped (unconditional)
+   * label.
+   */
   @Override
   public int nullLabel() {
     return config.nullClass();
@@ -144,9 +157,9 @@ public final class DiT implements DiffusionTransformer {
   }
 
   /**
-   * The forward of the family interface: timesteps and labels as plain arrays. Timesteps are whole numbers here, so
-   * converting them to float32 is exact and this equals {@link #forward(NDArray, NDArray, NDArray, UnitPlan,
-   * LayerCache)} on integer tensors.
+   * The forward of the family interface: timesteps and labels as plain arrays. Timesteps are whole
+   * numbers here, so converting them to float32 is exact and this equals {@link #forward(NDArray,
+   * NDArray, NDArray, UnitPlan, LayerCache)} on integer tensors.
    */
   @Override
   public NDArray forward(NDArray x, float[] time, long[] labels, UnitPlan plan, LayerCache cache) {
@@ -156,8 +169,8 @@ public final class DiT implements DiffusionTransformer {
   }
 
   /**
-   * Where the weights live: the device of the manager the model was loaded under. Inputs must come from a manager on
-   * this device (see {@link SameDevice}); outputs are created there.
+   * Where the weights live: the device of the manager the model was loaded under. Inputs must come
+   * from a manager on this device (see {@link SameDevice}); outputs are created there.
    */
   @Override
   public Device device() {
@@ -169,32 +182,43 @@ public final class DiT implements DiffusionTransformer {
     return weights;
   }
 
-  /** How many cache units run on packed oneDNN kernels: every unit on the oneDNN path, unless a layer failed its check. */
+  /**
+   * How many cache units run on packed oneDNN kernels: every unit on the oneDNN path, unless a
+   * layer failed its check.
+   */
   int packedUnits() {
     return blocks.stream().mapToInt(DiTBlock::packedBranches).sum();
   }
 
-  /** The plain DiT forward: {@code x [N,C,H,W]}, {@code t [N]} original timesteps, {@code y [N]} labels. */
+  /**
+   * The plain DiT forward: {@code x [N,C,H,W]}, {@code t [N]} original timesteps, {@code y [N]}
+   * labels.
+   */
   public NDArray forward(NDArray x, NDArray t, NDArray y) {
     return forward(x, t, y, UnitPlan.computeAll(units()), null, null);
   }
 
-  /** The forward with L2C cache units handled as {@code plan} says, reading and recording {@code cache}. */
+  /**
+   * The forward with L2C cache units handled as {@code plan} says, reading and recording {@code
+   * cache}.
+   */
   public NDArray forward(NDArray x, NDArray t, NDArray y, UnitPlan plan, LayerCache cache) {
     return forward(x, t, y, plan, cache, null);
   }
 
   /**
-   * The forward with an optional probe on intermediates. Returns {@code [N, outC, H, W]} (eps channels, then the
-   * learned-variance channels).
+   * The forward with an optional probe on intermediates. Returns {@code [N, outC, H, W]} (eps
+   * channels, then the learned-variance channels).
    */
-  public NDArray forward(NDArray x, NDArray t, NDArray y, UnitPlan plan, LayerCache cache, ForwardProbe probe) {
+  public NDArray forward(
+      NDArray x, NDArray t, NDArray y, UnitPlan plan, LayerCache cache, ForwardProbe probe) {
     plan.checkUnits(units(), "the DiT");
     return forward(x, t, y, plan.executor(cache), probe);
   }
 
   /**
-   * The forward with a custom per-unit hook (the most general form; {@link UnitPlan#executor} is the usual one).
+   * The forward with a custom per-unit hook (the most general form; {@link UnitPlan#executor} is
+   * the usual one).
    */
   public NDArray forward(NDArray x, NDArray t, NDArray y, UnitExecutor units, ForwardProbe probe) {
     checkInputs(x, t, y);
@@ -229,15 +253,23 @@ public final class DiT implements DiffusionTransformer {
   }
 
   /**
-   * DiT's {@code forward_with_cfg}: takes the first half of {@code x} (as the original does, the second half is
-   * ignored), runs ONE forward on {@code [half; half]} with labels {@code y} (second half normally the null class), so
-   * both halves share one cache and one plan, then combines eps per {@code guidance}.
+   * DiT's {@code forward_with_cfg}: takes the first half of {@code x} (as the original does, the
+   * second half is ignored), runs ONE forward on {@code [half; half]} with labels {@code y} (second
+   * half normally the null class), so both halves share one cache and one plan, then combines eps
+   * per {@code guidance}.
    */
   public NDArray forwardWithCfg(
-      NDArray x, NDArray t, NDArray y, Guidance guidance, UnitPlan plan, LayerCache cache, ForwardProbe probe) {
+      NDArray x,
+      NDArray t,
+      NDArray y,
+      Guidance guidance,
+      UnitPlan plan,
+      LayerCache cache,
+      ForwardProbe probe) {
     long n = x.getShape().get(0);
     if (n % 2 != 0) {
-      throw new IllegalArgumentException("forward_with_cfg needs an even batch (cond; uncond), got " + n);
+      throw new IllegalArgumentException(
+          "forward_with_cfg needs an even batch (cond; uncond), got " + n);
     }
     NDManager caller = x.getManager();
     try (NDManager scope = caller.newSubManager()) {
@@ -259,18 +291,37 @@ public final class DiT implements DiffusionTransformer {
     SameDevice.check("timesteps t", t, device(), "this DiT");
     SameDevice.check("labels y", y, device(), "this DiT");
     Shape s = x.getShape();
-    if (s.dimension() != 4 || s.get(1) != config.inChannels || s.get(2) != config.inputSize
+    if (s.dimension() != 4
+        || s.get(1) != config.inChannels
+        || s.get(2) != config.inputSize
         || s.get(3) != config.inputSize) {
       throw new IllegalArgumentException(
-          "latent x has shape " + Arrays.toString(s.getShape()) + " but this DiT expects [N, " + config.inChannels + ", " + config.inputSize
-              + ", " + config.inputSize + "]");
+          "latent x has shape "
+              + Arrays.toString(s.getShape())
+              + " but this DiT expects [N, "
+              + config.inChannels
+              + ", "
+              + config.inputSize
+              + ", "
+              + config.inputSize
+              + "]");
     }
     long n = s.get(0);
     if (t.getShape().dimension() != 1 || t.getShape().get(0) != n) {
-      throw new IllegalArgumentException("timesteps t have shape " + Arrays.toString(t.getShape().getShape()) + ", expected [" + n + "]");
+      throw new IllegalArgumentException(
+          "timesteps t have shape "
+              + Arrays.toString(t.getShape().getShape())
+              + ", expected ["
+              + n
+              + "]");
     }
     if (y.getShape().dimension() != 1 || y.getShape().get(0) != n) {
-      throw new IllegalArgumentException("labels y have shape " + Arrays.toString(y.getShape().getShape()) + ", expected [" + n + "]");
+      throw new IllegalArgumentException(
+          "labels y have shape "
+              + Arrays.toString(y.getShape().getShape())
+              + ", expected ["
+              + n
+              + "]");
     }
     try (NDArray labels = y.toType(DataType.INT64, true)) {
       checkLabels(labels.toLongArray(), true);
@@ -278,29 +329,40 @@ public final class DiT implements DiffusionTransformer {
   }
 
   /**
-   * Fails unless every label is a class {@code 0..num_classes-1} (or, with {@code allowNull}, the CFG null class
-   * {@code num_classes}).
+   * Fails unless every label is a class {@code 0..num_classes-1} (or, with {@code allowNull}, the
+   * CFG null class {@code num_classes}).
    */
   public void checkLabels(long[] labels, boolean allowNull) {
     long max = allowNull ? config.numClasses : config.numClasses - 1;
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] < 0 || labels[i] > max) {
         throw new IllegalArgumentException(
-            "label " + labels[i] + " at position " + i + " is out of range: this DiT has classes 0.."
-                + (config.numClasses - 1) + (allowNull ? " and the null class " + config.numClasses : ""));
+            "label "
+                + labels[i]
+                + " at position "
+                + i
+                + " is out of range: this DiT has classes 0.."
+                + (config.numClasses - 1)
+                + (allowNull ? " and the null class " + config.numClasses : ""));
       }
     }
   }
 
   /**
-   * Runs one block in its own sub-manager and frees its intermediates, and its input, as soon as it returns. A forward
-   * then holds one block's activations at a time instead of the whole network's (DiT-XL/2 at batch 2: tens of MB
-   * instead of about 2 GB), so the allocator hands the next block memory that is already mapped and warm in cache.
-   * {@code siluC} only visits the block scope, so ops on it land there too and it returns to the call scope after.
-   * Recorded cache outputs leave the scope through {@link LayerCache#record}.
+   * Runs one block in its own sub-manager and frees its intermediates, and its input, as soon as it
+   * returns. A forward then holds one block's activations at a time instead of the whole network's
+   * (DiT-XL/2 at batch 2: tens of MB instead of about 2 GB), so the allocator hands the next block
+   * memory that is already mapped and warm in cache. {@code siluC} only visits the block scope, so
+   * ops on it land there too and it returns to the call scope after. Recorded cache outputs leave
+   * the scope through {@link LayerCache#record}.
    */
   private static NDArray forwardInOwnScope(
-      DiTBlock block, NDArray h, NDArray siluC, UnitExecutor units, ForwardProbe probe, NDManager callScope) {
+      DiTBlock block,
+      NDArray h,
+      NDArray siluC,
+      UnitExecutor units,
+      ForwardProbe probe,
+      NDManager callScope) {
     try (NDManager blockScope = callScope.newSubManager()) {
       h.attach(blockScope);
       siluC.tempAttach(blockScope);

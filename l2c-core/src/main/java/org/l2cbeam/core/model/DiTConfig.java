@@ -10,9 +10,10 @@ import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.io.WeightMap;
 
 /**
- * The architecture of a DiT (facebookresearch/DiT {@code models.DiT} constructor arguments). The official S/B/L/XL x
- * patch 2/4/8 family is in {@link #official}; any checkpoint's config can be inferred from its tensor shapes with
- * {@link #infer}, except the head count, which shapes do not determine.
+ * The architecture of a DiT (facebookresearch/DiT {@code models.DiT} constructor arguments). The
+ * official S/B/L/XL x patch 2/4/8 family is in {@link #official}; any checkpoint's config can be
+ * inferred from its tensor shapes with {@link #infer}, except the head count, which shapes do not
+ * determine.
  */
 public final class DiTConfig {
   /** Hidden size, depth and heads of the official model sizes, keyed by name. */
@@ -71,8 +72,9 @@ public final class DiTConfig {
   }
 
   /**
-   * An official config by name, e.g. {@code "DiT-XL/2"} or {@code "XL/2"}, for ImageNet latents: 4 input channels,
-   * learned sigma, 1000 classes. {@code latentSize} is 32 for 256 px and 64 for 512 px.
+   * An official config by name, e.g. {@code "DiT-XL/2"} or {@code "XL/2"}, for ImageNet latents: 4
+   * input channels, learned sigma, 1000 classes. {@code latentSize} is 32 for 256 px and 64 for 512
+   * px.
    */
   public static DiTConfig official(String name, int latentSize) {
     String n = name.startsWith("DiT-") ? name.substring(4) : name;
@@ -87,7 +89,8 @@ public final class DiTConfig {
       }
     }
     if (size == null || (patch != 2 && patch != 4 && patch != 8)) {
-      throw new IllegalArgumentException("unknown DiT model '" + name + "'; known: " + officialNames());
+      throw new IllegalArgumentException(
+          "unknown DiT model '" + name + "'; known: " + officialNames());
     }
     return new DiTConfig(latentSize, patch, 4, size[0], size[1], size[2], 4.0, 1000, true);
   }
@@ -95,7 +98,8 @@ public final class DiTConfig {
   /** All official names, {@code DiT-S/2} ... {@code DiT-XL/8}. */
   public static List<String> officialNames() {
     List<String> names = new ArrayList<>();
-    for (String s : SIZES.keySet()) for (int p : new int[] {2, 4, 8}) names.add("DiT-" + s + "/" + p);
+    for (String s : SIZES.keySet())
+      for (int p : new int[] {2, 4, 8}) names.add("DiT-" + s + "/" + p);
     return names;
   }
 
@@ -109,8 +113,14 @@ public final class DiTConfig {
   public String officialName() {
     for (Map.Entry<String, int[]> e : SIZES.entrySet()) {
       int[] s = e.getValue();
-      if (s[0] == hiddenSize && s[1] == depth && s[2] == numHeads && mlpRatio == 4.0 && inChannels == 4
-          && learnSigma && numClasses == 1000 && (patchSize == 2 || patchSize == 4 || patchSize == 8)) {
+      if (s[0] == hiddenSize
+          && s[1] == depth
+          && s[2] == numHeads
+          && mlpRatio == 4.0
+          && inChannels == 4
+          && learnSigma
+          && numClasses == 1000
+          && (patchSize == 2 || patchSize == 4 || patchSize == 8)) {
         return "DiT-" + e.getKey() + "/" + patchSize;
       }
     }
@@ -118,9 +128,10 @@ public final class DiTConfig {
   }
 
   /**
-   * Infers the config from a state dict's shapes. Heads cannot be read from shapes: {@code numHeads} wins if positive,
-   * otherwise official hidden sizes use the official head count, and anything else is an error asking for it.
-   * Inconsistent shapes give one error naming the file and every offending tensor.
+   * Infers the config from a state dict's shapes. Heads cannot be read from shapes: {@code
+   * numHeads} wins if positive, otherwise official hidden sizes use the official head count, and
+   * anything else is an error asking for it. Inconsistent shapes give one error naming the file and
+   * every offending tensor.
    */
   public static DiTConfig infer(WeightMap w, int numHeads) {
     Path file = w.source();
@@ -128,7 +139,8 @@ public final class DiTConfig {
     int hidden = (int) proj[0];
     int inCh = (int) proj[1];
     if (proj[2] != proj[3]) {
-      throw new CheckpointFormatException(file, "x_embedder.proj.weight has non-square patch kernel " + shape(proj));
+      throw new CheckpointFormatException(
+          file, "x_embedder.proj.weight has non-square patch kernel " + shape(proj));
     }
     int patch = (int) proj[2];
     long[] pos = need(w, "pos_embed", 3);
@@ -136,22 +148,38 @@ public final class DiTConfig {
     int grid = (int) Math.round(Math.sqrt(tokens));
     if (pos[0] == 1 && pos[2] != hidden) {
       throw new CheckpointFormatException(
-          file, "x_embedder.proj.weight " + shape(proj) + " gives hidden size " + hidden + ", but pos_embed "
-              + shape(pos) + " has width " + pos[2] + ": one of them is transposed or from another model");
+          file,
+          "x_embedder.proj.weight "
+              + shape(proj)
+              + " gives hidden size "
+              + hidden
+              + ", but pos_embed "
+              + shape(pos)
+              + " has width "
+              + pos[2]
+              + ": one of them is transposed or from another model");
     }
     if ((long) grid * grid != tokens || pos[0] != 1 || pos[2] != hidden) {
       throw new CheckpointFormatException(
-          file, "pos_embed " + shape(pos) + " is not [1, grid*grid, " + hidden + "] for hidden size " + hidden);
+          file,
+          "pos_embed "
+              + shape(pos)
+              + " is not [1, grid*grid, "
+              + hidden
+              + "] for hidden size "
+              + hidden);
     }
     int depth = 0;
     while (w.contains("blocks." + depth + ".attn.qkv.weight")) depth++;
     if (depth == 0) {
-      throw new CheckpointFormatException(file, "no DiT blocks (missing blocks.0.attn.qkv.weight); not a DiT state dict?");
+      throw new CheckpointFormatException(
+          file, "no DiT blocks (missing blocks.0.attn.qkv.weight); not a DiT state dict?");
     }
     long[] fc1 = need(w, "blocks.0.mlp.fc1.weight", 2);
     double mlpRatio = (double) fc1[0] / hidden;
     long[] table = need(w, "y_embedder.embedding_table.weight", 2);
-    // DiT adds one row for the CFG null class whenever class_dropout_prob > 0 (all released models).
+    // DiT adds one row for the CFG null class whenever class_dropout_prob > 0 (all released
+    // models).
     int numClasses = (int) table[0] - 1;
     long[] fin = need(w, "final_layer.linear.weight", 2);
     long outPerToken = fin[0];
@@ -159,15 +187,23 @@ public final class DiTConfig {
     if (outCh * patch * patch != outPerToken || (outCh != inCh && outCh != 2L * inCh)) {
       throw new CheckpointFormatException(
           file,
-          "final_layer.linear.weight " + shape(fin) + " gives " + outPerToken + " values per token, not patch^2 x "
-              + inCh + " or x " + (2 * inCh) + " channels");
+          "final_layer.linear.weight "
+              + shape(fin)
+              + " gives "
+              + outPerToken
+              + " values per token, not patch^2 x "
+              + inCh
+              + " or x "
+              + (2 * inCh)
+              + " channels");
     }
     int heads = numHeads;
     if (heads <= 0) heads = officialHeads(hidden);
     if (heads <= 0) {
       throw new CheckpointFormatException(
           file,
-          "cannot infer the number of attention heads for hidden size " + hidden
+          "cannot infer the number of attention heads for hidden size "
+              + hidden
               + " (not an official DiT size); give it explicitly (--num-heads, or num_heads in a config.json next to"
               + " the checkpoint)");
     }
@@ -177,7 +213,17 @@ public final class DiTConfig {
     }
     DiTConfig cfg;
     try {
-      cfg = new DiTConfig(grid * patch, patch, inCh, hidden, depth, heads, mlpRatio, numClasses, outCh == 2L * inCh);
+      cfg =
+          new DiTConfig(
+              grid * patch,
+              patch,
+              inCh,
+              hidden,
+              depth,
+              heads,
+              mlpRatio,
+              numClasses,
+              outCh == 2L * inCh);
     } catch (IllegalArgumentException e) {
       throw new CheckpointFormatException(file, e.getMessage());
     }
@@ -187,11 +233,13 @@ public final class DiTConfig {
 
   private static long[] need(WeightMap w, String name, int rank) {
     if (!w.contains(name)) {
-      throw new CheckpointFormatException(w.source(), "missing tensor '" + name + "'; not a DiT state dict?");
+      throw new CheckpointFormatException(
+          w.source(), "missing tensor '" + name + "'; not a DiT state dict?");
     }
     long[] s = w.shape(name);
     if (s.length != rank) {
-      throw new CheckpointFormatException(w.source(), name + " has shape " + shape(s) + ", expected rank " + rank);
+      throw new CheckpointFormatException(
+          w.source(), name + " has shape " + shape(s) + ", expected rank " + rank);
     }
     return s;
   }
@@ -264,8 +312,8 @@ public final class DiTConfig {
   }
 
   /**
-   * Multiply-accumulates of one image-forward: {@code [attn unit, MLP unit, everything else]} (the MAC accounting of L2C's speedup figures; attention
-   * counts qkv, QK^T, AV and proj).
+   * Multiply-accumulates of one image-forward: {@code [attn unit, MLP unit, everything else]} (the
+   * MAC accounting of L2C's speedup figures; attention counts qkv, QK^T, AV and proj).
    */
   public double[] macsPerImage() {
     double t = tokens();

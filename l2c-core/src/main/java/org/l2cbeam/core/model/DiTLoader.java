@@ -16,10 +16,10 @@ import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.io.WeightMap;
 
 /**
- * Opens a DiT checkpoint from a path or {@code builtin:NAME}: unwraps a training checkpoint's {@code ema} weights as
- * DiT's {@code find_model} does, infers the config from the shapes, and takes the head count (which shapes do not
- * determine) from, in order: the explicit argument, a {@code config.json} next to the checkpoint (or the builtin's),
- * the official table.
+ * Opens a DiT checkpoint from a path or {@code builtin:NAME}: unwraps a training checkpoint's
+ * {@code ema} weights as DiT's {@code find_model} does, infers the config from the shapes, and
+ * takes the head count (which shapes do not determine) from, in order: the explicit argument, a
+ * {@code config.json} next to the checkpoint (or the builtin's), the official table.
  */
 public final class DiTLoader {
   private static final String BUILTIN_DIT_CONFIG = "org/l2cbeam/assets/fmnist-dit/config.json";
@@ -53,14 +53,15 @@ public final class DiTLoader {
   }
 
   /**
-   * The inferred config as a map for display ({@code l2c inspect}); if the head count cannot be found it is shown as
-   * unknown, and an inconsistent checkpoint yields {@code {"error": message}}.
+   * The inferred config as a map for display ({@code l2c inspect}); if the head count cannot be
+   * found it is shown as unknown, and an inconsistent checkpoint yields {@code {"error": message}}.
    */
   public static Map<String, Object> describe(String location, WeightMap file) {
     try {
       WeightMap w = file.contains("x_embedder.proj.weight") ? file : file.withPrefix("ema");
       int heads = configuredHeads(location);
-      boolean known = heads > 0 || DiTConfig.officialHeads((int) w.shape("x_embedder.proj.weight")[0]) > 0;
+      boolean known =
+          heads > 0 || DiTConfig.officialHeads((int) w.shape("x_embedder.proj.weight")[0]) > 0;
       DiTConfig cfg = DiTConfig.infer(w, known ? heads : 1);
       Map<String, Object> m = new LinkedHashMap<>(cfg.toMap());
       if (!known) m.put("num_heads", "unknown (not determined by shapes; pass --num-heads)");
@@ -73,14 +74,19 @@ public final class DiTLoader {
     }
   }
 
-  /** The head count of a {@code config.json} beside {@code location} (or the builtin's), or -1 if none says. */
+  /**
+   * The head count of a {@code config.json} beside {@code location} (or the builtin's), or -1 if
+   * none says.
+   */
   static int configuredHeads(String location) {
     if (BuiltinAssets.isBuiltin(location)) {
       if (location.equals("builtin:fmnist-dit")) {
-        try (InputStream in = DiTLoader.class.getClassLoader().getResourceAsStream(BUILTIN_DIT_CONFIG)) {
+        try (InputStream in =
+            DiTLoader.class.getClassLoader().getResourceAsStream(BUILTIN_DIT_CONFIG)) {
           if (in != null) {
-            return headsFrom(JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
-                .getAsJsonObject());
+            return headsFrom(
+                JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                    .getAsJsonObject());
           }
         } catch (IOException e) {
           throw new IllegalStateException("cannot read builtin resource " + BUILTIN_DIT_CONFIG, e);

@@ -8,9 +8,10 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 
 /**
- * DiT's {@code FinalLayer}: {@code (shift, scale) = adaLN(SiLU(c))}, then {@code linear(modulate(norm(x), shift,
- * scale))}, from the hidden width to each token's {@code p·p·C'} predicted values. The norm is the blocks' (no affine,
- * eps 1e-6). Never cached: it runs at every step.
+ * DiT's {@code FinalLayer}: {@code (shift, scale) = adaLN(SiLU(c))}, then {@code
+ * linear(modulate(norm(x), shift, scale))}, from the hidden width to each token's {@code p·p·C'}
+ * predicted values. The norm is the blocks' (no affine, eps 1e-6). Never cached: it runs at every
+ * step.
  */
 final class FinalLayer {
   private static final float LN_EPS = 1e-6f;
@@ -38,7 +39,9 @@ final class FinalLayer {
     NDList mod = Linear.linear(siluC, adaW, adaB).singletonOrThrow().split(2, 1);
     NDArray shift = mod.get(0).expandDims(1);
     NDArray scale = mod.get(1).expandDims(1);
-    NDArray normed = LayerNorm.layerNorm(x, new Shape(hidden), lnOnes, lnZeros, LN_EPS).singletonOrThrow();
-    return Linear.linear(DiTBlock.modulate(normed, shift, scale), linearW, linearB).singletonOrThrow();
+    NDArray normed =
+        LayerNorm.layerNorm(x, new Shape(hidden), lnOnes, lnZeros, LN_EPS).singletonOrThrow();
+    return Linear.linear(DiTBlock.modulate(normed, shift, scale), linearW, linearB)
+        .singletonOrThrow();
   }
 }

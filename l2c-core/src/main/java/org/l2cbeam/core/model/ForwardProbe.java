@@ -3,10 +3,10 @@ package org.l2cbeam.core.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Observes named intermediate values of a forward call (tests, NaN diagnosis). Called synchronously; the array is
- * only valid during the call, so copy what you keep. Names for a DiT: {@code t_freq}, {@code x_embed},
- * {@code t_emb}, {@code y_emb}, {@code c}, {@code block<i>.adaLN}, {@code block<i>.attn_out},
- * {@code block<i>.mlp_out}, {@code block<i>.out}, {@code final_layer}.
+ * Observes named intermediate values of a forward call (tests, NaN diagnosis). Called
+ * synchronously; the array is only valid during the call, so copy what you keep. Names for a DiT:
+ * {@code t_freq}, {@code x_embed}, {@code t_emb}, {@code y_emb}, {@code c}, {@code block<i>.adaLN},
+ * {@code block<i>.attn_out}, {@code block<i>.mlp_out}, {@code block<i>.out}, {@code final_layer}.
  */
 @FunctionalInterface
 public interface ForwardProbe {

@@ -20,17 +20,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link Kernels#ONEDNN} path: one JVM-wide TorchScript module, compiled from {@code
- * TransformerBranches.torchscript} (our own source, beside this class), whose methods compute a whole attention or MLP
- * branch, or one linear layer, on weights packed once by oneDNN.
+ * TransformerBranches.torchscript} (our own source, beside this class), whose methods compute a
+ * whole attention or MLP branch, or one linear layer, on weights packed once by oneDNN.
  *
- * <p>Why: libtorch's bundled MKL does not recognise AMD Zen 4/5 CPUs and runs its GEMMs on the AVX2 path (about 100
- * GFLOP/s per core on the project's machines), while oneDNN, in the same {@code libtorch_cpu.so}, runs the same fp32
- * GEMMs at AVX-512 speed, more than twice as fast with pre-packed weights. DJL's NDArray API reaches neither oneDNN's
- * packed linear nor fused attention; TorchScript reaches both, with no Python involved.
+ * <p>Why: libtorch's bundled MKL does not recognise AMD Zen 4/5 CPUs and runs its GEMMs on the AVX2
+ * path (about 100 GFLOP/s per core on the project's machines), while oneDNN, in the same {@code
+ * libtorch_cpu.so}, runs the same fp32 GEMMs at AVX-512 speed, more than twice as fast with
+ * pre-packed weights. DJL's NDArray API reaches neither oneDNN's packed linear nor fused attention;
+ * TorchScript reaches both, with no Python involved.
  *
- * <p>Before first use each precision passes a self-check (a small packed linear against the plain one). A precision
- * that fails to compile, pack or agree is unavailable; models then fall back (bf16 to fp32, fp32 to the plain path)
- * and one WARN line says why. Numbers never change silently.
+ * <p>Before first use each precision passes a self-check (a small packed linear against the plain
+ * one). A precision that fails to compile, pack or agree is unavailable; models then fall back
+ * (bf16 to fp32, fp32 to the plain path) and one WARN line says why. Numbers never change silently.
  */
 final class FusedBranches {
   private static final Logger LOG = LoggerFactory.getLogger(FusedBranches.class);
@@ -41,7 +42,10 @@ final class FusedBranches {
   private static final Map<Precision, String> CHECK_FAILURES = new EnumMap<>(Precision.class);
   private static final Map<Precision, Boolean> CHECKED = new EnumMap<>(Precision.class);
 
-  /** Rows of the load-time check of each packed layer: odd, so that kernels' row tails are exercised. */
+  /**
+   * Rows of the load-time check of each packed layer: odd, so that kernels' row tails are
+   * exercised.
+   */
   static final int CHECK_ROWS = 37;
 
   private final ScriptModule module;
@@ -51,8 +55,8 @@ final class FusedBranches {
   }
 
   /**
-   * What a model asking for {@code requested} will actually run: the request itself, or the fallback with the reason
-   * logged once per JVM.
+   * What a model asking for {@code requested} will actually run: the request itself, or the
+   * fallback with the reason logged once per JVM.
    */
   static synchronized ModelExecution resolve(ModelExecution requested) {
     if (requested.kernels() == Kernels.PLAIN) return requested;
@@ -83,14 +87,17 @@ final class FusedBranches {
 
   /** The module; only after {@link #resolve} said the path is available. */
   static synchronized FusedBranches get() {
-    if (instance == null) throw new IllegalStateException("the oneDNN kernels are unavailable: " + compileFailure);
+    if (instance == null)
+      throw new IllegalStateException("the oneDNN kernels are unavailable: " + compileFailure);
     return instance;
   }
 
   private static String check(Precision precision) {
     if (instance == null && compileFailure == null) {
       try {
-        instance = new FusedBranches(ScriptModule.compile("l2c_branches", "TransformerBranches", source()));
+        instance =
+            new FusedBranches(
+                ScriptModule.compile("l2c_branches", "TransformerBranches", source()));
       } catch (RuntimeException e) {
         compileFailure = "compiling " + SOURCE + " failed: " + e.getMessage();
       }
@@ -113,18 +120,21 @@ final class FusedBranches {
   }
 
   /**
-   * A packed linear of a few rows against DJL's plain one: fp32 must agree to float rounding, bf16 to its 8-bit
-   * mantissa. Returns why it failed, or null.
+   * A packed linear of a few rows against DJL's plain one: fp32 must agree to float rounding, bf16
+   * to its 8-bit mantissa. Returns why it failed, or null.
    */
   private String selfCheck(Precision precision) {
     Torch.inferenceMode();
-    try (NDManager m = Torch.newManager(Device.cpu())) { // the oneDNN kernels are CPU-only (ModelExecution.on)
+    try (NDManager m =
+        Torch.newManager(Device.cpu())) { // the oneDNN kernels are CPU-only (ModelExecution.on)
       Torch.engine().setRandomSeed(1);
       NDArray w = m.randomNormal(0f, 0.2f, new Shape(192, 64), DataType.FLOAT32);
       NDArray b = m.randomNormal(0f, 0.2f, new Shape(192), DataType.FLOAT32);
       PackedLinear packed = pack(w, b, 64, precision);
       if (packed == null) {
-        return "a packed " + precision.cliName() + " linear [192, 64] does not compute what the plain one does";
+        return "a packed "
+            + precision.cliName()
+            + " linear [192, 64] does not compute what the plain one does";
       }
       packed.close();
       return null;
@@ -132,21 +142,26 @@ final class FusedBranches {
   }
 
   /**
-   * Packs {@code weight [out, in]} (and casts {@code bias}) for {@code precision}; {@code rows} is the row count the
-   * packing is tuned for (any row count works). A layer without bias gets a zero bias: adding +0 changes no value.
+   * Packs {@code weight [out, in]} (and casts {@code bias}) for {@code precision}; {@code rows} is
+   * the row count the packing is tuned for (any row count works). A layer without bias gets a zero
+   * bias: adding +0 changes no value.
    *
-   * <p>Returns null if the packed layer does not compute what the dense one does: every packed layer is checked once,
-   * on {@value #CHECK_ROWS} random rows, against DJL's plain linear. This is not paranoia: libtorch 2.7.1's oneDNN
-   * packs some output widths wrongly on AVX-512 AMD Zen 5 (measured: widths 40, 48, 72, 80 and 112 erred by half their
-   * output; 64, 96, 192, 256, 384, 1152 and 4608 were exact), and a CPU we have not seen may have its own.
+   * <p>Returns null if the packed layer does not compute what the dense one does: every packed
+   * layer is checked once, on {@value #CHECK_ROWS} random rows, against DJL's plain linear. This is
+   * not paranoia: libtorch 2.7.1's oneDNN packs some output widths wrongly on AVX-512 AMD Zen 5
+   * (measured: widths 40, 48, 72, 80 and 112 erred by half their output; 64, 96, 192, 256, 384,
+   * 1152 and 4608 were exact), and a CPU we have not seen may have its own.
    */
   PackedLinear pack(NDArray weight, NDArray bias, long rows, Precision precision) {
     PackedLinear packed = packUnchecked(weight, bias, rows, precision);
     String why = packed.differenceFrom(weight, bias);
     if (why == null) return packed;
     packed.close();
-    LOG.warn("l2c: a packed {} linear {} {}; this layer runs on the plain kernels", precision.cliName(),
-        weight.getShape(), why);
+    LOG.warn(
+        "l2c: a packed {} linear {} {}; this layer runs on the plain kernels",
+        precision.cliName(),
+        weight.getShape(),
+        why);
     return null;
   }
 
@@ -159,14 +174,18 @@ final class FusedBranches {
       IValue packed = module.call(bf16 ? "pack_bf16" : "pack_fp32", w, r);
       IValue packedBias;
       try (IValue b = ScriptModule.arg(fullBias)) {
-        // an IValue holds its own reference to the tensor, so the fp32 bias outlives the scratch scope
+        // an IValue holds its own reference to the tensor, so the fp32 bias outlives the scratch
+        // scope
         packedBias = bf16 ? module.call("to_bf16", b) : ScriptModule.arg(fullBias);
       }
       return new PackedLinear(this, packed, packedBias, bf16);
     }
   }
 
-  /** One method call with tensor {@code x} first and then {@code rest}; the result is owned by {@code x}'s manager. */
+  /**
+   * One method call with tensor {@code x} first and then {@code rest}; the result is owned by
+   * {@code x}'s manager.
+   */
   NDArray call(String method, NDArray x, IValue... rest) {
     IValue[] args = new IValue[rest.length + 1];
     System.arraycopy(rest, 0, args, 1, rest.length);
@@ -177,8 +196,8 @@ final class FusedBranches {
   }
 
   /**
-   * A linear layer's weight as oneDNN packed it (and its bias as the branch methods take it). Opaque: it is not an
-   * NDArray and lives outside every NDManager, so {@link #close} frees it.
+   * A linear layer's weight as oneDNN packed it (and its bias as the branch methods take it).
+   * Opaque: it is not an NDArray and lives outside every NDManager, so {@link #close} frees it.
    */
   static final class PackedLinear implements AutoCloseable {
     private final FusedBranches kernels;
@@ -207,14 +226,16 @@ final class FusedBranches {
     }
 
     /**
-     * Null if this packed weight computes what {@code weight} and {@code bias} do on random rows (to float32 rounding,
-     * or to bfloat16's 8-bit mantissa), else what differs.
+     * Null if this packed weight computes what {@code weight} and {@code bias} do on random rows
+     * (to float32 rounding, or to bfloat16's 8-bit mantissa), else what differs.
      */
     String differenceFrom(NDArray weight, NDArray bias) {
       try (NDManager m = weight.getManager().newSubManager()) {
         NDArray x = m.randomNormal(new Shape(CHECK_ROWS, weight.getShape().get(1)));
-        NDArray reference = bias == null ? Linear.linear(x, weight).singletonOrThrow()
-            : Linear.linear(x, weight, bias).singletonOrThrow();
+        NDArray reference =
+            bias == null
+                ? Linear.linear(x, weight).singletonOrThrow()
+                : Linear.linear(x, weight, bias).singletonOrThrow();
         float[] expected = reference.toFloatArray();
         float[] actual = apply(x).toFloatArray();
         double scale = 0;
@@ -228,7 +249,8 @@ final class FusedBranches {
         }
         double tolerance = bf16 ? 3e-2 : 1e-5;
         if (worst <= tolerance * scale) return null; // false for NaN
-        return String.format("differs from the dense one by %.3g of its largest output (allowed %.0e)",
+        return String.format(
+            "differs from the dense one by %.3g of its largest output (allowed %.0e)",
             worst / scale, tolerance);
       }
     }

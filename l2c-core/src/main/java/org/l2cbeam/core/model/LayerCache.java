@@ -4,13 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 /**
- * The L2C layer cache: the output of every cache unit recorded at the last full step (DiT: the branch output before
- * the adaLN gate; U-ViT: the residual increment). Entries are owned by the cache's own sub-manager, so they survive the
- * step scope that produced them and are freed by {@link #clear} or {@link #close}.
+ * The L2C layer cache: the output of every cache unit recorded at the last full step (DiT: the
+ * branch output before the adaLN gate; U-ViT: the residual increment). Entries are owned by the
+ * cache's own sub-manager, so they survive the step scope that produced them and are freed by
+ * {@link #clear} or {@link #close}.
  *
- * <p>Lifecycle (docs/how-l2c-works.md, "The idea"): cleared at the start of every full step, filled by that step,
- * read by the next step only.
- * For classifier-free guidance a DiT keeps ONE cache for the doubled batch; a U-ViT keeps one per half.
+ * <p>Lifecycle (docs/how-l2c-works.md, "The idea"): cleared at the start of every full step, filled
+ * by that step, read by the next step only. For classifier-free guidance a DiT keeps ONE cache for
+ * the doubled batch; a U-ViT keeps one per half.
  */
 public final class LayerCache implements AutoCloseable {
   private final NDManager manager;
@@ -29,7 +30,9 @@ public final class LayerCache implements AutoCloseable {
     return outputs.length;
   }
 
-  /** Stores (or overwrites) unit {@code u}'s output; the array is moved into the cache's manager. */
+  /**
+   * Stores (or overwrites) unit {@code u}'s output; the array is moved into the cache's manager.
+   */
   public void record(int unit, NDArray output) {
     NDArray old = outputs[unit];
     output.attach(manager);

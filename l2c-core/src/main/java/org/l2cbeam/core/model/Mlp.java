@@ -7,7 +7,10 @@ import ai.djl.nn.Activation;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 
-/** timm's {@code Mlp}: fc1 -> GELU -> fc2. DiT uses the tanh-approximate GELU, U-ViT the exact (erf) one. */
+/**
+ * timm's {@code Mlp}: fc1 -> GELU -> fc2. DiT uses the tanh-approximate GELU, U-ViT the exact (erf)
+ * one.
+ */
 final class Mlp {
   /** The GELU of each original. */
   enum Gelu {
@@ -24,7 +27,8 @@ final class Mlp {
     }
   }
 
-  private static final float SQRT_2_OVER_PI = (float) (Math.sqrt(2.0) * (2.0 / Math.sqrt(Math.PI)) * 0.5);
+  private static final float SQRT_2_OVER_PI =
+      (float) (Math.sqrt(2.0) * (2.0 / Math.sqrt(Math.PI)) * 0.5);
   private static final float KAPPA = 0.044715f;
 
   private final LinearLayer fc1;
@@ -41,7 +45,10 @@ final class Mlp {
     this.packed = fc1.isPacked() && fc2.isPacked();
   }
 
-  /** True if both linears were packed (a layer whose packing failed its check runs the whole branch plainly). */
+  /**
+   * True if both linears were packed (a layer whose packing failed its check runs the whole branch
+   * plainly).
+   */
   boolean isPacked() {
     return packed;
   }
@@ -53,7 +60,9 @@ final class Mlp {
           IValue bf16 = IValue.from(kernels.precision() == Precision.BF16)) {
         FusedBranches.PackedLinear a = fc1.packed();
         FusedBranches.PackedLinear b = fc2.packed();
-        return kernels.fused().call("mlp", x, a.weight(), a.bias(), b.weight(), b.bias(), approximate, bf16);
+        return kernels
+            .fused()
+            .call("mlp", x, a.weight(), a.bias(), b.weight(), b.bias(), approximate, bf16);
       }
     }
     NDArray h = fc1.apply(x, kernels);
@@ -61,8 +70,8 @@ final class Mlp {
   }
 
   /**
-   * {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}, as torch's tanh-approximate GELU; DJL has only the erf
-   * form. Out-of-place, with tensor scalars, so it is safe under autograd.
+   * {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}, as torch's tanh-approximate GELU; DJL
+   * has only the erf form. Out-of-place, with tensor scalars, so it is safe under autograd.
    */
   static NDArray geluTanh(NDArray x) {
     if (!JniUtils.isGradMode()) {
@@ -80,9 +89,10 @@ final class Mlp {
   }
 
   /**
-   * The same values with two allocations instead of eight: in-place ops on fresh temporaries. Only without autograd
-   * (in-place ops would break backward). Elementwise passes over the [B, T, 4D] activation are memory-bound, so this
-   * matters for speed; multiplying by 0.5 last instead of first is exact, so the result is unchanged.
+   * The same values with two allocations instead of eight: in-place ops on fresh temporaries. Only
+   * without autograd (in-place ops would break backward). Elementwise passes over the [B, T, 4D]
+   * activation are memory-bound, so this matters for speed; multiplying by 0.5 last instead of
+   * first is exact, so the result is unchanged.
    */
   private static NDArray geluTanhInference(NDArray x) {
     NDManager m = x.getManager();

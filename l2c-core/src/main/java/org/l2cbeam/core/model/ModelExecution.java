@@ -8,13 +8,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kernels and precision a model runs with: chosen when the model is loaded, fixed for its life. {@link #defaults()}
- * is {@link Kernels#ONEDNN} at {@link Precision#FP32} unless the JVM says otherwise ({@code -Dl2c.kernels=plain},
- * {@code -Dl2c.precision=bf16}, or the environment variables {@code L2C_KERNELS} / {@code L2C_PRECISION}).
+ * The kernels and precision a model runs with: chosen when the model is loaded, fixed for its life.
+ * {@link #defaults()} is {@link Kernels#ONEDNN} at {@link Precision#FP32} unless the JVM says
+ * otherwise ({@code -Dl2c.kernels=plain}, {@code -Dl2c.precision=bf16}, or the environment
+ * variables {@code L2C_KERNELS} / {@code L2C_PRECISION}).
  *
- * <p>What was asked for is not always what runs: where the oneDNN path cannot load (an old libtorch, a CPU without the
- * needed instructions) the model falls back to the plain path and logs why once; {@code DiT.execution()} and {@code
- * UViT.execution()} report what actually runs.
+ * <p>What was asked for is not always what runs: where the oneDNN path cannot load (an old
+ * libtorch, a CPU without the needed instructions) the model falls back to the plain path and logs
+ * why once; {@code DiT.execution()} and {@code UViT.execution()} report what actually runs.
  */
 public final class ModelExecution implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -28,7 +29,8 @@ public final class ModelExecution implements Serializable {
     this.kernels = Objects.requireNonNull(kernels, "kernels");
     this.precision = Objects.requireNonNull(precision, "precision");
     if (precision == Precision.BF16 && kernels != Kernels.ONEDNN) {
-      throw new IllegalArgumentException("bf16 precision needs the onednn kernels, not " + kernels.cliName());
+      throw new IllegalArgumentException(
+          "bf16 precision needs the onednn kernels, not " + kernels.cliName());
     }
   }
 
@@ -42,14 +44,17 @@ public final class ModelExecution implements Serializable {
     String precision = setting("l2c.precision", "L2C_PRECISION");
     return new ModelExecution(
         kernels == null ? Kernels.ONEDNN : Kernels.parse(kernels, "-Dl2c.kernels / L2C_KERNELS"),
-        precision == null ? Precision.FP32 : Precision.parse(precision, "-Dl2c.precision / L2C_PRECISION"));
+        precision == null
+            ? Precision.FP32
+            : Precision.parse(precision, "-Dl2c.precision / L2C_PRECISION"));
   }
 
   /** Parses {@link #toString()}'s form, {@code kernels/precision} (e.g. {@code onednn/bf16}). */
   public static ModelExecution parse(String value) {
     String[] parts = value.split("/", -1);
     if (parts.length != 2) {
-      throw new IllegalArgumentException("a model execution is kernels/precision, e.g. onednn/fp32, got '" + value + "'");
+      throw new IllegalArgumentException(
+          "a model execution is kernels/precision, e.g. onednn/fp32, got '" + value + "'");
     }
     return of(Kernels.parse(parts[0], "kernels"), Precision.parse(parts[1], "precision"));
   }
@@ -66,18 +71,22 @@ public final class ModelExecution implements Serializable {
   }
 
   /**
-   * What runs on {@code device}: this execution on a CPU; the plain path at fp32 anywhere else. The oneDNN kernels are
-   * CPU-only (oneDNN's packed weights and {@code mkldnn} ops take CPU tensors only, and their speed-up answers a CPU
-   * problem, MKL's AVX2 path on AMD), and bf16 rides on them; on a GPU, libtorch's own CUDA kernels behind the plain
-   * NDArray ops are the fast path. Said once per JVM, so a GPU log shows why {@code model.execution()} is plain.
+   * What runs on {@code device}: this execution on a CPU; the plain path at fp32 anywhere else. The
+   * oneDNN kernels are CPU-only (oneDNN's packed weights and {@code mkldnn} ops take CPU tensors
+   * only, and their speed-up answers a CPU problem, MKL's AVX2 path on AMD), and bf16 rides on
+   * them; on a GPU, libtorch's own CUDA kernels behind the plain NDArray ops are the fast path.
+   * Said once per JVM, so a GPU log shows why {@code model.execution()} is plain.
    */
   public ModelExecution on(Device device) {
-    if (Device.Type.CPU.equals(device.getDeviceType()) || kernels == Kernels.PLAIN && precision == Precision.FP32) {
+    if (Device.Type.CPU.equals(device.getDeviceType())
+        || kernels == Kernels.PLAIN && precision == Precision.FP32) {
       return this;
     }
     if (GPU_FALLBACK_LOGGED.compareAndSet(false, true)) {
-      LOG.info("l2c: models on {} run the plain kernels at fp32 ({} asked for): the oneDNN kernels are CPU-only",
-          device, this);
+      LOG.info(
+          "l2c: models on {} run the plain kernels at fp32 ({} asked for): the oneDNN kernels are CPU-only",
+          device,
+          this);
     }
     return plain();
   }

@@ -9,24 +9,28 @@ import java.util.Arrays;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * The GEMM rate a transformer forward is held against: the four linear layers of one block (qkv, proj, fc1, fc2) at a
- * model's own width and row count, on the kernels the model runs, timed in the calling process. A benchmark prints a
- * forward's effective GFLOP/s next to this figure, measured in the same run, so the ratio is about the code and not
- * about the machine's mood.
+ * The GEMM rate a transformer forward is held against: the four linear layers of one block (qkv,
+ * proj, fc1, fc2) at a model's own width and row count, on the kernels the model runs, timed in the
+ * calling process. A benchmark prints a forward's effective GFLOP/s next to this figure, measured
+ * in the same run, so the ratio is about the code and not about the machine's mood.
  */
 public final class PackedGemmRate {
   private PackedGemmRate() {}
 
   /**
-   * GFLOP/s (2 FLOP per MAC) of the four block GEMMs {@code [rows, hidden] x [hidden, 3·hidden | hidden | mlp]} and
-   * {@code [rows, mlp] x [mlp, hidden]} on {@code execution}'s kernels: the total FLOP over the sum of each GEMM's
-   * median of {@code runs} calls (after two warm-ups). Plain kernels time DJL's dense linear.
+   * GFLOP/s (2 FLOP per MAC) of the four block GEMMs {@code [rows, hidden] x [hidden, 3·hidden |
+   * hidden | mlp]} and {@code [rows, mlp] x [mlp, hidden]} on {@code execution}'s kernels: the
+   * total FLOP over the sum of each GEMM's median of {@code runs} calls (after two warm-ups). Plain
+   * kernels time DJL's dense linear.
    */
-  public static double gflops(int hidden, int mlpHidden, int rows, ModelExecution execution, int runs) {
+  public static double gflops(
+      int hidden, int mlpHidden, int rows, ModelExecution execution, int runs) {
     if (runs < 1) throw new IllegalArgumentException("runs must be at least 1, got " + runs);
     BranchKernels kernels = BranchKernels.resolve(execution, rows);
     Torch.inferenceMode();
-    long[][] shapes = {{3L * hidden, hidden}, {hidden, hidden}, {mlpHidden, hidden}, {hidden, mlpHidden}};
+    long[][] shapes = {
+      {3L * hidden, hidden}, {hidden, hidden}, {mlpHidden, hidden}, {hidden, mlpHidden}
+    };
     double flop = 0;
     double seconds = 0;
     // on the device the models run on; the oneDNN kernels only exist on the CPU (ModelExecution.on)

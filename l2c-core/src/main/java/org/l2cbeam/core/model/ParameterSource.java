@@ -8,8 +8,9 @@ import java.util.Map;
 import org.l2cbeam.core.io.WeightMap;
 
 /**
- * Where a model's parameters come from: a checkpoint's state dict, or random values (benchmarks). Loading the same
- * name twice gives the same values: a model with packed weights reloads a dense copy only when it needs one.
+ * Where a model's parameters come from: a checkpoint's state dict, or random values (benchmarks).
+ * Loading the same name twice gives the same values: a model with packed weights reloads a dense
+ * copy only when it needs one.
  */
 @FunctionalInterface
 public interface ParameterSource {
@@ -21,9 +22,9 @@ public interface ParameterSource {
   }
 
   /**
-   * Normal(0, std) values of the given shapes, drawn by libtorch in the weights' manager (no Java-side copy, so even a
-   * 2.7 GB DiT-XL/2 costs only its native memory), each from a generator seeded by its name, so a reload repeats it.
-   * For speed and memory measurements, not for quality.
+   * Normal(0, std) values of the given shapes, drawn by libtorch in the weights' manager (no
+   * Java-side copy, so even a 2.7 GB DiT-XL/2 costs only its native memory), each from a generator
+   * seeded by its name, so a reload repeats it. For speed and memory measurements, not for quality.
    */
   static ParameterSource random(Map<String, long[]> shapes, float std) {
     return random(shapes, std, 0);

@@ -7,9 +7,10 @@ public enum Precision {
   /** float32 everywhere: the reference numbers. The default. */
   FP32,
   /**
-   * Opt-in: the branch GEMMs and attention in bfloat16 (weights cast and packed once, activations cast inside the
-   * branch, outputs and the residual stream float32). About twice the float32 rate on CPUs with AVX-512 BF16, at a
-   * relative error of a few 1e-3 per forward; its cost in FID is measured in the README. Needs {@link Kernels#ONEDNN}.
+   * Opt-in: the branch GEMMs and attention in bfloat16 (weights cast and packed once, activations
+   * cast inside the branch, outputs and the residual stream float32). About twice the float32 rate
+   * on CPUs with AVX-512 BF16, at a relative error of a few 1e-3 per forward; its cost in FID is
+   * measured in the README. Needs {@link Kernels#ONEDNN}.
    */
   BF16;
 

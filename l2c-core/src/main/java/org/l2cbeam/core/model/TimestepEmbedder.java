@@ -5,13 +5,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.core.Linear;
 
 /**
- * DiT's timestep embedding: the {@link SinusoidalTimeFeatures} of the original 0..999 timestep at width 256, then
- * Linear(256 -> D), SiLU, Linear(D -> D).
+ * DiT's timestep embedding: the {@link SinusoidalTimeFeatures} of the original 0..999 timestep at
+ * width 256, then Linear(256 -> D), SiLU, Linear(D -> D).
  */
 final class TimestepEmbedder {
   static final int FREQUENCY_DIM = 256;
 
-  private final SinusoidalTimeFeatures features = new SinusoidalTimeFeatures(FREQUENCY_DIM, "DiT's time frequency width");
+  private final SinusoidalTimeFeatures features =
+      new SinusoidalTimeFeatures(FREQUENCY_DIM, "DiT's time frequency width");
   private final NDArray w0;
   private final NDArray b0;
   private final NDArray w2;

@@ -8,8 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
 
 /**
- * One U-ViT block ({@code libs/uvit.py Block}): pre-LN, no adaLN and no gate; out-blocks first fuse the long skip
- * connection with {@code skip_linear(cat[x, skip])}, which is never cached.
+ * One U-ViT block ({@code libs/uvit.py Block}): pre-LN, no adaLN and no gate; out-blocks first fuse
+ * the long skip connection with {@code skip_linear(cat[x, skip])}, which is never cached.
  *
  * <pre>
  *   x   = skip_linear(cat[x, skip])          (out-blocks only)
@@ -27,7 +27,8 @@ final class UViTBlock {
   private final LinearLayer skipLinear; // null for in-blocks and the mid-block
   private final BranchKernels kernels;
 
-  UViTBlock(UViTConfig cfg, int layer, ParameterSource w, BranchKernels kernels, NDManager weights) {
+  UViTBlock(
+      UViTConfig cfg, int layer, ParameterSource w, BranchKernels kernels, NDManager weights) {
     this.layer = layer;
     this.kernels = kernels;
     String p = cfg.blockPrefix(layer);
@@ -37,7 +38,10 @@ final class UViTBlock {
     norm2B = w.load(p + "norm2.bias", weights);
     attention = Attention.uvit(w, p + "attn.", cfg.heads, cfg.hidden / cfg.heads, kernels, weights);
     mlp = new Mlp(w, p + "mlp.", Mlp.Gelu.ERF, kernels, weights);
-    skipLinear = layer > cfg.halfDepth ? LinearLayer.load(w, p + "skip_linear.", true, kernels, weights) : null;
+    skipLinear =
+        layer > cfg.halfDepth
+            ? LinearLayer.load(w, p + "skip_linear.", true, kernels, weights)
+            : null;
   }
 
   /** The block forward; {@code skip} is the matching in-block output for out-blocks, else null. */
@@ -46,7 +50,8 @@ final class UViTBlock {
       x = skipLinear.apply(NDArrays.concat(new NDList(x, skip), -1), kernels);
     }
     final NDArray beforeAttention = x;
-    NDArray att = units.run(2 * layer, () -> attention.forward(layerNorm(beforeAttention, norm1W, norm1B)));
+    NDArray att =
+        units.run(2 * layer, () -> attention.forward(layerNorm(beforeAttention, norm1W, norm1B)));
     x = x.add(att);
     final NDArray beforeMlp = x;
     NDArray out = units.run(2 * layer + 1, () -> mlp.forward(layerNorm(beforeMlp, norm2W, norm2B)));
@@ -54,6 +59,7 @@ final class UViTBlock {
   }
 
   private static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
-    return LayerNorm.layerNorm(x, new Shape(x.getShape().get(2)), weight, bias, LN_EPS).singletonOrThrow();
+    return LayerNorm.layerNorm(x, new Shape(x.getShape().get(2)), weight, bias, LN_EPS)
+        .singletonOrThrow();
   }
 }

@@ -7,30 +7,40 @@ import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.io.WeightMap;
 
 /**
- * U-ViT hyper-parameters, inferred from a state dict's shapes (U-ViT-H/2: latent 32, patch 2, 4 channels, D 1152,
- * 14 in-blocks + mid + 14 out-blocks, 16 heads, MLP 4608, 1001 labels). The head count is not in the shapes:
- * by default it is the released configs' count for that width (1152 or 1024 → 16, 512 → 8; otherwise head dim 64),
- * and any other model must state it.
+ * U-ViT hyper-parameters, inferred from a state dict's shapes (U-ViT-H/2: latent 32, patch 2, 4
+ * channels, D 1152, 14 in-blocks + mid + 14 out-blocks, 16 heads, MLP 4608, 1001 labels). The head
+ * count is not in the shapes: by default it is the released configs' count for that width (1152 or
+ * 1024 → 16, 512 → 8; otherwise head dim 64), and any other model must state it.
  */
 public final class UViTConfig {
   public final int imageSize;
   public final int patchSize;
   public final int inChannels;
   public final int hidden;
+
   /** Number of in-blocks (= number of out-blocks); the original's {@code depth} is twice this. */
   public final int halfDepth;
+
   public final int heads;
   public final int mlpHidden;
   public final int numClasses;
 
   public UViTConfig(
-      int imageSize, int patchSize, int inChannels, int hidden, int halfDepth, int heads, int mlpHidden,
+      int imageSize,
+      int patchSize,
+      int inChannels,
+      int hidden,
+      int halfDepth,
+      int heads,
+      int mlpHidden,
       int numClasses) {
     if (hidden % heads != 0) {
-      throw new IllegalArgumentException("hidden size " + hidden + " is not divisible by " + heads + " heads");
+      throw new IllegalArgumentException(
+          "hidden size " + hidden + " is not divisible by " + heads + " heads");
     }
     if (imageSize % patchSize != 0) {
-      throw new IllegalArgumentException("image size " + imageSize + " is not divisible by patch " + patchSize);
+      throw new IllegalArgumentException(
+          "image size " + imageSize + " is not divisible by patch " + patchSize);
     }
     this.imageSize = imageSize;
     this.patchSize = patchSize;
@@ -52,11 +62,15 @@ public final class UViTConfig {
     return w.contains("mid_block.attn.qkv.weight") && w.contains("decoder_pred.weight");
   }
 
-  /** Infers the configuration from the state dict's shapes; {@code heads <= 0} picks the default head count. */
+  /**
+   * Infers the configuration from the state dict's shapes; {@code heads <= 0} picks the default
+   * head count.
+   */
   public static UViTConfig infer(WeightMap w, int heads) {
     if (!matches(w)) {
       throw new CheckpointFormatException(
-          w.source(), "not a U-ViT state dict: no 'mid_block.attn.qkv.weight' / 'decoder_pred.weight'");
+          w.source(),
+          "not a U-ViT state dict: no 'mid_block.attn.qkv.weight' / 'decoder_pred.weight'");
     }
     long[] patch = w.shape("patch_embed.proj.weight"); // [D, C, p, p]
     int hidden = (int) patch[0];
@@ -65,19 +79,28 @@ public final class UViTConfig {
     long[] pos = w.shape("pos_embed"); // [1, 2 + (S/p)^2, D]
     if (patch.length != 4 || pos.length != 3 || pos[2] != hidden) {
       throw new CheckpointFormatException(
-          w.source(), "patch_embed.proj.weight " + Arrays.toString(patch) + " and pos_embed " + Arrays.toString(pos)
-              + " disagree on the embedding width (" + hidden + " vs " + (pos.length == 3 ? pos[2] : "?")
+          w.source(),
+          "patch_embed.proj.weight "
+              + Arrays.toString(patch)
+              + " and pos_embed "
+              + Arrays.toString(pos)
+              + " disagree on the embedding width ("
+              + hidden
+              + " vs "
+              + (pos.length == 3 ? pos[2] : "?")
               + "): one of them is transposed or from another model");
     }
     if (!w.contains("label_emb.weight")) {
       throw new CheckpointFormatException(
-          w.source(), "U-ViT without 'label_emb.weight' (unconditional) is not supported: L2C needs class labels");
+          w.source(),
+          "U-ViT without 'label_emb.weight' (unconditional) is not supported: L2C needs class labels");
     }
     int numClasses = (int) w.shape("label_emb.weight")[0];
     int grid = (int) Math.round(Math.sqrt(pos[1] - 2));
     if (grid * grid != pos[1] - 2) {
       throw new CheckpointFormatException(
-          w.source(), "pos_embed " + Arrays.toString(pos) + " is not 2 extra tokens plus a square patch grid");
+          w.source(),
+          "pos_embed " + Arrays.toString(pos) + " is not 2 extra tokens plus a square patch grid");
     }
     int half = 0;
     while (w.contains("in_blocks." + half + ".attn.qkv.weight")) half++;
@@ -86,7 +109,10 @@ public final class UViTConfig {
     return new UViTConfig(grid * p, p, inChannels, hidden, half, h, mlp, numClasses);
   }
 
-  /** U-ViT's released configs: D 1152 → 16 heads (H/2), D 1024 → 16 (L), D 512 → 8 (M, S); else head dim 64. */
+  /**
+   * U-ViT's released configs: D 1152 → 16 heads (H/2), D 1024 → 16 (L), D 512 → 8 (M, S); else head
+   * dim 64.
+   */
   static int defaultHeads(int hidden) {
     switch (hidden) {
       case 1152:
@@ -156,7 +182,10 @@ public final class UViTConfig {
     return m;
   }
 
-  /** State-dict prefix of layer ℓ: {@code in_blocks.ℓ.}, {@code mid_block.} or {@code out_blocks.(ℓ−half−1).}. */
+  /**
+   * State-dict prefix of layer ℓ: {@code in_blocks.ℓ.}, {@code mid_block.} or {@code
+   * out_blocks.(ℓ−half−1).}.
+   */
   public String blockPrefix(int layer) {
     if (layer < halfDepth) return "in_blocks." + layer + ".";
     if (layer == halfDepth) return "mid_block.";
@@ -180,8 +209,24 @@ public final class UViTConfig {
 
   @Override
   public String toString() {
-    return "U-ViT(img " + imageSize + ", patch " + patchSize + ", channels " + inChannels + ", D " + hidden
-        + ", blocks " + halfDepth + "+1+" + halfDepth + ", heads " + heads + ", mlp " + mlpHidden + ", classes "
-        + numClasses + ")";
+    return "U-ViT(img "
+        + imageSize
+        + ", patch "
+        + patchSize
+        + ", channels "
+        + inChannels
+        + ", D "
+        + hidden
+        + ", blocks "
+        + halfDepth
+        + "+1+"
+        + halfDepth
+        + ", heads "
+        + heads
+        + ", mlp "
+        + mlpHidden
+        + ", classes "
+        + numClasses
+        + ")";
   }
 }

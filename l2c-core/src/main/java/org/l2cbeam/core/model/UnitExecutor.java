@@ -4,10 +4,11 @@ import ai.djl.ndarray.NDArray;
 import java.util.function.Supplier;
 
 /**
- * Runs one L2C cache unit (an attention or MLP branch of a transformer block) on behalf of a model forward. The
- * model only says which unit it is at and how to compute it fresh; the executor decides whether to compute it,
- * reuse the output recorded at the last full step, or blend both with a router weight, and whether to record the
- * result. The returned tensor is exactly what the model adds to the residual stream.
+ * Runs one L2C cache unit (an attention or MLP branch of a transformer block) on behalf of a model
+ * forward. The model only says which unit it is at and how to compute it fresh; the executor
+ * decides whether to compute it, reuse the output recorded at the last full step, or blend both
+ * with a router weight, and whether to record the result. The returned tensor is exactly what the
+ * model adds to the residual stream.
  */
 @FunctionalInterface
 public interface UnitExecutor {

@@ -7,14 +7,16 @@ import java.util.Arrays;
 import java.util.function.Supplier;
 
 /**
- * What one forward call does with each cache unit (unit {@code 2i} = attention branch of block i, {@code 2i+1} = its
- * MLP branch). Model-independent: a DiT and a U-ViT read the same plan.
+ * What one forward call does with each cache unit (unit {@code 2i} = attention branch of block i,
+ * {@code 2i+1} = its MLP branch). Model-independent: a DiT and a U-ViT read the same plan.
  *
  * <ul>
- *   <li>{@link Mode#COMPUTE}: run the branch; on a recording plan also store its output in the {@link LayerCache}.
- *   <li>{@link Mode#REUSE}: do not run the branch at all; use the output recorded at the last full step.
- *   <li>{@link Mode#SOFT}: run the branch and mix {@code beta*fresh + (1-beta)*cached} (router training; the mix is
- *       built from out-of-place ops so gradients reach {@code beta}).
+ *   <li>{@link Mode#COMPUTE}: run the branch; on a recording plan also store its output in the
+ *       {@link LayerCache}.
+ *   <li>{@link Mode#REUSE}: do not run the branch at all; use the output recorded at the last full
+ *       step.
+ *   <li>{@link Mode#SOFT}: run the branch and mix {@code beta*fresh + (1-beta)*cached} (router
+ *       training; the mix is built from out-of-place ops so gradients reach {@code beta}).
  * </ul>
  */
 public final class UnitPlan {
@@ -39,14 +41,18 @@ public final class UnitPlan {
     return new UnitPlan(filled(units, Mode.COMPUTE), false, null);
   }
 
-  /** An L2C full step: compute every unit and record every output into the cache (after clearing it). */
+  /**
+   * An L2C full step: compute every unit and record every output into the cache (after clearing
+   * it).
+   */
   public static UnitPlan recordAll(int units) {
     return new UnitPlan(filled(units, Mode.COMPUTE), true, null);
   }
 
   /**
-   * An L2C cache step with a hard mask: {@code compute[u]} true runs unit u, false reuses its cached output without
-   * computing it. Nothing is recorded (the cache is dropped after a cache step).
+   * An L2C cache step with a hard mask: {@code compute[u]} true runs unit u, false reuses its
+   * cached output without computing it. Nothing is recorded (the cache is dropped after a cache
+   * step).
    */
   public static UnitPlan hard(boolean[] compute) {
     Mode[] m = new Mode[compute.length];
@@ -55,12 +61,14 @@ public final class UnitPlan {
   }
 
   /**
-   * The router-training forward: every unit mixed with weight {@code beta[u]} (shape {@code [units]}, normally
-   * {@code sigmoid(p_k)}). {@code beta} should live in the caller's step scope; it may require gradients.
+   * The router-training forward: every unit mixed with weight {@code beta[u]} (shape {@code
+   * [units]}, normally {@code sigmoid(p_k)}). {@code beta} should live in the caller's step scope;
+   * it may require gradients.
    */
   public static UnitPlan soft(NDArray beta) {
     if (beta.getShape().dimension() != 1) {
-      throw new IllegalArgumentException("soft plan needs a 1-D beta [units], got shape " + beta.getShape());
+      throw new IllegalArgumentException(
+          "soft plan needs a 1-D beta [units], got shape " + beta.getShape());
     }
     int units = Math.toIntExact(beta.getShape().get(0));
     return new UnitPlan(filled(units, Mode.SOFT), false, beta);
@@ -113,13 +121,20 @@ public final class UnitPlan {
   public void checkUnits(int units, String model) {
     if (modes.length != units) {
       throw new IllegalArgumentException(
-          "unit plan has " + modes.length + " units but " + model + " has " + units + " cache units");
+          "unit plan has "
+              + modes.length
+              + " units but "
+              + model
+              + " has "
+              + units
+              + " cache units");
     }
   }
 
   /**
-   * This plan bound to {@code cache}, as the {@link UnitExecutor} a model forward calls for each unit (DiT and U-ViT
-   * alike). {@code cache} may be null for a plan that neither records nor reads.
+   * This plan bound to {@code cache}, as the {@link UnitExecutor} a model forward calls for each
+   * unit (DiT and U-ViT alike). {@code cache} may be null for a plan that neither records nor
+   * reads.
    */
   public UnitExecutor executor(LayerCache cache) {
     if (cache == null && (records || readsCache())) {
@@ -136,34 +151,37 @@ public final class UnitPlan {
   }
 
   /**
-   * The output of cache unit {@code unit} under this plan: the one place where COMPUTE / REUSE / SOFT are decided, for
-   * every model. {@code branch} computes the fresh branch output and is not called for a reused unit. A REUSE result
-   * is owned by the cache (do not close it); use it as the second operand of the next op so results stay in the
-   * caller's scope.
+   * The output of cache unit {@code unit} under this plan: the one place where COMPUTE / REUSE /
+   * SOFT are decided, for every model. {@code branch} computes the fresh branch output and is not
+   * called for a reused unit. A REUSE result is owned by the cache (do not close it); use it as the
+   * second operand of the next op so results stay in the caller's scope.
    */
   public NDArray run(int unit, LayerCache cache, Supplier<NDArray> branch) {
     switch (modes[unit]) {
-      case COMPUTE: {
-        NDArray out = branch.get();
-        if (records) {
-          cache.record(unit, out);
+      case COMPUTE:
+        {
+          NDArray out = branch.get();
+          if (records) {
+            cache.record(unit, out);
+          }
+          return out;
         }
-        return out;
-      }
       case REUSE:
         return requireCache(cache, unit).get(unit);
-      case SOFT: {
-        NDArray cached = requireCache(cache, unit).get(unit);
-        NDArray fresh = branch.get();
-        NDManager scope = fresh.getManager();
-        // Tensor scalars and out-of-place ops only: this path is differentiated with respect to beta.
-        NDArray b = beta.get(unit);
-        b.attach(scope);
-        NDArray one = scope.full(new Shape(), 1f);
-        NDArray keep = one.sub(b);
-        // reuse*(1-beta) + fresh*beta, the operand order of the original router_models.py.
-        return keep.mul(cached).add(b.mul(fresh));
-      }
+      case SOFT:
+        {
+          NDArray cached = requireCache(cache, unit).get(unit);
+          NDArray fresh = branch.get();
+          NDManager scope = fresh.getManager();
+          // Tensor scalars and out-of-place ops only: this path is differentiated with respect to
+          // beta.
+          NDArray b = beta.get(unit);
+          b.attach(scope);
+          NDArray one = scope.full(new Shape(), 1f);
+          NDArray keep = one.sub(b);
+          // reuse*(1-beta) + fresh*beta, the operand order of the original router_models.py.
+          return keep.mul(cached).add(b.mul(fresh));
+        }
       default:
         throw new IllegalStateException(String.valueOf(modes[unit]));
     }
@@ -171,7 +189,8 @@ public final class UnitPlan {
 
   private static LayerCache requireCache(LayerCache cache, int unit) {
     if (cache == null) {
-      throw new IllegalStateException("unit " + unit + " reuses the cache, but no layer cache was given");
+      throw new IllegalStateException(
+          "unit " + unit + " reuses the cache, but no layer cache was given");
     }
     return cache;
   }

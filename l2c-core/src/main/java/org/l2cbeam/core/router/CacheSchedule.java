@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A static L2C cache schedule: for every sampling step and every cache unit, compute it or reuse its output recorded
- * at the previous full step. Row k is the step whose router is {@code p_k} (DiT: the spaced index; U-ViT: the outer
- * solver step). A unit may be reused only on a step where the model's pairing rule provides a cache; full steps
- * have all-true rows.
+ * A static L2C cache schedule: for every sampling step and every cache unit, compute it or reuse
+ * its output recorded at the previous full step. Row k is the step whose router is {@code p_k}
+ * (DiT: the spaced index; U-ViT: the outer solver step). A unit may be reused only on a step where
+ * the model's pairing rule provides a cache; full steps have all-true rows.
  */
 public final class CacheSchedule {
   private final boolean[][] compute;
@@ -38,13 +38,15 @@ public final class CacheSchedule {
   }
 
   /**
-   * This schedule mapped onto a model with {@code layers} layers of two units each (attention, MLP), by relative
-   * position: layer ℓ takes the decisions of this schedule's layer ⌊ℓ·L/layers⌋. It lets a benchmark run an official
-   * router's schedule on a smaller or larger model of the same family; it is not a trained schedule for that model.
+   * This schedule mapped onto a model with {@code layers} layers of two units each (attention,
+   * MLP), by relative position: layer ℓ takes the decisions of this schedule's layer ⌊ℓ·L/layers⌋.
+   * It lets a benchmark run an official router's schedule on a smaller or larger model of the same
+   * family; it is not a trained schedule for that model.
    */
   public CacheSchedule resampledToLayers(int layers) {
     if (units % 2 != 0) {
-      throw new IllegalStateException("a schedule of " + units + " units has no (attention, MLP) layer pairs");
+      throw new IllegalStateException(
+          "a schedule of " + units + " units has no (attention, MLP) layer pairs");
     }
     if (layers < 1) throw new IllegalArgumentException("layers must be at least 1, got " + layers);
     int ownLayers = units / 2;
@@ -98,25 +100,36 @@ public final class CacheSchedule {
   }
 
   /**
-   * One line per cache row of {@code pairing}, {@code k <row> active <computed>/<units> mask <bits>}: how the CLI
-   * prints a schedule (rows that are always full say nothing a reader needs).
+   * One line per cache row of {@code pairing}, {@code k <row> active <computed>/<units> mask
+   * <bits>}: how the CLI prints a schedule (rows that are always full say nothing a reader needs).
    */
   public List<String> cacheRowLines(StepPairing pairing) {
     List<String> lines = new ArrayList<>();
     for (int k = 0; k < steps(); k++) {
       if (pairing.isCacheRow(k, steps())) {
-        lines.add(String.format(Locale.ROOT, "k %d active %d/%d mask %s", k, active(k), units, bits(k)));
+        lines.add(
+            String.format(Locale.ROOT, "k %d active %d/%d mask %s", k, active(k), units, bits(k)));
       }
     }
     return lines;
   }
 
-  /** Fails with a clear message unless this schedule fits a sampler of {@code steps} steps and {@code units} units. */
+  /**
+   * Fails with a clear message unless this schedule fits a sampler of {@code steps} steps and
+   * {@code units} units.
+   */
   public void checkFits(int steps, int units) {
     if (steps != steps() || units != units()) {
       throw new IllegalArgumentException(
-          "cache schedule has " + steps() + " steps x " + units() + " units, but the sampler has " + steps
-              + " steps and the model " + units + " units");
+          "cache schedule has "
+              + steps()
+              + " steps x "
+              + units()
+              + " units, but the sampler has "
+              + steps
+              + " steps and the model "
+              + units
+              + " units");
     }
   }
 

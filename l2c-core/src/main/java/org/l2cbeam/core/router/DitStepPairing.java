@@ -1,10 +1,11 @@
 package org.l2cbeam.core.router;
 
 /**
- * DiT with DDIM: the schedule has one row per spaced index k = 0..N-1 (sampling visits N-1 down to 0). Odd indices
- * are full steps; an even index k is a cache step reusing the outputs step k+1 recorded just before it, driven by
- * router {@code p_k}. Index N-1 has no earlier step, so it is full even when N is odd: a cache step needs both an
- * even index and a cache to read. The authors' DDIM loop tests exactly that ({@code i % 2 == 0} and a stored cache).
+ * DiT with DDIM: the schedule has one row per spaced index k = 0..N-1 (sampling visits N-1 down to
+ * 0). Odd indices are full steps; an even index k is a cache step reusing the outputs step k+1
+ * recorded just before it, driven by router {@code p_k}. Index N-1 has no earlier step, so it is
+ * full even when N is odd: a cache step needs both an even index and a cache to read. The authors'
+ * DDIM loop tests exactly that ({@code i % 2 == 0} and a stored cache).
  */
 final class DitStepPairing implements StepPairing {
   @Override

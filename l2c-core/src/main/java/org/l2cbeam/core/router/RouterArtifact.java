@@ -31,11 +31,12 @@ import org.l2cbeam.core.io.InputFile;
 import org.l2cbeam.core.io.JsonText;
 
 /**
- * Our router file: JSON a person can read and a diff can compare. One line per router row (the logits of
- * {@code p_k}, written as the shortest decimal that parses back to the same float, so the file round-trips exactly),
- * plus what is needed to use it safely: the model fingerprint it was trained against, family, sampler, step count,
- * unit names, the threshold θ, and provenance (source file and its sha256, creation time, and an open
- * {@code training} map that router training fills in).
+ * Our router file: JSON a person can read and a diff can compare. One line per router row (the
+ * logits of {@code p_k}, written as the shortest decimal that parses back to the same float, so the
+ * file round-trips exactly), plus what is needed to use it safely: the model fingerprint it was
+ * trained against, family, sampler, step count, unit names, the threshold θ, and provenance (source
+ * file and its sha256, creation time, and an open {@code training} map that router training fills
+ * in).
  *
  * <pre>{@code
  * {
@@ -59,9 +60,17 @@ import org.l2cbeam.core.io.JsonText;
 public final class RouterArtifact {
   public static final String FORMAT = "l2c-router";
   public static final int FORMAT_VERSION = 1;
-  /** The fingerprint recorded when the router's base weights are not known (imported official routers). */
+
+  /**
+   * The fingerprint recorded when the router's base weights are not known (imported official
+   * routers).
+   */
   public static final String UNKNOWN_FINGERPRINT = "unknown";
-  /** Router JSONs are kilobytes (DDIM-50 for DiT-XL/2: about 30 KB); nothing larger is read into memory. */
+
+  /**
+   * Router JSONs are kilobytes (DDIM-50 for DiT-XL/2: about 30 KB); nothing larger is read into
+   * memory.
+   */
   private static final long MAX_JSON_BYTES = 64L << 20;
 
   private final String modelFingerprint;
@@ -71,7 +80,10 @@ public final class RouterArtifact {
   private final List<String> units;
   private final Provenance provenance;
 
-  /** Where a router came from. {@code training} is open: router training records its settings and results there. */
+  /**
+   * Where a router came from. {@code training} is open: router training records its settings and
+   * results there.
+   */
   public static final class Provenance {
     public final String source;
     public final String sourceSha256;
@@ -79,26 +91,37 @@ public final class RouterArtifact {
     public final String tool;
     public final Map<String, Object> training;
 
-    public Provenance(String source, String sourceSha256, String created, String tool, Map<String, Object> training) {
+    public Provenance(
+        String source,
+        String sourceSha256,
+        String created,
+        String tool,
+        Map<String, Object> training) {
       this.source = source;
       this.sourceSha256 = sourceSha256;
       this.created = created;
       this.tool = tool;
-      this.training = Collections.unmodifiableMap(new TreeMap<>(training == null ? Map.of() : training));
+      this.training =
+          Collections.unmodifiableMap(new TreeMap<>(training == null ? Map.of() : training));
     }
 
-    /** A training map as the artifact's JSON writes it (so a map that went through it reads back the same). */
+    /**
+     * A training map as the artifact's JSON writes it (so a map that went through it reads back the
+     * same).
+     */
     public static String trainingToJson(Map<String, Object> training) {
       return new GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(training);
     }
 
     /**
-     * A training map read back from {@link #trainingToJson}, as an artifact reads its own: integral numbers as
-     * {@code Long}, others as {@code Double}, arrays as lists, objects as maps.
+     * A training map read back from {@link #trainingToJson}, as an artifact reads its own: integral
+     * numbers as {@code Long}, others as {@code Double}, arrays as lists, objects as maps.
      */
     public static Map<String, Object> trainingFromJson(String json) {
       Map<String, Object> m = new LinkedHashMap<>();
-      com.google.gson.JsonParser.parseString(json).getAsJsonObject().entrySet()
+      com.google.gson.JsonParser.parseString(json)
+          .getAsJsonObject()
+          .entrySet()
           .forEach(e -> m.put(e.getKey(), toJava(e.getValue())));
       return m;
     }
@@ -106,16 +129,22 @@ public final class RouterArtifact {
     /** Provenance of a router imported from {@code source} now. */
     public static Provenance imported(Path source, String tool) {
       return new Provenance(
-          source.getFileName().toString(), sha256(source), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
-          tool, Map.of());
+          source.getFileName().toString(),
+          sha256(source),
+          Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+          tool,
+          Map.of());
     }
 
     @Override
     public boolean equals(Object o) {
       if (!(o instanceof Provenance)) return false;
       Provenance p = (Provenance) o;
-      return Objects.equals(source, p.source) && Objects.equals(sourceSha256, p.sourceSha256)
-          && Objects.equals(created, p.created) && Objects.equals(tool, p.tool) && training.equals(p.training);
+      return Objects.equals(source, p.source)
+          && Objects.equals(sourceSha256, p.sourceSha256)
+          && Objects.equals(created, p.created)
+          && Objects.equals(tool, p.tool)
+          && training.equals(p.training);
     }
 
     @Override
@@ -125,7 +154,11 @@ public final class RouterArtifact {
   }
 
   public RouterArtifact(
-      String modelFingerprint, RouterScores scores, String sampler, double theta, Provenance provenance) {
+      String modelFingerprint,
+      RouterScores scores,
+      String sampler,
+      double theta,
+      Provenance provenance) {
     this.modelFingerprint = modelFingerprint == null ? UNKNOWN_FINGERPRINT : modelFingerprint;
     this.scores = scores;
     this.sampler = sampler == null ? scores.family().sampler() : sampler;
@@ -137,11 +170,17 @@ public final class RouterArtifact {
     this.provenance = provenance;
   }
 
-  /** An official (or any tensor-file) router imported as-is: fingerprint unknown, the family's default θ. */
+  /**
+   * An official (or any tensor-file) router imported as-is: fingerprint unknown, the family's
+   * default θ.
+   */
   public static RouterArtifact importFrom(Path source, ModelFamily expected, Double theta) {
     RouterScores scores = RouterScores.load(source, expected);
     return new RouterArtifact(
-        null, scores, null, theta == null ? scores.family().defaultTheta() : theta,
+        null,
+        scores,
+        null,
+        theta == null ? scores.family().defaultTheta() : theta,
         Provenance.imported(source, "l2c router convert"));
   }
 
@@ -193,8 +232,16 @@ public final class RouterArtifact {
     Map<String, Object> merged = new LinkedHashMap<>(provenance.training);
     merged.putAll(training);
     return new RouterArtifact(
-        modelFingerprint, scores, sampler, theta,
-        new Provenance(provenance.source, provenance.sourceSha256, provenance.created, provenance.tool, merged));
+        modelFingerprint,
+        scores,
+        sampler,
+        theta,
+        new Provenance(
+            provenance.source,
+            provenance.sourceSha256,
+            provenance.created,
+            provenance.tool,
+            merged));
   }
 
   // ------------------------------------------------------------------------------------------------ writing
@@ -232,7 +279,13 @@ public final class RouterArtifact {
     prov.addProperty("created", provenance.created);
     prov.addProperty("tool", provenance.tool);
     prov.add("training", gson.toJsonTree(provenance.training));
-    String provJson = new GsonBuilder().disableHtmlEscaping().serializeNulls().setPrettyPrinting().create().toJson(prov);
+    String provJson =
+        new GsonBuilder()
+            .disableHtmlEscaping()
+            .serializeNulls()
+            .setPrettyPrinting()
+            .create()
+            .toJson(prov);
     sb.append("  \"provenance\": ").append(provJson.replace("\n", "\n  ")).append("\n}\n");
     return sb.toString();
   }
@@ -241,7 +294,10 @@ public final class RouterArtifact {
     sb.append("  \"").append(name).append("\": ").append(json).append(",\n");
   }
 
-  /** The shortest decimal that parses back to exactly {@code v} (Java's Float.toString guarantees this). */
+  /**
+   * The shortest decimal that parses back to exactly {@code v} (Java's Float.toString guarantees
+   * this).
+   */
   private static String floatLiteral(float v) {
     if (!Float.isFinite(v)) {
       throw new IllegalArgumentException("router logit " + v + " is not finite");
@@ -253,8 +309,8 @@ public final class RouterArtifact {
   // ------------------------------------------------------------------------------------------------ reading
 
   /**
-   * True if the file is JSON text (its first non-blank character is '{' or '['), so a router JSON rather than a tensor
-   * file; the file must be a readable regular file.
+   * True if the file is JSON text (its first non-blank character is '{' or '['), so a router JSON
+   * rather than a tensor file; the file must be a readable regular file.
    */
   public static boolean looksLikeJson(Path file) {
     InputFile.checkReadable(file);
@@ -262,8 +318,9 @@ public final class RouterArtifact {
   }
 
   /**
-   * Our router JSON as written, or an official router checkpoint (or router tensor file) imported at its family's
-   * default θ with an unknown model fingerprint: every reader of a router named by the user opens it this way.
+   * Our router JSON as written, or an official router checkpoint (or router tensor file) imported
+   * at its family's default θ with an unknown model fingerprint: every reader of a router named by
+   * the user opens it this way.
    */
   public static RouterArtifact open(Path file) {
     return looksLikeJson(file) ? read(file) : importFrom(file, null, null);
@@ -276,7 +333,12 @@ public final class RouterArtifact {
       long size = Files.size(file);
       if (size > MAX_JSON_BYTES) {
         throw new CheckpointFormatException(
-            file, "is " + size + " bytes; a router JSON is a few KB (at most " + MAX_JSON_BYTES + " bytes are read)");
+            file,
+            "is "
+                + size
+                + " bytes; a router JSON is a few KB (at most "
+                + MAX_JSON_BYTES
+                + " bytes are read)");
       }
       json = Files.readString(file, StandardCharsets.UTF_8);
     } catch (java.nio.charset.MalformedInputException e) {
@@ -287,14 +349,18 @@ public final class RouterArtifact {
     return parse(json, file);
   }
 
-  /** The artifact of a JSON document, with the same checks as {@link #read}; errors name {@code origin}. */
+  /**
+   * The artifact of a JSON document, with the same checks as {@link #read}; errors name {@code
+   * origin}.
+   */
   public static RouterArtifact parse(String json, Path origin) {
     Path file = origin;
     JsonObject root = JsonText.parseObject(file, json, "router JSON");
     Reader r = new Reader(file, root);
     String format = r.string("format");
     if (!FORMAT.equals(format)) {
-      throw new CheckpointFormatException(file, "key 'format' is '" + format + "', expected '" + FORMAT + "'");
+      throw new CheckpointFormatException(
+          file, "key 'format' is '" + format + "', expected '" + FORMAT + "'");
     }
     int version = r.integer("formatVersion");
     if (version != FORMAT_VERSION) {
@@ -313,7 +379,12 @@ public final class RouterArtifact {
     for (int k = 0; k < rows.size(); k++) {
       if (!rows.get(k).isJsonArray()) {
         throw new CheckpointFormatException(
-            file, "key 'scores': row " + k + " is " + JsonText.kind(rows.get(k)) + ", not an array of numbers");
+            file,
+            "key 'scores': row "
+                + k
+                + " is "
+                + JsonText.kind(rows.get(k))
+                + ", not an array of numbers");
       }
       JsonArray row = rows.get(k).getAsJsonArray();
       logits[k] = new float[row.size()];
@@ -323,7 +394,14 @@ public final class RouterArtifact {
           logits[k][u] = Float.parseFloat(v.getAsJsonPrimitive().getAsString());
         } catch (RuntimeException e) {
           throw new CheckpointFormatException(
-              file, "key 'scores': row " + k + ", unit " + u + " is " + JsonText.kind(v) + ", not a number");
+              file,
+              "key 'scores': row "
+                  + k
+                  + ", unit "
+                  + u
+                  + " is "
+                  + JsonText.kind(v)
+                  + ", not a number");
         }
       }
     }
@@ -338,11 +416,18 @@ public final class RouterArtifact {
       throw new CheckpointFormatException(file, "key 'scores': " + e.getMessage(), e);
     }
     List<String> units = new ArrayList<>();
-    for (JsonElement e : r.array("units")) units.add(e.isJsonPrimitive() ? e.getAsString() : String.valueOf(e));
+    for (JsonElement e : r.array("units"))
+      units.add(e.isJsonPrimitive() ? e.getAsString() : String.valueOf(e));
     List<String> expectedUnits = family.unitNames(scores.units());
     if (!units.equals(expectedUnits)) {
       throw new CheckpointFormatException(
-          file, "key 'units' does not match " + scores.units() + " " + family.id() + " units " + expectedUnits);
+          file,
+          "key 'units' does not match "
+              + scores.units()
+              + " "
+              + family.id()
+              + " units "
+              + expectedUnits);
     }
     JsonObject prov = r.object("provenance");
     Reader p = new Reader(file, prov);
@@ -352,15 +437,23 @@ public final class RouterArtifact {
     }
     Provenance provenance =
         new Provenance(
-            p.optString("source"), p.optString("sourceSha256"), p.optString("created"), p.optString("tool"), training);
+            p.optString("source"),
+            p.optString("sourceSha256"),
+            p.optString("created"),
+            p.optString("tool"),
+            training);
     double theta = r.number("theta");
     if (!(theta >= 0 && theta <= 1)) {
       throw new CheckpointFormatException(file, "key 'theta' must be in [0, 1], got " + theta);
     }
-    return new RouterArtifact(r.string("modelFingerprint"), scores, r.string("sampler"), theta, provenance);
+    return new RouterArtifact(
+        r.string("modelFingerprint"), scores, r.string("sampler"), theta, provenance);
   }
 
-  /** JSON to plain Java: objects to maps, arrays to lists, integral numbers to Long, others to Double. */
+  /**
+   * JSON to plain Java: objects to maps, arrays to lists, integral numbers to Long, others to
+   * Double.
+   */
   private static Object toJava(JsonElement e) {
     if (e == null || e.isJsonNull()) return null;
     if (e.isJsonObject()) {
@@ -402,14 +495,16 @@ public final class RouterArtifact {
 
     String string(String key) {
       JsonElement e = get(key);
-      if (!e.isJsonPrimitive()) throw new CheckpointFormatException(file, "key '" + key + "' must be a string");
+      if (!e.isJsonPrimitive())
+        throw new CheckpointFormatException(file, "key '" + key + "' must be a string");
       return e.getAsString();
     }
 
     String optString(String key) {
       JsonElement e = o.get(key);
       if (e == null || e.isJsonNull()) return null;
-      if (!e.isJsonPrimitive()) throw new CheckpointFormatException(file, "key '" + key + "' must be a string");
+      if (!e.isJsonPrimitive())
+        throw new CheckpointFormatException(file, "key '" + key + "' must be a string");
       return e.getAsString();
     }
 
@@ -418,7 +513,8 @@ public final class RouterArtifact {
       try {
         return e.getAsJsonPrimitive().getAsDouble();
       } catch (RuntimeException bad) {
-        throw new CheckpointFormatException(file, "key '" + key + "' must be a number, got " + JsonText.kind(e));
+        throw new CheckpointFormatException(
+            file, "key '" + key + "' must be a number, got " + JsonText.kind(e));
       }
     }
 
@@ -433,13 +529,15 @@ public final class RouterArtifact {
 
     JsonArray array(String key) {
       JsonElement e = get(key);
-      if (!e.isJsonArray()) throw new CheckpointFormatException(file, "key '" + key + "' must be an array");
+      if (!e.isJsonArray())
+        throw new CheckpointFormatException(file, "key '" + key + "' must be an array");
       return e.getAsJsonArray();
     }
 
     JsonObject object(String key) {
       JsonElement e = get(key);
-      if (!e.isJsonObject()) throw new CheckpointFormatException(file, "key '" + key + "' must be an object");
+      if (!e.isJsonObject())
+        throw new CheckpointFormatException(file, "key '" + key + "' must be an object");
       return e.getAsJsonObject();
     }
   }
@@ -462,9 +560,13 @@ public final class RouterArtifact {
   public boolean equals(Object o) {
     if (!(o instanceof RouterArtifact)) return false;
     RouterArtifact a = (RouterArtifact) o;
-    return modelFingerprint.equals(a.modelFingerprint) && family() == a.family() && sampler.equals(a.sampler)
-        && Double.compare(theta, a.theta) == 0 && units.equals(a.units)
-        && Arrays.deepEquals(scores.logits(), a.scores.logits()) && Objects.equals(provenance, a.provenance);
+    return modelFingerprint.equals(a.modelFingerprint)
+        && family() == a.family()
+        && sampler.equals(a.sampler)
+        && Double.compare(theta, a.theta) == 0
+        && units.equals(a.units)
+        && Arrays.deepEquals(scores.logits(), a.scores.logits())
+        && Objects.equals(provenance, a.provenance);
   }
 
   @Override

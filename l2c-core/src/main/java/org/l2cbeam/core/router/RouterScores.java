@@ -12,9 +12,10 @@ import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 
 /**
- * L2C router logits: {@code logits[k][u]} is {@code p_k[u]}, one row per model evaluation of the sampler (the layout
- * of the official checkpoints: N rows for DiT/DDIM-N, NFE rows for U-ViT/DPM-Solver-2), one column per cache unit.
- * {@link #schedule(double)} turns them into the static cache schedule the paper samples with.
+ * L2C router logits: {@code logits[k][u]} is {@code p_k[u]}, one row per model evaluation of the
+ * sampler (the layout of the official checkpoints: N rows for DiT/DDIM-N, NFE rows for
+ * U-ViT/DPM-Solver-2), one column per cache unit. {@link #schedule(double)} turns them into the
+ * static cache schedule the paper samples with.
  */
 public final class RouterScores {
   private static final Pattern DIT_KEY = Pattern.compile("routers\\.(\\d+)\\.prob");
@@ -31,13 +32,15 @@ public final class RouterScores {
     this.logits = new float[logits.length][];
     for (int k = 0; k < logits.length; k++) {
       if (logits[k].length != units) {
-        throw new IllegalArgumentException("router row " + k + " has " + logits[k].length + " units, row 0 has " + units);
+        throw new IllegalArgumentException(
+            "router row " + k + " has " + logits[k].length + " units, row 0 has " + units);
       }
       this.logits[k] = logits[k].clone();
     }
     String problem = family.unitCountProblem(units);
     if (problem != null) {
-      throw new IllegalArgumentException("router does not fit a " + family.id() + " model: " + problem);
+      throw new IllegalArgumentException(
+          "router does not fit a " + family.id() + " model: " + problem);
     }
     String nonFinite = firstNonFinite(family, this.logits);
     if (nonFinite != null) {
@@ -48,16 +51,19 @@ public final class RouterScores {
   }
 
   /**
-   * The finite-value rule every reader of router logits applies (JSON artifacts, router checkpoints, training
-   * checkpoints): a NaN or infinite logit has no sigmoid to threshold, and a NaN would silently make its unit reused
-   * ({@code NaN > θ} is false). Returns null when all are finite, else "row k, unit u (name): logit NaN is not finite".
+   * The finite-value rule every reader of router logits applies (JSON artifacts, router
+   * checkpoints, training checkpoints): a NaN or infinite logit has no sigmoid to threshold, and a
+   * NaN would silently make its unit reused ({@code NaN > θ} is false). Returns null when all are
+   * finite, else "row k, unit u (name): logit NaN is not finite".
    */
   public static String firstNonFinite(ModelFamily family, float[][] logits) {
     for (int k = 0; k < logits.length; k++) {
       for (int u = 0; u < logits[k].length; u++) {
         if (!Float.isFinite(logits[k][u])) {
           String name =
-              family.unitCountProblem(logits[k].length) == null ? " (" + family.unitNames(logits[k].length).get(u) + ")" : "";
+              family.unitCountProblem(logits[k].length) == null
+                  ? " (" + family.unitNames(logits[k].length).get(u) + ")"
+                  : "";
           return "row " + k + ", unit " + u + name + ": logit " + logits[k][u] + " is not finite";
         }
       }
@@ -90,8 +96,9 @@ public final class RouterScores {
   }
 
   /**
-   * The static schedule at threshold θ: on each cache row of the family's {@link StepPairing}, unit u is computed iff
-   * {@code sigmoid(p_k[u]) > θ} (strict, as the original); other rows compute everything.
+   * The static schedule at threshold θ: on each cache row of the family's {@link StepPairing}, unit
+   * u is computed iff {@code sigmoid(p_k[u]) > θ} (strict, as the original); other rows compute
+   * everything.
    */
   public CacheSchedule schedule(double theta) {
     if (!(theta >= 0 && theta <= 1)) {
@@ -110,7 +117,10 @@ public final class RouterScores {
     return new CacheSchedule(compute);
   }
 
-  /** β = sigmoid(p) per schedule row ({@code [rows][units]}; the family's pairing maps rows to routers). */
+  /**
+   * β = sigmoid(p) per schedule row ({@code [rows][units]}; the family's pairing maps rows to
+   * routers).
+   */
   public double[][] betaPerRow() {
     StepPairing pairing = family.pairing();
     int rows = pairing.scheduleRows(nfe());
@@ -131,7 +141,10 @@ public final class RouterScores {
     return cache;
   }
 
-  /** The θ (and its schedule) that removes at least {@code fraction} of a run's MACs, smallest such removal. */
+  /**
+   * The θ (and its schedule) that removes at least {@code fraction} of a run's MACs, smallest such
+   * removal.
+   */
   public ThetaSearch.Choice forRemovedFraction(UnitMacs macs, double fraction) {
     return ThetaSearch.forRemovedFraction(betaPerRow(), cacheRows(), macs, fraction);
   }
@@ -145,14 +158,17 @@ public final class RouterScores {
     return 1.0 / (1.0 + Math.exp(-(double) x));
   }
 
-  /** Loads routers from an official checkpoint, a router tensor file or our JSON artifact; the family is detected. */
+  /**
+   * Loads routers from an official checkpoint, a router tensor file or our JSON artifact; the
+   * family is detected.
+   */
   public static RouterScores load(Path file) {
     return load(file, null);
   }
 
   /**
-   * As {@link #load(Path)}, but the router must fit {@code expected} (null = detect): a router whose layout or unit
-   * count belongs to another family is an error naming the file.
+   * As {@link #load(Path)}, but the router must fit {@code expected} (null = detect): a router
+   * whose layout or unit count belongs to another family is an error naming the file.
    */
   public static RouterScores load(Path file, ModelFamily expected) {
     RouterScores scores;
@@ -160,20 +176,31 @@ public final class RouterScores {
     FileFormat format = FileFormat.detect(file);
     if (format == FileFormat.JSON) {
       scores = RouterArtifact.read(file).scores();
-    } else if (format == FileFormat.TORCH_ZIP || format == FileFormat.SAFETENSORS || format == FileFormat.TORCH_LEGACY
+    } else if (format == FileFormat.TORCH_ZIP
+        || format == FileFormat.SAFETENSORS
+        || format == FileFormat.TORCH_LEGACY
         || file.getFileName().toString().endsWith(".safetensors")) {
       scores = fromWeights(WeightMap.open(file), expected);
     } else {
       throw new CheckpointFormatException(
-          file, "not a router: " + format.whatItIs(file) + "; expected a router JSON, an official L2C router"
+          file,
+          "not a router: "
+              + format.whatItIs(file)
+              + "; expected a router JSON, an official L2C router"
               + " checkpoint (.pt, .pth) or a router tensor file (.safetensors)");
     }
     if (expected != null && scores.family() != expected) {
       throw new CheckpointFormatException(
           file,
-          "holds a " + scores.family().id() + " router (" + scores.units() + " units), but the model is "
-              + expected.id() + (expected.unitCountProblem(scores.units()) == null
-                  ? "" : ": " + expected.unitCountProblem(scores.units())));
+          "holds a "
+              + scores.family().id()
+              + " router ("
+              + scores.units()
+              + " units), but the model is "
+              + expected.id()
+              + (expected.unitCountProblem(scores.units()) == null
+                  ? ""
+                  : ": " + expected.unitCountProblem(scores.units())));
     }
     return scores;
   }
@@ -185,7 +212,8 @@ public final class RouterScores {
     ModelFamily family;
     float[][] logits;
     if (!ditRows.isEmpty()) {
-      family = ModelFamily.DIT; // the DiT training checkpoint: {"routers": {"k.prob"}, "opt", "args"}
+      family =
+          ModelFamily.DIT; // the DiT training checkpoint: {"routers": {"k.prob"}, "opt", "args"}
       logits = stack(file, ditRows, "routers.%d.prob");
     } else if (!uvitRows.isEmpty()) {
       family = ModelFamily.UVIT; // U-ViT nnet.pth: {"k.prob"}
@@ -195,12 +223,17 @@ public final class RouterScores {
       TensorData t = w.get("router.prob");
       long[] shape = t.shape();
       if (shape.length != 2) {
-        throw new CheckpointFormatException(file, "'router.prob' must be [nfe, units], got " + java.util.Arrays.toString(shape));
+        throw new CheckpointFormatException(
+            file, "'router.prob' must be [nfe, units], got " + java.util.Arrays.toString(shape));
       }
-      family = w.contains("router.timestep_mapping") ? ModelFamily.UVIT
-          : w.contains("router.timestep_map") ? ModelFamily.DIT : expected;
+      family =
+          w.contains("router.timestep_mapping")
+              ? ModelFamily.UVIT
+              : w.contains("router.timestep_map") ? ModelFamily.DIT : expected;
       if (family == null) {
-        throw new CheckpointFormatException(file, "cannot tell whether 'router.prob' is a DiT or U-ViT router; pass the model family");
+        throw new CheckpointFormatException(
+            file,
+            "cannot tell whether 'router.prob' is a DiT or U-ViT router; pass the model family");
       }
       float[] flat = t.toFloatArray();
       logits = new float[(int) shape[0]][(int) shape[1]];
@@ -209,15 +242,25 @@ public final class RouterScores {
       }
     } else {
       throw new CheckpointFormatException(
-          file, "no router scores found: expected 'routers.<k>.prob' (DiT L2C checkpoint), '<k>.prob' (U-ViT L2C"
+          file,
+          "no router scores found: expected 'routers.<k>.prob' (DiT L2C checkpoint), '<k>.prob' (U-ViT L2C"
               + " nnet.pth) or 'router.prob'");
     }
     if (expected != null && expected != family) {
       String problem = expected.unitCountProblem(logits[0].length);
       throw new CheckpointFormatException(
           file,
-          "holds a " + family.id() + " router (" + logits.length + " x " + logits[0].length + " units), which does not"
-              + " fit a " + expected.id() + " model" + (problem == null ? "" : ": " + problem));
+          "holds a "
+              + family.id()
+              + " router ("
+              + logits.length
+              + " x "
+              + logits[0].length
+              + " units), which does not"
+              + " fit a "
+              + expected.id()
+              + " model"
+              + (problem == null ? "" : ": " + problem));
     }
     try {
       return new RouterScores(family, logits);
@@ -241,15 +284,32 @@ public final class RouterScores {
     for (int k = 0; k < n; k++) {
       TensorData t = rows.get(k);
       if (t == null) {
-        throw new CheckpointFormatException(file, "router rows are not 0.." + (n - 1) + ": '" + String.format(keyFormat, k) + "' is missing");
+        throw new CheckpointFormatException(
+            file,
+            "router rows are not 0.."
+                + (n - 1)
+                + ": '"
+                + String.format(keyFormat, k)
+                + "' is missing");
       }
       if (t.shape().length != 1) {
-        throw new CheckpointFormatException(file, "'" + String.format(keyFormat, k) + "' must be a vector, got shape " + java.util.Arrays.toString(t.shape()));
+        throw new CheckpointFormatException(
+            file,
+            "'"
+                + String.format(keyFormat, k)
+                + "' must be a vector, got shape "
+                + java.util.Arrays.toString(t.shape()));
       }
       logits[k] = t.toFloatArray();
       if (logits[k].length != logits[0].length) {
         throw new CheckpointFormatException(
-            file, "'" + String.format(keyFormat, k) + "' has " + logits[k].length + " units, row 0 has " + logits[0].length);
+            file,
+            "'"
+                + String.format(keyFormat, k)
+                + "' has "
+                + logits[k].length
+                + " units, row 0 has "
+                + logits[0].length);
       }
     }
     return logits;

@@ -1,17 +1,20 @@
 package org.l2cbeam.core.router;
 
 /**
- * How much of the network a cache schedule skips: removed (reused) unit evaluations counted over the cache
- * evaluations only, and over every model evaluation of the sampler (a U-ViT row stands for two evaluations, of
- * which one is the cache evaluation).
+ * How much of the network a cache schedule skips: removed (reused) unit evaluations counted over
+ * the cache evaluations only, and over every model evaluation of the sampler (a U-ViT row stands
+ * for two evaluations, of which one is the cache evaluation).
  */
 public final class ScheduleSummary {
   public final int units;
   public final int cacheRows;
+
   /** Model evaluations of the whole sampler. */
   public final int evaluations;
+
   /** Units computed on cache rows. */
   public final int activeInCacheRows;
+
   /** Units reused on cache rows. */
   public final int removed;
 
@@ -50,7 +53,12 @@ public final class ScheduleSummary {
     return String.format(
         java.util.Locale.ROOT,
         "removed %d/%d in cache steps (%.2f%%), %d/%d over all %d steps (%.2f%%)",
-        removed, cacheRows * units, 100 * removedInCacheSteps(), removed, evaluations * units, evaluations,
+        removed,
+        cacheRows * units,
+        100 * removedInCacheSteps(),
+        removed,
+        evaluations * units,
+        evaluations,
         100 * removedOverall());
   }
 }

@@ -7,20 +7,23 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Cache schedules that are not learned: the baselines that show what a trained router buys. Each is written as router
- * scores, one strict ranking of every (cache step, unit) pair, so that {@link ThetaSearch} cuts it at a MAC budget
- * exactly as it cuts a learned router's, and a sampler runs it like any router.
+ * Cache schedules that are not learned: the baselines that show what a trained router buys. Each is
+ * written as router scores, one strict ranking of every (cache step, unit) pair, so that {@link
+ * ThetaSearch} cuts it at a MAC budget exactly as it cuts a learned router's, and a sampler runs it
+ * like any router.
  *
  * <ul>
- *   <li>{@link Kind#SAME_UNITS}: the same units at every cache step, cheapest first by MACs (attention before MLP),
- *       units of equal cost spread evenly over depth. A budget between two units reuses the next unit at part of the
- *       cache steps, so every budget is met to one unit-step.
- *   <li>{@link Kind#WHOLE_STEPS}: every unit at a fixed set of cache steps, the steps spread evenly over the run (the
- *       interval caching of FORA-like methods); between two steps, the next step reuses part of its units.
+ *   <li>{@link Kind#SAME_UNITS}: the same units at every cache step, cheapest first by MACs
+ *       (attention before MLP), units of equal cost spread evenly over depth. A budget between two
+ *       units reuses the next unit at part of the cache steps, so every budget is met to one
+ *       unit-step.
+ *   <li>{@link Kind#WHOLE_STEPS}: every unit at a fixed set of cache steps, the steps spread evenly
+ *       over the run (the interval caching of FORA-like methods); between two steps, the next step
+ *       reuses part of its units.
  * </ul>
  *
- * <p>"Spread evenly" is the van der Corput order: 0, then the middle, then the quarters, and so on, so that any prefix
- * of the order is as evenly spaced as a prefix can be.
+ * <p>"Spread evenly" is the van der Corput order: 0, then the middle, then the quarters, and so on,
+ * so that any prefix of the order is as evenly spaced as a prefix can be.
  */
 public final class UniformSchedule {
   /** Which non-learned rule. */
@@ -51,15 +54,17 @@ public final class UniformSchedule {
       for (Kind k : values()) {
         if (k.id.equals(id)) return k;
       }
-      throw new IllegalArgumentException("'" + id + "' is not a uniform schedule: use same-units or whole-steps");
+      throw new IllegalArgumentException(
+          "'" + id + "' is not a uniform schedule: use same-units or whole-steps");
     }
   }
 
   private UniformSchedule() {}
 
   /**
-   * Scores for {@code kind} over a sampler of {@code nfe} evaluations of a {@code family} model with these unit
-   * costs: lower scores are reused first. Rows that are not cache rows get the highest score (they compute anyway).
+   * Scores for {@code kind} over a sampler of {@code nfe} evaluations of a {@code family} model
+   * with these unit costs: lower scores are reused first. Rows that are not cache rows get the
+   * highest score (they compute anyway).
    */
   public static RouterScores scores(Kind kind, ModelFamily family, int nfe, UnitMacs macs) {
     StepPairing pairing = family.pairing();
@@ -69,7 +74,8 @@ public final class UniformSchedule {
       if (pairing.isCacheRow(r, rows)) cacheRows.add(r);
     }
     if (cacheRows.isEmpty()) {
-      throw new IllegalArgumentException(nfe + " evaluations of a " + family.id() + " sampler have no cache step");
+      throw new IllegalArgumentException(
+          nfe + " evaluations of a " + family.id() + " sampler have no cache step");
     }
     int[] stepOrder = spread(cacheRows.size());
     int[] unitOrder = cheapestFirst(macs);
@@ -88,17 +94,30 @@ public final class UniformSchedule {
     return new RouterScores(family, logits);
   }
 
-  /** The scores as a router artifact for the model of {@code modelFingerprint}, with a provenance naming the rule. */
+  /**
+   * The scores as a router artifact for the model of {@code modelFingerprint}, with a provenance
+   * naming the rule.
+   */
   public static RouterArtifact artifact(
       Kind kind, ModelFamily family, int nfe, UnitMacs macs, String modelFingerprint) {
     RouterArtifact.Provenance provenance =
         new RouterArtifact.Provenance(
-            "uniform schedule: " + kind.id(), null, null, "l2c UniformSchedule", Map.of("learned", false));
+            "uniform schedule: " + kind.id(),
+            null,
+            null,
+            "l2c UniformSchedule",
+            Map.of("learned", false));
     return new RouterArtifact(
-        modelFingerprint, scores(kind, family, nfe, macs), family.sampler(), family.defaultTheta(), provenance);
+        modelFingerprint,
+        scores(kind, family, nfe, macs),
+        family.sampler(),
+        family.defaultTheta(),
+        provenance);
   }
 
-  /** 0..n-1 in van der Corput order (bit-reversed indices of the next power of two, those below n). */
+  /**
+   * 0..n-1 in van der Corput order (bit-reversed indices of the next power of two, those below n).
+   */
   static int[] spread(int n) {
     int bits = 0;
     while ((1 << bits) < n) bits++;
@@ -111,7 +130,9 @@ public final class UniformSchedule {
     return order;
   }
 
-  /** Units by MACs ascending; units of equal cost (same kind) in the spread order of their blocks. */
+  /**
+   * Units by MACs ascending; units of equal cost (same kind) in the spread order of their blocks.
+   */
   static int[] cheapestFirst(UnitMacs macs) {
     int units = macs.units();
     int blocks = units / 2;
@@ -121,7 +142,9 @@ public final class UniformSchedule {
     List<Integer> order = new ArrayList<>();
     for (int u = 0; u < units; u++) order.add(u);
     order.sort(
-        Comparator.<Integer>comparingDouble(macs::unit).thenComparingInt(u -> u % 2).thenComparingInt(u -> blockRank[u / 2]));
+        Comparator.<Integer>comparingDouble(macs::unit)
+            .thenComparingInt(u -> u % 2)
+            .thenComparingInt(u -> blockRank[u / 2]));
     return order.stream().mapToInt(Integer::intValue).toArray();
   }
 

@@ -11,26 +11,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where a model and every tensor it creates live, as a user asks for it: {@code auto} (the first GPU if the engine
- * sees one, else the CPU), {@code cpu}, {@code gpu} (the first GPU) or {@code gpu:N}. A request is a plain,
- * serializable value (a transform's option, a CLI flag); {@link #resolve()} turns it into DJL's {@link Device} on the
- * machine that runs the model, which for a Beam pipeline is the worker, not the launcher.
+ * Where a model and every tensor it creates live, as a user asks for it: {@code auto} (the first
+ * GPU if the engine sees one, else the CPU), {@code cpu}, {@code gpu} (the first GPU) or {@code
+ * gpu:N}. A request is a plain, serializable value (a transform's option, a CLI flag); {@link
+ * #resolve()} turns it into DJL's {@link Device} on the machine that runs the model, which for a
+ * Beam pipeline is the worker, not the launcher.
  *
- * <p>Why a request and not a {@link Device}: {@code auto} must be decided where the model runs (a Dataflow launcher
- * has no GPU, its workers do), and asking for a GPU where there is none must fail there with one clear message naming
- * the device and the engine build, never fall back to the CPU silently (a job sized for a GPU would crawl).
+ * <p>Why a request and not a {@link Device}: {@code auto} must be decided where the model runs (a
+ * Dataflow launcher has no GPU, its workers do), and asking for a GPU where there is none must fail
+ * there with one clear message naming the device and the engine build, never fall back to the CPU
+ * silently (a job sized for a GPU would crawl).
  *
- * <p>The JVM's default ({@link #defaults()}) is {@code auto} unless {@code -Dl2c.device=...} or the environment
- * variable {@code L2C_DEVICE} says otherwise; {@link Torch#newManager()} creates its managers there.
+ * <p>The JVM's default ({@link #defaults()}) is {@code auto} unless {@code -Dl2c.device=...} or the
+ * environment variable {@code L2C_DEVICE} says otherwise; {@link Torch#newManager()} creates its
+ * managers there.
  */
 public final class ComputeDevice implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(ComputeDevice.class);
+
   /** Each resolved device is logged once per JVM (once per worker), with the engine build. */
   private static final Map<Device, Boolean> LOGGED = new ConcurrentHashMap<>();
 
   /** The first GPU if the engine sees one, else the CPU. */
   public static final ComputeDevice AUTO = new ComputeDevice(Kind.AUTO, -1);
+
   public static final ComputeDevice CPU = new ComputeDevice(Kind.CPU, -1);
 
   private enum Kind {
@@ -54,8 +59,8 @@ public final class ComputeDevice implements Serializable {
   }
 
   /**
-   * Parses {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N} (case-insensitive); a bad value fails with a message
-   * naming {@code option}.
+   * Parses {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N} (case-insensitive); a bad value
+   * fails with a message naming {@code option}.
    */
   public static ComputeDevice parse(String value, String option) {
     String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
@@ -92,8 +97,9 @@ public final class ComputeDevice implements Serializable {
   }
 
   /**
-   * The device on this machine. {@code auto} is the first GPU where the engine sees one, else the CPU; a GPU that the
-   * engine does not see fails with an {@link IllegalStateException} naming the device and the engine build.
+   * The device on this machine. {@code auto} is the first GPU where the engine sees one, else the
+   * CPU; a GPU that the engine does not see fails with an {@link IllegalStateException} naming the
+   * device and the engine build.
    */
   public Device resolve() {
     Device device;
@@ -104,11 +110,26 @@ public final class ComputeDevice implements Serializable {
       case GPU:
         int visible = visibleGpus();
         if (gpuIndex >= visible) {
-          throw new IllegalStateException("device " + this + " was asked for, but " + (visible == 0
-              ? "the engine sees no GPU"
-              : "the engine sees only " + visible + " GPU" + (visible == 1 ? "" : "s") + " (gpu:0.." + (visible - 1)
-                  + ")") + ": " + engineBuild() + ". Use device cpu or auto" + (hasCuda() ? ""
-              : ", or run the CUDA build (mvn -Pcuda package) on a machine with an NVIDIA GPU and driver") + ".");
+          throw new IllegalStateException(
+              "device "
+                  + this
+                  + " was asked for, but "
+                  + (visible == 0
+                      ? "the engine sees no GPU"
+                      : "the engine sees only "
+                          + visible
+                          + " GPU"
+                          + (visible == 1 ? "" : "s")
+                          + " (gpu:0.."
+                          + (visible - 1)
+                          + ")")
+                  + ": "
+                  + engineBuild()
+                  + ". Use device cpu or auto"
+                  + (hasCuda()
+                      ? ""
+                      : ", or run the CUDA build (mvn -Pcuda package) on a machine with an NVIDIA GPU and driver")
+                  + ".");
         }
         device = Device.gpu(gpuIndex);
         break;
@@ -122,16 +143,17 @@ public final class ComputeDevice implements Serializable {
   }
 
   /**
-   * The device a worker places a transform's models on: {@code request} resolved, or the JVM's default ({@link
-   * Torch#defaultDevice()}) where the transform did not ask for one.
+   * The device a worker places a transform's models on: {@code request} resolved, or the JVM's
+   * default ({@link Torch#defaultDevice()}) where the transform did not ask for one.
    */
   public static Device resolveOrDefault(ComputeDevice request) {
     return request == null ? Torch.defaultDevice() : request.resolve();
   }
 
   /**
-   * The suffix a per-JVM model cache adds to a model's key for {@code device}: none on the CPU (so CPU keys are what
-   * they always were), {@code /gpu:N} on a GPU, so that each GPU holds its own copy.
+   * The suffix a per-JVM model cache adds to a model's key for {@code device}: none on the CPU (so
+   * CPU keys are what they always were), {@code /gpu:N} on a GPU, so that each GPU holds its own
+   * copy.
    */
   public static String cacheKeySuffix(Device device) {
     return device.isGpu() ? "/" + describe(device) : "";
@@ -148,14 +170,22 @@ public final class ComputeDevice implements Serializable {
   }
 
   /**
-   * The engine build in one phrase, e.g. {@code PyTorch 2.7.1 via DJL 0.36.0, CPU-only build} or {@code PyTorch 2.5.1
-   * via DJL 0.33.0, CUDA build, 1 GPU visible}.
+   * The engine build in one phrase, e.g. {@code PyTorch 2.7.1 via DJL 0.36.0, CPU-only build} or
+   * {@code PyTorch 2.5.1 via DJL 0.33.0, CUDA build, 1 GPU visible}.
    */
   public static String engineBuild() {
     Engine engine = Torch.engine();
-    String build = hasCuda() ? "CUDA build, " + visibleGpus() + " GPU" + (visibleGpus() == 1 ? "" : "s") + " visible"
-        : "CPU-only build";
-    return engine.getEngineName() + " " + engine.getVersion() + " via DJL " + Engine.getDjlVersion() + ", " + build;
+    String build =
+        hasCuda()
+            ? "CUDA build, " + visibleGpus() + " GPU" + (visibleGpus() == 1 ? "" : "s") + " visible"
+            : "CPU-only build";
+    return engine.getEngineName()
+        + " "
+        + engine.getVersion()
+        + " via DJL "
+        + Engine.getDjlVersion()
+        + ", "
+        + build;
   }
 
   /** {@code cpu} or {@code gpu:N}: a resolved device as the CLI and the logs write it. */
@@ -165,7 +195,9 @@ public final class ComputeDevice implements Serializable {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ComputeDevice && ((ComputeDevice) o).kind == kind && ((ComputeDevice) o).gpuIndex == gpuIndex;
+    return o instanceof ComputeDevice
+        && ((ComputeDevice) o).kind == kind
+        && ((ComputeDevice) o).gpuIndex == gpuIndex;
   }
 
   @Override

@@ -1,4 +1,2 @@
-/**
- * The libtorch runtime as the project uses it: offline engine loading, managers, grad mode.
- */
+/** The libtorch runtime as the project uses it: offline engine loading, managers, grad mode. */
 package org.l2cbeam.core.runtime;

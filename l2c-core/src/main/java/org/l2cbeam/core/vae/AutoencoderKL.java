@@ -2,10 +2,10 @@ package org.l2cbeam.core.vae;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,15 +13,18 @@ import org.l2cbeam.core.runtime.SameDevice;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * The Stable-Diffusion VAE (AutoencoderKL, kl-f8), float32, as DiT (diffusers) and U-ViT (LDM) use it.
+ * The Stable-Diffusion VAE (AutoencoderKL, kl-f8), float32, as DiT (diffusers) and U-ViT (LDM) use
+ * it.
  *
- * <p>Latents crossing this API are always in <em>diffusion space</em>, exactly what DiT's sampler and U-ViT hand
- * over or receive: {@link #decode} is DiT's {@code vae.decode(latents / 0.18215).sample} and U-ViT's
- * {@code decode(z)}; {@link #encode} is DiT's {@code encode(x).latent_dist.sample().mul_(0.18215)} and U-ViT's
- * {@code encode(x)}. Never divide or multiply by the factor yourself; {@link LatentScale} does it, once.
+ * <p>Latents crossing this API are always in <em>diffusion space</em>, exactly what DiT's sampler
+ * and U-ViT hand over or receive: {@link #decode} is DiT's {@code vae.decode(latents /
+ * 0.18215).sample} and U-ViT's {@code decode(z)}; {@link #encode} is DiT's {@code
+ * encode(x).latent_dist.sample().mul_(0.18215)} and U-ViT's {@code encode(x)}. Never divide or
+ * multiply by the factor yourself; {@link LatentScale} does it, once.
  *
- * <p>Thread-safe after construction (the weights are read-only). Results are created in the manager of the input
- * array; every layer call runs in its own sub-manager, so memory stays flat over long runs.
+ * <p>Thread-safe after construction (the weights are read-only). Results are created in the manager
+ * of the input array; every layer call runs in its own sub-manager, so memory stays flat over long
+ * runs.
  */
 public final class AutoencoderKL implements AutoCloseable {
   private final NDManager manager;
@@ -43,12 +46,17 @@ public final class AutoencoderKL implements AutoCloseable {
     decoder = new Decoder(params, manager);
   }
 
-  /** Loads a VAE checkpoint in either layout (see {@link VaeCheckpoint}), on the JVM's default device. */
+  /**
+   * Loads a VAE checkpoint in either layout (see {@link VaeCheckpoint}), on the JVM's default
+   * device.
+   */
   public static AutoencoderKL load(Path file) {
     return load(file, Torch.defaultDevice());
   }
 
-  /** Loads a VAE checkpoint in either layout (see {@link VaeCheckpoint}), weights on {@code device}. */
+  /**
+   * Loads a VAE checkpoint in either layout (see {@link VaeCheckpoint}), weights on {@code device}.
+   */
   public static AutoencoderKL load(Path file, Device device) {
     return create(VaeCheckpoint.open(file), device);
   }
@@ -81,7 +89,10 @@ public final class AutoencoderKL implements AutoCloseable {
     return scale;
   }
 
-  /** {@code quant_conv(encoder(x))} as a posterior; images [N, in, H, W] in [-1, 1], H and W multiples of f. */
+  /**
+   * {@code quant_conv(encoder(x))} as a posterior; images [N, in, H, W] in [-1, 1], H and W
+   * multiples of f.
+   */
   public DiagonalGaussian encodeMoments(NDArray images) {
     return encodeMoments(images, ActivationProbe.NONE);
   }
@@ -95,7 +106,10 @@ public final class AutoencoderKL implements AutoCloseable {
     return posterior;
   }
 
-  /** The diffusion-space latent {@code 0.18215 · (mean + std · noise)} of a posterior (U-ViT's {@code sample}). */
+  /**
+   * The diffusion-space latent {@code 0.18215 · (mean + std · noise)} of a posterior (U-ViT's
+   * {@code sample}).
+   */
   public NDArray latentFrom(DiagonalGaussian posterior, NDArray noise) {
     try (NDArray sample = posterior.sample(noise)) {
       return scale.toDiffusionSpace(sample);
@@ -109,17 +123,20 @@ public final class AutoencoderKL implements AutoCloseable {
     }
   }
 
-  /** Diffusion-space latents [N, embed_dim, h, w] → images [N, out, h·f, w·f], roughly in [-1, 1]. */
+  /**
+   * Diffusion-space latents [N, embed_dim, h, w] → images [N, out, h·f, w·f], roughly in [-1, 1].
+   */
   public NDArray decode(NDArray latent) {
     return decode(latent, ActivationProbe.NONE);
   }
 
   /**
-   * Decodes one latent at a time, whatever the batch: oneDNN and MKL pick their conv and GEMM kernels by the tensor
-   * sizes, so the same latent decoded in a batch of 2 and alone differed in 97% of the output floats (by up to 5e-6,
-   * measured on the test VAE), and after rounding to uint8 now and then in a pixel. An image must not depend on which
-   * other latents happened to share a call (Beam batches elements as it likes), and the convs of a 256² decode are
-   * large enough at batch 1 that nothing is lost.
+   * Decodes one latent at a time, whatever the batch: oneDNN and MKL pick their conv and GEMM
+   * kernels by the tensor sizes, so the same latent decoded in a batch of 2 and alone differed in
+   * 97% of the output floats (by up to 5e-6, measured on the test VAE), and after rounding to uint8
+   * now and then in a pixel. An image must not depend on which other latents happened to share a
+   * call (Beam batches elements as it likes), and the convs of a 256² decode are large enough at
+   * batch 1 that nothing is lost.
    */
   public NDArray decode(NDArray latent, ActivationProbe probe) {
     checkLatent(latent);
@@ -140,7 +157,8 @@ public final class AutoencoderKL implements AutoCloseable {
                     activations.computeIfAbsent(name, k -> new NDList()).add(copy);
                   };
           NDList images = new NDList();
-          for (long i = 0; i < n; i++) images.add(decodeOne(z.get(new NDIndex(i + ":" + (i + 1))), perLatent));
+          for (long i = 0; i < n; i++)
+            images.add(decodeOne(z.get(new NDIndex(i + ":" + (i + 1))), perLatent));
           activations.forEach((name, parts) -> probe.record(name, NDArrays.concat(parts, 0)));
           return NDArrays.concat(images, 0);
         });
@@ -165,13 +183,26 @@ public final class AutoencoderKL implements AutoCloseable {
     int f = config.downsamplingFactor();
     if (s.length != 4 || s[1] != config.inChannels()) {
       throw new IllegalArgumentException(
-          "images must be [N, " + config.inChannels() + ", H, W] for VAE " + description + ", got "
+          "images must be [N, "
+              + config.inChannels()
+              + ", H, W] for VAE "
+              + description
+              + ", got "
               + images.getShape());
     }
     if (s[2] == 0 || s[3] == 0 || s[2] % f != 0 || s[3] % f != 0) {
       throw new IllegalArgumentException(
-          "image size " + s[2] + "x" + s[3] + " (H x W) is not divisible by the downsampling factor " + f
-              + " of VAE " + description + " (" + config.levels() + " levels)");
+          "image size "
+              + s[2]
+              + "x"
+              + s[3]
+              + " (H x W) is not divisible by the downsampling factor "
+              + f
+              + " of VAE "
+              + description
+              + " ("
+              + config.levels()
+              + " levels)");
     }
   }
 
@@ -180,13 +211,23 @@ public final class AutoencoderKL implements AutoCloseable {
     long[] s = latent.getShape().getShape();
     if (s.length != 4) {
       throw new IllegalArgumentException(
-          "latent must be [N, " + config.embedDim() + ", h, w] for VAE " + description + ", got "
+          "latent must be [N, "
+              + config.embedDim()
+              + ", h, w] for VAE "
+              + description
+              + ", got "
               + latent.getShape());
     }
     if (s[1] != config.embedDim()) {
       throw new IllegalArgumentException(
-          "latent has " + s[1] + " channels but VAE " + description + " expects " + config.embedDim()
-              + " (embed_dim); got shape " + latent.getShape());
+          "latent has "
+              + s[1]
+              + " channels but VAE "
+              + description
+              + " expects "
+              + config.embedDim()
+              + " (embed_dim); got shape "
+              + latent.getShape());
     }
   }
 

@@ -5,8 +5,9 @@ import ai.djl.ndarray.NDManager;
 import java.util.function.UnaryOperator;
 
 /**
- * Runs one layer call in its own sub-manager, so its intermediates are freed on return and memory stays flat: the
- * input is attached to the scope only for the call, and the result is handed to the input's own manager.
+ * Runs one layer call in its own sub-manager, so its intermediates are freed on return and memory
+ * stays flat: the input is attached to the scope only for the call, and the result is handed to the
+ * input's own manager.
  */
 final class CallScope {
   private CallScope() {}

@@ -31,13 +31,19 @@ final class ConvLayer {
     return load(params, prefix, manager, 1, 0);
   }
 
-  static ConvLayer load(VaeParameters params, String prefix, NDManager manager, int stride, int padding) {
+  static ConvLayer load(
+      VaeParameters params, String prefix, NDManager manager, int stride, int padding) {
     return new ConvLayer(
-        params.load(prefix + ".weight", manager), params.load(prefix + ".bias", manager), stride, padding);
+        params.load(prefix + ".weight", manager),
+        params.load(prefix + ".bias", manager),
+        stride,
+        padding);
   }
 
   NDArray forward(NDArray x) {
     NDArray in = Contiguous.of(x);
-    return in.getNDArrayInternal().convolution(in, weight, bias, stride, padding, NO_DILATION, 1).singletonOrThrow();
+    return in.getNDArrayInternal()
+        .convolution(in, weight, bias, stride, padding, NO_DILATION, 1)
+        .singletonOrThrow();
   }
 }

@@ -6,19 +6,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The VAE decoder (LDM's {@code Decoder}): [B, z_channels, h, w] → image [B, out, h·f, w·f]. Levels keep the LDM index (level i
- * has width C_i and runs at resolution H/2^i) and execute from the last level down to level 0, the full-resolution
- * one; diffusers' {@code up_blocks[d]} is level {@code L-1-d}, already renamed by {@link VaeKeyMapping}.
+ * The VAE decoder (LDM's {@code Decoder}): [B, z_channels, h, w] → image [B, out, h·f, w·f]. Levels
+ * keep the LDM index (level i has width C_i and runs at resolution H/2^i) and execute from the last
+ * level down to level 0, the full-resolution one; diffusers' {@code up_blocks[d]} is level {@code
+ * L-1-d}, already renamed by {@link VaeKeyMapping}.
  */
 final class Decoder {
   private final ConvLayer convIn;
   private final ResnetBlock midBlock1;
   private final MidAttention midAttention;
   private final ResnetBlock midBlock2;
+
   /** Indexed by LDM level. */
   private final List<List<ResnetBlock>> levelBlocks = new ArrayList<>();
+
   /** Indexed by LDM level; level 0 has none. */
   private final List<Upsample> upsamples = new ArrayList<>();
+
   private final GroupNorm normOut;
   private final ConvLayer convOut;
 
@@ -34,8 +38,13 @@ final class Decoder {
       int in = i == levels - 1 ? top : config.channels(i + 1);
       List<ResnetBlock> blocks = new ArrayList<>();
       for (int j = 0; j <= config.numResBlocks(); j++) {
-        blocks.add(new ResnetBlock(
-            params, "decoder.up." + i + ".block." + j, j == 0 ? in : config.channels(i), config.channels(i), manager));
+        blocks.add(
+            new ResnetBlock(
+                params,
+                "decoder.up." + i + ".block." + j,
+                j == 0 ? in : config.channels(i),
+                config.channels(i),
+                manager));
       }
       levelBlocks.add(blocks);
       upsamples.add(i == 0 ? null : new Upsample(params, "decoder.up." + i + ".upsample", manager));
@@ -44,7 +53,10 @@ final class Decoder {
     convOut = ConvLayer.same3x3(params, "decoder.conv_out", manager);
   }
 
-  /** Runs inside the caller's scope; each step frees the previous activation as soon as it is consumed. */
+  /**
+   * Runs inside the caller's scope; each step frees the previous activation as soon as it is
+   * consumed.
+   */
   NDArray forward(NDArray latent, ActivationProbe probe) {
     NDArray h = convIn.forward(latent);
     probe.record("dec.conv_in", h);

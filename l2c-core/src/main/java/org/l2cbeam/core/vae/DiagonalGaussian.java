@@ -5,9 +5,10 @@ import ai.djl.ndarray.NDList;
 import java.util.Arrays;
 
 /**
- * The encoder's posterior N(mean, exp(logvar)) in VAE space (LDM's {@code DiagonalGaussianDistribution}): the moments split in two along channels.
- * logvar is kept raw; the clamp to [-30, 20] happens where the standard deviation is used. Sampling takes the noise
- * as an argument (the original draws it from torch's global RNG, which Java cannot reproduce).
+ * The encoder's posterior N(mean, exp(logvar)) in VAE space (LDM's {@code
+ * DiagonalGaussianDistribution}): the moments split in two along channels. logvar is kept raw; the
+ * clamp to [-30, 20] happens where the standard deviation is used. Sampling takes the noise as an
+ * argument (the original draws it from torch's global RNG, which Java cannot reproduce).
  */
 public final class DiagonalGaussian implements AutoCloseable {
   static final float LOGVAR_MIN = -30f;
@@ -21,7 +22,10 @@ public final class DiagonalGaussian implements AutoCloseable {
     this.logvar = logvar;
   }
 
-  /** {@code torch.chunk(moments, 2, dim=1)}: the first half of the channels is the mean, the second the logvar. */
+  /**
+   * {@code torch.chunk(moments, 2, dim=1)}: the first half of the channels is the mean, the second
+   * the logvar.
+   */
   public static DiagonalGaussian fromMoments(NDArray moments) {
     long[] s = moments.getShape().getShape();
     if (s.length != 4 || s[1] % 2 != 0) {
@@ -49,13 +53,17 @@ public final class DiagonalGaussian implements AutoCloseable {
   }
 
   /**
-   * {@code mean + std · noise}, in VAE space (diffusers' {@code latent_dist.sample()}). Package-private: callers get
-   * diffusion-space latents from {@link AutoencoderKL#latentFrom}, which applies the scale.
+   * {@code mean + std · noise}, in VAE space (diffusers' {@code latent_dist.sample()}).
+   * Package-private: callers get diffusion-space latents from {@link AutoencoderKL#latentFrom},
+   * which applies the scale.
    */
   NDArray sample(NDArray noise) {
     if (!noise.getShape().equals(mean.getShape())) {
       throw new IllegalArgumentException(
-          "noise has shape " + noise.getShape() + " but the posterior mean has shape " + mean.getShape());
+          "noise has shape "
+              + noise.getShape()
+              + " but the posterior mean has shape "
+              + mean.getShape());
     }
     try (NDArray std = std()) {
       return noise.mul(std).addi(mean);

@@ -5,8 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Halves H and W as LDM's {@code Downsample}: zero-pad one row at the bottom and one column at the right only, then a 3×3 stride-2
- * conv without padding. A symmetric pad gives the same shape but different values.
+ * Halves H and W as LDM's {@code Downsample}: zero-pad one row at the bottom and one column at the
+ * right only, then a 3×3 stride-2 conv without padding. A symmetric pad gives the same shape but
+ * different values.
  */
 final class Downsample {
   /** torch.nn.functional.pad order: (left, right, top, bottom). */

@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The VAE encoder (LDM's {@code Encoder}): image [B, in, H, W] → [B, 2·z_channels, H/f, W/f] (before quant_conv). */
+/**
+ * The VAE encoder (LDM's {@code Encoder}): image [B, in, H, W] → [B, 2·z_channels, H/f, W/f]
+ * (before quant_conv).
+ */
 final class Encoder {
   private final ConvLayer convIn;
   private final List<List<ResnetBlock>> levelBlocks = new ArrayList<>();
@@ -23,12 +26,16 @@ final class Encoder {
     for (int i = 0; i < config.levels(); i++) {
       List<ResnetBlock> blocks = new ArrayList<>();
       for (int j = 0; j < config.numResBlocks(); j++) {
-        blocks.add(new ResnetBlock(params, "encoder.down." + i + ".block." + j, blockIn, config.channels(i), manager));
+        blocks.add(
+            new ResnetBlock(
+                params, "encoder.down." + i + ".block." + j, blockIn, config.channels(i), manager));
         blockIn = config.channels(i);
       }
       levelBlocks.add(blocks);
       downsamples.add(
-          i == config.levels() - 1 ? null : new Downsample(params, "encoder.down." + i + ".downsample", manager));
+          i == config.levels() - 1
+              ? null
+              : new Downsample(params, "encoder.down." + i + ".downsample", manager));
     }
     midBlock1 = new ResnetBlock(params, "encoder.mid.block_1", blockIn, blockIn, manager);
     midAttention = new MidAttention(params, "encoder.mid.attn_1", manager);
@@ -37,7 +44,10 @@ final class Encoder {
     convOut = ConvLayer.same3x3(params, "encoder.conv_out", manager);
   }
 
-  /** Runs inside the caller's scope; each step frees the previous activation as soon as it is consumed. */
+  /**
+   * Runs inside the caller's scope; each step frees the previous activation as soon as it is
+   * consumed.
+   */
   NDArray forward(NDArray image, ActivationProbe probe) {
     NDArray h = convIn.forward(image);
     probe.record("enc.conv_in", h);

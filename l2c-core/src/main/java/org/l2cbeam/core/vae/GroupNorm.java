@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * GroupNorm(32 groups, eps 1e-6, affine) over NCHW, as LDM and diffusers build it. DJL has no group-norm op, so the C channels are
- * viewed as [B, 32, (C/32)·H·W] and layer-normalised over the last axis (biased variance, per sample), then the
- * per-channel affine is applied.
+ * GroupNorm(32 groups, eps 1e-6, affine) over NCHW, as LDM and diffusers build it. DJL has no
+ * group-norm op, so the C channels are viewed as [B, 32, (C/32)·H·W] and layer-normalised over the
+ * last axis (biased variance, per sample), then the per-channel affine is applied.
  */
 final class GroupNorm {
   /** 1e-6 as in LDM and diffusers; 1e-5 moves the outputs by about the test tolerance. */
@@ -36,10 +36,15 @@ final class GroupNorm {
     NDManager m = x.getManager();
     NDArray grouped = x.reshape(batch, VaeConfig.GROUPS, perGroup);
     Shape normalized = new Shape(perGroup);
-    // DJL's layerNorm needs an explicit affine (a null one throws); identity here, the real affine is per channel.
+    // DJL's layerNorm needs an explicit affine (a null one throws); identity here, the real affine
+    // is per channel.
     try (NDArray ones = m.ones(normalized);
         NDArray zeros = m.zeros(normalized)) {
-      NDArray y = grouped.getNDArrayInternal().layerNorm(grouped, normalized, ones, zeros, EPS).singletonOrThrow();
+      NDArray y =
+          grouped
+              .getNDArrayInternal()
+              .layerNorm(grouped, normalized, ones, zeros, EPS)
+              .singletonOrThrow();
       return y.reshape(shape).muli(gamma).addi(beta);
     }
   }

@@ -6,9 +6,9 @@ import ai.djl.ndarray.types.Shape;
 import org.l2cbeam.core.runtime.Contiguous;
 
 /**
- * The single-head self-attention of the mid blocks (LDM's AttnBlock), over the H·W pixels as tokens, with residual.
- * Projections are kept as Linear weights transposed once at load ({@code y = x·Wᵀ + b}), which is the LDM 1×1 conv
- * and the diffusers Linear alike.
+ * The single-head self-attention of the mid blocks (LDM's AttnBlock), over the H·W pixels as
+ * tokens, with residual. Projections are kept as Linear weights transposed once at load ({@code y =
+ * x·Wᵀ + b}), which is the LDM 1×1 conv and the diffusers Linear alike.
  */
 final class MidAttention {
   private final GroupNorm norm;
@@ -50,7 +50,8 @@ final class MidAttention {
           long batch = shape.get(0);
           long channels = shape.get(1);
           long pixels = shape.get(2) * shape.get(3);
-          NDArray tokens = norm.forward(in).reshape(batch, channels, pixels).transpose(0, 2, 1); // [B, N, C]
+          NDArray tokens =
+              norm.forward(in).reshape(batch, channels, pixels).transpose(0, 2, 1); // [B, N, C]
           NDArray q = tokens.matMul(qT).addi(qBias);
           NDArray k = tokens.matMul(kT).addi(kBias);
           NDArray v = tokens.matMul(vT).addi(vBias);
@@ -58,7 +59,8 @@ final class MidAttention {
           NDArray scores = q.matMul(k.transpose(0, 2, 1)).muli(1.0 / Math.sqrt(channels));
           NDArray attended = scores.softmax(-1).matMul(v);
           NDArray projected = attended.matMul(outT).addi(outBias); // [B, N, C]
-          // back to a dense NCHW image: the transposed view would reach the next conv as channels-last
+          // back to a dense NCHW image: the transposed view would reach the next conv as
+          // channels-last
           return Contiguous.of(projected.transpose(0, 2, 1)).reshape(shape).addi(in);
         });
   }

@@ -7,8 +7,9 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Map;
 
 /**
- * Random full-size weights for benchmarks (no real checkpoint ships with the project): GroupNorm scales 1, biases 0,
- * conv weights N(0, 1/fan_in) so activations stay in a normal range and timing is not skewed by inf/NaN.
+ * Random full-size weights for benchmarks (no real checkpoint ships with the project): GroupNorm
+ * scales 1, biases 0, conv weights N(0, 1/fan_in) so activations stay in a normal range and timing
+ * is not skewed by inf/NaN.
  */
 public final class RandomVaeParameters implements VaeParameters {
   private final VaeConfig config;

@@ -4,8 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 /**
- * ResnetBlock(Cin → Cout) without time embedding (LDM {@code ResnetBlock}, diffusers
- * {@code ResnetBlock2D}). The 1×1 shortcut ({@code nin_shortcut} / {@code conv_shortcut}) exists iff Cin ≠ Cout.
+ * ResnetBlock(Cin → Cout) without time embedding (LDM {@code ResnetBlock}, diffusers {@code
+ * ResnetBlock2D}). The 1×1 shortcut ({@code nin_shortcut} / {@code conv_shortcut}) exists iff Cin ≠
+ * Cout.
  */
 final class ResnetBlock {
   private final GroupNorm norm1;
@@ -14,12 +15,16 @@ final class ResnetBlock {
   private final ConvLayer conv2;
   private final ConvLayer shortcut;
 
-  ResnetBlock(VaeParameters params, String prefix, int inChannels, int outChannels, NDManager manager) {
+  ResnetBlock(
+      VaeParameters params, String prefix, int inChannels, int outChannels, NDManager manager) {
     norm1 = GroupNorm.load(params, prefix + ".norm1", manager);
     conv1 = ConvLayer.same3x3(params, prefix + ".conv1", manager);
     norm2 = GroupNorm.load(params, prefix + ".norm2", manager);
     conv2 = ConvLayer.same3x3(params, prefix + ".conv2", manager);
-    shortcut = inChannels == outChannels ? null : ConvLayer.pointwise(params, prefix + ".nin_shortcut", manager);
+    shortcut =
+        inChannels == outChannels
+            ? null
+            : ConvLayer.pointwise(params, prefix + ".nin_shortcut", manager);
   }
 
   NDArray forward(NDArray x) {

@@ -8,8 +8,9 @@ import java.util.function.Function;
 import org.l2cbeam.core.io.CheckpointFormatException;
 
 /**
- * The shape of an AutoencoderKL, in LDM names. Never hard-coded for a checkpoint: {@link #infer} reads
- * it from the weight shapes, so the real sd-vae-ft-ema and the tiny test configurations load alike.
+ * The shape of an AutoencoderKL, in LDM names. Never hard-coded for a checkpoint: {@link #infer}
+ * reads it from the weight shapes, so the real sd-vae-ft-ema and the tiny test configurations load
+ * alike.
  */
 public final class VaeConfig {
   /** GroupNorm groups everywhere in the model; not stored in checkpoints. */
@@ -23,10 +24,23 @@ public final class VaeConfig {
   private final int zChannels;
   private final int embedDim;
 
-  public VaeConfig(int ch, int[] chMult, int numResBlocks, int inChannels, int outChannels, int zChannels, int embedDim) {
-    if (chMult.length == 0 || numResBlocks < 1 || ch < 1 || inChannels < 1 || outChannels < 1 || zChannels < 1
+  public VaeConfig(
+      int ch,
+      int[] chMult,
+      int numResBlocks,
+      int inChannels,
+      int outChannels,
+      int zChannels,
+      int embedDim) {
+    if (chMult.length == 0
+        || numResBlocks < 1
+        || ch < 1
+        || inChannels < 1
+        || outChannels < 1
+        || zChannels < 1
         || embedDim < 1) {
-      throw new IllegalArgumentException("invalid VAE configuration " + describe(ch, chMult, numResBlocks));
+      throw new IllegalArgumentException(
+          "invalid VAE configuration " + describe(ch, chMult, numResBlocks));
     }
     this.ch = ch;
     this.chMult = chMult.clone();
@@ -43,16 +57,20 @@ public final class VaeConfig {
   }
 
   /**
-   * Infers the configuration from tensor shapes in LDM names. {@code displayName} turns an LDM name into the name
-   * the file uses, so an error names the key the user can look for.
+   * Infers the configuration from tensor shapes in LDM names. {@code displayName} turns an LDM name
+   * into the name the file uses, so an error names the key the user can look for.
    */
-  static VaeConfig infer(Map<String, long[]> shapes, Function<String, String> displayName, Path source) {
+  static VaeConfig infer(
+      Map<String, long[]> shapes, Function<String, String> displayName, Path source) {
     Function<String, long[]> require =
         key -> {
           long[] s = shapes.get(key);
           if (s == null) {
             throw new CheckpointFormatException(
-                source, "missing tensor '" + displayName.apply(key) + "' (needed to infer the VAE configuration)");
+                source,
+                "missing tensor '"
+                    + displayName.apply(key)
+                    + "' (needed to infer the VAE configuration)");
           }
           return s;
         };
@@ -67,24 +85,35 @@ public final class VaeConfig {
       if (channels % ch != 0) {
         throw new CheckpointFormatException(
             source,
-            "'" + displayName.apply("encoder.down." + i + ".block.0.conv1.weight") + "' has " + channels
-                + " output channels, not a multiple of the base width " + ch);
+            "'"
+                + displayName.apply("encoder.down." + i + ".block.0.conv1.weight")
+                + "' has "
+                + channels
+                + " output channels, not a multiple of the base width "
+                + ch);
       }
       chMult[i] = (int) (channels / ch);
     }
     int numResBlocks = 0;
-    while (shapes.containsKey("encoder.down.0.block." + numResBlocks + ".conv1.weight")) numResBlocks++;
+    while (shapes.containsKey("encoder.down.0.block." + numResBlocks + ".conv1.weight"))
+      numResBlocks++;
     int zChannels = (int) require.apply("decoder.conv_in.weight")[1];
     int embedDim = (int) require.apply("post_quant_conv.weight")[1];
     int outChannels = (int) require.apply("decoder.conv_out.weight")[0];
-    VaeConfig config = new VaeConfig(ch, chMult, numResBlocks, (int) convIn[1], outChannels, zChannels, embedDim);
+    VaeConfig config =
+        new VaeConfig(ch, chMult, numResBlocks, (int) convIn[1], outChannels, zChannels, embedDim);
     for (int i = -1; i < levels; i++) {
       int c = i < 0 ? ch : config.channels(i);
       if (c % GROUPS != 0) {
         throw new CheckpointFormatException(
             source,
-            (i < 0 ? "base width " : "level " + i + " width ") + c + " is not a multiple of the " + GROUPS
-                + " GroupNorm groups (" + config + ")");
+            (i < 0 ? "base width " : "level " + i + " width ")
+                + c
+                + " is not a multiple of the "
+                + GROUPS
+                + " GroupNorm groups ("
+                + config
+                + ")");
       }
     }
     return config;
@@ -133,7 +162,10 @@ public final class VaeConfig {
     return 1 << (levels() - 1);
   }
 
-  /** Every parameter in U-ViT's state-dict order, LDM names, LDM shapes (attention projections [C,C,1,1]). */
+  /**
+   * Every parameter in U-ViT's state-dict order, LDM names, LDM shapes (attention projections
+   * [C,C,1,1]).
+   */
   public Map<String, long[]> ldmShapes() {
     Map<String, long[]> s = new LinkedHashMap<>();
     conv(s, "encoder.conv_in", ch, inChannels, 3);
@@ -151,7 +183,8 @@ public final class VaeConfig {
     int top = channels(levels() - 1);
     conv(s, "decoder.conv_in", top, zChannels, 3);
     mid(s, "decoder", top);
-    // State-dict order is by level index (up.0 first) although execution runs from the last level down.
+    // State-dict order is by level index (up.0 first) although execution runs from the last level
+    // down.
     for (int i = 0; i < levels(); i++) {
       int in = i == levels() - 1 ? top : channels(i + 1);
       for (int j = 0; j <= numResBlocks; j++) {
@@ -166,7 +199,9 @@ public final class VaeConfig {
     return s;
   }
 
-  /** Multiply-accumulates of one decoder pass (post_quant_conv included) for a latent of side h × w. */
+  /**
+   * Multiply-accumulates of one decoder pass (post_quant_conv included) for a latent of side h × w.
+   */
   public long decoderMacs(long h, long w) {
     long macs = convMacs(zChannels, embedDim, 1, h, w);
     int top = channels(levels() - 1);
@@ -223,7 +258,8 @@ public final class VaeConfig {
   private static void mid(Map<String, long[]> s, String part, long c) {
     resnet(s, part + ".mid.block_1", c, c);
     norm(s, part + ".mid.attn_1.norm", c);
-    for (String p : new String[] {"q", "k", "v", "proj_out"}) conv(s, part + ".mid.attn_1." + p, c, c, 1);
+    for (String p : new String[] {"q", "k", "v", "proj_out"})
+      conv(s, part + ".mid.attn_1." + p, c, c, 1);
     resnet(s, part + ".mid.block_2", c, c);
   }
 
@@ -231,8 +267,12 @@ public final class VaeConfig {
   public boolean equals(Object o) {
     if (!(o instanceof VaeConfig)) return false;
     VaeConfig c = (VaeConfig) o;
-    return ch == c.ch && Arrays.equals(chMult, c.chMult) && numResBlocks == c.numResBlocks
-        && inChannels == c.inChannels && outChannels == c.outChannels && zChannels == c.zChannels
+    return ch == c.ch
+        && Arrays.equals(chMult, c.chMult)
+        && numResBlocks == c.numResBlocks
+        && inChannels == c.inChannels
+        && outChannels == c.outChannels
+        && zChannels == c.zChannels
         && embedDim == c.embedDim;
   }
 
@@ -243,8 +283,15 @@ public final class VaeConfig {
 
   @Override
   public String toString() {
-    return describe(ch, chMult, numResBlocks) + ", in " + inChannels + ", out " + outChannels + ", z_channels "
-        + zChannels + ", embed_dim " + embedDim;
+    return describe(ch, chMult, numResBlocks)
+        + ", in "
+        + inChannels
+        + ", out "
+        + outChannels
+        + ", z_channels "
+        + zChannels
+        + ", embed_dim "
+        + embedDim;
   }
 
   private static String describe(int ch, int[] chMult, int nrb) {

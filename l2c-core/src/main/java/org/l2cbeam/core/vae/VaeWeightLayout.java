@@ -8,16 +8,25 @@ import java.util.stream.Collectors;
 import org.l2cbeam.core.io.CheckpointFormatException;
 
 /**
- * The two ways Stable-Diffusion VAE weights are named (docs/how-l2c-works.md, "The Stable-Diffusion VAE"). U-ViT's {@code autoencoder_kl_ema.pth} uses the
- * CompVis LDM names; {@code stabilityai/sd-vae-ft-ema} uses the diffusers names. Detected from the keys alone.
+ * The two ways Stable-Diffusion VAE weights are named (docs/how-l2c-works.md, "The Stable-Diffusion
+ * VAE"). U-ViT's {@code autoencoder_kl_ema.pth} uses the CompVis LDM names; {@code
+ * stabilityai/sd-vae-ft-ema} uses the diffusers names. Detected from the keys alone.
  */
 public enum VaeWeightLayout {
-  /** {@code encoder.down.{i}.block.{j}...}, {@code decoder.up.{level}...}, attention as 1×1 convs. */
+  /**
+   * {@code encoder.down.{i}.block.{j}...}, {@code decoder.up.{level}...}, attention as 1×1 convs.
+   */
   LDM,
-  /** {@code encoder.down_blocks.{i}.resnets.{j}...}, {@code decoder.up_blocks.{execution order}...}, Linear attention. */
+  /**
+   * {@code encoder.down_blocks.{i}.resnets.{j}...}, {@code decoder.up_blocks.{execution order}...},
+   * Linear attention.
+   */
   DIFFUSERS;
 
-  /** Keys every real VAE checkpoint has, in LDM names; their presence decides the layout and fills error messages. */
+  /**
+   * Keys every real VAE checkpoint has, in LDM names; their presence decides the layout and fills
+   * error messages.
+   */
   private static final List<String> LDM_ANCHORS =
       List.of(
           "encoder.conv_in.weight",
@@ -31,7 +40,10 @@ public enum VaeWeightLayout {
           "decoder.up.0.block.0.conv1.weight",
           "decoder.conv_out.weight");
 
-  /** The same anchors in diffusers names (decoder up_blocks.0 is the first executed level, present at any depth). */
+  /**
+   * The same anchors in diffusers names (decoder up_blocks.0 is the first executed level, present
+   * at any depth).
+   */
   private static final List<String> DIFFUSERS_ANCHORS =
       List.of(
           "encoder.conv_in.weight",
@@ -46,26 +58,40 @@ public enum VaeWeightLayout {
           "decoder.conv_out.weight");
 
   /**
-   * Detects the layout of a filtered key set (prefixes already stripped). Mixed or unrecognised key sets fail with
-   * the anchor keys each layout would need and which of them are missing.
+   * Detects the layout of a filtered key set (prefixes already stripped). Mixed or unrecognised key
+   * sets fail with the anchor keys each layout would need and which of them are missing.
    */
   public static VaeWeightLayout detect(Collection<String> keys, Path source) {
     return detect(keys, keys, source);
   }
 
-  /** As {@link #detect(Collection, Path)}; {@code allKeys} (before filtering) are quoted when nothing matches. */
+  /**
+   * As {@link #detect(Collection, Path)}; {@code allKeys} (before filtering) are quoted when
+   * nothing matches.
+   */
   static VaeWeightLayout detect(Collection<String> keys, Collection<String> allKeys, Path source) {
     boolean diffusers =
-        keys.stream().anyMatch(k -> k.startsWith("encoder.down_blocks.") || k.startsWith("decoder.up_blocks.")
-            || k.contains(".mid_block."));
+        keys.stream()
+            .anyMatch(
+                k ->
+                    k.startsWith("encoder.down_blocks.")
+                        || k.startsWith("decoder.up_blocks.")
+                        || k.contains(".mid_block."));
     boolean ldm =
-        keys.stream().anyMatch(k -> k.startsWith("encoder.down.") || k.startsWith("decoder.up.")
-            || k.contains(".mid."));
+        keys.stream()
+            .anyMatch(
+                k ->
+                    k.startsWith("encoder.down.")
+                        || k.startsWith("decoder.up.")
+                        || k.contains(".mid."));
     if (diffusers && ldm) {
       throw new CheckpointFormatException(
           source,
-          "mixes the LDM VAE layout (e.g. " + firstMatching(keys, ".down.", ".up.", ".mid.")
-              + ") and the diffusers layout (e.g. " + firstMatching(keys, "_blocks.", ".mid_block.") + ")");
+          "mixes the LDM VAE layout (e.g. "
+              + firstMatching(keys, ".down.", ".up.", ".mid.")
+              + ") and the diffusers layout (e.g. "
+              + firstMatching(keys, "_blocks.", ".mid_block.")
+              + ")");
     }
     if (diffusers) return DIFFUSERS;
     if (ldm) return LDM;
@@ -83,14 +109,23 @@ public enum VaeWeightLayout {
     }
     String found =
         keys.isEmpty()
-            ? "it has no tensor under encoder., decoder., quant_conv. or post_quant_conv. (its " + allKeys.size()
-                + " tensors start with " + allKeys.stream().limit(5).collect(Collectors.joining(", "))
+            ? "it has no tensor under encoder., decoder., quant_conv. or post_quant_conv. (its "
+                + allKeys.size()
+                + " tensors start with "
+                + allKeys.stream().limit(5).collect(Collectors.joining(", "))
                 + (allKeys.size() > 5 ? ", ...)" : ")")
-            : "its " + keys.size() + " VAE-like tensors start with "
-                + keys.stream().limit(5).collect(Collectors.joining(", ")) + (keys.size() > 5 ? ", ..." : "");
+            : "its "
+                + keys.size()
+                + " VAE-like tensors start with "
+                + keys.stream().limit(5).collect(Collectors.joining(", "))
+                + (keys.size() > 5 ? ", ..." : "");
     return "not a Stable-Diffusion VAE checkpoint in either weight layout: "
-        + "LDM layout (U-ViT autoencoder_kl_ema.pth) is missing " + missingLdm
-        + "; diffusers layout (sd-vae-ft-ema diffusion_pytorch_model) is missing " + missingDiffusers + "; " + found;
+        + "LDM layout (U-ViT autoencoder_kl_ema.pth) is missing "
+        + missingLdm
+        + "; diffusers layout (sd-vae-ft-ema diffusion_pytorch_model) is missing "
+        + missingDiffusers
+        + "; "
+        + found;
   }
 
   private static String firstMatching(Collection<String> keys, String... fragments) {

@@ -33,29 +33,35 @@ public class FashionMnistTest {
   }
 
   /**
-   * The bundled subset holds Fashion-MNIST's own bytes: SHA-256 of the pixels and labels as read, against the same
-   * digests of Debian's dataset-fashion-mnist 0.0~git20200523.55506a9-1 (the test split whole, the first 10 000
-   * images and labels of its 60 000-image training split), computed from the package's files.
+   * The bundled subset holds Fashion-MNIST's own bytes: SHA-256 of the pixels and labels as read,
+   * against the same digests of Debian's dataset-fashion-mnist 0.0~git20200523.55506a9-1 (the test
+   * split whole, the first 10 000 images and labels of its 60 000-image training split), computed
+   * from the package's files.
    */
   @Test
   public void bundledSubsetHasTheBytesOfTheDebianDataset() throws Exception {
     FashionMnist bundled = FashionMnist.open(BuiltinAssets.resolve(FashionMnist.BUILTIN));
-    assertDigests(bundled, FashionMnist.Split.TEST,
+    assertDigests(
+        bundled,
+        FashionMnist.Split.TEST,
         "c867c93ff95360594e8ec3287995350b824dd110b11595c0e13d5423f621867a",
         "3d0e6c6ea990b53b6f8f500a41cac93881d981b315f84578b7d915342ade01e9");
-    assertDigests(bundled, FashionMnist.Split.TRAIN,
+    assertDigests(
+        bundled,
+        FashionMnist.Split.TRAIN,
         "2929ae1c7b89e0ee6587bbe4911fd5f0a5dafe21ae6ed9b737173cbfe20c12c9",
         "1022e4632874e71bb84d924c475e6a3428a2deeb8c5a0f612a015c97e4fce7f0");
   }
 
-  private static void assertDigests(FashionMnist data, FashionMnist.Split split, String images, String labels)
-      throws Exception {
+  private static void assertDigests(
+      FashionMnist data, FashionMnist.Split split, String images, String labels) throws Exception {
     assertEquals(split + " images", images, sha256(data.images(split).pixels()));
     assertEquals(split + " labels", labels, sha256(data.labels(split)));
   }
 
   private static String sha256(byte[] bytes) throws Exception {
-    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    return java.util.HexFormat.of()
+        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
   }
 
   @Test
@@ -79,7 +85,8 @@ public class FashionMnistTest {
     Path dir = tmp.getRoot().toPath();
     Path truncated = dir.resolve("t-images-idx3-ubyte");
     Files.write(truncated, new byte[] {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2, 3});
-    CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> FashionMnist.readImages(truncated));
+    CheckpointFormatException e =
+        assertThrows(CheckpointFormatException.class, () -> FashionMnist.readImages(truncated));
     assertThat(e.getMessage(), containsString("t-images-idx3-ubyte: IDX data truncated"));
 
     Path floats = dir.resolve("f-images-idx3-ubyte");
@@ -92,7 +99,10 @@ public class FashionMnistTest {
     e = assertThrows(CheckpointFormatException.class, () -> FashionMnist.readImages(badGzip));
     assertThat(e.getMessage(), containsString("g-images-idx3-ubyte.gz"));
 
-    e = assertThrows(CheckpointFormatException.class, () -> FashionMnist.open(dir).images(FashionMnist.Split.TEST));
+    e =
+        assertThrows(
+            CheckpointFormatException.class,
+            () -> FashionMnist.open(dir).images(FashionMnist.Split.TEST));
     assertThat(e.getMessage(), containsString("no t10k-images-idx3-ubyte[.gz]"));
   }
 
@@ -101,12 +111,16 @@ public class FashionMnistTest {
     Path dir = tmp.getRoot().toPath();
     Path huge = dir.resolve("h-images-idx3-ubyte");
     Files.write(huge, new byte[] {0, 0, 8, 1, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
-    CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> FashionMnist.readImages(huge));
+    CheckpointFormatException e =
+        assertThrows(CheckpointFormatException.class, () -> FashionMnist.readImages(huge));
     assertThat(e.getMessage(), containsString("IDX dimension 4294967295 is too large"));
 
     Path bomb = dir.resolve("b-images-idx3-ubyte.gz");
     try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(bomb))) {
-      gz.write(new byte[] {0, 0, 8, 3, 0, 0x1e, (byte) 0x84, (byte) 0x80, 0, 0, 0, 28, 0, 0, 0, 28}); // 2M x 28 x 28
+      gz.write(
+          new byte[] {
+            0, 0, 8, 3, 0, 0x1e, (byte) 0x84, (byte) 0x80, 0, 0, 0, 28, 0, 0, 0, 28
+          }); // 2M x 28 x 28
     }
     e = assertThrows(CheckpointFormatException.class, () -> FashionMnist.readImages(bomb));
     assertThat(e.getMessage(), containsString("IDX header declares 1568000000 data bytes"));

@@ -26,7 +26,10 @@ public class DiTSamplerBadInputTest {
 
   private static DiTSampler sampler(CacheSchedule schedule) {
     return new DiTSampler(
-        REFERENCE.model(), new DdimSampler(NoiseSchedule.dit(10)), new Guidance(1.5, Guidance.Channels.ALL), schedule);
+        REFERENCE.model(),
+        new DdimSampler(NoiseSchedule.dit(10)),
+        new Guidance(1.5, Guidance.Channels.ALL),
+        schedule);
   }
 
   @Test
@@ -41,7 +44,10 @@ public class DiTSamplerBadInputTest {
     }
     try (NDManager m = REFERENCE.manager().newSubManager()) {
       // The forward accepts the null class 10 but nothing beyond it, nor negatives.
-      REFERENCE.model().forward(m.zeros(new Shape(1, 4, 8, 8)), m.create(new long[] {5}), m.create(new long[] {-1}));
+      REFERENCE
+          .model()
+          .forward(
+              m.zeros(new Shape(1, 4, 8, 8)), m.create(new long[] {5}), m.create(new long[] {-1}));
       fail("label -1 accepted");
     } catch (IllegalArgumentException e) {
       assertThat(e.getMessage(), containsString("label -1"));
@@ -59,7 +65,10 @@ public class DiTSamplerBadInputTest {
       assertThat(e.getMessage(), containsString("expects [n, 4, 8, 8]"));
     }
     try (NDManager m = REFERENCE.manager().newSubManager()) {
-      REFERENCE.model().forward(m.zeros(new Shape(1, 3, 8, 8)), m.create(new long[] {5}), m.create(new long[] {1}));
+      REFERENCE
+          .model()
+          .forward(
+              m.zeros(new Shape(1, 3, 8, 8)), m.create(new long[] {5}), m.create(new long[] {1}));
       fail("3-channel latent accepted");
     } catch (IllegalArgumentException e) {
       assertThat(e.getMessage(), containsString("expects [N, 4, 8, 8]"));
@@ -96,7 +105,8 @@ public class DiTSamplerBadInputTest {
 
   @Test
   public void nonFiniteOutputNamesTheStepAndUnit() {
-    // Poison block 2's MLP (unit 5): fc1 weights become NaN, so unit 5 is the first non-finite unit output.
+    // Poison block 2's MLP (unit 5): fc1 weights become NaN, so unit 5 is the first non-finite unit
+    // output.
     Map<String, TensorData> poisoned = new LinkedHashMap<>(REFERENCE.weights().tensors());
     TensorData fc1 = REFERENCE.weights().get("blocks.2.mlp.fc1.weight");
     float[] v = fc1.toFloatArray();
@@ -119,7 +129,8 @@ public class DiTSamplerBadInputTest {
   @Test
   public void inconsistentCheckpointShapesAreNamed() {
     Map<String, TensorData> broken = new LinkedHashMap<>(REFERENCE.weights().tensors());
-    broken.put("blocks.1.mlp.fc2.weight", TensorData.ofFloats(new long[] {64, 128}, new float[64 * 128]));
+    broken.put(
+        "blocks.1.mlp.fc2.weight", TensorData.ofFloats(new long[] {64, 128}, new float[64 * 128]));
     try {
       DiTConfig.infer(new WeightMap(REFERENCE.weights().source(), broken, Map.of()), 4);
       fail();
@@ -156,5 +167,4 @@ public class DiTSamplerBadInputTest {
       assertThat(e.getMessage(), containsString("DiT-XL/2"));
     }
   }
-
 }

@@ -32,7 +32,10 @@ public class DiTSamplerMemoryTest {
         DiT dit = DiT.load(w, DiTConfig.infer(w, 4), root)) {
       int afterLoad = root.getManagedArrays().size();
       DiTSampler sampler =
-          new DiTSampler(dit, new DdimSampler(NoiseSchedule.dit(10)), new Guidance(1.5, Guidance.Channels.FIRST_THREE),
+          new DiTSampler(
+              dit,
+              new DdimSampler(NoiseSchedule.dit(10)),
+              new Guidance(1.5, Guidance.Channels.FIRST_THREE),
               schedule);
       int[] counts = new int[3];
       for (int run = 0; run < 4; run++) { // 40 steps; with the router, 20 of them cache steps
@@ -44,7 +47,8 @@ public class DiTSamplerMemoryTest {
         }
         if (run == 3) counts[2] = root.getManagedArrays().size();
       }
-      // Inside a call: the input and the returned sample only; after it: exactly the model's weights.
+      // Inside a call: the input and the returned sample only; after it: exactly the model's
+      // weights.
       assertEquals(2, counts[0]);
       assertEquals(2, counts[1]);
       assertEquals(afterLoad, counts[2]);

@@ -19,12 +19,15 @@ import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.ReferenceModel;
 import org.l2cbeam.core.router.CacheSchedule;
 
-/** Respaced schedule and whole DDIM / L2C-DDIM / DDPM trajectories against dit_sampling.safetensors. */
+/**
+ * Respaced schedule and whole DDIM / L2C-DDIM / DDPM trajectories against dit_sampling.safetensors.
+ */
 public class DiTSamplingParityTest {
   private static final int STEPS = 10;
 
   @ClassRule public static final ReferenceModel<DiT> REFERENCE = ReferenceModel.dit();
-  private static final WeightMap vec = WeightMap.open(TestResources.vector("dit_sampling.safetensors"));
+  private static final WeightMap vec =
+      WeightMap.open(TestResources.vector("dit_sampling.safetensors"));
 
   @Test
   public void respacedScheduleMatchesSpacedDiffusionInFloat64() {
@@ -47,7 +50,10 @@ public class DiTSamplingParityTest {
   @Test
   public void spaceTimestepsMatchesTheSpecLists() {
     assertArrayEquals(
-        new int[] {0, 53, 105, 158, 210, 263, 315, 368, 421, 473, 526, 578, 631, 684, 736, 789, 841, 894, 946, 999},
+        new int[] {
+          0, 53, 105, 158, 210, 263, 315, 368, 421, 473, 526, 578, 631, 684, 736, 789, 841, 894,
+          946, 999
+        },
         Respacing.timesteps(1000, "20"));
     int[] fifty = Respacing.timesteps(1000, "50");
     assertEquals(50, fifty.length);
@@ -103,7 +109,8 @@ public class DiTSamplingParityTest {
     long[] mask = router.get("router.compute_mask").toLongArray();
     int units = 8;
     boolean[][] c = new boolean[STEPS][units];
-    for (int k = 0; k < STEPS; k++) for (int u = 0; u < units; u++) c[k][u] = mask[k * units + u] != 0;
+    for (int k = 0; k < STEPS; k++)
+      for (int u = 0; u < units; u++) c[k][u] = mask[k * units + u] != 0;
     return new CacheSchedule(c);
   }
 
@@ -115,7 +122,11 @@ public class DiTSamplingParityTest {
       NDArray z = z2.get("0:2");
       long[] labels = Arrays.copyOf(y2, 2);
       DiTSampler s =
-          new DiTSampler(REFERENCE.model(), sampler, new Guidance(1.5, Guidance.Channels.FIRST_THREE), schedule);
+          new DiTSampler(
+              REFERENCE.model(),
+              sampler,
+              new Guidance(1.5, Guidance.Channels.FIRST_THREE),
+              schedule);
       NDArray out =
           s.sample(
               z,
@@ -145,7 +156,11 @@ public class DiTSamplingParityTest {
       check(prefix + ".pred_xstart", predX0);
       check(prefix + ".model_out", modelOut);
       float[] fin = vec.get(prefix + ".final").toFloatArray();
-      Parity.assertClose(prefix + ".final[cond half]", finalCond, Arrays.copyOf(fin, finalCond.length), Parity.TRAJECTORY);
+      Parity.assertClose(
+          prefix + ".final[cond half]",
+          finalCond,
+          Arrays.copyOf(fin, finalCond.length),
+          Parity.TRAJECTORY);
       assertTrue(computed > 0);
     }
 

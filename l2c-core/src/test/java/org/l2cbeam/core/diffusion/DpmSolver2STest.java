@@ -6,16 +6,18 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
+import org.junit.Test;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.io.WeightMap;
-import org.junit.Test;
 
 public class DpmSolver2STest {
-  private static final WeightMap SAMPLING = WeightMap.open(TestResources.vector("uvit_sampling.safetensors"));
+  private static final WeightMap SAMPLING =
+      WeightMap.open(TestResources.vector("uvit_sampling.safetensors"));
 
   @Test
   public void stableDiffusionBetasEqualTheOriginalsBitForBit() {
-    assertArrayEquals(SAMPLING.get("betas").toDoubleArray(), DiscreteVpSchedule.stableDiffusionBetas(), 0.0);
+    assertArrayEquals(
+        SAMPLING.get("betas").toDoubleArray(), DiscreteVpSchedule.stableDiffusionBetas(), 0.0);
   }
 
   @Test
@@ -28,7 +30,8 @@ public class DpmSolver2STest {
       float start = grid[k] * 1000f;
       float mid = solver.midpointTime(k) * 1000f;
       assertEquals("t at step " + k, expected[(2 * k) * 2], start, Math.ulp(start));
-      // The midpoint goes through log/exp/log1p, whose float32 results may differ from torch's SIMD ones by an ulp.
+      // The midpoint goes through log/exp/log1p, whose float32 results may differ from torch's SIMD
+      // ones by an ulp.
       assertEquals("t at midpoint of step " + k, expected[(2 * k + 1) * 2], mid, 1e-6 * mid);
     }
   }
@@ -36,7 +39,9 @@ public class DpmSolver2STest {
   @Test
   public void oddNfeIsRejectedNamingTheOption() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 21));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 21));
     assertThat(e.getMessage(), containsString("--steps 21"));
     assertThat(e.getMessage(), containsString("even"));
   }

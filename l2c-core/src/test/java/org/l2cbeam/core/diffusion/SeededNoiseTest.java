@@ -13,7 +13,9 @@ public class SeededNoiseTest {
     SeededNoise.checkConsecutive(Long.MAX_VALUE - 9, 10);
     SeededNoise.checkConsecutive(Long.MIN_VALUE, 10);
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> SeededNoise.checkConsecutive(Long.MAX_VALUE - 8, 10));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> SeededNoise.checkConsecutive(Long.MAX_VALUE - 8, 10));
     assertEquals(
         "seed 9223372036854775799 + 9 runs past the largest seed 9223372036854775807 (it would wrap around to other"
             + " seeds' noise); use a seed at most 9223372036854775798",

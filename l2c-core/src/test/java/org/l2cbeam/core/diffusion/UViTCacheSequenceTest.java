@@ -7,16 +7,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.junit.ClassRule;
 import org.junit.Test;
-import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.Parity;
+import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.model.ReferenceModel;
 import org.l2cbeam.core.model.UViT;
 import org.l2cbeam.core.router.CacheSchedule;
 
 /**
- * The 6-call L2C sequence of {@code uvit_dynamic.UViT} (procedure P24): cond/uncond at the start of outer step 0,
- * at its midpoint (full, records both caches), then at the start of step 1 (cache step, router row 1).
+ * The 6-call L2C sequence of {@code uvit_dynamic.UViT} (procedure P24): cond/uncond at the start of
+ * outer step 0, at its midpoint (full, records both caches), then at the start of step 1 (cache
+ * step, router row 1).
  */
 public class UViTCacheSequenceTest {
   static final WeightMap VEC = WeightMap.open(TestResources.vector("uvit_forward.safetensors"));
@@ -57,17 +58,34 @@ public class UViTCacheSequenceTest {
   public void sixCallSequenceMatchesWithSeparateCondAndUncondCaches() {
     DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), 10);
     long[] y = VEC.get("in.y").toLongArray();
-    UViTSampler sampler = new UViTSampler(REFERENCE.model(), solver, 1.4, scheduleFromRouterVectors(5));
-    try (NDManager m = REFERENCE.manager().newSubManager(); UViTSampler.Caches caches = sampler.new Caches(m)) {
+    UViTSampler sampler =
+        new UViTSampler(REFERENCE.model(), solver, 1.4, scheduleFromRouterVectors(5));
+    try (NDManager m = REFERENCE.manager().newSubManager();
+        UViTSampler.Caches caches = sampler.new Caches(m)) {
       NDArray x = VEC.get("in.x").toNDArray(m);
       NDArray xb = VEC.get("in.xb").toNDArray(m);
       NDArray xc = VEC.get("in.xc").toNDArray(m);
       UViTSampler.Evaluation a =
-          sampler.evaluate(x, VEC.get("l2c.ta").toFloatArray()[0], new DpmSolver2S.Evaluation(0, false), y, caches);
+          sampler.evaluate(
+              x,
+              VEC.get("l2c.ta").toFloatArray()[0],
+              new DpmSolver2S.Evaluation(0, false),
+              y,
+              caches);
       UViTSampler.Evaluation b =
-          sampler.evaluate(xb, VEC.get("l2c.tb").toFloatArray()[0], new DpmSolver2S.Evaluation(0, true), y, caches);
+          sampler.evaluate(
+              xb,
+              VEC.get("l2c.tb").toFloatArray()[0],
+              new DpmSolver2S.Evaluation(0, true),
+              y,
+              caches);
       UViTSampler.Evaluation c =
-          sampler.evaluate(xc, VEC.get("l2c.tc").toFloatArray()[0], new DpmSolver2S.Evaluation(1, false), y, caches);
+          sampler.evaluate(
+              xc,
+              VEC.get("l2c.tc").toFloatArray()[0],
+              new DpmSolver2S.Evaluation(1, false),
+              y,
+              caches);
       double worst = 0;
       worst = Math.max(worst, check("l2c.out.a.cond", a.cond));
       worst = Math.max(worst, check("l2c.out.a.uncond", a.uncond));
@@ -90,11 +108,13 @@ public class UViTCacheSequenceTest {
       float[] z = new float[2 * 4 * 8 * 8];
       z[5] = Float.NaN;
       NDArray noise = m.create(z, new ai.djl.ndarray.types.Shape(2, 4, 8, 8));
-      NonFiniteOutputException e = org.junit.Assert.assertThrows(NonFiniteOutputException.class,
-          () -> sampler.sample(noise, new long[] {1, 2}, null));
-      org.hamcrest.MatcherAssert.assertThat(e.getMessage(),
-          org.hamcrest.Matchers.containsString("step 0 start (evaluation 0 of 4"));
-      org.hamcrest.MatcherAssert.assertThat(e.getMessage(),
+      NonFiniteOutputException e =
+          org.junit.Assert.assertThrows(
+              NonFiniteOutputException.class, () -> sampler.sample(noise, new long[] {1, 2}, null));
+      org.hamcrest.MatcherAssert.assertThat(
+          e.getMessage(), org.hamcrest.Matchers.containsString("step 0 start (evaluation 0 of 4"));
+      org.hamcrest.MatcherAssert.assertThat(
+          e.getMessage(),
           org.hamcrest.Matchers.containsString("input latent is already non-finite"));
     }
   }

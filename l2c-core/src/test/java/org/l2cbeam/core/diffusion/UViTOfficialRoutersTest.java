@@ -13,8 +13,9 @@ import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.RouterScores;
 
 /**
- * The released U-ViT routers ({@code U-ViT/ckpt/dpm{20,50}_router.pth}) at θ = 0.9, as DPM-Solver-2 uses them:
- * counted over the plans the sampler actually hands the model, evaluation by evaluation (docs/how-l2c-works.md, section 3).
+ * The released U-ViT routers ({@code U-ViT/ckpt/dpm{20,50}_router.pth}) at θ = 0.9, as DPM-Solver-2
+ * uses them: counted over the plans the sampler actually hands the model, evaluation by evaluation
+ * (docs/how-l2c-works.md, section 3).
  */
 public class UViTOfficialRoutersTest {
   private static final int UNITS = 58;
@@ -23,7 +24,10 @@ public class UViTOfficialRoutersTest {
     return RouterScores.load(TestResources.path("routers/" + file), ModelFamily.UVIT).schedule(0.9);
   }
 
-  /** Units computed by each of the NFE evaluations (cond and uncond share the plan, so count one call each). */
+  /**
+   * Units computed by each of the NFE evaluations (cond and uncond share the plan, so count one
+   * call each).
+   */
   private static int[] computedPerEvaluation(CacheSchedule schedule, int nfe) {
     DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), nfe);
     int[] computed = new int[nfe];
@@ -69,7 +73,11 @@ public class UViTOfficialRoutersTest {
     assertEquals(24, cacheEvaluations); // the first evaluation of outer steps 1..24
     assertEquals(1304, removed);
     assertEquals(2900 - 1304, total);
-    assertEquals("share of the cache evaluations' units", 0.9368, removed / (double) (cacheEvaluations * UNITS), 5e-5);
+    assertEquals(
+        "share of the cache evaluations' units",
+        0.9368,
+        removed / (double) (cacheEvaluations * UNITS),
+        5e-5);
   }
 
   @Test
@@ -78,7 +86,10 @@ public class UViTOfficialRoutersTest {
     CacheSchedule dpm20 = official("dpm20_router.pth");
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> solver.cachePlan(new DpmSolver2S.Evaluation(1, false), dpm20, UNITS));
-    assertThat(e.getMessage(), containsString("cache schedule has 10 steps x 58 units, but the sampler has 25 steps"));
+            IllegalArgumentException.class,
+            () -> solver.cachePlan(new DpmSolver2S.Evaluation(1, false), dpm20, UNITS));
+    assertThat(
+        e.getMessage(),
+        containsString("cache schedule has 10 steps x 58 units, but the sampler has 25 steps"));
   }
 }

@@ -46,7 +46,8 @@ public class FeatureStatsTest {
     Random random = new Random(5);
     for (int parts : new int[] {1, 2, 7, 64}) {
       for (int trial = 0; trial < 3; trial++) {
-        // random cut points (some partitions may be empty), one accumulator per partition, row batches of varied size
+        // random cut points (some partitions may be empty), one accumulator per partition, row
+        // batches of varied size
         List<Integer> cuts = new ArrayList<>();
         for (int i = 0; i < parts - 1; i++) cuts.add(random.nextInt(all.length + 1));
         cuts.add(0);
@@ -84,7 +85,8 @@ public class FeatureStatsTest {
 
   @Test
   public void aLargeMeanNextToASmallSpreadKeepsItsCovariance() {
-    // Features near 1000 with a spread of about 1e-3: raw sums in plain doubles would lose the covariance to
+    // Features near 1000 with a spread of about 1e-3: raw sums in plain doubles would lose the
+    // covariance to
     // cancellation (1e6 next to 1e-6); the compensated sums keep it.
     Random random = new Random(7);
     float[][] rows = new float[300][3];
@@ -107,7 +109,8 @@ public class FeatureStatsTest {
   public void anOlderEncodingVersionIsRejectedByName() {
     byte[] bytes = new FeatureStats(2).add(new float[][] {{1, 2}, {3, 4}}).encode();
     bytes[7] = 1; // version 1: a mean and a centred co-moment
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FeatureStats.decode(bytes));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> FeatureStats.decode(bytes));
     assertThat(e.getMessage(), containsString("unsupported FeatureStats encoding version 1"));
   }
 
@@ -123,7 +126,8 @@ public class FeatureStatsTest {
   public void corruptEncodingIsRejected() {
     byte[] bytes = new FeatureStats(8).add(new float[][] {new float[8], new float[8]}).encode();
     byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 8);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FeatureStats.decode(cut));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> FeatureStats.decode(cut));
     assertThat(e.getMessage(), containsString("corrupt FeatureStats encoding"));
   }
 

@@ -37,7 +37,8 @@ public class FidStatsTest {
   public void imageArchivesAreNotStats() {
     Path images = TestResources.path("npz/mixed_stored.npz");
     assertFalse(FidStats.isStatsFile(images));
-    CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> FidStats.read(images));
+    CheckpointFormatException e =
+        assertThrows(CheckpointFormatException.class, () -> FidStats.read(images));
     assertThat(e.getMessage(), containsString("mixed_stored.npz"));
     assertThat(e.getMessage(), containsString("needs arrays 'mu' and 'sigma'"));
   }

@@ -32,11 +32,12 @@ public class FmnistFeatureNetTest {
   }
 
   /**
-   * fmnist-test-stats.npz was made by PyTorch over the 10 000 test images. The FID between our statistics of the
-   * bundled test split and the reference must be 0 within 1e-6 of the distribution's scale tr(sigma) (measured:
-   * 1.8e-11 against 495, i.e. 4e-14). Against a third set (the bundled training subset), both must give the same FID:
-   * that FID is only 0.2, a difference of traces near 500, so float32 features bound its agreement to about 1e-5
-   * relative (measured 8.8e-6, 1.8e-6 absolute).
+   * fmnist-test-stats.npz was made by PyTorch over the 10 000 test images. The FID between our
+   * statistics of the bundled test split and the reference must be 0 within 1e-6 of the
+   * distribution's scale tr(sigma) (measured: 1.8e-11 against 495, i.e. 4e-14). Against a third set
+   * (the bundled training subset), both must give the same FID: that FID is only 0.2, a difference
+   * of traces near 500, so float32 features bound its agreement to about 1e-5 relative (measured
+   * 8.8e-6, 1.8e-6 absolute).
    */
   @Test
   public void reproducesTheReferenceTestStatistics() {
@@ -54,7 +55,8 @@ public class FmnistFeatureNetTest {
 
     double expected = FrechetDistance.compute(reference, train);
     double actual = FrechetDistance.compute(ours, train);
-    System.out.println("FID(reference, train10k) = " + expected + ", FID(ours, train10k) = " + actual);
+    System.out.println(
+        "FID(reference, train10k) = " + expected + ", FID(ours, train10k) = " + actual);
     assertEquals(expected, actual, 3e-5 * expected);
     assertEquals(expected, actual, 1e-8 * traceScale);
 
@@ -63,7 +65,8 @@ public class FmnistFeatureNetTest {
   }
 
   private static FidStats stats(ImageBatch images) {
-    return StatsFromImages.compute(net, ImageSources.of("test", images), 1000, (d, t) -> {}).toFidStats();
+    return StatsFromImages.compute(net, ImageSources.of("test", images), 1000, (d, t) -> {})
+        .toFidStats();
   }
 
   @Test
@@ -72,7 +75,8 @@ public class FmnistFeatureNetTest {
     byte[] padded = new byte[3 * 32 * 32];
     for (int i = 0; i < 3; i++) {
       for (int y = 0; y < 28; y++) {
-        for (int x = 0; x < 28; x++) padded[(i * 32 + y + 2) * 32 + x + 2] = (byte) images.get(i, y, x, 0);
+        for (int x = 0; x < 28; x++)
+          padded[(i * 32 + y + 2) * 32 + x + 2] = (byte) images.get(i, y, x, 0);
       }
     }
     float[][] a = net.features(images);
@@ -83,10 +87,15 @@ public class FmnistFeatureNetTest {
   @Test
   public void wrongChannelCountOrSizeIsRejected() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> net.features(new ImageBatch(1, 28, 28, 3, new byte[28 * 28 * 3])));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> net.features(new ImageBatch(1, 28, 28, 3, new byte[28 * 28 * 3])));
     assertThat(e.getMessage(), containsString("1 channel"));
     assertThat(e.getMessage(), containsString("[1, 28, 28, 3]"));
-    e = assertThrows(IllegalArgumentException.class, () -> net.features(new ImageBatch(1, 20, 20, 1, new byte[400])));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> net.features(new ImageBatch(1, 20, 20, 1, new byte[400])));
     assertThat(e.getMessage(), containsString("28x28"));
   }
 
@@ -95,15 +104,26 @@ public class FmnistFeatureNetTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> StatsFromImages.compute(net, ImageSources.of("one.npz", new ImageBatch(1, 28, 28, 1, new byte[784])), 50, (d, t) -> {}));
-    assertThat(e.getMessage(), containsString("one.npz: FID statistics need at least 2 images, found 1"));
+            () ->
+                StatsFromImages.compute(
+                    net,
+                    ImageSources.of("one.npz", new ImageBatch(1, 28, 28, 1, new byte[784])),
+                    50,
+                    (d, t) -> {}));
+    assertThat(
+        e.getMessage(), containsString("one.npz: FID statistics need at least 2 images, found 1"));
   }
 
   @Test
   public void wrongWeightsAreRejected() {
     WeightMap inception =
-        new WeightMap(java.nio.file.Path.of("inception.pth"), InceptionV3Fid.hashWeights(1), java.util.Map.of());
-    CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> FmnistFeatureNet.fromWeights(inception));
+        new WeightMap(
+            java.nio.file.Path.of("inception.pth"),
+            InceptionV3Fid.hashWeights(1),
+            java.util.Map.of());
+    CheckpointFormatException e =
+        assertThrows(
+            CheckpointFormatException.class, () -> FmnistFeatureNet.fromWeights(inception));
     assertThat(e.getMessage(), containsString("inception.pth"));
     assertThat(e.getMessage(), containsString("missing keys: [conv1.weight"));
   }

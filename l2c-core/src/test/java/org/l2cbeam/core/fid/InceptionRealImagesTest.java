@@ -15,10 +15,10 @@ import org.l2cbeam.core.image.ImageSources;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * Inception FID features of real 8-bit images, end to end through {@link StatsFromImages} (what {@code l2c fid stats}
- * and the pipelines run), against features of the same pixels built as a dense float NCHW array in Java. This is the
- * path that came out 8–11% wrong on AVX-512 AMD Zen 5 CPUs while the images' NHWC bytes reached the network as a
- * strided view.
+ * Inception FID features of real 8-bit images, end to end through {@link StatsFromImages} (what
+ * {@code l2c fid stats} and the pipelines run), against features of the same pixels built as a
+ * dense float NCHW array in Java. This is the path that came out 8–11% wrong on AVX-512 AMD Zen 5
+ * CPUs while the images' NHWC bytes reached the network as a strided view.
  */
 public class InceptionRealImagesTest {
   private static final int COUNT = 4;
@@ -40,7 +40,9 @@ public class InceptionRealImagesTest {
     net.close();
   }
 
-  /** Fashion-MNIST is grey: replicate it into three channels, as PIL's {@code convert('RGB')} does. */
+  /**
+   * Fashion-MNIST is grey: replicate it into three channels, as PIL's {@code convert('RGB')} does.
+   */
   private static ImageBatch toRgb(ImageBatch grey) {
     byte[] px = new byte[grey.count() * grey.height() * grey.width() * 3];
     for (int i = 0; i < grey.pixels().length; i++) {
@@ -52,11 +54,14 @@ public class InceptionRealImagesTest {
   @Test
   public void statsOfUint8ImagesMatchTheDenseFloatPath() {
     float[][] reference = denseFloatFeatures(rgb);
-    FeatureStats stats = StatsFromImages.compute(net, ImageSources.of("fashion-mnist rgb", rgb), 3, (done, total) -> {});
+    FeatureStats stats =
+        StatsFromImages.compute(
+            net, ImageSources.of("fashion-mnist rgb", rgb), 3, (done, total) -> {});
     assertEquals(COUNT, stats.count());
 
     double[] expectedMean = new double[InceptionV3Fid.DIM];
-    for (float[] row : reference) for (int j = 0; j < row.length; j++) expectedMean[j] += row[j] / (double) COUNT;
+    for (float[] row : reference)
+      for (int j = 0; j < row.length; j++) expectedMean[j] += row[j] / (double) COUNT;
     Parity.assertClose("mean feature", stats.mu(), expectedMean, REL);
 
     float[][] rows = net.features(rgb);
@@ -65,7 +70,10 @@ public class InceptionRealImagesTest {
     }
   }
 
-  /** The features of {@code images} from a dense NCHW float array in [0, 1] built in Java: no view, no transpose. */
+  /**
+   * The features of {@code images} from a dense NCHW float array in [0, 1] built in Java: no view,
+   * no transpose.
+   */
   private static float[][] denseFloatFeatures(ImageBatch images) {
     int n = images.count();
     int h = images.height();
@@ -74,7 +82,8 @@ public class InceptionRealImagesTest {
     for (int i = 0; i < n; i++)
       for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
-          for (int c = 0; c < 3; c++) nchw[((i * 3 + c) * h + y) * w + x] = images.get(i, y, x, c) / 255f;
+          for (int c = 0; c < 3; c++)
+            nchw[((i * 3 + c) * h + y) * w + x] = images.get(i, y, x, c) / 255f;
     try (NDManager m = Torch.newManager()) {
       return InceptionV3Fid.toRows(net.forward(m.create(nchw, new Shape(n, 3, h, w))), n);
     }

@@ -27,7 +27,10 @@ import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.runtime.Torch;
 
-/** pytorch-fid's Inception on the manifest's deterministic weights and inputs (fid.safetensors, procedure P34). */
+/**
+ * pytorch-fid's Inception on the manifest's deterministic weights and inputs (fid.safetensors,
+ * procedure P34).
+ */
 public class InceptionV3FidTest {
   private static final long SEED = 22;
   private static InceptionV3Fid net;
@@ -45,7 +48,8 @@ public class InceptionV3FidTest {
   @Test
   public void hashWeightsMatchTheManifestChecksums() throws Exception {
     JsonObject params =
-        JsonParser.parseString(Files.readString(TestResources.vector("fid_inception_params.json"))).getAsJsonObject();
+        JsonParser.parseString(Files.readString(TestResources.vector("fid_inception_params.json")))
+            .getAsJsonObject();
     Map<String, TensorData> weights = InceptionV3Fid.hashWeights(SEED);
     JsonArray list = params.getAsJsonArray("params");
     assertEquals(list.size(), weights.size());
@@ -64,7 +68,8 @@ public class InceptionV3FidTest {
         sq += x * x;
       }
       assertEquals(name + " n", sum.get("n").getAsLong(), v.length);
-      assertEquals(name + " sum", sum.get("sum").getAsDouble(), s, 1e-9 * Math.max(1, Math.abs(sq)));
+      assertEquals(
+          name + " sum", sum.get("sum").getAsDouble(), s, 1e-9 * Math.max(1, Math.abs(sq)));
       assertEquals(name + " sum_sq", sum.get("sum_sq").getAsDouble(), sq, 1e-9 * Math.max(1, sq));
       JsonArray first = sum.getAsJsonArray("first8");
       for (int i = 0; i < first.size(); i++) {
@@ -95,15 +100,23 @@ public class InceptionV3FidTest {
     float[] firstRow = fid.get("inception.input299_first_row").toFloatArray();
     for (int i = 0; i < 299; i++) assertEquals(firstRow[i], x299[i], 0f);
     assertArrayEquals(
-        fid.get("inception.input64").toFloatArray(), ruleInput("fid.inception.input64", 3 * 64 * 64), 0f);
+        fid.get("inception.input64").toFloatArray(),
+        ruleInput("fid.inception.input64", 3 * 64 * 64),
+        0f);
   }
 
   @Test
   public void pool3FeaturesMatchPytorchFidAt299() {
     WeightMap fid = WeightMap.open(TestResources.vector("fid.safetensors"));
     try (NDManager m = Torch.newManager()) {
-      NDArray x = m.create(ruleInput("fid.inception.input299", 2 * 3 * 299 * 299), new Shape(2, 3, 299, 299));
-      Parity.assertClose("feat299", net.forward(x).toFloatArray(), fid.get("inception.feat299").toFloatArray(), 1e-4);
+      NDArray x =
+          m.create(
+              ruleInput("fid.inception.input299", 2 * 3 * 299 * 299), new Shape(2, 3, 299, 299));
+      Parity.assertClose(
+          "feat299",
+          net.forward(x).toFloatArray(),
+          fid.get("inception.feat299").toFloatArray(),
+          1e-4);
     }
   }
 
@@ -111,21 +124,38 @@ public class InceptionV3FidTest {
   public void pool3FeaturesMatchPytorchFidThroughTheBilinearResize() {
     WeightMap fid = WeightMap.open(TestResources.vector("fid.safetensors"));
     try (NDManager m = Torch.newManager()) {
-      NDArray x = m.create(ruleInput("fid.inception.input64", 3 * 64 * 64), new Shape(1, 3, 64, 64));
-      Parity.assertClose("feat64", net.forward(x).toFloatArray(), fid.get("inception.feat64").toFloatArray(), 1e-4);
+      NDArray x =
+          m.create(ruleInput("fid.inception.input64", 3 * 64 * 64), new Shape(1, 3, 64, 64));
+      Parity.assertClose(
+          "feat64",
+          net.forward(x).toFloatArray(),
+          fid.get("inception.feat64").toFloatArray(),
+          1e-4);
     }
   }
 
   @Test
   public void torchvisionStateDictNamesLoadTheSameNetwork() {
-    // pt_inception-2015-12-05-6726825d.pth uses torchvision Inception3 names and carries fc.*; rename the hash weights
+    // pt_inception-2015-12-05-6726825d.pth uses torchvision Inception3 names and carries fc.*;
+    // rename the hash weights
     Map<String, String> toTorchvision = new LinkedHashMap<>();
     String[][] modules = {
-      {"blocks.0.0", "Conv2d_1a_3x3"}, {"blocks.0.1", "Conv2d_2a_3x3"}, {"blocks.0.2", "Conv2d_2b_3x3"},
-      {"blocks.1.0", "Conv2d_3b_1x1"}, {"blocks.1.1", "Conv2d_4a_3x3"}, {"blocks.2.0", "Mixed_5b"},
-      {"blocks.2.1", "Mixed_5c"}, {"blocks.2.2", "Mixed_5d"}, {"blocks.2.3", "Mixed_6a"}, {"blocks.2.4", "Mixed_6b"},
-      {"blocks.2.5", "Mixed_6c"}, {"blocks.2.6", "Mixed_6d"}, {"blocks.2.7", "Mixed_6e"}, {"blocks.3.0", "Mixed_7a"},
-      {"blocks.3.1", "Mixed_7b"}, {"blocks.3.2", "Mixed_7c"}
+      {"blocks.0.0", "Conv2d_1a_3x3"},
+      {"blocks.0.1", "Conv2d_2a_3x3"},
+      {"blocks.0.2", "Conv2d_2b_3x3"},
+      {"blocks.1.0", "Conv2d_3b_1x1"},
+      {"blocks.1.1", "Conv2d_4a_3x3"},
+      {"blocks.2.0", "Mixed_5b"},
+      {"blocks.2.1", "Mixed_5c"},
+      {"blocks.2.2", "Mixed_5d"},
+      {"blocks.2.3", "Mixed_6a"},
+      {"blocks.2.4", "Mixed_6b"},
+      {"blocks.2.5", "Mixed_6c"},
+      {"blocks.2.6", "Mixed_6d"},
+      {"blocks.2.7", "Mixed_6e"},
+      {"blocks.3.0", "Mixed_7a"},
+      {"blocks.3.1", "Mixed_7b"},
+      {"blocks.3.2", "Mixed_7c"}
     };
     Map<String, TensorData> renamed = new LinkedHashMap<>();
     InceptionV3Fid.hashWeights(SEED)
@@ -137,9 +167,12 @@ public class InceptionV3FidTest {
             });
     renamed.put("fc.weight", TensorData.ofFloats(new long[] {1008, 2048}, new float[1008 * 2048]));
     renamed.put("fc.bias", TensorData.ofFloats(new long[] {1008}, new float[1008]));
-    try (InceptionV3Fid tv = InceptionV3Fid.fromWeights(new WeightMap(Path.of("pt_inception.pth"), renamed, Map.of()));
+    try (InceptionV3Fid tv =
+            InceptionV3Fid.fromWeights(
+                new WeightMap(Path.of("pt_inception.pth"), renamed, Map.of()));
         NDManager m = Torch.newManager()) {
-      NDArray x = m.create(ruleInput("fid.inception.input64", 3 * 64 * 64), new Shape(1, 3, 64, 64));
+      NDArray x =
+          m.create(ruleInput("fid.inception.input64", 3 * 64 * 64), new Shape(1, 3, 64, 64));
       assertArrayEquals(net.forward(x).toFloatArray(), tv.forward(x).toFloatArray(), 0f);
     }
   }
@@ -159,7 +192,8 @@ public class InceptionV3FidTest {
   @Test
   public void wrongChannelCountIsRejected() {
     ImageBatch grey = new ImageBatch(2, 28, 28, 1, new byte[2 * 28 * 28]);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.features(grey));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> net.features(grey));
     assertThat(e.getMessage(), containsString("3 channels"));
     assertThat(e.getMessage(), containsString("[2, 28, 28, 1]"));
   }
@@ -176,14 +210,15 @@ public class InceptionV3FidTest {
       for (int n = 0; n < 2; n++)
         for (int y = 0; y < 8; y++)
           for (int xx = 0; xx < 8; xx++)
-            for (int c = 0; c < 3; c++) nchw[((n * 3 + c) * 8 + y) * 8 + xx] = images.get(n, y, xx, c) / 255f;
+            for (int c = 0; c < 3; c++)
+              nchw[((n * 3 + c) * 8 + y) * 8 + xx] = images.get(n, y, xx, c) / 255f;
       float[] expected = net.forward(m.create(nchw, new Shape(2, 3, 8, 8))).toFloatArray();
       float[] got = new float[2 * 2048];
       System.arraycopy(rows[0], 0, got, 0, 2048);
       System.arraycopy(rows[1], 0, got, 2048, 2048);
-      // The divided inputs are bit-identical (issue 14); a wrong conv layout path, not rounding, is what this catches
+      // The divided inputs are bit-identical (issue 14); a wrong conv layout path, not rounding, is
+      // what this catches
       Parity.assertClose("uint8 path", got, expected, 1e-4);
     }
   }
-
 }

@@ -13,9 +13,10 @@ import org.junit.Test;
 import org.l2cbeam.core.TestResources;
 
 /**
- * ADM's center crop: hand-computed cases, and Pillow's own output ({@code image/adm_center_crop.json}, written by
- * {@code make_center_crop_vectors.py} with Pillow 9.4) for bicubic down- and upscaling, non-exact BOX halving, both
- * together, and an ImageNet-sized 500x375 image.
+ * ADM's center crop: hand-computed cases, and Pillow's own output ({@code
+ * image/adm_center_crop.json}, written by {@code make_center_crop_vectors.py} with Pillow 9.4) for
+ * bicubic down- and upscaling, non-exact BOX halving, both together, and an ImageNet-sized 500x375
+ * image.
  */
 public class AdmCenterCropTest {
   /** The pattern of make_center_crop_vectors.py: ramps plus sharp edges, RGB. */
@@ -50,24 +51,26 @@ public class AdmCenterCropTest {
     for (int i = 0; i < v.length; i++) v[i] = i * 10;
     ImageBatch out = AdmCenterCrop.apply(grey(6, 4, v), 4);
     assertArrayEquals(
-        new int[] {10, 20, 30, 40, 70, 80, 90, 100, 130, 140, 150, 160, 190, 200, 210, 220}, unsigned(out));
+        new int[] {10, 20, 30, 40, 70, 80, 90, 100, 130, 140, 150, 160, 190, 200, 210, 220},
+        unsigned(out));
     // Odd margins round the offset down: 7 wide -> crop_x = 1, columns 1..4.
     int[] w = new int[28];
     for (int i = 0; i < w.length; i++) w[i] = i;
-    assertArrayEquals(new int[] {1, 2, 3, 4, 8, 9, 10, 11, 15, 16, 17, 18, 22, 23, 24, 25},
+    assertArrayEquals(
+        new int[] {1, 2, 3, 4, 8, 9, 10, 11, 15, 16, 17, 18, 22, 23, 24, 25},
         unsigned(AdmCenterCrop.apply(grey(7, 4, w), 4)));
   }
 
   @Test
   public void boxHalvingRoundsEachPassToBytes() {
-    // 4x4, size 2: min 4 >= 2*2, so one BOX halving to 2x2 and nothing else. Pillow averages each row pair first
-    // and rounds to a byte (floor((a+b+1)/2)), then each column pair of those, so the 2x2 mean of 0,1,0,0 is
+    // 4x4, size 2: min 4 >= 2*2, so one BOX halving to 2x2 and nothing else. Pillow averages each
+    // row pair first
+    // and rounds to a byte (floor((a+b+1)/2)), then each column pair of those, so the 2x2 mean of
+    // 0,1,0,0 is
     // ((0+1+1)/2 = 1 + 0 + 1)/2 = 1, not round(0.25) = 0.
-    ImageBatch out = AdmCenterCrop.apply(grey(4, 4,
-        0, 1, 10, 20,
-        0, 0, 30, 40,
-        255, 254, 7, 8,
-        253, 255, 9, 9), 2);
+    ImageBatch out =
+        AdmCenterCrop.apply(
+            grey(4, 4, 0, 1, 10, 20, 0, 0, 30, 40, 255, 254, 7, 8, 253, 255, 9, 9), 2);
     // block (0,1): rows 10,20 -> 15 and 30,40 -> 35 -> (15+35+1)/2 = 25
     // block (1,0): 255,254 -> 255 (509+1)/2 and 253,255 -> 254 -> (255+254+1)/2 = 255
     // block (1,1): 7,8 -> 8 and 9,9 -> 9 -> (8+9+1)/2 = 9
@@ -78,7 +81,8 @@ public class AdmCenterCropTest {
   public void matchesPillow() throws Exception {
     JsonObject ref =
         JsonParser.parseString(
-                Files.readString(TestResources.path("image/adm_center_crop.json"), StandardCharsets.UTF_8))
+                Files.readString(
+                    TestResources.path("image/adm_center_crop.json"), StandardCharsets.UTF_8))
             .getAsJsonObject();
     for (JsonElement e : ref.getAsJsonArray("cases")) {
       JsonObject c = e.getAsJsonObject();

@@ -21,7 +21,9 @@ import org.l2cbeam.core.io.NpzWriter;
 public class ImageConversionsTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
-  /** Expected bytes from torch: torch.clamp(127.5 * x + 128.0, 0, 255).to(torch.uint8) in float32. */
+  /**
+   * Expected bytes from torch: torch.clamp(127.5 * x + 128.0, 0, 255).to(torch.uint8) in float32.
+   */
   @Test
   public void ditRuleRoundsHalfUpWithItsPlus128() {
     float[] x = {-1.5f, -1f, -0.996f, -0.5f, 0f, 0.0039f, 0.5f, 0.99f, 1f, 2f, Float.NaN};
@@ -43,7 +45,8 @@ public class ImageConversionsTest {
     // 1 image, 3 channels, 1x2: channel planes R = (-1, 1), G = (0, 0), B = (1, -1)
     float[] x = {-1, 1, 0, 0, 1, -1};
     ImageBatch b = ImageConversions.fromDiT(x, 1, 3, 1, 2);
-    assertArrayEquals(new byte[] {0, (byte) 128, (byte) 255, (byte) 255, (byte) 128, 0}, b.pixels());
+    assertArrayEquals(
+        new byte[] {0, (byte) 128, (byte) 255, (byte) 255, (byte) 128, 0}, b.pixels());
   }
 
   @Test
@@ -55,7 +58,8 @@ public class ImageConversionsTest {
     assertEquals(-1f, padded[32 * 32 - 1], 0f);
     assertEquals(images.get(1, 5, 7, 0) / 127.5f - 1f, padded[32 * 32 + (5 + 2) * 32 + 7 + 2], 0f);
     // back to bytes with the DiT rule, then crop rows/columns 2..29: the original images
-    ImageBatch back = ImageConversions.centerCrop(ImageConversions.fromDiT(padded, 2, 1, 32, 32), 28);
+    ImageBatch back =
+        ImageConversions.centerCrop(ImageConversions.fromDiT(padded, 2, 1, 32, 32), 28);
     assertEquals(images, back);
   }
 
@@ -86,7 +90,9 @@ public class ImageConversionsTest {
       assertEquals(2, src.count());
     }
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> PngGrid.write(grey, 1, 3, tmp.getRoot().toPath().resolve("x.png")));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> PngGrid.write(grey, 1, 3, tmp.getRoot().toPath().resolve("x.png")));
     assertThat(e.getMessage(), containsString("4 images do not fit a 1x3 grid"));
   }
 

@@ -54,8 +54,14 @@ public class ImageFolderTest {
     ImageFolder f = ImageFolder.open(r);
     assertEquals(List.of("n01", "n02"), f.classes());
     assertEquals(6, f.size());
-    String[] expected =
-        {"n01/z.png", "n01/sub/b.png", "n01/sub-x/a.png", "n01/sub/deeper/a.png", "n02/a.PNG", "n02/b.png"};
+    String[] expected = {
+      "n01/z.png",
+      "n01/sub/b.png",
+      "n01/sub-x/a.png",
+      "n01/sub/deeper/a.png",
+      "n02/a.PNG",
+      "n02/b.png"
+    };
     int[] labels = {0, 0, 0, 0, 1, 1};
     for (int i = 0; i < expected.length; i++) {
       assertEquals(r.resolve(expected[i]), f.file(i));
@@ -76,7 +82,8 @@ public class ImageFolderTest {
     ImageBatch img = f.readRgb(0);
     assertEquals("[1, 2, 3, 3]", img.shapeString());
     // pixel (x=1, y=1) of seed 2: r = 40 + 34, g = 30 + 118, b = 1 + 202
-    assertArrayEquals(new int[] {74, 148, 203},
+    assertArrayEquals(
+        new int[] {74, 148, 203},
         new int[] {img.get(0, 1, 1, 0), img.get(0, 1, 1, 1), img.get(0, 1, 1, 2)});
   }
 
@@ -104,25 +111,29 @@ public class ImageFolderTest {
   @Test
   public void badFoldersAreNamed() throws Exception {
     Path missing = root().resolve("missing");
-    assertThat(assertThrows(CheckpointFormatException.class, () -> ImageFolder.open(missing)).getMessage(),
+    assertThat(
+        assertThrows(CheckpointFormatException.class, () -> ImageFolder.open(missing)).getMessage(),
         containsString(missing + ": no such image folder"));
 
     Path empty = root().resolve("empty");
     Files.createDirectories(empty.resolve("class-without-images"));
     Files.writeString(empty.resolve("README.md"), "no images here");
-    assertThat(assertThrows(CheckpointFormatException.class, () -> ImageFolder.open(empty)).getMessage(),
+    assertThat(
+        assertThrows(CheckpointFormatException.class, () -> ImageFolder.open(empty)).getMessage(),
         containsString(empty + ": no image files (bmp, jpg"));
 
     Path mixed = root().resolve("mixed");
     writePng(mixed.resolve("stray.png"), 2, 2, 0);
     writePng(mixed.resolve("cat/a.png"), 2, 2, 0);
-    assertThat(assertThrows(CheckpointFormatException.class, () -> ImageFolder.open(mixed)).getMessage(),
+    assertThat(
+        assertThrows(CheckpointFormatException.class, () -> ImageFolder.open(mixed)).getMessage(),
         containsString(mixed + ": mixes image files (stray.png, ...) with class subfolders"));
 
     Path gap = root().resolve("gap");
     writePng(gap.resolve("cat/a.png"), 2, 2, 0);
     Files.createDirectories(gap.resolve("dog"));
-    assertThat(assertThrows(CheckpointFormatException.class, () -> ImageFolder.open(gap)).getMessage(),
+    assertThat(
+        assertThrows(CheckpointFormatException.class, () -> ImageFolder.open(gap)).getMessage(),
         containsString(gap.resolve("dog") + ": class folder holds no image files"));
   }
 

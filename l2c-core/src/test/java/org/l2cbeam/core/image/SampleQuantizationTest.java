@@ -8,7 +8,10 @@ import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 
-/** The DiT and U-ViT uint8 rules against the bytes the original expressions produced (vectors post.*). */
+/**
+ * The DiT and U-ViT uint8 rules against the bytes the original expressions produced (vectors
+ * post.*).
+ */
 public class SampleQuantizationTest {
   @Test
   public void bothRulesMatchTheOriginalsExactly() {

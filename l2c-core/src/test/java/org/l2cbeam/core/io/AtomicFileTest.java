@@ -40,7 +40,8 @@ public class AtomicFileTest {
     }
     assertEquals("old", Files.readString(f));
     try (var s = Files.list(tmp.getRoot().toPath())) {
-      assertFalse("no temp file left", s.anyMatch(p -> p.getFileName().toString().endsWith(".partial")));
+      assertFalse(
+          "no temp file left", s.anyMatch(p -> p.getFileName().toString().endsWith(".partial")));
     }
   }
 
@@ -51,12 +52,14 @@ public class AtomicFileTest {
     Path f = tmp.getRoot().toPath().resolve("samples.safetensors");
     try {
       // The writer's output really meets ENOSPC: what a full file system gives the temporary file.
-      AtomicFile.write(f, out -> {
-        try (var full = Files.newOutputStream(devFull)) {
-          full.write(new byte[1 << 16]);
-          full.flush();
-        }
-      });
+      AtomicFile.write(
+          f,
+          out -> {
+            try (var full = Files.newOutputStream(devFull)) {
+              full.write(new byte[1 << 16]);
+              full.flush();
+            }
+          });
       fail("expected ENOSPC");
     } catch (IOException e) {
       assertEquals("cannot write " + f + ": No space left on device", e.getMessage());
@@ -70,9 +73,11 @@ public class AtomicFileTest {
     Path png = tmp.getRoot().toPath().resolve("out/samples.png");
     java.util.Map<Path, AtomicFile.Writer> files = new java.util.LinkedHashMap<>();
     files.put(npz, out -> out.write(1));
-    files.put(png, out -> {
-      throw new IOException("No space left on device");
-    });
+    files.put(
+        png,
+        out -> {
+          throw new IOException("No space left on device");
+        });
     try {
       AtomicFile.writeAll(files);
       fail("expected the second file to fail");

@@ -23,7 +23,12 @@ public class NpzFileTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   private static final double[] F8 = {
-    0.0, 0.479425538604203, 0.8414709848078965, 0.9974949866040544, 0.9092974268256817, 0.5984721441039565
+    0.0,
+    0.479425538604203,
+    0.8414709848078965,
+    0.9974949866040544,
+    0.9092974268256817,
+    0.5984721441039565
   };
 
   @Test
@@ -53,7 +58,9 @@ public class NpzFileTest {
     Path out = tmp.getRoot().toPath().resolve("sub/out.npz");
     Map<String, TensorData> arrays = new LinkedHashMap<>();
     arrays.put("mu", TensorData.ofDoubles(new long[] {3}, new double[] {1, 2, 3}));
-    arrays.put("arr_0", TensorData.ofBytes(new long[] {1, 2, 2, 1}, new byte[] {0, 127, (byte) 200, (byte) 255}));
+    arrays.put(
+        "arr_0",
+        TensorData.ofBytes(new long[] {1, 2, 2, 1}, new byte[] {0, 127, (byte) 200, (byte) 255}));
     NpzWriter.write(out, arrays);
     try (NpzFile npz = NpzFile.open(out)) {
       assertEquals(List.of("mu", "arr_0"), npz.names());
@@ -69,7 +76,8 @@ public class NpzFileTest {
   @Test
   public void streamedArrayReadsBackAndAnIncompleteOneLeavesNoFile() throws Exception {
     Path out = tmp.getRoot().toPath().resolve("samples.npz");
-    try (NpzWriter.StreamingArray w = NpzWriter.stream(out, "arr_0", DType.U8, new long[] {3, 2, 2, 3})) {
+    try (NpzWriter.StreamingArray w =
+        NpzWriter.stream(out, "arr_0", DType.U8, new long[] {3, 2, 2, 3})) {
       for (int i = 0; i < 3; i++) {
         byte[] image = new byte[12];
         java.util.Arrays.fill(image, (byte) (i * 100));
@@ -83,7 +91,8 @@ public class NpzFileTest {
       assertEquals(200, v[35], 0);
     }
     Path partial = tmp.getRoot().toPath().resolve("partial.npz");
-    try (NpzWriter.StreamingArray w = NpzWriter.stream(partial, "arr_0", DType.U8, new long[] {3, 2, 2, 3})) {
+    try (NpzWriter.StreamingArray w =
+        NpzWriter.stream(partial, "arr_0", DType.U8, new long[] {3, 2, 2, 3})) {
       w.write(new byte[12]);
       java.io.IOException e = assertThrows(java.io.IOException.class, w::commit);
       assertThat(e.getMessage(), containsString("needs 36"));
@@ -97,7 +106,8 @@ public class NpzFileTest {
   @Test
   public void corruptArchivesNameTheFile() {
     Path notZip = TestResources.path("npz/not_a_zip.npz");
-    CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> NpzFile.open(notZip));
+    CheckpointFormatException e =
+        assertThrows(CheckpointFormatException.class, () -> NpzFile.open(notZip));
     assertThat(e.getMessage(), containsString("not_a_zip.npz"));
     assertThat(e.getMessage(), containsString("not a readable .npz"));
 
@@ -120,7 +130,8 @@ public class NpzFileTest {
   @Test
   public void objectArraysAreRefused() {
     try (NpzFile npz = NpzFile.open(TestResources.path("npz/object_array.npz"))) {
-      CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> npz.read("obj"));
+      CheckpointFormatException e =
+          assertThrows(CheckpointFormatException.class, () -> npz.read("obj"));
       assertThat(e.getMessage(), containsString("object_array.npz"));
       assertThat(e.getMessage(), containsString("unsupported dtype '|O'"));
     }
@@ -129,7 +140,8 @@ public class NpzFileTest {
   @Test
   public void missingFileIsNamed() {
     Path missing = tmp.getRoot().toPath().resolve("missing.npz");
-    CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> NpzFile.open(missing));
+    CheckpointFormatException e =
+        assertThrows(CheckpointFormatException.class, () -> NpzFile.open(missing));
     assertThat(e.getMessage(), containsString("missing.npz: no such file"));
   }
 
@@ -137,18 +149,22 @@ public class NpzFileTest {
   public void anArrayLargerThanItsEntryIsRefusedBeforeReading() throws Exception {
     Path whole = tmp.getRoot().toPath().resolve("whole.npz");
     NpzWriter.write(whole, Map.of("mu", TensorData.ofDoubles(new long[] {1000}, new double[1000])));
-    // The same array header with only 200 data bytes behind it, as a corrupt or hostile archive has.
+    // The same array header with only 200 data bytes behind it, as a corrupt or hostile archive
+    // has.
     Path cut = tmp.getRoot().toPath().resolve("cut.npz");
     try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(whole.toFile());
-        java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(cut))) {
+        java.util.zip.ZipOutputStream out =
+            new java.util.zip.ZipOutputStream(Files.newOutputStream(cut))) {
       byte[] npy = zip.getInputStream(zip.getEntry("mu.npy")).readAllBytes();
       out.putNextEntry(new java.util.zip.ZipEntry("mu.npy"));
       out.write(npy, 0, npy.length - 8000 + 200);
       out.closeEntry();
     }
     try (NpzFile npz = NpzFile.open(cut)) {
-      CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> npz.read("mu"));
-      assertThat(e.getMessage(), containsString("declares 8000 data bytes, but its .npz entry holds"));
+      CheckpointFormatException e =
+          assertThrows(CheckpointFormatException.class, () -> npz.read("mu"));
+      assertThat(
+          e.getMessage(), containsString("declares 8000 data bytes, but its .npz entry holds"));
     }
   }
 }

@@ -15,7 +15,10 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** Outputs are checked before any work, with errors naming the option; killed runs' temporary files are cleaned. */
+/**
+ * Outputs are checked before any work, with errors naming the option; killed runs' temporary files
+ * are cleaned.
+ */
 public class OutputFileTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
@@ -26,17 +29,28 @@ public class OutputFileTest {
   @Test
   public void aDirectoryIsNotAnOutputFile() {
     Path dir = tmp.getRoot().toPath();
-    assertEquals("--output " + dir + ": is a directory; give a file name", fails(() -> OutputFile.check(dir, "--output")));
+    assertEquals(
+        "--output " + dir + ": is a directory; give a file name",
+        fails(() -> OutputFile.check(dir, "--output")));
   }
 
   @Test
   public void aFileInTheWayOfTheFoldersIsNamed() throws Exception {
     Path file = tmp.newFile("plain").toPath();
     Path target = file.resolve("sub/out.safetensors");
-    assertThat(fails(() -> OutputFile.check(target, "--out")),
-        containsString("--out " + target + ": cannot create folder " + target.getParent() + ", because " + file
-            + " is a file"));
-    assertThat(fails(() -> OutputFile.checkFolder(file, "--out")), containsString("--out " + file + ": is a file"));
+    assertThat(
+        fails(() -> OutputFile.check(target, "--out")),
+        containsString(
+            "--out "
+                + target
+                + ": cannot create folder "
+                + target.getParent()
+                + ", because "
+                + file
+                + " is a file"));
+    assertThat(
+        fails(() -> OutputFile.checkFolder(file, "--out")),
+        containsString("--out " + file + ": is a file"));
   }
 
   @Test
@@ -47,7 +61,8 @@ public class OutputFileTest {
     assertEquals(
         "--output /sys/kernel/x.safetensors: cannot write in /sys/kernel: permission denied",
         fails(() -> OutputFile.check(sys.resolve("x.safetensors"), "--output")));
-    assertThat(fails(() -> OutputFile.checkFolder(sys.resolve("a/b"), "--output")),
+    assertThat(
+        fails(() -> OutputFile.checkFolder(sys.resolve("a/b"), "--output")),
         containsString("cannot write in /sys/kernel: permission denied"));
   }
 
@@ -61,7 +76,8 @@ public class OutputFileTest {
   @Test
   public void tooLittleFreeSpaceIsRefusedWithTheFigures() {
     Path target = tmp.getRoot().toPath().resolve("big.safetensors");
-    assertThat(fails(() -> OutputFile.checkFreeSpace(target, "--output", Long.MAX_VALUE / 2)),
+    assertThat(
+        fails(() -> OutputFile.checkFreeSpace(target, "--output", Long.MAX_VALUE / 2)),
         containsString("--output " + target + ": needs about"));
     OutputFile.checkFreeSpace(target, "--output", 1);
   }

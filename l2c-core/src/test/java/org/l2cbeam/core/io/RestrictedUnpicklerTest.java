@@ -12,8 +12,8 @@ import org.junit.Test;
 import org.l2cbeam.core.io.RestrictedUnpickler.PickleException;
 
 /**
- * The same plain-data object pickled by CPython 3.11 with protocols 0 to 4 (hex below, from
- * {@code pickle.dumps(obj, protocol=p)}) reads back identically:
+ * The same plain-data object pickled by CPython 3.11 with protocols 0 to 4 (hex below, from {@code
+ * pickle.dumps(obj, protocol=p)}) reads back identically:
  *
  * <pre>
  * obj = {'i': 1, 'neg': -300, 'big': 2**70, 'negbig': -2**65, 'f': 1.5, 's': 'h\u00e9llo \u4e16\n', 'b': b'\x00\xff',
@@ -91,7 +91,8 @@ public class RestrictedUnpicklerTest {
 
   @Test
   public void protocol5IsRefused() {
-    PickleException e = assertThrows(PickleException.class, () -> load(new byte[] {(byte) 0x80, 5, 'N', '.'}));
+    PickleException e =
+        assertThrows(PickleException.class, () -> load(new byte[] {(byte) 0x80, 5, 'N', '.'}));
     assertEquals("pickle protocol 5 is not supported (0-4 are)", e.getMessage());
   }
 
@@ -100,7 +101,9 @@ public class RestrictedUnpicklerTest {
     try {
       load(new byte[] {(byte) 0x80, 2, (byte) 0x82, 1, '.'}); // EXT1
     } catch (PickleException e) {
-      assertEquals("unsupported pickle opcode 0x82 at byte 2 (only plain-data opcodes are allowed)", e.getMessage());
+      assertEquals(
+          "unsupported pickle opcode 0x82 at byte 2 (only plain-data opcodes are allowed)",
+          e.getMessage());
       return;
     }
     throw new AssertionError("EXT1 accepted");

@@ -27,9 +27,20 @@ public class SafetensorsBadInputTest {
     return f;
   }
 
-  /** A file whose header describes one tensor 'a' with these fields, followed by {@code dataBytes} zero bytes. */
-  private Path tensorA(String dtype, String shape, String dataOffsets, int dataBytes) throws Exception {
-    String entry = "{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":" + dataOffsets + "}";
+  /**
+   * A file whose header describes one tensor 'a' with these fields, followed by {@code dataBytes}
+   * zero bytes.
+   */
+  private Path tensorA(String dtype, String shape, String dataOffsets, int dataBytes)
+      throws Exception {
+    String entry =
+        "{\"dtype\":\""
+            + dtype
+            + "\",\"shape\":"
+            + shape
+            + ",\"data_offsets\":"
+            + dataOffsets
+            + "}";
     return file("{\"a\":" + entry + "}", dataBytes);
   }
 
@@ -70,17 +81,21 @@ public class SafetensorsBadInputTest {
   @Test
   public void offsetsOutOfRange() throws Exception {
     assertFails(
-        tensorA("F32", "[2]", "[8,16]", 8), "tensor 'a': data_offsets [8, 16] outside the data section of 8 bytes");
+        tensorA("F32", "[2]", "[8,16]", 8),
+        "tensor 'a': data_offsets [8, 16] outside the data section of 8 bytes");
   }
 
   @Test
   public void negativeOffsets() throws Exception {
-    assertFails(tensorA("F32", "[2]", "[-8,0]", 8), "tensor 'a': data_offsets [-8, 0] outside the data section");
+    assertFails(
+        tensorA("F32", "[2]", "[-8,0]", 8),
+        "tensor 'a': data_offsets [-8, 0] outside the data section");
   }
 
   @Test
   public void byteCountDisagreesWithShape() throws Exception {
-    assertFails(tensorA("F32", "[3]", "[0,8]", 8), "tensor 'a': 8 bytes for shape [3] x F32 (expected 12)");
+    assertFails(
+        tensorA("F32", "[3]", "[0,8]", 8), "tensor 'a': 8 bytes for shape [3] x F32 (expected 12)");
   }
 
   @Test

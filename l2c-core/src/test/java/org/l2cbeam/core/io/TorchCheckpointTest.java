@@ -18,8 +18,9 @@ import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.assets.BuiltinAssets;
 
 /**
- * The torch.save reader against the reference vectors (written by real PyTorch 1.13), the shipped builtin model, and
- * hand-made fixtures (checkpoints/make_checkpoints.py) for the training/router layouts and the tensor-view cases.
+ * The torch.save reader against the reference vectors (written by real PyTorch 1.13), the shipped
+ * builtin model, and hand-made fixtures (checkpoints/make_checkpoints.py) for the training/router
+ * layouts and the tensor-view cases.
  */
 public class TorchCheckpointTest {
   private static Path fixture(String name) {
@@ -28,18 +29,22 @@ public class TorchCheckpointTest {
 
   @Test
   public void ditModelPtEqualsItsSafetensorsTwin() {
-    assertSameTensors(TestResources.vector("dit_model.pt"), TestResources.vector("dit_model.safetensors"), 52);
+    assertSameTensors(
+        TestResources.vector("dit_model.pt"), TestResources.vector("dit_model.safetensors"), 52);
   }
 
   @Test
   public void uvitModelPtEqualsItsSafetensorsTwin() {
-    assertSameTensors(TestResources.vector("uvit_model.pt"), TestResources.vector("uvit_model.safetensors"), 67);
+    assertSameTensors(
+        TestResources.vector("uvit_model.pt"), TestResources.vector("uvit_model.safetensors"), 67);
   }
 
   @Test
   public void vaeModelPtEqualsItsSafetensorsTwin() {
     assertSameTensors(
-        TestResources.vector("vae/vae_model.pt"), TestResources.vector("vae/vae_model.safetensors"), -1);
+        TestResources.vector("vae/vae_model.pt"),
+        TestResources.vector("vae/vae_model.safetensors"),
+        -1);
   }
 
   private static void assertSameTensors(Path pt, Path safetensors, int expectedCount) {
@@ -48,7 +53,8 @@ public class TorchCheckpointTest {
     if (expectedCount >= 0) {
       assertEquals(expectedCount, a.names().size());
     }
-    assertEquals("same names in the same order", new ArrayList<>(b.names()), new ArrayList<>(a.names()));
+    assertEquals(
+        "same names in the same order", new ArrayList<>(b.names()), new ArrayList<>(a.names()));
     for (String name : a.names()) {
       TensorData x = a.get(name);
       TensorData y = b.get(name);
@@ -57,7 +63,9 @@ public class TorchCheckpointTest {
       assertEquals(name + " bytes", y.bytes(), x.bytes());
     }
     assertEquals(b.fingerprint(), a.fingerprint());
-    assertTrue("storages are memory-mapped, not copied", a.get(a.names().iterator().next()).bytes().isDirect());
+    assertTrue(
+        "storages are memory-mapped, not copied",
+        a.get(a.names().iterator().next()).bytes().isDirect());
   }
 
   @Test
@@ -82,12 +90,17 @@ public class TorchCheckpointTest {
   @SuppressWarnings("unchecked")
   private static void checkTrainingLayout(Path file) {
     WeightMap w = WeightMap.open(file);
-    // Shared storage of 0..11: a parameter, an offset view, a transposed view and a strided 1-D view.
-    assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, floats(w, "model.blocks.0.attn.qkv.weight"), 0f);
+    // Shared storage of 0..11: a parameter, an offset view, a transposed view and a strided 1-D
+    // view.
+    assertArrayEquals(
+        new float[] {0, 1, 2, 3, 4, 5}, floats(w, "model.blocks.0.attn.qkv.weight"), 0f);
     assertArrayEquals(new long[] {2, 3}, w.shape("model.blocks.0.attn.qkv.weight"));
     assertArrayEquals(new float[] {6, 7, 8}, floats(w, "model.blocks.0.attn.qkv.bias"), 0f);
-    assertArrayEquals(new float[] {0, 3, 1, 4, 2, 5}, floats(w, "model.blocks.0.mlp.fc1.weight"), 0f);
-    assertTrue("a contiguous view is a slice of the mapped storage", w.get("model.blocks.0.attn.qkv.bias").bytes().isDirect());
+    assertArrayEquals(
+        new float[] {0, 3, 1, 4, 2, 5}, floats(w, "model.blocks.0.mlp.fc1.weight"), 0f);
+    assertTrue(
+        "a contiguous view is a slice of the mapped storage",
+        w.get("model.blocks.0.attn.qkv.bias").bytes().isDirect());
     assertArrayEquals(new long[] {3, 2}, w.shape("model.blocks.0.mlp.fc1.weight"));
     assertArrayEquals(new float[] {9, 11}, floats(w, "model.blocks.0.mlp.fc1.bias"), 0f);
     assertEquals(DType.F64, w.get("model.pos_embed").dtype());
@@ -99,14 +112,24 @@ public class TorchCheckpointTest {
     assertArrayEquals(new long[] {7, -8, 1L << 40}, w.get("model.labels").toLongArray());
     assertArrayEquals(new long[0], w.shape("model.scalar"));
     assertArrayEquals(new float[] {3.5f}, floats(w, "model.scalar"), 0f);
-    assertArrayEquals(new float[] {0, 10, 20, 30, 40, 50}, floats(w, "ema.blocks.0.attn.qkv.weight"), 0f);
+    assertArrayEquals(
+        new float[] {0, 10, 20, 30, 40, 50}, floats(w, "ema.blocks.0.attn.qkv.weight"), 0f);
     assertEquals(w.get("model.pos_embed").bytes(), w.get("ema.pos_embed").bytes());
     assertArrayEquals(new float[] {0.25f, 0.5f}, floats(w, "opt.state.0.exp_avg"), 0f);
     assertEquals(
         List.of(
-            "model.blocks.0.attn.qkv.weight", "model.blocks.0.attn.qkv.bias", "model.blocks.0.mlp.fc1.weight",
-            "model.blocks.0.mlp.fc1.bias", "model.pos_embed", "model.half", "model.bf16", "model.labels",
-            "model.scalar", "ema.blocks.0.attn.qkv.weight", "ema.pos_embed", "opt.state.0.exp_avg",
+            "model.blocks.0.attn.qkv.weight",
+            "model.blocks.0.attn.qkv.bias",
+            "model.blocks.0.mlp.fc1.weight",
+            "model.blocks.0.mlp.fc1.bias",
+            "model.pos_embed",
+            "model.half",
+            "model.bf16",
+            "model.labels",
+            "model.scalar",
+            "ema.blocks.0.attn.qkv.weight",
+            "ema.pos_embed",
+            "opt.state.0.exp_avg",
             "opt.state.0.exp_avg_sq"),
         new ArrayList<>(w.names()));
 
@@ -130,7 +153,9 @@ public class TorchCheckpointTest {
   @Test
   public void readsTheRouterLayout() {
     WeightMap w = WeightMap.open(fixture("router_layout.pt"));
-    assertEquals(List.of("routers.0.prob", "routers.1.prob", "routers.2.prob", "routers.3.prob"), new ArrayList<>(w.names()));
+    assertEquals(
+        List.of("routers.0.prob", "routers.1.prob", "routers.2.prob", "routers.3.prob"),
+        new ArrayList<>(w.names()));
     assertArrayEquals(new float[] {1, 0, 5, -5}, floats(w, "routers.3.prob"), 0f);
     @SuppressWarnings("unchecked")
     Map<String, Object> args = (Map<String, Object>) w.metadata().get("args");
@@ -148,9 +173,10 @@ public class TorchCheckpointTest {
   }
 
   /**
-   * The Fashion-MNIST DiT's real training checkpoint (torch 1.13; {"model", "ema", "opt", "args"} with args an
-   * argparse.Namespace), cut from 40 MB to 120 kB by checkpoints/make_fmnist_training_checkpoint.py: the same pickle
-   * tree, names, dtypes and shapes, each tensor an expanded (stride 0) view of its real first value.
+   * The Fashion-MNIST DiT's real training checkpoint (torch 1.13; {"model", "ema", "opt", "args"}
+   * with args an argparse.Namespace), cut from 40 MB to 120 kB by
+   * checkpoints/make_fmnist_training_checkpoint.py: the same pickle tree, names, dtypes and shapes,
+   * each tensor an expanded (stride 0) view of its real first value.
    */
   @Test
   @SuppressWarnings("unchecked")
@@ -178,7 +204,8 @@ public class TorchCheckpointTest {
     assertEquals(8L, args.get("depth"));
     assertEquals(5685L, args.get("step"));
     assertEquals(true, args.get("reset_ema"));
-    List<Map<String, Object>> groups = (List<Map<String, Object>>) w.metadata().get("opt.param_groups");
+    List<Map<String, Object>> groups =
+        (List<Map<String, Object>>) w.metadata().get("opt.param_groups");
     assertEquals(92, ((List<Object>) groups.get(0).get("params")).size());
     assertEquals(5e-5, (Double) groups.get(0).get("lr"), 0);
   }
@@ -197,7 +224,8 @@ public class TorchCheckpointTest {
   @Test
   public void refusesBuiltinsEval() {
     // Protocol 2 spells Python 3's builtins module as __builtin__.
-    assertFails(fixture("bad_global_builtins_eval.pt"), "'__builtin__.eval' is not on the allow-list");
+    assertFails(
+        fixture("bad_global_builtins_eval.pt"), "'__builtin__.eval' is not on the allow-list");
   }
 
   @Test
@@ -207,7 +235,8 @@ public class TorchCheckpointTest {
 
   @Test
   public void refusesReduceOnAnAllowListedTypeThatIsNotCallable() {
-    assertFails(fixture("bad_reduce_storage_type.pt"), "REDUCE on forbidden callable 'torch.FloatStorage'");
+    assertFails(
+        fixture("bad_reduce_storage_type.pt"), "REDUCE on forbidden callable 'torch.FloatStorage'");
   }
 
   @Test
@@ -217,7 +246,9 @@ public class TorchCheckpointTest {
 
   @Test
   public void refusesAStorageWhoseSizeDisagreesWithDataPkl() {
-    assertFails(fixture("bad_storage_size.pt"), "storage data/0 holds 16 bytes, but data.pkl declares 10 x torch.FloatStorage");
+    assertFails(
+        fixture("bad_storage_size.pt"),
+        "storage data/0 holds 16 bytes, but data.pkl declares 10 x torch.FloatStorage");
   }
 
   @Test
@@ -227,7 +258,9 @@ public class TorchCheckpointTest {
 
   @Test
   public void refusesAMissingStorageRecord() {
-    assertFails(fixture("bad_missing_storage.pt"), "storage 'archive/data/0' referenced by data.pkl is missing");
+    assertFails(
+        fixture("bad_missing_storage.pt"),
+        "storage 'archive/data/0' referenced by data.pkl is missing");
   }
 
   @Test
@@ -288,7 +321,8 @@ public class TorchCheckpointTest {
     }
   }
 
-  // ------------------------------------------------- hostile object graphs: an error, never a hang or a crash
+  // ------------------------------------------------- hostile object graphs: an error, never a hang
+  // or a crash
 
   /** A torch-style zip whose data.pkl is {@code pickle}. */
   private static Path zipWithPickle(java.io.ByteArrayOutputStream pickle) throws Exception {
@@ -377,9 +411,20 @@ public class TorchCheckpointTest {
   @Test
   public void allowListIsSmallAndHasNoExecutableGlobals() {
     for (String g : TorchCheckpoint.allowedGlobals()) {
-      assertTrue(g, g.startsWith("torch.") || g.startsWith("collections.") || g.startsWith("argparse.")
-          || g.startsWith("builtins.") || g.startsWith("__builtin__.") || g.startsWith("_codecs."));
-      assertFalse(g, g.contains("eval") || g.contains("exec") || g.contains("system") || g.contains("getattr"));
+      assertTrue(
+          g,
+          g.startsWith("torch.")
+              || g.startsWith("collections.")
+              || g.startsWith("argparse.")
+              || g.startsWith("builtins.")
+              || g.startsWith("__builtin__.")
+              || g.startsWith("_codecs."));
+      assertFalse(
+          g,
+          g.contains("eval")
+              || g.contains("exec")
+              || g.contains("system")
+              || g.contains("getattr"));
     }
   }
 

@@ -12,12 +12,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.Test;
 
-/** The strict load check names wrong dtypes and transposed tensors; tensor summaries count non-finite values. */
+/**
+ * The strict load check names wrong dtypes and transposed tensors; tensor summaries count
+ * non-finite values.
+ */
 public class WeightMapCheckTest {
   private static final Path FILE = Path.of("weights.safetensors");
 
   private static String strictError(Map<String, TensorData> tensors, Map<String, long[]> expected) {
-    return assertThrows(CheckpointFormatException.class, () -> new WeightMap(FILE, tensors, Map.of()).checkStrict(expected))
+    return assertThrows(
+            CheckpointFormatException.class,
+            () -> new WeightMap(FILE, tensors, Map.of()).checkStrict(expected))
         .getMessage();
   }
 
@@ -32,7 +37,8 @@ public class WeightMapCheckTest {
     tensors.put("w", new TensorData(DType.I32, new long[] {2}, ints));
     tensors.put("v", TensorData.ofDoubles(new long[] {2}, new double[] {1, 2}));
     tensors.put("bn.num_batches_tracked", TensorData.ofLongs(new long[] {}, new long[] {7}));
-    assertThat(strictError(tensors, expected), containsString("wrong dtypes: [w is I32, v is F64]"));
+    assertThat(
+        strictError(tensors, expected), containsString("wrong dtypes: [w is I32, v is F64]"));
     tensors.put("w", new TensorData(DType.BF16, new long[] {2}, ByteBuffer.allocate(4)));
     tensors.put("v", new TensorData(DType.F16, new long[] {2}, ByteBuffer.allocate(4)));
     new WeightMap(FILE, tensors, Map.of()).checkStrict(expected);
@@ -40,8 +46,10 @@ public class WeightMapCheckTest {
 
   @Test
   public void aTransposedTensorIsCalledSo() {
-    Map<String, TensorData> tensors = Map.of("qkv", TensorData.ofFloats(new long[] {64, 192}, new float[64 * 192]));
-    assertThat(strictError(tensors, Map.of("qkv", new long[] {192, 64})),
+    Map<String, TensorData> tensors =
+        Map.of("qkv", TensorData.ofFloats(new long[] {64, 192}, new float[64 * 192]));
+    assertThat(
+        strictError(tensors, Map.of("qkv", new long[] {192, 64})),
         containsString("wrong shapes: [qkv (checkpoint [64, 192], model [192, 64]: transposed?)]"));
   }
 
@@ -49,13 +57,16 @@ public class WeightMapCheckTest {
   public void longListsAreCut() {
     Map<String, long[]> expected = new LinkedHashMap<>();
     for (int i = 0; i < 12; i++) expected.put("t" + i, new long[] {1});
-    assertThat(strictError(Map.of(), expected), containsString("missing keys: [t0, t1, t2, t3, t4, t5, t6, t7] and 4 more"));
+    assertThat(
+        strictError(Map.of(), expected),
+        containsString("missing keys: [t0, t1, t2, t3, t4, t5, t6, t7] and 4 more"));
   }
 
   @Test
   public void summariesSkipAndCountNonFiniteValues() {
     TensorData.Summary s =
-        TensorData.ofFloats(new long[] {4}, new float[] {1, Float.NaN, 2, Float.POSITIVE_INFINITY}).summary();
+        TensorData.ofFloats(new long[] {4}, new float[] {1, Float.NaN, 2, Float.POSITIVE_INFINITY})
+            .summary();
     assertEquals(3, s.sum, 0);
     assertEquals(5, s.sumOfSquares, 0);
     assertEquals(2, s.nonFinite);

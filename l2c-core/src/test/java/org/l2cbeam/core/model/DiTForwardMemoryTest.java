@@ -13,8 +13,9 @@ import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * A forward frees each block's intermediates when the block returns: the number of live arrays seen at the end of
- * every block is the same, so a forward's peak memory is one block's activations, not the whole network's.
+ * A forward frees each block's intermediates when the block returns: the number of live arrays seen
+ * at the end of every block is the same, so a forward's peak memory is one block's activations, not
+ * the whole network's.
  */
 public class DiTForwardMemoryTest {
   @Test
@@ -29,19 +30,28 @@ public class DiTForwardMemoryTest {
       NDArray x = vec.get("in.x").toNDArray(call);
       NDArray t = vec.get("in.t").toNDArray(call);
       NDArray y = vec.get("in.y").toNDArray(call);
-      // A full step that records, then a cache step computing every attention branch and reusing every MLP branch (the
+      // A full step that records, then a cache step computing every attention branch and reusing
+      // every MLP branch (the
       // same work in every block, so the same number of intermediates).
-      UnitPlan cacheStep = UnitPlan.hard(new boolean[] {true, false, true, false, true, false, true, false});
+      UnitPlan cacheStep =
+          UnitPlan.hard(new boolean[] {true, false, true, false, true, false, true, false});
       for (UnitPlan plan : new UnitPlan[] {UnitPlan.recordAll(dit.units()), cacheStep}) {
         Map<String, Integer> live = new LinkedHashMap<>();
         int base = call.getManagedArrays().size();
-        dit.forward(x, t, y, plan, cache, (name, value) -> {
-          if (name.endsWith(".out")) live.put(name, call.getManagedArrays().size() - base);
-        });
+        dit.forward(
+            x,
+            t,
+            y,
+            plan,
+            cache,
+            (name, value) -> {
+              if (name.endsWith(".out")) live.put(name, call.getManagedArrays().size() - base);
+            });
         assertEquals(plan + ": " + live, dit.config().depth, live.size());
         assertTrue(plan + ": " + live, live.get("block0.out") > 0);
         for (Map.Entry<String, Integer> e : live.entrySet()) {
-          // Cached outputs recorded so far live in the cache (under the call's manager): one per unit of the earlier
+          // Cached outputs recorded so far live in the cache (under the call's manager): one per
+          // unit of the earlier
           // blocks on a recording plan, none on a cache step.
           int block = Integer.parseInt(e.getKey().substring(5, e.getKey().indexOf('.')));
           int recorded = plan.records() ? 2 * block : 0;

@@ -13,7 +13,9 @@ import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.UnitMacs;
 
-/** Opening either family from a file: detection, head counts, the family interface, and the errors. */
+/**
+ * Opening either family from a file: detection, head counts, the family interface, and the errors.
+ */
 public class ModelCheckpointTest {
   private static final String DIT = TestResources.vector("dit_model.pt").toString();
   private static final String UVIT = TestResources.vector("uvit_model.pt").toString();
@@ -23,7 +25,9 @@ public class ModelCheckpointTest {
     assertEquals(ModelFamily.DIT, ModelCheckpoint.open(DIT).family());
     assertEquals(ModelFamily.UVIT, ModelCheckpoint.open(UVIT).family());
     assertEquals(ModelFamily.DIT, ModelCheckpoint.open("builtin:fmnist-dit").family());
-    assertEquals(ModelFamily.UVIT, ModelFamily.detect(WeightMap.open(TestResources.vector("uvit_model.safetensors"))));
+    assertEquals(
+        ModelFamily.UVIT,
+        ModelFamily.detect(WeightMap.open(TestResources.vector("uvit_model.safetensors"))));
   }
 
   @Test
@@ -31,8 +35,19 @@ public class ModelCheckpointTest {
     try (DiffusionTransformer m = ModelCheckpoint.open(UVIT).load(4, ModelExecution.defaults())) {
       assertEquals(ModelFamily.UVIT, m.family());
       assertEquals(10, m.units());
-      assertEquals(List.of("in0.attn", "in0.mlp", "in1.attn", "in1.mlp", "mid.attn", "mid.mlp", "out0.attn",
-          "out0.mlp", "out1.attn", "out1.mlp"), m.unitNames());
+      assertEquals(
+          List.of(
+              "in0.attn",
+              "in0.mlp",
+              "in1.attn",
+              "in1.mlp",
+              "mid.attn",
+              "mid.mlp",
+              "out0.attn",
+              "out0.mlp",
+              "out1.attn",
+              "out1.mlp"),
+          m.unitNames());
       assertEquals("11 label rows: 10 classes and the null label", 10, m.numClasses());
       assertEquals(10, m.nullLabel());
       assertEquals(4, m.inChannels());
@@ -66,7 +81,8 @@ public class ModelCheckpointTest {
   @Test
   public void aCheckpointOfAnotherFamilyOrNoModelIsRejectedNamingTheFile() {
     CheckpointFormatException e =
-        assertThrows(CheckpointFormatException.class, () -> ModelCheckpoint.open(UVIT, ModelFamily.DIT));
+        assertThrows(
+            CheckpointFormatException.class, () -> ModelCheckpoint.open(UVIT, ModelFamily.DIT));
     assertThat(e.getMessage(), containsString("uvit_model.pt"));
     assertThat(e.getMessage(), containsString("holds a uvit model, but a dit model was asked for"));
     String vae = TestResources.vector("vae/vae_model.safetensors").toString();

@@ -8,9 +8,9 @@ import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * A small reference model of the vectors ({@code vectors/dit_model.safetensors} or {@code uvit_model.safetensors},
- * both 4 heads), loaded once per test class: declare it as a {@code @ClassRule} and the model and its root manager are
- * closed after the class's last test.
+ * A small reference model of the vectors ({@code vectors/dit_model.safetensors} or {@code
+ * uvit_model.safetensors}, both 4 heads), loaded once per test class: declare it as a
+ * {@code @ClassRule} and the model and its root manager are closed after the class's last test.
  */
 public final class ReferenceModel<M extends AutoCloseable> extends ExternalResource {
   public static final int HEADS = 4;
@@ -22,7 +22,8 @@ public final class ReferenceModel<M extends AutoCloseable> extends ExternalResou
   private NDManager manager;
   private M model;
 
-  private ReferenceModel(String file, boolean inferenceMode, BiFunction<WeightMap, NDManager, M> loader) {
+  private ReferenceModel(
+      String file, boolean inferenceMode, BiFunction<WeightMap, NDManager, M> loader) {
     this.file = file;
     this.inferenceMode = inferenceMode;
     this.loader = loader;
@@ -33,14 +34,18 @@ public final class ReferenceModel<M extends AutoCloseable> extends ExternalResou
     return new ReferenceModel<>("dit_model.safetensors", true, ReferenceModel::loadDiT);
   }
 
-  /** The DiT, for router training: the thread's grad mode is left alone (the trainer's gradient collector sets it). */
+  /**
+   * The DiT, for router training: the thread's grad mode is left alone (the trainer's gradient
+   * collector sets it).
+   */
   public static ReferenceModel<DiT> ditForRouterTraining() {
     return new ReferenceModel<>("dit_model.safetensors", false, ReferenceModel::loadDiT);
   }
 
   /** The U-ViT (it owns its weights' manager); autograd is turned off on the test thread first. */
   public static ReferenceModel<UViT> uvit() {
-    return new ReferenceModel<>("uvit_model.safetensors", true, (weights, manager) -> UViT.load(weights, HEADS));
+    return new ReferenceModel<>(
+        "uvit_model.safetensors", true, (weights, manager) -> UViT.load(weights, HEADS));
   }
 
   private static DiT loadDiT(WeightMap weights, NDManager manager) {

@@ -8,10 +8,14 @@ import static org.junit.Assert.assertThrows;
 import org.junit.Test;
 
 public class CacheScheduleTest {
-  // 3 layers: step 0 computes attention of layer 0 and MLP of layer 2; step 1 computes everything but layer 1's MLP
-  private static final CacheSchedule THREE_LAYERS = new CacheSchedule(new boolean[][] {
-      {true, false, false, false, false, true},
-      {true, true, true, false, true, true}});
+  // 3 layers: step 0 computes attention of layer 0 and MLP of layer 2; step 1 computes everything
+  // but layer 1's MLP
+  private static final CacheSchedule THREE_LAYERS =
+      new CacheSchedule(
+          new boolean[][] {
+            {true, false, false, false, false, true},
+            {true, true, true, false, true, true}
+          });
 
   @Test
   public void resamplingToTheSameDepthIsTheSameSchedule() {
@@ -24,9 +28,13 @@ public class CacheScheduleTest {
     assertEquals(12, six.units());
     assertEquals(2, six.steps());
     // layer l takes source layer floor(3l/6): 0,0,1,1,2,2
-    assertArrayEquals(new boolean[] {true, false, true, false, false, false, false, false, false, true, false, true},
+    assertArrayEquals(
+        new boolean[] {
+          true, false, true, false, false, false, false, false, false, true, false, true
+        },
         six.row(0));
-    assertArrayEquals(new boolean[] {true, true, true, true, true, false, true, false, true, true, true, true},
+    assertArrayEquals(
+        new boolean[] {true, true, true, true, true, false, true, false, true, true, true, true},
         six.row(1));
   }
 
@@ -41,7 +49,8 @@ public class CacheScheduleTest {
   public void resamplingNeedsUnitPairsAndAPositiveDepth() {
     CacheSchedule odd = new CacheSchedule(new boolean[][] {{true, false, true}});
     assertThrows(IllegalStateException.class, () -> odd.resampledToLayers(2));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> THREE_LAYERS.resampledToLayers(0));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> THREE_LAYERS.resampledToLayers(0));
     assertEquals("layers must be at least 1, got 0", e.getMessage());
   }
 }

@@ -40,7 +40,9 @@ public class RouterArtifactTest {
     // Human-readable: one line per router row, units named.
     List<String> lines = Files.readAllLines(json);
     assertEquals("{", lines.get(0));
-    assertThat(Files.readString(json), containsString("\"units\": [\"block0.attn\", \"block0.mlp\", \"block1.attn\""));
+    assertThat(
+        Files.readString(json),
+        containsString("\"units\": [\"block0.attn\", \"block0.mlp\", \"block1.attn\""));
     assertEquals(1, Files.list(tmp.getRoot().toPath()).count());
     // RouterScores.load accepts the artifact too.
     assertArrayEquals(a.scores().logits(), RouterScores.load(json).logits());
@@ -51,33 +53,63 @@ public class RouterArtifactTest {
     Random rnd = new Random(1);
     float[][] logits = new float[4][10];
     for (float[] row : logits) {
-      for (int u = 0; u < row.length; u++) row[u] = Float.intBitsToFloat(rnd.nextInt() & 0xbf7fffff);
+      for (int u = 0; u < row.length; u++)
+        row[u] = Float.intBitsToFloat(rnd.nextInt() & 0xbf7fffff);
     }
     logits[0][0] = Float.MIN_VALUE;
     logits[0][1] = -0f;
     logits[0][2] = Float.MAX_VALUE;
     RouterArtifact a =
         new RouterArtifact(
-                "abc123", new RouterScores(ModelFamily.UVIT, logits), null, 0.9,
-                new RouterArtifact.Provenance("train", null, "2026-11-27T00:00:00Z", "l2c router train", Map.of()))
-            .withTraining(Map.of("lambda", 0.1, "iterations", 2000L, "loss", List.of(0.5, 0.25), "dataset", "fmnist"));
+                "abc123",
+                new RouterScores(ModelFamily.UVIT, logits),
+                null,
+                0.9,
+                new RouterArtifact.Provenance(
+                    "train", null, "2026-11-27T00:00:00Z", "l2c router train", Map.of()))
+            .withTraining(
+                Map.of(
+                    "lambda",
+                    0.1,
+                    "iterations",
+                    2000L,
+                    "loss",
+                    List.of(0.5, 0.25),
+                    "dataset",
+                    "fmnist"));
     Path json = tmp.getRoot().toPath().resolve("r.json");
     a.write(json);
     RouterArtifact b = RouterArtifact.read(json);
     assertEquals(a, b);
     assertEquals(a.toJson(), b.toJson());
     assertEquals(2000L, b.provenance().training.get("iterations"));
-    assertEquals(List.of("in0.attn", "in0.mlp", "in1.attn", "in1.mlp", "mid.attn", "mid.mlp", "out0.attn", "out0.mlp",
-        "out1.attn", "out1.mlp"), b.units());
+    assertEquals(
+        List.of(
+            "in0.attn",
+            "in0.mlp",
+            "in1.attn",
+            "in1.mlp",
+            "mid.attn",
+            "mid.mlp",
+            "out0.attn",
+            "out0.mlp",
+            "out1.attn",
+            "out1.mlp"),
+        b.units());
   }
 
   @Test
   public void badArtifactsNameTheFileAndKey() throws Exception {
-    RouterArtifact a = RouterArtifact.importFrom(TestResources.vector("dit_router_ckpt.pt"), null, null);
+    RouterArtifact a =
+        RouterArtifact.importFrom(TestResources.vector("dit_router_ckpt.pt"), null, null);
     String good = a.toJson();
-    assertBad(good.replace("\"steps\": 10", "\"steps\": 12"), "key 'scores' has 10 rows, but 'steps' is 12");
-    assertBad(good.replace("\"formatVersion\": 1", "\"formatVersion\": 7"), "key 'formatVersion' is 7");
-    assertBad(good.replace("\"modelFamily\": \"dit\"", "\"modelFamily\": \"unet\""), "key 'modelFamily'");
+    assertBad(
+        good.replace("\"steps\": 10", "\"steps\": 12"),
+        "key 'scores' has 10 rows, but 'steps' is 12");
+    assertBad(
+        good.replace("\"formatVersion\": 1", "\"formatVersion\": 7"), "key 'formatVersion' is 7");
+    assertBad(
+        good.replace("\"modelFamily\": \"dit\"", "\"modelFamily\": \"unet\""), "key 'modelFamily'");
     assertBad(good.replace("\"block0.attn\"", "\"blockX.attn\""), "key 'units' does not match");
     assertBad(good.replace("\"theta\": 0.1", "\"theta\": 1.5"), "key 'theta'");
     assertBad(good.replace("\"sampler\"", "\"samplr\""), "missing key 'sampler'");
@@ -99,12 +131,16 @@ public class RouterArtifactTest {
 
   @Test
   public void nonFiniteScoresAreRefusedAsTheWriterRefusesThem() throws Exception {
-    RouterArtifact a = RouterArtifact.importFrom(TestResources.vector("dit_router_ckpt.pt"), null, null);
+    RouterArtifact a =
+        RouterArtifact.importFrom(TestResources.vector("dit_router_ckpt.pt"), null, null);
     String good = a.toJson();
     int row0 = good.indexOf("[", good.indexOf("[", good.indexOf("\"scores\"")) + 1) + 1;
     int comma = good.indexOf(',', row0);
-    java.util.function.Function<String, String> firstScore = v -> good.substring(0, row0) + v + good.substring(comma);
-    assertBad(firstScore.apply("NaN"), "key 'scores': row 0, unit 0 (block0.attn): logit NaN is not finite");
+    java.util.function.Function<String, String> firstScore =
+        v -> good.substring(0, row0) + v + good.substring(comma);
+    assertBad(
+        firstScore.apply("NaN"),
+        "key 'scores': row 0, unit 0 (block0.attn): logit NaN is not finite");
     assertBad(firstScore.apply("1e39"), "logit Infinity is not finite");
     assertBad(firstScore.apply("\"x\""), "row 0, unit 0 is a string, not a number");
   }
@@ -113,8 +149,12 @@ public class RouterArtifactTest {
   public void jsonErrorsCarryNoClassNamesOrLinks() throws Exception {
     Path f = tmp.newFile().toPath();
     Files.writeString(f, "{\"format\": \"l2c-router\", \"scores\": [1, 2");
-    CheckpointFormatException e = org.junit.Assert.assertThrows(CheckpointFormatException.class, () -> RouterArtifact.read(f));
-    assertThat(e.getMessage(), containsString("router JSON is not valid JSON: End of input at line 1 column"));
+    CheckpointFormatException e =
+        org.junit.Assert.assertThrows(
+            CheckpointFormatException.class, () -> RouterArtifact.read(f));
+    assertThat(
+        e.getMessage(),
+        containsString("router JSON is not valid JSON: End of input at line 1 column"));
     assertThat(e.getMessage(), org.hamcrest.Matchers.not(containsString("com.google")));
     assertThat(e.getMessage(), org.hamcrest.Matchers.not(containsString("https://")));
   }

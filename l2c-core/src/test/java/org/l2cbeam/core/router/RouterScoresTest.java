@@ -23,8 +23,11 @@ public class RouterScoresTest {
     return RouterScores.load(TestResources.path("routers/" + name));
   }
 
-  /** A vector router's torch checkpoint, after checking that it loads as its safetensors twin does. */
-  private static RouterScores checkpointMatchingItsTwin(String checkpoint, String twin, ModelFamily family) {
+  /**
+   * A vector router's torch checkpoint, after checking that it loads as its safetensors twin does.
+   */
+  private static RouterScores checkpointMatchingItsTwin(
+      String checkpoint, String twin, ModelFamily family) {
     RouterScores fromPt = RouterScores.load(TestResources.vector(checkpoint));
     RouterScores fromSt = RouterScores.load(TestResources.vector(twin));
     assertEquals(family, fromPt.family());
@@ -43,7 +46,8 @@ public class RouterScoresTest {
     assertEquals(20, s.steps());
     String[] expected = new String[20];
     expected[0] = ALL_ONES;
-    expected[2] = expected[4] = expected[6] = "11011111111111111111111111111111111111111111111111111111";
+    expected[2] =
+        expected[4] = expected[6] = "11011111111111111111111111111111111111111111111111111111";
     expected[8] = "00011111111111111111111111111111111111111111111111111111";
     expected[10] = "00011101000010101010000000101000101010100011001111111111";
     expected[12] = "00010101000000000000000000000000000000000000000010011110";
@@ -79,7 +83,11 @@ public class RouterScoresTest {
     double[][] table = {{0.05, 0.438}, {0.1, 0.443}, {0.5, 0.479}, {0.9, 0.552}};
     for (double[] row : table) {
       double removed = r.summarize(r.schedule(row[0])).removedInCacheSteps();
-      assertEquals("theta " + row[0] + " (percent to one decimal)", row[1], Math.round(removed * 1000) / 1000.0, 0);
+      assertEquals(
+          "theta " + row[0] + " (percent to one decimal)",
+          row[1],
+          Math.round(removed * 1000) / 1000.0,
+          0);
     }
   }
 
@@ -128,14 +136,16 @@ public class RouterScoresTest {
 
   @Test
   public void ditVectorRouterCheckpointMatchesTheReferenceMask() {
-    RouterScores fromPt = checkpointMatchingItsTwin("dit_router_ckpt.pt", "dit_router.safetensors", ModelFamily.DIT);
+    RouterScores fromPt =
+        checkpointMatchingItsTwin("dit_router_ckpt.pt", "dit_router.safetensors", ModelFamily.DIT);
     WeightMap ref = WeightMap.open(TestResources.vector("dit_router.safetensors"));
     double theta = ref.get("router.thres").toFloatArray()[0];
     long[] mask = ref.get("router.compute_mask").toLongArray();
     CacheSchedule s = fromPt.schedule(theta);
     assertEquals(10, s.steps());
     for (int k = 0; k < 10; k++) {
-      for (int u = 0; u < 8; u++) assertEquals("k=" + k + " u=" + u, mask[k * 8 + u] == 1, s.computes(k, u));
+      for (int u = 0; u < 8; u++)
+        assertEquals("k=" + k + " u=" + u, mask[k * 8 + u] == 1, s.computes(k, u));
     }
     assertTrue("the vector exercises reuse", s.active(8) < 8);
   }
@@ -143,7 +153,8 @@ public class RouterScoresTest {
   @Test
   public void uvitVectorRouterCheckpointMatchesTheReferenceMask() {
     RouterScores fromPt =
-        checkpointMatchingItsTwin("uvit_router_ckpt.pth", "uvit_router.safetensors", ModelFamily.UVIT);
+        checkpointMatchingItsTwin(
+            "uvit_router_ckpt.pth", "uvit_router.safetensors", ModelFamily.UVIT);
     WeightMap ref = WeightMap.open(TestResources.vector("uvit_router.safetensors"));
     double theta = ref.get("router.thres").toFloatArray()[0];
     long[] mask = ref.get("router.compute_mask").toLongArray();
@@ -191,7 +202,9 @@ public class RouterScoresTest {
       fail();
     } catch (CheckpointFormatException e) {
       assertThat(e.getMessage(), containsString(dpm.toString()));
-      assertThat(e.getMessage(), containsString("holds a uvit router (20 x 58 units), which does not fit a dit model"));
+      assertThat(
+          e.getMessage(),
+          containsString("holds a uvit router (20 x 58 units), which does not fit a dit model"));
     }
   }
 
@@ -212,11 +225,14 @@ public class RouterScoresTest {
     float[][] logits = new float[20][56];
     logits[4][3] = Float.NaN;
     IllegalArgumentException e =
-        org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> new RouterScores(ModelFamily.DIT, logits));
+        org.junit.Assert.assertThrows(
+            IllegalArgumentException.class, () -> new RouterScores(ModelFamily.DIT, logits));
     assertEquals("row 4, unit 3 (block1.mlp): logit NaN is not finite", e.getMessage());
     logits[4][3] = 0;
     logits[19][55] = Float.NEGATIVE_INFINITY;
-    e = org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> new RouterScores(ModelFamily.DIT, logits));
+    e =
+        org.junit.Assert.assertThrows(
+            IllegalArgumentException.class, () -> new RouterScores(ModelFamily.DIT, logits));
     assertEquals("row 19, unit 55 (block27.mlp): logit -Infinity is not finite", e.getMessage());
   }
 }

@@ -17,9 +17,10 @@ import org.l2cbeam.core.router.train.AdamWConfig;
 import org.l2cbeam.core.router.train.TrainingSettings;
 
 /**
- * The step-pairing rule, the one place samplers, training, MAC accounting and the CLI learn which evaluation records,
- * which reuses and which just computes. Written out by hand for both families, checked against the authors' loop
- * conditions, and against everything else that reads the pairing (schedules, trained rows).
+ * The step-pairing rule, the one place samplers, training, MAC accounting and the CLI learn which
+ * evaluation records, which reuses and which just computes. Written out by hand for both families,
+ * checked against the authors' loop conditions, and against everything else that reads the pairing
+ * (schedules, trained rows).
  */
 public class StepPairingTest {
   private static final int UNITS = 4;
@@ -43,7 +44,8 @@ public class StepPairingTest {
   /** DiT's plans in sampling order (k = N−1 down to 0). */
   private static String ditPlans(int steps, CacheSchedule schedule) {
     StringBuilder sb = new StringBuilder();
-    for (int k = steps - 1; k >= 0; k--) sb.append(kind(StepPairing.dit().plan(k, 0, schedule, UNITS)));
+    for (int k = steps - 1; k >= 0; k--)
+      sb.append(kind(StepPairing.dit().plan(k, 0, schedule, UNITS)));
     return sb.toString();
   }
 
@@ -64,13 +66,15 @@ public class StepPairingTest {
 
   @Test
   public void ditWithAnOddStepCountComputesItsFirstStepWithoutACache() {
-    // k = 4 is even but nothing ran before it: a full step that need not record, since k = 3 is full too.
+    // k = 4 is even but nothing ran before it: a full step that need not record, since k = 3 is
+    // full too.
     assertEquals(".RCRC", ditPlans(5, reusingUnitZero(5)));
   }
 
   @Test
   public void uvitRecordsAtEveryMidpointThatPrecedesACacheEvaluation() {
-    // step 0: start full (no cache yet), midpoint records; steps 1..3: start reuses, midpoint records; the last
+    // step 0: start full (no cache yet), midpoint records; steps 1..3: start reuses, midpoint
+    // records; the last
     // midpoint feeds nothing.
     assertEquals(".RCRCRC.", uvitPlans(8, reusingUnitZero(4)));
   }
@@ -93,8 +97,9 @@ public class StepPairingTest {
   }
 
   /**
-   * The authors' DDIM loop: step i reuses iff {@code i % 2 == 0} and the step before it stored a cache, and a step
-   * stores a cache iff the next one will use it. For every step count up to 24 the rule gives the same plans.
+   * The authors' DDIM loop: step i reuses iff {@code i % 2 == 0} and the step before it stored a
+   * cache, and a step stores a cache iff the next one will use it. For every step count up to 24
+   * the rule gives the same plans.
    */
   @Test
   public void ditMatchesTheOriginalLoopConditionForEveryStepCount() {
@@ -111,7 +116,10 @@ public class StepPairingTest {
     }
   }
 
-  /** Every reader of the pairing agrees on the cache rows: schedules, trained router rows, MAC accounting. */
+  /**
+   * Every reader of the pairing agrees on the cache rows: schedules, trained router rows, MAC
+   * accounting.
+   */
   @Test
   public void schedulesTrainingAndMacsUseTheSameCacheRows() {
     for (ModelFamily family : ModelFamily.values()) {
@@ -120,7 +128,8 @@ public class StepPairingTest {
         int rows = pairing.scheduleRows(nfe);
         int units = family == ModelFamily.DIT ? 8 : 10;
         float[][] veryLow = new float[nfe][units];
-        for (float[] r : veryLow) Arrays.fill(r, -20f); // β ≈ 2e-9: every unit of every cache row reused
+        for (float[] r : veryLow)
+          Arrays.fill(r, -20f); // β ≈ 2e-9: every unit of every cache row reused
         CacheSchedule schedule = new RouterScores(family, veryLow).schedule(0.5);
         List<Integer> reusedRows = new ArrayList<>();
         for (int r = 0; r < rows; r++) if (schedule.active(r) < units) reusedRows.add(r);
@@ -128,11 +137,20 @@ public class StepPairingTest {
         for (int r = 0; r < rows; r++) if (pairing.isCacheRow(r, rows)) cacheRows.add(r);
         assertEquals(family + " NFE " + nfe, cacheRows, reusedRows);
 
-        TrainingSettings settings = new TrainingSettings(
-            family, nfe, 0.1, AdamWConfig.l2c(1e-3), 1, 0, TrainingSettings.RANDOM_CACHE_STEP,
-            AdamW.ZeroGrad.SET_TO_NONE);
-        assertArrayEquals(family + " NFE " + nfe + " trained rows",
-            cacheRows.stream().mapToInt(pairing::routerRow).toArray(), settings.cacheStepRows());
+        TrainingSettings settings =
+            new TrainingSettings(
+                family,
+                nfe,
+                0.1,
+                AdamWConfig.l2c(1e-3),
+                1,
+                0,
+                TrainingSettings.RANDOM_CACHE_STEP,
+                AdamW.ZeroGrad.SET_TO_NONE);
+        assertArrayEquals(
+            family + " NFE " + nfe + " trained rows",
+            cacheRows.stream().mapToInt(pairing::routerRow).toArray(),
+            settings.cacheStepRows());
 
         int cacheEvaluations = 0;
         for (int r = 0; r < rows; r++) {
@@ -140,7 +158,9 @@ public class StepPairingTest {
             if (pairing.plan(r, e, schedule, units).computedUnits() < units) cacheEvaluations++;
           }
         }
-        assertEquals(family + " NFE " + nfe + ": one cache evaluation per cache row", cacheRows.size(),
+        assertEquals(
+            family + " NFE " + nfe + ": one cache evaluation per cache row",
+            cacheRows.size(),
             cacheEvaluations);
         assertEquals(nfe, pairing.nfe(rows));
       }
@@ -151,7 +171,9 @@ public class StepPairingTest {
   public void uvitNeedsAnEvenNfeAndEveryRowNeedsItsEvaluation() {
     assertThrows(IllegalArgumentException.class, () -> StepPairing.uvit().scheduleRows(9));
     assertThrows(IllegalArgumentException.class, () -> StepPairing.uvit().plan(0, 2, null, UNITS));
-    assertThrows(IllegalArgumentException.class, () -> StepPairing.dit().plan(6, 0, reusingUnitZero(6), UNITS));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> StepPairing.dit().plan(6, 0, reusingUnitZero(6), UNITS));
     assertTrue(StepPairing.uvit().describe().contains("U-ViT"));
     assertFalse(IntStream.range(0, 5).anyMatch(r -> StepPairing.uvit().isCacheRow(r, 5) && r == 0));
   }

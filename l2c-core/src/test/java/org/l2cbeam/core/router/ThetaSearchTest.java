@@ -11,7 +11,9 @@ import java.util.Arrays;
 import org.junit.Test;
 
 public class ThetaSearchTest {
-  /** DiT-XL/2 at 256 px: T=256, D=1152, MLP 4608, 28 blocks, 4 input / 8 output channels, patch 2. */
+  /**
+   * DiT-XL/2 at 256 px: T=256, D=1152, MLP 4608, 28 blocks, 4 input / 8 output channels, patch 2.
+   */
   private static final UnitMacs XL = UnitMacs.dit(256, 1152, 4608, 28, 4 * 4, 8 * 4);
 
   @Test
@@ -33,7 +35,9 @@ public class ThetaSearchTest {
     assertEquals(m[2], u.uncacheable(), 1);
   }
 
-  /** Two steps: step 1 full, step 0 a cache step whose attention units score 0.05 and MLP units 0.5. */
+  /**
+   * Two steps: step 1 full, step 0 a cache step whose attention units score 0.05 and MLP units 0.5.
+   */
   private static double[][] scores() {
     double[][] s = new double[2][56];
     for (int u = 0; u < 56; u++) s[0][u] = u % 2 == 0 ? 0.05 : 0.5;
@@ -95,9 +99,9 @@ public class ThetaSearchTest {
   }
 
   /**
-   * U-ViT-H/2 costed per unit, and a DPM-Solver-2 run costed per evaluation: every midpoint evaluation is full, and
-   * only the first evaluation of a cache row follows the schedule. The official NFE-20 router at θ = 0.9 is checked
-   * against that sum written out by hand.
+   * U-ViT-H/2 costed per unit, and a DPM-Solver-2 run costed per evaluation: every midpoint
+   * evaluation is full, and only the first evaluation of a cache row follows the schedule. The
+   * official NFE-20 router at θ = 0.9 is checked against that sum written out by hand.
    */
   @Test
   public void uvitMacsCountBothEvaluationsOfEveryOuterStep() {
@@ -110,8 +114,10 @@ public class ThetaSearchTest {
     assertEquals(58, u.units());
     assertEquals(2, u.evaluationsPerRow());
     RouterScores official =
-        RouterScores.load(org.l2cbeam.core.TestResources.path("routers/dpm20_router.pth"), ModelFamily.UVIT);
-    ThetaSearch.Choice choice = ThetaSearch.forTheta(official.betaPerRow(), official.cacheRows(), u, 0.9);
+        RouterScores.load(
+            org.l2cbeam.core.TestResources.path("routers/dpm20_router.pth"), ModelFamily.UVIT);
+    ThetaSearch.Choice choice =
+        ThetaSearch.forTheta(official.betaPerRow(), official.cacheRows(), u, 0.9);
     CacheSchedule s = choice.schedule();
     double full = u.fullForward();
     double plain = 0;
@@ -124,7 +130,9 @@ public class ThetaSearchTest {
     }
     assertEquals(plain, choice.fullRunMacs(), plain * 1e-12);
     assertEquals(1 - cached / plain, choice.removedFraction(), 1e-12);
-    assertEquals("333 of the 522 cache-evaluation units reused", 522 - 189,
+    assertEquals(
+        "333 of the 522 cache-evaluation units reused",
+        522 - 189,
         java.util.stream.IntStream.range(1, 10).map(k -> 58 - s.active(k)).sum());
     ThetaSearch.Choice budget = official.forRemovedFraction(u, choice.removedFraction() / 2);
     assertTrue(budget.removedFraction() >= choice.removedFraction() / 2);

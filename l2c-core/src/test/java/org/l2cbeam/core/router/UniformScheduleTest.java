@@ -12,12 +12,17 @@ import static org.junit.Assert.assertTrue;
 import org.junit.Test;
 
 public class UniformScheduleTest {
-  /** The bundled Fashion-MNIST DiT: 64 tokens of width 128, MLP 512, 8 blocks, 1 channel in, 2 out, patch 4. */
+  /**
+   * The bundled Fashion-MNIST DiT: 64 tokens of width 128, MLP 512, 8 blocks, 1 channel in, 2 out,
+   * patch 4.
+   */
   private static final UnitMacs FMNIST = UnitMacs.dit(64, 128, 512, 8, 16, 32);
+
   private static final double[] BUDGETS = {0.03, 0.1, 0.2, 0.25, 0.3, 0.4, 0.45};
 
   private static ThetaSearch.Choice cut(UniformSchedule.Kind kind, int steps, double fraction) {
-    return UniformSchedule.scores(kind, ModelFamily.DIT, steps, FMNIST).forRemovedFraction(FMNIST, fraction);
+    return UniformSchedule.scores(kind, ModelFamily.DIT, steps, FMNIST)
+        .forRemovedFraction(FMNIST, fraction);
   }
 
   /** Units reused at cache row r. */
@@ -36,7 +41,8 @@ public class UniformScheduleTest {
   public void attentionUnitsComeBeforeTheDearerMlpUnits() {
     int[] order = UniformSchedule.cheapestFirst(FMNIST);
     assertTrue(FMNIST.attentionUnit() < FMNIST.mlpUnit());
-    for (int i = 0; i < 8; i++) assertEquals("position " + i + " is an attention unit", 0, order[i] % 2);
+    for (int i = 0; i < 8; i++)
+      assertEquals("position " + i + " is an attention unit", 0, order[i] % 2);
     for (int i = 8; i < 16; i++) assertEquals("position " + i + " is an MLP unit", 1, order[i] % 2);
     // equal costs spread over depth: blocks 0, 4, 2, 6, ...
     assertArrayEquals(new int[] {0, 8, 4, 12}, java.util.Arrays.copyOf(order, 4));
@@ -49,7 +55,9 @@ public class UniformScheduleTest {
         ThetaSearch.Choice c = cut(UniformSchedule.Kind.SAME_UNITS, steps, budget);
         assertThat(c.removedFraction(), greaterThanOrEqualTo(budget));
         // met to one unit at one step: the dearest unit-step of the run
-        assertThat(c.removedFraction() - budget, lessThan(FMNIST.mlpUnit() / FMNIST.fullRun(steps) + 1e-12));
+        assertThat(
+            c.removedFraction() - budget,
+            lessThan(FMNIST.mlpUnit() / FMNIST.fullRun(steps) + 1e-12));
         CacheSchedule s = c.schedule();
         int partlyReused = 0;
         for (int u = 0; u < 16; u++) {
@@ -62,7 +70,8 @@ public class UniformScheduleTest {
           }
           if (at != 0 && at != steps / 2) partlyReused++;
         }
-        assertTrue(steps + " steps, " + budget + ": units are reused at every cache step or none, but one",
+        assertTrue(
+            steps + " steps, " + budget + ": units are reused at every cache step or none, but one",
             partlyReused <= 1);
       }
     }
@@ -73,7 +82,8 @@ public class UniformScheduleTest {
     for (double budget : BUDGETS) {
       ThetaSearch.Choice c = cut(UniformSchedule.Kind.WHOLE_STEPS, 20, budget);
       assertThat(c.removedFraction(), greaterThanOrEqualTo(budget));
-      assertThat(c.removedFraction() - budget, lessThan(FMNIST.mlpUnit() / FMNIST.fullRun(20) + 1e-12));
+      assertThat(
+          c.removedFraction() - budget, lessThan(FMNIST.mlpUnit() / FMNIST.fullRun(20) + 1e-12));
       int partial = 0;
       for (int r = 0; r < 20; r += 2) {
         int reused = reused(c.schedule(), r);
@@ -81,7 +91,8 @@ public class UniformScheduleTest {
       }
       assertTrue(budget + ": at most one cache step is partly reused", partial <= 1);
     }
-    // About 20% of the MACs: the first steps of the spread order (cache rows 0, 16, 8, 4) are reused whole.
+    // About 20% of the MACs: the first steps of the spread order (cache rows 0, 16, 8, 4) are
+    // reused whole.
     CacheSchedule s = cut(UniformSchedule.Kind.WHOLE_STEPS, 20, 0.19).schedule();
     for (int r : new int[] {0, 16, 8}) assertEquals("cache row " + r, 16, reused(s, r));
     assertEquals(0, reused(s, 2));
@@ -89,7 +100,9 @@ public class UniformScheduleTest {
 
   @Test
   public void theArtifactFitsItsModelAndSaysItIsNotLearned() {
-    RouterArtifact a = UniformSchedule.artifact(UniformSchedule.Kind.SAME_UNITS, ModelFamily.DIT, 20, FMNIST, "fp");
+    RouterArtifact a =
+        UniformSchedule.artifact(
+            UniformSchedule.Kind.SAME_UNITS, ModelFamily.DIT, 20, FMNIST, "fp");
     assertEquals("fp", a.modelFingerprint());
     assertEquals(20, a.steps());
     assertEquals(false, a.provenance().training.get("learned"));

@@ -40,9 +40,9 @@ import org.l2cbeam.core.model.UnitExecutor;
 import org.l2cbeam.core.model.UnitPlan;
 
 /**
- * The redundancy between paired steps, on the small reference DiT and U-ViT: every value against unit outputs taken
- * another way (probes and a capturing unit executor on the production samplers' own inputs), exactly zero when the
- * paired steps see the same inputs, NaN refused, memory scoped.
+ * The redundancy between paired steps, on the small reference DiT and U-ViT: every value against
+ * unit outputs taken another way (probes and a capturing unit executor on the production samplers'
+ * own inputs), exactly zero when the paired steps see the same inputs, NaN refused, memory scoped.
  */
 public class UnitRedundancyTest {
   @ClassRule public static final ReferenceModel<DiT> DIT = ReferenceModel.dit();
@@ -61,15 +61,22 @@ public class UnitRedundancyTest {
     assertArrayEquals(new int[] {4, 2, 0}, new int[] {r.row(0), r.row(1), r.row(2)});
     assertEquals(3, r.cacheSteps());
 
-    // The inputs of every step, from the ordinary sampling run (x after each step; the first step starts from z).
+    // The inputs of every step, from the ordinary sampling run (x after each step; the first step
+    // starts from z).
     int per = dit.inChannels() * dit.inputSize() * dit.inputSize();
     SamplingRun.Result plain =
-        SamplingRun.of(dit).steps(STEPS).cfgScale(1.5).trajectory(true).build()
+        SamplingRun.of(dit)
+            .steps(STEPS)
+            .cfgScale(1.5)
+            .trajectory(true)
+            .build()
             .sample(SeededNoise.consecutive(0, LABELS.length), LABELS);
     float[] z;
     try (NDManager m = DIT.manager().newSubManager()) {
-      z = SeededNoise.consecutive(0, LABELS.length).initial(m, dit.inChannels(), dit.inputSize(), dit.inputSize())
-          .toFloatArray();
+      z =
+          SeededNoise.consecutive(0, LABELS.length)
+              .initial(m, dit.inChannels(), dit.inputSize(), dit.inputSize())
+              .toFloatArray();
     }
     NoiseSchedule schedule = NoiseSchedule.dit(STEPS);
     Guidance guidance = Guidance.defaultFor(1.5, dit.inChannels());
@@ -82,9 +89,14 @@ public class UnitRedundancyTest {
       Probed full = probeDiT(fullInput, schedule.timestep(k + 1), guidance);
       Probed cache = probeDiT(cacheInput, schedule.timestep(k), guidance);
       for (int u = 0; u < dit.units(); u++) {
-        double expected = meanRelativeChange(full.units.get(u), cache.units.get(u), 2 * LABELS.length);
+        double expected =
+            meanRelativeChange(full.units.get(u), cache.units.get(u), 2 * LABELS.length);
         assertThat(expected, greaterThan(1e-4)); // a real change, not a vacuous comparison
-        assertEquals("cache step " + k + ", " + r.unitNames().get(u), expected, r.unitChange(i, u), 1e-9 * expected);
+        assertEquals(
+            "cache step " + k + ", " + r.unitNames().get(u),
+            expected,
+            r.unitChange(i, u),
+            1e-9 * expected);
       }
       double eps = meanRelativeChange(full.eps, cache.eps, LABELS.length);
       assertEquals("cache step " + k + ", the guided eps", eps, r.outputChange(i), 1e-9 * eps);
@@ -106,16 +118,21 @@ public class UnitRedundancyTest {
     UViTSampler sampler = new UViTSampler(uvit, solver, 1.4, null);
     List<float[]> inputs = new ArrayList<>();
     List<Float> times = new ArrayList<>();
-    try (NDManager m = UVIT.manager().newSubManager(); UViTSampler.Caches caches = sampler.new Caches(m)) {
+    try (NDManager m = UVIT.manager().newSubManager();
+        UViTSampler.Caches caches = sampler.new Caches(m)) {
       DpmSolver2S.NoisePredictor guided = sampler.guidedPredictor(LABELS, caches);
-      NDArray z = SeededNoise.consecutive(0, LABELS.length)
-          .initial(m, uvit.inChannels(), uvit.inputSize(), uvit.inputSize());
-      solver.sample(z, (x, t, ev) -> {
-        assertEquals(inputs.size(), ev.index());
-        inputs.add(x.toFloatArray());
-        times.add(t);
-        return guided.predict(x, t, ev);
-      }, null);
+      NDArray z =
+          SeededNoise.consecutive(0, LABELS.length)
+              .initial(m, uvit.inChannels(), uvit.inputSize(), uvit.inputSize());
+      solver.sample(
+          z,
+          (x, t, ev) -> {
+            assertEquals(inputs.size(), ev.index());
+            inputs.add(x.toFloatArray());
+            times.add(t);
+            return guided.predict(x, t, ev);
+          },
+          null);
     }
     long[] nulls = new long[LABELS.length];
     Arrays.fill(nulls, uvit.nullLabel());
@@ -129,10 +146,15 @@ public class UnitRedundancyTest {
       List<float[]> cacheCond = captureUViT(inputs.get(cache), times.get(cache), LABELS);
       List<float[]> cacheUncond = captureUViT(inputs.get(cache), times.get(cache), nulls);
       for (int u = 0; u < uvit.units(); u++) {
-        double expected = (meanRelativeChange(fullCond.get(u), cacheCond.get(u), LABELS.length)
-            + meanRelativeChange(fullUncond.get(u), cacheUncond.get(u), LABELS.length)) / 2;
+        double expected =
+            (meanRelativeChange(fullCond.get(u), cacheCond.get(u), LABELS.length)
+                    + meanRelativeChange(fullUncond.get(u), cacheUncond.get(u), LABELS.length))
+                / 2;
         assertThat(expected, greaterThan(1e-4));
-        assertEquals("cache step " + r.row(i) + ", " + r.unitNames().get(u), expected, r.unitChange(i, u),
+        assertEquals(
+            "cache step " + r.row(i) + ", " + r.unitNames().get(u),
+            expected,
+            r.unitChange(i, u),
             1e-9 * expected);
       }
     }
@@ -140,7 +162,8 @@ public class UnitRedundancyTest {
 
   @Test
   public void pairedStepsWithTheSameInputsHaveNotChangedAtAll() {
-    // The real DiT with its input pinned: every step sees the same latent and timestep, so paired outputs agree.
+    // The real DiT with its input pinned: every step sees the same latent and timestep, so paired
+    // outputs agree.
     UnitRedundancy.Result same =
         guided(new PinnedInput(DIT.model(), true), STEPS).measure(0, LABELS);
     UnitRedundancy.Result timeMoves =
@@ -148,7 +171,8 @@ public class UnitRedundancyTest {
     for (int i = 0; i < same.cacheSteps(); i++) {
       for (int u = 0; u < same.units(); u++) {
         assertEquals(0.0, same.unitChange(i, u), 0);
-        assertThat(timeMoves.unitChange(i, u), greaterThan(0.0)); // the control: only the timestep differs
+        assertThat(
+            timeMoves.unitChange(i, u), greaterThan(0.0)); // the control: only the timestep differs
       }
       assertEquals(0.0, same.outputChange(i), 0);
       assertThat(timeMoves.outputChange(i), greaterThan(0.0));
@@ -158,13 +182,16 @@ public class UnitRedundancyTest {
   @Test
   public void nonFiniteValuesFailNamingWhere() {
     try (NDManager m = DIT.manager().newSubManager()) {
-      NDArray z = SeededNoise.consecutive(0, 2).initial(m, 4, DIT.model().inputSize(), DIT.model().inputSize());
+      NDArray z =
+          SeededNoise.consecutive(0, 2)
+              .initial(m, 4, DIT.model().inputSize(), DIT.model().inputSize());
       float[] values = z.toFloatArray();
       values[5] = Float.NaN;
       NDArray poisoned = m.create(values, z.getShape());
       UnitRedundancy measure = guided(DIT.model(), STEPS);
       NonFiniteOutputException e =
-          assertThrows(NonFiniteOutputException.class, () -> measure.measure(poisoned, new long[] {1, 2}));
+          assertThrows(
+              NonFiniteOutputException.class, () -> measure.measure(poisoned, new long[] {1, 2}));
       assertThat(e.getMessage(), containsString("NaN/Inf"));
       assertThat(e.getMessage(), containsString("schedule row 5"));
     }
@@ -179,7 +206,9 @@ public class UnitRedundancyTest {
     UnitRedundancy.Result inPieces = guided(DIT.model(), STEPS).withBatch(2).measure(7, labels);
     assertEquals(before, root.getManagedArrays().size());
     try (NDManager call = root.newSubManager()) {
-      NDArray z = SeededNoise.consecutive(7, 3).initial(call, 4, DIT.model().inputSize(), DIT.model().inputSize());
+      NDArray z =
+          SeededNoise.consecutive(7, 3)
+              .initial(call, 4, DIT.model().inputSize(), DIT.model().inputSize());
       UnitRedundancy.Result direct = guided(DIT.model(), STEPS).measure(z, labels);
       assertEquals("only the caller's z is left", 1, call.getManagedArrays().size());
       assertEquals(oneCall.unitChange(1, 3), direct.unitChange(1, 3), 0);
@@ -188,9 +217,11 @@ public class UnitRedundancyTest {
     assertEquals(3, inPieces.requests());
     for (int i = 0; i < oneCall.cacheSteps(); i++) {
       for (int u = 0; u < oneCall.units(); u++) {
-        assertEquals(oneCall.unitChange(i, u), inPieces.unitChange(i, u), 1e-5 * oneCall.unitChange(i, u));
+        assertEquals(
+            oneCall.unitChange(i, u), inPieces.unitChange(i, u), 1e-5 * oneCall.unitChange(i, u));
       }
-      assertEquals(oneCall.outputChange(i), inPieces.outputChange(i), 1e-5 * oneCall.outputChange(i));
+      assertEquals(
+          oneCall.outputChange(i), inPieces.outputChange(i), 1e-5 * oneCall.outputChange(i));
     }
   }
 
@@ -199,12 +230,15 @@ public class UnitRedundancyTest {
     DiT dit = DIT.model();
     UnitRedundancy.Result r = guided(dit, STEPS).measure(0, LABELS);
     float[][] logits = new float[STEPS][dit.units()];
-    for (int k = 0; k < STEPS; k++) for (int u = 0; u < dit.units(); u++) logits[k][u] = 0.25f * (u - k);
+    for (int k = 0; k < STEPS; k++)
+      for (int u = 0; u < dit.units(); u++) logits[k][u] = 0.25f * (u - k);
     UnitRedundancy.Result withRouter = r.withRouter(new RouterScores(ModelFamily.DIT, logits));
     JsonObject json = JsonParser.parseString(withRouter.toJson()).getAsJsonObject();
     assertEquals(STEPS, json.get("steps").getAsInt());
     assertEquals(dit.units(), json.getAsJsonArray("units").size());
-    assertEquals(dit.macs().mlpUnit(), json.getAsJsonArray("units").get(1).getAsJsonObject().get("macs").getAsDouble(),
+    assertEquals(
+        dit.macs().mlpUnit(),
+        json.getAsJsonArray("units").get(1).getAsJsonObject().get("macs").getAsDouble(),
         0);
     JsonArray steps = json.getAsJsonArray("cacheSteps");
     assertEquals(r.cacheSteps(), steps.size());
@@ -224,31 +258,54 @@ public class UnitRedundancyTest {
 
   @Test
   public void badSettingsAreRefusedNamingTheOption() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> UnitRedundancy.of(SamplingRun.of(DIT.model()).steps(1).build()));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> UnitRedundancy.of(SamplingRun.of(DIT.model()).steps(1).build()));
     assertThat(e.getMessage(), containsString("--steps 1 has no cache step"));
     e = assertThrows(IllegalArgumentException.class, () -> guided(UVIT.model(), 7));
     assertThat(e.getMessage(), containsString("--steps 7"));
-    e = assertThrows(IllegalArgumentException.class,
-        () -> UnitRedundancy.of(SamplingRun.of(DIT.model()).steps(4).sampler(SamplerKind.DDPM).build()));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                UnitRedundancy.of(
+                    SamplingRun.of(DIT.model()).steps(4).sampler(SamplerKind.DDPM).build()));
     assertThat(e.getMessage(), containsString("--sampler ddpm"));
-    e = assertThrows(IllegalArgumentException.class,
-        () -> UnitRedundancy.of(SamplingRun.of(DIT.model()).steps(4).schedule(CacheSchedule.allCompute(4, DIT.model().units())).build()));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                UnitRedundancy.of(
+                    SamplingRun.of(DIT.model())
+                        .steps(4)
+                        .schedule(CacheSchedule.allCompute(4, DIT.model().units()))
+                        .build()));
     assertThat(e.getMessage(), containsString("--router"));
     UnitRedundancy.Result r = guided(DIT.model(), 4).measure(0, new long[] {1});
-    e = assertThrows(IllegalArgumentException.class,
-        () -> r.withRouter(new RouterScores(ModelFamily.DIT, new float[6][DIT.model().units()])));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                r.withRouter(new RouterScores(ModelFamily.DIT, new float[6][DIT.model().units()])));
     assertThat(e.getMessage(), containsString("--router"));
-    e = assertThrows(IllegalArgumentException.class, () -> guided(DIT.model(), STEPS).measure(0, new long[0]));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> guided(DIT.model(), STEPS).measure(0, new long[0]));
     assertThat(e.getMessage(), containsString("--samples"));
   }
 
   /** A measurement on the family's sampler with its default guidance (DiT 1.5, U-ViT 1.4). */
   private static UnitRedundancy guided(DiffusionTransformer model, int steps) {
-    return UnitRedundancy.of(SamplingRun.of(model).steps(steps).cfgScale(model.family().defaultCfgScale()).build());
+    return UnitRedundancy.of(
+        SamplingRun.of(model).steps(steps).cfgScale(model.family().defaultCfgScale()).build());
   }
 
-  /** The input of DDIM step k: z for the first step, else the sample after step k+1 (trajectory in run order). */
+  /**
+   * The input of DDIM step k: z for the first step, else the sample after step k+1 (trajectory in
+   * run order).
+   */
   private static float[] inputOfStep(int k, float[] z, float[] trajectory, int size) {
     if (k == STEPS - 1) return z;
     int index = STEPS - 1 - (k + 1);
@@ -267,17 +324,24 @@ public class UnitRedundancyTest {
     Probed p = new Probed();
     float[][] byUnit = new float[dit.units()][];
     try (NDManager m = DIT.manager().newSubManager()) {
-      NDArray half = m.create(x, new ai.djl.ndarray.types.Shape(n, dit.inChannels(), dit.inputSize(), dit.inputSize()));
+      NDArray half =
+          m.create(
+              x,
+              new ai.djl.ndarray.types.Shape(
+                  n, dit.inChannels(), dit.inputSize(), dit.inputSize()));
       NDArray doubled = half.concat(half, 0);
       long[] y = Arrays.copyOf(LABELS, 2 * n);
       Arrays.fill(y, n, 2 * n, dit.nullLabel());
       long[] t = new long[2 * n];
       Arrays.fill(t, timestep);
-      ForwardProbe probe = (name, value) -> {
-        int u = ForwardProbe.unitOf(name);
-        if (u >= 0) byUnit[u] = value.toFloatArray();
-      };
-      NDArray out = dit.forward(doubled, m.create(t), m.create(y), UnitPlan.computeAll(dit.units()), null, probe);
+      ForwardProbe probe =
+          (name, value) -> {
+            int u = ForwardProbe.unitOf(name);
+            if (u >= 0) byUnit[u] = value.toFloatArray();
+          };
+      NDArray out =
+          dit.forward(
+              doubled, m.create(t), m.create(y), UnitPlan.computeAll(dit.units()), null, probe);
       NDArray guided = guidance.combine(out, dit.inChannels());
       p.eps = guided.get("0:" + n + ", 0:" + dit.inChannels()).toFloatArray();
     }
@@ -290,15 +354,19 @@ public class UnitRedundancyTest {
     UViT uvit = UVIT.model();
     float[][] byUnit = new float[uvit.units()][];
     try (NDManager m = UVIT.manager().newSubManager()) {
-      NDArray in = m.create(x, new ai.djl.ndarray.types.Shape(labels.length, uvit.inChannels(), uvit.inputSize(),
-          uvit.inputSize()));
+      NDArray in =
+          m.create(
+              x,
+              new ai.djl.ndarray.types.Shape(
+                  labels.length, uvit.inChannels(), uvit.inputSize(), uvit.inputSize()));
       float[] t = new float[labels.length];
       Arrays.fill(t, time);
-      UnitExecutor capture = (unit, fresh) -> {
-        NDArray o = fresh.get();
-        byUnit[unit] = o.toFloatArray();
-        return o;
-      };
+      UnitExecutor capture =
+          (unit, fresh) -> {
+            NDArray o = fresh.get();
+            byUnit[unit] = o.toFloatArray();
+            return o;
+          };
       uvit.forward(in, t, labels, capture, null);
     }
     return Arrays.asList(byUnit);
@@ -322,8 +390,8 @@ public class UnitRedundancyTest {
   }
 
   /**
-   * The real DiT, but every forward sees one fixed latent (and, if {@code pinTime}, one fixed timestep) whatever the
-   * sampler passes: paired steps then have identical inputs.
+   * The real DiT, but every forward sees one fixed latent (and, if {@code pinTime}, one fixed
+   * timestep) whatever the sampler passes: paired steps then have identical inputs.
    */
   private static final class PinnedInput implements DiffusionTransformer {
     private final DiT dit;
@@ -335,7 +403,8 @@ public class UnitRedundancyTest {
     }
 
     @Override
-    public NDArray forward(NDArray x, float[] time, long[] labels, UnitPlan plan, LayerCache cache) {
+    public NDArray forward(
+        NDArray x, float[] time, long[] labels, UnitPlan plan, LayerCache cache) {
       float[] t = time.clone();
       if (pinTime) Arrays.fill(t, 500f);
       try (NDManager scope = x.getManager().newSubManager()) {

@@ -17,7 +17,10 @@ import org.l2cbeam.core.model.Kernels;
 import org.l2cbeam.core.model.ModelExecution;
 import org.l2cbeam.core.model.Precision;
 
-/** Device requests: parsing, resolution on this machine, the GPU-less failure, and what kernels run where. */
+/**
+ * Device requests: parsing, resolution on this machine, the GPU-less failure, and what kernels run
+ * where.
+ */
 public class ComputeDeviceTest {
   @Test
   public void parsesEveryFormAndWritesItBack() {
@@ -43,12 +46,14 @@ public class ComputeDeviceTest {
 
   @Test
   public void survivesJavaSerialization() throws Exception {
-    for (ComputeDevice d : new ComputeDevice[] {ComputeDevice.AUTO, ComputeDevice.CPU, ComputeDevice.gpu(1)}) {
+    for (ComputeDevice d :
+        new ComputeDevice[] {ComputeDevice.AUTO, ComputeDevice.CPU, ComputeDevice.gpu(1)}) {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
         out.writeObject(d);
       }
-      try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      try (ObjectInputStream in =
+          new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
         assertEquals(d, in.readObject());
       }
     }
@@ -63,7 +68,9 @@ public class ComputeDeviceTest {
     assertEquals(ComputeDevice.defaults().resolve(), Torch.defaultDevice());
   }
 
-  /** One GPU past the last visible one: on this GPU-less machine that is gpu:0, and plain "gpu" too. */
+  /**
+   * One GPU past the last visible one: on this GPU-less machine that is gpu:0, and plain "gpu" too.
+   */
   @Test
   public void aGpuTheEngineDoesNotSeeFailsNamingTheDeviceAndTheEngineBuild() {
     int visible = ComputeDevice.visibleGpus();
@@ -72,10 +79,13 @@ public class ComputeDeviceTest {
     assertThat(e.getMessage(), containsString("device gpu:" + visible + " was asked for"));
     assertThat(e.getMessage(), containsString("PyTorch " + Torch.engine().getVersion()));
     assertThat(e.getMessage(), containsString("DJL " + Engine.getDjlVersion()));
-    assertThat(e.getMessage(), containsString(ComputeDevice.hasCuda() ? "CUDA build" : "CPU-only build"));
+    assertThat(
+        e.getMessage(), containsString(ComputeDevice.hasCuda() ? "CUDA build" : "CPU-only build"));
     if (visible == 0) {
       assertThat(e.getMessage(), containsString("the engine sees no GPU"));
-      assertThat(ComputeDevice.engineBuild(), containsString(ComputeDevice.hasCuda() ? "0 GPUs visible" : "CPU-only"));
+      assertThat(
+          ComputeDevice.engineBuild(),
+          containsString(ComputeDevice.hasCuda() ? "0 GPUs visible" : "CPU-only"));
     }
   }
 

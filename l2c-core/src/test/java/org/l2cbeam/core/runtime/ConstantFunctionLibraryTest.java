@@ -23,7 +23,8 @@ public class ConstantFunctionLibraryTest {
     for (int value : new int[] {1, 42, -7}) {
       Path library = folder.newFile("answer" + (value & 0xff) + ".so").toPath();
       Files.write(library, ConstantFunctionLibrary.exporting("l2c_test_answer", value));
-      NativeLibrary loaded = NativeLibrary.getInstance(library.toString()); // RTLD_LOCAL: nothing else sees it
+      NativeLibrary loaded =
+          NativeLibrary.getInstance(library.toString()); // RTLD_LOCAL: nothing else sees it
       try {
         assertEquals(value, loaded.getFunction("l2c_test_answer").invokeInt(new Object[0]));
         assertThrows(UnsatisfiedLinkError.class, () -> loaded.getFunction("l2c_test_other"));
@@ -35,7 +36,8 @@ public class ConstantFunctionLibraryTest {
 
   @Test
   public void headerSaysSharedObjectForX8664WithANonExecutableStack() {
-    ByteBuffer elf = ByteBuffer.wrap(ConstantFunctionLibrary.exporting("f", 1)).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer elf =
+        ByteBuffer.wrap(ConstantFunctionLibrary.exporting("f", 1)).order(ByteOrder.LITTLE_ENDIAN);
     assertEquals(0x464c457f, elf.getInt(0)); // \x7fELF
     assertEquals(3, elf.getShort(16)); // ET_DYN
     assertEquals(62, elf.getShort(18)); // EM_X86_64
@@ -54,12 +56,15 @@ public class ConstantFunctionLibraryTest {
   @Test
   public void rejectsNamesThatAreNotCIdentifiers() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> ConstantFunctionLibrary.exporting("no-such name", 1));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ConstantFunctionLibrary.exporting("no-such name", 1));
     assertEquals("not a C function name: 'no-such name'", e.getMessage());
   }
 
   static boolean isLinuxX8664() {
     String arch = System.getProperty("os.arch", "");
-    return System.getProperty("os.name", "").startsWith("Linux") && (arch.equals("amd64") || arch.equals("x86_64"));
+    return System.getProperty("os.name", "").startsWith("Linux")
+        && (arch.equals("amd64") || arch.equals("x86_64"));
   }
 }

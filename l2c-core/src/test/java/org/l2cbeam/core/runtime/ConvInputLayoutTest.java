@@ -28,10 +28,11 @@ import org.l2cbeam.core.vae.RandomVaeParameters;
 import org.l2cbeam.core.vae.VaeConfig;
 
 /**
- * The layout guard of every conv network: the same logical input, once contiguous and once as a channels-last strided
- * view (NHWC memory viewed as NCHW, what {@code transpose(0, 3, 1, 2)} of pixels gives), must give the same output.
- * On AVX-512 AMD Zen 5 CPUs, libtorch 2.7.1 computes a channels-last 1×1 conv wrongly (see {@link Contiguous}); these
- * tests failed there before every network made its conv inputs contiguous.
+ * The layout guard of every conv network: the same logical input, once contiguous and once as a
+ * channels-last strided view (NHWC memory viewed as NCHW, what {@code transpose(0, 3, 1, 2)} of
+ * pixels gives), must give the same output. On AVX-512 AMD Zen 5 CPUs, libtorch 2.7.1 computes a
+ * channels-last 1×1 conv wrongly (see {@link Contiguous}); these tests failed there before every
+ * network made its conv inputs contiguous.
  */
 public class ConvInputLayoutTest {
   private static final double REL = 1e-6;
@@ -67,7 +68,8 @@ public class ConvInputLayoutTest {
   @Test
   public void inceptionIgnoresTheInputLayout() {
     try (InceptionV3Fid net = InceptionV3Fid.withHashWeights(0)) {
-      // 75x75 keeps the network's native stride pattern (Conv2d_3b_1x1 sees 64 channels) at a test-sized cost; 299
+      // 75x75 keeps the network's native stride pattern (Conv2d_3b_1x1 sees 64 channels) at a
+      // test-sized cost; 299
       // goes through no resize, so the strided view reaches the first conv as it is.
       assertLayoutIndependent("inception 75x75", 2, 3, 75, net::forward);
       assertLayoutIndependent("inception 299x299", 1, 3, 299, net::forward);
@@ -77,16 +79,19 @@ public class ConvInputLayoutTest {
   @Test
   public void fmnistFeatureNetIgnoresTheInputLayout() {
     try (FmnistFeatureNet net = FmnistFeatureNet.builtin()) {
-      // one channel: NHWC and NCHW are the same memory, so use a channels-last view of a wider batch slice instead
+      // one channel: NHWC and NCHW are the same memory, so use a channels-last view of a wider
+      // batch slice instead
       assertLayoutIndependent("fmnist features", 4, 1, 28, net::forward);
     }
   }
 
   @Test
   public void vaeIgnoresTheInputLayout() {
-    try (AutoencoderKL vae = AutoencoderKL.create(new RandomVaeParameters(VaeConfig.stableDiffusionKlF8()))) {
+    try (AutoencoderKL vae =
+        AutoencoderKL.create(new RandomVaeParameters(VaeConfig.stableDiffusionKlF8()))) {
       assertLayoutIndependent("SD VAE decode (8x8 latent)", 1, 4, 8, vae::decode);
-      assertLayoutIndependent("SD VAE encode (64x64 image)", 1, 3, 64, x -> vae.encodeMoments(x).mean());
+      assertLayoutIndependent(
+          "SD VAE encode (64x64 image)", 1, 3, 64, x -> vae.encodeMoments(x).mean());
     }
   }
 
@@ -101,7 +106,9 @@ public class ConvInputLayoutTest {
           2,
           channels,
           size,
-          x -> dit.forward(x, manager.create(new long[] {10, 500}), manager.create(new long[] {1, 3})));
+          x ->
+              dit.forward(
+                  x, manager.create(new long[] {10, 500}), manager.create(new long[] {1, 3})));
     }
   }
 
@@ -119,10 +126,12 @@ public class ConvInputLayoutTest {
   }
 
   /**
-   * Runs {@code network} on N(0,1) values given as a contiguous NCHW array and as a strided NCHW view of the same
-   * values stored NHWC, and requires outputs equal within {@link #REL} of their largest magnitude.
+   * Runs {@code network} on N(0,1) values given as a contiguous NCHW array and as a strided NCHW
+   * view of the same values stored NHWC, and requires outputs equal within {@link #REL} of their
+   * largest magnitude.
    */
-  private void assertLayoutIndependent(String what, int n, int c, int size, Function<NDArray, NDArray> network) {
+  private void assertLayoutIndependent(
+      String what, int n, int c, int size, Function<NDArray, NDArray> network) {
     float[] nhwc = new float[n * size * size * c];
     SplittableRandom random = new SplittableRandom(42);
     for (int i = 0; i < nhwc.length; i++) nhwc[i] = (float) (random.nextDouble() * 2 - 1);
@@ -131,7 +140,8 @@ public class ConvInputLayoutTest {
       if (c > 1) assertFalse(what + ": the view must be strided", Contiguous.is(strided));
       NDArray dense = Contiguous.of(strided);
       if (c == 1) {
-        // a one-channel NHWC array is already dense NCHW: stride it through a batch-major permutation instead
+        // a one-channel NHWC array is already dense NCHW: stride it through a batch-major
+        // permutation instead
         NDArray wide = scope.create(nhwc, new Shape(size, size, n, c)).transpose(2, 3, 0, 1);
         assertFalse(what + ": the view must be strided", Contiguous.is(wide));
         dense = Contiguous.of(wide);

@@ -14,7 +14,8 @@ public class NativeAllocatorTest {
   @Test
   public void recognisesTunedAndDefaultEnvironments() {
     assertTrue(NativeAllocator.isTuned(Map.of("GLIBC_TUNABLES", NativeAllocator.TUNABLES)));
-    assertTrue(NativeAllocator.isTuned(Map.of("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=131072")));
+    assertTrue(
+        NativeAllocator.isTuned(Map.of("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=131072")));
     assertFalse(NativeAllocator.isTuned(Map.of()));
     assertFalse(NativeAllocator.isTuned(Map.of("GLIBC_TUNABLES", "glibc.rtld.nns=4")));
   }
@@ -31,7 +32,9 @@ public class NativeAllocatorTest {
     Path root = Path.of(System.getProperty("l2c.repo.root", ".."));
     for (String file : new String[] {"l2c", "templates/Dockerfile", "templates/gpu/Dockerfile"}) {
       String text = Files.readString(root.resolve(file));
-      assertTrue(file + " sets another value", text.contains("GLIBC_TUNABLES=" + NativeAllocator.TUNABLES));
+      assertTrue(
+          file + " sets another value",
+          text.contains("GLIBC_TUNABLES=" + NativeAllocator.TUNABLES));
     }
   }
 }

@@ -12,7 +12,9 @@ import org.junit.Test;
 import org.l2cbeam.core.TestResources;
 import org.l2cbeam.core.runtime.Torch;
 
-/** Inputs the model cannot take fail before any compute, naming the VAE file and what was expected. */
+/**
+ * Inputs the model cannot take fail before any compute, naming the VAE file and what was expected.
+ */
 public class VaeBadInputTest {
   private static AutoencoderKL vae;
 
@@ -30,9 +32,11 @@ public class VaeBadInputTest {
   public void latentWithWrongChannelCount() {
     try (NDManager m = Torch.newManager()) {
       IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> vae.decode(m.zeros(new Shape(1, 8, 8, 8))));
+          assertThrows(
+              IllegalArgumentException.class, () -> vae.decode(m.zeros(new Shape(1, 8, 8, 8))));
       assertThat(e.getMessage(), containsString("latent has 8 channels but VAE"));
-      assertThat(e.getMessage(), containsString("vae-wide/vae_model.safetensors expects 4 (embed_dim)"));
+      assertThat(
+          e.getMessage(), containsString("vae-wide/vae_model.safetensors expects 4 (embed_dim)"));
     }
   }
 
@@ -40,8 +44,12 @@ public class VaeBadInputTest {
   public void imageSizeNotDivisibleByTheDownsamplingFactor() {
     try (NDManager m = Torch.newManager()) {
       IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> vae.encodeMoments(m.zeros(new Shape(1, 3, 16, 15))));
-      assertThat(e.getMessage(), containsString("image size 16x15 (H x W) is not divisible by the downsampling factor 2"));
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> vae.encodeMoments(m.zeros(new Shape(1, 3, 16, 15))));
+      assertThat(
+          e.getMessage(),
+          containsString("image size 16x15 (H x W) is not divisible by the downsampling factor 2"));
       assertThat(e.getMessage(), containsString("vae_model.safetensors"));
     }
   }
@@ -50,7 +58,9 @@ public class VaeBadInputTest {
   public void imageWithWrongChannelCount() {
     try (NDManager m = Torch.newManager()) {
       IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> vae.encodeMoments(m.zeros(new Shape(1, 1, 16, 16))));
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> vae.encodeMoments(m.zeros(new Shape(1, 1, 16, 16))));
       assertThat(e.getMessage(), containsString("images must be [N, 3, H, W]"));
     }
   }
@@ -58,10 +68,14 @@ public class VaeBadInputTest {
   @Test
   public void noiseOfWrongShape() {
     try (NDManager m = Torch.newManager()) {
-      IllegalArgumentException e = assertThrows(
-          IllegalArgumentException.class,
-          () -> vae.encode(m.zeros(new Shape(2, 3, 16, 16)), m.zeros(new Shape(2, 4, 4, 4))));
-      assertThat(e.getMessage(), containsString("noise has shape (2, 4, 4, 4) but the posterior mean has shape (2, 4, 8, 8)"));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> vae.encode(m.zeros(new Shape(2, 3, 16, 16)), m.zeros(new Shape(2, 4, 4, 4))));
+      assertThat(
+          e.getMessage(),
+          containsString(
+              "noise has shape (2, 4, 4, 4) but the posterior mean has shape (2, 4, 8, 8)"));
     }
   }
 }

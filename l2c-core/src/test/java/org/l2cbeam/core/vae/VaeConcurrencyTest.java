@@ -13,8 +13,9 @@ import org.junit.Test;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * One model shared by several threads, as Beam DoFn threads share it in a worker JVM: each call scopes its own
- * arrays, grad mode is switched off on every calling thread, and results do not depend on the interleaving.
+ * One model shared by several threads, as Beam DoFn threads share it in a worker JVM: each call
+ * scopes its own arrays, grad mode is switched off on every calling thread, and results do not
+ * depend on the interleaving.
  */
 public class VaeConcurrencyTest {
   @Test
@@ -24,13 +25,21 @@ public class VaeConcurrencyTest {
     try (AutoencoderKL vae = AutoencoderKL.load(vectors.file("vae_diffusers_layout.safetensors"))) {
       List<Future<double[]>> results = new ArrayList<>();
       for (int task = 0; task < 6; task++) {
-        results.add(pool.submit(() -> {
-          try (NDManager m = Torch.newManager()) {
-            NDArray decoded = vae.decode(vectors.get("input.z").toNDArray(m));
-            NDArray latent = vae.encode(vectors.get("input.x").toNDArray(m), vectors.get("input.noise").toNDArray(m));
-            return new double[] {vectors.relativeError("decode", decoded), vectors.relativeError("encode", latent)};
-          }
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  try (NDManager m = Torch.newManager()) {
+                    NDArray decoded = vae.decode(vectors.get("input.z").toNDArray(m));
+                    NDArray latent =
+                        vae.encode(
+                            vectors.get("input.x").toNDArray(m),
+                            vectors.get("input.noise").toNDArray(m));
+                    return new double[] {
+                      vectors.relativeError("decode", decoded),
+                      vectors.relativeError("encode", latent)
+                    };
+                  }
+                }));
       }
       for (Future<double[]> f : results) {
         double[] errors = f.get();

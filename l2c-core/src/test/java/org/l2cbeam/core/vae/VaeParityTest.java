@@ -17,12 +17,11 @@ import org.junit.runner.RunWith;
 import org.junit.runners.Parameterized;
 import org.junit.runners.Parameterized.Parameters;
 import org.l2cbeam.core.io.TensorData;
-import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * Encode, posterior, decode and every intermediate against the original U-ViT FrozenAutoencoderKL, for both vector
- * sets and every weight layout, within 1e-5·max|ref| per tensor.
+ * Encode, posterior, decode and every intermediate against the original U-ViT FrozenAutoencoderKL,
+ * for both vector sets and every weight layout, within 1e-5·max|ref| per tensor.
  */
 @RunWith(Parameterized.class)
 public class VaeParityTest {
@@ -47,7 +46,8 @@ public class VaeParityTest {
 
   private AutoencoderKL model() {
     return MODELS.computeIfAbsent(
-        vectors.set + "/" + weights, k -> AutoencoderKL.create(VaeWeightFixtures.checkpoint(vectors, weights)));
+        vectors.set + "/" + weights,
+        k -> AutoencoderKL.create(VaeWeightFixtures.checkpoint(vectors, weights)));
   }
 
   @AfterClass
@@ -61,9 +61,17 @@ public class VaeParityTest {
     try (NDManager m = Torch.newManager()) {
       NDArray x = vectors.get("input.x").toNDArray(m);
       Map<String, TensorData> seen = new LinkedHashMap<>();
-      try (DiagonalGaussian posterior = model().encodeMoments(x, (name, a) -> seen.put(name, TensorData.of(a)))) {
-        for (String name : List.of("enc.conv_in", "enc.down.0", "enc.down.1", "enc.mid.block_1", "enc.mid.attn_1",
-            "enc.mid", "enc.out")) {
+      try (DiagonalGaussian posterior =
+          model().encodeMoments(x, (name, a) -> seen.put(name, TensorData.of(a)))) {
+        for (String name :
+            List.of(
+                "enc.conv_in",
+                "enc.down.0",
+                "enc.down.1",
+                "enc.mid.block_1",
+                "enc.mid.attn_1",
+                "enc.mid",
+                "enc.out")) {
           assertTrue("probe saw " + name, seen.containsKey(name));
           vectors.assertClose(weights, name, seen.get(name).toNDArray(m));
         }
@@ -74,14 +82,16 @@ public class VaeParityTest {
         vectors.assertClose(weights, "posterior.sample", posterior.sample(noise));
         vectors.assertClose(weights, "encode", model().latentFrom(posterior, noise));
       }
-      vectors.assertClose(weights, "encode", model().encode(x, vectors.get("input.noise").toNDArray(m)));
+      vectors.assertClose(
+          weights, "encode", model().encode(x, vectors.get("input.noise").toNDArray(m)));
     }
   }
 
   @Test
   public void posteriorClampsExtremeLogvar() {
     try (NDManager m = Torch.newManager();
-        DiagonalGaussian posterior = DiagonalGaussian.fromMoments(vectors.get("extreme.moments").toNDArray(m))) {
+        DiagonalGaussian posterior =
+            DiagonalGaussian.fromMoments(vectors.get("extreme.moments").toNDArray(m))) {
       NDArray latent = model().latentFrom(posterior, vectors.get("input.noise").toNDArray(m));
       vectors.assertClose(weights, "extreme.sample", latent);
     }
@@ -93,8 +103,15 @@ public class VaeParityTest {
       NDArray z = vectors.get("input.z").toNDArray(m);
       Map<String, TensorData> seen = new LinkedHashMap<>();
       NDArray images = model().decode(z, (name, a) -> seen.put(name, TensorData.of(a)));
-      for (String name : List.of("dec.post_quant", "dec.conv_in", "dec.mid.block_1", "dec.mid.attn_1", "dec.mid",
-          "dec.up.1", "dec.up.0")) {
+      for (String name :
+          List.of(
+              "dec.post_quant",
+              "dec.conv_in",
+              "dec.mid.block_1",
+              "dec.mid.attn_1",
+              "dec.mid",
+              "dec.up.1",
+              "dec.up.0")) {
         assertTrue("probe saw " + name, seen.containsKey(name));
         vectors.assertClose(weights, name, seen.get(name).toNDArray(m));
       }
@@ -103,7 +120,10 @@ public class VaeParityTest {
     }
   }
 
-  /** An image does not depend on which other latents shared its call: decoded in a batch or alone, bit for bit. */
+  /**
+   * An image does not depend on which other latents shared its call: decoded in a batch or alone,
+   * bit for bit.
+   */
   @Test
   public void aLatentDecodesToTheSameBitsInABatchAndAlone() {
     try (NDManager m = Torch.newManager()) {
@@ -113,7 +133,11 @@ public class VaeParityTest {
       int per = batched.length / (int) pair.getShape().get(0);
       for (long i = 0; i < pair.getShape().get(0); i++) {
         float[] alone = model().decode(pair.get(i + ":" + (i + 1))).toFloatArray();
-        assertArrayEquals("latent " + i, alone, java.util.Arrays.copyOfRange(batched, (int) i * per, (int) (i + 1) * per), 0f);
+        assertArrayEquals(
+            "latent " + i,
+            alone,
+            java.util.Arrays.copyOfRange(batched, (int) i * per, (int) (i + 1) * per),
+            0f);
       }
     }
   }

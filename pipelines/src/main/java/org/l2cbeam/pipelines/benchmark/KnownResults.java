@@ -12,9 +12,10 @@ import org.l2cbeam.pipelines.report.ReportJson;
 import org.l2cbeam.pipelines.report.SettingResult;
 
 /**
- * Plain settings measured by earlier benchmark runs ({@code --known-results}), taken instead of sampled again: a
- * plain setting's FIDs depend only on the model, the reference statistics, the CFG scale, the requests and the
- * conditions, which must all equal this run's. Learned and non-learned cached settings are always sampled.
+ * Plain settings measured by earlier benchmark runs ({@code --known-results}), taken instead of
+ * sampled again: a plain setting's FIDs depend only on the model, the reference statistics, the CFG
+ * scale, the requests and the conditions, which must all equal this run's. Learned and non-learned
+ * cached settings are always sampled.
  */
 final class KnownResults {
   /** One plain setting from an earlier report. */
@@ -22,8 +23,12 @@ final class KnownResults {
       implements Serializable {
     @Override
     public boolean equals(Object o) {
-      return o instanceof Known k && name.equals(k.name) && java.util.Arrays.equals(fidPerSet, k.fidPerSet)
-          && samples == k.samples && secondsPerImage == k.secondsPerImage && source.equals(k.source);
+      return o instanceof Known k
+          && name.equals(k.name)
+          && java.util.Arrays.equals(fidPerSet, k.fidPerSet)
+          && samples == k.samples
+          && secondsPerImage == k.secondsPerImage
+          && source.equals(k.source);
     }
 
     @Override
@@ -33,17 +38,20 @@ final class KnownResults {
 
     SettingOutcome outcome() {
       long images = (long) samples * fidPerSet.length;
-      return new SettingOutcome(name, fidPerSet.clone(), images, Math.round(secondsPerImage * 1e6 * images));
+      return new SettingOutcome(
+          name, fidPerSet.clone(), images, Math.round(secondsPerImage * 1e6 * images));
     }
   }
 
   private KnownResults() {}
 
   /**
-   * The plain settings of {@code files} (comma-separated report.json paths) that {@code settings} asks for, by name;
-   * the first file that has a setting wins. Each file must have been measured as this run is ({@code measurement}).
+   * The plain settings of {@code files} (comma-separated report.json paths) that {@code settings}
+   * asks for, by name; the first file that has a setting wins. Each file must have been measured as
+   * this run is ({@code measurement}).
    */
-  static Map<String, Known> read(String files, List<BenchmarkSetting> settings, Measurement measurement) {
+  static Map<String, Known> read(
+      String files, List<BenchmarkSetting> settings, Measurement measurement) {
     Map<String, Known> known = new LinkedHashMap<>();
     if (files == null || files.isBlank()) return known;
     for (String part : files.split(",")) {
@@ -52,7 +60,8 @@ final class KnownResults {
       try {
         earlier = ReportJson.read(Path.of(file));
       } catch (IOException e) {
-        throw new IllegalArgumentException("--known-results: cannot read " + file + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "--known-results: cannot read " + file + ": " + e.getMessage(), e);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("--known-results: " + e.getMessage(), e);
       }
@@ -65,8 +74,14 @@ final class KnownResults {
         if (s.isCached() || known.containsKey(s.name())) continue;
         for (SettingResult r : earlier.settings()) {
           if (r.name().equals(s.name()) && !r.isCached() && r.steps() == s.steps()) {
-            known.put(s.name(), new Known(r.name(), r.fidPerSet().stream().mapToDouble(Double::doubleValue).toArray(),
-                r.samples(), r.secondsPerImage(), file));
+            known.put(
+                s.name(),
+                new Known(
+                    r.name(),
+                    r.fidPerSet().stream().mapToDouble(Double::doubleValue).toArray(),
+                    r.samples(),
+                    r.secondsPerImage(),
+                    file));
           }
         }
       }

@@ -4,7 +4,10 @@ import java.io.Serializable;
 import org.l2cbeam.beam.ArtifactFile;
 import org.l2cbeam.core.io.AtomicFile;
 
-/** The benchmark's output directory, local or remote; every file in it is written whole or not at all. */
+/**
+ * The benchmark's output directory, local or remote; every file in it is written whole or not at
+ * all.
+ */
 final class OutputFolder implements Serializable {
   private final String location;
 

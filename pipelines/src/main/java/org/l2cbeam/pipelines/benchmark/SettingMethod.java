@@ -8,8 +8,9 @@ import org.l2cbeam.core.router.UniformSchedule;
 import org.l2cbeam.pipelines.report.SettingResult;
 
 /**
- * How a benchmark setting samples: plain, with the learned L2C router, or with one of the non-learned {@link
- * UniformSchedule}s at the same MAC budgets (what learning buys is the difference between those two).
+ * How a benchmark setting samples: plain, with the learned L2C router, or with one of the
+ * non-learned {@link UniformSchedule}s at the same MAC budgets (what learning buys is the
+ * difference between those two).
  */
 enum SettingMethod {
   PLAIN(SettingResult.PLAIN, "", null),
@@ -27,7 +28,9 @@ enum SettingMethod {
     this.uniform = uniform;
   }
 
-  /** The report's method id ({@code ddim}, {@code l2c}, {@code same-units}, {@code whole-steps}). */
+  /**
+   * The report's method id ({@code ddim}, {@code l2c}, {@code same-units}, {@code whole-steps}).
+   */
   String id() {
     return id;
   }
@@ -42,19 +45,31 @@ enum SettingMethod {
     return uniform;
   }
 
-  /** The cached methods named in {@code --methods}: l2c, same-units, whole-steps (comma-separated, not empty). */
+  /**
+   * The cached methods named in {@code --methods}: l2c, same-units, whole-steps (comma-separated,
+   * not empty).
+   */
   static List<SettingMethod> parseCached(String option, String list) {
     if (list == null || list.isBlank()) {
-      throw new IllegalArgumentException(option + ": name at least one of l2c, same-units, whole-steps");
+      throw new IllegalArgumentException(
+          option + ": name at least one of l2c, same-units, whole-steps");
     }
     List<SettingMethod> methods = new ArrayList<>();
     for (String part : list.split(",")) {
       String id = part.trim();
       SettingMethod m =
-          Arrays.stream(values()).filter(v -> v != PLAIN && v.id.equals(id)).findFirst().orElseThrow(
-              () -> new IllegalArgumentException(
-                  option + ": '" + id + "' is not a cached method; use l2c, same-units or whole-steps"));
-      if (methods.contains(m)) throw new IllegalArgumentException(option + ": '" + id + "' is given twice");
+          Arrays.stream(values())
+              .filter(v -> v != PLAIN && v.id.equals(id))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          option
+                              + ": '"
+                              + id
+                              + "' is not a cached method; use l2c, same-units or whole-steps"));
+      if (methods.contains(m))
+        throw new IllegalArgumentException(option + ": '" + id + "' is given twice");
       methods.add(m);
     }
     return methods;

@@ -4,14 +4,15 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * What one setting measured inside the pipeline: the FID of each request set and the model time of its samples (the
- * sum of their {@code computeMicros}, each sample's share of its batch's wall time; one model call runs at a time per
- * worker, so no two settings' calls overlap). Parts arrive separately (one per set's FID, one per sample's time) and
- * are merged.
+ * What one setting measured inside the pipeline: the FID of each request set and the model time of
+ * its samples (the sum of their {@code computeMicros}, each sample's share of its batch's wall
+ * time; one model call runs at a time per worker, so no two settings' calls overlap). Parts arrive
+ * separately (one per set's FID, one per sample's time) and are merged.
  *
  * @param fidPerSet one entry per request set, NaN until that set's FID has arrived
  */
-record SettingOutcome(String name, double[] fidPerSet, long images, long computeMicros) implements Serializable {
+record SettingOutcome(String name, double[] fidPerSet, long images, long computeMicros)
+    implements Serializable {
   /** The FID of request set {@code set} of {@code sets}. */
   static SettingOutcome fid(String name, int set, int sets, double fid) {
     double[] fids = new double[sets];
@@ -32,19 +33,27 @@ record SettingOutcome(String name, double[] fidPerSet, long images, long compute
     for (int i = 0; i < fids.length; i++) {
       if (Double.isNaN(fids[i])) fids[i] = other.fidPerSet[i];
     }
-    return new SettingOutcome(name, fids, images + other.images, computeMicros + other.computeMicros);
+    return new SettingOutcome(
+        name, fids, images + other.images, computeMicros + other.computeMicros);
   }
 
-  /** Value equality (a record compares arrays by identity): Beam checks that equal encodings decode to equal values. */
+  /**
+   * Value equality (a record compares arrays by identity): Beam checks that equal encodings decode
+   * to equal values.
+   */
   @Override
   public boolean equals(Object o) {
-    return o instanceof SettingOutcome other && name.equals(other.name) && Arrays.equals(fidPerSet, other.fidPerSet)
-        && images == other.images && computeMicros == other.computeMicros;
+    return o instanceof SettingOutcome other
+        && name.equals(other.name)
+        && Arrays.equals(fidPerSet, other.fidPerSet)
+        && images == other.images
+        && computeMicros == other.computeMicros;
   }
 
   @Override
   public int hashCode() {
-    return 31 * (31 * name.hashCode() + Arrays.hashCode(fidPerSet)) + Long.hashCode(images + 31 * computeMicros);
+    return 31 * (31 * name.hashCode() + Arrays.hashCode(fidPerSet))
+        + Long.hashCode(images + 31 * computeMicros);
   }
 
   @Override

@@ -10,7 +10,10 @@ import org.l2cbeam.beam.GeneratedSample;
 import org.l2cbeam.core.image.ImageBatch;
 import org.l2cbeam.core.image.PngGrid;
 
-/** Writes {@code samples-<setting>.png}: one row per class, its first {@code columns} samples by request id. */
+/**
+ * Writes {@code samples-<setting>.png}: one row per class, its first {@code columns} samples by
+ * request id.
+ */
 final class WriteSampleGridFn extends DoFn<KV<String, Iterable<GeneratedSample>>, String> {
   private final OutputFolder out;
   private final int columns;
@@ -21,14 +24,18 @@ final class WriteSampleGridFn extends DoFn<KV<String, Iterable<GeneratedSample>>
   }
 
   @ProcessElement
-  public void process(@Element KV<String, Iterable<GeneratedSample>> setting, OutputReceiver<String> written) {
+  public void process(
+      @Element KV<String, Iterable<GeneratedSample>> setting, OutputReceiver<String> written) {
     TreeMap<Integer, List<GeneratedSample>> byClass = new TreeMap<>();
-    for (GeneratedSample s : setting.getValue()) byClass.computeIfAbsent(s.label(), k -> new ArrayList<>()).add(s);
+    for (GeneratedSample s : setting.getValue())
+      byClass.computeIfAbsent(s.label(), k -> new ArrayList<>()).add(s);
     int cols = 0;
-    for (List<GeneratedSample> l : byClass.values()) cols = Math.max(cols, Math.min(columns, l.size()));
+    for (List<GeneratedSample> l : byClass.values())
+      cols = Math.max(cols, Math.min(columns, l.size()));
     GeneratedSample first = byClass.firstEntry().getValue().get(0);
     int per = first.image().length;
-    byte[] pixels = new byte[byClass.size() * cols * per]; // a class with fewer samples leaves black cells
+    byte[] pixels =
+        new byte[byClass.size() * cols * per]; // a class with fewer samples leaves black cells
     int row = 0;
     for (List<GeneratedSample> l : byClass.values()) {
       l.sort(Comparator.comparingLong(GeneratedSample::id));
@@ -37,7 +44,9 @@ final class WriteSampleGridFn extends DoFn<KV<String, Iterable<GeneratedSample>>
       }
       row++;
     }
-    ImageBatch images = new ImageBatch(byClass.size() * cols, first.height(), first.width(), first.channels(), pixels);
+    ImageBatch images =
+        new ImageBatch(
+            byClass.size() * cols, first.height(), first.width(), first.channels(), pixels);
     int rows = byClass.size();
     int gridCols = cols;
     String name = fileName(setting.getKey());

@@ -4,8 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code l2c bench ...}: benchmarks that print figures (the README's performance section quotes them). Each benchmark
- * is a subcommand; add new ones to the list below.
+ * {@code l2c bench ...}: benchmarks that print figures (the README's performance section quotes
+ * them). Each benchmark is a subcommand; add new ones to the list below.
  */
 @Command(
     name = "bench",

@@ -22,22 +22,34 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code l2c bench load}: writes a DiT-XL/2-shaped fp32 safetensors file of about {@code --gib} GiB (blocks are added
- * until the size is reached), then times {@link WeightMap#open} (header validation and per-tensor mmap), a full read
- * of every tensor's bytes, and the conversion of the largest tensor to a DJL NDArray. The file lives in a temporary
- * directory and is always deleted. Reads hit the page cache the write just filled (a warm-cache figure).
+ * {@code l2c bench load}: writes a DiT-XL/2-shaped fp32 safetensors file of about {@code --gib} GiB
+ * (blocks are added until the size is reached), then times {@link WeightMap#open} (header
+ * validation and per-tensor mmap), a full read of every tensor's bytes, and the conversion of the
+ * largest tensor to a DJL NDArray. The file lives in a temporary directory and is always deleted.
+ * Reads hit the page cache the write just filled (a warm-cache figure).
  */
-@Command(name = "load", description = "Time loading a generated multi-GiB safetensors checkpoint (mmap reader).")
+@Command(
+    name = "load",
+    description = "Time loading a generated multi-GiB safetensors checkpoint (mmap reader).")
 final class BenchLoadCommand implements Callable<Integer> {
   private static final long HIDDEN = 1152;
 
-  @Option(names = "--gib", paramLabel = "G", description = "approximate file size in GiB (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--gib",
+      paramLabel = "G",
+      description = "approximate file size in GiB (default ${DEFAULT-VALUE})")
   double gib = 2.7;
 
-  @Option(names = "--dir", paramLabel = "D", description = "directory for the temporary file (default: java.io.tmpdir)")
+  @Option(
+      names = "--dir",
+      paramLabel = "D",
+      description = "directory for the temporary file (default: java.io.tmpdir)")
   Path dir;
 
-  @Option(names = "--repeat", paramLabel = "N", description = "timed load repetitions (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--repeat",
+      paramLabel = "N",
+      description = "timed load repetitions (default ${DEFAULT-VALUE})")
   int repeat = 3;
 
   @Override
@@ -55,8 +67,14 @@ final class BenchLoadCommand implements Callable<Integer> {
       long bytes = write(file, shapes);
       double writeS = (System.nanoTime() - t0) / 1e9;
       System.out.printf(
-          Locale.ROOT, "generated %s: %d tensors, %d bytes (%.2f GiB, %.2f GB) in %.1f s%n", file, shapes.size(), bytes,
-          bytes / (double) (1L << 30), bytes / 1e9, writeS);
+          Locale.ROOT,
+          "generated %s: %d tensors, %d bytes (%.2f GiB, %.2f GB) in %.1f s%n",
+          file,
+          shapes.size(),
+          bytes,
+          bytes / (double) (1L << 30),
+          bytes / 1e9,
+          writeS);
       for (int run = 1; run <= repeat; run++) {
         long a = System.nanoTime();
         WeightMap w = WeightMap.open(file);
@@ -76,14 +94,22 @@ final class BenchLoadCommand implements Callable<Integer> {
           long d = System.nanoTime();
           NDArray x = w.get(biggest).toNDArray(m);
           nd = System.nanoTime() - d;
-          if (x.getShape().get(0) != 4 * HIDDEN) throw new IllegalStateException("unexpected shape " + x.getShape());
+          if (x.getShape().get(0) != 4 * HIDDEN)
+            throw new IllegalStateException("unexpected shape " + x.getShape());
         }
         System.out.printf(
             Locale.ROOT,
             "run %d: open+validate %.1f ms (%d tensors), full read %.0f ms (%.2f GB/s, checksum %x), %s -> NDArray %.1f"
                 + " ms, total %.0f ms%n",
-            run, (b - a) / 1e6, w.names().size(), (c - b) / 1e6, touched / ((c - b) / 1e9) / 1e9, checksum, biggest,
-            nd / 1e6, (c - a + nd) / 1e6);
+            run,
+            (b - a) / 1e6,
+            w.names().size(),
+            (c - b) / 1e6,
+            touched / ((c - b) / 1e9) / 1e9,
+            checksum,
+            biggest,
+            nd / 1e6,
+            (c - a + nd) / 1e6);
       }
     } finally {
       Files.deleteIfExists(file);
@@ -92,7 +118,10 @@ final class BenchLoadCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** DiT-XL/2 (256 px) state-dict shapes, with as many blocks as bring the size closest to the target (28 blocks = 2.70 GB = 2.52 GiB). */
+  /**
+   * DiT-XL/2 (256 px) state-dict shapes, with as many blocks as bring the size closest to the
+   * target (28 blocks = 2.70 GB = 2.52 GiB).
+   */
   static Map<String, long[]> ditXl2Shapes(long targetBytes) {
     Map<String, long[]> s = new LinkedHashMap<>();
     long d = HIDDEN;
@@ -109,7 +138,8 @@ final class BenchLoadCommand implements Callable<Integer> {
     s.put("final_layer.adaLN_modulation.1.weight", new long[] {2 * d, d});
     s.put("final_layer.adaLN_modulation.1.bias", new long[] {2 * d});
     long total = sizeOf(s);
-    long blockBytes = 4 * (3 * d * d + 3 * d + d * d + d + 4 * d * d + 4 * d + 4 * d * d + d + 6 * d * d + 6 * d);
+    long blockBytes =
+        4 * (3 * d * d + 3 * d + d * d + d + 4 * d * d + 4 * d + 4 * d * d + d + 6 * d * d + 6 * d);
     // Blocks until the size is closest to the target (at least one).
     for (int b = 0; b == 0 || total + blockBytes / 2 <= targetBytes; b++) {
       Map<String, long[]> block = new LinkedHashMap<>();
@@ -141,9 +171,16 @@ final class BenchLoadCommand implements Callable<Integer> {
     for (Map.Entry<String, long[]> e : shapes.entrySet()) {
       long len = TensorData.numel(e.getValue()) * 4;
       if (header.length() > 1) header.append(',');
-      header.append('"').append(e.getKey()).append("\":{\"dtype\":\"F32\",\"shape\":")
-          .append(java.util.Arrays.toString(e.getValue()).replace(" ", "")).append(",\"data_offsets\":[")
-          .append(offset).append(',').append(offset + len).append("]}");
+      header
+          .append('"')
+          .append(e.getKey())
+          .append("\":{\"dtype\":\"F32\",\"shape\":")
+          .append(java.util.Arrays.toString(e.getValue()).replace(" ", ""))
+          .append(",\"data_offsets\":[")
+          .append(offset)
+          .append(',')
+          .append(offset + len)
+          .append("]}");
       offset += len;
     }
     header.append('}');
@@ -161,7 +198,8 @@ final class BenchLoadCommand implements Callable<Integer> {
       state ^= state << 17;
       chunk.putFloat((float) ((state >>> 40) * 0x1p-24 - 0.5));
     }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       while (head.hasRemaining()) ch.write(head);
       long left = offset;
       while (left > 0) {

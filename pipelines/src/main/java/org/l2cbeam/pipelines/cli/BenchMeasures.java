@@ -13,14 +13,15 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
-import org.l2cbeam.core.runtime.MklDispatch;
-import org.l2cbeam.core.runtime.NativeAllocator;
 import org.l2cbeam.core.model.ModelExecution;
 import org.l2cbeam.core.model.PackedGemmRate;
+import org.l2cbeam.core.runtime.MklDispatch;
+import org.l2cbeam.core.runtime.NativeAllocator;
 
 /**
- * The measurements every {@code l2c bench} command takes the same way, so that their figures compare: the machine's
- * dense matmul rate, process CPU time, resident memory, medians, and A/B timings alternated ABBA.
+ * The measurements every {@code l2c bench} command takes the same way, so that their figures
+ * compare: the machine's dense matmul rate, process CPU time, resident memory, medians, and A/B
+ * timings alternated ABBA.
  */
 final class BenchMeasures {
   private BenchMeasures() {}
@@ -31,7 +32,10 @@ final class BenchMeasures {
     double[] run() throws Exception;
   }
 
-  /** 1024³ fp32 matmul GFLOP/s, the median of 20 after 3 warm-ups: the dense rate a forward is compared against. */
+  /**
+   * 1024³ fp32 matmul GFLOP/s, the median of 20 after 3 warm-ups: the dense rate a forward is
+   * compared against.
+   */
   static double matmulGflops(NDManager root) {
     try (NDManager m = root.newSubManager()) {
       NDArray a = m.randomNormal(new Shape(1024, 1024));
@@ -51,8 +55,8 @@ final class BenchMeasures {
   }
 
   /**
-   * CPU seconds of the whole process, libtorch's native threads included: a figure that other jobs sharing the cores
-   * disturb far less than wall time. NaN on a JVM without the com.sun extension.
+   * CPU seconds of the whole process, libtorch's native threads included: a figure that other jobs
+   * sharing the cores disturb far less than wall time. NaN on a JVM without the com.sun extension.
    */
   static double processCpuSeconds() {
     OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
@@ -61,13 +65,16 @@ final class BenchMeasures {
         : Double.NaN;
   }
 
-  /** The Linux thread-name prefix of the model-call gate's threads (15 characters: all Linux keeps of a name). */
+  /**
+   * The Linux thread-name prefix of the model-call gate's threads (15 characters: all Linux keeps
+   * of a name).
+   */
   static final String MODEL_CALL_THREADS = "l2c-model-call-";
 
   /**
-   * CPU seconds of this process's live threads whose Linux name starts with {@code prefix} (/proc/self/task/N/stat).
-   * Native threads inherit their creator's name, so libtorch's OpenMP workers count with the thread that made them.
-   * NaN where /proc is missing.
+   * CPU seconds of this process's live threads whose Linux name starts with {@code prefix}
+   * (/proc/self/task/N/stat). Native threads inherit their creator's name, so libtorch's OpenMP
+   * workers count with the thread that made them. NaN where /proc is missing.
    */
   static double threadCpuSeconds(String prefix) {
     Path tasks = Path.of("/proc/self/task");
@@ -84,7 +91,9 @@ final class BenchMeasures {
         int close = stat.lastIndexOf(')');
         if (!stat.substring(stat.indexOf('(') + 1, close).startsWith(prefix)) continue;
         String[] f = stat.substring(close + 2).split(" ");
-        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15 of stat)
+        ticks +=
+            Long.parseLong(f[11])
+                + Long.parseLong(f[12]); // utime, stime (fields 14 and 15 of stat)
       }
     } catch (IOException e) {
       return Double.NaN;
@@ -93,22 +102,25 @@ final class BenchMeasures {
   }
 
   /**
-   * A kB field of /proc/self/status (VmRSS: resident now, VmHWM: peak) in bytes. Native tensors live outside the Java
-   * heap, so the process figure is the one that matters.
+   * A kB field of /proc/self/status (VmRSS: resident now, VmHWM: peak) in bytes. Native tensors
+   * live outside the Java heap, so the process figure is the one that matters.
    */
   static double procStatusBytes(String field) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith(field)) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
     }
-    throw new IOException("no " + field + " in /proc/self/status (memory is measured on Linux only)");
+    throw new IOException(
+        "no " + field + " in /proc/self/status (memory is measured on Linux only)");
   }
 
   /**
-   * {{A wall s, A CPU s}, {B wall s, B CPU s}}, each the mean of {@code rounds} runs done in the order A, B, B, A, A,
-   * B, ... (ABBA), which cancels a machine load that drifts linearly during the benchmark. With more than one round,
-   * each run is printed as {@code "  <label> <name> run <i>: ..."} (no label if it is empty).
+   * {{A wall s, A CPU s}, {B wall s, B CPU s}}, each the mean of {@code rounds} runs done in the
+   * order A, B, B, A, A, B, ... (ABBA), which cancels a machine load that drifts linearly during
+   * the benchmark. With more than one round, each run is printed as {@code " <label> <name> run
+   * <i>: ..."} (no label if it is empty).
    */
-  static double[][] alternated(int rounds, String label, String nameA, TimedRun a, String nameB, TimedRun b)
+  static double[][] alternated(
+      int rounds, String label, String nameA, TimedRun a, String nameB, TimedRun b)
       throws Exception {
     double[][] mean = new double[2][2];
     for (int round = 0; round < rounds; round++) {
@@ -116,8 +128,14 @@ final class BenchMeasures {
         int variant = (i + round) % 2;
         double[] t = variant == 0 ? a.run() : b.run();
         if (rounds > 1) {
-          System.out.printf(Locale.ROOT, "  %s%s run %d: %.2f s (%.2f CPU-s)%n", label.isEmpty() ? "" : label + " ",
-              variant == 0 ? nameA : nameB, round + 1, t[0], t[1]);
+          System.out.printf(
+              Locale.ROOT,
+              "  %s%s run %d: %.2f s (%.2f CPU-s)%n",
+              label.isEmpty() ? "" : label + " ",
+              variant == 0 ? nameA : nameB,
+              round + 1,
+              t[0],
+              t[1]);
         }
         mean[variant][0] += t[0] / rounds;
         mean[variant][1] += t[1] / rounds;
@@ -127,22 +145,41 @@ final class BenchMeasures {
   }
 
   /**
-   * Prints the forward line every model bench shares and records {@code forward_ms_median}, {@code forward_gflops},
-   * {@code matmul_gflops}, {@code gemm_gflops}, {@code forward_vs_gemm}, {@code forward_vs_matmul}, {@code kernels},
-   * {@code precision} and {@code forward_cpu_s}.
+   * Prints the forward line every model bench shares and records {@code forward_ms_median}, {@code
+   * forward_gflops}, {@code matmul_gflops}, {@code gemm_gflops}, {@code forward_vs_gemm}, {@code
+   * forward_vs_matmul}, {@code kernels}, {@code precision} and {@code forward_cpu_s}.
    *
    * @param forward {median wall ms, median process CPU seconds} of one forward
    * @param flopPerForward FLOP of one forward call (2 per MAC, times the images in the call)
-   * @param gemmGflops the rate of the model's own block GEMMs on its kernels ({@code PackedGemmRate}), same run
+   * @param gemmGflops the rate of the model's own block GEMMs on its kernels ({@code
+   *     PackedGemmRate}), same run
    * @param execution the kernels and precision that ran
    */
-  static void reportForward(Map<String, Object> json, double[] forward, int runs, double flopPerForward,
-      double gmacPerImage, double matmulGflops, double gemmGflops, ModelExecution execution) {
+  static void reportForward(
+      Map<String, Object> json,
+      double[] forward,
+      int runs,
+      double flopPerForward,
+      double gmacPerImage,
+      double matmulGflops,
+      double gemmGflops,
+      ModelExecution execution) {
     double gflops = flopPerForward / (forward[0] / 1e3) / 1e9;
-    System.out.printf(Locale.ROOT, "forward (%s): median %.1f ms over %d runs, %.1f GFLOP/s (%.1f GMAC per image),"
-        + " %.2f of the block-GEMM rate (%.1f GFLOP/s), %.2f of the 1024^3 matmul rate; %.2f CPU-s per forward = %.1f"
-        + " GFLOP per CPU-second%n", execution, forward[0], runs, gflops, gmacPerImage, gflops / gemmGflops,
-        gemmGflops, gflops / matmulGflops, forward[1], flopPerForward / forward[1] / 1e9);
+    System.out.printf(
+        Locale.ROOT,
+        "forward (%s): median %.1f ms over %d runs, %.1f GFLOP/s (%.1f GMAC per image),"
+            + " %.2f of the block-GEMM rate (%.1f GFLOP/s), %.2f of the 1024^3 matmul rate; %.2f CPU-s per forward = %.1f"
+            + " GFLOP per CPU-second%n",
+        execution,
+        forward[0],
+        runs,
+        gflops,
+        gmacPerImage,
+        gflops / gemmGflops,
+        gemmGflops,
+        gflops / matmulGflops,
+        forward[1],
+        flopPerForward / forward[1] / 1e9);
     json.put("kernels", execution.kernels().cliName());
     json.put("precision", execution.precision().cliName());
     json.put("allocator", NativeAllocator.describe());
@@ -156,24 +193,42 @@ final class BenchMeasures {
     json.put("forward_cpu_s", round(forward[1]));
   }
 
-  /** The block-GEMM rate of {@code execution} at a model's width and rows, printed as it is measured. */
+  /**
+   * The block-GEMM rate of {@code execution} at a model's width and rows, printed as it is
+   * measured.
+   */
   static double gemmGflops(int hidden, int mlpHidden, int rows, ModelExecution execution) {
     double g = PackedGemmRate.gflops(hidden, mlpHidden, rows, execution, 9);
-    System.out.printf(Locale.ROOT, "block GEMMs (%s, %d rows, width %d, MLP %d): %.1f GFLOP/s%n", execution, rows,
-        hidden, mlpHidden, g);
+    System.out.printf(
+        Locale.ROOT,
+        "block GEMMs (%s, %d rows, width %d, MLP %d): %.1f GFLOP/s%n",
+        execution,
+        rows,
+        hidden,
+        mlpHidden,
+        g);
     return g;
   }
 
   /**
    * Prints the CPU-time view of a plain/router comparison and records {@code <sampling>_s}, {@code
-   * <sampling>_router_s}, {@code speedup}, {@code theoretical_speedup}, {@code <sampling>_cpu_s}, {@code
-   * <sampling>_router_cpu_s} and {@code speedup_cpu}.
+   * <sampling>_router_s}, {@code speedup}, {@code theoretical_speedup}, {@code <sampling>_cpu_s},
+   * {@code <sampling>_router_cpu_s} and {@code speedup_cpu}.
    *
-   * @param plain {wall s, CPU s} of the plain sampler, as {@link #alternated} returns them; likewise {@code routed}
+   * @param plain {wall s, CPU s} of the plain sampler, as {@link #alternated} returns them;
+   *     likewise {@code routed}
    */
-  static void reportSpeedup(Map<String, Object> json, String sampling, double[] plain, double[] routed,
+  static void reportSpeedup(
+      Map<String, Object> json,
+      String sampling,
+      double[] plain,
+      double[] routed,
       double theoretical) {
-    System.out.printf(Locale.ROOT, "  by CPU time: %.2f vs %.2f CPU-s, speedup %.3f%n", plain[1], routed[1],
+    System.out.printf(
+        Locale.ROOT,
+        "  by CPU time: %.2f vs %.2f CPU-s, speedup %.3f%n",
+        plain[1],
+        routed[1],
         plain[1] / routed[1]);
     json.put(sampling + "_s", round(plain[0]));
     json.put(sampling + "_router_s", round(routed[0]));

@@ -22,8 +22,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code l2c demo}: the README's main job, the L2C study on the bundled Fashion-MNIST DiT: the {@code benchmark}
- * pipeline on the DirectRunner with a preset sized for 2 cores.
+ * {@code l2c demo}: the README's main job, the L2C study on the bundled Fashion-MNIST DiT: the
+ * {@code benchmark} pipeline on the DirectRunner with a preset sized for 2 cores.
  */
 @Command(
     name = "demo",
@@ -37,41 +37,71 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "tiny router training and few samples (smoke test)")
   boolean quick;
 
-  @Option(names = "--out", defaultValue = "demo-out", paramLabel = "DIR", description = "output folder (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--out",
+      defaultValue = "demo-out",
+      paramLabel = "DIR",
+      description = "output folder (default: ${DEFAULT-VALUE})")
   Path out;
 
-  @Option(names = "--samples", paramLabel = "N", description = "requests per setting, a multiple of 10 (default 300; --quick 20)")
+  @Option(
+      names = "--samples",
+      paramLabel = "N",
+      description = "requests per setting, a multiple of 10 (default 300; --quick 20)")
   Integer samples;
 
-  @Option(names = "--train-iterations", paramLabel = "N", description = "router training iterations per cache step (default 200, the study's best; --quick 2)")
+  @Option(
+      names = "--train-iterations",
+      paramLabel = "N",
+      description =
+          "router training iterations per cache step (default 200, the study's best; --quick 2)")
   Integer trainIterations;
 
-  @Option(names = "--ddim50", negatable = true, description = "also train and sample DDIM-50 (plain and cached)")
+  @Option(
+      names = "--ddim50",
+      negatable = true,
+      description = "also train and sample DDIM-50 (plain and cached)")
   Boolean ddim50;
 
-  @Option(names = "--lambda", paramLabel = "L",
-      description = "router L1 weight λ (default 5e-5, the study's best at DDIM-20; with --ddim50 or --quick the authors'"
-          + " value per step count, 5e-6 for DDIM-20, 1e-6 for DDIM-50)")
+  @Option(
+      names = "--lambda",
+      paramLabel = "L",
+      description =
+          "router L1 weight λ (default 5e-5, the study's best at DDIM-20; with --ddim50 or --quick the authors'"
+              + " value per step count, 5e-6 for DDIM-20, 1e-6 for DDIM-50)")
   Double lambda;
 
-  @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "seed of the requests and the training")
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      paramLabel = "S",
+      description = "seed of the requests and the training")
   long seed;
 
-  @Option(names = "--study",
-      description = "run the L2C study instead (about 80 minutes on 2 idle cores; resumable): where L2C beats plain"
-          + " DDIM with fewer steps at the same MACs, over training budget, learning rate, λ, DDIM-20 and DDIM-50,"
-          + " the θ frontier and non-learned schedules, with error bars from repeated request sets; with --quick,"
-          + " the same pieces at toy sizes")
+  @Option(
+      names = "--study",
+      description =
+          "run the L2C study instead (about 80 minutes on 2 idle cores; resumable): where L2C beats plain"
+              + " DDIM with fewer steps at the same MACs, over training budget, learning rate, λ, DDIM-20 and DDIM-50,"
+              + " the θ frontier and non-learned schedules, with error bars from repeated request sets; with --quick,"
+              + " the same pieces at toy sizes")
   boolean study;
 
-  @Option(names = "--max-pieces", paramLabel = "N",
-      description = "with --study: run at most N unfinished pieces, then stop (run again to continue)")
+  @Option(
+      names = "--max-pieces",
+      paramLabel = "N",
+      description =
+          "with --study: run at most N unfinished pieces, then stop (run again to continue)")
   Integer maxPieces;
 
   @Override
   public Integer call() throws Exception {
     if (study) {
-      if (samples != null || trainIterations != null || ddim50 != null || lambda != null || seed != 0) {
+      if (samples != null
+          || trainIterations != null
+          || ddim50 != null
+          || lambda != null
+          || seed != 0) {
         throw new IllegalArgumentException(
             "--study: the study's sizes are fixed (see its report); --samples, --train-iterations, --ddim50, --lambda"
                 + " and --seed apply to the demo only");
@@ -89,15 +119,22 @@ final class DemoCommand implements Callable<Integer> {
     Path dir = out.toAbsolutePath().normalize();
     List<String> args = size.benchmarkArgs(dir, seed);
     System.err.println("[demo] l2c pipeline benchmark " + String.join(" ", args));
-    BenchmarkOptions options = PipelineLauncher.options("benchmark", args).as(BenchmarkOptions.class);
-    long images = (long) options.getSamplesPerSetting() * options.getRequestSets()
-        * BenchmarkPipeline.sampledSettingNames(options).size();
+    BenchmarkOptions options =
+        PipelineLauncher.options("benchmark", args).as(BenchmarkOptions.class);
+    long images =
+        (long) options.getSamplesPerSetting()
+            * options.getRequestSets()
+            * BenchmarkPipeline.sampledSettingNames(options).size();
     PipelineResult.State state =
         PipelineProgress.to(System.err)
             .summaryTo(System.out)
             .tag("[demo]")
             .every(java.time.Duration.ofSeconds(quick ? 5 : 15))
-            .expect(TrainRouter.class, "iterations", "router iterations", BenchmarkPipeline.trainingIterations(options))
+            .expect(
+                TrainRouter.class,
+                "iterations",
+                "router iterations",
+                BenchmarkPipeline.trainingIterations(options))
             .expect(CachedSample.class, "images", "images sampled", images)
             .expect(ComputeFID.class, "imagesFeaturised", "images scored", images)
             .watchUntilFinish(PipelineLauncher.start("benchmark", args));
@@ -109,8 +146,11 @@ final class DemoCommand implements Callable<Integer> {
     stdout.println();
     stdout.println(ReportMarkdown.table(report));
     stdout.println("l2c demo: outputs in " + dir);
-    stdout.println("  report.md, report.json, router-heatmap.png, fid-vs-latency.png, router-ddim*.json,");
-    stdout.println("  samples-<setting>.png for " + String.join(", ", report.settings().stream().map(s -> s.name()).toList()));
+    stdout.println(
+        "  report.md, report.json, router-heatmap.png, fid-vs-latency.png, router-ddim*.json,");
+    stdout.println(
+        "  samples-<setting>.png for "
+            + String.join(", ", report.settings().stream().map(s -> s.name()).toList()));
     return 0;
   }
 }

@@ -9,16 +9,20 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code l2c fid score --a X --b Y}: prints the FID. Each side is a stats npz (arrays mu and sigma: ours,
- * pytorch-fid's, an ADM reference batch, or {@code builtin:fmnist-test-stats}) or an image set, whose statistics are
- * computed first.
+ * {@code l2c fid score --a X --b Y}: prints the FID. Each side is a stats npz (arrays mu and sigma:
+ * ours, pytorch-fid's, an ADM reference batch, or {@code builtin:fmnist-test-stats}) or an image
+ * set, whose statistics are computed first.
  */
 @Command(name = "score", description = "Print the FID between two statistics files or image sets.")
 final class FidScoreCommand implements Callable<Integer> {
   @Option(names = "--a", required = true, paramLabel = "STATS_OR_IMAGES", description = "first set")
   String a;
 
-  @Option(names = "--b", required = true, paramLabel = "STATS_OR_IMAGES", description = "second set")
+  @Option(
+      names = "--b",
+      required = true,
+      paramLabel = "STATS_OR_IMAGES",
+      description = "second set")
   String b;
 
   @Mixin FidImageOptions options = new FidImageOptions();

@@ -8,20 +8,29 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code l2c fid stats}: mu/sigma of an image set's features, written as a pytorch-fid style stats npz. */
+/**
+ * {@code l2c fid stats}: mu/sigma of an image set's features, written as a pytorch-fid style stats
+ * npz.
+ */
 @Command(
     name = "stats",
-    description = "Compute FID statistics (mu, sigma) of an image set and write them as .npz (pytorch-fid format).")
+    description =
+        "Compute FID statistics (mu, sigma) of an image set and write them as .npz (pytorch-fid format).")
 final class FidStatsCommand implements Callable<Integer> {
   @Option(
       names = "--images",
       required = true,
       paramLabel = "SRC",
-      description = "a folder of images, an .npz with arr_0 (NHWC uint8), an IDX file (*-ubyte[.gz]), a Fashion-MNIST "
-          + "directory, or builtin:fashion-mnist")
+      description =
+          "a folder of images, an .npz with arr_0 (NHWC uint8), an IDX file (*-ubyte[.gz]), a Fashion-MNIST "
+              + "directory, or builtin:fashion-mnist")
   String images;
 
-  @Option(names = "--out", required = true, paramLabel = "STATS.npz", description = "output statistics file")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "STATS.npz",
+      description = "output statistics file")
   Path out;
 
   @Mixin FidImageOptions options = new FidImageOptions();
@@ -34,8 +43,13 @@ final class FidStatsCommand implements Callable<Integer> {
     }
     stats.write(out);
     System.out.println(
-        "{\"out\":\"" + out.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\",\"extractor\":\""
-            + options.extractor + "\",\"dim\":" + stats.dim() + "}");
+        "{\"out\":\""
+            + out.toString().replace("\\", "\\\\").replace("\"", "\\\"")
+            + "\",\"extractor\":\""
+            + options.extractor
+            + "\",\"dim\":"
+            + stats.dim()
+            + "}");
     return 0;
   }
 }

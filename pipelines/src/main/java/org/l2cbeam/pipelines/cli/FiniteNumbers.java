@@ -3,9 +3,10 @@ package org.l2cbeam.pipelines.cli;
 import picocli.CommandLine;
 
 /**
- * The command line's half of the finite-value rule: a {@code double} option ({@code --cfg-scale}, {@code --theta},
- * {@code --lr}, ...) must be a finite number. Java parses "NaN" and "Infinity", and a NaN guidance weight would
- * silently switch guidance off ({@code NaN > 1} is false); picocli's error names the option.
+ * The command line's half of the finite-value rule: a {@code double} option ({@code --cfg-scale},
+ * {@code --theta}, {@code --lr}, ...) must be a finite number. Java parses "NaN" and "Infinity",
+ * and a NaN guidance weight would silently switch guidance off ({@code NaN > 1} is false);
+ * picocli's error names the option.
  */
 final class FiniteNumbers {
   private FiniteNumbers() {}

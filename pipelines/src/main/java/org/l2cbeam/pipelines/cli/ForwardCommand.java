@@ -19,33 +19,47 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code l2c forward}: one DiT forward (or {@code forward_with_cfg}), optionally an L2C full step followed by a cache
- * step under a hard mask. Tensor names are a contract: in {@code x, t, y[, x2, t_cache]}, out
- * {@code out[, out_cache]}.
+ * {@code l2c forward}: one DiT forward (or {@code forward_with_cfg}), optionally an L2C full step
+ * followed by a cache step under a hard mask. Tensor names are a contract: in {@code x, t, y[, x2,
+ * t_cache]}, out {@code out[, out_cache]}.
  */
 @Command(
     name = "forward",
-    description = "Run a DiT or U-ViT forward (with CFG; or an L2C full step + cache step) on tensors from a file.")
+    description =
+        "Run a DiT or U-ViT forward (with CFG; or an L2C full step + cache step) on tensors from a file.")
 final class ForwardCommand implements Callable<Integer> {
   @Mixin ModelCheckpointOptions checkpoint;
 
-  @Option(names = "--input", required = true, paramLabel = "IN.safetensors",
-      description = "x [N,C,H,W] F32, t [N] (DiT: I64 original 0..999 timesteps; U-ViT: F32 continuous time x 1000),"
-          + " y [N] I64; with --cache-mask also x2, t_cache")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "IN.safetensors",
+      description =
+          "x [N,C,H,W] F32, t [N] (DiT: I64 original 0..999 timesteps; U-ViT: F32 continuous time x 1000),"
+              + " y [N] I64; with --cache-mask also x2, t_cache")
   Path input;
 
-  @Option(names = "--output", required = true, paramLabel = "OUT.safetensors",
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "OUT.safetensors",
       description = "receives out [N,outC,H,W] (and out_cache with --cache-mask)")
   Path output;
 
-  @Option(names = "--cfg-scale", paramLabel = "S",
-      description = "guidance weight w: eps = u + w (c - u). DiT: forward_with_cfg, x, t, y are the doubled batch (null"
-          + " labels second); U-ViT: two calls, cond with y then uncond with the null label (the original's 0.4 is 1.4)")
+  @Option(
+      names = "--cfg-scale",
+      paramLabel = "S",
+      description =
+          "guidance weight w: eps = u + w (c - u). DiT: forward_with_cfg, x, t, y are the doubled batch (null"
+              + " labels second); U-ViT: two calls, cond with y then uncond with the null label (the original's 0.4 is 1.4)")
   Double cfgScale;
 
-  @Option(names = "--cache-mask", paramLabel = "BITS",
-      description = "after a full step on (x, t), run a cache step on (x2, t_cache) computing only units whose bit is 1"
-          + " (unit 2b = attention of block b, 2b+1 its MLP)")
+  @Option(
+      names = "--cache-mask",
+      paramLabel = "BITS",
+      description =
+          "after a full step on (x, t), run a cache step on (x2, t_cache) computing only units whose bit is 1"
+              + " (unit 2b = attention of block b, 2b+1 its MLP)")
   String cacheMask;
 
   @Override
@@ -60,8 +74,12 @@ final class ForwardCommand implements Callable<Integer> {
     TensorData x2 = null;
     TensorData tCache = null;
     if (cacheMask != null) {
-      x2 = CommandInputs.require(in, "x2", 4, true, "cache-step latents [N, C, H, W], needed by --cache-mask");
-      tCache = CommandInputs.require(in, "t_cache", 1, false, "cache-step timesteps [N], needed by --cache-mask");
+      x2 =
+          CommandInputs.require(
+              in, "x2", 4, true, "cache-step latents [N, C, H, W], needed by --cache-mask");
+      tCache =
+          CommandInputs.require(
+              in, "t_cache", 1, false, "cache-step timesteps [N], needed by --cache-mask");
     }
     Map<String, TensorData> out = new LinkedHashMap<>();
     Torch.inferenceMode();
@@ -71,10 +89,12 @@ final class ForwardCommand implements Callable<Integer> {
           cfgScale == null ? null : checkpoint.ditGuidance(cfgScale, dit.config().inChannels);
       boolean[] mask = cacheMask == null ? null : CommandInputs.parseMask(cacheMask, dit.units());
       try (LayerCache cache = new LayerCache(manager, dit.units())) {
-        UnitPlan first = mask == null ? UnitPlan.computeAll(dit.units()) : UnitPlan.recordAll(dit.units());
+        UnitPlan first =
+            mask == null ? UnitPlan.computeAll(dit.units()) : UnitPlan.recordAll(dit.units());
         out.put("out", call(dit, guidance, manager, x, t, y, first, cache));
         if (mask != null) {
-          out.put("out_cache", call(dit, guidance, manager, x2, tCache, y, UnitPlan.hard(mask), cache));
+          out.put(
+              "out_cache", call(dit, guidance, manager, x2, tCache, y, UnitPlan.hard(mask), cache));
         }
       }
     }
@@ -88,7 +108,13 @@ final class ForwardCommand implements Callable<Integer> {
   }
 
   private TensorData call(
-      DiT dit, Guidance guidance, NDManager manager, TensorData x, TensorData t, TensorData y, UnitPlan plan,
+      DiT dit,
+      Guidance guidance,
+      NDManager manager,
+      TensorData x,
+      TensorData t,
+      TensorData y,
+      UnitPlan plan,
       LayerCache cache) {
     try (NDManager scope = manager.newSubManager()) {
       NDArray xa = x.toNDArray(scope);

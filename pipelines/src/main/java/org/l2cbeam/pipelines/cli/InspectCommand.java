@@ -16,14 +16,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code l2c inspect FILE}: one JSON line per tensor, then one {@code {"meta":...}} line. Every line is valid JSON:
- * JSON has no NaN or Infinity, so a tensor holding them gets {@code "sum": null, "l2": null} and
- * {@code "nonFinite": <count>}, and a non-finite metadata number becomes {@code null}, its dotted path listed under
- * {@code meta.nonFinite}. A {@code .pt} file is read with every storage's CRC-32 verified.
+ * {@code l2c inspect FILE}: one JSON line per tensor, then one {@code {"meta":...}} line. Every
+ * line is valid JSON: JSON has no NaN or Infinity, so a tensor holding them gets {@code "sum":
+ * null, "l2": null} and {@code "nonFinite": <count>}, and a non-finite metadata number becomes
+ * {@code null}, its dotted path listed under {@code meta.nonFinite}. A {@code .pt} file is read
+ * with every storage's CRC-32 verified.
  */
-@Command(name = "inspect", description = "List the tensors of a .pt or .safetensors file as JSON lines.")
+@Command(
+    name = "inspect",
+    description = "List the tensors of a .pt or .safetensors file as JSON lines.")
 final class InspectCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "FILE", description = "checkpoint (.pt, .pth or .safetensors)")
+  @Parameters(
+      index = "0",
+      paramLabel = "FILE",
+      description = "checkpoint (.pt, .pth or .safetensors)")
   Path file;
 
   @Override
@@ -49,7 +55,8 @@ final class InspectCommand implements Callable<Integer> {
     }
     List<String> nonFinite = new ArrayList<>();
     @SuppressWarnings("unchecked")
-    Map<String, Object> meta = (Map<String, Object>) finiteOrNull(weights.metadata(), "", nonFinite);
+    Map<String, Object> meta =
+        (Map<String, Object>) finiteOrNull(weights.metadata(), "", nonFinite);
     meta.put("fingerprint", weights.fingerprint());
     if (DiTLoader.isDiT(weights)) {
       meta.put("dit", finiteOrNull(DiTLoader.describe(file.toString(), weights), "dit", nonFinite));
@@ -61,11 +68,15 @@ final class InspectCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** A copy of {@code value} with NaN and infinite numbers replaced by null, their dotted paths added to {@code paths}. */
+  /**
+   * A copy of {@code value} with NaN and infinite numbers replaced by null, their dotted paths
+   * added to {@code paths}.
+   */
   private static Object finiteOrNull(Object value, String path, List<String> paths) {
     if (value instanceof Map) {
       Map<String, Object> out = new LinkedHashMap<>();
-      ((Map<?, ?>) value).forEach((k, v) -> out.put(String.valueOf(k), finiteOrNull(v, join(path, k), paths)));
+      ((Map<?, ?>) value)
+          .forEach((k, v) -> out.put(String.valueOf(k), finiteOrNull(v, join(path, k), paths)));
       return out;
     }
     if (value instanceof List) {

@@ -11,22 +11,33 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The checkpoint options {@code l2c forward} and {@code l2c sample} share (a picocli mixin): which model, its head
- * count where the shapes cannot tell it, DiT's CFG channel rule, and the kernels it runs on. The family is detected
- * from the keys ({@link ModelCheckpoint}).
+ * The checkpoint options {@code l2c forward} and {@code l2c sample} share (a picocli mixin): which
+ * model, its head count where the shapes cannot tell it, DiT's CFG channel rule, and the kernels it
+ * runs on. The family is detected from the keys ({@link ModelCheckpoint}).
  */
 final class ModelCheckpointOptions {
-  @Option(names = "--model", required = true, paramLabel = "CKPT",
-      description = "DiT or U-ViT checkpoint (.pt or .safetensors; the family is detected from the keys; a DiT 'ema'"
-          + " training checkpoint is unwrapped) or builtin:fmnist-dit")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "CKPT",
+      description =
+          "DiT or U-ViT checkpoint (.pt or .safetensors; the family is detected from the keys; a DiT 'ema'"
+              + " training checkpoint is unwrapped) or builtin:fmnist-dit")
   String model;
 
-  @Option(names = "--guided-channels", paramLabel = "3|all",
-      description = "CFG channels: 3 = the original DiT quirk (default for models with >= 3 channels), all = every latent channel")
+  @Option(
+      names = "--guided-channels",
+      paramLabel = "3|all",
+      description =
+          "CFG channels: 3 = the original DiT quirk (default for models with >= 3 channels), all = every latent channel")
   String guidedChannels;
 
-  @Option(names = "--num-heads", defaultValue = "0", paramLabel = "H",
-      description = "attention heads, for non-official sizes without a config.json next to the checkpoint")
+  @Option(
+      names = "--num-heads",
+      defaultValue = "0",
+      paramLabel = "H",
+      description =
+          "attention heads, for non-official sizes without a config.json next to the checkpoint")
   int numHeads;
 
   @Mixin KernelOptions kernels = new KernelOptions();
@@ -44,8 +55,8 @@ final class ModelCheckpointOptions {
   }
 
   /**
-   * The model of either family, on the requested kernels; {@code --guided-channels} is refused for a U-ViT, whose
-   * guidance always covers every channel.
+   * The model of either family, on the requested kernels; {@code --guided-channels} is refused for
+   * a U-ViT, whose guidance always covers every channel.
    */
   DiffusionTransformer load() {
     if (isUViT()) checkNoGuidedChannels();
@@ -54,7 +65,8 @@ final class ModelCheckpointOptions {
 
   DiT loadDiT(NDManager manager) {
     kernels.applyToProcess();
-    return DiT.load(checkpoint().stateDict(), checkpoint().ditConfig(numHeads), manager, kernels.execution());
+    return DiT.load(
+        checkpoint().stateDict(), checkpoint().ditConfig(numHeads), manager, kernels.execution());
   }
 
   UViT loadUViT() {
@@ -67,7 +79,10 @@ final class ModelCheckpointOptions {
     return guidedChannels == null ? null : Guidance.parseChannels(guidedChannels);
   }
 
-  /** DiT guidance at weight {@code scale} under {@code --guided-channels} (default: the original's rule). */
+  /**
+   * DiT guidance at weight {@code scale} under {@code --guided-channels} (default: the original's
+   * rule).
+   */
   Guidance ditGuidance(double scale, int inChannels) {
     return CommandInputs.guidance(scale, guidedChannels, inChannels);
   }

@@ -5,20 +5,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.l2cbeam.beam.PipelineProgress;
 import org.l2cbeam.pipelines.PipelineLauncher;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
 
 /**
- * {@code l2c pipeline NAME [--runner=DirectRunner|FlinkRunner] [options]}: runs one of the Beam pipelines, with its
- * progress on stderr, then its final state and metrics (counters, gauges, distributions) on stdout. Exits 1 when the
- * pipeline did not end DONE.
+ * {@code l2c pipeline NAME [--runner=DirectRunner|FlinkRunner] [options]}: runs one of the Beam
+ * pipelines, with its progress on stderr, then its final state and metrics (counters, gauges,
+ * distributions) on stdout. Exits 1 when the pipeline did not end DONE.
  */
 @Command(
     name = "pipeline",
@@ -29,10 +29,16 @@ import picocli.CommandLine.Unmatched;
       "state and metrics (counters, router loss and it/s per cache step, distributions) to stdout."
     })
 public final class PipelineCommand implements Callable<Integer> {
-  @Parameters(index = "0", arity = "0..1", description = "pipeline name: ${COMPLETION-CANDIDATES}", paramLabel = "NAME")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      description = "pipeline name: ${COMPLETION-CANDIDATES}",
+      paramLabel = "NAME")
   String name;
 
-  @Option(names = {"-h", "--help"}, description = "Show this help; after NAME, also that pipeline's options.")
+  @Option(
+      names = {"-h", "--help"},
+      description = "Show this help; after NAME, also that pipeline's options.")
   boolean help;
 
   @Unmatched List<String> args = new ArrayList<>();
@@ -46,13 +52,15 @@ public final class PipelineCommand implements Callable<Integer> {
       spec.commandLine().usage(System.out);
       if (options != null) {
         System.out.println();
-        System.out.println("Options of the " + name + " pipeline (--name=value; kebab-case accepted):");
+        System.out.println(
+            "Options of the " + name + " pipeline (--name=value; kebab-case accepted):");
         PipelineOptionsFactory.printHelp(System.out, options);
       }
       return 0;
     }
     if (name == null) {
-      throw new IllegalArgumentException("give a pipeline name: " + PipelineLauncher.pipelines().keySet());
+      throw new IllegalArgumentException(
+          "give a pipeline name: " + PipelineLauncher.pipelines().keySet());
     }
     PipelineResult.State state =
         PipelineProgress.to(System.err)

@@ -17,9 +17,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
 
 /**
- * {@code l2c retrain}: one round of scheduled retraining on this machine, with the {@code retrain} pipeline on the
- * DirectRunner and a local registry; defaults sized for the bundled Fashion-MNIST DiT on 2 cores. Run it twice and
- * the second run publishes nothing (the same data and settings give the same router bytes).
+ * {@code l2c retrain}: one round of scheduled retraining on this machine, with the {@code retrain}
+ * pipeline on the DirectRunner and a local registry; defaults sized for the bundled Fashion-MNIST
+ * DiT on 2 cores. Run it twice and the second run publishes nothing (the same data and settings
+ * give the same router bytes).
  */
 @Command(
     name = "retrain",
@@ -30,11 +31,17 @@ import picocli.CommandLine.Unmatched;
           + " --lambda, --probe-macs-removed, --tolerance, --model, --data, ...) pass through."
     })
 final class RetrainCommand implements Callable<Integer> {
-  @Option(names = "--registry", defaultValue = "l2c-routers", paramLabel = "DIR|gs://...",
+  @Option(
+      names = "--registry",
+      defaultValue = "l2c-routers",
+      paramLabel = "DIR|gs://...",
       description = "router registry (default: ${DEFAULT-VALUE})")
   String registry;
 
-  @Option(names = "--out", defaultValue = "l2c-retrain", paramLabel = "DIR",
+  @Option(
+      names = "--out",
+      defaultValue = "l2c-retrain",
+      paramLabel = "DIR",
       description = "report folder (default: ${DEFAULT-VALUE})")
   String out;
 
@@ -61,9 +68,11 @@ final class RetrainCommand implements Callable<Integer> {
     List<String> args = new ArrayList<>();
     args.add("--registry=" + registry);
     args.add("--output=" + out);
-    defaults().forEach((name, value) -> {
-      if (!given.contains(name)) args.add("--" + name + "=" + value);
-    });
+    defaults()
+        .forEach(
+            (name, value) -> {
+              if (!given.contains(name)) args.add("--" + name + "=" + value);
+            });
     args.addAll(pipelineArgs);
     PipelineResult.State state =
         PipelineProgress.to(System.err)
@@ -72,7 +81,8 @@ final class RetrainCommand implements Callable<Integer> {
             .watchUntilFinish(PipelineLauncher.start("retrain", args));
     int exit = PipelineCommand.exitCode("retrain", state);
     Path report = Path.of(out, "retrain-report.md");
-    if (exit == 0 && Files.exists(report)) System.out.print(Files.readString(report, StandardCharsets.UTF_8));
+    if (exit == 0 && Files.exists(report))
+      System.out.print(Files.readString(report, StandardCharsets.UTF_8));
     return exit;
   }
 }

@@ -10,13 +10,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code l2c router convert FILE --out OUT.json}: an official router checkpoint to our JSON artifact. */
-@Command(name = "convert", description = "Convert an official L2C router checkpoint to the l2c router JSON format.")
+/**
+ * {@code l2c router convert FILE --out OUT.json}: an official router checkpoint to our JSON
+ * artifact.
+ */
+@Command(
+    name = "convert",
+    description = "Convert an official L2C router checkpoint to the l2c router JSON format.")
 final class RouterConvertCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "FILE", description = "router checkpoint (.pt/.pth, .safetensors)")
+  @Parameters(
+      index = "0",
+      paramLabel = "FILE",
+      description = "router checkpoint (.pt/.pth, .safetensors)")
   Path file;
 
-  @Option(names = "--out", paramLabel = "OUT.json", required = true, description = "the JSON artifact to write")
+  @Option(
+      names = "--out",
+      paramLabel = "OUT.json",
+      required = true,
+      description = "the JSON artifact to write")
   Path out;
 
   @Option(
@@ -26,7 +38,10 @@ final class RouterConvertCommand implements Callable<Integer> {
       description = "the model family the router must fit (default: detected from the file)")
   ModelFamily model;
 
-  @Option(names = "--theta", paramLabel = "T", description = "threshold to record (default 0.1 DiT, 0.9 U-ViT)")
+  @Option(
+      names = "--theta",
+      paramLabel = "T",
+      description = "threshold to record (default 0.1 DiT, 0.9 U-ViT)")
   Double theta;
 
   @Override
@@ -35,8 +50,13 @@ final class RouterConvertCommand implements Callable<Integer> {
     RouterArtifact artifact = RouterArtifact.importFrom(file, model, theta);
     artifact.write(out);
     System.out.printf(
-        Locale.ROOT, "wrote %s: %s router, %d steps x %d units, theta %s, source sha256 %s%n", out,
-        artifact.family().id(), artifact.steps(), artifact.units().size(), artifact.theta(),
+        Locale.ROOT,
+        "wrote %s: %s router, %d steps x %d units, theta %s, source sha256 %s%n",
+        out,
+        artifact.family().id(),
+        artifact.steps(),
+        artifact.units().size(),
+        artifact.theta(),
         artifact.provenance().sourceSha256);
     return 0;
   }

@@ -13,18 +13,23 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code l2c router show FILE --theta T [--model dit|uvit]}: the static schedule, one line per cache step
- * ({@code k <index> active <n>/<units> mask <bits>}, bit u = unit u, 1 = computed), then a summary line.
+ * {@code l2c router show FILE --theta T [--model dit|uvit]}: the static schedule, one line per
+ * cache step ({@code k <index> active <n>/<units> mask <bits>}, bit u = unit u, 1 = computed), then
+ * a summary line.
  */
 @Command(name = "show", description = "Print the cache schedule of a router at threshold theta.")
 final class RouterShowCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "FILE", description = "official router checkpoint (.pt/.pth) or router JSON")
+  @Parameters(
+      index = "0",
+      paramLabel = "FILE",
+      description = "official router checkpoint (.pt/.pth) or router JSON")
   Path file;
 
   @Option(
       names = "--theta",
       paramLabel = "T",
-      description = "compute unit u iff sigmoid(p[k][u]) > T (default: the JSON's theta, or 0.1 for DiT, 0.9 for U-ViT)")
+      description =
+          "compute unit u iff sigmoid(p[k][u]) > T (default: the JSON's theta, or 0.1 for DiT, 0.9 for U-ViT)")
   Double theta;
 
   @Option(
@@ -42,8 +47,13 @@ final class RouterShowCommand implements Callable<Integer> {
     CacheSchedule schedule = scores.schedule(t);
     PrintStream out = System.out;
     System.err.printf(
-        Locale.ROOT, "%s: %s router, %d steps x %d units, theta %s%n", file.getFileName(), scores.family().id(),
-        scores.nfe(), scores.units(), t);
+        Locale.ROOT,
+        "%s: %s router, %d steps x %d units, theta %s%n",
+        file.getFileName(),
+        scores.family().id(),
+        scores.nfe(),
+        scores.units(),
+        t);
     schedule.cacheRowLines(scores.family().pairing()).forEach(out::println);
     out.println(scores.summarize(schedule));
     return 0;
@@ -51,6 +61,8 @@ final class RouterShowCommand implements Callable<Integer> {
 
   /** A router JSON's own θ; the family's default for an official checkpoint (which stores none). */
   private double defaultTheta(RouterScores scores) {
-    return RouterArtifact.looksLikeJson(file) ? RouterArtifact.read(file).theta() : scores.family().defaultTheta();
+    return RouterArtifact.looksLikeJson(file)
+        ? RouterArtifact.read(file).theta()
+        : scores.family().defaultTheta();
   }
 }

@@ -20,16 +20,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code l2c router theta ROUTER --remove-macs F | --speedup S}: the smallest θ whose static schedule skips at least
- * that share of the sampling run's MACs (attention and MLP units costed apart), then the schedule, one line per cache
- * step as {@code l2c router show} prints it.
+ * {@code l2c router theta ROUTER --remove-macs F | --speedup S}: the smallest θ whose static
+ * schedule skips at least that share of the sampling run's MACs (attention and MLP units costed
+ * apart), then the schedule, one line per cache step as {@code l2c router show} prints it.
  */
 @Command(
     name = "theta",
     description = "Pick the threshold theta that meets a MAC budget, and print its schedule.")
 final class RouterThetaCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "ROUTER",
-      description = "router JSON, or an official router checkpoint (DiT's DDIM20_router.pt, U-ViT's dpm20_router.pth)")
+  @Parameters(
+      index = "0",
+      paramLabel = "ROUTER",
+      description =
+          "router JSON, or an official router checkpoint (DiT's DDIM20_router.pt, U-ViT's dpm20_router.pth)")
   Path file;
 
   static final class Budget {
@@ -44,7 +47,8 @@ final class RouterThetaCommand implements Callable<Integer> {
         names = "--speedup",
         paramLabel = "S",
         required = true,
-        description = "target speedup if time were proportional to MACs, e.g. 1.3 (= --remove-macs 1-1/S)")
+        description =
+            "target speedup if time were proportional to MACs, e.g. 1.3 (= --remove-macs 1-1/S)")
     Double speedup;
   }
 
@@ -59,7 +63,10 @@ final class RouterThetaCommand implements Callable<Integer> {
               + " trained on it, DiT-XL/2 at 256 px for a 56-unit DiT router, U-ViT-H/2 for a 58-unit U-ViT router)")
   String model;
 
-  @Option(names = "--out", paramLabel = "ROUTER.json", description = "also write the router JSON with the chosen theta")
+  @Option(
+      names = "--out",
+      paramLabel = "ROUTER.json",
+      description = "also write the router JSON with the chosen theta")
   Path out;
 
   @Override
@@ -69,7 +76,12 @@ final class RouterThetaCommand implements Callable<Integer> {
     UnitMacs macs = macsFor(artifact);
     if (macs.units() != scores.units()) {
       throw new IllegalArgumentException(
-          file + " has " + scores.units() + " units per router but --model has " + macs.units() + " cache units");
+          file
+              + " has "
+              + scores.units()
+              + " units per router but --model has "
+              + macs.units()
+              + " cache units");
     }
     ThetaSearch.Choice c =
         budget.removeMacs != null
@@ -81,7 +93,10 @@ final class RouterThetaCommand implements Callable<Integer> {
     o.printf(
         Locale.ROOT,
         "removed %.2f%% of the run's MACs (%.4g of %.4g GMAC per image over %d steps), MAC speedup %.3fx%n",
-        100 * c.removedFraction(), c.removedFraction() * c.fullRunMacs() / 1e9, c.fullRunMacs() / 1e9, scores.nfe(),
+        100 * c.removedFraction(),
+        c.removedFraction() * c.fullRunMacs() / 1e9,
+        c.fullRunMacs() / 1e9,
+        scores.nfe(),
         c.macSpeedup());
     schedule.cacheRowLines(scores.family().pairing()).forEach(o::println);
     o.println(scores.summarize(schedule));
@@ -93,8 +108,9 @@ final class RouterThetaCommand implements Callable<Integer> {
   }
 
   /**
-   * The unit costs of the model the router is for: {@code --model}, else the bundled DiT if the router was trained on
-   * it, else the released model its unit count belongs to (DiT-XL/2 at 256 px for 56 units, U-ViT-H/2 for 58).
+   * The unit costs of the model the router is for: {@code --model}, else the bundled DiT if the
+   * router was trained on it, else the released model its unit count belongs to (DiT-XL/2 at 256 px
+   * for 56 units, U-ViT-H/2 for 58).
    */
   private UnitMacs macsFor(RouterArtifact artifact) {
     ModelFamily family = artifact.family();
@@ -114,6 +130,9 @@ final class RouterThetaCommand implements Callable<Integer> {
       return UnitMacs.of(UViTConfig.huge256());
     }
     throw new IllegalArgumentException(
-        file + " was trained on model " + artifact.modelFingerprint() + "; pass --model CKPT to cost its units");
+        file
+            + " was trained on model "
+            + artifact.modelFingerprint()
+            + "; pass --model CKPT to cost its units");
   }
 }

@@ -8,9 +8,9 @@ import java.util.regex.Pattern;
 import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
 
 /**
- * The one line a user sees for a failure: the message of the exception that says what went wrong (not of the runner
- * or future that carried it), without Java class names or library troubleshooting links, and for an
- * {@link OutOfMemoryError} what to do about it.
+ * The one line a user sees for a failure: the message of the exception that says what went wrong
+ * (not of the runner or future that carried it), without Java class names or library
+ * troubleshooting links, and for an {@link OutOfMemoryError} what to do about it.
  */
 final class UserMessages {
   private static final Pattern CLASS_PREFIX =
@@ -22,7 +22,9 @@ final class UserMessages {
   static String describe(Throwable ex) {
     Throwable t = cause(ex);
     if (t instanceof OutOfMemoryError) {
-      return "out of memory (the JVM's heap limit is " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): the input"
+      return "out of memory (the JVM's heap limit is "
+          + (Runtime.getRuntime().maxMemory() >> 20)
+          + " MiB): the input"
           + " is larger than this run can hold; give the JVM more with L2C_JAVA_OPTS=-Xmx<size>, or use smaller"
           + " batches";
     }
@@ -31,12 +33,16 @@ final class UserMessages {
     }
     String msg = t.getMessage();
     if (msg == null || msg.isBlank()) {
-      return "unexpected internal error (" + t.getClass().getSimpleName() + "); set L2C_DEBUG=1 for a stack trace";
+      return "unexpected internal error ("
+          + t.getClass().getSimpleName()
+          + "); set L2C_DEBUG=1 for a stack trace";
     }
     return clean(msg);
   }
 
-  /** The exception that says what went wrong, below wrappers whose message is only their cause's. */
+  /**
+   * The exception that says what went wrong, below wrappers whose message is only their cause's.
+   */
   static Throwable cause(Throwable ex) {
     Throwable t = ex;
     while (t.getCause() != null && t.getCause() != t && isWrapper(t)) t = t.getCause();
@@ -44,18 +50,26 @@ final class UserMessages {
   }
 
   private static boolean isWrapper(Throwable t) {
-    if (t instanceof PipelineExecutionException || t instanceof ExecutionException
-        || t instanceof CompletionException || t instanceof InvocationTargetException) {
+    if (t instanceof PipelineExecutionException
+        || t instanceof ExecutionException
+        || t instanceof CompletionException
+        || t instanceof InvocationTargetException) {
       return true;
     }
     String m = t.getMessage();
     Throwable c = t.getCause();
-    // e.g. RuntimeException(cause) or UncheckedIOException(cause): the message is the cause's toString()
-    return m == null || m.equals(c.toString()) || (t instanceof UncheckedIOException && m.equals(c.getMessage()))
+    // e.g. RuntimeException(cause) or UncheckedIOException(cause): the message is the cause's
+    // toString()
+    return m == null
+        || m.equals(c.toString())
+        || (t instanceof UncheckedIOException && m.equals(c.getMessage()))
         || c instanceof Error;
   }
 
-  /** Drops leading Java class names ("java.lang.IllegalStateException: ") and "See https://..." links. */
+  /**
+   * Drops leading Java class names ("java.lang.IllegalStateException: ") and "See https://..."
+   * links.
+   */
   static String clean(String message) {
     String m = LINK.matcher(message).replaceAll("");
     String before;

@@ -9,8 +9,9 @@ import org.l2cbeam.core.io.TensorData;
 import org.l2cbeam.core.io.WeightMap;
 
 /**
- * Tensor plumbing shared by {@code l2c vae decode} and {@code l2c vae encode}: required input tensors, batch-wise
- * runs that keep one mini-batch of activations alive at a time, and errors that name the file and tensor.
+ * Tensor plumbing shared by {@code l2c vae decode} and {@code l2c vae encode}: required input
+ * tensors, batch-wise runs that keep one mini-batch of activations alive at a time, and errors that
+ * name the file and tensor.
  */
 final class VaeTensorFiles {
   private VaeTensorFiles() {}
@@ -20,12 +21,17 @@ final class VaeTensorFiles {
   }
 
   /**
-   * Applies {@code step} to mini-batches of {@code input} and concatenates the results along the batch axis.
-   * Every layer acts per sample, so batching changes nothing numerically. A model error is re-thrown naming the
-   * input file and tensor.
+   * Applies {@code step} to mini-batches of {@code input} and concatenates the results along the
+   * batch axis. Every layer acts per sample, so batching changes nothing numerically. A model error
+   * is re-thrown naming the input file and tensor.
    */
   static TensorData mapBatches(
-      NDManager manager, Path file, String name, NDArray input, int batchSize, Function<NDArray, NDArray> step) {
+      NDManager manager,
+      Path file,
+      String name,
+      NDArray input,
+      int batchSize,
+      Function<NDArray, NDArray> step) {
     long n = input.getShape().get(0);
     float[] out = null;
     long[] outShape = null;
@@ -39,7 +45,8 @@ final class VaeTensorFiles {
         try {
           result = step.apply(chunk);
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(file + ": tensor '" + name + "': " + e.getMessage(), e);
+          throw new IllegalArgumentException(
+              file + ": tensor '" + name + "': " + e.getMessage(), e);
         }
         float[] values = result.toFloatArray();
         if (out == null) {

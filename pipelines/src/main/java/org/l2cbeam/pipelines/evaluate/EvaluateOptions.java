@@ -6,7 +6,10 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 import org.l2cbeam.pipelines.WorkerDeviceOptions;
 
-/** Options of the {@code evaluate} pipeline ({@code l2c pipeline evaluate}): the FID of a sample set against stats. */
+/**
+ * Options of the {@code evaluate} pipeline ({@code l2c pipeline evaluate}): the FID of a sample set
+ * against stats.
+ */
 public interface EvaluateOptions extends PipelineOptions, WorkerDeviceOptions {
   @Description(
       "Images to score: a samples .npz (arr_0, uint8 NHWC; local or gs://), a folder of images, an IDX file, a"
@@ -30,7 +33,8 @@ public interface EvaluateOptions extends PipelineOptions, WorkerDeviceOptions {
 
   void setReferenceStats(String referenceStats);
 
-  @Description("Feature extractor: fmnist (the bundled Fashion-MNIST net, 128-d) or inception (pytorch-fid, 2048-d)")
+  @Description(
+      "Feature extractor: fmnist (the bundled Fashion-MNIST net, 128-d) or inception (pytorch-fid, 2048-d)")
   @Default.String("fmnist")
   String getExtractor();
 
@@ -43,14 +47,16 @@ public interface EvaluateOptions extends PipelineOptions, WorkerDeviceOptions {
 
   void setWeights(String weights);
 
-  // Not "batchSize": Beam registers every pipeline's options in one JVM, and sample's batchSize has another default.
+  // Not "batchSize": Beam registers every pipeline's options in one JVM, and sample's batchSize has
+  // another default.
   @Description("Images per feature-network call")
   @Default.Integer(50)
   int getFeatureBatchSize();
 
   void setFeatureBatchSize(int featureBatchSize);
 
-  @Description("Result file (JSON, written atomically); a path not ending in .json is a directory: DIR/fid.json")
+  @Description(
+      "Result file (JSON, written atomically); a path not ending in .json is a directory: DIR/fid.json")
   @Validation.Required
   String getOutput();
 

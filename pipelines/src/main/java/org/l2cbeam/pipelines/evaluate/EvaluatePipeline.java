@@ -13,8 +13,9 @@ import org.l2cbeam.pipelines.PipelineOutputs;
 import org.l2cbeam.pipelines.WorkerDeviceOptions;
 
 /**
- * The {@code evaluate} pipeline: {@link ReadImages} ({@code --samples}) → {@link ComputeFID} against {@code
- * --reference-stats} with {@code --extractor}/{@code --weights} → {@link WriteFidResult} ({@code --output}, JSON).
+ * The {@code evaluate} pipeline: {@link ReadImages} ({@code --samples}) → {@link ComputeFID}
+ * against {@code --reference-stats} with {@code --extractor}/{@code --weights} → {@link
+ * WriteFidResult} ({@code --output}, JSON).
  */
 public final class EvaluatePipeline {
   public static final String RESULT_FILE = "fid.json";
@@ -28,8 +29,11 @@ public final class EvaluatePipeline {
     ReadImages read;
     try {
       // Elements of exactly one feature batch: no short, padded batches at bundle ends.
-      read = ReadImages.from(o.getSamples()).withSplit(o.getSplit()).withChannels(channelsOf(o.getExtractor()))
-          .withChunkSize(Math.max(1, o.getFeatureBatchSize()));
+      read =
+          ReadImages.from(o.getSamples())
+              .withSplit(o.getSplit())
+              .withChannels(channelsOf(o.getExtractor()))
+              .withChunkSize(Math.max(1, o.getFeatureBatchSize()));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(optionName(e.getMessage()) + e.getMessage(), e);
     }
@@ -44,11 +48,17 @@ public final class EvaluatePipeline {
     return p;
   }
 
-  /** The ComputeFID transform the options describe; shared with the benchmark pipeline and the templates. */
+  /**
+   * The ComputeFID transform the options describe; shared with the benchmark pipeline and the
+   * templates.
+   */
   public static ComputeFID configure(EvaluateOptions o) {
     try {
-      ComputeFID t = ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor())
-          .withBatchSize(o.getFeatureBatchSize()).withDevice(WorkerDeviceOptions.requestedDevice(o));
+      ComputeFID t =
+          ComputeFID.against(o.getReferenceStats())
+              .withExtractor(o.getExtractor())
+              .withBatchSize(o.getFeatureBatchSize())
+              .withDevice(WorkerDeviceOptions.requestedDevice(o));
       if (o.getWeights() != null && !o.getWeights().isBlank()) {
         t = t.withWeights(o.getWeights());
       }
@@ -67,7 +77,9 @@ public final class EvaluatePipeline {
     return output.endsWith("/") ? output + RESULT_FILE : output + "/" + RESULT_FILE;
   }
 
-  /** Folder images are converted to what the extractor takes: grey for fmnist, RGB for inception. */
+  /**
+   * Folder images are converted to what the extractor takes: grey for fmnist, RGB for inception.
+   */
   private static int channelsOf(String extractor) {
     return "inception".equalsIgnoreCase(extractor == null ? "" : extractor.trim()) ? 3 : 1;
   }
@@ -75,8 +87,12 @@ public final class EvaluatePipeline {
   /** The command-line option behind a transform setter named in a message, e.g. "--weights: ". */
   private static String optionName(String message) {
     String[][] map = {
-      {"ComputeFID.against", "--reference-stats"}, {"withExtractor", "--extractor"}, {"withWeights", "--weights"},
-      {"withBatchSize", "--feature-batch-size"}, {"ReadImages.withSplit", "--split"}, {"ReadImages", "--samples"},
+      {"ComputeFID.against", "--reference-stats"},
+      {"withExtractor", "--extractor"},
+      {"withWeights", "--weights"},
+      {"withBatchSize", "--feature-batch-size"},
+      {"ReadImages.withSplit", "--split"},
+      {"ReadImages", "--samples"},
       {"WriteFidResult", "--output"}
     };
     for (String[] m : map) {
@@ -90,7 +106,8 @@ public final class EvaluatePipeline {
     String file = resultFile(o.getOutput());
     return file.equals(o.getOutput())
         ? PipelineOutputs.singleFile("evaluate", "--output", file)
-        : PipelineOutputs.inFolder("evaluate", "--output", o.getOutput(), java.util.List.of(RESULT_FILE));
+        : PipelineOutputs.inFolder(
+            "evaluate", "--output", o.getOutput(), java.util.List.of(RESULT_FILE));
   }
 
   public static void main(String[] args) {

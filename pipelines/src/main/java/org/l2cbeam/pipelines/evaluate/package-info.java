@@ -1,4 +1,5 @@
 /**
- * The {@code evaluate} pipeline: {@code ReadImages} → {@code ComputeFID.onImages()} → {@code WriteFidResult}.
+ * The {@code evaluate} pipeline: {@code ReadImages} → {@code ComputeFID.onImages()} → {@code
+ * WriteFidResult}.
  */
 package org.l2cbeam.pipelines.evaluate;

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The result of a benchmark run: every setting sampled the same requests, and was timed and scored in the same
- * process, so the rows compare with each other. Speedup and MACs removed are always relative to the row's declared
- * baseline, which must be a plain setting of the same report.
+ * The result of a benchmark run: every setting sampled the same requests, and was timed and scored
+ * in the same process, so the rows compare with each other. Speedup and MACs removed are always
+ * relative to the row's declared baseline, which must be a plain setting of the same report.
  *
  * @param title heading of the Markdown report
  * @param model the model sampled (e.g. {@code builtin:fmnist-dit})
@@ -17,9 +17,10 @@ import java.util.Optional;
  * @param runner the Beam runner, or how the run was executed
  * @param notes free lines shown under the table (router training, θ selection, caveats)
  * @param settings one row per setting, in display order
- * @param conditions what else the images and FIDs depend on besides the setting and the fields above (the model
- *     batch, the feature extractor), or {@code null} when not recorded: two reports whose model, reference
- *     statistics, CFG scale, requests and conditions are equal measured comparable FIDs, set by set
+ * @param conditions what else the images and FIDs depend on besides the setting and the fields
+ *     above (the model batch, the feature extractor), or {@code null} when not recorded: two
+ *     reports whose model, reference statistics, CFG scale, requests and conditions are equal
+ *     measured comparable FIDs, set by set
  */
 public record BenchmarkReport(
     String title,
@@ -44,7 +45,8 @@ public record BenchmarkReport(
     List<String> seen = new ArrayList<>();
     for (SettingResult s : settings) {
       if (seen.contains(s.name())) {
-        throw new IllegalArgumentException("setting name '" + s.name() + "' appears twice in the report");
+        throw new IllegalArgumentException(
+            "setting name '" + s.name() + "' appears twice in the report");
       }
       seen.add(s.name());
     }
@@ -56,25 +58,52 @@ public record BenchmarkReport(
               .orElseThrow(
                   () ->
                       new IllegalArgumentException(
-                          "setting '" + s.name() + "' names baseline '" + s.baseline() + "', which is not in the"
+                          "setting '"
+                              + s.name()
+                              + "' names baseline '"
+                              + s.baseline()
+                              + "', which is not in the"
                               + " report"));
       if (base.isCached()) {
         throw new IllegalArgumentException(
-            "setting '" + s.name() + "' names baseline '" + base.name() + "', which is not a plain sampler");
+            "setting '"
+                + s.name()
+                + "' names baseline '"
+                + base.name()
+                + "', which is not a plain sampler");
       }
       if (s.requestSets() != settings.get(0).requestSets()) {
         throw new IllegalArgumentException(
-            "setting '" + s.name() + "' has " + s.requestSets() + " request sets, '" + settings.get(0).name() + "' "
-                + settings.get(0).requestSets() + ": every setting of a report samples the same requests");
+            "setting '"
+                + s.name()
+                + "' has "
+                + s.requestSets()
+                + " request sets, '"
+                + settings.get(0).name()
+                + "' "
+                + settings.get(0).requestSets()
+                + ": every setting of a report samples the same requests");
       }
       if (s.pairedWith() != null) {
         SettingResult partner =
-            settings.stream().filter(b -> b.name().equals(s.pairedWith())).findFirst().orElseThrow(
-                () -> new IllegalArgumentException(
-                    "setting '" + s.name() + "' is paired with '" + s.pairedWith() + "', which is not in the report"));
+            settings.stream()
+                .filter(b -> b.name().equals(s.pairedWith()))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "setting '"
+                                + s.name()
+                                + "' is paired with '"
+                                + s.pairedWith()
+                                + "', which is not in the report"));
         if (partner.isCached()) {
           throw new IllegalArgumentException(
-              "setting '" + s.name() + "' is paired with '" + partner.name() + "', which is not a plain sampler");
+              "setting '"
+                  + s.name()
+                  + "' is paired with '"
+                  + partner.name()
+                  + "', which is not a plain sampler");
         }
       }
     }
@@ -82,8 +111,14 @@ public record BenchmarkReport(
 
   /** A report without recorded {@link #conditions} (written before they were). */
   public BenchmarkReport(
-      String title, String model, String referenceStats, double cfgScale, String requests, String runner,
-      List<String> notes, List<SettingResult> settings) {
+      String title,
+      String model,
+      String referenceStats,
+      double cfgScale,
+      String requests,
+      String runner,
+      List<String> notes,
+      List<SettingResult> settings) {
     this(title, model, referenceStats, cfgScale, requests, runner, notes, settings, null);
   }
 
@@ -93,12 +128,13 @@ public record BenchmarkReport(
   }
 
   /**
-   * A cached setting's FID minus its equal-MAC plain partner's, set by set on the same requests; empty for a plain
-   * setting.
+   * A cached setting's FID minus its equal-MAC plain partner's, set by set on the same requests;
+   * empty for a plain setting.
    */
   public Optional<Estimate> pairedDifference(SettingResult s) {
     if (s.pairedWith() == null) return Optional.empty();
-    return Optional.of(Estimate.pairedDifference(s.fidPerSet(), setting(s.pairedWith()).fidPerSet()));
+    return Optional.of(
+        Estimate.pairedDifference(s.fidPerSet(), setting(s.pairedWith()).fidPerSet()));
   }
 
   /** What this report's FIDs depend on besides each setting, to compare with another report's. */
@@ -132,8 +168,9 @@ public record BenchmarkReport(
   }
 
   /**
-   * The FID the plain DDIM line reaches at {@code secondsPerImage}, by linear interpolation between the two plain
-   * settings around it; empty outside the measured range (no extrapolation: it would invent a number).
+   * The FID the plain DDIM line reaches at {@code secondsPerImage}, by linear interpolation between
+   * the two plain settings around it; empty outside the measured range (no extrapolation: it would
+   * invent a number).
    */
   public Optional<Double> plainFidAtLatency(double secondsPerImage) {
     List<SettingResult> line = plainFrontier();
@@ -145,7 +182,8 @@ public record BenchmarkReport(
       if (i + 1 < line.size()) {
         SettingResult q = line.get(i + 1);
         if (p.secondsPerImage() < secondsPerImage && secondsPerImage < q.secondsPerImage()) {
-          double w = (secondsPerImage - p.secondsPerImage()) / (q.secondsPerImage() - p.secondsPerImage());
+          double w =
+              (secondsPerImage - p.secondsPerImage()) / (q.secondsPerImage() - p.secondsPerImage());
           return Optional.of(p.fid() + w * (q.fid() - p.fid()));
         }
       }

@@ -22,10 +22,11 @@ import org.jfree.data.xy.YIntervalSeriesCollection;
 import org.l2cbeam.core.io.AtomicFile;
 
 /**
- * {@code fid-vs-latency.png}: the speed/quality frontier. Plain DDIM at several step counts is a line (fewer steps:
- * faster and worse); each cached setting is a point (squares: the learned router; circles: the non-learned
- * schedules). A point below the line at the same latency is the paper's claim, L2C beating DDIM at equal speed.
- * With repeated request sets every point carries its standard error as a bar. Lower-left is better.
+ * {@code fid-vs-latency.png}: the speed/quality frontier. Plain DDIM at several step counts is a
+ * line (fewer steps: faster and worse); each cached setting is a point (squares: the learned
+ * router; circles: the non-learned schedules). A point below the line at the same latency is the
+ * paper's claim, L2C beating DDIM at equal speed. With repeated request sets every point carries
+ * its standard error as a bar. Lower-left is better.
  */
 public final class FrontierChart {
   static {
@@ -34,8 +35,12 @@ public final class FrontierChart {
 
   private static final Color DDIM_COLOR = new Color(31, 119, 180);
   private static final Color[] L2C_COLORS = {
-    new Color(214, 39, 40), new Color(255, 127, 14), new Color(44, 160, 44), new Color(148, 103, 189),
-    new Color(140, 86, 75), new Color(127, 127, 127)
+    new Color(214, 39, 40),
+    new Color(255, 127, 14),
+    new Color(44, 160, 44),
+    new Color(148, 103, 189),
+    new Color(140, 86, 75),
+    new Color(127, 127, 127)
   };
 
   private FrontierChart() {}
@@ -49,19 +54,26 @@ public final class FrontierChart {
     Map<String, YIntervalSeries> cached = new TreeMap<>();
     for (SettingResult s : report.settings()) {
       if (!s.isCached()) continue;
-      String key = (s.isLearned() ? "0" : "1" + s.method()) + String.format(java.util.Locale.ROOT, "%05d", s.steps());
+      String key =
+          (s.isLearned() ? "0" : "1" + s.method())
+              + String.format(java.util.Locale.ROOT, "%05d", s.steps());
       String title =
-          s.isLearned() ? "L2C, DDIM-" + s.steps() + " router" : s.method().replace('-', ' ') + " (not learned), DDIM-" + s.steps();
+          s.isLearned()
+              ? "L2C, DDIM-" + s.steps() + " router"
+              : s.method().replace('-', ' ') + " (not learned), DDIM-" + s.steps();
       add(cached.computeIfAbsent(key, k -> new YIntervalSeries(title, false, true)), s);
     }
     cached.values().forEach(data::addSeries);
 
     NumberAxis x = new NumberAxis("latency per image (ms), measured in the same run");
     x.setAutoRangeIncludesZero(false);
-    NumberAxis y = new NumberAxis(
-        report.requestSets() > 1
-            ? "FID (lower is better), mean ± standard error over " + report.requestSets() + " request sets"
-            : "FID (lower is better)");
+    NumberAxis y =
+        new NumberAxis(
+            report.requestSets() > 1
+                ? "FID (lower is better), mean ± standard error over "
+                    + report.requestSets()
+                    + " request sets"
+                : "FID (lower is better)");
     y.setAutoRangeIncludesZero(false);
     XYErrorRenderer renderer = new XYErrorRenderer();
     renderer.setDrawXError(false);
@@ -76,7 +88,10 @@ public final class FrontierChart {
       renderer.setSeriesLinesVisible(series, false);
       renderer.setSeriesPaint(series, L2C_COLORS[(series - 1) % L2C_COLORS.length]);
       renderer.setSeriesShape(
-          series, key.startsWith("0") ? new Rectangle2D.Double(-6, -6, 12, 12) : new Ellipse2D.Double(-6, -6, 12, 12));
+          series,
+          key.startsWith("0")
+              ? new Rectangle2D.Double(-6, -6, 12, 12)
+              : new Ellipse2D.Double(-6, -6, 12, 12));
       series++;
     }
     XYPlot plot = new XYPlot(data, x, y, renderer);
@@ -85,7 +100,8 @@ public final class FrontierChart {
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
     Font labelFont = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
     for (SettingResult s : report.settings()) {
-      XYTextAnnotation label = new XYTextAnnotation("  " + s.label(), 1000 * s.secondsPerImage(), s.fid());
+      XYTextAnnotation label =
+          new XYTextAnnotation("  " + s.label(), 1000 * s.secondsPerImage(), s.fid());
       label.setFont(labelFont);
       label.setTextAnchor(TextAnchor.BOTTOM_LEFT);
       label.setPaint(s.isCached() ? Color.DARK_GRAY : DDIM_COLOR.darker());
@@ -95,16 +111,27 @@ public final class FrontierChart {
     x.setUpperMargin(0.22);
     y.setUpperMargin(0.12);
 
-    JFreeChart chart = new JFreeChart(
-        "FID vs latency: " + report.model(), new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, true);
+    JFreeChart chart =
+        new JFreeChart(
+            "FID vs latency: " + report.model(),
+            new Font(Font.SANS_SERIF, Font.BOLD, 15),
+            plot,
+            true);
     chart.setBackgroundPaint(Color.WHITE);
     int n = report.settings().get(0).samples();
     String requests =
-        report.requestSets() > 1 ? report.requestSets() + " request sets of " + n + " samples" : n + " samples each";
+        report.requestSets() > 1
+            ? report.requestSets() + " request sets of " + n + " samples"
+            : n + " samples each";
     chart.addSubtitle(
         new TextTitle(
-            "same requests for every setting, " + requests + ", CFG " + report.cfgScale()
-                + ", FID against " + report.referenceStats() + "; lower-left is better",
+            "same requests for every setting, "
+                + requests
+                + ", CFG "
+                + report.cfgScale()
+                + ", FID against "
+                + report.referenceStats()
+                + "; lower-left is better",
             new Font(Font.SANS_SERIF, Font.PLAIN, 12)));
     return chart;
   }

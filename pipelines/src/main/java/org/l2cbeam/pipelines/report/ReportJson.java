@@ -10,11 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code report.json}: the report's fields as given, plus each setting's derived {@code speedup} and
- * {@code macsRemoved}, so that a consumer needs no formula. Reading ignores the derived fields and recomputes them.
+ * {@code report.json}: the report's fields as given, plus each setting's derived {@code speedup}
+ * and {@code macsRemoved}, so that a consumer needs no formula. Reading ignores the derived fields
+ * and recomputes them.
  */
 public final class ReportJson {
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+  private static final Gson GSON =
+      new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
   private ReportJson() {}
 
@@ -42,7 +44,8 @@ public final class ReportJson {
       // Gson wraps what the records' constructors reject; the innermost message says what is wrong.
       Throwable cause = e;
       while (cause.getCause() != null) cause = cause.getCause();
-      throw new IllegalArgumentException(source + ": not a valid benchmark report: " + cause.getMessage(), e);
+      throw new IllegalArgumentException(
+          source + ": not a valid benchmark report: " + cause.getMessage(), e);
     }
   }
 

@@ -3,7 +3,10 @@ package org.l2cbeam.pipelines.report;
 import java.util.Locale;
 import java.util.Optional;
 
-/** Renders a {@link BenchmarkReport} as the Markdown page {@code report.md} (and the table printed at the end). */
+/**
+ * Renders a {@link BenchmarkReport} as the Markdown page {@code report.md} (and the table printed
+ * at the end).
+ */
 public final class ReportMarkdown {
   private ReportMarkdown() {}
 
@@ -12,11 +15,13 @@ public final class ReportMarkdown {
     md.append("# ").append(report.title()).append("\n\n");
     bullet(md, "Model", report.model());
     bullet(md, "FID reference statistics", report.referenceStats());
-    md.append(String.format(Locale.ROOT, "- CFG scale: %s, on all channels%n", trim(report.cfgScale())));
+    md.append(
+        String.format(Locale.ROOT, "- CFG scale: %s, on all channels%n", trim(report.cfgScale())));
     bullet(md, "Requests", report.requests());
     bullet(md, "Run on", report.runner());
     md.append('\n').append(table(report)).append('\n');
-    md.append("Speedup and MACs removed are relative to the setting named in brackets, measured in the same run.");
+    md.append(
+        "Speedup and MACs removed are relative to the setting named in brackets, measured in the same run.");
     if (report.requestSets() > 1) {
       md.append(
           String.format(
@@ -26,12 +31,15 @@ public final class ReportMarkdown {
                   + " error.",
               report.requestSets()));
     } else {
-      md.append(" Δ FID is the setting's FID minus that of plain DDIM with the same MACs (in brackets).");
+      md.append(
+          " Δ FID is the setting's FID minus that of plain DDIM with the same MACs (in brackets).");
     }
     md.append('\n');
     String paired = equalMacs(report);
     if (!paired.isEmpty()) {
-      md.append("\n## Cached settings against plain DDIM with the same MACs (paired, same requests)\n\n").append(paired);
+      md.append(
+              "\n## Cached settings against plain DDIM with the same MACs (paired, same requests)\n\n")
+          .append(paired);
     }
     String verdict = equalLatency(report);
     if (!verdict.isEmpty()) {
@@ -47,8 +55,8 @@ public final class ReportMarkdown {
   }
 
   /**
-   * The results table alone: setting, NFE, MACs, MACs removed, latency, speedup, FID (± its standard error over
-   * request sets) and the paired Δ FID against plain DDIM with the same MACs.
+   * The results table alone: setting, NFE, MACs, MACs removed, latency, speedup, FID (± its
+   * standard error over request sets) and the paired Δ FID against plain DDIM with the same MACs.
    */
   public static String table(BenchmarkReport report) {
     StringBuilder md = new StringBuilder();
@@ -57,12 +65,17 @@ public final class ReportMarkdown {
             + " | samples |\n");
     md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (SettingResult s : report.settings()) {
-      String vs = s.baseline().equals(s.name()) ? "" : " (" + report.setting(s.baseline()).label() + ")";
+      String vs =
+          s.baseline().equals(s.name()) ? "" : " (" + report.setting(s.baseline()).label() + ")";
       String delta =
-          report.pairedDifference(s)
+          report
+              .pairedDifference(s)
               .map(d -> d.format(true) + " (" + report.setting(s.pairedWith()).label() + ")")
               .orElse("");
-      String samples = s.requestSets() > 1 ? s.requestSets() + " × " + s.samples() : Integer.toString(s.samples());
+      String samples =
+          s.requestSets() > 1
+              ? s.requestSets() + " × " + s.samples()
+              : Integer.toString(s.samples());
       md.append(
           String.format(
               Locale.ROOT,
@@ -83,8 +96,9 @@ public final class ReportMarkdown {
   }
 
   /**
-   * One line per cached setting: its FID minus its equal-MAC plain partner's on the same requests, and whether that
-   * is clear of the noise (zero outside the 95% confidence interval, Student's t over the request sets).
+   * One line per cached setting: its FID minus its equal-MAC plain partner's on the same requests,
+   * and whether that is clear of the noise (zero outside the 95% confidence interval, Student's t
+   * over the request sets).
    */
   static String equalMacs(BenchmarkReport report) {
     StringBuilder md = new StringBuilder();
@@ -96,11 +110,16 @@ public final class ReportMarkdown {
       if (!d.hasError()) {
         verdict = "one request set, so no error bar";
       } else if (d.clearOfZero()) {
-        verdict = (d.mean() < 0 ? "better" : "worse") + String.format(Locale.ROOT,
-            ", zero outside the 95%% interval (±%.2f)", d.halfWidth95());
+        verdict =
+            (d.mean() < 0 ? "better" : "worse")
+                + String.format(
+                    Locale.ROOT, ", zero outside the 95%% interval (±%.2f)", d.halfWidth95());
       } else {
-        verdict = String.format(Locale.ROOT, "no clear difference, zero inside the 95%% interval (±%.2f)",
-            d.halfWidth95());
+        verdict =
+            String.format(
+                Locale.ROOT,
+                "no clear difference, zero inside the 95%% interval (±%.2f)",
+                d.halfWidth95());
       }
       md.append(
           String.format(
@@ -118,7 +137,10 @@ public final class ReportMarkdown {
     return md.toString();
   }
 
-  /** One line per cached setting: its FID against the plain DDIM line's FID at the same measured latency. */
+  /**
+   * One line per cached setting: its FID against the plain DDIM line's FID at the same measured
+   * latency.
+   */
   static String equalLatency(BenchmarkReport report) {
     StringBuilder md = new StringBuilder();
     for (SettingResult s : report.settings()) {

@@ -28,10 +28,11 @@ import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.router.StepPairing;
 
 /**
- * {@code router-heatmap.png}: the learned router as the paper draws it. One column per cache step, in sampling order
- * (noisiest first), one row per cache unit (attention and MLP of each block), colour = β = sigmoid(p), the weight of
- * the fresh computation. With a threshold θ, the cells the schedule reuses (β ≤ θ) carry a cross, so the picture
- * shows both what was learned and what it costs.
+ * {@code router-heatmap.png}: the learned router as the paper draws it. One column per cache step,
+ * in sampling order (noisiest first), one row per cache unit (attention and MLP of each block),
+ * colour = β = sigmoid(p), the weight of the fresh computation. With a threshold θ, the cells the
+ * schedule reuses (β ≤ θ) carry a cross, so the picture shows both what was learned and what it
+ * costs.
  */
 public final class RouterHeatmapChart {
   static {
@@ -48,22 +49,39 @@ public final class RouterHeatmapChart {
    * @param theta the inference threshold to mark, or {@code null}
    */
   public record Input(
-      String title, List<String> stepLabels, List<String> unitLabels, double[][] beta, Double theta) {
+      String title,
+      List<String> stepLabels,
+      List<String> unitLabels,
+      double[][] beta,
+      Double theta) {
     public Input {
       if (beta.length == 0 || beta.length != stepLabels.size()) {
         throw new IllegalArgumentException(
-            "router heatmap: " + beta.length + " score rows for " + stepLabels.size() + " step labels");
+            "router heatmap: "
+                + beta.length
+                + " score rows for "
+                + stepLabels.size()
+                + " step labels");
       }
       for (int c = 0; c < beta.length; c++) {
         if (beta[c].length != unitLabels.size()) {
           throw new IllegalArgumentException(
-              "router heatmap: step " + stepLabels.get(c) + " has " + beta[c].length + " scores for "
-                  + unitLabels.size() + " units");
+              "router heatmap: step "
+                  + stepLabels.get(c)
+                  + " has "
+                  + beta[c].length
+                  + " scores for "
+                  + unitLabels.size()
+                  + " units");
         }
         for (double b : beta[c]) {
           if (!(b >= 0 && b <= 1)) {
             throw new IllegalArgumentException(
-                "router heatmap: score " + b + " at step " + stepLabels.get(c) + " is not a β in [0, 1]");
+                "router heatmap: score "
+                    + b
+                    + " at step "
+                    + stepLabels.get(c)
+                    + " is not a β in [0, 1]");
           }
         }
       }
@@ -76,9 +94,9 @@ public final class RouterHeatmapChart {
   private RouterHeatmapChart() {}
 
   /**
-   * The cache rows of trained or imported routers, in the order the sampler meets them: DiT visits spaced indices
-   * N-1 down to 0, U-ViT its outer steps upwards. Rows that are never cache steps are left out: their logits are
-   * never trained nor used.
+   * The cache rows of trained or imported routers, in the order the sampler meets them: DiT visits
+   * spaced indices N-1 down to 0, U-ViT its outer steps upwards. Rows that are never cache steps
+   * are left out: their logits are never trained nor used.
    */
   public static Input of(RouterScores scores, String title, Double theta) {
     StepPairing pairing = scores.family().pairing();
@@ -113,7 +131,8 @@ public final class RouterHeatmapChart {
     int columns = in.beta().length;
     int units = in.unitLabels().size();
     double[][] xyz = new double[3][columns * units];
-    XYSeries reused = new XYSeries(in.theta() == null ? "reused" : "reused at θ = " + fmt(in.theta()));
+    XYSeries reused =
+        new XYSeries(in.theta() == null ? "reused" : "reused at θ = " + fmt(in.theta()));
     int reusedCount = 0;
     for (int c = 0; c < columns; c++) {
       for (int u = 0; u < units; u++) {
@@ -130,7 +149,8 @@ public final class RouterHeatmapChart {
     DefaultXYZDataset scores = new DefaultXYZDataset();
     scores.addSeries("β", xyz);
 
-    SymbolAxis stepAxis = new SymbolAxis("cache step (sampling order →)", in.stepLabels().toArray(new String[0]));
+    SymbolAxis stepAxis =
+        new SymbolAxis("cache step (sampling order →)", in.stepLabels().toArray(new String[0]));
     stepAxis.setGridBandsVisible(false);
     stepAxis.setLowerMargin(0);
     stepAxis.setUpperMargin(0);
@@ -168,7 +188,8 @@ public final class RouterHeatmapChart {
       plot.setDatasetRenderingOrder(org.jfree.chart.plot.DatasetRenderingOrder.FORWARD);
     }
 
-    JFreeChart chart = new JFreeChart(in.title(), new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, false);
+    JFreeChart chart =
+        new JFreeChart(in.title(), new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, false);
     chart.setBackgroundPaint(Color.WHITE);
     int total = columns * units;
     String sub =
@@ -201,7 +222,8 @@ public final class RouterHeatmapChart {
   /** The chart as PNG bytes on {@code out} (not closed). */
   public static void write(java.io.OutputStream out, Input in) throws IOException {
     int width = Math.max(640, 170 + 46 * in.beta().length);
-    int height = Math.max(480, 170 + (in.unitLabels().size() > 32 ? 12 : 24) * in.unitLabels().size());
+    int height =
+        Math.max(480, 170 + (in.unitLabels().size() > 32 ? 12 : 24) * in.unitLabels().size());
     ChartUtils.writeChartAsPNG(out, chart(in), width, height);
   }
 

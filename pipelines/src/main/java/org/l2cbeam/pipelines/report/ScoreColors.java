@@ -5,16 +5,24 @@ import java.awt.Paint;
 import org.jfree.chart.renderer.PaintScale;
 
 /**
- * The viridis colour map over [0, 1] as a JFreeChart {@link PaintScale}: perceptually uniform and readable in grey,
- * so a router score of 0.3 looks a third of the way up whatever the reader's screen or printer.
+ * The viridis colour map over [0, 1] as a JFreeChart {@link PaintScale}: perceptually uniform and
+ * readable in grey, so a router score of 0.3 looks a third of the way up whatever the reader's
+ * screen or printer.
  */
 final class ScoreColors implements PaintScale, java.io.Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Viridis sampled at 0, 0.125, ..., 1 (matplotlib's table). */
   private static final int[][] ANCHORS = {
-    {68, 1, 84}, {71, 44, 122}, {59, 81, 139}, {44, 113, 142}, {33, 144, 141},
-    {39, 173, 129}, {92, 200, 99}, {170, 220, 50}, {253, 231, 37},
+    {68, 1, 84},
+    {71, 44, 122},
+    {59, 81, 139},
+    {44, 113, 142},
+    {33, 144, 141},
+    {39, 173, 129},
+    {92, 200, 99},
+    {170, 220, 50},
+    {253, 231, 37},
   };
 
   @Override

@@ -1,4 +1,2 @@
-/**
- * The benchmark report: {@code report.json}, {@code report.md} and the charts.
- */
+/** The benchmark report: {@code report.json}, {@code report.md} and the charts. */
 package org.l2cbeam.pipelines.report;

@@ -7,8 +7,9 @@ import org.l2cbeam.pipelines.trainrouter.RouterTrainingOptions;
 
 /** Options of the {@code retrain} pipeline ({@code l2c pipeline retrain}, {@code l2c retrain}). */
 public interface RetrainOptions extends RouterTrainingOptions {
-  @Description("The router registry: gs://BUCKET/PREFIX or a local directory; the candidate is published there if it"
-      + " passes the gate")
+  @Description(
+      "The router registry: gs://BUCKET/PREFIX or a local directory; the candidate is published there if it"
+          + " passes the gate")
   @Validation.Required
   String getRegistry();
 
@@ -20,7 +21,8 @@ public interface RetrainOptions extends RouterTrainingOptions {
 
   void setOutput(String output);
 
-  @Description("Fraction of the sampling run's MACs both routers remove on the probes (theta chosen per router)")
+  @Description(
+      "Fraction of the sampling run's MACs both routers remove on the probes (theta chosen per router)")
   @Default.Double(0.25)
   double getProbeMacsRemoved();
 
@@ -32,7 +34,8 @@ public interface RetrainOptions extends RouterTrainingOptions {
 
   void setTolerance(double tolerance);
 
-  @Description("Probe requests both routers sample (request i: label i mod --probe-classes, seed --probe-seed + i)")
+  @Description(
+      "Probe requests both routers sample (request i: label i mod --probe-classes, seed --probe-seed + i)")
   @Default.Integer(100)
   int getProbeCount();
 
@@ -44,7 +47,8 @@ public interface RetrainOptions extends RouterTrainingOptions {
 
   void setProbeClasses(int classes);
 
-  @Description("Seed of the first probe request; the same probes every run, so FIDs compare across runs")
+  @Description(
+      "Seed of the first probe request; the same probes every run, so FIDs compare across runs")
   @Default.Long(20_000)
   long getProbeSeed();
 
@@ -73,15 +77,17 @@ public interface RetrainOptions extends RouterTrainingOptions {
 
   void setWeights(String weights);
 
-  @Description("Start training from the registry's latest router for this model and sampling steps instead of from the"
-      + " seed's routers (nothing published yet: from the seed); the published manifest records the version")
+  @Description(
+      "Start training from the registry's latest router for this model and sampling steps instead of from the"
+          + " seed's routers (nothing published yet: from the seed); the published manifest records the version")
   @Default.Boolean(false)
   boolean getWarmStart();
 
   void setWarmStart(boolean warmStart);
 
-  @Description("Stable-Diffusion VAE that decodes a latent model's probe samples to images for FID (required for"
-      + " latent models such as DiT-XL/2 and U-ViT-H/2)")
+  @Description(
+      "Stable-Diffusion VAE that decodes a latent model's probe samples to images for FID (required for"
+          + " latent models such as DiT-XL/2 and U-ViT-H/2)")
   String getVae();
 
   void setVae(String vae);

@@ -32,25 +32,29 @@ import org.l2cbeam.pipelines.trainrouter.TrainRouterPipeline;
  * The {@code retrain} pipeline, a scheduled job's whole loop in one run:
  *
  * <ol>
- *   <li>{@link ReadTrainingExamples} ({@code --data}) → {@link TrainRouter}: the candidate router (resumable from
- *       {@code --checkpoint-dir}, so a killed run picks up where it stopped; with {@code --warm-start} it starts from
- *       the registry's latest router instead of the seed's, and the published manifest records that version);
- *   <li>{@link ResolveRouter}: the registry's current latest router for this model and step count (the candidate
- *       itself before the first publish);
- *   <li>the same fixed probe requests sampled with each router at the same MAC budget ({@link CachedSample} with
- *       {@code --probe-macs-removed}: θ is chosen per router to remove that fraction), decoded by {@code --vae} for a
- *       latent model, and each set scored by {@link ComputeFID};
- *   <li>the gate: the candidate is published to {@code --registry} only if {@code FID(candidate) <= FID(current) +
- *       --tolerance}, with {@code expectedLatest} = the version it was judged against, so a latest that moved
- *       meanwhile is never overwritten;
- *   <li>a report in {@code --output}: {@value RetrainReport#JSON} and {@value RetrainReport#MARKDOWN}.
+ *   <li>{@link ReadTrainingExamples} ({@code --data}) → {@link TrainRouter}: the candidate router
+ *       (resumable from {@code --checkpoint-dir}, so a killed run picks up where it stopped; with
+ *       {@code --warm-start} it starts from the registry's latest router instead of the seed's, and
+ *       the published manifest records that version);
+ *   <li>{@link ResolveRouter}: the registry's current latest router for this model and step count
+ *       (the candidate itself before the first publish);
+ *   <li>the same fixed probe requests sampled with each router at the same MAC budget ({@link
+ *       CachedSample} with {@code --probe-macs-removed}: θ is chosen per router to remove that
+ *       fraction), decoded by {@code --vae} for a latent model, and each set scored by {@link
+ *       ComputeFID};
+ *   <li>the gate: the candidate is published to {@code --registry} only if {@code FID(candidate) <=
+ *       FID(current) + --tolerance}, with {@code expectedLatest} = the version it was judged
+ *       against, so a latest that moved meanwhile is never overwritten;
+ *   <li>a report in {@code --output}: {@value RetrainReport#JSON} and {@value
+ *       RetrainReport#MARKDOWN}.
  * </ol>
  *
- * <p>Re-running with the same inputs publishes nothing new: training is deterministic and writes no time into the
- * router, so the candidate's bytes equal the published version's and the registry stores nothing. With {@code
- * --warm-start} a re-run after a publish starts from the new version, so it trains a new candidate: each scheduled run
- * then continues the one before it, and the gate decides as always. The decision is
- * taken in one element; if a runner retries it, the registry's idempotence makes the retry a no-op.
+ * <p>Re-running with the same inputs publishes nothing new: training is deterministic and writes no
+ * time into the router, so the candidate's bytes equal the published version's and the registry
+ * stores nothing. With {@code --warm-start} a re-run after a publish starts from the new version,
+ * so it trains a new candidate: each scheduled run then continues the one before it, and the gate
+ * decides as always. The decision is taken in one element; if a runner retries it, the registry's
+ * idempotence makes the retry a no-op.
  */
 public final class RetrainPipeline {
   private RetrainPipeline() {}
@@ -63,10 +67,12 @@ public final class RetrainPipeline {
     Pipeline p = Pipeline.create(o);
     PCollectionView<ModelRef> model = ModelOption.load(p, o.getModel(), o);
     TrainRouter train = TrainRouterPipeline.configure(TrainRouter.using(model), o);
-    if (local != null) train = train.withFamily(local.family); // family-specific options are checked now
+    if (local != null)
+      train = train.withFamily(local.family); // family-specific options are checked now
     int steps = o.getSamplingSteps();
     try {
-      if (o.getWarmStart()) train = train.withInitialRouter(ResolveRouter.URI_PREFIX + o.getRegistry());
+      if (o.getWarmStart())
+        train = train.withInitialRouter(ResolveRouter.URI_PREFIX + o.getRegistry());
       ReadTrainingExamples read = ReadTrainingExamples.from(o.getData()).forModel(model);
       if (o.getDataLimit() > 0) read = read.withLimit(o.getDataLimit());
       PCollectionView<RouterArtifact> candidate =
@@ -74,8 +80,12 @@ public final class RetrainPipeline {
               .apply("TrainRouter", train)
               .apply("CandidateView", View.asSingleton());
       PCollectionView<RouterArtifact> current =
-          p.apply("CurrentLatest", ResolveRouter.latest(o.getRegistry(), model)
-                  .withSampler(ResolveRouter.FAMILY_SAMPLER).withSteps(steps).orElse(candidate))
+          p.apply(
+                  "CurrentLatest",
+                  ResolveRouter.latest(o.getRegistry(), model)
+                      .withSampler(ResolveRouter.FAMILY_SAMPLER)
+                      .withSteps(steps)
+                      .orElse(candidate))
               .apply("CurrentView", View.asSingleton());
 
       PCollection<SampleRequest> probes =
@@ -84,9 +94,16 @@ public final class RetrainPipeline {
       PCollectionView<FidResult> currentFid = fid(probes, "Current", model, current, o);
 
       p.apply("Registry", Create.of(o.getRegistry()).withCoder(StringUtf8Coder.of()))
-          .apply("GateAndPublish",
-              ParDo.of(new RetrainReport.GateFn(model, candidate, current, candidateFid, currentFid,
-                      RetrainReport.Settings.of(o)))
+          .apply(
+              "GateAndPublish",
+              ParDo.of(
+                      new RetrainReport.GateFn(
+                          model,
+                          candidate,
+                          current,
+                          candidateFid,
+                          currentFid,
+                          RetrainReport.Settings.of(o)))
                   .withSideInputs(model, candidate, current, candidateFid, currentFid))
           .setCoder(StringUtf8Coder.of());
     } catch (IllegalArgumentException e) {
@@ -96,14 +113,25 @@ public final class RetrainPipeline {
   }
 
   /** FID of the probes sampled with {@code router} at the MAC budget, as a singleton side input. */
-  private static PCollectionView<FidResult> fid(PCollection<SampleRequest> probes, String name,
-      PCollectionView<ModelRef> model, PCollectionView<RouterArtifact> router, RetrainOptions o) {
-    ComputeFID fid = ComputeFID.against(o.getReferenceStats()).withExtractor(o.getExtractor()).withLabel(name)
-        .withDevice(WorkerDeviceOptions.requestedDevice(o));
+  private static PCollectionView<FidResult> fid(
+      PCollection<SampleRequest> probes,
+      String name,
+      PCollectionView<ModelRef> model,
+      PCollectionView<RouterArtifact> router,
+      RetrainOptions o) {
+    ComputeFID fid =
+        ComputeFID.against(o.getReferenceStats())
+            .withExtractor(o.getExtractor())
+            .withLabel(name)
+            .withDevice(WorkerDeviceOptions.requestedDevice(o));
     if (o.getWeights() != null && !o.getWeights().isBlank()) fid = fid.withWeights(o.getWeights());
-    CachedSample sample = CachedSample.using(model).withSteps(o.getSamplingSteps())
-        .withCfgScale(o.getProbeCfgScale()).withRouter(router).withMacsRemoved(o.getProbeMacsRemoved())
-        .withDevice(WorkerDeviceOptions.requestedDevice(o));
+    CachedSample sample =
+        CachedSample.using(model)
+            .withSteps(o.getSamplingSteps())
+            .withCfgScale(o.getProbeCfgScale())
+            .withRouter(router)
+            .withMacsRemoved(o.getProbeMacsRemoved())
+            .withDevice(WorkerDeviceOptions.requestedDevice(o));
     if (o.getVae() != null && !o.getVae().isBlank()) sample = sample.withVae(o.getVae());
     return probes
         .apply("Sample" + name, sample)
@@ -122,43 +150,66 @@ public final class RetrainPipeline {
 
   private static void checkOptions(RetrainOptions o) {
     if (o.getProbeCount() < 2) {
-      throw new IllegalArgumentException("--probe-count: FID needs at least 2 images, got " + o.getProbeCount());
+      throw new IllegalArgumentException(
+          "--probe-count: FID needs at least 2 images, got " + o.getProbeCount());
     }
     if (o.getProbeClasses() < 1) {
-      throw new IllegalArgumentException("--probe-classes: must be >= 1, got " + o.getProbeClasses());
+      throw new IllegalArgumentException(
+          "--probe-classes: must be >= 1, got " + o.getProbeClasses());
     }
     if (o.getDataLimit() < 0) {
-      throw new IllegalArgumentException("--data-limit: must be >= 0 (0 = all), got " + o.getDataLimit());
+      throw new IllegalArgumentException(
+          "--data-limit: must be >= 0 (0 = all), got " + o.getDataLimit());
     }
     if (o.getRegistry() == null || o.getRegistry().isBlank()) {
       throw new IllegalArgumentException("--registry: no registry location given");
     }
     if (o.getRegistry().startsWith(ResolveRouter.URI_PREFIX)) {
-      throw new IllegalArgumentException("--registry: give the location itself, without " + ResolveRouter.URI_PREFIX);
+      throw new IllegalArgumentException(
+          "--registry: give the location itself, without " + ResolveRouter.URI_PREFIX);
     }
   }
 
   /**
-   * Before any worker starts, when the model can be read here (local or builtin): the probe labels must be its
-   * classes, and a latent model's probes need a VAE to become images that FID can score.
+   * Before any worker starts, when the model can be read here (local or builtin): the probe labels
+   * must be its classes, and a latent model's probes need a VAE to become images that FID can
+   * score.
    */
   static void checkAgainstModel(RetrainOptions o, ModelCheckpoint.Summary model) {
     if (o.getProbeClasses() > model.numClasses) {
-      throw new IllegalArgumentException("--probe-classes: " + o.getProbeClasses() + " classes, but model "
-          + o.getModel() + " has " + model.numClasses);
+      throw new IllegalArgumentException(
+          "--probe-classes: "
+              + o.getProbeClasses()
+              + " classes, but model "
+              + o.getModel()
+              + " has "
+              + model.numClasses);
     }
-    if (!SamplingRun.isPixelSpace(model.inChannels) && (o.getVae() == null || o.getVae().isBlank())) {
-      throw new IllegalArgumentException("--vae: model " + o.getModel() + " samples " + model.inChannels
-          + "-channel latents; give the Stable-Diffusion VAE that decodes the probe samples to images for FID");
+    if (!SamplingRun.isPixelSpace(model.inChannels)
+        && (o.getVae() == null || o.getVae().isBlank())) {
+      throw new IllegalArgumentException(
+          "--vae: model "
+              + o.getModel()
+              + " samples "
+              + model.inChannels
+              + "-channel latents; give the Stable-Diffusion VAE that decodes the probe samples to images for FID");
     }
   }
 
-  /** The command-line option behind a transform setter named in a message, e.g. "--probe-macs-removed: ". */
+  /**
+   * The command-line option behind a transform setter named in a message, e.g.
+   * "--probe-macs-removed: ".
+   */
   private static String optionName(String message) {
     String[][] map = {
-      {"withMacsRemoved", "--probe-macs-removed"}, {"withCfgScale", "--probe-cfg-scale"}, {"ComputeFID.against",
-          "--reference-stats"}, {"withExtractor", "--extractor"}, {"withWeights", "--weights"},
-      {"ResolveRouter", "--registry"}, {"withLimit", "--data-limit"}, {"withVae", "--vae"},
+      {"withMacsRemoved", "--probe-macs-removed"},
+      {"withCfgScale", "--probe-cfg-scale"},
+      {"ComputeFID.against", "--reference-stats"},
+      {"withExtractor", "--extractor"},
+      {"withWeights", "--weights"},
+      {"ResolveRouter", "--registry"},
+      {"withLimit", "--data-limit"},
+      {"withVae", "--vae"},
       {"withInitialRouter", "--warm-start"}
     };
     for (String[] m : map) {
@@ -169,8 +220,8 @@ public final class RetrainPipeline {
 
   /** What a run publishes: the report, in the {@code --output} folder. */
   public static PipelineOutputs outputs(RetrainOptions o) {
-    return PipelineOutputs.inFolder("retrain", "--output", o.getOutput(),
-        List.of(RetrainReport.JSON, RetrainReport.MARKDOWN));
+    return PipelineOutputs.inFolder(
+        "retrain", "--output", o.getOutput(), List.of(RetrainReport.JSON, RetrainReport.MARKDOWN));
   }
 
   public static void main(String[] args) {

@@ -22,9 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The retrain pipeline's decision and its record: the quality gate, the publish, and the report ({@value #JSON} for
- * machines, {@value #MARKDOWN} for people) with both FIDs, both θs, the MACs each removed, the decision and the
- * versions.
+ * The retrain pipeline's decision and its record: the quality gate, the publish, and the report
+ * ({@value #JSON} for machines, {@value #MARKDOWN} for people) with both FIDs, both θs, the MACs
+ * each removed, the decision and the versions.
  */
 final class RetrainReport {
   static final String JSON = "retrain-report.json";
@@ -44,33 +44,60 @@ final class RetrainReport {
 
   private RetrainReport() {}
 
-  /** The options the report records, captured at construction (workers do not see pipeline options' types). */
-  record Settings(String output, double macsRemoved, double tolerance, int probeCount, int probeClasses, long probeSeed,
-      double cfgScale, String referenceStats, String extractor, String vae, String data, boolean warmStart)
+  /**
+   * The options the report records, captured at construction (workers do not see pipeline options'
+   * types).
+   */
+  record Settings(
+      String output,
+      double macsRemoved,
+      double tolerance,
+      int probeCount,
+      int probeClasses,
+      long probeSeed,
+      double cfgScale,
+      String referenceStats,
+      String extractor,
+      String vae,
+      String data,
+      boolean warmStart)
       implements Serializable {
     static Settings of(RetrainOptions o) {
-      return new Settings(o.getOutput(), o.getProbeMacsRemoved(), o.getTolerance(), o.getProbeCount(),
-          o.getProbeClasses(), o.getProbeSeed(), o.getProbeCfgScale(), o.getReferenceStats(), o.getExtractor(),
-          o.getVae() == null || o.getVae().isBlank() ? null : o.getVae(), o.getData(), o.getWarmStart());
+      return new Settings(
+          o.getOutput(),
+          o.getProbeMacsRemoved(),
+          o.getTolerance(),
+          o.getProbeCount(),
+          o.getProbeClasses(),
+          o.getProbeSeed(),
+          o.getProbeCfgScale(),
+          o.getReferenceStats(),
+          o.getExtractor(),
+          o.getVae() == null || o.getVae().isBlank() ? null : o.getVae(),
+          o.getData(),
+          o.getWarmStart());
     }
   }
 
   /**
-   * FID differences this small are rounding, not quality: the feature statistics are merged in whatever order the
-   * runner delivers them, which moves an FID in its ninth significant digit (the same images scored twice gave
-   * 92.58593920 and 92.58593917).
+   * FID differences this small are rounding, not quality: the feature statistics are merged in
+   * whatever order the runner delivers them, which moves an FID in its ninth significant digit (the
+   * same images scored twice gave 92.58593920 and 92.58593917).
    */
   static final double ROUNDING = 1e-6;
 
   /**
-   * True if the candidate may replace the current router: its FID is at most the current's plus the tolerance (and
-   * the rounding of FID itself, relative to the current FID). NaN anywhere fails.
+   * True if the candidate may replace the current router: its FID is at most the current's plus the
+   * tolerance (and the rounding of FID itself, relative to the current FID). NaN anywhere fails.
    */
   static boolean passesGate(double candidateFid, double currentFid, double tolerance) {
     return candidateFid <= currentFid + tolerance + ROUNDING * Math.max(1.0, Math.abs(currentFid));
   }
 
-  /** Takes the decision for the registry location it receives, publishes, writes the report, outputs its files. */
+  /**
+   * Takes the decision for the registry location it receives, publishes, writes the report, outputs
+   * its files.
+   */
   static final class GateFn extends DoFn<String, String> {
     private static final Logger LOG = LoggerFactory.getLogger(RetrainPipeline.class);
     private final PCollectionView<ModelRef> model;
@@ -80,9 +107,13 @@ final class RetrainReport {
     private final PCollectionView<FidResult> currentFid;
     private final Settings settings;
 
-    GateFn(PCollectionView<ModelRef> model, PCollectionView<RouterArtifact> candidate,
-        PCollectionView<RouterArtifact> current, PCollectionView<FidResult> candidateFid,
-        PCollectionView<FidResult> currentFid, Settings settings) {
+    GateFn(
+        PCollectionView<ModelRef> model,
+        PCollectionView<RouterArtifact> candidate,
+        PCollectionView<RouterArtifact> current,
+        PCollectionView<FidResult> candidateFid,
+        PCollectionView<FidResult> currentFid,
+        Settings settings) {
       this.model = model;
       this.candidate = candidate;
       this.current = current;
@@ -102,23 +133,35 @@ final class RetrainReport {
       int currentVersion = ResolveRouter.registryVersion(cur);
       RouterKey key = RouterKey.of(cand);
       if (!key.modelSha256().equals(ref.fingerprint())) {
-        throw new IllegalStateException("retrain: the candidate was trained for model sha256 " + key.modelSha256()
-            + ", but the model is " + ref.fingerprint());
+        throw new IllegalStateException(
+            "retrain: the candidate was trained for model sha256 "
+                + key.modelSha256()
+                + ", but the model is "
+                + ref.fingerprint());
       }
 
       Decision decision;
       PublishResult published = null;
       String reason;
-      // The current router as stored: a registry version's bytes, or (nothing published yet) the candidate itself.
-      String currentSha = currentVersion == 0 ? RouterRegistry.routerSha256(cur) : cur.provenance().sourceSha256;
+      // The current router as stored: a registry version's bytes, or (nothing published yet) the
+      // candidate itself.
+      String currentSha =
+          currentVersion == 0 ? RouterRegistry.routerSha256(cur) : cur.provenance().sourceSha256;
       boolean sameRouter = RouterRegistry.routerSha256(cand).equals(currentSha);
       if (!sameRouter && !passesGate(fc.fid(), fl.fid(), settings.tolerance())) {
         decision = Decision.REJECTED;
-        reason = String.format(Locale.ROOT, "FID(candidate) %.4f > FID(%s) %.4f + tolerance %.4f", fc.fid(),
-            currentVersion == 0 ? "candidate" : "v" + currentVersion, fl.fid(), settings.tolerance());
+        reason =
+            String.format(
+                Locale.ROOT,
+                "FID(candidate) %.4f > FID(%s) %.4f + tolerance %.4f",
+                fc.fid(),
+                currentVersion == 0 ? "candidate" : "v" + currentVersion,
+                fl.fid(),
+                settings.tolerance());
       } else {
-        published = RouterRegistry.open(registryLocation)
-            .publish(cand, currentVersion, metrics(fc, fl, currentVersion));
+        published =
+            RouterRegistry.open(registryLocation)
+                .publish(cand, currentVersion, metrics(fc, fl, currentVersion));
         switch (published.outcome()) {
           case PUBLISHED:
             decision = Decision.PUBLISHED;
@@ -129,22 +172,40 @@ final class RetrainReport {
           default:
             decision = Decision.CONFLICT;
         }
-        String judged = sameRouter
-            ? (currentVersion == 0 ? "nothing published yet" : "the candidate is v" + currentVersion + " itself")
-            : String.format(Locale.ROOT, "FID(candidate) %.4f <= FID(v%d) %.4f + tolerance %.4f", fc.fid(),
-                currentVersion, fl.fid(), settings.tolerance());
+        String judged =
+            sameRouter
+                ? (currentVersion == 0
+                    ? "nothing published yet"
+                    : "the candidate is v" + currentVersion + " itself")
+                : String.format(
+                    Locale.ROOT,
+                    "FID(candidate) %.4f <= FID(v%d) %.4f + tolerance %.4f",
+                    fc.fid(),
+                    currentVersion,
+                    fl.fid(),
+                    settings.tolerance());
         reason = judged + "; " + published.describe();
       }
       LOG.info("retrain: {}: {}", decision, reason);
 
-      Map<String, Object> report = report(registryLocation, key, decision, reason, published, currentVersion, cand,
-          fc, fl);
-      String json = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping()
-          .serializeSpecialFloatingPointValues().create().toJson(report) + "\n";
+      Map<String, Object> report =
+          report(registryLocation, key, decision, reason, published, currentVersion, cand, fc, fl);
+      String json =
+          new GsonBuilder()
+                  .setPrettyPrinting()
+                  .serializeNulls()
+                  .disableHtmlEscaping()
+                  .serializeSpecialFloatingPointValues()
+                  .create()
+                  .toJson(report)
+              + "\n";
       String markdown = markdown(report, fc, fl, currentVersion);
       Map<String, AtomicFile.Writer> files = new LinkedHashMap<>();
-      files.put(ArtifactFile.join(settings.output(), JSON), o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
-      files.put(ArtifactFile.join(settings.output(), MARKDOWN),
+      files.put(
+          ArtifactFile.join(settings.output(), JSON),
+          o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
+      files.put(
+          ArtifactFile.join(settings.output(), MARKDOWN),
           o -> o.write(markdown.getBytes(StandardCharsets.UTF_8)));
       ArtifactFile.writeAll(files);
       for (String f : files.keySet()) c.output(f);
@@ -164,8 +225,16 @@ final class RetrainReport {
       return m;
     }
 
-    private Map<String, Object> report(String registry, RouterKey key, Decision decision, String reason,
-        PublishResult published, int currentVersion, RouterArtifact cand, FidResult fc, FidResult fl) {
+    private Map<String, Object> report(
+        String registry,
+        RouterKey key,
+        Decision decision,
+        String reason,
+        PublishResult published,
+        int currentVersion,
+        RouterArtifact cand,
+        FidResult fc,
+        FidResult fl) {
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("pipeline", "retrain");
       r.put("decision", decision.name());
@@ -177,10 +246,20 @@ final class RetrainReport {
       k.put("steps", key.steps());
       r.put("key", k);
       r.put("version", published == null ? null : published.version());
-      r.put("latest", published == null ? (currentVersion == 0 ? null : currentVersion)
-          : (published.latest() == 0 ? null : published.latest()));
-      r.put("gate", Map.of("rule", "FID(candidate) <= FID(current) + tolerance", "tolerance", settings.tolerance(),
-          "macsBudget", settings.macsRemoved()));
+      r.put(
+          "latest",
+          published == null
+              ? (currentVersion == 0 ? null : currentVersion)
+              : (published.latest() == 0 ? null : published.latest()));
+      r.put(
+          "gate",
+          Map.of(
+              "rule",
+              "FID(candidate) <= FID(current) + tolerance",
+              "tolerance",
+              settings.tolerance(),
+              "macsBudget",
+              settings.macsRemoved()));
       Map<String, Object> candidateSide = side(fc);
       candidateSide.put("routerSha256", RouterRegistry.routerSha256(cand));
       WarmStartOrigin origin = WarmStartOrigin.fromTraining(cand.provenance().training);
@@ -214,29 +293,46 @@ final class RetrainReport {
     return s;
   }
 
-  static String markdown(Map<String, Object> report, FidResult fc, FidResult fl, int currentVersion) {
+  static String markdown(
+      Map<String, Object> report, FidResult fc, FidResult fl, int currentVersion) {
     StringBuilder md = new StringBuilder();
     md.append("# Router retraining: ").append(report.get("decision")).append("\n\n");
     md.append(report.get("reason")).append("\n\n");
     md.append("| | FID | θ | MACs removed | schedule |\n|---|---|---|---|---|\n");
     md.append(row("candidate", fc));
-    md.append(row(currentVersion == 0 ? "current (none published)" : "current (v" + currentVersion + ")", fl));
+    md.append(
+        row(
+            currentVersion == 0 ? "current (none published)" : "current (v" + currentVersion + ")",
+            fl));
     Map<?, ?> candidate = (Map<?, ?>) report.get("candidate");
     Map<?, ?> warm = (Map<?, ?>) candidate.get("warmStart");
-    md.append("\nCandidate trained from ").append(warm == null
-        ? (Boolean.TRUE.equals(candidate.get("warmStartRequested"))
-            ? "the seed's routers (warm start asked for, nothing published yet)" : "the seed's routers")
-        : (warm.get("version") == null ? warm.get("router") : "v" + warm.get("version")) + " (warm start)")
+    md.append("\nCandidate trained from ")
+        .append(
+            warm == null
+                ? (Boolean.TRUE.equals(candidate.get("warmStartRequested"))
+                    ? "the seed's routers (warm start asked for, nothing published yet)"
+                    : "the seed's routers")
+                : (warm.get("version") == null ? warm.get("router") : "v" + warm.get("version"))
+                    + " (warm start)")
         .append(".");
-    md.append(" Registry: `").append(report.get("registry")).append("`; version: ")
+    md.append(" Registry: `")
+        .append(report.get("registry"))
+        .append("`; version: ")
         .append(report.get("version") == null ? "none written" : "v" + report.get("version"))
-        .append("; latest: ").append(report.get("latest") == null ? "none" : "v" + report.get("latest"))
+        .append("; latest: ")
+        .append(report.get("latest") == null ? "none" : "v" + report.get("latest"))
         .append(".\n");
     return md.toString();
   }
 
   private static String row(String name, FidResult f) {
-    return String.format(Locale.ROOT, "| %s | %.4f | %.4g | %.3f | `%s` |%n", name, f.fid(), f.theta(),
-        f.macsRemoved(), f.scheduleId());
+    return String.format(
+        Locale.ROOT,
+        "| %s | %.4f | %.4g | %.3f | `%s` |%n",
+        name,
+        f.fid(),
+        f.theta(),
+        f.macsRemoved(),
+        f.scheduleId());
   }
 }

@@ -7,9 +7,6 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.l2cbeam.beam.CachedSample;
 import org.l2cbeam.beam.LoadModel;
 import org.l2cbeam.beam.ModelRef;
-import org.l2cbeam.pipelines.ModelOption;
-import org.l2cbeam.pipelines.PipelineLauncher;
-import org.l2cbeam.pipelines.PipelineOutputs;
 import org.l2cbeam.beam.SampleRequest;
 import org.l2cbeam.beam.WriteSamples;
 import org.l2cbeam.core.diffusion.Guidance;
@@ -17,13 +14,17 @@ import org.l2cbeam.core.diffusion.SamplerKind;
 import org.l2cbeam.core.diffusion.SamplingRun;
 import org.l2cbeam.core.model.ModelCheckpoint;
 import org.l2cbeam.core.router.ModelFamily;
+import org.l2cbeam.pipelines.ModelOption;
+import org.l2cbeam.pipelines.PipelineLauncher;
+import org.l2cbeam.pipelines.PipelineOutputs;
 import org.l2cbeam.pipelines.WorkerDeviceOptions;
 
 /**
- * The {@code sample} pipeline: requests from {@code --labels}/{@code --seeds} → {@link LoadModel} → {@link
- * CachedSample} (plain, or with {@code --router}) → {@link WriteSamples}. A DiT or a U-ViT: the family comes from the
- * checkpoint, and so does the default sampler. The bytes written depend only on the requests, model, sampler settings
- * and router: not on {@code --batch-size}, the runner or its parallelism.
+ * The {@code sample} pipeline: requests from {@code --labels}/{@code --seeds} → {@link LoadModel} →
+ * {@link CachedSample} (plain, or with {@code --router}) → {@link WriteSamples}. A DiT or a U-ViT:
+ * the family comes from the checkpoint, and so does the default sampler. The bytes written depend
+ * only on the requests, model, sampler settings and router: not on {@code --batch-size}, the runner
+ * or its parallelism.
  */
 public final class SamplePipeline {
   private SamplePipeline() {}
@@ -54,8 +55,11 @@ public final class SamplePipeline {
   /** Applies the sampling options to {@code t}; shared with the benchmark and the templates. */
   public static CachedSample configure(CachedSample t, SampleOptions o) {
     try {
-      t = t.withSteps(o.getSteps()).withCfgScale(o.getCfgScale()).withBatchSize(o.getBatchSize())
-          .withDevice(WorkerDeviceOptions.requestedDevice(o));
+      t =
+          t.withSteps(o.getSteps())
+              .withCfgScale(o.getCfgScale())
+              .withBatchSize(o.getBatchSize())
+              .withDevice(WorkerDeviceOptions.requestedDevice(o));
       if (!"auto".equals(o.getSampler())) {
         t = t.withSampler(SamplerKind.parse(o.getSampler()));
       }
@@ -80,9 +84,17 @@ public final class SamplePipeline {
   /** The command-line option behind a transform setter named in a message, e.g. "--theta: ". */
   private static String optionName(String message) {
     String[][] map = {
-      {"withTheta", "--theta"}, {"withRouter", "--router"}, {"withSteps", "--steps"}, {"withSampler", "--sampler"},
-      {"withCfgScale", "--cfg-scale"}, {"withVae", "--vae"}, {"withBatchSize", "--batch-size"}, {"WriteSamples", "--output"},
-      {"withGuidedChannels", "--guided-channels"}, {"unknown sampler", "--sampler"}, {"guided-channels", ""}
+      {"withTheta", "--theta"},
+      {"withRouter", "--router"},
+      {"withSteps", "--steps"},
+      {"withSampler", "--sampler"},
+      {"withCfgScale", "--cfg-scale"},
+      {"withVae", "--vae"},
+      {"withBatchSize", "--batch-size"},
+      {"WriteSamples", "--output"},
+      {"withGuidedChannels", "--guided-channels"},
+      {"unknown sampler", "--sampler"},
+      {"guided-channels", ""}
     };
     for (String[] m : map) {
       if (message != null && message.contains(m[0])) return m[1].isEmpty() ? "" : m[1] + ": ";
@@ -91,21 +103,31 @@ public final class SamplePipeline {
   }
 
   /**
-   * Before any worker starts, when the model can be read here (local or builtin): labels must be its classes, a
-   * U-ViT takes neither DiT's guided-channel rule nor a DiT sampler, and a latent model needs a VAE to make images.
+   * Before any worker starts, when the model can be read here (local or builtin): labels must be
+   * its classes, a U-ViT takes neither DiT's guided-channel rule nor a DiT sampler, and a latent
+   * model needs a VAE to make images.
    */
-  static void checkAgainstModel(SampleOptions o, ModelCheckpoint.Summary model, List<SampleRequest> requests) {
+  static void checkAgainstModel(
+      SampleOptions o, ModelCheckpoint.Summary model, List<SampleRequest> requests) {
     for (SampleRequest r : requests) {
       if (r.label() >= model.numClasses) {
         throw new IllegalArgumentException(
-            "--labels: label " + r.label() + " is not a class of model " + o.getModel() + " (" + model.numClasses
-                + " classes: 0.." + (model.numClasses - 1) + ")");
+            "--labels: label "
+                + r.label()
+                + " is not a class of model "
+                + o.getModel()
+                + " ("
+                + model.numClasses
+                + " classes: 0.."
+                + (model.numClasses - 1)
+                + ")");
       }
     }
     if (model.family == ModelFamily.UVIT && !"auto".equals(o.getGuidedChannels())) {
       throw new IllegalArgumentException(
           "--guided-channels is a DiT option: U-ViT's guidance always covers every latent channel (model "
-              + o.getModel() + " is a U-ViT)");
+              + o.getModel()
+              + " is a U-ViT)");
     }
     if (!"auto".equals(o.getSampler())) {
       SamplerKind sampler;
@@ -122,14 +144,19 @@ public final class SamplePipeline {
     boolean images = SamplingRun.isPixelSpace(model.inChannels);
     if (!images && (o.getVae() == null || o.getVae().isBlank())) {
       throw new IllegalArgumentException(
-          "--vae: model " + o.getModel() + " samples " + model.inChannels + "-channel latents; give the"
+          "--vae: model "
+              + o.getModel()
+              + " samples "
+              + model.inChannels
+              + "-channel latents; give the"
               + " Stable-Diffusion VAE that decodes them (samples.npz holds images)");
     }
   }
 
   /** What a run publishes: {@code samples.npz} and {@code samples.png} in {@code --output}. */
   public static PipelineOutputs outputs(SampleOptions o) {
-    return PipelineOutputs.inFolder("sample", "--output", o.getOutput(), List.of(WriteSamples.NPZ, WriteSamples.PNG));
+    return PipelineOutputs.inFolder(
+        "sample", "--output", o.getOutput(), List.of(WriteSamples.NPZ, WriteSamples.PNG));
   }
 
   public static void main(String[] args) {

@@ -5,7 +5,10 @@ import java.util.List;
 import org.l2cbeam.beam.SampleRequest;
 import org.l2cbeam.core.diffusion.SeededNoise;
 
-/** Requests from the {@code --labels} and {@code --seeds} options: request i has id i, label i and seed i. */
+/**
+ * Requests from the {@code --labels} and {@code --seeds} options: request i has id i, label i and
+ * seed i.
+ */
 public final class SampleRequests {
   private SampleRequests() {}
 
@@ -17,7 +20,10 @@ public final class SampleRequests {
     List<Long> seedList = numbers("--seeds", seeds == null || seeds.isBlank() ? "0" : seeds);
     if (seedList.size() != 1 && seedList.size() != labelList.size()) {
       throw new IllegalArgumentException(
-          "--seeds: give one base seed or one seed per label (" + labelList.size() + "), got " + seedList.size());
+          "--seeds: give one base seed or one seed per label ("
+              + labelList.size()
+              + "), got "
+              + seedList.size());
     }
     if (seedList.size() == 1) {
       try {

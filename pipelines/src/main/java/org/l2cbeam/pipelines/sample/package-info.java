@@ -1,4 +1,5 @@
 /**
- * The {@code sample} pipeline: requests → {@code LoadModel} → {@code CachedSample} → {@code WriteSamples}.
+ * The {@code sample} pipeline: requests → {@code LoadModel} → {@code CachedSample} → {@code
+ * WriteSamples}.
  */
 package org.l2cbeam.pipelines.sample;

@@ -8,10 +8,11 @@ import java.util.Map;
 import org.l2cbeam.pipelines.report.Estimate;
 
 /**
- * {@code study.json}: every setting (piece, method, steps, router configuration, MACs, per-set FIDs and the paired Δ
- * against its same-MAC plain partner), the per-budget comparison, the best configuration, the redundancy between
- * paired steps per step count ({@link StudyRedundancy}), and each piece's options with the output folder written as
- * {@code OUT}, so that the file depends on the options alone.
+ * {@code study.json}: every setting (piece, method, steps, router configuration, MACs, per-set FIDs
+ * and the paired Δ against its same-MAC plain partner), the per-budget comparison, the best
+ * configuration, the redundancy between paired steps per step count ({@link StudyRedundancy}), and
+ * each piece's options with the output folder written as {@code OUT}, so that the file depends on
+ * the options alone.
  */
 final class StudyJson {
   private StudyJson() {}
@@ -80,8 +81,13 @@ final class StudyJson {
     Map<String, Object> redundancy = new LinkedHashMap<>();
     r.redundancy().forEach((steps, result) -> redundancy.put("ddim" + steps, result));
     root.put("redundancy", redundancy);
-    return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create()
-        .toJson(root) + "\n";
+    return new GsonBuilder()
+            .setPrettyPrinting()
+            .disableHtmlEscaping()
+            .serializeSpecialFloatingPointValues()
+            .create()
+            .toJson(root)
+        + "\n";
   }
 
   private static Map<String, Object> config(RouterConfig c) {

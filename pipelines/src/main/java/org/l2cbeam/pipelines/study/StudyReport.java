@@ -9,8 +9,8 @@ import java.util.Map;
 import org.l2cbeam.core.io.AtomicFile;
 
 /**
- * Writes a finished study's report into its output folder, all files published together: {@value #MARKDOWN}, {@value
- * #JSON}, {@value #FRONTIER} and {@value #LOSS_CURVES}.
+ * Writes a finished study's report into its output folder, all files published together: {@value
+ * #MARKDOWN}, {@value #JSON}, {@value #FRONTIER} and {@value #LOSS_CURVES}.
  */
 public final class StudyReport {
   public static final String MARKDOWN = "study.md";

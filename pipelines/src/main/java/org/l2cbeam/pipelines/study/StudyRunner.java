@@ -22,11 +22,12 @@ import org.l2cbeam.pipelines.report.BenchmarkReport;
 import org.l2cbeam.pipelines.report.ReportJson;
 
 /**
- * Runs a {@link StudyPlan}: every piece that has not finished with the same options, then the frontier of the best
- * router, then the redundancy between paired steps ({@link StudyRedundancy}), then the report. Resumable: a piece
- * whose folder holds the success marker of a run with the same options ({@code pieces/<id>.args}) is not run again,
- * so an interrupted study continues where it stopped, and {@code maxPieces} lets a caller run it in slices (e.g.
- * between measurements on a shared machine).
+ * Runs a {@link StudyPlan}: every piece that has not finished with the same options, then the
+ * frontier of the best router, then the redundancy between paired steps ({@link StudyRedundancy}),
+ * then the report. Resumable: a piece whose folder holds the success marker of a run with the same
+ * options ({@code pieces/<id>.args}) is not run again, so an interrupted study continues where it
+ * stopped, and {@code maxPieces} lets a caller run it in slices (e.g. between measurements on a
+ * shared machine).
  */
 public final class StudyRunner {
   private final StudyPlan plan;
@@ -40,8 +41,8 @@ public final class StudyRunner {
   }
 
   /**
-   * Runs at most {@code maxPieces} unfinished pieces (all when negative); writes the report when every piece has
-   * finished. Returns true when the study is complete.
+   * Runs at most {@code maxPieces} unfinished pieces (all when negative); writes the report when
+   * every piece has finished. Returns true when the study is complete.
    */
   public boolean run(int maxPieces) throws IOException {
     int budget = maxPieces < 0 ? Integer.MAX_VALUE : maxPieces;
@@ -65,11 +66,15 @@ public final class StudyRunner {
   }
 
   private boolean stopped() {
-    summary.println("l2c demo --study: stopped after the requested pieces; run the same command again to continue");
+    summary.println(
+        "l2c demo --study: stopped after the requested pieces; run the same command again to continue");
     return false;
   }
 
-  /** The screened router of the main step count with the lowest mean paired Δ FID over the screening budgets. */
+  /**
+   * The screened router of the main step count with the lowest mean paired Δ FID over the screening
+   * budgets.
+   */
   static StudyPiece best(StudyPlan plan, List<StudyPiece> screening) throws IOException {
     StudyPiece best = null;
     double bestScore = Double.POSITIVE_INFINITY;
@@ -77,14 +82,18 @@ public final class StudyRunner {
       if (p.role() != StudyPiece.Role.ROUTER || p.steps() != plan.size().mainSteps()) continue;
       BenchmarkReport r = ReportJson.read(plan.folder(p.id()).resolve("report.json"));
       double score =
-          r.settings().stream().filter(s -> s.isLearned())
-              .mapToDouble(s -> r.pairedDifference(s).orElseThrow().mean()).average().orElseThrow();
+          r.settings().stream()
+              .filter(s -> s.isLearned())
+              .mapToDouble(s -> r.pairedDifference(s).orElseThrow().mean())
+              .average()
+              .orElseThrow();
       if (score < bestScore) {
         bestScore = score;
         best = p;
       }
     }
-    if (best == null) throw new IllegalStateException("the study plan has no router piece at its main step count");
+    if (best == null)
+      throw new IllegalStateException("the study plan has no router piece at its main step count");
     return best;
   }
 
@@ -92,31 +101,47 @@ public final class StudyRunner {
   boolean isDone(StudyPiece piece) throws IOException {
     Path marker = plan.folder(piece.id()).resolve(PipelineOutputs.MARKER);
     Path args = argsFile(piece);
-    return Files.isRegularFile(marker) && Files.isRegularFile(args)
+    return Files.isRegularFile(marker)
+        && Files.isRegularFile(args)
         && Files.readString(args, StandardCharsets.UTF_8).equals(argsText(piece));
   }
 
   private void runPiece(StudyPiece piece) throws IOException {
     Files.createDirectories(plan.out().resolve(StudyPlan.PIECES));
     AtomicFile.writeString(argsFile(piece), argsText(piece));
-    log.println("[study] piece " + piece.id() + ": l2c pipeline benchmark " + String.join(" ", piece.args()));
+    log.println(
+        "[study] piece "
+            + piece.id()
+            + ": l2c pipeline benchmark "
+            + String.join(" ", piece.args()));
     long start = System.nanoTime();
-    BenchmarkOptions options = PipelineLauncher.options("benchmark", piece.args()).as(BenchmarkOptions.class);
-    long images = (long) options.getSamplesPerSetting() * options.getRequestSets()
-        * BenchmarkPipeline.sampledSettingNames(options).size();
+    BenchmarkOptions options =
+        PipelineLauncher.options("benchmark", piece.args()).as(BenchmarkOptions.class);
+    long images =
+        (long) options.getSamplesPerSetting()
+            * options.getRequestSets()
+            * BenchmarkPipeline.sampledSettingNames(options).size();
     PipelineResult.State state =
         PipelineProgress.to(log)
             .tag("[study " + piece.id() + "]")
             .every(Duration.ofSeconds(30))
-            .expect(TrainRouter.class, "iterations", "router iterations", BenchmarkPipeline.trainingIterations(options))
+            .expect(
+                TrainRouter.class,
+                "iterations",
+                "router iterations",
+                BenchmarkPipeline.trainingIterations(options))
             .expect(CachedSample.class, "images", "images sampled", images)
             .expect(ComputeFID.class, "imagesFeaturised", "images scored", images)
             .watchUntilFinish(PipelineLauncher.start("benchmark", piece.args()));
     if (state != PipelineResult.State.DONE) {
-      throw new IllegalStateException("study piece " + piece.id() + ": the benchmark pipeline ended " + state);
+      throw new IllegalStateException(
+          "study piece " + piece.id() + ": the benchmark pipeline ended " + state);
     }
     summary.printf(
-        java.util.Locale.ROOT, "[study] piece %s done in %.0f s%n", piece.id(), (System.nanoTime() - start) / 1e9);
+        java.util.Locale.ROOT,
+        "[study] piece %s done in %.0f s%n",
+        piece.id(),
+        (System.nanoTime() - start) / 1e9);
   }
 
   private Path argsFile(StudyPiece piece) {

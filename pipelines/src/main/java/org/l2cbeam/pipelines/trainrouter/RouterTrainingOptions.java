@@ -1,17 +1,18 @@
 package org.l2cbeam.pipelines.trainrouter;
 
-import org.l2cbeam.pipelines.ModelKernelOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
+import org.l2cbeam.pipelines.ModelKernelOptions;
 
 /**
- * The router-training options shared by the {@code train-router} and {@code retrain} pipelines: model, data and
- * {@code TrainRouter} settings.
+ * The router-training options shared by the {@code train-router} and {@code retrain} pipelines:
+ * model, data and {@code TrainRouter} settings.
  */
 public interface RouterTrainingOptions extends ModelKernelOptions {
-  @Description("DiT or U-ViT checkpoint (the family is read from its keys; a config.json beside it may give"
-      + " num_heads): a local path, gs://..., or builtin:fmnist-dit")
+  @Description(
+      "DiT or U-ViT checkpoint (the family is read from its keys; a config.json beside it may give"
+          + " num_heads): a local path, gs://..., or builtin:fmnist-dit")
   @Default.String("builtin:fmnist-dit")
   String getModel();
 
@@ -25,8 +26,9 @@ public interface RouterTrainingOptions extends ModelKernelOptions {
 
   void setData(String data);
 
-  @Description("Sampling steps the router is for (even): DDIM steps for a DiT, network evaluations (NFE) of"
-      + " DPM-Solver-2 for a U-ViT")
+  @Description(
+      "Sampling steps the router is for (even): DDIM steps for a DiT, network evaluations (NFE) of"
+          + " DPM-Solver-2 for a U-ViT")
   @Default.Integer(20)
   int getSamplingSteps();
 
@@ -38,8 +40,9 @@ public interface RouterTrainingOptions extends ModelKernelOptions {
 
   void setIterations(Long iterations);
 
-  @Description("Weight of the L1 term sum(sigmoid(p)); default DiT 5e-6 for 20 sampling steps, 1e-6 for 50 (and 10);"
-      + " U-ViT 0.1")
+  @Description(
+      "Weight of the L1 term sum(sigmoid(p)); default DiT 5e-6 for 20 sampling steps, 1e-6 for 50 (and 10);"
+          + " U-ViT 0.1")
   Double getLambda();
 
   void setLambda(Double lambda);
@@ -62,8 +65,9 @@ public interface RouterTrainingOptions extends ModelKernelOptions {
 
   void setSeed(long seed);
 
-  @Description("Only these cache steps (comma-separated; DiT: even indices below --sampling-steps, U-ViT: outer steps"
-      + " 1..NFE/2-1); default all")
+  @Description(
+      "Only these cache steps (comma-separated; DiT: even indices below --sampling-steps, U-ViT: outer steps"
+          + " 1..NFE/2-1); default all")
   String getCacheSteps();
 
   void setCacheSteps(String cacheSteps);
@@ -73,7 +77,8 @@ public interface RouterTrainingOptions extends ModelKernelOptions {
 
   void setTheta(Double theta);
 
-  @Description("Local directory for resumable training checkpoints (default: --tempLocation if local, else java.io.tmpdir/l2c-USER)")
+  @Description(
+      "Local directory for resumable training checkpoints (default: --tempLocation if local, else java.io.tmpdir/l2c-USER)")
   String getCheckpointDir();
 
   void setCheckpointDir(String dir);

@@ -18,19 +18,34 @@ import org.l2cbeam.core.router.ThetaSearch;
 import org.l2cbeam.core.router.UnitMacs;
 
 public class BenchmarkPlanTest {
-  /** DiT-XL/2 at 256 px: 256 tokens, D 1152, MLP 4608, 28 blocks, 4 latent channels, patch 2, learned sigma. */
+  /**
+   * DiT-XL/2 at 256 px: 256 tokens, D 1152, MLP 4608, 28 blocks, 4 latent channels, patch 2,
+   * learned sigma.
+   */
   private static final UnitMacs XL = UnitMacs.dit(256, 1152, 4608, 28, 4 * 4, 8 * 4);
 
   private static RouterScores officialDdim20() throws Exception {
-    return RouterScores.load(Path.of(BenchmarkPlanTest.class.getResource("/vectors/DDIM20_router.pt").toURI()));
+    return RouterScores.load(
+        Path.of(BenchmarkPlanTest.class.getResource("/vectors/DDIM20_router.pt").toURI()));
   }
 
   @Test
   public void baselineCachedSettingsEqualCostDdimThenExtraFrontierSteps() {
-    List<BenchmarkSetting> plan = BenchmarkPlan.settings(new int[] {20, 50}, new double[] {0.25, 0.40}, new int[] {10, 15});
+    List<BenchmarkSetting> plan =
+        BenchmarkPlan.settings(new int[] {20, 50}, new double[] {0.25, 0.40}, new int[] {10, 15});
     assertEquals(
-        List.of("ddim20", "ddim20-l2c25", "ddim20-l2c40", "ddim50", "ddim50-l2c25", "ddim50-l2c40", "ddim15", "ddim12",
-            "ddim38", "ddim30", "ddim10"),
+        List.of(
+            "ddim20",
+            "ddim20-l2c25",
+            "ddim20-l2c40",
+            "ddim50",
+            "ddim50-l2c25",
+            "ddim50-l2c40",
+            "ddim15",
+            "ddim12",
+            "ddim38",
+            "ddim30",
+            "ddim10"),
         plan.stream().map(BenchmarkSetting::name).toList());
     assertNull(plan.get(0).macsRemoved());
     assertEquals("ddim20", plan.get(0).baseline());
@@ -41,17 +56,30 @@ public class BenchmarkPlanTest {
     assertEquals("ddim38", plan.get(4).partner());
     assertNull(plan.get(0).partner());
     assertEquals("ddim50", plan.get(8).baseline());
-    assertEquals("ddim20", plan.get(10).baseline()); // the extra frontier is about the main step count
+    assertEquals(
+        "ddim20", plan.get(10).baseline()); // the extra frontier is about the main step count
   }
 
   @Test
   public void nonLearnedSchedulesComeAtTheSameBudgetsWithTheSamePartners() {
     List<BenchmarkSetting> plan =
-        BenchmarkPlan.settings(ModelFamily.DIT, new int[] {20}, new double[] {0.1, 0.5}, new int[0],
+        BenchmarkPlan.settings(
+            ModelFamily.DIT,
+            new int[] {20},
+            new double[] {0.1, 0.5},
+            new int[0],
             SettingMethod.parseCached("--methods", "same-units, l2c,whole-steps"));
     assertEquals(
-        List.of("ddim20", "ddim20-units10", "ddim20-units50", "ddim20-l2c10", "ddim20-l2c50", "ddim20-steps10",
-            "ddim20-steps50", "ddim18", "ddim10"),
+        List.of(
+            "ddim20",
+            "ddim20-units10",
+            "ddim20-units50",
+            "ddim20-l2c10",
+            "ddim20-l2c50",
+            "ddim20-steps10",
+            "ddim20-steps50",
+            "ddim18",
+            "ddim10"),
         plan.stream().map(BenchmarkSetting::name).toList());
     assertEquals(SettingMethod.WHOLE_STEPS, plan.get(6).method());
     assertEquals("ddim10", plan.get(6).partner());
@@ -61,11 +89,17 @@ public class BenchmarkPlanTest {
   @Test
   public void aUViTPlanIsNamedByDpmSolverWithEvenEqualCostEvaluations() {
     List<BenchmarkSetting> plan =
-        BenchmarkPlan.settings(ModelFamily.UVIT, new int[] {20}, new double[] {0.25, 0.3}, new int[] {6},
+        BenchmarkPlan.settings(
+            ModelFamily.UVIT,
+            new int[] {20},
+            new double[] {0.25, 0.3},
+            new int[] {6},
             List.of(SettingMethod.L2C));
-    // NFE 20 less 25% is 15 evaluations, an odd count DPM-Solver++(2S) cannot run: the partner is the nearest even, 16
+    // NFE 20 less 25% is 15 evaluations, an odd count DPM-Solver++(2S) cannot run: the partner is
+    // the nearest even, 16
     // (round(7.5) = 8 outer steps); less 30% is 14.
-    assertEquals(List.of("dpm20", "dpm20-l2c25", "dpm20-l2c30", "dpm16", "dpm14", "dpm6"),
+    assertEquals(
+        List.of("dpm20", "dpm20-l2c25", "dpm20-l2c30", "dpm16", "dpm14", "dpm6"),
         plan.stream().map(BenchmarkSetting::name).toList());
     assertEquals("dpm16", plan.get(1).partner());
     assertEquals("dpm14", plan.get(2).partner());
@@ -76,15 +110,21 @@ public class BenchmarkPlanTest {
   @Test
   public void badMethodsNameTheOption() {
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> SettingMethod.parseCached("--methods", "l2c,random"))
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SettingMethod.parseCached("--methods", "l2c,random"))
             .getMessage(),
         containsString("--methods: 'random' is not a cached method"));
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> SettingMethod.parseCached("--methods", "ddim"))
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SettingMethod.parseCached("--methods", "ddim"))
             .getMessage(),
         containsString("'ddim' is not a cached method"));
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> SettingMethod.parseCached("--methods", "l2c,l2c"))
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SettingMethod.parseCached("--methods", "l2c,l2c"))
             .getMessage(),
         containsString("given twice"));
   }
@@ -99,7 +139,8 @@ public class BenchmarkPlanTest {
     assertEquals(0, sets.setOf(29));
     assertThat(sets.describe(), containsString("3 request sets of 30 per setting"));
     assertThat(new RequestSets(30, 1, 0).describe(), containsString("30 per setting: label i mod"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> new RequestSets(30, 0, 0)).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> new RequestSets(30, 0, 0)).getMessage(),
         containsString("--request-sets"));
   }
 
@@ -130,15 +171,21 @@ public class BenchmarkPlanTest {
     assertArrayEquals(new int[] {20, 50}, BenchmarkPlan.parseSteps("--steps", "20, 50", false));
     assertEquals(0, BenchmarkPlan.parseSteps("--plain-steps", "", true).length);
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> BenchmarkPlan.parseSteps("--steps", "20,x", false))
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> BenchmarkPlan.parseSteps("--steps", "20,x", false))
             .getMessage(),
         containsString("--steps"));
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> BenchmarkPlan.parseSteps("--steps", "20,20", false))
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> BenchmarkPlan.parseSteps("--steps", "20,20", false))
             .getMessage(),
         containsString("repeats"));
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> BenchmarkPlan.parseFractions("--macs-removed", "0.25,1.2"))
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> BenchmarkPlan.parseFractions("--macs-removed", "0.25,1.2"))
             .getMessage(),
         containsString("--macs-removed"));
   }

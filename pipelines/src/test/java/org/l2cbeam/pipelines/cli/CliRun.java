@@ -17,8 +17,9 @@ import org.l2cbeam.core.io.SafetensorsWriter;
 import org.l2cbeam.core.io.TensorData;
 
 /**
- * Runs the {@code l2c} command line in this JVM, capturing what it prints, for the CLI tests. Declared as a
- * {@code @Rule}, it also gives each test a temporary folder for the files the commands read and write.
+ * Runs the {@code l2c} command line in this JVM, capturing what it prints, for the CLI tests.
+ * Declared as a {@code @Rule}, it also gives each test a temporary folder for the files the
+ * commands read and write.
  */
 final class CliRun extends ExternalResource {
   private final TemporaryFolder folder = new TemporaryFolder();
@@ -33,12 +34,17 @@ final class CliRun extends ExternalResource {
     folder.delete();
   }
 
-  /** {@code name} in this test's folder (not created: an output path, or one for {@link #write}). */
+  /**
+   * {@code name} in this test's folder (not created: an output path, or one for {@link #write}).
+   */
   Path path(String name) {
     return folder.getRoot().toPath().resolve(name);
   }
 
-  /** Writes {@code tensors} to the safetensors file {@code name} in this test's folder, for a command to read. */
+  /**
+   * Writes {@code tensors} to the safetensors file {@code name} in this test's folder, for a
+   * command to read.
+   */
   Path write(String name, Map<String, TensorData> tensors) throws Exception {
     Path p = path(name);
     SafetensorsWriter.write(p, tensors);
@@ -60,7 +66,11 @@ final class CliRun extends ExternalResource {
     System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
     try {
       int code = L2c.execute(args);
-      return new String[] {Integer.toString(code), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+      return new String[] {
+        Integer.toString(code),
+        o.toString(StandardCharsets.UTF_8),
+        e.toString(StandardCharsets.UTF_8)
+      };
     } finally {
       System.setOut(out);
       System.setErr(err);
@@ -85,16 +95,19 @@ final class CliRun extends ExternalResource {
     assertEquals("exit code; stderr: " + codeErr[1], "0", codeErr[0]);
   }
 
-  /** The run ({exit code, stderr}) failed as bad input does (exit code 2), its stderr naming every fragment. */
+  /**
+   * The run ({exit code, stderr}) failed as bad input does (exit code 2), its stderr naming every
+   * fragment.
+   */
   static void assertFails(String[] codeErr, String... fragments) {
     assertEquals("exit code; stderr: " + codeErr[1], "2", codeErr[0]);
     for (String f : fragments) assertThat(codeErr[1], containsString(f));
   }
 
   /**
-   * A tensor the command wrote matches the reference: max|expected − actual| / max|expected| ≤ {@code tol}, the
-   * vectors' tolerance rule (the figure is printed, so a run shows its margin). A NaN or an infinity on either side
-   * fails whatever the tolerance.
+   * A tensor the command wrote matches the reference: max|expected − actual| / max|expected| ≤
+   * {@code tol}, the vectors' tolerance rule (the figure is printed, so a run shows its margin). A
+   * NaN or an infinity on either side fails whatever the tolerance.
    */
   static double assertClose(String what, float[] expected, float[] actual, double tol) {
     assertEquals(what + " length", expected.length, actual.length);
@@ -102,7 +115,8 @@ final class CliRun extends ExternalResource {
     double maxDiff = 0;
     for (int i = 0; i < expected.length; i++) {
       if (!Float.isFinite(expected[i]) || !Float.isFinite(actual[i])) {
-        throw new AssertionError(what + "[" + i + "]: expected " + expected[i] + ", got " + actual[i] + ": not finite");
+        throw new AssertionError(
+            what + "[" + i + "]: expected " + expected[i] + ", got " + actual[i] + ": not finite");
       }
       maxRef = Math.max(maxRef, Math.abs(expected[i]));
       maxDiff = Math.max(maxDiff, Math.abs((double) expected[i] - actual[i]));
@@ -113,14 +127,24 @@ final class CliRun extends ExternalResource {
     return rel;
   }
 
-  /** {@link #assertClose} on a trajectory of {@code steps} stacked rows, each row against its own max|expected|. */
-  static void assertStepsClose(String what, float[] expected, float[] actual, int steps, double tol) {
+  /**
+   * {@link #assertClose} on a trajectory of {@code steps} stacked rows, each row against its own
+   * max|expected|.
+   */
+  static void assertStepsClose(
+      String what, float[] expected, float[] actual, int steps, double tol) {
     assertEquals(what + " length", expected.length, actual.length);
-    assertEquals(what + ": " + expected.length + " values in " + steps + " steps", 0, expected.length % steps);
+    assertEquals(
+        what + ": " + expected.length + " values in " + steps + " steps",
+        0,
+        expected.length % steps);
     int per = expected.length / steps;
     for (int s = 0; s < steps; s++) {
-      assertClose(what + " step " + s, Arrays.copyOfRange(expected, s * per, (s + 1) * per),
-          Arrays.copyOfRange(actual, s * per, (s + 1) * per), tol);
+      assertClose(
+          what + " step " + s,
+          Arrays.copyOfRange(expected, s * per, (s + 1) * per),
+          Arrays.copyOfRange(actual, s * per, (s + 1) * per),
+          tol);
     }
   }
 }

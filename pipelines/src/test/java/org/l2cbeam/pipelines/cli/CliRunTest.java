@@ -7,7 +7,10 @@ import static org.junit.Assert.assertThrows;
 
 import org.junit.Test;
 
-/** The CLI tests' comparison helper itself: a NaN or an infinity fails it on either side, whatever the tolerance. */
+/**
+ * The CLI tests' comparison helper itself: a NaN or an infinity fails it on either side, whatever
+ * the tolerance.
+ */
 public class CliRunTest {
   private static final float[] REF = {1f, -2f, 4f, 0.5f};
 
@@ -18,11 +21,16 @@ public class CliRunTest {
         float[] broken = REF.clone();
         broken[at] = bad;
         AssertionError e =
-            assertThrows(AssertionError.class, () -> CliRun.assertClose("x", REF, broken, Double.POSITIVE_INFINITY));
+            assertThrows(
+                AssertionError.class,
+                () -> CliRun.assertClose("x", REF, broken, Double.POSITIVE_INFINITY));
         assertThat(e.getMessage(), containsString("x[" + at + "]"));
         assertThat(e.getMessage(), containsString("not finite"));
-        assertThrows(AssertionError.class, () -> CliRun.assertClose("x", broken, REF, Double.MAX_VALUE));
-        assertThrows(AssertionError.class, () -> CliRun.assertStepsClose("x", REF, broken, 2, Double.MAX_VALUE));
+        assertThrows(
+            AssertionError.class, () -> CliRun.assertClose("x", broken, REF, Double.MAX_VALUE));
+        assertThrows(
+            AssertionError.class,
+            () -> CliRun.assertStepsClose("x", REF, broken, 2, Double.MAX_VALUE));
       }
     }
     float[] nan = {Float.NaN};
@@ -39,7 +47,8 @@ public class CliRunTest {
     float[] steps = {1f, -1f, 100f, -100f};
     float[] drift = {1.01f, -1f, 100f, -100f};
     CliRun.assertClose("stacked", steps, drift, 1e-3);
-    assertThrows(AssertionError.class, () -> CliRun.assertStepsClose("traj", steps, drift, 2, 1e-3));
+    assertThrows(
+        AssertionError.class, () -> CliRun.assertStepsClose("traj", steps, drift, 2, 1e-3));
     CliRun.assertStepsClose("traj", steps, drift, 2, 2e-2);
   }
 }

@@ -27,12 +27,13 @@ public class FidCommandTest {
     return CliRun.codeOutErr(args);
   }
 
-
   /** The first {@code n} test images as a samples npz, arr_0 [n, 28, 28, 1] uint8. */
   private Path samples(String name, int from, int n) throws Exception {
-    ImageBatch images = FashionMnist.openDefault().images(FashionMnist.Split.TEST).slice(from, from + n);
+    ImageBatch images =
+        FashionMnist.openDefault().images(FashionMnist.Split.TEST).slice(from, from + n);
     Path file = tmp.getRoot().toPath().resolve(name);
-    NpzWriter.write(file, Map.of("arr_0", TensorData.ofBytes(new long[] {n, 28, 28, 1}, images.pixels())));
+    NpzWriter.write(
+        file, Map.of("arr_0", TensorData.ofBytes(new long[] {n, 28, 28, 1}, images.pixels())));
     return file;
   }
 
@@ -40,7 +41,16 @@ public class FidCommandTest {
   public void statsThenScore() throws Exception {
     Path a = samples("a.npz", 0, 300);
     Path stats = tmp.getRoot().toPath().resolve("a-stats.npz");
-    String[] r = run("fid", "stats", "--images", a.toString(), "--extractor", "fmnist", "--out", stats.toString());
+    String[] r =
+        run(
+            "fid",
+            "stats",
+            "--images",
+            a.toString(),
+            "--extractor",
+            "fmnist",
+            "--out",
+            stats.toString());
     assertEquals(r[2], "0", r[0]);
     assertThat(r[2], containsString("300/300 images"));
     assertThat(r[1], containsString("\"dim\":128"));
@@ -51,7 +61,16 @@ public class FidCommandTest {
     assertThat(Math.abs(Double.parseDouble(r[1].trim())), lessThan(1e-9));
 
     // images against the bundled reference statistics: a small sample is close but not equal
-    r = run("fid", "score", "--a", a.toString(), "--b", "builtin:fmnist-test-stats", "--batch-size", "100");
+    r =
+        run(
+            "fid",
+            "score",
+            "--a",
+            a.toString(),
+            "--b",
+            "builtin:fmnist-test-stats",
+            "--batch-size",
+            "100");
     assertEquals(r[2], "0", r[0]);
     double fid = Double.parseDouble(r[1].trim());
     assertThat(fid, greaterThan(0.0));
@@ -84,7 +103,16 @@ public class FidCommandTest {
     Path grey = samples("grey.npz", 0, 2);
     Path out = tmp.getRoot().toPath().resolve("out.npz");
     String[] r =
-        run("fid", "stats", "--images", grey.toString(), "--extractor", "inception", "--weights", "hash:1", "--out",
+        run(
+            "fid",
+            "stats",
+            "--images",
+            grey.toString(),
+            "--extractor",
+            "inception",
+            "--weights",
+            "hash:1",
+            "--out",
             out.toString());
     assertEquals("2", r[0]);
     assertThat(r[2], containsString("3 channels"));
@@ -96,7 +124,16 @@ public class FidCommandTest {
     assertThat(r[2], containsString("at least 2 images, found 1"));
     assertFalse(Files.exists(out));
 
-    r = run("fid", "stats", "--images", one.toString(), "--extractor", "vgg", "--out", out.toString());
+    r =
+        run(
+            "fid",
+            "stats",
+            "--images",
+            one.toString(),
+            "--extractor",
+            "vgg",
+            "--out",
+            out.toString());
     assertEquals("2", r[0]);
     assertThat(r[2], containsString("unknown --extractor 'vgg'"));
   }

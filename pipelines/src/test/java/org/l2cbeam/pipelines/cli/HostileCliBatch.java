@@ -15,12 +15,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs a list of {@code l2c} command lines one after the other in this JVM and records, per case, the exit code,
- * what it printed (the first 64 KB of each stream, and the total), its wall time and the process's peak RSS so far.
- * {@link HostileInputTest} starts it in a child JVM with a small heap ({@code -Xmx512m}): bounded memory is then a
- * property of the process, and an {@link OutOfMemoryError} would show in the captured output.
+ * Runs a list of {@code l2c} command lines one after the other in this JVM and records, per case,
+ * the exit code, what it printed (the first 64 KB of each stream, and the total), its wall time and
+ * the process's peak RSS so far. {@link HostileInputTest} starts it in a child JVM with a small
+ * heap ({@code -Xmx512m}): bounded memory is then a property of the process, and an {@link
+ * OutOfMemoryError} would show in the captured output.
  *
- * <p>Arguments: the cases file (JSON lines {@code {"id": ..., "args": [...]}}) and the results file (JSON lines).
+ * <p>Arguments: the cases file (JSON lines {@code {"id": ..., "args": [...]}}) and the results file
+ * (JSON lines).
  */
 public final class HostileCliBatch {
   private static final int KEEP = 64 << 10;
@@ -64,7 +66,10 @@ public final class HostileCliBatch {
       r.put("thrown", thrown);
       r.put("peakRssMiB", peakRssMiB());
       Files.writeString(
-          results, gson.toJson(r) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+          results,
+          gson.toJson(r) + "\n",
+          StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);
     }
   }

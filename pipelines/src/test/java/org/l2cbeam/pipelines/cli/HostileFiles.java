@@ -14,14 +14,16 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * Generates the hostile inputs of {@link HostileInputTest} (nothing large is checked in): torch.save zips written
- * byte by byte, so that an entry may declare any size and CRC, deflate streams that expand a thousandfold, and
- * pickles of the shape torch writes.
+ * Generates the hostile inputs of {@link HostileInputTest} (nothing large is checked in):
+ * torch.save zips written byte by byte, so that an entry may declare any size and CRC, deflate
+ * streams that expand a thousandfold, and pickles of the shape torch writes.
  */
 final class HostileFiles {
   private HostileFiles() {}
 
-  /** One zip record: its bytes as stored in the archive, the method, and what the headers declare. */
+  /**
+   * One zip record: its bytes as stored in the archive, the method, and what the headers declare.
+   */
   static final class Entry {
     final String name;
     final boolean deflated;
@@ -56,29 +58,60 @@ final class HostileFiles {
       for (Entry e : entries) {
         byte[] name = e.name.getBytes(StandardCharsets.UTF_8);
         ByteBuffer local = le(30 + name.length);
-        local.putInt(0x04034b50).putShort((short) 20).putShort((short) 0).putShort((short) (e.deflated ? 8 : 0))
-            .putInt(0).putInt((int) e.crc).putInt(e.data.length).putInt((int) e.declaredSize)
-            .putShort((short) name.length).putShort((short) 0).put(name);
+        local
+            .putInt(0x04034b50)
+            .putShort((short) 20)
+            .putShort((short) 0)
+            .putShort((short) (e.deflated ? 8 : 0))
+            .putInt(0)
+            .putInt((int) e.crc)
+            .putInt(e.data.length)
+            .putInt((int) e.declaredSize)
+            .putShort((short) name.length)
+            .putShort((short) 0)
+            .put(name);
         out.write(local.array());
         out.write(e.data);
         ByteBuffer cen = le(46 + name.length);
-        cen.putInt(0x02014b50).putShort((short) 20).putShort((short) 20).putShort((short) 0)
-            .putShort((short) (e.deflated ? 8 : 0)).putInt(0).putInt((int) e.crc).putInt(e.data.length)
-            .putInt((int) e.declaredSize).putShort((short) name.length).putShort((short) 0).putShort((short) 0)
-            .putShort((short) 0).putShort((short) 0).putInt(0).putInt((int) offset).put(name);
+        cen.putInt(0x02014b50)
+            .putShort((short) 20)
+            .putShort((short) 20)
+            .putShort((short) 0)
+            .putShort((short) (e.deflated ? 8 : 0))
+            .putInt(0)
+            .putInt((int) e.crc)
+            .putInt(e.data.length)
+            .putInt((int) e.declaredSize)
+            .putShort((short) name.length)
+            .putShort((short) 0)
+            .putShort((short) 0)
+            .putShort((short) 0)
+            .putShort((short) 0)
+            .putInt(0)
+            .putInt((int) offset)
+            .put(name);
         central.write(cen.array());
         offset += 30 + name.length + e.data.length;
       }
       out.write(central.toByteArray());
       ByteBuffer end = le(22);
-      end.putInt(0x06054b50).putShort((short) 0).putShort((short) 0).putShort((short) entries.size())
-          .putShort((short) entries.size()).putInt(central.size()).putInt((int) offset).putShort((short) 0);
+      end.putInt(0x06054b50)
+          .putShort((short) 0)
+          .putShort((short) 0)
+          .putShort((short) entries.size())
+          .putShort((short) entries.size())
+          .putInt(central.size())
+          .putInt((int) offset)
+          .putShort((short) 0);
       out.write(end.array());
     }
     return file;
   }
 
-  /** A torch.save checkpoint: {@code archive/data.pkl} and the given storage records under {@code archive/data/}. */
+  /**
+   * A torch.save checkpoint: {@code archive/data.pkl} and the given storage records under {@code
+   * archive/data/}.
+   */
   static Path torch(Path file, Entry pickle, Entry... storages) throws IOException {
     List<Entry> all = new ArrayList<>();
     all.add(pickle);
@@ -88,8 +121,9 @@ final class HostileFiles {
   }
 
   /**
-   * {@code n} zero bytes, deflated: one 16 MiB block compressed with a full flush (so it stands alone) repeated, then
-   * the final block. A 1 GiB storage costs about 1 MB on disk and half a second to make.
+   * {@code n} zero bytes, deflated: one 16 MiB block compressed with a full flush (so it stands
+   * alone) repeated, then the final block. A 1 GiB storage costs about 1 MB on disk and half a
+   * second to make.
    */
   static byte[] deflatedZeros(long n) {
     int chunk = 16 << 20;
@@ -109,7 +143,8 @@ final class HostileFiles {
   static long crcOfZeros(long n) {
     CRC32 crc = new CRC32();
     byte[] zeros = new byte[1 << 20];
-    for (long done = 0; done < n; done += zeros.length) crc.update(zeros, 0, (int) Math.min(zeros.length, n - done));
+    for (long done = 0; done < n; done += zeros.length)
+      crc.update(zeros, 0, (int) Math.min(zeros.length, n - done));
     return crc.getValue();
   }
 
@@ -139,10 +174,21 @@ final class HostileFiles {
     return crc.getValue();
   }
 
-  /** A state dict {@code {name: FloatTensor[numel]}} on storage {@code data/0}, as torch pickles it (protocol 2). */
+  /**
+   * A state dict {@code {name: FloatTensor[numel]}} on storage {@code data/0}, as torch pickles it
+   * (protocol 2).
+   */
   static byte[] floatStateDict(String name, long numel) {
-    Pickle p = new Pickle().proto().op('}').str(name).global("torch._utils", "_rebuild_tensor_v2").op('(');
-    p.op('(').str("storage").global("torch", "FloatStorage").str("0").str("cpu").integer(numel).op('t').op('Q');
+    Pickle p =
+        new Pickle().proto().op('}').str(name).global("torch._utils", "_rebuild_tensor_v2").op('(');
+    p.op('(')
+        .str("storage")
+        .global("torch", "FloatStorage")
+        .str("0")
+        .str("cpu")
+        .integer(numel)
+        .op('t')
+        .op('Q');
     p.integer(0).op('(').integer(numel).op('t').op('(').integer(1).op('t').op(0x89);
     p.global("collections", "OrderedDict").op(')').op('R');
     return p.op('t').op('R').op('s').op('.').bytes();
@@ -199,7 +245,8 @@ final class HostileFiles {
       b.writeBytes(le(8).putLong(n).array());
       byte[] a = new byte[1 << 20];
       java.util.Arrays.fill(a, (byte) 'a');
-      for (long done = 0; done < n; done += a.length) b.write(a, 0, (int) Math.min(a.length, n - done));
+      for (long done = 0; done < n; done += a.length)
+        b.write(a, 0, (int) Math.min(a.length, n - done));
       return this;
     }
 

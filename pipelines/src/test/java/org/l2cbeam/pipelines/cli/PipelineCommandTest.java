@@ -11,15 +11,27 @@ import org.apache.beam.sdk.PipelineResult;
 import org.junit.Rule;
 import org.junit.Test;
 
-/** {@code l2c pipeline NAME}: the final state and every metric on stdout, and a non-zero exit unless DONE. */
+/**
+ * {@code l2c pipeline NAME}: the final state and every metric on stdout, and a non-zero exit unless
+ * DONE.
+ */
 public class PipelineCommandTest {
   @Rule public CliRun cli = new CliRun();
 
   @Test
   public void printsTheFinalStateCountersAndDistributions() {
     String[] r =
-        CliRun.codeOutErr("pipeline", "sample", "--labels", "0,1", "--seeds", "0", "--steps", "2",
-            "--output", cli.path("out").toString());
+        CliRun.codeOutErr(
+            "pipeline",
+            "sample",
+            "--labels",
+            "0,1",
+            "--seeds",
+            "0",
+            "--steps",
+            "2",
+            "--output",
+            cli.path("out").toString());
     assertEquals(r[2], "0", r[0]);
     assertThat(r[1], containsString("[sample] pipeline DONE after"));
     assertThat(r[1], containsString("  CachedSample.images = 2\n"));
@@ -39,7 +51,8 @@ public class PipelineCommandTest {
     } finally {
       System.setErr(saved);
     }
-    assertThat(err.toString(StandardCharsets.UTF_8),
+    assertThat(
+        err.toString(StandardCharsets.UTF_8),
         containsString("l2c pipeline sample: the pipeline ended CANCELLED, not DONE"));
   }
 }

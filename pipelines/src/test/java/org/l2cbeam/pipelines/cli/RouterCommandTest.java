@@ -14,10 +14,14 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** {@code l2c router show|convert}, {@code l2c inspect} on torch checkpoints, and {@code l2c bench load}. */
+/**
+ * {@code l2c router show|convert}, {@code l2c inspect} on torch checkpoints, and {@code l2c bench
+ * load}.
+ */
 public class RouterCommandTest {
   /** The l2c-core copies of the official routers and fixtures (a clean clone is self-contained). */
   private static final Path RESOURCES = Path.of("../l2c-core/src/test/resources");
+
   private static final Path DDIM20 = RESOURCES.resolve("routers/DDIM20_router.pt");
   private static final Path DPM20 = RESOURCES.resolve("routers/dpm20_router.pth");
 
@@ -27,7 +31,6 @@ public class RouterCommandTest {
   private static String[] run(String... args) {
     return CliRun.codeOutErr(args);
   }
-
 
   private static List<String> lines(String s) {
     return Arrays.asList(s.split("\n"));
@@ -40,9 +43,13 @@ public class RouterCommandTest {
     List<String> out = lines(r[1]);
     assertEquals(11, out.size());
     assertEquals("k 0 active 56/56 mask " + "1".repeat(56), out.get(0));
-    assertEquals("k 10 active 26/56 mask 00011101000010101010000000101000101010100011001111111111", out.get(5));
+    assertEquals(
+        "k 10 active 26/56 mask 00011101000010101010000000101000101010100011001111111111",
+        out.get(5));
     assertEquals("k 18 active 0/56 mask " + "0".repeat(56), out.get(9));
-    assertEquals("removed 248/560 in cache steps (44.29%), 248/1120 over all 20 steps (22.14%)", out.get(10));
+    assertEquals(
+        "removed 248/560 in cache steps (44.29%), 248/1120 over all 20 steps (22.14%)",
+        out.get(10));
   }
 
   @Test
@@ -52,8 +59,11 @@ public class RouterCommandTest {
     List<String> out = lines(r[1]);
     assertEquals(10, out.size());
     assertThat(out.get(0), startsWith("k 1 active 0/58 mask "));
-    assertEquals("k 9 active 50/58 mask 1111111111111111111110111001110011110111111111111111111100", out.get(8));
-    assertEquals("removed 333/522 in cache steps (63.79%), 333/1160 over all 20 steps (28.71%)", out.get(9));
+    assertEquals(
+        "k 9 active 50/58 mask 1111111111111111111110111001110011110111111111111111111100",
+        out.get(8));
+    assertEquals(
+        "removed 333/522 in cache steps (63.79%), 333/1160 over all 20 steps (28.71%)", out.get(9));
   }
 
   @Test
@@ -101,7 +111,10 @@ public class RouterCommandTest {
     String[] r = run("inspect", RESOURCES.resolve("checkpoints/training_layout.pt").toString());
     assertEquals(r[2], "0", r[0]);
     List<String> out = lines(r[1]);
-    assertThat(out.get(0), startsWith("{\"name\":\"model.blocks.0.attn.qkv.weight\",\"dtype\":\"F32\",\"shape\":[2,3]"));
+    assertThat(
+        out.get(0),
+        startsWith(
+            "{\"name\":\"model.blocks.0.attn.qkv.weight\",\"dtype\":\"F32\",\"shape\":[2,3]"));
     String meta = out.get(out.size() - 1);
     assertThat(meta, startsWith("{\"meta\":"));
     assertThat(meta, containsString("\"args\":{\"model\":\"DiT-S/2\""));

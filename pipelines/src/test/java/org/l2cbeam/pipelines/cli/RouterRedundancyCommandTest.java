@@ -14,15 +14,28 @@ import java.util.List;
 import org.junit.Test;
 import org.l2cbeam.core.router.RouterArtifact;
 
-/** {@code l2c router redundancy} on the bundled model: the table, the JSON line, the router's β, bad options. */
+/**
+ * {@code l2c router redundancy} on the bundled model: the table, the JSON line, the router's β, bad
+ * options.
+ */
 public class RouterRedundancyCommandTest {
   /** The demo's DDIM-20 router for the bundled model. */
   private static final Path ROUTER = Path.of("../docs/demo/router-ddim20.json");
 
   @Test
   public void printsOneLinePerCacheStepTheRoutersBetaAndTheJson() {
-    String[] r = CliRun.codeOutErr("router", "redundancy", "--model", "builtin:fmnist-dit", "--steps", "20",
-        "--samples", "1", "--router", ROUTER.toString());
+    String[] r =
+        CliRun.codeOutErr(
+            "router",
+            "redundancy",
+            "--model",
+            "builtin:fmnist-dit",
+            "--steps",
+            "20",
+            "--samples",
+            "1",
+            "--router",
+            ROUTER.toString());
     assertEquals(r[2], "0", r[0]);
     List<String> out = Arrays.asList(r[1].split("\n"));
     // title, header, 10 cache steps, mean; router title, header, 10 cache steps; JSON
@@ -34,7 +47,10 @@ public class RouterRedundancyCommandTest {
     assertThat(out.get(13), startsWith("router beta"));
     JsonObject json = JsonParser.parseString(out.get(out.size() - 1)).getAsJsonObject();
     assertEquals(1, json.get("requests").getAsInt());
-    assertEquals(2, json.get("rowsPerRequest").getAsInt()); // CFG 1.5 by default: the unconditional twins count too
+    assertEquals(
+        2,
+        json.get("rowsPerRequest")
+            .getAsInt()); // CFG 1.5 by default: the unconditional twins count too
     JsonArray steps = json.getAsJsonArray("cacheSteps");
     assertEquals(10, steps.size());
     double[][] beta = RouterArtifact.read(ROUTER).scores().betaPerRow();
@@ -42,20 +58,47 @@ public class RouterRedundancyCommandTest {
     assertEquals(0, last.get("row").getAsInt());
     assertEquals(beta[0][5], last.getAsJsonArray("routerBeta").get(5).getAsDouble(), 0);
     // the table prints what the JSON holds
-    assertThat(out.get(11), containsString(String.format(java.util.Locale.ROOT, "%5.3f/%5.3f",
-        last.getAsJsonArray("units").get(0).getAsDouble(), last.getAsJsonArray("units").get(1).getAsDouble())));
+    assertThat(
+        out.get(11),
+        containsString(
+            String.format(
+                java.util.Locale.ROOT,
+                "%5.3f/%5.3f",
+                last.getAsJsonArray("units").get(0).getAsDouble(),
+                last.getAsJsonArray("units").get(1).getAsDouble())));
   }
 
   @Test
   public void badOptionsAreClearErrors() {
-    String[] r = CliRun.codeOutErr("router", "redundancy", "--model", "builtin:fmnist-dit", "--steps", "8",
-        "--samples", "1", "--router", ROUTER.toString());
+    String[] r =
+        CliRun.codeOutErr(
+            "router",
+            "redundancy",
+            "--model",
+            "builtin:fmnist-dit",
+            "--steps",
+            "8",
+            "--samples",
+            "1",
+            "--router",
+            ROUTER.toString());
     assertEquals("2", r[0]);
-    assertThat(r[2], containsString("router-ddim20.json: the router has 20 steps x 16 units, but --steps is 8"));
+    assertThat(
+        r[2],
+        containsString("router-ddim20.json: the router has 20 steps x 16 units, but --steps is 8"));
     r = CliRun.codeOutErr("router", "redundancy", "--model", "builtin:fmnist-dit", "--steps", "1");
     assertEquals("2", r[0]);
     assertThat(r[2], containsString("--steps 1 has no cache step"));
-    r = CliRun.codeOutErr("router", "redundancy", "--model", "builtin:fmnist-dit", "--steps", "4", "--samples", "0");
+    r =
+        CliRun.codeOutErr(
+            "router",
+            "redundancy",
+            "--model",
+            "builtin:fmnist-dit",
+            "--steps",
+            "4",
+            "--samples",
+            "0");
     assertEquals("2", r[0]);
     assertThat(r[2], containsString("--samples must be positive"));
   }

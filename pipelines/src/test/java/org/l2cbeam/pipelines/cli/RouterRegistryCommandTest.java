@@ -22,9 +22,15 @@ public class RouterRegistryCommandTest {
   private static RouterArtifact router(String model, long seed) {
     Random r = new Random(seed);
     float[][] logits = new float[20][16];
-    for (float[] row : logits) for (int u = 0; u < row.length; u++) row[u] = (float) r.nextGaussian();
-    return new RouterArtifact(model, new RouterScores(ModelFamily.DIT, logits), "ddim", 0.1,
-        new RouterArtifact.Provenance("test", null, null, "test", Map.of("dataFingerprint", "d" + seed)));
+    for (float[] row : logits)
+      for (int u = 0; u < row.length; u++) row[u] = (float) r.nextGaussian();
+    return new RouterArtifact(
+        model,
+        new RouterScores(ModelFamily.DIT, logits),
+        "ddim",
+        0.1,
+        new RouterArtifact.Provenance(
+            "test", null, null, "test", Map.of("dataFingerprint", "d" + seed)));
   }
 
   @Test
@@ -43,7 +49,9 @@ public class RouterRegistryCommandTest {
     assertThat(list[1], containsString(" fid 29.2500 parent v1 sha256 "));
     assertThat(list[2], containsString(model + "/ddim-20/"));
 
-    String[] back = CliRun.codeOutErr("router", "registry", dir, "--model", "builtin:fmnist-dit", "--rollback", "v1");
+    String[] back =
+        CliRun.codeOutErr(
+            "router", "registry", dir, "--model", "builtin:fmnist-dit", "--rollback", "v1");
     assertEquals(back[2], "0", back[0]);
     assertThat(back[1], containsString("latest is now v1"));
     assertThat(back[1], containsString("v1    LATEST"));
@@ -54,10 +62,14 @@ public class RouterRegistryCommandTest {
   @Test
   public void badVersionsAreNamed() {
     String dir = cli.path("routers").toString();
-    String[] r = CliRun.codeOutErr("router", "registry", dir, "--model", "builtin:fmnist-dit", "--rollback", "x");
+    String[] r =
+        CliRun.codeOutErr(
+            "router", "registry", dir, "--model", "builtin:fmnist-dit", "--rollback", "x");
     assertEquals("2", r[0]);
     assertThat(r[2], containsString("--rollback"));
-    String[] missing = CliRun.codeOutErr("router", "registry", dir, "--model", "builtin:fmnist-dit", "--rollback", "4");
+    String[] missing =
+        CliRun.codeOutErr(
+            "router", "registry", dir, "--model", "builtin:fmnist-dit", "--rollback", "4");
     assertEquals("2", missing[0]);
     assertThat(missing[2], containsString("no version v4"));
   }

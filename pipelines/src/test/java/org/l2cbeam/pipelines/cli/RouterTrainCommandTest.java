@@ -32,7 +32,6 @@ public class RouterTrainCommandTest {
     return CliRun.codeOutErr(args);
   }
 
-
   /** n latents of shape [c, side, side] with labels {@code label(i)}. */
   private Path latents(String name, int n, int c, int side, long label) throws Exception {
     float[] x = new float[n * c * side * side];
@@ -51,9 +50,26 @@ public class RouterTrainCommandTest {
     List<String> args =
         new java.util.ArrayList<>(
             Arrays.asList(
-                "router", "train", "--model", MODEL.toString(), "--heads", "4", "--data", data.toString(),
-                "--sampling-steps", "10", "--batch", "2", "--seed", "3", "--log-every", "1", "--checkpoint-every", "2",
-                "--out", out.toString()));
+                "router",
+                "train",
+                "--model",
+                MODEL.toString(),
+                "--heads",
+                "4",
+                "--data",
+                data.toString(),
+                "--sampling-steps",
+                "10",
+                "--batch",
+                "2",
+                "--seed",
+                "3",
+                "--log-every",
+                "1",
+                "--checkpoint-every",
+                "2",
+                "--out",
+                out.toString()));
     args.addAll(Arrays.asList(extra));
     return run(args.toArray(new String[0]));
   }
@@ -87,8 +103,19 @@ public class RouterTrainCommandTest {
     Path idx = org.l2cbeam.core.assets.BuiltinAssets.resolve("builtin:fashion-mnist");
     Path out = tmp.getRoot().toPath().resolve("fm.json");
     String[] r =
-        run("router", "train", "--model", "builtin:fmnist-dit", "--data", idx.toString(), "--steps", "2", "--batch",
-            "2", "--out", out.toString());
+        run(
+            "router",
+            "train",
+            "--model",
+            "builtin:fmnist-dit",
+            "--data",
+            idx.toString(),
+            "--steps",
+            "2",
+            "--batch",
+            "2",
+            "--out",
+            out.toString());
     assertEquals(r[2], "0", r[0]);
     assertThat(r[2], containsString("step 2/2"));
     RouterArtifact a = RouterArtifact.read(out);
@@ -132,7 +159,8 @@ public class RouterTrainCommandTest {
   @Test
   public void cacheStepMustBeACacheStep() throws Exception {
     Path data = latents("lat.safetensors", 4, 4, 8, -1);
-    String[] r = train(data, tmp.getRoot().toPath().resolve("r.json"), "--steps", "2", "--cache-step", "3");
+    String[] r =
+        train(data, tmp.getRoot().toPath().resolve("r.json"), "--steps", "2", "--cache-step", "3");
     assertEquals("2", r[0]);
     assertThat(r[2], containsString("--cache-step 3"));
   }

@@ -20,11 +20,17 @@ import org.l2cbeam.core.io.WeightMap;
 import org.l2cbeam.core.runtime.Torch;
 import org.l2cbeam.core.vae.AutoencoderKL;
 
-/** {@code l2c sample --vae}: the sampled latents decoded to float and uint8 images after sampling. */
+/**
+ * {@code l2c sample --vae}: the sampled latents decoded to float and uint8 images after sampling.
+ */
 public class SampleVaeTest {
   private static final Path VECTORS = Path.of("../l2c-core/src/test/resources/vectors");
   private static final String MODEL = VECTORS.resolve("dit_model.pt").toString();
-  /** 4-channel latents like the test DiT's; downsampling factor 2, so 8×8 latents become 16×16 images. */
+
+  /**
+   * 4-channel latents like the test DiT's; downsampling factor 2, so 8×8 latents become 16×16
+   * images.
+   */
   private static final Path VAE = VECTORS.resolve("vae-wide/vae_diffusers_layout.safetensors");
 
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -33,12 +39,26 @@ public class SampleVaeTest {
     return CliRun.codeErr(args);
   }
 
-
   @Test
   public void samplesAreDecodedToImages() throws Exception {
     Path out = tmp.getRoot().toPath().resolve("samples.safetensors");
-    String[] r = run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "4", "--labels", "3,1", "--seed", "2",
-        "--vae", VAE.toString(), "--output", out.toString());
+    String[] r =
+        run(
+            "sample",
+            "--model",
+            MODEL,
+            "--num-heads",
+            "4",
+            "--steps",
+            "4",
+            "--labels",
+            "3,1",
+            "--seed",
+            "2",
+            "--vae",
+            VAE.toString(),
+            "--output",
+            out.toString());
     assertEquals(r[1], "0", r[0]);
     WeightMap got = WeightMap.open(out);
     TensorData images = got.get("images");
@@ -59,10 +79,25 @@ public class SampleVaeTest {
   @Test
   public void aFileThatIsNotAVaeFailsBeforeSampling() {
     Path out = tmp.getRoot().toPath().resolve("never.safetensors");
-    String[] r = run("sample", "--model", MODEL, "--num-heads", "4", "--steps", "4", "--labels", "1",
-        "--vae", MODEL, "--output", out.toString());
+    String[] r =
+        run(
+            "sample",
+            "--model",
+            MODEL,
+            "--num-heads",
+            "4",
+            "--steps",
+            "4",
+            "--labels",
+            "1",
+            "--vae",
+            MODEL,
+            "--output",
+            out.toString());
     assertEquals("2", r[0]);
-    assertThat(r[1], containsString(MODEL + ": not a Stable-Diffusion VAE checkpoint in either weight layout"));
+    assertThat(
+        r[1],
+        containsString(MODEL + ": not a Stable-Diffusion VAE checkpoint in either weight layout"));
     assertFalse(Files.exists(out));
   }
 }

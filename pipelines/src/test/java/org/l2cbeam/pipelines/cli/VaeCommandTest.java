@@ -21,6 +21,7 @@ import org.l2cbeam.core.io.WeightMap;
 public class VaeCommandTest {
   /** The l2c-core copies of the vectors (a clean clone is self-contained). */
   private static final Path VECTORS = Path.of("../l2c-core/src/test/resources/vectors/vae-wide");
+
   private static final Path LDM = VECTORS.resolve("vae_model.safetensors");
   private static final Path DIFFUSERS = VECTORS.resolve("vae_diffusers_layout.safetensors");
 
@@ -48,10 +49,21 @@ public class VaeCommandTest {
     Path in = write("z.safetensors", Map.of("z", ref.get("input.z")));
     for (Path model : new Path[] {LDM, DIFFUSERS}) {
       Path out = tmp.getRoot().toPath().resolve("images-" + model.getFileName());
-      String[] r = run("vae", "decode", "--model", model.toString(), "--input", in.toString(), "--output",
-          out.toString(), "--batch-size", "1");
+      String[] r =
+          run(
+              "vae",
+              "decode",
+              "--model",
+              model.toString(),
+              "--input",
+              in.toString(),
+              "--output",
+              out.toString(),
+              "--batch-size",
+              "1");
       assertEquals(r[1], "0", r[0]);
-      assertClose("decode " + model.getFileName(), ref.get("decode"), WeightMap.open(out).get("images"));
+      assertClose(
+          "decode " + model.getFileName(), ref.get("decode"), WeightMap.open(out).get("images"));
     }
   }
 
@@ -62,8 +74,16 @@ public class VaeCommandTest {
     inputs.put("noise", ref.get("input.noise"));
     Path in = write("x.safetensors", inputs);
     Path out = tmp.getRoot().toPath().resolve("latents.safetensors");
-    String[] r = run("vae", "encode", "--model", DIFFUSERS.toString(), "--input", in.toString(), "--output",
-        out.toString());
+    String[] r =
+        run(
+            "vae",
+            "encode",
+            "--model",
+            DIFFUSERS.toString(),
+            "--input",
+            in.toString(),
+            "--output",
+            out.toString());
     assertEquals(r[1], "0", r[0]);
     WeightMap o = WeightMap.open(out);
     assertClose("mean", ref.get("moments.mean"), o.get("mean"));
@@ -72,17 +92,39 @@ public class VaeCommandTest {
 
     Path onlyX = write("x-only.safetensors", Map.of("x", ref.get("input.x")));
     Path out2 = tmp.getRoot().toPath().resolve("moments.safetensors");
-    r = run("vae", "encode", "--model", LDM.toString(), "--input", onlyX.toString(), "--output", out2.toString(),
-        "--batch-size", "1");
+    r =
+        run(
+            "vae",
+            "encode",
+            "--model",
+            LDM.toString(),
+            "--input",
+            onlyX.toString(),
+            "--output",
+            out2.toString(),
+            "--batch-size",
+            "1");
     assertEquals(r[1], "0", r[0]);
     assertEquals(java.util.Set.of("mean", "logvar"), WeightMap.open(out2).names());
   }
 
   @Test
   public void latentWithWrongChannelCountNamesFileAndTensor() throws Exception {
-    Path in = write("z3.safetensors", Map.of("z", TensorData.ofFloats(new long[] {1, 3, 8, 8}, new float[192])));
+    Path in =
+        write(
+            "z3.safetensors",
+            Map.of("z", TensorData.ofFloats(new long[] {1, 3, 8, 8}, new float[192])));
     Path out = tmp.getRoot().toPath().resolve("never.safetensors");
-    String[] r = run("vae", "decode", "--model", LDM.toString(), "--input", in.toString(), "--output", out.toString());
+    String[] r =
+        run(
+            "vae",
+            "decode",
+            "--model",
+            LDM.toString(),
+            "--input",
+            in.toString(),
+            "--output",
+            out.toString());
     assertEquals("2", r[0]);
     assertThat(r[1], containsString("l2c: error: " + in + ": tensor 'z': latent has 3 channels"));
     assertThat(r[1], containsString("expects 4 (embed_dim)"));
@@ -91,11 +133,27 @@ public class VaeCommandTest {
 
   @Test
   public void imageSizeNotDivisibleNamesFileAndTensor() throws Exception {
-    Path in = write("x15.safetensors", Map.of("x", TensorData.ofFloats(new long[] {1, 3, 15, 16}, new float[720])));
+    Path in =
+        write(
+            "x15.safetensors",
+            Map.of("x", TensorData.ofFloats(new long[] {1, 3, 15, 16}, new float[720])));
     Path out = tmp.getRoot().toPath().resolve("never.safetensors");
-    String[] r = run("vae", "encode", "--model", LDM.toString(), "--input", in.toString(), "--output", out.toString());
+    String[] r =
+        run(
+            "vae",
+            "encode",
+            "--model",
+            LDM.toString(),
+            "--input",
+            in.toString(),
+            "--output",
+            out.toString());
     assertEquals("2", r[0]);
-    assertThat(r[1], containsString(in + ": tensor 'x': image size 15x16 (H x W) is not divisible by the downsampling factor 2"));
+    assertThat(
+        r[1],
+        containsString(
+            in
+                + ": tensor 'x': image size 15x16 (H x W) is not divisible by the downsampling factor 2"));
     assertFalse(Files.exists(out));
   }
 
@@ -103,30 +161,69 @@ public class VaeCommandTest {
   public void missingInputTensorAndWrongNoiseShape() throws Exception {
     Path in = write("nothing.safetensors", Map.of("latents", ref.get("input.z")));
     Path out = tmp.getRoot().toPath().resolve("never.safetensors");
-    String[] r = run("vae", "decode", "--model", LDM.toString(), "--input", in.toString(), "--output", out.toString());
+    String[] r =
+        run(
+            "vae",
+            "decode",
+            "--model",
+            LDM.toString(),
+            "--input",
+            in.toString(),
+            "--output",
+            out.toString());
     assertEquals("2", r[0]);
-    assertThat(r[1], containsString(in + ": no tensor 'z' (scaled latents [N, 4, h, w]); the file has [latents]"));
+    assertThat(
+        r[1],
+        containsString(
+            in + ": no tensor 'z' (scaled latents [N, 4, h, w]); the file has [latents]"));
 
     Map<String, TensorData> inputs = new LinkedHashMap<>();
     inputs.put("x", ref.get("input.x"));
     inputs.put("noise", TensorData.ofFloats(new long[] {2, 4, 4, 4}, new float[128]));
     Path badNoise = write("badnoise.safetensors", inputs);
-    r = run("vae", "encode", "--model", LDM.toString(), "--input", badNoise.toString(), "--output", out.toString());
+    r =
+        run(
+            "vae",
+            "encode",
+            "--model",
+            LDM.toString(),
+            "--input",
+            badNoise.toString(),
+            "--output",
+            out.toString());
     assertEquals("2", r[0]);
-    assertThat(r[1], containsString(badNoise + ": tensor 'noise' has shape [2, 4, 4, 4], the latent of 'x' [2, 3, 16, 16] is [2, 4, 8, 8]"));
+    assertThat(
+        r[1],
+        containsString(
+            badNoise
+                + ": tensor 'noise' has shape [2, 4, 4, 4], the latent of 'x' [2, 3, 16, 16] is [2, 4, 8, 8]"));
     assertFalse(Files.exists(out));
   }
 
   @Test
   public void checkpointInNeitherLayoutListsWhatIsMissing() throws Exception {
-    Path notVae = write("not-a-vae.safetensors", Map.of("x_embedder.proj.weight", ref.get("input.z")));
+    Path notVae =
+        write("not-a-vae.safetensors", Map.of("x_embedder.proj.weight", ref.get("input.z")));
     Path in = write("z.safetensors", Map.of("z", ref.get("input.z")));
     Path out = tmp.getRoot().toPath().resolve("never.safetensors");
-    String[] r = run("vae", "decode", "--model", notVae.toString(), "--input", in.toString(), "--output",
-        out.toString());
+    String[] r =
+        run(
+            "vae",
+            "decode",
+            "--model",
+            notVae.toString(),
+            "--input",
+            in.toString(),
+            "--output",
+            out.toString());
     assertEquals("2", r[0]);
-    assertThat(r[1], containsString(notVae + ": not a Stable-Diffusion VAE checkpoint in either weight layout"));
-    assertThat(r[1], containsString("LDM layout (U-ViT autoencoder_kl_ema.pth) is missing [encoder.conv_in.weight"));
+    assertThat(
+        r[1],
+        containsString(notVae + ": not a Stable-Diffusion VAE checkpoint in either weight layout"));
+    assertThat(
+        r[1],
+        containsString(
+            "LDM layout (U-ViT autoencoder_kl_ema.pth) is missing [encoder.conv_in.weight"));
     assertThat(r[1], containsString("x_embedder.proj.weight"));
     assertFalse(Files.exists(out));
   }

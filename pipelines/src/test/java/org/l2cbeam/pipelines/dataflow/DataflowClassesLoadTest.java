@@ -14,22 +14,30 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.Test;
 
 /**
- * Runs only in the {@code dataflow} profile (mvn -Pdataflow): proves that, with Kotlin and Beam's protobuf extension
- * excluded from the Dataflow runner and GCP core, everything the project uses on Dataflow still loads. It is written
- * with reflection so the default build (which has no Dataflow jars) still compiles it.
+ * Runs only in the {@code dataflow} profile (mvn -Pdataflow): proves that, with Kotlin and Beam's
+ * protobuf extension excluded from the Dataflow runner and GCP core, everything the project uses on
+ * Dataflow still loads. It is written with reflection so the default build (which has no Dataflow
+ * jars) still compiles it.
  */
 public class DataflowClassesLoadTest {
-  private static final String DATAFLOW_OPTIONS = "org.apache.beam.runners.dataflow.options.DataflowPipelineOptions";
+  private static final String DATAFLOW_OPTIONS =
+      "org.apache.beam.runners.dataflow.options.DataflowPipelineOptions";
 
   @Test
   public void gcsPathsResolveThroughBeamFileSystems() {
     FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
-    ResourceId id = FileSystems.matchNewResource("gs://l2c-bucket/models/DiT-XL-2-256x256.pt", false);
-    assertThat(id.getClass().getName(), equalTo("org.apache.beam.sdk.extensions.gcp.storage.GcsResourceId"));
+    ResourceId id =
+        FileSystems.matchNewResource("gs://l2c-bucket/models/DiT-XL-2-256x256.pt", false);
+    assertThat(
+        id.getClass().getName(),
+        equalTo("org.apache.beam.sdk.extensions.gcp.storage.GcsResourceId"));
     assertThat(id.getScheme(), equalTo("gs"));
     assertThat(id.getFilename(), equalTo("DiT-XL-2-256x256.pt"));
-    ResourceId sibling = id.getCurrentDirectory().resolve("router.json",
-        org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
+    ResourceId sibling =
+        id.getCurrentDirectory()
+            .resolve(
+                "router.json",
+                org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
     assertThat(sibling.toString(), equalTo("gs://l2c-bucket/models/router.json"));
   }
 
@@ -57,8 +65,10 @@ public class DataflowClassesLoadTest {
     assertThat(dataflowOptions.getMethod("getRegion").invoke(df), equalTo("us-central1"));
     assertThat(dataflowOptions.getMethod("getNumberOfWorkerHarnessThreads").invoke(df), equalTo(1));
     @SuppressWarnings("unchecked")
-    List<String> service = (List<String>) dataflowOptions.getMethod("getDataflowServiceOptions").invoke(df);
-    assertThat(service, contains("worker_accelerator=type:nvidia-l4;count:1;install-nvidia-driver"));
+    List<String> service =
+        (List<String>) dataflowOptions.getMethod("getDataflowServiceOptions").invoke(df);
+    assertThat(
+        service, contains("worker_accelerator=type:nvidia-l4;count:1;install-nvidia-driver"));
   }
 
   @Test

@@ -33,7 +33,10 @@ import org.l2cbeam.core.image.SampleNpz;
 import org.l2cbeam.pipelines.PipelineLauncher;
 import org.l2cbeam.pipelines.PipelineOutputs;
 
-/** The evaluate pipeline through the launcher, on DirectRunner: 150 real Fashion-MNIST test images as a samples npz. */
+/**
+ * The evaluate pipeline through the launcher, on DirectRunner: 150 real Fashion-MNIST test images
+ * as a samples npz.
+ */
 public class EvaluatePipelineTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
   static Path samples;
@@ -42,13 +45,18 @@ public class EvaluatePipelineTest {
   @BeforeClass
   public static void setUp() throws Exception {
     ImageBatch images =
-        FashionMnist.open(BuiltinAssets.resolve(FashionMnist.BUILTIN)).images(FashionMnist.Split.TEST).slice(0, 150);
+        FashionMnist.open(BuiltinAssets.resolve(FashionMnist.BUILTIN))
+            .images(FashionMnist.Split.TEST)
+            .slice(0, 150);
     samples = TMP.getRoot().toPath().resolve("samples.npz");
     SampleNpz.write(samples, images);
     try (FmnistFeatureNet net = FmnistFeatureNet.builtin()) {
-      FeatureStats stats = StatsFromImages.compute(net, ImageSources.of("test", images), 50, (d, t) -> {});
-      expected = FrechetDistance.compute(
-          stats.toFidStats(), FidStats.read(BuiltinAssets.resolve("builtin:fmnist-test-stats")));
+      FeatureStats stats =
+          StatsFromImages.compute(net, ImageSources.of("test", images), 50, (d, t) -> {});
+      expected =
+          FrechetDistance.compute(
+              stats.toFidStats(),
+              FidStats.read(BuiltinAssets.resolve("builtin:fmnist-test-stats")));
     }
   }
 
@@ -59,7 +67,8 @@ public class EvaluatePipelineTest {
   @Test
   public void writesTheFidOfASampleFileAsJson() throws Exception {
     Path out = TMP.getRoot().toPath().resolve("eval");
-    PipelineLauncher.run("evaluate", args("--samples", samples.toString(), "--output", out.toString()));
+    PipelineLauncher.run(
+        "evaluate", args("--samples", samples.toString(), "--output", out.toString()));
     Path json = out.resolve(EvaluatePipeline.RESULT_FILE);
     JsonObject r = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
     assertThat(r.get("fid").getAsDouble(), closeTo(expected, 1e-9));
@@ -79,18 +88,24 @@ public class EvaluatePipelineTest {
     List<String> a = args(extra);
     if (a.stream().noneMatch(s -> s.startsWith("--samples"))) a.add("--samples=" + samples);
     a.add("--output=" + TMP.getRoot().toPath().resolve("bad/fid.json"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> PipelineLauncher.entry("evaluate").build(PipelineLauncher.options("evaluate", a)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                PipelineLauncher.entry("evaluate").build(PipelineLauncher.options("evaluate", a)));
     return e.getMessage();
   }
 
   @Test
   public void badOptionsNameTheOption() {
-    assertThat(buildError("--samples=/no/such/samples.npz"),
+    assertThat(
+        buildError("--samples=/no/such/samples.npz"),
         allOf(containsString("--samples"), containsString("/no/such/samples.npz")));
-    assertThat(buildError("--reference-stats=/no/stats.npz"),
+    assertThat(
+        buildError("--reference-stats=/no/stats.npz"),
         allOf(containsString("--reference-stats"), containsString("/no/stats.npz")));
-    assertThat(buildError("--reference-stats=" + samples),
+    assertThat(
+        buildError("--reference-stats=" + samples),
         allOf(containsString("--reference-stats"), containsString("'mu' and 'sigma'")));
     assertThat(buildError("--extractor=vgg"), containsString("--extractor"));
     assertThat(buildError("--extractor=inception"), containsString("--weights"));
@@ -100,21 +115,34 @@ public class EvaluatePipelineTest {
     assertFalse(Files.exists(TMP.getRoot().toPath().resolve("bad")));
   }
 
-  /** Inception (hash weights) gives 2048-d features: the 128-d Fashion-MNIST stats are rejected before running. */
+  /**
+   * Inception (hash weights) gives 2048-d features: the 128-d Fashion-MNIST stats are rejected
+   * before running.
+   */
   @Test
   public void referenceDimensionMismatchNamesTheReferenceOption() {
     String m = buildError("--extractor=inception", "--weights=hash:3");
-    assertThat(m, allOf(containsString("--reference-stats"), containsString("128-d"), containsString("2048-d")));
+    assertThat(
+        m,
+        allOf(
+            containsString("--reference-stats"),
+            containsString("128-d"),
+            containsString("2048-d")));
   }
 
-  /** Beam registers every pipeline's options in one JVM: same-named properties must agree, or every launch fails. */
+  /**
+   * Beam registers every pipeline's options in one JVM: same-named properties must agree, or every
+   * launch fails.
+   */
   @Test
   public void optionsCoexistWithEveryOtherPipeline() {
     for (String name : PipelineLauncher.pipelines().keySet()) {
-      org.apache.beam.sdk.options.PipelineOptionsFactory.register(PipelineLauncher.entry(name).options);
+      org.apache.beam.sdk.options.PipelineOptionsFactory.register(
+          PipelineLauncher.entry(name).options);
     }
-    EvaluateOptions o = PipelineLauncher.options(
-        "evaluate", args("--samples=" + samples, "--output=/tmp/x.json")).as(EvaluateOptions.class);
+    EvaluateOptions o =
+        PipelineLauncher.options("evaluate", args("--samples=" + samples, "--output=/tmp/x.json"))
+            .as(EvaluateOptions.class);
     assertThat(o.getFeatureBatchSize(), equalTo(50));
     PipelineLauncher.options("sample", args("--labels=0", "--output=/tmp/x"));
   }

@@ -26,8 +26,8 @@ public class RouterHeatmapChartTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   /**
-   * The reference router of the test vectors (DDIM-10, 4 blocks, 8 units): logits per spaced index, and the
-   * original code's compute mask at θ = 0.1.
+   * The reference router of the test vectors (DDIM-10, 4 blocks, 8 units): logits per spaced index,
+   * and the original code's compute mask at θ = 0.1.
    */
   private static final class ReferenceRouter {
     final float[] prob;
@@ -36,7 +36,9 @@ public class RouterHeatmapChartTest {
     final int units = 8;
 
     ReferenceRouter() throws URISyntaxException {
-      Path file = Path.of(RouterHeatmapChartTest.class.getResource("/vectors/dit_router.safetensors").toURI());
+      Path file =
+          Path.of(
+              RouterHeatmapChartTest.class.getResource("/vectors/dit_router.safetensors").toURI());
       SafetensorsFile.Contents c = SafetensorsFile.read(file);
       prob = c.tensors.get("router.prob").toFloatArray();
       mask = c.tensors.get("router.compute_mask").toLongArray();
@@ -53,12 +55,17 @@ public class RouterHeatmapChartTest {
         rows.add(beta);
       }
       return new RouterHeatmapChart.Input(
-          "reference router", labels, RouterHeatmapChart.ditUnitLabels(units), rows.toArray(new double[0][]), theta);
+          "reference router",
+          labels,
+          RouterHeatmapChart.ditUnitLabels(units),
+          rows.toArray(new double[0][]),
+          theta);
     }
 
     int reusedByReference() {
       int n = 0;
-      for (int k = 0; k < steps; k += 2) for (int u = 0; u < units; u++) if (mask[k * units + u] == 0) n++;
+      for (int k = 0; k < steps; k += 2)
+        for (int u = 0; u < units; u++) if (mask[k * units + u] == 0) n++;
       return n;
     }
   }
@@ -72,14 +79,20 @@ public class RouterHeatmapChartTest {
 
     BufferedImage img = PngAssertions.read(png, 640, 480);
     assertThat(PngAssertions.distinctColors(img), greaterThan(20));
-    // Each cell is a solid block of its β's colour: every one of the 40 scores must be visible somewhere.
+    // Each cell is a solid block of its β's colour: every one of the 40 scores must be visible
+    // somewhere.
     ScoreColors colors = new ScoreColors();
     for (double[] row : in.beta()) {
       for (double b : row) {
-        assertThat("pixels of β=" + b, PngAssertions.count(img, (Color) colors.getPaint(b)), greaterThan(20));
+        assertThat(
+            "pixels of β=" + b,
+            PngAssertions.count(img, (Color) colors.getPaint(b)),
+            greaterThan(20));
       }
     }
-    assertFalse("no temp file left", Files.list(tmp.getRoot().toPath()).anyMatch(p -> p.toString().endsWith(".partial")));
+    assertFalse(
+        "no temp file left",
+        Files.list(tmp.getRoot().toPath()).anyMatch(p -> p.toString().endsWith(".partial")));
   }
 
   @Test
@@ -97,10 +110,14 @@ public class RouterHeatmapChartTest {
 
   @Test
   public void officialDdim20RouterShowsTheSpecsScheduleAtThetaPointOne() throws Exception {
-    Path file = Path.of(RouterHeatmapChartTest.class.getResource("/vectors/DDIM20_router.pt").toURI());
-    RouterHeatmapChart.Input in = RouterHeatmapChart.of(RouterScores.load(file), "DDIM20_router.pt", 0.1);
+    Path file =
+        Path.of(RouterHeatmapChartTest.class.getResource("/vectors/DDIM20_router.pt").toURI());
+    RouterHeatmapChart.Input in =
+        RouterHeatmapChart.of(RouterScores.load(file), "DDIM20_router.pt", 0.1);
     // Ten cache steps, noisiest (k=18) first; 56 units of DiT-XL/2.
-    assertEquals(List.of("k=18", "k=16", "k=14", "k=12", "k=10", "k=8", "k=6", "k=4", "k=2", "k=0"), in.stepLabels());
+    assertEquals(
+        List.of("k=18", "k=16", "k=14", "k=12", "k=10", "k=8", "k=6", "k=4", "k=2", "k=0"),
+        in.stepLabels());
     assertEquals("block27.mlp", in.unitLabels().get(55));
     String subtitle =
         RouterHeatmapChart.chart(in).getSubtitles().stream()
@@ -126,7 +143,9 @@ public class RouterHeatmapChartTest {
     }
     Path png = tmp.getRoot().toPath().resolve("xl.png");
     RouterHeatmapChart.write(
-        png, new RouterHeatmapChart.Input("DiT-XL/2", steps, RouterHeatmapChart.ditUnitLabels(56), beta, null));
+        png,
+        new RouterHeatmapChart.Input(
+            "DiT-XL/2", steps, RouterHeatmapChart.ditUnitLabels(56), beta, null));
     BufferedImage img = PngAssertions.read(png, 170 + 46 * 25, 170 + 12 * 56);
     assertThat(PngAssertions.distinctColors(img), greaterThan(200));
   }
@@ -138,7 +157,11 @@ public class RouterHeatmapChartTest {
             IllegalArgumentException.class,
             () ->
                 new RouterHeatmapChart.Input(
-                    "t", List.of("k=0"), RouterHeatmapChart.ditUnitLabels(2), new double[][] {{0.5, 1.7}}, null));
+                    "t",
+                    List.of("k=0"),
+                    RouterHeatmapChart.ditUnitLabels(2),
+                    new double[][] {{0.5, 1.7}},
+                    null));
     assertThat(e.getMessage(), containsString("1.7"));
     assertThat(e.getMessage(), containsString("k=0"));
   }
@@ -150,14 +173,22 @@ public class RouterHeatmapChartTest {
             IllegalArgumentException.class,
             () ->
                 new RouterHeatmapChart.Input(
-                    "t", List.of("k=2"), RouterHeatmapChart.ditUnitLabels(4), new double[][] {{0.5, 0.5}}, null));
+                    "t",
+                    List.of("k=2"),
+                    RouterHeatmapChart.ditUnitLabels(4),
+                    new double[][] {{0.5, 0.5}},
+                    null));
     assertThat(shape.getMessage(), containsString("2 scores for 4 units"));
     IllegalArgumentException theta =
         assertThrows(
             IllegalArgumentException.class,
             () ->
                 new RouterHeatmapChart.Input(
-                    "t", List.of("k=0"), RouterHeatmapChart.ditUnitLabels(1), new double[][] {{0.5}}, 1.0));
+                    "t",
+                    List.of("k=0"),
+                    RouterHeatmapChart.ditUnitLabels(1),
+                    new double[][] {{0.5}},
+                    1.0));
     assertThat(theta.getMessage(), containsString("θ"));
     assertEquals("attn 3", RouterHeatmapChart.ditUnitLabels(8).get(6));
   }

@@ -20,28 +20,35 @@ import org.junit.rules.TemporaryFolder;
 import org.l2cbeam.pipelines.PipelineLauncher;
 
 /**
- * The retrain pipeline as it is built: a latent model's probes are decoded by {@code --vae} (and refused without one),
- * {@code --warm-start} starts the candidate's training from the registry's latest, and bad options are named.
+ * The retrain pipeline as it is built: a latent model's probes are decoded by {@code --vae} (and
+ * refused without one), {@code --warm-start} starts the candidate's training from the registry's
+ * latest, and bad options are named.
  */
 public class RetrainPipelineOptionsTest {
   private static final Path VECTORS = Path.of("../l2c-core/src/test/resources/vectors");
-  private static final String VAE = VECTORS.resolve("vae-wide/vae_diffusers_layout.safetensors").toString();
+  private static final String VAE =
+      VECTORS.resolve("vae-wide/vae_diffusers_layout.safetensors").toString();
 
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   private List<String> args(String... extra) {
     List<String> args = new ArrayList<>(List.of(extra));
     List<String> given = PipelineLauncher.optionNames(args);
-    for (String d : List.of("--data=builtin:fashion-mnist", "--iterations=1", "--samplingSteps=4",
-        "--registry=" + tmp.getRoot().toPath().resolve("registry"), "--output=" + tmp.getRoot().toPath().resolve("out"))) {
+    for (String d :
+        List.of(
+            "--data=builtin:fashion-mnist",
+            "--iterations=1",
+            "--samplingSteps=4",
+            "--registry=" + tmp.getRoot().toPath().resolve("registry"),
+            "--output=" + tmp.getRoot().toPath().resolve("out"))) {
       if (!given.contains(d.substring(2, d.indexOf('=')))) args.add(d);
     }
     return args;
   }
 
   /**
-   * The test DiT, which samples 4-channel 8x8 latents (the VAE decodes them to 3x16x16 images), in a folder of its own
-   * with the config.json that names its head count.
+   * The test DiT, which samples 4-channel 8x8 latents (the VAE decodes them to 3x16x16 images), in
+   * a folder of its own with the config.json that names its head count.
    */
   private String latentModel() throws Exception {
     Path dir = tmp.newFolder("latent-dit").toPath();
@@ -51,7 +58,8 @@ public class RetrainPipelineOptionsTest {
   }
 
   private Pipeline build(String... extra) {
-    return PipelineLauncher.entry("retrain").build(PipelineLauncher.options("retrain", args(extra)));
+    return PipelineLauncher.entry("retrain")
+        .build(PipelineLauncher.options("retrain", args(extra)));
   }
 
   private String buildError(String... extra) {
@@ -61,28 +69,34 @@ public class RetrainPipelineOptionsTest {
   /** The display data of every transform whose full name ends with {@code suffix}, by full name. */
   private static Map<String, DisplayData> displayData(Pipeline p, String suffix) {
     Map<String, DisplayData> found = new TreeMap<>();
-    p.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
-      @Override
-      public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-        if (!node.isRootNode() && node.getFullName().endsWith(suffix)) {
-          found.put(node.getFullName(), DisplayData.from(node.getTransform()));
-        }
-        return CompositeBehavior.ENTER_TRANSFORM;
-      }
-    });
+    p.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (!node.isRootNode() && node.getFullName().endsWith(suffix)) {
+              found.put(node.getFullName(), DisplayData.from(node.getTransform()));
+            }
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+        });
     return found;
   }
 
   private static String item(DisplayData d, String key) {
-    return d.items().stream().filter(i -> i.getKey().equals(key)).map(i -> String.valueOf(i.getValue())).findFirst()
+    return d.items().stream()
+        .filter(i -> i.getKey().equals(key))
+        .map(i -> String.valueOf(i.getValue()))
+        .findFirst()
         .orElse(null);
   }
 
   @Test
   public void aLatentModelsProbesAreDecodedByTheVaeAndNeedOne() throws Exception {
     String model = latentModel();
-    assertThat(buildError("--model=" + model), containsString("--vae: model " + model
-        + " samples 4-channel latents; give the Stable-Diffusion VAE"));
+    assertThat(
+        buildError("--model=" + model),
+        containsString(
+            "--vae: model " + model + " samples 4-channel latents; give the Stable-Diffusion VAE"));
 
     Pipeline p = build("--model=" + model, "--vae=" + VAE);
     Map<String, DisplayData> samplers = displayData(p, "SampleCandidate");
@@ -96,7 +110,9 @@ public class RetrainPipelineOptionsTest {
   @Test
   public void warmStartTrainsFromTheRegistrysLatest() {
     String registry = tmp.getRoot().toPath().resolve("registry").toString();
-    assertEquals(null, item(displayData(build(), "TrainRouter").values().iterator().next(), "initialRouter"));
+    assertEquals(
+        null,
+        item(displayData(build(), "TrainRouter").values().iterator().next(), "initialRouter"));
     Map<String, DisplayData> train = displayData(build("--warmStart"), "TrainRouter");
     assertEquals(1, train.size());
     assertEquals("registry+" + registry, item(train.values().iterator().next(), "initialRouter"));
@@ -104,9 +120,12 @@ public class RetrainPipelineOptionsTest {
 
   @Test
   public void badOptionsAreNamed() {
-    assertThat(buildError("--probeClasses=11"), containsString("--probe-classes: 11 classes, but model"
-        + " builtin:fmnist-dit has 10"));
+    assertThat(
+        buildError("--probeClasses=11"),
+        containsString("--probe-classes: 11 classes, but model" + " builtin:fmnist-dit has 10"));
     assertThat(buildError("--probeCount=1"), containsString("--probe-count"));
-    assertThat(buildError("--registry=registry+/tmp/r"), containsString("--registry: give the location itself"));
+    assertThat(
+        buildError("--registry=registry+/tmp/r"),
+        containsString("--registry: give the location itself"));
   }
 }

@@ -17,7 +17,9 @@ import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.pipelines.PipelineLauncher;
 
-/** Bad options of the sample pipeline are rejected while the pipeline is built, naming the option. */
+/**
+ * Bad options of the sample pipeline are rejected while the pipeline is built, naming the option.
+ */
 public class SamplePipelineOptionsTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
@@ -25,16 +27,23 @@ public class SamplePipelineOptionsTest {
     List<String> args = new ArrayList<>(List.of(extra));
     if (args.stream().noneMatch(a -> a.startsWith("--labels"))) args.add("--labels=0,1");
     args.add("--output=" + tmp.getRoot());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> PipelineLauncher.entry("sample").build(PipelineLauncher.options("sample", args)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> PipelineLauncher.entry("sample").build(PipelineLauncher.options("sample", args)));
     return e.getMessage();
   }
 
   private Path router(int steps) throws Exception {
     float[][] logits = new float[steps][16];
-    RouterArtifact a = new RouterArtifact(RouterArtifact.UNKNOWN_FINGERPRINT,
-        new RouterScores(ModelFamily.DIT, logits), "ddim", 0.5,
-        new RouterArtifact.Provenance("test", "none", "2026-01-01T00:00:00Z", "test", Map.of()));
+    RouterArtifact a =
+        new RouterArtifact(
+            RouterArtifact.UNKNOWN_FINGERPRINT,
+            new RouterScores(ModelFamily.DIT, logits),
+            "ddim",
+            0.5,
+            new RouterArtifact.Provenance(
+                "test", "none", "2026-01-01T00:00:00Z", "test", Map.of()));
     Path p = tmp.getRoot().toPath().resolve("router" + steps + ".json");
     a.write(p);
     return p;
@@ -87,22 +96,32 @@ public class SamplePipelineOptionsTest {
 
   @Test
   public void kebabCaseOptionsAreAccepted() {
-    assertThat(PipelineLauncher.options("sample", List.of("--labels", "1,2", "--cfg-scale", "1.5", "--output=/x"))
-        .as(SampleOptions.class).getCfgScale(), equalTo(1.5));
+    assertThat(
+        PipelineLauncher.options(
+                "sample", List.of("--labels", "1,2", "--cfg-scale", "1.5", "--output=/x"))
+            .as(SampleOptions.class)
+            .getCfgScale(),
+        equalTo(1.5));
   }
 
   // --------------------------------------------------------------------------------------------------- U-ViT
 
-  private static final String UVIT = Path.of("../l2c-core/src/test/resources/vectors/uvit_model.pt").toString();
+  private static final String UVIT =
+      Path.of("../l2c-core/src/test/resources/vectors/uvit_model.pt").toString();
   private static final String VAE =
-      Path.of("../l2c-core/src/test/resources/vectors/vae-wide/vae_diffusers_layout.safetensors").toString();
+      Path.of("../l2c-core/src/test/resources/vectors/vae-wide/vae_diffusers_layout.safetensors")
+          .toString();
 
-  /** Options that only a DiT takes, or that no U-ViT run can use, are refused before any worker starts. */
+  /**
+   * Options that only a DiT takes, or that no U-ViT run can use, are refused before any worker
+   * starts.
+   */
   @Test
   public void uvitRefusesDiTOptionsNamingTheOption() throws Exception {
     String base = "--model=" + UVIT;
     String vae = "--vae=" + VAE;
-    assertThat(build(base, vae, "--steps=10", "--guided-channels=3"),
+    assertThat(
+        build(base, vae, "--steps=10", "--guided-channels=3"),
         containsString("--guided-channels is a DiT option"));
     String odd = build(base, vae, "--steps=9");
     assertThat(odd, containsString("--steps 9"));
@@ -111,6 +130,8 @@ public class SamplePipelineOptionsTest {
     String ditRouter = build(base, vae, "--steps=20", "--router=" + router(20));
     assertThat(ditRouter, containsString("--router"));
     assertThat(ditRouter, containsString("is a dit router (ddim), but withFamily is uvit"));
-    assertThat(build(base, "--steps=10"), containsString("--vae: model " + UVIT + " samples 4-channel latents"));
+    assertThat(
+        build(base, "--steps=10"),
+        containsString("--vae: model " + UVIT + " samples 4-channel latents"));
   }
 }

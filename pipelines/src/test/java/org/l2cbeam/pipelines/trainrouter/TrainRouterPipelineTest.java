@@ -24,28 +24,34 @@ import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.pipelines.PipelineLauncher;
 
 /**
- * The train-router pipeline on DirectRunner: the bundled Fashion-MNIST DiT on 24 Fashion-MNIST training images;
- * idempotent bytes under the same name, no leftover temporary files, options named in errors.
+ * The train-router pipeline on DirectRunner: the bundled Fashion-MNIST DiT on 24 Fashion-MNIST
+ * training images; idempotent bytes under the same name, no leftover temporary files, options named
+ * in errors.
  */
 public class TrainRouterPipelineTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
   static Path data;
 
-  /** A Fashion-MNIST directory holding the first 24 training images and labels, as raw IDX files. */
+  /**
+   * A Fashion-MNIST directory holding the first 24 training images and labels, as raw IDX files.
+   */
   @BeforeClass
   public static void smallFashionMnist() throws IOException {
-    FashionMnist all = FashionMnist.open(org.l2cbeam.core.assets.BuiltinAssets.resolve(FashionMnist.BUILTIN));
+    FashionMnist all =
+        FashionMnist.open(org.l2cbeam.core.assets.BuiltinAssets.resolve(FashionMnist.BUILTIN));
     ImageBatch images = all.images(FashionMnist.Split.TRAIN).slice(0, 24);
     byte[] labels = java.util.Arrays.copyOf(all.labels(FashionMnist.Split.TRAIN), 24);
     data = TMP.newFolder("fmnist24").toPath();
-    try (DataOutputStream o = new DataOutputStream(Files.newOutputStream(data.resolve("train-images-idx3-ubyte")))) {
+    try (DataOutputStream o =
+        new DataOutputStream(Files.newOutputStream(data.resolve("train-images-idx3-ubyte")))) {
       o.writeInt(0x00000803);
       o.writeInt(24);
       o.writeInt(28);
       o.writeInt(28);
       o.write(images.pixels());
     }
-    try (DataOutputStream o = new DataOutputStream(Files.newOutputStream(data.resolve("train-labels-idx1-ubyte")))) {
+    try (DataOutputStream o =
+        new DataOutputStream(Files.newOutputStream(data.resolve("train-labels-idx1-ubyte")))) {
       o.writeInt(0x00000801);
       o.writeInt(24);
       o.write(labels);
@@ -53,10 +59,19 @@ public class TrainRouterPipelineTest {
   }
 
   private static List<String> args(Path out, Path checkpoints, String... extra) {
-    List<String> a = new ArrayList<>(List.of(
-        "--runner=DirectRunner", "--model=builtin:fmnist-dit", "--data=" + data, "--sampling-steps=4",
-        "--iterations=2", "--batch=4", "--lr=1e-2", "--seed=3", "--output=" + out,
-        "--checkpoint-dir=" + checkpoints));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "--runner=DirectRunner",
+                "--model=builtin:fmnist-dit",
+                "--data=" + data,
+                "--sampling-steps=4",
+                "--iterations=2",
+                "--batch=4",
+                "--lr=1e-2",
+                "--seed=3",
+                "--output=" + out,
+                "--checkpoint-dir=" + checkpoints));
     for (String e : extra) { // an extra option replaces the default of the same name
       String name = e.substring(0, e.indexOf('=') + 1);
       a.removeIf(x -> x.startsWith(name));
@@ -71,13 +86,15 @@ public class TrainRouterPipelineTest {
     Path out = dir.resolve("router.json");
     PipelineLauncher.run("train-router", args(out, TMP.newFolder().toPath()));
     byte[] first = Files.readAllBytes(out);
-    // A scheduled re-run from scratch (fresh checkpoint directory) rewrites the same file with the same bytes.
+    // A scheduled re-run from scratch (fresh checkpoint directory) rewrites the same file with the
+    // same bytes.
     PipelineLauncher.run("train-router", args(out, TMP.newFolder().toPath()));
     assertArrayEquals(Files.readAllBytes(out), first);
     try (Stream<Path> files = Files.list(dir)) {
       assertEquals(
           "only the router and its success marker, no temporary files",
-          List.of(out, dir.resolve("router.json._SUCCESS")), files.sorted().toList());
+          List.of(out, dir.resolve("router.json._SUCCESS")),
+          files.sorted().toList());
     }
     RouterArtifact a = RouterArtifact.read(out);
     assertEquals(4, a.steps());
@@ -105,18 +122,31 @@ public class TrainRouterPipelineTest {
 
   private static void assertFails(String option, List<String> args) {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> PipelineLauncher.run("train-router", args));
+        assertThrows(
+            IllegalArgumentException.class, () -> PipelineLauncher.run("train-router", args));
     assertThat(e.getMessage(), containsString(option));
   }
 
-  /** A U-ViT's cache steps are its outer steps 1..NFE/2-1: the option is checked against them when the pipeline is built. */
+  /**
+   * A U-ViT's cache steps are its outer steps 1..NFE/2-1: the option is checked against them when
+   * the pipeline is built.
+   */
   @Test
   public void uvitCacheStepsAreCheckedWhenThePipelineIsBuilt() throws Exception {
     Path out = TMP.getRoot().toPath().resolve("uvit/router.json");
     String model = Path.of("../l2c-core/src/test/resources/vectors/uvit_model.pt").toString();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PipelineLauncher.run(
-        "train-router", args(out, TMP.newFolder().toPath(), "--model=" + model, "--sampling-steps=6",
-            "--cache-steps=0")));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                PipelineLauncher.run(
+                    "train-router",
+                    args(
+                        out,
+                        TMP.newFolder().toPath(),
+                        "--model=" + model,
+                        "--sampling-steps=6",
+                        "--cache-steps=0")));
     assertThat(e.getMessage(), containsString("--cache-steps"));
     assertThat(e.getMessage(), containsString("the outer steps 1..2"));
     assertFalse(Files.exists(out));

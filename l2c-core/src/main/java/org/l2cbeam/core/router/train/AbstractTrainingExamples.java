@@ -1,8 +1,9 @@
 package org.l2cbeam.core.router.train;
 
 /**
- * The part of {@link TrainingExamples} that is the same for every set whose example shape, labels and source are
- * known when it is created; subclasses only say where the example values and the fingerprint come from.
+ * The part of {@link TrainingExamples} that is the same for every set whose example shape, labels
+ * and source are known when it is created; subclasses only say where the example values and the
+ * fingerprint come from.
  */
 abstract class AbstractTrainingExamples implements TrainingExamples {
   private final int[] shape;

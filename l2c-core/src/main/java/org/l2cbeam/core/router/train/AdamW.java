@@ -3,23 +3,25 @@ package org.l2cbeam.core.router.train;
 import java.util.Arrays;
 
 /**
- * {@code torch.optim.AdamW} over the router logits, one parameter vector per router, computed in float32 in the same
- * order of operations as PyTorch's single-tensor CPU path, so trajectories match the original to rounding.
+ * {@code torch.optim.AdamW} over the router logits, one parameter vector per router, computed in
+ * float32 in the same order of operations as PyTorch's single-tensor CPU path, so trajectories
+ * match the original to rounding.
  *
- * <p>Each router is its own torch parameter, so each has its own Adam {@code step} count. What happens to a router
- * that received no gradient in an iteration depends on how gradients were cleared, see {@link ZeroGrad}.
+ * <p>Each router is its own torch parameter, so each has its own Adam {@code step} count. What
+ * happens to a router that received no gradient in an iteration depends on how gradients were
+ * cleared, see {@link ZeroGrad}.
  */
 public final class AdamW {
   /** How {@code optimizer.zero_grad()} cleared gradients in the run being reproduced. */
   public enum ZeroGrad {
     /**
-     * PyTorch >= 2.0 default ({@code set_to_none=True}), the authors' environment: an unused router has no gradient,
-     * so AdamW skips it entirely (logits, moments and step count stay put).
+     * PyTorch >= 2.0 default ({@code set_to_none=True}), the authors' environment: an unused router
+     * has no gradient, so AdamW skips it entirely (logits, moments and step count stay put).
      */
     SET_TO_NONE,
     /**
-     * PyTorch 1.13 default ({@code set_to_none=False}): once a router has been used, it keeps a zero gradient, and
-     * AdamW keeps moving it by momentum at every later iteration.
+     * PyTorch 1.13 default ({@code set_to_none=False}): once a router has been used, it keeps a
+     * zero gradient, and AdamW keeps moving it by momentum at every later iteration.
      */
     ZERO_FILL
   }
@@ -58,8 +60,8 @@ public final class AdamW {
   }
 
   /**
-   * One optimiser step over all routers. {@code gradients[r]} is the gradient of router r, or null if router r was
-   * not used in this iteration. Updates {@code logits} in place.
+   * One optimiser step over all routers. {@code gradients[r]} is the gradient of router r, or null
+   * if router r was not used in this iteration. Updates {@code logits} in place.
    */
   public void step(float[][] logits, float[][] gradients) {
     float[] zeros = null;
@@ -77,7 +79,8 @@ public final class AdamW {
     }
   }
 
-  // torch 1.13 _single_tensor_adamw; scalar factors are Python doubles, cast to float by the CPU kernels.
+  // torch 1.13 _single_tensor_adamw; scalar factors are Python doubles, cast to float by the CPU
+  // kernels.
   private void stepOne(int r, float[] p, float[] g) {
     long step = ++steps[r];
     double lr = config.lr();

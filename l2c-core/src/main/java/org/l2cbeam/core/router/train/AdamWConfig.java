@@ -2,7 +2,10 @@ package org.l2cbeam.core.router.train;
 
 import java.util.Locale;
 
-/** AdamW hyperparameters; the defaults are those of the released L2C routers (the authors' README), constant LR. */
+/**
+ * AdamW hyperparameters; the defaults are those of the released L2C routers (the authors' README),
+ * constant LR.
+ */
 public final class AdamWConfig {
   public static final double DEFAULT_LR = 1e-3;
 
@@ -58,7 +61,11 @@ public final class AdamWConfig {
   public boolean equals(Object o) {
     if (!(o instanceof AdamWConfig)) return false;
     AdamWConfig c = (AdamWConfig) o;
-    return lr == c.lr && beta1 == c.beta1 && beta2 == c.beta2 && eps == c.eps && weightDecay == c.weightDecay;
+    return lr == c.lr
+        && beta1 == c.beta1
+        && beta2 == c.beta2
+        && eps == c.eps
+        && weightDecay == c.weightDecay;
   }
 
   @Override
@@ -69,6 +76,12 @@ public final class AdamWConfig {
   @Override
   public String toString() {
     return String.format(
-        Locale.ROOT, "AdamW(lr=%s, betas=(%s, %s), eps=%s, weight_decay=%s)", lr, beta1, beta2, eps, weightDecay);
+        Locale.ROOT,
+        "AdamW(lr=%s, betas=(%s, %s), eps=%s, weight_decay=%s)",
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weightDecay);
   }
 }

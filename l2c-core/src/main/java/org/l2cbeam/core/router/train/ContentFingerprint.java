@@ -10,9 +10,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Builds the SHA-256 hex that {@link TrainingExamples#fingerprint()} returns. Each example source chooses what it
- * hashes (values, labels, the settings that shaped them); hashing and hex formatting live here so every source's
- * fingerprint has the same form.
+ * Builds the SHA-256 hex that {@link TrainingExamples#fingerprint()} returns. Each example source
+ * chooses what it hashes (values, labels, the settings that shaped them); hashing and hex
+ * formatting live here so every source's fingerprint has the same form.
  */
 final class ContentFingerprint {
   private final MessageDigest sha256;

@@ -14,8 +14,9 @@ import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.runtime.Autograd;
 
 /**
- * The L2C DiT router objective, as the original's {@code GaussianDiffusion.router_training_losses} computes it
- * (docs/how-l2c-works.md, "Router training"), for one batch and the router of one cache step k (full step t = k+1):
+ * The L2C DiT router objective, as the original's {@code GaussianDiffusion.router_training_losses}
+ * computes it (docs/how-l2c-works.md, "Router training"), for one batch and the router of one cache
+ * step k (full step t = k+1):
  *
  * <pre>
  *   x_t    = sqrt(ᾱ'_t) x0 + sqrt(1-ᾱ'_t) noise                       q_sample at the odd spaced index t
@@ -25,8 +26,9 @@ import org.l2cbeam.core.runtime.Autograd;
  *   loss   = mean over all output channels (ε and σ), H, W and the batch of (target - pred)²  +  λ·Σ_u β_u
  * </pre>
  *
- * Labels dropped to the null class by the batch's mask are dropped in all three forwards. Only the student forward
- * runs under the gradient collector; gradients flow through the frozen network into the router logits only.
+ * Labels dropped to the null class by the batch's mask are dropped in all three forwards. Only the
+ * student forward runs under the gradient collector; gradients flow through the frozen network into
+ * the router logits only.
  */
 public final class DiTRouterObjective implements RouterObjective {
   private final DiT model;
@@ -36,7 +38,8 @@ public final class DiTRouterObjective implements RouterObjective {
 
   /**
    * @param model the frozen DiT
-   * @param schedule the respaced diffusion of the sampler the routers are for ({@code NoiseSchedule.dit(N)})
+   * @param schedule the respaced diffusion of the sampler the routers are for ({@code
+   *     NoiseSchedule.dit(N)})
    * @param lambda the weight of the L1 term (README: 5e-6 for N=20, 1e-6 for N=50)
    */
   public DiTRouterObjective(DiT model, NoiseSchedule schedule, double lambda) {
@@ -82,12 +85,22 @@ public final class DiTRouterObjective implements RouterObjective {
     int t = k + 1; // DiT pairing: the full step right before cache step k
     if (t >= schedule.steps()) {
       throw new IllegalArgumentException(
-          "cache step " + k + " has no full step " + t + " in a " + schedule.steps() + "-step sampler");
+          "cache step "
+              + k
+              + " has no full step "
+              + t
+              + " in a "
+              + schedule.steps()
+              + "-step sampler");
     }
     int units = model.units();
     if (routerLogits.length != units) {
       throw new IllegalArgumentException(
-          "router has " + routerLogits.length + " logits but the model has " + units + " cache units");
+          "router has "
+              + routerLogits.length
+              + " logits but the model has "
+              + units
+              + " cache units");
     }
     int[] s = batch.shape();
     Shape shape = new Shape(s[0], s[1], s[2], s[3]);
@@ -99,12 +112,15 @@ public final class DiTRouterObjective implements RouterObjective {
 
       NDArray xt = schedule.qSample(x0, noise, t);
 
-      // The full step: one DDIM step from t to k with the plain model, recording every unit into the cache.
-      NDArray fullOut = model.forward(xt, timestepsOf(step, t, s[0]), y, UnitPlan.recordAll(units), cache);
+      // The full step: one DDIM step from t to k with the plain model, recording every unit into
+      // the cache.
+      NDArray fullOut =
+          model.forward(xt, timestepsOf(step, t, s[0]), y, UnitPlan.recordAll(units), cache);
       NDArray xk = ddim.step(xt, fullOut, t)[0];
 
       NDArray tk = timestepsOf(step, k, s[0]);
-      // Teacher: the full model at the cache step; computeAll neither reads nor overwrites the cache.
+      // Teacher: the full model at the cache step; computeAll neither reads nor overwrites the
+      // cache.
       NDArray target = model.forward(xk, tk, y, UnitPlan.computeAll(units), cache);
 
       NDArray p = step.create(routerLogits);
@@ -113,7 +129,8 @@ public final class DiTRouterObjective implements RouterObjective {
       float[][] values =
           Autograd.withCollector(
               collector -> {
-                // Tensor scalars only in here: Number overloads create scalars the JVM may free before backward (Autograd).
+                // Tensor scalars only in here: Number overloads create scalars the JVM may free
+                // before backward (Autograd).
                 NDArray beta = p.getNDArrayInternal().sigmoid();
                 NDArray pred = model.forward(xk, tk, y, UnitPlan.soft(beta), cache);
                 NDArray diff = target.sub(pred);
@@ -124,7 +141,9 @@ public final class DiTRouterObjective implements RouterObjective {
                 collector.backward(loss);
                 try (NDArray grad = p.getGradient()) {
                   return new float[][] {
-                    {loss.getFloat(), mse.getFloat(), l1.getFloat()}, perSample.toFloatArray(), grad.toFloatArray()
+                    {loss.getFloat(), mse.getFloat(), l1.getFloat()},
+                    perSample.toFloatArray(),
+                    grad.toFloatArray()
                   };
                 }
               });

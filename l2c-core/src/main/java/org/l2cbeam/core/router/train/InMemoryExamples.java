@@ -17,8 +17,15 @@ public final class InMemoryExamples extends AbstractTrainingExamples {
     int n = valuesPerExample();
     if (values.length != (long) n * labels.length) {
       throw new IllegalArgumentException(
-          source + ": " + labels.length + " examples of " + n + " values need " + (long) n * labels.length
-              + " floats, got " + values.length);
+          source
+              + ": "
+              + labels.length
+              + " examples of "
+              + n
+              + " values need "
+              + (long) n * labels.length
+              + " floats, got "
+              + values.length);
     }
     this.values = values;
   }
@@ -32,7 +39,8 @@ public final class InMemoryExamples extends AbstractTrainingExamples {
   @Override
   public synchronized String fingerprint() {
     if (fingerprint == null) {
-      ByteBuffer b = ByteBuffer.allocate(4 * (3 + values.length + size())).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer b =
+          ByteBuffer.allocate(4 * (3 + values.length + size())).order(ByteOrder.LITTLE_ENDIAN);
       for (int s : exampleShape()) b.putInt(s);
       for (float v : values) b.putFloat(v);
       for (int i = 0; i < size(); i++) b.putInt(label(i));

@@ -1,6 +1,8 @@
 package org.l2cbeam.core.router.train;
 
-/** One training input in the model's input space, {@code [C, H, W]} row-major, with its class label. */
+/**
+ * One training input in the model's input space, {@code [C, H, W]} row-major, with its class label.
+ */
 public final class LabelledExample {
   private final float[] values;
   private final int label;

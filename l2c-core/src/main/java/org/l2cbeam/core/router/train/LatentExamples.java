@@ -8,9 +8,10 @@ import org.l2cbeam.core.io.SafetensorsFile;
 import org.l2cbeam.core.io.TensorData;
 
 /**
- * Training examples from a safetensors file holding {@code x} (float latents or images, {@code [N, C, H, W]}, already
- * in the model's input space, e.g. {@code vae.encode(img).sample() * 0.18215}) and {@code y} (integer labels
- * {@code [N]}). {@code x} stays memory-mapped; examples are read on demand.
+ * Training examples from a safetensors file holding {@code x} (float latents or images, {@code [N,
+ * C, H, W]}, already in the model's input space, e.g. {@code vae.encode(img).sample() * 0.18215})
+ * and {@code y} (integer labels {@code [N]}). {@code x} stays memory-mapped; examples are read on
+ * demand.
  */
 public final class LatentExamples extends AbstractTrainingExamples {
   private final TensorData x;
@@ -28,30 +29,41 @@ public final class LatentExamples extends AbstractTrainingExamples {
     TensorData x = c.tensors.get("x");
     TensorData y = c.tensors.get("y");
     if (x == null) {
-      throw new CheckpointFormatException(file, "missing tensor x (the inputs, [N, C, H, W]); has " + c.tensors.keySet());
+      throw new CheckpointFormatException(
+          file, "missing tensor x (the inputs, [N, C, H, W]); has " + c.tensors.keySet());
     }
     if (y == null) {
-      throw new CheckpointFormatException(file, "missing tensor y (the labels, [N]); has " + c.tensors.keySet());
+      throw new CheckpointFormatException(
+          file, "missing tensor y (the labels, [N]); has " + c.tensors.keySet());
     }
     long[] xs = x.shape();
     if (xs.length != 4) {
-      throw new CheckpointFormatException(file, "tensor x must be [N, C, H, W], got " + java.util.Arrays.toString(xs));
+      throw new CheckpointFormatException(
+          file, "tensor x must be [N, C, H, W], got " + java.util.Arrays.toString(xs));
     }
     if (!x.dtype().isFloating()) {
-      throw new CheckpointFormatException(file, "tensor x must be floating point, got " + x.dtype());
+      throw new CheckpointFormatException(
+          file, "tensor x must be floating point, got " + x.dtype());
     }
     if (y.shape().length != 1 || y.shape()[0] != xs[0]) {
       throw new CheckpointFormatException(
-          file, "tensor y must be [N] with N = " + xs[0] + " (the rows of x), got " + java.util.Arrays.toString(y.shape()));
+          file,
+          "tensor y must be [N] with N = "
+              + xs[0]
+              + " (the rows of x), got "
+              + java.util.Arrays.toString(y.shape()));
     }
     if (y.dtype().isFloating()) {
-      throw new CheckpointFormatException(file, "tensor y must hold integer labels, got " + y.dtype());
+      throw new CheckpointFormatException(
+          file, "tensor y must hold integer labels, got " + y.dtype());
     }
     int[] shape = {Math.toIntExact(xs[1]), Math.toIntExact(xs[2]), Math.toIntExact(xs[3])};
-    return new LatentExamples(file, x, classLabels(y.toLongArray()), shape, ContentFingerprint.ofFile(file));
+    return new LatentExamples(
+        file, x, classLabels(y.toLongArray()), shape, ContentFingerprint.ofFile(file));
   }
 
-  // A label outside int range can be no class of any model; -1 keeps it out of range so checkFitsModel names it.
+  // A label outside int range can be no class of any model; -1 keeps it out of range so
+  // checkFitsModel names it.
   private static int[] classLabels(long[] stored) {
     int[] labels = new int[stored.length];
     for (int i = 0; i < stored.length; i++) {

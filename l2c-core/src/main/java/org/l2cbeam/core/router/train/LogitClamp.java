@@ -1,8 +1,9 @@
 package org.l2cbeam.core.router.train;
 
 /**
- * The original DiT router training clamps every router parameter to [-5, 5] after every optimiser step ({@code
- * param.clamp_(-5, 5)}), so β = sigmoid(p) stays within [0.0067, 0.9933] and a unit never becomes unrecoverable.
+ * The original DiT router training clamps every router parameter to [-5, 5] after every optimiser
+ * step ({@code param.clamp_(-5, 5)}), so β = sigmoid(p) stays within [0.0067, 0.9933] and a unit
+ * never becomes unrecoverable.
  */
 public final class LogitClamp {
   public static final float MIN = -5f;
@@ -10,7 +11,10 @@ public final class LogitClamp {
 
   private LogitClamp() {}
 
-  /** Clamps every logit of every router in place (also routers not trained this step, as the original does). */
+  /**
+   * Clamps every logit of every router in place (also routers not trained this step, as the
+   * original does).
+   */
   public static void apply(float[][] logits) {
     for (float[] row : logits) {
       for (int u = 0; u < row.length; u++) {

@@ -5,14 +5,16 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A compact summary of a run's loss curve for the artifact: the mean loss, MSE and L1 over the first and last tenth
- * of the run, the minimum, the mean MSE of the last tenth per cache step (the high-noise steps reach far lower
- * errors than the low-noise ones, so a single number hides what each router learned), and the curve itself at
- * {@value #CURVE_POINTS} points (mean MSE and L1 of equal windows), enough to see whether training had converged.
+ * A compact summary of a run's loss curve for the artifact: the mean loss, MSE and L1 over the
+ * first and last tenth of the run, the minimum, the mean MSE of the last tenth per cache step (the
+ * high-noise steps reach far lower errors than the low-noise ones, so a single number hides what
+ * each router learned), and the curve itself at {@value #CURVE_POINTS} points (mean MSE and L1 of
+ * equal windows), enough to see whether training had converged.
  */
 public final class LossCurveSummary {
   /** Windows of the stored curve (fewer for shorter runs: one iteration per window). */
   public static final int CURVE_POINTS = 20;
+
   private final Map<String, Object> values;
 
   private LossCurveSummary(Map<String, Object> values) {
@@ -47,7 +49,10 @@ public final class LossCurveSummary {
     return new LossCurveSummary(m);
   }
 
-  /** Mean MSE and L1 over {@link #CURVE_POINTS} equal windows; window w covers iterations [w n / W, (w+1) n / W). */
+  /**
+   * Mean MSE and L1 over {@link #CURVE_POINTS} equal windows; window w covers iterations [w n / W,
+   * (w+1) n / W).
+   */
   private static Map<String, Object> curve(float[] mse, float[] l1) {
     int n = mse.length;
     int points = Math.min(CURVE_POINTS, n);
@@ -68,7 +73,8 @@ public final class LossCurveSummary {
     return c;
   }
 
-  private static Map<String, Object> window(float[] loss, float[] mse, float[] l1, int from, int to) {
+  private static Map<String, Object> window(
+      float[] loss, float[] mse, float[] l1, int from, int to) {
     Map<String, Object> w = new LinkedHashMap<>();
     w.put("from", from);
     w.put("to", to);

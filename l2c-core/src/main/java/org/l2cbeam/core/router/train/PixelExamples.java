@@ -3,9 +3,9 @@ package org.l2cbeam.core.router.train;
 import org.l2cbeam.core.image.ImageBatch;
 
 /**
- * uint8 images as the input of a pixel-space DiT: {@code u8 / 127.5 - 1} in [-1, 1], channels first, optionally
- * padded on every side with -1 (the background). The bundled Fashion-MNIST DiT's model card asks for exactly this:
- * 28x28 images padded 2 pixels each side to 32x32.
+ * uint8 images as the input of a pixel-space DiT: {@code u8 / 127.5 - 1} in [-1, 1], channels
+ * first, optionally padded on every side with -1 (the background). The bundled Fashion-MNIST DiT's
+ * model card asks for exactly this: 28x28 images padded 2 pixels each side to 32x32.
  */
 public final class PixelExamples implements TrainingExamples {
   private final ImageBatch images;
@@ -69,7 +69,9 @@ public final class PixelExamples implements TrainingExamples {
     if (fingerprint == null) {
       fingerprint =
           new ContentFingerprint()
-              .add((images.shapeString() + "|pad " + pad + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8))
+              .add(
+                  (images.shapeString() + "|pad " + pad + "\n")
+                      .getBytes(java.nio.charset.StandardCharsets.UTF_8))
               .add(images.pixels())
               .add(labels)
               .hex();

@@ -9,14 +9,15 @@ import java.util.Map;
 import org.l2cbeam.core.io.CheckpointFormatException;
 import org.l2cbeam.core.io.DType;
 import org.l2cbeam.core.io.JsonText;
-import org.l2cbeam.core.io.WeightMap;
-import org.l2cbeam.core.router.RouterScores;
 import org.l2cbeam.core.io.SafetensorsWriter;
 import org.l2cbeam.core.io.TensorData;
+import org.l2cbeam.core.io.WeightMap;
+import org.l2cbeam.core.router.RouterScores;
 
 /**
- * The resumable training checkpoint: one safetensors file holding the {@link RouterTrainingState} plus, in its
- * metadata, the run's {@link TrainingSettings} and the fingerprints of the model and the data it was trained on.
+ * The resumable training checkpoint: one safetensors file holding the {@link RouterTrainingState}
+ * plus, in its metadata, the run's {@link TrainingSettings} and the fingerprints of the model and
+ * the data it was trained on.
  *
  * <pre>
  *   logits            F32 [steps, units]   router logits p (all N routers, as the original's ModuleList)
@@ -29,7 +30,8 @@ import org.l2cbeam.core.io.TensorData;
  *                 model_fingerprint, data_fingerprint
  * </pre>
  *
- * Written atomically (temporary file, then rename), so a run killed mid-write keeps the previous checkpoint.
+ * Written atomically (temporary file, then rename), so a run killed mid-write keeps the previous
+ * checkpoint.
  */
 public final class RouterCheckpoint {
   public static final String FORMAT = "l2c-router-training/1";
@@ -40,14 +42,20 @@ public final class RouterCheckpoint {
   private final RouterTrainingState state;
 
   public RouterCheckpoint(
-      TrainingSettings settings, String modelFingerprint, String dataFingerprint, RouterTrainingState state) {
+      TrainingSettings settings,
+      String modelFingerprint,
+      String dataFingerprint,
+      RouterTrainingState state) {
     this.settings = settings;
     this.modelFingerprint = modelFingerprint;
     this.dataFingerprint = dataFingerprint;
     this.state = state;
   }
 
-  /** Where the checkpoint of a run writing {@code out} lives: beside it, {@code ROUTER.json -> ROUTER.train.safetensors}. */
+  /**
+   * Where the checkpoint of a run writing {@code out} lives: beside it, {@code ROUTER.json ->
+   * ROUTER.train.safetensors}.
+   */
   public static Path besideOutput(Path out) {
     String name = out.getFileName().toString();
     int dot = name.lastIndexOf('.');
@@ -117,14 +125,16 @@ public final class RouterCheckpoint {
     try {
       SafetensorsWriter.write(file, tensors, meta);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write training checkpoint " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot write training checkpoint " + file + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Reads and validates a training checkpoint: every value must be one a run can have written (finite logits and
-   * moments, non-negative second moments and step counts, a history as long as the iteration count), so a corrupt
-   * or hand-edited file is refused naming the tensor, row and unit instead of being resumed.
+   * Reads and validates a training checkpoint: every value must be one a run can have written
+   * (finite logits and moments, non-negative second moments and step counts, a history as long as
+   * the iteration count), so a corrupt or hand-edited file is refused naming the tensor, row and
+   * unit instead of being resumed.
    */
   public static RouterCheckpoint read(Path file) {
     if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -135,21 +145,28 @@ public final class RouterCheckpoint {
     String format = String.valueOf(metadata.get("format"));
     if (!FORMAT.equals(format)) {
       throw new CheckpointFormatException(
-          file, "not a router training checkpoint (format " + format + ", expected " + FORMAT + ")");
+          file,
+          "not a router training checkpoint (format " + format + ", expected " + FORMAT + ")");
     }
     TrainingSettings settings;
     try {
-      settings = TrainingSettings.fromJson(JsonText.parseObject(file, meta(c, "settings"), "settings metadata"));
+      settings =
+          TrainingSettings.fromJson(
+              JsonText.parseObject(file, meta(c, "settings"), "settings metadata"));
     } catch (CheckpointFormatException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new CheckpointFormatException(file, "unreadable settings metadata: " + e.getMessage(), e);
+      throw new CheckpointFormatException(
+          file, "unreadable settings metadata: " + e.getMessage(), e);
     }
     long iteration = count(c, "iteration");
     long[] shape = tensor(c, "logits", DType.F32).shape();
     if (shape.length != 2 || shape[0] != settings.samplingSteps()) {
       throw new CheckpointFormatException(
-          file, "tensor 'logits' must be [" + settings.samplingSteps() + ", units] (one router per sampling step), got "
+          file,
+          "tensor 'logits' must be ["
+              + settings.samplingSteps()
+              + ", units] (one router per sampling step), got "
               + java.util.Arrays.toString(shape));
     }
     int n = Math.toIntExact(shape[0]);
@@ -161,7 +178,14 @@ public final class RouterCheckpoint {
       for (int u = 0; u < units; u++) {
         if (v[k][u] < 0) {
           throw new CheckpointFormatException(
-              file, "tensor 'adam.exp_avg_sq' row " + k + ", unit " + u + ": " + v[k][u] + " is negative (a second"
+              file,
+              "tensor 'adam.exp_avg_sq' row "
+                  + k
+                  + ", unit "
+                  + u
+                  + ": "
+                  + v[k][u]
+                  + " is negative (a second"
                   + " moment never is)");
         }
       }
@@ -177,14 +201,22 @@ public final class RouterCheckpoint {
       for (int i = 0; i < ks.length; i++) {
         if (ks[i] >= n) {
           throw new CheckpointFormatException(
-              file, "tensor 'history.cache_step' entry " + i + " is " + ks[i] + ", not a router of 0.." + (n - 1));
+              file,
+              "tensor 'history.cache_step' entry "
+                  + i
+                  + " is "
+                  + ks[i]
+                  + ", not a router of 0.."
+                  + (n - 1));
         }
         ki[i] = (int) ks[i];
       }
       history =
           new TrainingHistory(
-              finite(c, "history.loss", iteration), finite(c, "history.data_loss", iteration),
-              finite(c, "history.l1", iteration), ki);
+              finite(c, "history.loss", iteration),
+              finite(c, "history.data_loss", iteration),
+              finite(c, "history.l1", iteration),
+              ki);
     }
     AdamW opt = new AdamW(settings.optimizer(), settings.zeroGrad(), m, v, steps, hasGrad);
     RouterTrainingState state;
@@ -193,27 +225,42 @@ public final class RouterCheckpoint {
     } catch (IllegalArgumentException e) {
       throw new CheckpointFormatException(file, e.getMessage(), e);
     }
-    return new RouterCheckpoint(settings, meta(c, "model_fingerprint"), meta(c, "data_fingerprint"), state);
+    return new RouterCheckpoint(
+        settings, meta(c, "model_fingerprint"), meta(c, "data_fingerprint"), state);
   }
 
   /**
-   * Refuses to resume under a different model, data or settings: the result would not be the run the checkpoint
-   * belongs to. The message names the checkpoint and what differs.
+   * Refuses to resume under a different model, data or settings: the result would not be the run
+   * the checkpoint belongs to. The message names the checkpoint and what differs.
    */
-  public void checkResumable(Path file, TrainingSettings wanted, String modelFingerprint, String dataFingerprint) {
+  public void checkResumable(
+      Path file, TrainingSettings wanted, String modelFingerprint, String dataFingerprint) {
     if (!this.modelFingerprint.equals(modelFingerprint)) {
       throw new IllegalArgumentException(
-          "cannot resume from " + file + ": it was trained on model " + shortFp(this.modelFingerprint)
-              + " but --model has fingerprint " + shortFp(modelFingerprint));
+          "cannot resume from "
+              + file
+              + ": it was trained on model "
+              + shortFp(this.modelFingerprint)
+              + " but --model has fingerprint "
+              + shortFp(modelFingerprint));
     }
     if (!this.dataFingerprint.equals(dataFingerprint)) {
       throw new IllegalArgumentException(
-          "cannot resume from " + file + ": it was trained on data " + shortFp(this.dataFingerprint)
-              + " but --data has fingerprint " + shortFp(dataFingerprint));
+          "cannot resume from "
+              + file
+              + ": it was trained on data "
+              + shortFp(this.dataFingerprint)
+              + " but --data has fingerprint "
+              + shortFp(dataFingerprint));
     }
     if (!settings.equals(wanted)) {
       throw new IllegalArgumentException(
-          "cannot resume from " + file + ": its settings " + settings + " differ from this run's " + wanted);
+          "cannot resume from "
+              + file
+              + ": its settings "
+              + settings
+              + " differ from this run's "
+              + wanted);
     }
   }
 
@@ -221,13 +268,25 @@ public final class RouterCheckpoint {
     return fp.length() > 16 ? fp.substring(0, 16) : fp;
   }
 
-  /** The F32 tensor {@code name} as {@code [n][units]} rows, every value finite (see {@link RouterScores}). */
-  private static float[][] rows(WeightMap c, String name, int n, int units, TrainingSettings settings) {
+  /**
+   * The F32 tensor {@code name} as {@code [n][units]} rows, every value finite (see {@link
+   * RouterScores}).
+   */
+  private static float[][] rows(
+      WeightMap c, String name, int n, int units, TrainingSettings settings) {
     TensorData t = tensor(c, name, DType.F32);
     if (!java.util.Arrays.equals(t.shape(), new long[] {n, units})) {
       throw new CheckpointFormatException(
-          c.source(), "tensor '" + name + "' has shape " + java.util.Arrays.toString(t.shape()) + ", expected ["
-              + n + ", " + units + "] like 'logits'");
+          c.source(),
+          "tensor '"
+              + name
+              + "' has shape "
+              + java.util.Arrays.toString(t.shape())
+              + ", expected ["
+              + n
+              + ", "
+              + units
+              + "] like 'logits'");
     }
     float[] flat = t.toFloatArray();
     float[][] r = new float[n][units];
@@ -235,7 +294,12 @@ public final class RouterCheckpoint {
     String nonFinite = RouterScores.firstNonFinite(settings.family(), r);
     if (nonFinite != null) {
       throw new CheckpointFormatException(
-          c.source(), "tensor '" + name + "' " + nonFinite.replace("logit ", "") + " (a corrupt checkpoint: training"
+          c.source(),
+          "tensor '"
+              + name
+              + "' "
+              + nonFinite.replace("logit ", "")
+              + " (a corrupt checkpoint: training"
               + " never writes non-finite values)");
     }
     return r;
@@ -256,7 +320,8 @@ public final class RouterCheckpoint {
     long[] values = vector(c, name, DType.I64, length).toLongArray();
     for (int i = 0; i < values.length; i++) {
       if (values[i] < 0) {
-        throw new CheckpointFormatException(c.source(), "tensor '" + name + "' entry " + i + " is negative: " + values[i]);
+        throw new CheckpointFormatException(
+            c.source(), "tensor '" + name + "' entry " + i + " is negative: " + values[i]);
       }
     }
     return values;
@@ -266,8 +331,14 @@ public final class RouterCheckpoint {
     TensorData t = tensor(c, name, dtype);
     if (t.shape().length != 1 || t.shape()[0] != length) {
       throw new CheckpointFormatException(
-          c.source(), "tensor '" + name + "' has shape " + java.util.Arrays.toString(t.shape()) + ", expected ["
-              + length + "]");
+          c.source(),
+          "tensor '"
+              + name
+              + "' has shape "
+              + java.util.Arrays.toString(t.shape())
+              + ", expected ["
+              + length
+              + "]");
     }
     return t;
   }
@@ -280,7 +351,8 @@ public final class RouterCheckpoint {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new CheckpointFormatException(c.source(), "metadata '" + key + "' is '" + v + "', not a count");
+    throw new CheckpointFormatException(
+        c.source(), "metadata '" + key + "' is '" + v + "', not a count");
   }
 
   private static String meta(WeightMap c, String key) {
@@ -293,7 +365,8 @@ public final class RouterCheckpoint {
     if (!c.contains(key)) throw new CheckpointFormatException(c.source(), "missing tensor " + key);
     TensorData t = c.get(key);
     if (t.dtype() != dtype) {
-      throw new CheckpointFormatException(c.source(), "tensor '" + key + "' is " + t.dtype() + ", expected " + dtype);
+      throw new CheckpointFormatException(
+          c.source(), "tensor '" + key + "' is " + t.dtype() + ", expected " + dtype);
     }
     return t;
   }

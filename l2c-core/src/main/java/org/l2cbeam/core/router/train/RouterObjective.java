@@ -6,22 +6,28 @@ import java.util.Arrays;
 import org.l2cbeam.core.router.ModelFamily;
 
 /**
- * One model family's L2C router objective for one batch and the router {@code p_k} of one cache step: what
- * {@link RouterTrainer} minimises. The family decides the pairing (which router rows are trained, see
- * {@link TrainingSettings#cacheStepRows()}), the distance, the pre-step that records the cache, and whether logits
- * are clamped after each update.
+ * One model family's L2C router objective for one batch and the router {@code p_k} of one cache
+ * step: what {@link RouterTrainer} minimises. The family decides the pairing (which router rows are
+ * trained, see {@link TrainingSettings#cacheStepRows()}), the distance, the pre-step that records
+ * the cache, and whether logits are clamped after each update.
  */
 public interface RouterObjective {
-  /** What one evaluation gives: the batch-mean loss, its two terms, the per-sample data term and dLoss/dp_k. */
+  /**
+   * What one evaluation gives: the batch-mean loss, its two terms, the per-sample data term and
+   * dLoss/dp_k.
+   */
   final class Evaluation {
     public final float loss;
     public final float dataLoss;
     public final float l1;
+
     /** Per sample: DiT's mean squared error, U-ViT's sum of squared error. */
     public final float[] perSampleDataLoss;
+
     public final float[] gradient;
 
-    public Evaluation(float loss, float dataLoss, float l1, float[] perSampleDataLoss, float[] gradient) {
+    public Evaluation(
+        float loss, float dataLoss, float l1, float[] perSampleDataLoss, float[] gradient) {
       this.loss = loss;
       this.dataLoss = dataLoss;
       this.l1 = l1;
@@ -38,7 +44,14 @@ public interface RouterObjective {
 
     @Override
     public String toString() {
-      return "loss=" + loss + " data=" + dataLoss + " l1=" + l1 + " grad=" + Arrays.toString(gradient);
+      return "loss="
+          + loss
+          + " data="
+          + dataLoss
+          + " l1="
+          + l1
+          + " grad="
+          + Arrays.toString(gradient);
     }
   }
 
@@ -56,6 +69,9 @@ public interface RouterObjective {
   /** The original clamps DiT logits to [-5, 5] after every step; U-ViT's training has no clamp. */
   boolean clampsLogits();
 
-  /** The loss and its gradient with respect to {@code routerLogits} = {@code p_k}, k = the batch's cache step. */
+  /**
+   * The loss and its gradient with respect to {@code routerLogits} = {@code p_k}, k = the batch's
+   * cache step.
+   */
   Evaluation evaluate(NDManager parent, TrainingBatch batch, float[] routerLogits);
 }

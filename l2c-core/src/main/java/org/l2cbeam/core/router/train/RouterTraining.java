@@ -7,11 +7,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.l2cbeam.core.diffusion.DiscreteVpSchedule;
+import org.l2cbeam.core.diffusion.DpmSolver2S;
 import org.l2cbeam.core.diffusion.NoiseSchedule;
 import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.DiffusionTransformer;
-import org.l2cbeam.core.diffusion.DiscreteVpSchedule;
-import org.l2cbeam.core.diffusion.DpmSolver2S;
 import org.l2cbeam.core.model.UViT;
 import org.l2cbeam.core.model.UViTConfig;
 import org.l2cbeam.core.router.ModelFamily;
@@ -19,10 +19,10 @@ import org.l2cbeam.core.router.RouterArtifact;
 import org.l2cbeam.core.router.RouterScores;
 
 /**
- * The entry point for training routers of either family (CLI, Beam's {@code TrainRouter}, demos): one frozen model
- * (DiT, or U-ViT through {@link #uvit}), one set of
- * {@link TrainingSettings}; train on a finite example set or on a stream for one cache step, with checkpoints and
- * resume, and turn the result into a {@link RouterArtifact} carrying the training provenance.
+ * The entry point for training routers of either family (CLI, Beam's {@code TrainRouter}, demos):
+ * one frozen model (DiT, or U-ViT through {@link #uvit}), one set of {@link TrainingSettings};
+ * train on a finite example set or on a stream for one cache step, with checkpoints and resume, and
+ * turn the result into a {@link RouterArtifact} carrying the training provenance.
  *
  * <pre>{@code
  * TrainingSettings s = new TrainingSettings(20, 5e-6, AdamWConfig.l2c(1e-3), 8, seed,
@@ -33,25 +33,40 @@ import org.l2cbeam.core.router.RouterScores;
  * }</pre>
  */
 public final class RouterTraining {
-  /** Model inputs {C, H, W}, the number of real classes, and cache units: all the loop needs from the model. */
+  /**
+   * Model inputs {C, H, W}, the number of real classes, and cache units: all the loop needs from
+   * the model.
+   */
   private final int[] inputShape;
+
   private final int numClasses;
   private final int units;
   private final String modelFingerprint;
   private final TrainingSettings settings;
   private final RouterTrainer trainer;
-  /** Null: routers drawn from the seed; else the logits a warm-started run begins from ({@link #startingFrom}). */
+
+  /**
+   * Null: routers drawn from the seed; else the logits a warm-started run begins from ({@link
+   * #startingFrom}).
+   */
   private final float[][] initialLogits;
 
   public RouterTraining(DiT model, String modelFingerprint, TrainingSettings settings) {
     this(
-        new DiTRouterObjective(model, NoiseSchedule.dit(settings.samplingSteps()), settings.lambda()),
+        new DiTRouterObjective(
+            model, NoiseSchedule.dit(settings.samplingSteps()), settings.lambda()),
         new int[] {model.config().inChannels, model.config().inputSize, model.config().inputSize},
-        model.config().numClasses, modelFingerprint, settings);
+        model.config().numClasses,
+        modelFingerprint,
+        settings);
   }
 
   private RouterTraining(
-      RouterObjective objective, int[] inputShape, int numClasses, String modelFingerprint, TrainingSettings settings) {
+      RouterObjective objective,
+      int[] inputShape,
+      int numClasses,
+      String modelFingerprint,
+      TrainingSettings settings) {
     this.inputShape = inputShape;
     this.numClasses = numClasses;
     this.units = objective.units();
@@ -72,25 +87,38 @@ public final class RouterTraining {
   }
 
   /**
-   * The same training, warm-started: a fresh run begins from {@code logits} (a router trained earlier for this model
-   * and sampler, one row per sampling step) instead of routers drawn from the seed. Only the logits carry over; the
-   * optimiser starts afresh, as a new run of the original would after loading a router. A resumed run continues its
-   * checkpoint whatever this says, so the caller must keep warm and cold runs' checkpoints apart.
+   * The same training, warm-started: a fresh run begins from {@code logits} (a router trained
+   * earlier for this model and sampler, one row per sampling step) instead of routers drawn from
+   * the seed. Only the logits carry over; the optimiser starts afresh, as a new run of the original
+   * would after loading a router. A resumed run continues its checkpoint whatever this says, so the
+   * caller must keep warm and cold runs' checkpoints apart.
    */
   public RouterTraining startingFrom(float[][] logits) {
     if (logits.length != settings.samplingSteps()) {
-      throw new IllegalArgumentException("warm start: the initial router has " + logits.length + " rows, but training"
-          + " for " + settings.samplingSteps() + " sampling steps needs " + settings.samplingSteps());
+      throw new IllegalArgumentException(
+          "warm start: the initial router has "
+              + logits.length
+              + " rows, but training"
+              + " for "
+              + settings.samplingSteps()
+              + " sampling steps needs "
+              + settings.samplingSteps());
     }
     float[][] copy = new float[logits.length][];
     for (int k = 0; k < logits.length; k++) {
       if (logits[k].length != units) {
-        throw new IllegalArgumentException("warm start: row " + k + " of the initial router has " + logits[k].length
-            + " units, but the model has " + units);
+        throw new IllegalArgumentException(
+            "warm start: row "
+                + k
+                + " of the initial router has "
+                + logits[k].length
+                + " units, but the model has "
+                + units);
       }
       for (float v : logits[k]) {
         if (!Float.isFinite(v)) {
-          throw new IllegalArgumentException("warm start: row " + k + " of the initial router holds " + v);
+          throw new IllegalArgumentException(
+              "warm start: row " + k + " of the initial router holds " + v);
         }
       }
       copy[k] = logits[k].clone();
@@ -99,32 +127,44 @@ public final class RouterTraining {
   }
 
   /**
-   * U-ViT router training ({@code train_router_discrete.py}): settings of family {@code uvit} whose sampling steps
-   * are the DPM-Solver-2 NFE; {@code time} picks the cache-step time the teacher and student see (the original's
-   * integer-rounded time by default, see {@link UViTRouterObjective}).
+   * U-ViT router training ({@code train_router_discrete.py}): settings of family {@code uvit} whose
+   * sampling steps are the DPM-Solver-2 NFE; {@code time} picks the cache-step time the teacher and
+   * student see (the original's integer-rounded time by default, see {@link UViTRouterObjective}).
    */
   public static RouterTraining uvit(
-      UViT model, String modelFingerprint, TrainingSettings settings, UViTRouterObjective.TimeInput time) {
+      UViT model,
+      String modelFingerprint,
+      TrainingSettings settings,
+      UViTRouterObjective.TimeInput time) {
     if (settings.family() != ModelFamily.UVIT) {
-      throw new IllegalArgumentException("U-ViT router training needs uvit settings, got " + settings.family().id());
+      throw new IllegalArgumentException(
+          "U-ViT router training needs uvit settings, got " + settings.family().id());
     }
-    DpmSolver2S solver = new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), settings.samplingSteps());
+    DpmSolver2S solver =
+        new DpmSolver2S(DiscreteVpSchedule.stableDiffusion(), settings.samplingSteps());
     UViTConfig c = model.config();
     return new RouterTraining(
         new UViTRouterObjective(model, solver, settings.lambda(), time),
-        new int[] {c.inChannels, c.imageSize, c.imageSize}, c.nullLabel(), modelFingerprint, settings);
+        new int[] {c.inChannels, c.imageSize, c.imageSize},
+        c.nullLabel(),
+        modelFingerprint,
+        settings);
   }
 
   /**
-   * Training for a model of either family: DiT's objective for a DiT, U-ViT's (with {@code uvitTime}, ignored for a
-   * DiT) for a U-ViT. The settings must be of the model's family.
+   * Training for a model of either family: DiT's objective for a DiT, U-ViT's (with {@code
+   * uvitTime}, ignored for a DiT) for a U-ViT. The settings must be of the model's family.
    */
   public static RouterTraining of(
-      DiffusionTransformer model, String modelFingerprint, TrainingSettings settings,
+      DiffusionTransformer model,
+      String modelFingerprint,
+      TrainingSettings settings,
       UViTRouterObjective.TimeInput uvitTime) {
     if (settings.family() != model.family()) {
       throw new IllegalArgumentException(
-          "router training settings are for a " + settings.family().id() + " model, but the model is "
+          "router training settings are for a "
+              + settings.family().id()
+              + " model, but the model is "
               + model.family().id());
     }
     return model.family() == ModelFamily.DIT
@@ -141,8 +181,8 @@ public final class RouterTraining {
   }
 
   /**
-   * A fresh state: the warm start's logits ({@link #startingFrom}), else all N routers drawn from N(0,1) with the run's
-   * seed.
+   * A fresh state: the warm start's logits ({@link #startingFrom}), else all N routers drawn from
+   * N(0,1) with the run's seed.
    */
   public RouterTrainingState initialState() {
     return initialLogits != null
@@ -151,11 +191,12 @@ public final class RouterTraining {
   }
 
   /**
-   * Trains on a finite example set (shuffled per epoch, incomplete batches dropped) until {@code iterations}
-   * iterations are complete.
+   * Trains on a finite example set (shuffled per epoch, incomplete batches dropped) until {@code
+   * iterations} iterations are complete.
    *
    * @param checkpoint the training checkpoint file, or null for none
-   * @param resume continue from {@code checkpoint} (which must exist and belong to this model, data and settings)
+   * @param resume continue from {@code checkpoint} (which must exist and belong to this model, data
+   *     and settings)
    */
   public RouterTrainingState train(
       TrainingExamples examples,
@@ -167,13 +208,21 @@ public final class RouterTraining {
       long logEvery) {
     examples.checkFitsModel(inputShape[0], inputShape[1], inputShape[2], numClasses);
     BatchSource source = new ShuffledBatches(examples, settings.seed(), settings.batch());
-    return run(source, examples.fingerprint(), iterations, checkpoint, checkpointEvery, resume, progress, logEvery);
+    return run(
+        source,
+        examples.fingerprint(),
+        iterations,
+        checkpoint,
+        checkpointEvery,
+        resume,
+        progress,
+        logEvery);
   }
 
   /**
-   * Trains the router of the settings' single cache step on a stream of examples, batch after batch in arrival
-   * order, until {@code iterations} iterations are complete or the stream ends (see {@link RouterTrainer} for why
-   * this equals the original's joint training for that router).
+   * Trains the router of the settings' single cache step on a stream of examples, batch after batch
+   * in arrival order, until {@code iterations} iterations are complete or the stream ends (see
+   * {@link RouterTrainer} for why this equals the original's joint training for that router).
    *
    * @param streamFingerprint identifies the stream's content for checkpoints and the artifact
    */
@@ -187,10 +236,21 @@ public final class RouterTraining {
       RouterTrainer.Progress progress,
       long logEvery) {
     if (!settings.trainsOneCacheStep()) {
-      throw new IllegalArgumentException("trainCacheStep needs settings with one cache step (--cache-step k)");
+      throw new IllegalArgumentException(
+          "trainCacheStep needs settings with one cache step (--cache-step k)");
     }
-    BatchSource source = new StreamBatches(stream, inputShape.clone(), numClasses, settings.seed(), settings.batch());
-    return run(source, streamFingerprint, iterations, checkpoint, checkpointEvery, resume, progress, logEvery);
+    BatchSource source =
+        new StreamBatches(
+            stream, inputShape.clone(), numClasses, settings.seed(), settings.batch());
+    return run(
+        source,
+        streamFingerprint,
+        iterations,
+        checkpoint,
+        checkpointEvery,
+        resume,
+        progress,
+        logEvery);
   }
 
   private RouterTrainingState run(
@@ -204,26 +264,40 @@ public final class RouterTraining {
       long logEvery) {
     RouterTrainingState state;
     if (resume) {
-      if (checkpoint == null) throw new IllegalArgumentException("--resume needs a checkpoint file");
+      if (checkpoint == null)
+        throw new IllegalArgumentException("--resume needs a checkpoint file");
       RouterCheckpoint saved = RouterCheckpoint.read(checkpoint);
       saved.checkResumable(checkpoint, settings, modelFingerprint, dataFingerprint);
       state = saved.state();
       if (state.units() != units) {
         throw new IllegalArgumentException(
-            "cannot resume from " + checkpoint + ": its routers have " + state.units() + " units, the model "
+            "cannot resume from "
+                + checkpoint
+                + ": its routers have "
+                + state.units()
+                + " units, the model "
                 + units);
       }
       if (state.iteration() > iterations) {
         throw new IllegalArgumentException(
-            "cannot resume from " + checkpoint + ": it has already trained " + state.iteration() + " iterations, more"
-                + " than the " + iterations + " asked for (--steps); resuming cannot undo iterations: pass --steps "
-                + state.iteration() + " or more, or train afresh without --resume");
+            "cannot resume from "
+                + checkpoint
+                + ": it has already trained "
+                + state.iteration()
+                + " iterations, more"
+                + " than the "
+                + iterations
+                + " asked for (--steps); resuming cannot undo iterations: pass --steps "
+                + state.iteration()
+                + " or more, or train afresh without --resume");
       }
     } else {
       state = initialState();
       if (checkpoint != null && Files.exists(checkpoint)) {
         throw new IllegalArgumentException(
-            "training checkpoint " + checkpoint + " already exists: pass --resume to continue it, or delete it");
+            "training checkpoint "
+                + checkpoint
+                + " already exists: pass --resume to continue it, or delete it");
       }
     }
     RouterTrainer.CheckpointSink sink = null;
@@ -232,7 +306,8 @@ public final class RouterTraining {
           new RouterTrainer.CheckpointSink() {
             @Override
             public void accept(RouterTrainingState s) {
-              new RouterCheckpoint(settings, modelFingerprint, dataFingerprint, s).write(checkpoint);
+              new RouterCheckpoint(settings, modelFingerprint, dataFingerprint, s)
+                  .write(checkpoint);
             }
 
             @Override
@@ -245,16 +320,22 @@ public final class RouterTraining {
   }
 
   /**
-   * The router artifact of {@code state} at threshold θ, with the training provenance: settings, iterations, the
-   * loss-curve summary, per-router Adam step counts, and the data and model fingerprints.
+   * The router artifact of {@code state} at threshold θ, with the training provenance: settings,
+   * iterations, the loss-curve summary, per-router Adam step counts, and the data and model
+   * fingerprints.
    */
-  public RouterArtifact artifact(RouterTrainingState state, String dataFingerprint, String dataSource, double theta) {
+  public RouterArtifact artifact(
+      RouterTrainingState state, String dataFingerprint, String dataSource, double theta) {
     RouterScores scores = new RouterScores(settings.family(), state.logits());
     RouterArtifact.Provenance provenance =
         new RouterArtifact.Provenance(
-            dataSource, null, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), "l2c router train",
+            dataSource,
+            null,
+            Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+            "l2c router train",
             provenance(state, dataFingerprint));
-    return new RouterArtifact(modelFingerprint, scores, settings.family().sampler(), theta, provenance);
+    return new RouterArtifact(
+        modelFingerprint, scores, settings.family().sampler(), theta, provenance);
   }
 
   /** The {@code provenance.training} map of an artifact trained from {@code state}. */

@@ -3,11 +3,12 @@ package org.l2cbeam.core.router.train;
 import java.util.Arrays;
 
 /**
- * The complete mutable state of a router-training run: the router logits {@code p[k][u]} (one router per spaced
- * index, as the original's {@code ModuleList}; only the even indices are trained), the AdamW moments and per-router
- * step counts, the number of completed iterations and the loss history. Together with the run's
- * {@link TrainingSettings} (which hold the seed) it determines the rest of the run exactly: see
- * {@link TrainingRandom} for why (seed, iteration) is the whole RNG state.
+ * The complete mutable state of a router-training run: the router logits {@code p[k][u]} (one
+ * router per spaced index, as the original's {@code ModuleList}; only the even indices are
+ * trained), the AdamW moments and per-router step counts, the number of completed iterations and
+ * the loss history. Together with the run's {@link TrainingSettings} (which hold the seed) it
+ * determines the rest of the run exactly: see {@link TrainingRandom} for why (seed, iteration) is
+ * the whole RNG state.
  */
 public final class RouterTrainingState {
   private final float[][] logits;
@@ -15,7 +16,8 @@ public final class RouterTrainingState {
   private long iteration;
   private final TrainingHistory history;
 
-  public RouterTrainingState(float[][] logits, AdamW optimizer, long iteration, TrainingHistory history) {
+  public RouterTrainingState(
+      float[][] logits, AdamW optimizer, long iteration, TrainingHistory history) {
     if (logits.length != optimizer.routers()) {
       throw new IllegalArgumentException(
           logits.length + " routers but optimiser state for " + optimizer.routers());
@@ -31,13 +33,14 @@ public final class RouterTrainingState {
   }
 
   /**
-   * A fresh run: {@code steps} routers of {@code units} logits, each drawn from a standard normal (the original's
-   * {@code torch.randn(2*depth)} per router, in index order) from the run's seed.
+   * A fresh run: {@code steps} routers of {@code units} logits, each drawn from a standard normal
+   * (the original's {@code torch.randn(2*depth)} per router, in index order) from the run's seed.
    */
   public static RouterTrainingState initial(TrainingSettings settings, int units) {
     int n = settings.samplingSteps();
     float[][] p = new float[n][];
-    TrainingRandom rng = TrainingRandom.stream(settings.seed(), TrainingRandom.Purpose.ROUTER_INIT, 0);
+    TrainingRandom rng =
+        TrainingRandom.stream(settings.seed(), TrainingRandom.Purpose.ROUTER_INIT, 0);
     for (int k = 0; k < n; k++) p[k] = rng.gaussians(units);
     return withLogits(settings, p);
   }
@@ -48,7 +51,10 @@ public final class RouterTrainingState {
     for (int k = 0; k < p.length; k++) p[k] = initial[k].clone();
     int units = p.length == 0 ? 0 : p[0].length;
     return new RouterTrainingState(
-        p, new AdamW(settings.optimizer(), settings.zeroGrad(), p.length, units), 0, new TrainingHistory());
+        p,
+        new AdamW(settings.optimizer(), settings.zeroGrad(), p.length, units),
+        0,
+        new TrainingHistory());
   }
 
   /** The live logits, updated in place by the trainer; router k is row k. */

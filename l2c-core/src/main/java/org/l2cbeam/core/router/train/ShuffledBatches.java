@@ -1,9 +1,10 @@
 package org.l2cbeam.core.router.train;
 
 /**
- * Batches drawn from a finite {@link TrainingExamples} set like the original's loader ({@code shuffle=True,
- * drop_last=True}): each epoch visits the examples in a fresh random order and drops the incomplete last batch.
- * The order of epoch e is a pure function of (seed, e), so any iteration's batch can be recomputed on resume.
+ * Batches drawn from a finite {@link TrainingExamples} set like the original's loader ({@code
+ * shuffle=True, drop_last=True}): each epoch visits the examples in a fresh random order and drops
+ * the incomplete last batch. The order of epoch e is a pure function of (seed, e), so any
+ * iteration's batch can be recomputed on resume.
  */
 public final class ShuffledBatches implements BatchSource {
   private final TrainingExamples examples;
@@ -15,11 +16,16 @@ public final class ShuffledBatches implements BatchSource {
 
   public ShuffledBatches(TrainingExamples examples, long seed, int batch) {
     if (examples.size() == 0) {
-      throw new IllegalArgumentException("training data " + examples.source() + " is empty: no examples to train on");
+      throw new IllegalArgumentException(
+          "training data " + examples.source() + " is empty: no examples to train on");
     }
     if (examples.size() < batch) {
       throw new IllegalArgumentException(
-          "training data " + examples.source() + " has " + examples.size() + " examples, fewer than --batch "
+          "training data "
+              + examples.source()
+              + " has "
+              + examples.size()
+              + " examples, fewer than --batch "
               + batch);
     }
     this.examples = examples;
@@ -33,7 +39,9 @@ public final class ShuffledBatches implements BatchSource {
     long epoch = iteration / batchesPerEpoch;
     int first = (int) (iteration % batchesPerEpoch) * batch;
     if (epoch != cachedEpoch) {
-      order = TrainingRandom.stream(seed, TrainingRandom.Purpose.EPOCH_ORDER, epoch).permutation(examples.size());
+      order =
+          TrainingRandom.stream(seed, TrainingRandom.Purpose.EPOCH_ORDER, epoch)
+              .permutation(examples.size());
       cachedEpoch = epoch;
     }
     int[] shape = examples.exampleShape();

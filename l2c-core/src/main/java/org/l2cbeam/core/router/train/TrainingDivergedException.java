@@ -1,8 +1,9 @@
 package org.l2cbeam.core.router.train;
 
 /**
- * The loss (or the router gradient) became NaN or infinite. Training stops before the bad update is applied; the
- * last checkpoint written stays as it was, so the run can be inspected or resumed with other settings.
+ * The loss (or the router gradient) became NaN or infinite. Training stops before the bad update is
+ * applied; the last checkpoint written stays as it was, so the run can be inspected or resumed with
+ * other settings.
  */
 public final class TrainingDivergedException extends RuntimeException {
   private final long iteration;
@@ -11,9 +12,18 @@ public final class TrainingDivergedException extends RuntimeException {
   public TrainingDivergedException(
       long iteration, int cacheStep, String what, long lastCheckpointIteration, String checkpoint) {
     super(
-        what + " at training step " + iteration + " (cache step " + cacheStep + "); training stopped. "
+        what
+            + " at training step "
+            + iteration
+            + " (cache step "
+            + cacheStep
+            + "); training stopped. "
             + (lastCheckpointIteration >= 0
-                ? "The last good checkpoint is " + checkpoint + " (step " + lastCheckpointIteration + ")."
+                ? "The last good checkpoint is "
+                    + checkpoint
+                    + " (step "
+                    + lastCheckpointIteration
+                    + ")."
                 : "No checkpoint was written before it."));
     this.iteration = iteration;
     this.lastCheckpointIteration = lastCheckpointIteration;

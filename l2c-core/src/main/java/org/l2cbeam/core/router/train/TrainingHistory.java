@@ -2,7 +2,10 @@ package org.l2cbeam.core.router.train;
 
 import java.util.Arrays;
 
-/** Per-iteration record of a run (loss, its two terms, the cache step trained), kept for the loss-curve summary. */
+/**
+ * Per-iteration record of a run (loss, its two terms, the cache step trained), kept for the
+ * loss-curve summary.
+ */
 public final class TrainingHistory {
   private float[] loss;
   private float[] dataLoss;
@@ -15,7 +18,9 @@ public final class TrainingHistory {
   }
 
   public TrainingHistory(float[] loss, float[] dataLoss, float[] l1, int[] cacheStep) {
-    if (dataLoss.length != loss.length || l1.length != loss.length || cacheStep.length != loss.length) {
+    if (dataLoss.length != loss.length
+        || l1.length != loss.length
+        || cacheStep.length != loss.length) {
       throw new IllegalArgumentException("history arrays differ in length");
     }
     this.loss = loss.clone();

@@ -3,22 +3,29 @@ package org.l2cbeam.core.router.train;
 /**
  * The random numbers of router training, as independent streams keyed by (seed, purpose, index).
  *
- * <p>Every draw of iteration i (which cache step, which examples, the noise, the label dropout) comes from a stream
- * keyed by i, so the draws are a pure function of the seed and the position in the run. The whole RNG state is
- * therefore {@code (seed, next iteration)}: a run that is killed and resumed from a checkpoint redraws exactly what
- * an uninterrupted run draws, and trainers of different cache steps on different workers never share a stream.
+ * <p>Every draw of iteration i (which cache step, which examples, the noise, the label dropout)
+ * comes from a stream keyed by i, so the draws are a pure function of the seed and the position in
+ * the run. The whole RNG state is therefore {@code (seed, next iteration)}: a run that is killed
+ * and resumed from a checkpoint redraws exactly what an uninterrupted run draws, and trainers of
+ * different cache steps on different workers never share a stream.
  *
- * <p>The generator is SplitMix64 (Steele, Lea, Flood 2014): 64-bit state, passes BigCrush, and cheap to seed.
+ * <p>The generator is SplitMix64 (Steele, Lea, Flood 2014): 64-bit state, passes BigCrush, and
+ * cheap to seed.
  */
 public final class TrainingRandom {
-  /** What a stream is used for; part of the key, so streams for different purposes never overlap. */
+  /**
+   * What a stream is used for; part of the key, so streams for different purposes never overlap.
+   */
   public enum Purpose {
     ROUTER_INIT(1),
     CACHE_STEP(2),
     EPOCH_ORDER(3),
     NOISE(4),
     LABEL_DROPOUT(5),
-    /** Per image (index in the folder), drawn once when a folder of images is encoded: the horizontal flip. */
+    /**
+     * Per image (index in the folder), drawn once when a folder of images is encoded: the
+     * horizontal flip.
+     */
     IMAGE_FLIP(6),
     /** Per image, drawn once when a folder of images is encoded: the VAE posterior noise. */
     POSTERIOR_NOISE(7);
@@ -40,7 +47,10 @@ public final class TrainingRandom {
     this.state = state;
   }
 
-  /** The stream for {@code purpose} at {@code index} (e.g. the iteration) of a run seeded with {@code seed}. */
+  /**
+   * The stream for {@code purpose} at {@code index} (e.g. the iteration) of a run seeded with
+   * {@code seed}.
+   */
   public static TrainingRandom stream(long seed, Purpose purpose, long index) {
     long s = mix(seed ^ GOLDEN);
     s = mix(s ^ (purpose.tag * GOLDEN));

@@ -7,9 +7,10 @@ import org.l2cbeam.core.router.ModelFamily;
 import org.l2cbeam.core.router.StepPairing;
 
 /**
- * Everything that defines a router-training run apart from its length: a checkpoint may only be resumed under the
- * same settings (the number of iterations may grow). Defaults follow the authors' README, never the original
- * argparse defaults ({@code --l1 1.0 --lr 1.0}), which are not what the released routers were trained with.
+ * Everything that defines a router-training run apart from its length: a checkpoint may only be
+ * resumed under the same settings (the number of iterations may grow). Defaults follow the authors'
+ * README, never the original argparse defaults ({@code --l1 1.0 --lr 1.0}), which are not what the
+ * released routers were trained with.
  */
 public final class TrainingSettings {
   /** Train the router of one uniformly drawn cache step per iteration, as the original does. */
@@ -41,8 +42,9 @@ public final class TrainingSettings {
   }
 
   /**
-   * Settings of a run for {@code family}: {@code samplingSteps} is the router row count of its sampler (DiT: N DDIM
-   * steps; U-ViT: the DPM-Solver-2 NFE), and the trained rows follow the family's step pairing.
+   * Settings of a run for {@code family}: {@code samplingSteps} is the router row count of its
+   * sampler (DiT: N DDIM steps; U-ViT: the DPM-Solver-2 NFE), and the trained rows follow the
+   * family's step pairing.
    */
   public TrainingSettings(
       ModelFamily family,
@@ -59,7 +61,8 @@ public final class TrainingSettings {
               + (family == ModelFamily.DIT
                   ? "DiT pairs full step 2j+1 with cache step 2j"
                   : "U-ViT's DPM-Solver-2 evaluates twice per outer step")
-              + "), got " + samplingSteps);
+              + "), got "
+              + samplingSteps);
     }
     this.family = family;
     this.cacheStepRows = trainedRows(family.pairing(), samplingSteps);
@@ -73,13 +76,22 @@ public final class TrainingSettings {
       throw new IllegalArgumentException(
           "--sampling-steps " + samplingSteps + " leaves no cache step with a router to train");
     }
-    if (cacheStep != RANDOM_CACHE_STEP && Arrays.stream(cacheStepRows).noneMatch(r -> r == cacheStep)) {
+    if (cacheStep != RANDOM_CACHE_STEP
+        && Arrays.stream(cacheStepRows).noneMatch(r -> r == cacheStep)) {
       throw new IllegalArgumentException(
           family == ModelFamily.DIT
-              ? "--cache-step " + cacheStep + " is not a cache step of " + samplingSteps
-                  + " DDIM steps; cache steps are the even indices 0.." + (samplingSteps - 2)
-              : "--cache-step " + cacheStep + " is not a cache step of U-ViT's DPM-Solver-2 at NFE " + samplingSteps
-                  + "; cache steps are the outer steps 1.." + (samplingSteps / 2 - 1));
+              ? "--cache-step "
+                  + cacheStep
+                  + " is not a cache step of "
+                  + samplingSteps
+                  + " DDIM steps; cache steps are the even indices 0.."
+                  + (samplingSteps - 2)
+              : "--cache-step "
+                  + cacheStep
+                  + " is not a cache step of U-ViT's DPM-Solver-2 at NFE "
+                  + samplingSteps
+                  + "; cache steps are the outer steps 1.."
+                  + (samplingSteps / 2 - 1));
     }
     this.samplingSteps = samplingSteps;
     this.lambda = lambda;
@@ -99,12 +111,18 @@ public final class TrainingSettings {
         .toArray();
   }
 
-  /** The README's λ for {@code family}: U-ViT 0.1 (given for NFE 20, used for all); DiT see {@link #defaultLambda(int)}. */
+  /**
+   * The README's λ for {@code family}: U-ViT 0.1 (given for NFE 20, used for all); DiT see {@link
+   * #defaultLambda(int)}.
+   */
   public static double defaultLambda(ModelFamily family, int samplingSteps) {
     return family == ModelFamily.UVIT ? 0.1 : defaultLambda(samplingSteps);
   }
 
-  /** The README's λ: 5e-6 for 20 steps, 1e-6 for 50 and for 10; other step counts take the nearer of the two. */
+  /**
+   * The README's λ: 5e-6 for 20 steps, 1e-6 for 50 and for 10; other step counts take the nearer of
+   * the two.
+   */
   public static double defaultLambda(int samplingSteps) {
     return samplingSteps <= 20 && samplingSteps > 10 ? 5e-6 : 1e-6;
   }
@@ -146,7 +164,10 @@ public final class TrainingSettings {
     return family;
   }
 
-  /** Number of cache steps (= trainable routers): DiT the even spaced indices 0..N−2, U-ViT the outer steps 1..K−1. */
+  /**
+   * Number of cache steps (= trainable routers): DiT the even spaced indices 0..N−2, U-ViT the
+   * outer steps 1..K−1.
+   */
   public int cacheSteps() {
     return cacheStepRows.length;
   }
@@ -159,7 +180,8 @@ public final class TrainingSettings {
   public JsonObject toJson() {
     JsonObject o = new JsonObject();
     if (family != ModelFamily.DIT) {
-      o.addProperty("family", family.id()); // absent = dit, so DiT settings keep their original form
+      o.addProperty(
+          "family", family.id()); // absent = dit, so DiT settings keep their original form
     }
     o.addProperty("sampling_steps", samplingSteps);
     o.addProperty("lambda", lambda);
@@ -170,7 +192,8 @@ public final class TrainingSettings {
     o.addProperty("weight_decay", optimizer.weightDecay());
     o.addProperty("batch", batch);
     o.addProperty("seed", seed);
-    o.addProperty("cache_step", cacheStep == RANDOM_CACHE_STEP ? "random" : Integer.toString(cacheStep));
+    o.addProperty(
+        "cache_step", cacheStep == RANDOM_CACHE_STEP ? "random" : Integer.toString(cacheStep));
     o.addProperty("label_dropout", LABEL_DROPOUT);
     o.addProperty("zero_grad", zeroGrad.name().toLowerCase(Locale.ROOT));
     return o;

@@ -16,8 +16,8 @@ import org.l2cbeam.core.runtime.Autograd;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * The U-ViT router objective ({@code train_router_discrete.LRouter}) for one cache step k ∈ 1..K−1 of
- * DPM-Solver-2 with K = NFE/2 outer steps:
+ * The U-ViT router objective ({@code train_router_discrete.LRouter}) for one cache step k ∈ 1..K−1
+ * of DPM-Solver-2 with K = NFE/2 outer steps:
  *
  * <pre>
  *   x_s  = sqrt(ᾱ[n_s])·z0 + sqrt(1−ᾱ[n_s])·ε,   n_s = round(1000·t_{k−1})         (discrete schedule)
@@ -27,10 +27,10 @@ import org.l2cbeam.core.runtime.Torch;
  *   loss = mean_batch( Σ_{C,H,W} (T − S)² + λ·Σ_u β_u )
  * </pre>
  *
- * <p>The data term is a <b>sum</b> over C×H×W (the original's {@code sos}), unlike DiT's mean; the README's λ is 0.1
- * at NFE 20. {@code τ} is the <b>integer</b> {@code round(1000·t_k)} by default, as the original trains, although
- * sampling feeds the float {@code 1000·t_k}: a train/inference mismatch of the original, kept for parity and
- * switchable with {@link TimeInput#FLOAT}.
+ * <p>The data term is a <b>sum</b> over C×H×W (the original's {@code sos}), unlike DiT's mean; the
+ * README's λ is 0.1 at NFE 20. {@code τ} is the <b>integer</b> {@code round(1000·t_k)} by default,
+ * as the original trains, although sampling feeds the float {@code 1000·t_k}: a train/inference
+ * mismatch of the original, kept for parity and switchable with {@link TimeInput#FLOAT}.
  */
 public final class UViTRouterObjective implements RouterObjective {
   /** The time the teacher and student see at the cache step. */
@@ -59,7 +59,8 @@ public final class UViTRouterObjective implements RouterObjective {
     double[] betas = DiscreteVpSchedule.stableDiffusionBetas();
     cumulativeAlphas = new double[betas.length + 1];
     cumulativeAlphas[0] = 1;
-    for (int n = 1; n <= betas.length; n++) cumulativeAlphas[n] = cumulativeAlphas[n - 1] * (1 - betas[n - 1]);
+    for (int n = 1; n <= betas.length; n++)
+      cumulativeAlphas[n] = cumulativeAlphas[n - 1] * (1 - betas[n - 1]);
   }
 
   @Override
@@ -88,7 +89,10 @@ public final class UViTRouterObjective implements RouterObjective {
     return false;
   }
 
-  /** One training batch: labels dropped to the null label by the batch's mask, k = the batch's cache step. */
+  /**
+   * One training batch: labels dropped to the null label by the batch's mask, k = the batch's cache
+   * step.
+   */
   @Override
   public Evaluation evaluate(NDManager parent, TrainingBatch batch, float[] routerLogits) {
     int[] s = batch.shape();
@@ -119,8 +123,8 @@ public final class UViTRouterObjective implements RouterObjective {
   }
 
   /**
-   * The full objective for cache step {@code k} on a batch of clean latents {@code z0} with noise {@code noise}
-   * (both [B, C, H, W]) and labels (after dropout); {@code logits} are {@code p_k}.
+   * The full objective for cache step {@code k} on a batch of clean latents {@code z0} with noise
+   * {@code noise} (both [B, C, H, W]) and labels (after dropout); {@code logits} are {@code p_k}.
    */
   public Evaluation evaluate(NDArray z0, NDArray noise, long[] labels, int k, float[] logits) {
     checkCacheStep(k);
@@ -133,8 +137,12 @@ public final class UViTRouterObjective implements RouterObjective {
     }
   }
 
-  /** {@code x_t} at cache step k, with the cache holding the features of the pre-step's midpoint evaluation. */
-  NDArray preStep(NDArray z0, NDArray noise, long[] labels, int k, LayerCache cache, NDManager scope) {
+  /**
+   * {@code x_t} at cache step k, with the cache holding the features of the pre-step's midpoint
+   * evaluation.
+   */
+  NDArray preStep(
+      NDArray z0, NDArray noise, long[] labels, int k, LayerCache cache, NDManager scope) {
     float[] grid = solver.timeGrid();
     int ns = Math.round(grid[k - 1] * 1000f);
     float a = (float) Math.sqrt(cumulativeAlphas[ns]);
@@ -143,23 +151,34 @@ public final class UViTRouterObjective implements RouterObjective {
     x0.attach(scope);
     NDArray xs = x0.mul(a).add(noise.mul(b));
     int units = model.units();
-    DpmSolver2S.NoisePredictor plain = (x, t, ev) -> {
-      float[] ts = new float[labels.length];
-      Arrays.fill(ts, t);
-      return model.forward(x, ts, labels, ev.midpoint() ? UnitPlan.recordAll(units) : UnitPlan.computeAll(units),
-          cache);
-    };
+    DpmSolver2S.NoisePredictor plain =
+        (x, t, ev) -> {
+          float[] ts = new float[labels.length];
+          Arrays.fill(ts, t);
+          return model.forward(
+              x,
+              ts,
+              labels,
+              ev.midpoint() ? UnitPlan.recordAll(units) : UnitPlan.computeAll(units),
+              cache);
+        };
     return solver.step(xs, k - 1, plain);
   }
 
   /**
-   * Teacher and student at {@code (x, modelTime)} against a filled {@code cache}; the gradient of the batch-mean loss
-   * with respect to {@code logits}. Runs the student under the JVM's gradient collector.
+   * Teacher and student at {@code (x, modelTime)} against a filled {@code cache}; the gradient of
+   * the batch-mean loss with respect to {@code logits}. Runs the student under the JVM's gradient
+   * collector.
    */
-  public Evaluation objective(NDArray x, float modelTime, long[] labels, LayerCache cache, float[] logits) {
+  public Evaluation objective(
+      NDArray x, float modelTime, long[] labels, LayerCache cache, float[] logits) {
     if (logits.length != model.units()) {
       throw new IllegalArgumentException(
-          "router has " + logits.length + " logits but the U-ViT has " + model.units() + " cache units");
+          "router has "
+              + logits.length
+              + " logits but the U-ViT has "
+              + model.units()
+              + " cache units");
     }
     float[] t = new float[labels.length];
     Arrays.fill(t, modelTime);
@@ -172,20 +191,26 @@ public final class UViTRouterObjective implements RouterObjective {
       p.setRequiresGradient(true);
       NDArray lambdaScalar = scope.full(new Shape(), (float) lambda);
       try {
-        return Autograd.withCollector(collector -> {
-          NDArray beta = Activation.sigmoid(p);
-          NDArray student = model.forward(x, t, labels, UnitPlan.soft(beta), cache);
-          student.attach(scope);
-          NDArray diff = teacher.sub(student);
-          NDArray data = diff.mul(diff).sum(new int[] {1, 2, 3}); // the original's sos: a sum, not a mean
-          NDArray l1 = beta.sum();
-          NDArray loss = data.add(l1.mul(lambdaScalar)).mean();
-          collector.backward(loss);
-          NDArray grad = p.getGradient();
-          grad.attach(scope);
-          return new Evaluation(
-              loss.getFloat(), data.mean().getFloat(), l1.getFloat(), data.toFloatArray(), grad.toFloatArray());
-        });
+        return Autograd.withCollector(
+            collector -> {
+              NDArray beta = Activation.sigmoid(p);
+              NDArray student = model.forward(x, t, labels, UnitPlan.soft(beta), cache);
+              student.attach(scope);
+              NDArray diff = teacher.sub(student);
+              NDArray data =
+                  diff.mul(diff).sum(new int[] {1, 2, 3}); // the original's sos: a sum, not a mean
+              NDArray l1 = beta.sum();
+              NDArray loss = data.add(l1.mul(lambdaScalar)).mean();
+              collector.backward(loss);
+              NDArray grad = p.getGradient();
+              grad.attach(scope);
+              return new Evaluation(
+                  loss.getFloat(),
+                  data.mean().getFloat(),
+                  l1.getFloat(),
+                  data.toFloatArray(),
+                  grad.toFloatArray());
+            });
       } finally {
         Torch.setGradMode(false);
       }
@@ -195,7 +220,11 @@ public final class UViTRouterObjective implements RouterObjective {
   private void checkCacheStep(int k) {
     if (k < firstCacheStep() || k > lastCacheStep()) {
       throw new IllegalArgumentException(
-          "cache step " + k + " has no router: U-ViT routers are the outer steps 1.." + lastCacheStep() + " of NFE "
+          "cache step "
+              + k
+              + " has no router: U-ViT routers are the outer steps 1.."
+              + lastCacheStep()
+              + " of NFE "
               + solver.nfe());
     }
   }

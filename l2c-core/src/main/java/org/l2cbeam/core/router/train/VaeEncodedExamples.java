@@ -14,23 +14,25 @@ import org.l2cbeam.core.vae.AutoencoderKL;
 import org.l2cbeam.core.vae.VaeConfig;
 
 /**
- * Router-training examples made from a folder of real images, prepared the way the original {@code train_router.py}
- * prepares each batch:
+ * Router-training examples made from a folder of real images, prepared the way the original {@code
+ * train_router.py} prepares each batch:
  *
  * <ol>
- *   <li>ADM's center crop to the model's resolution, which is latent size × the VAE's downsampling factor (256 for
- *       DiT-XL/2: 32×32 latents, factor 8) ({@link AdmCenterCrop});
+ *   <li>ADM's center crop to the model's resolution, which is latent size × the VAE's downsampling
+ *       factor (256 for DiT-XL/2: 32×32 latents, factor 8) ({@link AdmCenterCrop});
  *   <li>a random horizontal flip with probability 0.5 ({@code RandomHorizontalFlip});
  *   <li>{@code ToTensor} and {@code Normalize(0.5, 0.5)}: {@code (u8/255 − 0.5)/0.5}, in [−1, 1];
- *   <li>the VAE posterior sample times 0.18215: {@code vae.encode(x).latent_dist.sample().mul_(0.18215)}, here
- *       {@link AutoencoderKL#encode}, which applies the scale from its one place.
+ *   <li>the VAE posterior sample times 0.18215: {@code
+ *       vae.encode(x).latent_dist.sample().mul_(0.18215)}, here {@link AutoencoderKL#encode}, which
+ *       applies the scale from its one place.
  * </ol>
  *
- * <p>The images are encoded once, before training, in batches of {@code batchSize}, each batch in its own NDManager.
- * The original encodes inside its training loop, so it draws a new flip and new posterior noise every epoch. Here
- * each image gets one flip and one noise draw, both keyed by (seed, image index) ({@link TrainingRandom}). That keeps
- * the latents a pure function of the folder, the VAE and the seed, whatever the batch size. It also frees the VAE before
- * the diffusion model loads. The latents stay in memory: {@code 4·C·h·w} bytes per image, 16 KB at 256 px.
+ * <p>The images are encoded once, before training, in batches of {@code batchSize}, each batch in
+ * its own NDManager. The original encodes inside its training loop, so it draws a new flip and new
+ * posterior noise every epoch. Here each image gets one flip and one noise draw, both keyed by
+ * (seed, image index) ({@link TrainingRandom}). That keeps the latents a pure function of the
+ * folder, the VAE and the seed, whatever the batch size. It also frees the VAE before the diffusion
+ * model loads. The latents stay in memory: {@code 4·C·h·w} bytes per image, 16 KB at 256 px.
  */
 public final class VaeEncodedExamples extends AbstractTrainingExamples {
   /** torchvision's {@code RandomHorizontalFlip()} default. */
@@ -49,7 +51,13 @@ public final class VaeEncodedExamples extends AbstractTrainingExamples {
   private final String fingerprint;
 
   private VaeEncodedExamples(
-      String source, int[] shape, float[][] latents, int[] labels, int resolution, int upscaled, String fingerprint) {
+      String source,
+      int[] shape,
+      float[][] latents,
+      int[] labels,
+      int resolution,
+      int upscaled,
+      String fingerprint) {
     super(shape, labels, source);
     this.latents = latents;
     this.resolution = resolution;
@@ -58,11 +66,11 @@ public final class VaeEncodedExamples extends AbstractTrainingExamples {
   }
 
   /**
-   * Encodes every image of {@code images} for a model with inputs {@code modelInput = [C, h, w]} (square latents) and
-   * classes {@code 0..numClasses−1}.
+   * Encodes every image of {@code images} for a model with inputs {@code modelInput = [C, h, w]}
+   * (square latents) and classes {@code 0..numClasses−1}.
    *
-   * @param vaeFingerprint identifies the VAE weights (e.g. {@code WeightMap.fingerprint()}); part of the data
-   *     fingerprint, so resuming with another VAE is refused
+   * @param vaeFingerprint identifies the VAE weights (e.g. {@code WeightMap.fingerprint()}); part
+   *     of the data fingerprint, so resuming with another VAE is refused
    * @param seed keys each image's flip and posterior noise
    * @param batchSize images encoded together (memory: about 0.4 GB of activations per 256-px image)
    */
@@ -77,12 +85,15 @@ public final class VaeEncodedExamples extends AbstractTrainingExamples {
       Progress progress) {
     VaeConfig vc = vae.config();
     if (modelInput.length != 3 || modelInput[1] != modelInput[2]) {
-      throw new IllegalArgumentException("model input must be [C, h, h] (square latents), got "
-          + Arrays.toString(modelInput));
+      throw new IllegalArgumentException(
+          "model input must be [C, h, h] (square latents), got " + Arrays.toString(modelInput));
     }
     if (vc.embedDim() != modelInput[0]) {
       throw new IllegalArgumentException(
-          "the VAE encodes images to " + vc.embedDim() + "-channel latents, but the model takes " + modelInput[0]
+          "the VAE encodes images to "
+              + vc.embedDim()
+              + "-channel latents, but the model takes "
+              + modelInput[0]
               + "-channel inputs");
     }
     if (vc.inChannels() != 3) {
@@ -91,10 +102,19 @@ public final class VaeEncodedExamples extends AbstractTrainingExamples {
     }
     if (images.classes().size() > numClasses) {
       throw new IllegalArgumentException(
-          "image folder " + images.root() + " has " + images.classes().size() + " class subfolders, but the model"
-              + " has " + numClasses + " classes (labels 0.." + (numClasses - 1) + ")");
+          "image folder "
+              + images.root()
+              + " has "
+              + images.classes().size()
+              + " class subfolders, but the model"
+              + " has "
+              + numClasses
+              + " classes (labels 0.."
+              + (numClasses - 1)
+              + ")");
     }
-    if (batchSize < 1) throw new IllegalArgumentException("encode batch size must be at least 1, got " + batchSize);
+    if (batchSize < 1)
+      throw new IllegalArgumentException("encode batch size must be at least 1, got " + batchSize);
     int latentSize = modelInput[1];
     int resolution = latentSize * vc.downsamplingFactor();
     int[] shape = {vc.embedDim(), latentSize, latentSize};
@@ -104,8 +124,15 @@ public final class VaeEncodedExamples extends AbstractTrainingExamples {
     int[] labels = new int[n];
     int upscaled = 0;
     ContentFingerprint content = new ContentFingerprint();
-    content.add(("vae-encoded images v1|vae " + vaeFingerprint + "|resolution " + resolution + "|seed " + seed
-        + "\n").getBytes(StandardCharsets.UTF_8));
+    content.add(
+        ("vae-encoded images v1|vae "
+                + vaeFingerprint
+                + "|resolution "
+                + resolution
+                + "|seed "
+                + seed
+                + "\n")
+            .getBytes(StandardCharsets.UTF_8));
     try (NDManager root = Torch.newManager(vae.device())) {
       for (int start = 0; start < n; start += batchSize) {
         int k = Math.min(batchSize, n - start);
@@ -118,10 +145,12 @@ public final class VaeEncodedExamples extends AbstractTrainingExamples {
           ImageBatch crop = AdmCenterCrop.apply(image, resolution);
           boolean flip = flips(seed, index);
           labels[index] = images.label(index);
-          content.add(ByteBuffer.allocate(5).putInt(labels[index]).put((byte) (flip ? 1 : 0)).array());
+          content.add(
+              ByteBuffer.allocate(5).putInt(labels[index]).put((byte) (flip ? 1 : 0)).array());
           content.add(crop.pixels());
           toModelInput(crop, flip, pixels, i * 3 * resolution * resolution);
-          System.arraycopy(posteriorNoise(seed, index, latentValues), 0, noise, i * latentValues, latentValues);
+          System.arraycopy(
+              posteriorNoise(seed, index, latentValues), 0, noise, i * latentValues, latentValues);
         }
         try (NDManager batch = root.newSubManager()) {
           NDArray x = batch.create(pixels, new Shape(k, 3, resolution, resolution));
@@ -134,24 +163,40 @@ public final class VaeEncodedExamples extends AbstractTrainingExamples {
         progress.encoded(start + k, n);
       }
     }
-    String source = images.root() + " (encoded by the VAE at " + resolution + "x" + resolution + ", seed " + seed + ")";
+    String source =
+        images.root()
+            + " (encoded by the VAE at "
+            + resolution
+            + "x"
+            + resolution
+            + ", seed "
+            + seed
+            + ")";
     return new VaeEncodedExamples(
         source, shape, latents, labels, resolution, upscaled, content.hex());
   }
 
-  /** Whether image {@code index} is flipped: {@code rand < 0.5}, one draw keyed by (seed, index). */
+  /**
+   * Whether image {@code index} is flipped: {@code rand < 0.5}, one draw keyed by (seed, index).
+   */
   public static boolean flips(long seed, int index) {
-    return TrainingRandom.stream(seed, TrainingRandom.Purpose.IMAGE_FLIP, index).nextFloat() < FLIP_PROBABILITY;
-  }
-
-  /** The standard-normal posterior noise of image {@code index} ({@code values} floats, latent layout). */
-  public static float[] posteriorNoise(long seed, int index, int values) {
-    return TrainingRandom.stream(seed, TrainingRandom.Purpose.POSTERIOR_NOISE, index).gaussians(values);
+    return TrainingRandom.stream(seed, TrainingRandom.Purpose.IMAGE_FLIP, index).nextFloat()
+        < FLIP_PROBABILITY;
   }
 
   /**
-   * One cropped HWC uint8 image as the VAE's CHW float input, mirrored left-right when {@code flip}: torchvision's
-   * {@code ToTensor} ({@code u8/255}) then {@code Normalize(0.5, 0.5)} ({@code (v − 0.5)/0.5}), in float32 as they do.
+   * The standard-normal posterior noise of image {@code index} ({@code values} floats, latent
+   * layout).
+   */
+  public static float[] posteriorNoise(long seed, int index, int values) {
+    return TrainingRandom.stream(seed, TrainingRandom.Purpose.POSTERIOR_NOISE, index)
+        .gaussians(values);
+  }
+
+  /**
+   * One cropped HWC uint8 image as the VAE's CHW float input, mirrored left-right when {@code
+   * flip}: torchvision's {@code ToTensor} ({@code u8/255}) then {@code Normalize(0.5, 0.5)} ({@code
+   * (v − 0.5)/0.5}), in float32 as they do.
    */
   public static void toModelInput(ImageBatch crop, boolean flip, float[] dst, int offset) {
     int h = crop.height();
@@ -172,7 +217,10 @@ public final class VaeEncodedExamples extends AbstractTrainingExamples {
     return resolution;
   }
 
-  /** How many images had a short side below {@link #resolution()} and were scaled up by the crop, as ADM does. */
+  /**
+   * How many images had a short side below {@link #resolution()} and were scaled up by the crop, as
+   * ADM does.
+   */
   public int upscaled() {
     return upscaled;
   }
@@ -182,7 +230,10 @@ public final class VaeEncodedExamples extends AbstractTrainingExamples {
     System.arraycopy(latents[index], 0, dst, offset, latents[index].length);
   }
 
-  /** SHA-256 over the VAE fingerprint, resolution, seed, and each image's label, flip and cropped pixels. */
+  /**
+   * SHA-256 over the VAE fingerprint, resolution, seed, and each image's label, flip and cropped
+   * pixels.
+   */
   @Override
   public String fingerprint() {
     return fingerprint;

@@ -19,17 +19,23 @@ import java.lang.reflect.Method;
 import org.l2cbeam.core.runtime.Torch;
 
 /**
- * A loaded TorchScript module whose methods are called with {@link IValue} arguments. Built from source text by
- * {@link TorchScriptArchive}; the module holds no tensors of its own, so one instance serves every thread.
+ * A loaded TorchScript module whose methods are called with {@link IValue} arguments. Built from
+ * source text by {@link TorchScriptArchive}; the module holds no tensors of its own, so one
+ * instance serves every thread.
  *
- * <p>Methods run in the TorchScript interpreter with the graph executor's optimisations off on the calling thread:
- * the profiling executor would otherwise re-specialise each method for every new input shape (batch sizes change
- * across a sampling run), and the ops we call are already fused kernels, so it has nothing to gain.
+ * <p>Methods run in the TorchScript interpreter with the graph executor's optimisations off on the
+ * calling thread: the profiling executor would otherwise re-specialise each method for every new
+ * input shape (batch sizes change across a sampling run), and the ops we call are already fused
+ * kernels, so it has nothing to gain.
  */
 public final class ScriptModule implements AutoCloseable {
   private static final ThreadLocal<Boolean> PLAIN_INTERPRETER = new ThreadLocal<>();
-  /** {@code PyTorchLibrary.moduleRunMethod(module, method, ivalues, isTrain, separateCudaStream)}. */
+
+  /**
+   * {@code PyTorchLibrary.moduleRunMethod(module, method, ivalues, isTrain, separateCudaStream)}.
+   */
   private static final MethodHandle RUN_METHOD;
+
   /** {@code new IValue(long handle)}: package-private in DJL. */
   private static final MethodHandle NEW_IVALUE;
 
@@ -39,16 +45,23 @@ public final class ScriptModule implements AutoCloseable {
       Class<?> library = Class.forName("ai.djl.pytorch.jni.PyTorchLibrary");
       Field instance = library.getDeclaredField("LIB");
       instance.setAccessible(true);
-      Method run = library.getDeclaredMethod(
-          "moduleRunMethod", long.class, String.class, long[].class, boolean.class, boolean.class);
+      Method run =
+          library.getDeclaredMethod(
+              "moduleRunMethod",
+              long.class,
+              String.class,
+              long[].class,
+              boolean.class,
+              boolean.class);
       run.setAccessible(true);
       RUN_METHOD = MethodHandles.lookup().unreflect(run).bindTo(instance.get(null));
       Constructor<IValue> wrap = IValue.class.getDeclaredConstructor(long.class);
       wrap.setAccessible(true);
       NEW_IVALUE = MethodHandles.lookup().unreflectConstructor(wrap);
     } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(new IllegalStateException(
-          "this DJL PyTorch engine has no moduleRunMethod binding (built for DJL 0.36)", e));
+      throw new ExceptionInInitializerError(
+          new IllegalStateException(
+              "this DJL PyTorch engine has no moduleRunMethod binding (built for DJL 0.36)", e));
     }
   }
 
@@ -64,14 +77,19 @@ public final class ScriptModule implements AutoCloseable {
     this.block = block;
   }
 
-  /** Compiles {@code source} (class {@code className}) into a module. Fails with libtorch's compiler message. */
+  /**
+   * Compiles {@code source} (class {@code className}) into a module. Fails with libtorch's compiler
+   * message.
+   */
   public static ScriptModule compile(String archiveName, String className, String source) {
     byte[] archive = TorchScriptArchive.write(archiveName, className, source);
-    // The module holds no tensors; its manager only owns the module, and TorchScript's oneDNN ops are CPU-only.
+    // The module holds no tensors; its manager only owns the module, and TorchScript's oneDNN ops
+    // are CPU-only.
     NDManager manager = Torch.newManager(Device.cpu());
     try {
       PtSymbolBlock block =
-          JniUtils.loadModule((PtNDManager) manager, new ByteArrayInputStream(archive), false, false);
+          JniUtils.loadModule(
+              (PtNDManager) manager, new ByteArrayInputStream(archive), false, false);
       return new ScriptModule(manager, block);
     } catch (IOException e) {
       manager.close();
@@ -83,13 +101,15 @@ public final class ScriptModule implements AutoCloseable {
   }
 
   /**
-   * Calls {@code method}; the caller owns (and closes) the returned value. Arguments are not closed.
+   * Calls {@code method}; the caller owns (and closes) the returned value. Arguments are not
+   * closed.
    *
-   * <p>DJL's {@code IValueUtils.runMethod} always runs under libtorch's inference mode, whose outputs can never take
-   * part in autograd, not even as constants: router training multiplies branch outputs, fresh or recorded in the
-   * layer cache by an earlier no-grad step, by a router weight that requires grad, which must save them for the
-   * backward pass. So the method runs through DJL's JNI entry point directly, without inference mode; the calling
-   * thread's grad mode still decides whether anything is recorded (nothing is, for inputs that do not require grad).
+   * <p>DJL's {@code IValueUtils.runMethod} always runs under libtorch's inference mode, whose
+   * outputs can never take part in autograd, not even as constants: router training multiplies
+   * branch outputs, fresh or recorded in the layer cache by an earlier no-grad step, by a router
+   * weight that requires grad, which must save them for the backward pass. So the method runs
+   * through DJL's JNI entry point directly, without inference mode; the calling thread's grad mode
+   * still decides whether anything is recorded (nothing is, for inputs that do not require grad).
    */
   public IValue call(String method, IValue... args) {
     if (PLAIN_INTERPRETER.get() == null) {
@@ -99,8 +119,9 @@ public final class ScriptModule implements AutoCloseable {
     long[] handles = new long[args.length];
     for (int i = 0; i < args.length; i++) handles[i] = args[i].getHandle();
     try {
-      long result = (long) RUN_METHOD.invokeExact(
-          block.getHandle().longValue(), method, handles, true, false);
+      long result =
+          (long)
+              RUN_METHOD.invokeExact(block.getHandle().longValue(), method, handles, true, false);
       return newIValue(result);
     } catch (RuntimeException | Error e) {
       throw e;
@@ -109,7 +130,10 @@ public final class ScriptModule implements AutoCloseable {
     }
   }
 
-  /** Calls a method that returns one tensor; the result is owned by {@code out}. Arguments are not closed. */
+  /**
+   * Calls a method that returns one tensor; the result is owned by {@code out}. Arguments are not
+   * closed.
+   */
   public NDArray callForTensor(NDManager out, String method, IValue... args) {
     try (IValue result = call(method, args)) {
       return result.toTensor((PtNDManager) out);

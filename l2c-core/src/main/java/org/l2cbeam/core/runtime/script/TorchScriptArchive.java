@@ -9,9 +9,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Writes a TorchScript module archive (what {@code torch.jit.save} produces) from TorchScript source text, in Java: no
- * Python at build or run time. The module has no parameters, buffers or attributes; its methods receive every tensor
- * (weights included) as arguments, so one archive serves every model and every layer.
+ * Writes a TorchScript module archive (what {@code torch.jit.save} produces) from TorchScript
+ * source text, in Java: no Python at build or run time. The module has no parameters, buffers or
+ * attributes; its methods receive every tensor (weights included) as arguments, so one archive
+ * serves every model and every layer.
  *
  * <p>The layout libtorch's loader reads, for an archive named {@code a} holding class {@code C}:
  *
@@ -34,13 +35,18 @@ public final class TorchScriptArchive {
   private TorchScriptArchive() {}
 
   /**
-   * The archive bytes for class {@code className} with TorchScript {@code source} (the body of {@code
-   * code/__torch__.py}, a class deriving from {@code Module}).
+   * The archive bytes for class {@code className} with TorchScript {@code source} (the body of
+   * {@code code/__torch__.py}, a class deriving from {@code Module}).
    */
   public static byte[] write(String archiveName, String className, String source) {
-    if (!archiveName.matches("[A-Za-z_][A-Za-z0-9_]*") || !className.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+    if (!archiveName.matches("[A-Za-z_][A-Za-z0-9_]*")
+        || !className.matches("[A-Za-z_][A-Za-z0-9_]*")) {
       throw new IllegalArgumentException(
-          "archive and class names must be identifiers, got '" + archiveName + "', '" + className + "'");
+          "archive and class names must be identifiers, got '"
+              + archiveName
+              + "', '"
+              + className
+              + "'");
     }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
@@ -69,8 +75,9 @@ public final class TorchScriptArchive {
   }
 
   /**
-   * {@code pickle.dumps(obj, protocol=2)} of an instance of {@code __torch__.<className>} whose state is {@code
-   * {'training': False, '_is_full_backward_hook': None}}: GLOBAL, EMPTY_TUPLE, NEWOBJ, then the state dict and BUILD.
+   * {@code pickle.dumps(obj, protocol=2)} of an instance of {@code __torch__.<className>} whose
+   * state is {@code {'training': False, '_is_full_backward_hook': None}}: GLOBAL, EMPTY_TUPLE,
+   * NEWOBJ, then the state dict and BUILD.
    */
   static byte[] moduleObjectPickle(String className) {
     ByteArrayOutputStream p = new ByteArrayOutputStream();

@@ -11,9 +11,10 @@ import org.junit.Test;
 import org.l2cbeam.core.Parity;
 
 /**
- * AdamW alone against the reference run: feeding the recorded router gradients must reproduce the recorded router
- * logits after every step, in both zero_grad variants. (Each router is used once in the 4 steps, so its gradient is
- * the same in both variants; only what AdamW does to unused routers differs.)
+ * AdamW alone against the reference run: feeding the recorded router gradients must reproduce the
+ * recorded router logits after every step, in both zero_grad variants. (Each router is used once in
+ * the 4 steps, so its gradient is the same in both variants; only what AdamW does to unused routers
+ * differs.)
  */
 public class AdamWTest {
   private static final double PARAM_TOL = 1e-6;
@@ -31,7 +32,11 @@ public class AdamWTest {
       float[][] want = v.routersAfter(variant, s);
       for (int k = 0; k < p.length; k++) {
         for (int u = 0; u < p[k].length; u++) {
-          assertEquals(variant + " step " + s + " router " + k + " unit " + u, want[k][u], p[k][u], PARAM_TOL);
+          assertEquals(
+              variant + " step " + s + " router " + k + " unit " + u,
+              want[k][u],
+              p[k][u],
+              PARAM_TOL);
         }
       }
     }
@@ -49,9 +54,9 @@ public class AdamWTest {
   }
 
   /**
-   * Both variants run through AdamW for two steps (each step checked against its recorded logits by {@link #replay}):
-   * the router used at step 0 sits out step 1, and only ZERO_FILL moves it again by momentum; a router used at
-   * neither step stays at its initial logits in both.
+   * Both variants run through AdamW for two steps (each step checked against its recorded logits by
+   * {@link #replay}): the router used at step 0 sits out step 1, and only ZERO_FILL moves it again
+   * by momentum; a router used at neither step stays at its initial logits in both.
    */
   @Test
   public void theTwoVariantsDifferOnceAUsedRouterSitsOut() {
@@ -65,8 +70,14 @@ public class AdamWTest {
     double moved = Parity.maxAbsDifference("router " + used0, torch113[used0], torch2[used0]);
     assertTrue("ZERO_FILL moves the idle router by momentum: max diff " + moved, moved > 1e-5);
     float[] initial = v.initialRouters()[untouched];
-    assertEquals(0.0, Parity.maxAbsDifference("SET_TO_NONE router " + untouched, torch2[untouched], initial), 0);
-    assertEquals(0.0, Parity.maxAbsDifference("ZERO_FILL router " + untouched, torch113[untouched], initial), 0);
+    assertEquals(
+        0.0,
+        Parity.maxAbsDifference("SET_TO_NONE router " + untouched, torch2[untouched], initial),
+        0);
+    assertEquals(
+        0.0,
+        Parity.maxAbsDifference("ZERO_FILL router " + untouched, torch113[untouched], initial),
+        0);
   }
 
   @Test
@@ -93,7 +104,8 @@ public class AdamWTest {
 
   @Test
   public void rejectsBadHyperparameters() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AdamWConfig.l2c(-1));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> AdamWConfig.l2c(-1));
     assertThat(e.getMessage(), containsString("learning rate"));
   }
 }

@@ -15,7 +15,13 @@ public class RouterCheckpointTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   private static TrainingSettings settings() {
-    return new TrainingSettings(20, 5e-6, AdamWConfig.l2c(1e-3), 4, 7, TrainingSettings.RANDOM_CACHE_STEP,
+    return new TrainingSettings(
+        20,
+        5e-6,
+        AdamWConfig.l2c(1e-3),
+        4,
+        7,
+        TrainingSettings.RANDOM_CACHE_STEP,
         AdamW.ZeroGrad.SET_TO_NONE);
   }
 
@@ -65,7 +71,8 @@ public class RouterCheckpointTest {
   @Test
   public void checkpointLivesBesideTheOutput() {
     assertEquals(
-        Path.of("/x/y/DDIM20.train.safetensors"), RouterCheckpoint.besideOutput(Path.of("/x/y/DDIM20.json")));
+        Path.of("/x/y/DDIM20.train.safetensors"),
+        RouterCheckpoint.besideOutput(Path.of("/x/y/DDIM20.json")));
   }
 
   @Test
@@ -75,7 +82,8 @@ public class RouterCheckpointTest {
     RouterCheckpoint back = RouterCheckpoint.read(file);
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> back.checkResumable(file, settings(), "bbbb", "datafp"));
+            IllegalArgumentException.class,
+            () -> back.checkResumable(file, settings(), "bbbb", "datafp"));
     assertThat(e.getMessage(), containsString(file.toString()));
     assertThat(e.getMessage(), containsString("--model"));
   }
@@ -85,30 +93,42 @@ public class RouterCheckpointTest {
     Path file = tmp.getRoot().toPath().resolve("r.train.safetensors");
     new RouterCheckpoint(settings(), "m", "d", someState()).write(file);
     TrainingSettings other =
-        new TrainingSettings(20, 1e-6, AdamWConfig.l2c(1e-3), 4, 7, TrainingSettings.RANDOM_CACHE_STEP,
+        new TrainingSettings(
+            20,
+            1e-6,
+            AdamWConfig.l2c(1e-3),
+            4,
+            7,
+            TrainingSettings.RANDOM_CACHE_STEP,
             AdamW.ZeroGrad.SET_TO_NONE);
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> RouterCheckpoint.read(file).checkResumable(file, other, "m", "d"));
+            IllegalArgumentException.class,
+            () -> RouterCheckpoint.read(file).checkResumable(file, other, "m", "d"));
     assertThat(e.getMessage(), containsString("settings"));
   }
 
   @Test
   public void missingCheckpointIsNamed() throws Exception {
     Path file = tmp.getRoot().toPath().resolve("none.train.safetensors");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RouterCheckpoint.read(file));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> RouterCheckpoint.read(file));
     assertThat(e.getMessage(), containsString(file.toString()));
     Files.writeString(file, "garbage");
     RuntimeException f = assertThrows(RuntimeException.class, () -> RouterCheckpoint.read(file));
     assertThat(f.getMessage(), containsString(file.toString()));
   }
 
-  /** Writes {@code someState()} to a checkpoint, then replaces tensor {@code name} by {@code values}. */
+  /**
+   * Writes {@code someState()} to a checkpoint, then replaces tensor {@code name} by {@code
+   * values}.
+   */
   private Path corrupted(String name, float[] values) throws Exception {
     Path file = tmp.getRoot().toPath().resolve("c.train.safetensors");
     new RouterCheckpoint(settings(), "modelfp", "datafp", someState()).write(file);
     org.l2cbeam.core.io.SafetensorsFile.Contents c = org.l2cbeam.core.io.SafetensorsFile.read(file);
-    java.util.Map<String, org.l2cbeam.core.io.TensorData> t = new java.util.LinkedHashMap<>(c.tensors);
+    java.util.Map<String, org.l2cbeam.core.io.TensorData> t =
+        new java.util.LinkedHashMap<>(c.tensors);
     t.put(name, org.l2cbeam.core.io.TensorData.ofFloats(c.tensors.get(name).shape(), values));
     Path bad = tmp.getRoot().toPath().resolve("bad.train.safetensors");
     org.l2cbeam.core.io.SafetensorsWriter.write(bad, t, c.metadata);
@@ -121,17 +141,28 @@ public class RouterCheckpointTest {
     logits[4 * 16 + 3] = Float.NaN;
     Path bad = corrupted("logits", logits);
     org.l2cbeam.core.io.CheckpointFormatException e =
-        assertThrows(org.l2cbeam.core.io.CheckpointFormatException.class, () -> RouterCheckpoint.read(bad));
-    assertThat(e.getMessage(), containsString(bad + ": tensor 'logits' row 4, unit 3 (block1.mlp): NaN is not finite"));
+        assertThrows(
+            org.l2cbeam.core.io.CheckpointFormatException.class, () -> RouterCheckpoint.read(bad));
+    assertThat(
+        e.getMessage(),
+        containsString(bad + ": tensor 'logits' row 4, unit 3 (block1.mlp): NaN is not finite"));
 
     float[] v = new float[20 * 16];
     v[7] = -1;
     Path negative = corrupted("adam.exp_avg_sq", v);
-    e = assertThrows(org.l2cbeam.core.io.CheckpointFormatException.class, () -> RouterCheckpoint.read(negative));
-    assertThat(e.getMessage(), containsString("tensor 'adam.exp_avg_sq' row 0, unit 7: -1.0 is negative"));
+    e =
+        assertThrows(
+            org.l2cbeam.core.io.CheckpointFormatException.class,
+            () -> RouterCheckpoint.read(negative));
+    assertThat(
+        e.getMessage(), containsString("tensor 'adam.exp_avg_sq' row 0, unit 7: -1.0 is negative"));
 
     Path badLoss = corrupted("history.loss", new float[] {0.5f, Float.POSITIVE_INFINITY});
-    e = assertThrows(org.l2cbeam.core.io.CheckpointFormatException.class, () -> RouterCheckpoint.read(badLoss));
-    assertThat(e.getMessage(), containsString("tensor 'history.loss' entry 1: Infinity is not finite"));
+    e =
+        assertThrows(
+            org.l2cbeam.core.io.CheckpointFormatException.class,
+            () -> RouterCheckpoint.read(badLoss));
+    assertThat(
+        e.getMessage(), containsString("tensor 'history.loss' entry 1: Infinity is not finite"));
   }
 }

@@ -6,9 +6,10 @@ import org.l2cbeam.core.io.SafetensorsFile;
 import org.l2cbeam.core.io.TensorData;
 
 /**
- * The reference run {@code dit_router_train.safetensors} (manifest procedures P15-P20): 4 iterations of the original
- * {@code train_router.py} loop on the small DiT of {@code dit_model.safetensors}, NFE 20, batch 2, in two variants,
- * {@code torch2} (zero_grad sets None) and {@code torch113} (zero_grad fills zeros).
+ * The reference run {@code dit_router_train.safetensors} (manifest procedures P15-P20): 4
+ * iterations of the original {@code train_router.py} loop on the small DiT of {@code
+ * dit_model.safetensors}, NFE 20, batch 2, in two variants, {@code torch2} (zero_grad sets None)
+ * and {@code torch113} (zero_grad fills zeros).
  */
 final class RouterTrainVectors {
   static final int STEPS = 4;
@@ -23,7 +24,8 @@ final class RouterTrainVectors {
 
   TensorData tensor(String name) {
     TensorData d = t.get(name);
-    if (d == null) throw new IllegalArgumentException("dit_router_train.safetensors has no tensor " + name);
+    if (d == null)
+      throw new IllegalArgumentException("dit_router_train.safetensors has no tensor " + name);
     return d;
   }
 

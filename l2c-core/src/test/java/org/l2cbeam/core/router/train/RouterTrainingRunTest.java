@@ -21,14 +21,19 @@ import org.l2cbeam.core.model.DiT;
 import org.l2cbeam.core.model.ReferenceModel;
 import org.l2cbeam.core.router.RouterArtifact;
 
-/** Whole runs on the small DiT of the vectors: resume, determinism, per-cache-step training, divergence, bad data. */
+/**
+ * Whole runs on the small DiT of the vectors: resume, determinism, per-cache-step training,
+ * divergence, bad data.
+ */
 public class RouterTrainingRunTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
-  @ClassRule public static final ReferenceModel<DiT> REFERENCE = ReferenceModel.ditForRouterTraining();
+  @ClassRule
+  public static final ReferenceModel<DiT> REFERENCE = ReferenceModel.ditForRouterTraining();
 
   private static TrainingSettings settings(int cacheStep) {
-    return new TrainingSettings(10, 5e-6, AdamWConfig.l2c(1e-2), 2, 11, cacheStep, AdamW.ZeroGrad.SET_TO_NONE);
+    return new TrainingSettings(
+        10, 5e-6, AdamWConfig.l2c(1e-2), 2, 11, cacheStep, AdamW.ZeroGrad.SET_TO_NONE);
   }
 
   /** 12 random 4x8x8 "latents" with labels 0..9. */
@@ -59,7 +64,11 @@ public class RouterTrainingRunTest {
             () ->
                 training(TrainingSettings.RANDOM_CACHE_STEP)
                     .train(
-                        data, 7, resumed, 2, false,
+                        data,
+                        7,
+                        resumed,
+                        2,
+                        false,
                         (it, total, loss, l1, rate) -> {
                           if (it == 3) throw new RuntimeException("killed");
                         },
@@ -76,26 +85,36 @@ public class RouterTrainingRunTest {
   @Test
   public void sameSeedSameRouterDifferentSeedDifferentRouter() {
     InMemoryExamples data = examples(8);
-    RouterTrainingState a = training(TrainingSettings.RANDOM_CACHE_STEP).train(data, 3, null, 0, false, null, 0);
-    RouterTrainingState b = training(TrainingSettings.RANDOM_CACHE_STEP).train(data, 3, null, 0, false, null, 0);
+    RouterTrainingState a =
+        training(TrainingSettings.RANDOM_CACHE_STEP).train(data, 3, null, 0, false, null, 0);
+    RouterTrainingState b =
+        training(TrainingSettings.RANDOM_CACHE_STEP).train(data, 3, null, 0, false, null, 0);
     assertEquals(a, b);
     TrainingSettings other =
-        new TrainingSettings(10, 5e-6, AdamWConfig.l2c(1e-2), 2, 12, TrainingSettings.RANDOM_CACHE_STEP,
+        new TrainingSettings(
+            10,
+            5e-6,
+            AdamWConfig.l2c(1e-2),
+            2,
+            12,
+            TrainingSettings.RANDOM_CACHE_STEP,
             AdamW.ZeroGrad.SET_TO_NONE);
     RouterTrainingState c =
-        new RouterTraining(REFERENCE.model(), REFERENCE.fingerprint(), other).train(data, 3, null, 0, false, null, 0);
+        new RouterTraining(REFERENCE.model(), REFERENCE.fingerprint(), other)
+            .train(data, 3, null, 0, false, null, 0);
     assertNotEquals(a, c);
   }
 
   /**
-   * The independence argument, checked: router k trained alone on exactly the batches the joint (random-k) run drew
-   * for k ends bit-identical to router k of the joint run.
+   * The independence argument, checked: router k trained alone on exactly the batches the joint
+   * (random-k) run drew for k ends bit-identical to router k of the joint run.
    */
   @Test
   public void trainingOneCacheStepAloneEqualsItsShareOfTheJointRun() {
     InMemoryExamples data = examples(12);
     TrainingSettings joint = settings(TrainingSettings.RANDOM_CACHE_STEP);
-    RouterTraining jointTraining = new RouterTraining(REFERENCE.model(), REFERENCE.fingerprint(), joint);
+    RouterTraining jointTraining =
+        new RouterTraining(REFERENCE.model(), REFERENCE.fingerprint(), joint);
     ShuffledBatches shuffled = new ShuffledBatches(data, joint.seed(), joint.batch());
     List<TrainingBatch> drawn = new ArrayList<>();
     int[] counts = new int[10];
@@ -115,7 +134,8 @@ public class RouterTrainingRunTest {
     final int step = k;
     List<TrainingBatch> mine = new ArrayList<>();
     for (TrainingBatch b : drawn) if (b.cacheStep() == step) mine.add(b);
-    RouterTraining alone = new RouterTraining(REFERENCE.model(), REFERENCE.fingerprint(), settings(step));
+    RouterTraining alone =
+        new RouterTraining(REFERENCE.model(), REFERENCE.fingerprint(), settings(step));
     RouterTrainingState aloneState = alone.initialState();
     for (TrainingBatch b : mine) alone.trainer().step(REFERENCE.manager(), aloneState, b);
 
@@ -134,7 +154,8 @@ public class RouterTrainingRunTest {
     }
     RouterTraining t = training(4);
     RouterTrainingState init = t.initialState();
-    RouterTrainingState s = t.trainCacheStep(stream.iterator(), "stream", 100, null, 0, false, null, 0);
+    RouterTrainingState s =
+        t.trainCacheStep(stream.iterator(), "stream", 100, null, 0, false, null, 0);
     assertEquals("12 examples at batch 2 give 6 iterations", 6, s.iteration());
     for (int k = 0; k < 10; k++) {
       if (k == 4) {
@@ -158,7 +179,8 @@ public class RouterTrainingRunTest {
           if (iteration == 4) {
             float[] x = b.x0().clone();
             x[0] = Float.NaN;
-            return new TrainingBatch(b.shape(), x, b.labels(), b.cacheStep(), b.noise(), b.dropLabel());
+            return new TrainingBatch(
+                b.shape(), x, b.labels(), b.cacheStep(), b.noise(), b.dropLabel());
           }
           return b;
         };
@@ -167,7 +189,8 @@ public class RouterTrainingRunTest {
         new RouterTrainer.CheckpointSink() {
           @Override
           public void accept(RouterTrainingState s) {
-            new RouterCheckpoint(t.settings(), REFERENCE.fingerprint(), data.fingerprint(), s).write(ckpt);
+            new RouterCheckpoint(t.settings(), REFERENCE.fingerprint(), data.fingerprint(), s)
+                .write(ckpt);
           }
 
           @Override
@@ -195,10 +218,14 @@ public class RouterTrainingRunTest {
     Path ckpt = tmp.getRoot().toPath().resolve("m.train.safetensors");
     training(TrainingSettings.RANDOM_CACHE_STEP).train(data, 2, ckpt, 1, false, null, 0);
     RouterTraining otherModel =
-        new RouterTraining(REFERENCE.model(), "0000000000000000feedface", settings(TrainingSettings.RANDOM_CACHE_STEP));
+        new RouterTraining(
+            REFERENCE.model(),
+            "0000000000000000feedface",
+            settings(TrainingSettings.RANDOM_CACHE_STEP));
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> otherModel.train(data, 4, ckpt, 1, true, null, 0));
+            IllegalArgumentException.class,
+            () -> otherModel.train(data, 4, ckpt, 1, true, null, 0));
     assertThat(e.getMessage(), containsString("cannot resume from " + ckpt));
     assertThat(e.getMessage(), containsString("--model"));
   }
@@ -211,17 +238,22 @@ public class RouterTrainingRunTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> training(TrainingSettings.RANDOM_CACHE_STEP).train(data, 2, ckpt, 1, false, null, 0));
+            () ->
+                training(TrainingSettings.RANDOM_CACHE_STEP)
+                    .train(data, 2, ckpt, 1, false, null, 0));
     assertThat(e.getMessage(), containsString("--resume"));
   }
 
   @Test
   public void emptyDatasetIsNamed() {
-    InMemoryExamples empty = new InMemoryExamples(new int[] {4, 8, 8}, new float[0], new int[0], "empty.safetensors");
+    InMemoryExamples empty =
+        new InMemoryExamples(new int[] {4, 8, 8}, new float[0], new int[0], "empty.safetensors");
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> training(TrainingSettings.RANDOM_CACHE_STEP).train(empty, 2, null, 0, false, null, 0));
+            () ->
+                training(TrainingSettings.RANDOM_CACHE_STEP)
+                    .train(empty, 2, null, 0, false, null, 0));
     assertThat(e.getMessage(), containsString("empty.safetensors"));
     assertThat(e.getMessage(), containsString("empty"));
   }
@@ -229,11 +261,14 @@ public class RouterTrainingRunTest {
   @Test
   public void labelOutsideTheModelsClassesIsNamed() {
     int[] y = {0, 1, 10, 3};
-    InMemoryExamples bad = new InMemoryExamples(new int[] {4, 8, 8}, new float[4 * 256], y, "labels.safetensors");
+    InMemoryExamples bad =
+        new InMemoryExamples(new int[] {4, 8, 8}, new float[4 * 256], y, "labels.safetensors");
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> training(TrainingSettings.RANDOM_CACHE_STEP).train(bad, 2, null, 0, false, null, 0));
+            () ->
+                training(TrainingSettings.RANDOM_CACHE_STEP)
+                    .train(bad, 2, null, 0, false, null, 0));
     assertThat(e.getMessage(), containsString("labels.safetensors"));
     assertThat(e.getMessage(), containsString("example 2 has label 10"));
   }
@@ -241,11 +276,14 @@ public class RouterTrainingRunTest {
   @Test
   public void wrongImageSizeIsNamed() {
     InMemoryExamples bad =
-        new InMemoryExamples(new int[] {1, 28, 28}, new float[2 * 784], new int[] {1, 2}, "images.idx");
+        new InMemoryExamples(
+            new int[] {1, 28, 28}, new float[2 * 784], new int[] {1, 2}, "images.idx");
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> training(TrainingSettings.RANDOM_CACHE_STEP).train(bad, 2, null, 0, false, null, 0));
+            () ->
+                training(TrainingSettings.RANDOM_CACHE_STEP)
+                    .train(bad, 2, null, 0, false, null, 0));
     assertThat(e.getMessage(), containsString("images.idx"));
     assertThat(e.getMessage(), containsString("1x28x28"));
     assertThat(e.getMessage(), containsString("4x8x8"));
@@ -283,8 +321,15 @@ public class RouterTrainingRunTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> training(TrainingSettings.RANDOM_CACHE_STEP).train(data, 1, ckpt, 1, true, null, 0));
-    assertThat(e.getMessage(), containsString("cannot resume from " + ckpt + ": it has already trained 3 iterations,"
-        + " more than the 1 asked for (--steps)"));
+            () ->
+                training(TrainingSettings.RANDOM_CACHE_STEP)
+                    .train(data, 1, ckpt, 1, true, null, 0));
+    assertThat(
+        e.getMessage(),
+        containsString(
+            "cannot resume from "
+                + ckpt
+                + ": it has already trained 3 iterations,"
+                + " more than the 1 asked for (--steps)"));
   }
 }

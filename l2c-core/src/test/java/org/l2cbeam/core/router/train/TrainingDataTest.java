@@ -63,7 +63,8 @@ public class TrainingDataTest {
     Path dir = java.nio.file.Files.createTempDirectory("l2c-images");
     try {
       VaeEncodedExamplesTest.writePng(dir.resolve("cat").resolve("a.png"), 16, 16, 0);
-      DiTConfig latentModel = DiTConfig.infer(WeightMap.open(TestResources.vector("dit_model.safetensors")), 4);
+      DiTConfig latentModel =
+          DiTConfig.infer(WeightMap.open(TestResources.vector("dit_model.safetensors")), 4);
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> TrainingData.open(dir, latentModel));
       assertThat(e.getMessage(), containsString("--data " + dir + " is a folder of image files"));

@@ -31,8 +31,8 @@ import org.l2cbeam.core.vae.AutoencoderKL;
 import org.l2cbeam.core.vae.DiagonalGaussian;
 
 /**
- * A folder of real PNGs encoded for a latent model by the small test VAE (LDM layout, 4 latent channels, downsampling
- * factor 2): for 8x8 latents the images are cropped to 16x16.
+ * A folder of real PNGs encoded for a latent model by the small test VAE (LDM layout, 4 latent
+ * channels, downsampling factor 2): for 8x8 latents the images are cropped to 16x16.
  */
 public class VaeEncodedExamplesTest {
   private static final int[] MODEL_INPUT = {4, 8, 8};
@@ -113,7 +113,8 @@ public class VaeEncodedExamplesTest {
             }
           }
         } else {
-          VaeEncodedExamples.toModelInput(AdmCenterCrop.apply(folder.readRgb(i), RESOLUTION), flip, x, 0);
+          VaeEncodedExamples.toModelInput(
+              AdmCenterCrop.apply(folder.readRgb(i), RESOLUTION), flip, x, 0);
         }
         float[] noise = VaeEncodedExamples.posteriorNoise(SEED, i, LATENT_VALUES);
         NDArray images = m.create(x, new Shape(1, 3, RESOLUTION, RESOLUTION));
@@ -173,7 +174,8 @@ public class VaeEncodedExamplesTest {
     VaeEncodedExamples.toModelInput(crop, true, mirrored, 0);
     for (int row = 0; row < 3 * RESOLUTION; row++) {
       for (int x = 0; x < RESOLUTION; x++) {
-        assertEquals(plain[row * RESOLUTION + x], mirrored[row * RESOLUTION + RESOLUTION - 1 - x], 0f);
+        assertEquals(
+            plain[row * RESOLUTION + x], mirrored[row * RESOLUTION + RESOLUTION - 1 - x], 0f);
       }
     }
     assertFalse(java.util.Arrays.equals(plain, mirrored));
@@ -188,21 +190,48 @@ public class VaeEncodedExamplesTest {
 
   @Test
   public void aModelWhoseInputsAreNotTheVaesLatentsIsRefused() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VaeEncodedExamples.encode(
-        folder, vae, "test-vae", new int[] {1, 32, 32}, 10, SEED, 2, VaeEncodedExamples.Progress.NONE));
-    assertThat(e.getMessage(), containsString("4-channel latents, but the model takes 1-channel inputs"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                VaeEncodedExamples.encode(
+                    folder,
+                    vae,
+                    "test-vae",
+                    new int[] {1, 32, 32},
+                    10,
+                    SEED,
+                    2,
+                    VaeEncodedExamples.Progress.NONE));
+    assertThat(
+        e.getMessage(), containsString("4-channel latents, but the model takes 1-channel inputs"));
   }
 
   @Test
   public void moreClassFoldersThanModelClassesAreRefusedBeforeEncoding() throws Exception {
     Path dir = tmp.getRoot().toPath().resolve("three-classes");
-    for (String c : new String[] {"x", "y", "z"}) writePng(dir.resolve(c).resolve("i.png"), 16, 16, 0);
+    for (String c : new String[] {"x", "y", "z"})
+      writePng(dir.resolve(c).resolve("i.png"), 16, 16, 0);
     ImageFolder three = ImageFolder.open(dir);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VaeEncodedExamples.encode(
-        three, vae, "test-vae", MODEL_INPUT, 2, SEED, 2, VaeEncodedExamples.Progress.NONE));
-    assertThat(e.getMessage(), containsString(dir + " has 3 class subfolders, but the model has 2 classes"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                VaeEncodedExamples.encode(
+                    three,
+                    vae,
+                    "test-vae",
+                    MODEL_INPUT,
+                    2,
+                    SEED,
+                    2,
+                    VaeEncodedExamples.Progress.NONE));
+    assertThat(
+        e.getMessage(),
+        containsString(dir + " has 3 class subfolders, but the model has 2 classes"));
     VaeEncodedExamples ok =
-        VaeEncodedExamples.encode(three, vae, "test-vae", MODEL_INPUT, 3, SEED, 2, VaeEncodedExamples.Progress.NONE);
+        VaeEncodedExamples.encode(
+            three, vae, "test-vae", MODEL_INPUT, 3, SEED, 2, VaeEncodedExamples.Progress.NONE);
     assertArrayEquals(new int[] {0, 1, 2}, new int[] {ok.label(0), ok.label(1), ok.label(2)});
   }
 }

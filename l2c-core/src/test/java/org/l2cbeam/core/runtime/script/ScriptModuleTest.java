@@ -18,23 +18,27 @@ import java.util.zip.ZipInputStream;
 import org.junit.Test;
 import org.l2cbeam.core.runtime.Torch;
 
-/** The TorchScript archive writer and loader: a module written from source text runs in libtorch. */
+/**
+ * The TorchScript archive writer and loader: a module written from source text runs in libtorch.
+ */
 public class ScriptModuleTest {
-  private static final String SOURCE = String.join("\n",
-      "class Tiny(Module):",
-      "  __parameters__ = []",
-      "  __buffers__ = []",
-      "  training : bool",
-      "  _is_full_backward_hook : Optional[bool]",
-      "  def scaled_sum(self: __torch__.Tiny,",
-      "    x: Tensor,",
-      "    y: Tensor,",
-      "    k: float) -> Tensor:",
-      "    return torch.add(x, torch.mul(y, k))",
-      "  def gelu_tanh(self: __torch__.Tiny,",
-      "    x: Tensor) -> Tensor:",
-      "    return torch.gelu(x, approximate=\"tanh\")",
-      "");
+  private static final String SOURCE =
+      String.join(
+          "\n",
+          "class Tiny(Module):",
+          "  __parameters__ = []",
+          "  __buffers__ = []",
+          "  training : bool",
+          "  _is_full_backward_hook : Optional[bool]",
+          "  def scaled_sum(self: __torch__.Tiny,",
+          "    x: Tensor,",
+          "    y: Tensor,",
+          "    k: float) -> Tensor:",
+          "    return torch.add(x, torch.mul(y, k))",
+          "  def gelu_tanh(self: __torch__.Tiny,",
+          "    x: Tensor) -> Tensor:",
+          "    return torch.gelu(x, approximate=\"tanh\")",
+          "");
 
   @Test
   public void theArchiveHasTorchsLayoutWithStoredEntries() throws Exception {
@@ -45,12 +49,19 @@ public class ScriptModuleTest {
         names.add(e.getName());
         assertEquals(e.getName() + " is stored", ZipEntry.STORED, e.getMethod());
         byte[] data = zip.readAllBytes();
-        if (e.getName().equals("tiny/version")) assertEquals("10", new String(data, StandardCharsets.US_ASCII));
-        if (e.getName().equals("tiny/code/__torch__.py")) assertEquals(SOURCE, new String(data, StandardCharsets.UTF_8));
+        if (e.getName().equals("tiny/version"))
+          assertEquals("10", new String(data, StandardCharsets.US_ASCII));
+        if (e.getName().equals("tiny/code/__torch__.py"))
+          assertEquals(SOURCE, new String(data, StandardCharsets.UTF_8));
       }
     }
     assertEquals(
-        List.of("tiny/data.pkl", "tiny/code/__torch__.py", "tiny/constants.pkl", "tiny/version", "tiny/byteorder"),
+        List.of(
+            "tiny/data.pkl",
+            "tiny/code/__torch__.py",
+            "tiny/constants.pkl",
+            "tiny/version",
+            "tiny/byteorder"),
         names);
   }
 
@@ -64,7 +75,10 @@ public class ScriptModuleTest {
       try (IValue a = ScriptModule.arg(x);
           IValue b = ScriptModule.arg(y);
           IValue k = IValue.from(0.5)) {
-        assertArrayEquals(new float[] {6, 12, 18}, module.callForTensor(m, "scaled_sum", a, b, k).toFloatArray(), 0f);
+        assertArrayEquals(
+            new float[] {6, 12, 18},
+            module.callForTensor(m, "scaled_sum", a, b, k).toFloatArray(),
+            0f);
       }
       // version 10: the loader takes gelu's approximate argument as written, without an upgrader
       try (IValue a = ScriptModule.arg(m.create(new float[] {1f}))) {
@@ -76,14 +90,16 @@ public class ScriptModuleTest {
   @Test
   public void sourceThatDoesNotCompileFailsWithTorchsMessage() {
     String broken = SOURCE.replace("torch.mul(y, k)", "torch.no_such_op(y, k)");
-    RuntimeException e = assertThrows(RuntimeException.class, () -> ScriptModule.compile("tiny", "Tiny", broken));
+    RuntimeException e =
+        assertThrows(RuntimeException.class, () -> ScriptModule.compile("tiny", "Tiny", broken));
     assertThat(e.getMessage(), containsString("no_such_op"));
   }
 
   @Test
   public void namesMustBeIdentifiers() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> TorchScriptArchive.write("a/b", "Tiny", SOURCE));
+        assertThrows(
+            IllegalArgumentException.class, () -> TorchScriptArchive.write("a/b", "Tiny", SOURCE));
     assertThat(e.getMessage(), containsString("'a/b'"));
   }
 }
